@@ -1,0 +1,4 @@
+export * from "./states.ts";
+export * from "./errors.ts";
+export * from "./agent-wire.ts";
+export * from "./rest.ts";

@@ -1,0 +1,150 @@
+/**
+ * REST DTOs under /api/v1 (request bodies are validated by these schemas; the OpenAPI document at
+ * /api/v1/openapi.json is generated from them). Every route except /health and /webhooks/git needs
+ * `Authorization: Bearer <api token>`.
+ */
+import { z } from "zod";
+
+const name = z.string().min(1).max(255);
+const result = z.enum(["building", "passed", "failed", "cancelled"]);
+
+export const Health = z.object({ status: z.literal("ok"), version: z.string() });
+export type Health = z.infer<typeof Health>;
+
+export const JobRunDto = z.object({
+  name,
+  state: z.enum(["scheduled", "assigned", "preparing", "building", "completing", "completed"]),
+  result: z.enum(["passed", "failed", "cancelled", "unknown"]),
+  agent: z.string().nullable(),
+  /** Why a scheduled job is still waiting, in words (no agent with resources X, …). */
+  waitingReason: z.string().nullable(),
+  scheduledAt: z.number().int(),
+  completedAt: z.number().int().nullable(),
+});
+export type JobRunDto = z.infer<typeof JobRunDto>;
+
+export const StageRunDto = z.object({
+  name,
+  counter: z.number().int(),
+  result,
+  approvalType: z.enum(["success", "manual"]),
+  approvedBy: z.string().nullable(),
+  rerunOfCounter: z.number().int().nullable(),
+  scheduledAt: z.number().int(),
+  completedAt: z.number().int().nullable(),
+  jobs: z.array(JobRunDto),
+});
+export type StageRunDto = z.infer<typeof StageRunDto>;
+
+export const MaterialRevisionDto = z.object({
+  material: name,
+  type: z.enum(["git", "dependency"]),
+  /** Git SHA, or `pipeline/counter/stage/stageCounter` for a dependency. */
+  revision: z.string(),
+  /** Upstream run's label for a dependency, commit subject for git. */
+  description: z.string(),
+  changed: z.boolean(),
+});
+export type MaterialRevisionDto = z.infer<typeof MaterialRevisionDto>;
+
+export const PipelineRunDto = z.object({
+  counter: z.number().int(),
+  label: z.string(),
+  result,
+  trigger: z.object({ kind: z.enum(["material", "manual", "upstream", "timer"]), user: z.string() }),
+  /** Stages in config order; stages not reached yet are absent; `awaitingApproval` names the stage that waits. */
+  stages: z.array(StageRunDto),
+  awaitingApproval: z.string().nullable(),
+  materials: z.array(MaterialRevisionDto),
+  createdAt: z.number().int(),
+});
+export type PipelineRunDto = z.infer<typeof PipelineRunDto>;
+
+/** `fawkes status PIPELINE --json` prints this; newest run first. Acceptance checks rely on its shape. */
+export const PipelineStatusDto = z.object({
+  pipeline: name,
+  group: z.string(),
+  paused: z.boolean(),
+  pauseReason: z.string().nullable(),
+  locked: z.boolean(),
+  runs: z.array(PipelineRunDto),
+});
+export type PipelineStatusDto = z.infer<typeof PipelineStatusDto>;
+
+export const PipelineSummaryDto = z.object({
+  name,
+  group: z.string(),
+  paused: z.boolean(),
+  stages: z.array(name),
+  latest: PipelineRunDto.nullable(),
+});
+export type PipelineSummaryDto = z.infer<typeof PipelineSummaryDto>;
+
+export const PipelineListDto = z.object({ pipelines: z.array(PipelineSummaryDto) });
+export type PipelineListDto = z.infer<typeof PipelineListDto>;
+
+export const TriggerRequest = z.strictObject({
+  /** Material name → git revision (full or abbreviated SHA) to build instead of the latest. */
+  revisions: z.record(z.string(), z.string().min(1)).default({}),
+  /** Pipeline-level variables for this run only (override the configured values). */
+  variables: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
+});
+export type TriggerRequest = z.infer<typeof TriggerRequest>;
+export const TriggerResponse = z.object({ pipeline: name, counter: z.number().int(), label: z.string() });
+export type TriggerResponse = z.infer<typeof TriggerResponse>;
+
+export const PauseRequest = z.strictObject({ reason: z.string().max(1000).default("") });
+export type PauseRequest = z.infer<typeof PauseRequest>;
+
+export const RerunRequest = z.strictObject({
+  /** Only these jobs (default: all jobs of the stage). */
+  jobs: z.array(name).default([]),
+});
+export type RerunRequest = z.infer<typeof RerunRequest>;
+export const RerunResponse = z.object({ stage: name, counter: z.number().int() });
+export type RerunResponse = z.infer<typeof RerunResponse>;
+
+export const AgentDto = z.object({
+  id: z.string(),
+  name,
+  hostname: z.string(),
+  state: z.enum(["pending", "idle", "building", "lost", "disabled"]),
+  resources: z.array(z.string()),
+  environments: z.array(z.string()),
+  /** `pipeline/counter/stage/stageCounter/job` of the job it runs. */
+  currentJob: z.string().nullable(),
+  lastHeartbeatAt: z.number().int().nullable(),
+  registeredAt: z.number().int(),
+});
+export type AgentDto = z.infer<typeof AgentDto>;
+export const AgentListDto = z.object({ agents: z.array(AgentDto) });
+export type AgentListDto = z.infer<typeof AgentListDto>;
+export const AgentUpdateRequest = z.strictObject({ resources: z.array(name).max(100) });
+export type AgentUpdateRequest = z.infer<typeof AgentUpdateRequest>;
+
+export const NotifyRequest = z.strictObject({ url: z.string().min(1).max(4096), branch: z.string().optional() });
+export type NotifyRequest = z.infer<typeof NotifyRequest>;
+export const NotifyResponse = z.object({ materials: z.number().int(), triggered: z.array(TriggerResponse) });
+export type NotifyResponse = z.infer<typeof NotifyResponse>;
+
+export const ConfigIssueDto = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+  message: z.string(),
+  /** Config repository URL or local directory the file came from. */
+  source: z.string(),
+  pipelines: z.array(z.string()),
+});
+export type ConfigIssueDto = z.infer<typeof ConfigIssueDto>;
+export const ConfigHealthDto = z.object({ errors: z.array(ConfigIssueDto) });
+export type ConfigHealthDto = z.infer<typeof ConfigHealthDto>;
+
+/** Server-sent events on GET /api/v1/events (each `data:` is one of these). */
+export const ServerEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("run"), pipeline: name, counter: z.number().int() }),
+  z.object({ type: z.literal("pipeline"), pipeline: name }),
+  z.object({ type: z.literal("agent"), agent: z.string() }),
+  z.object({ type: z.literal("config") }),
+]);
+export type ServerEvent = z.infer<typeof ServerEvent>;

@@ -1,0 +1,164 @@
+/**
+ * Database rows (kysely table types). Only server/src/store uses these; a row never goes over HTTP.
+ * Times are UTC epoch milliseconds; booleans are 0/1 integers (SQLite and PostgreSQL alike via kysely).
+ * Migration 001 creates exactly these tables; later changes are new numbered migrations.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from "kysely";
+
+export interface DbPipelineTable {
+  name: string;
+  paused: number;
+  pause_reason: string | null;
+  paused_by: string | null;
+  /** Counter of the run that holds the pipeline lock (lock_behavior), or null. */
+  locked_by_counter: number | null;
+  /** Highest counter ever used; never decreases, so counters are never reused. */
+  last_counter: number;
+  updated_at: number;
+}
+
+export interface DbPipelineRunTable {
+  id: Generated<number>;
+  pipeline: string;
+  counter: number;
+  label: string;
+  trigger_kind: string;
+  trigger_user: string;
+  /** "building" | "passed" | "failed" | "cancelled" */
+  result: string;
+  /** PipelineConfig snapshot (JSON) the run was created with; later stages and reruns use it. */
+  config_json: string;
+  /** Variables given at trigger time (JSON object name → value). */
+  variables_json: string;
+  /** Name of the stage waiting for manual approval, if any. */
+  awaiting_stage: string | null;
+  created_at: number;
+  completed_at: number | null;
+}
+
+export interface DbRunMaterialTable {
+  id: Generated<number>;
+  run_id: number;
+  /** Material name in the pipeline config. */
+  material: string;
+  type: string;
+  /** Git: url + branch; dependency: pipeline/stage. Identifies the material across pipelines. */
+  fingerprint: string;
+  /** Git SHA or `pipeline/counter/stage/stageCounter`. */
+  revision: string;
+  /** First revision of the batch (GO_FROM_REVISION); equals revision when one commit. */
+  from_revision: string;
+  description: string;
+  changed: number;
+  /** For dependencies: the upstream pipeline_runs.id. */
+  upstream_run_id: number | null;
+}
+
+export interface DbStageRunTable {
+  id: Generated<number>;
+  run_id: number;
+  pipeline: string;
+  pipeline_counter: number;
+  name: string;
+  /** Position of the stage in the pipeline config. */
+  stage_index: number;
+  counter: number;
+  /** "building" | "passed" | "failed" | "cancelled" */
+  result: string;
+  approval_type: string;
+  approved_by: string | null;
+  rerun_of_counter: number | null;
+  scheduled_at: number;
+  completed_at: number | null;
+}
+
+export interface DbJobRunTable {
+  id: Generated<number>;
+  stage_run_id: number;
+  run_id: number;
+  name: string;
+  /** JobState */
+  state: string;
+  /** JobResult */
+  result: string;
+  /** Resources the job needs (JSON array), for matching without re-reading config. */
+  resources_json: string;
+  agent_id: string | null;
+  /** Current lease; reports with another lease id are fenced off. */
+  lease_id: string | null;
+  /** How many times the job was handed to an agent (reassignments after agent loss count). */
+  attempts: number;
+  /** Set when cancel was requested; the agent runs on_cancel and reports cancelled. */
+  cancel_requested: number;
+  waiting_reason: string | null;
+  scheduled_at: number;
+  assigned_at: number | null;
+  completed_at: number | null;
+  /** Bytes of console log stored, so readers can follow without stat. */
+  console_bytes: number;
+}
+
+export interface DbAgentTable {
+  id: string;
+  name: string;
+  hostname: string;
+  /** sha256 hex of the agent's bearer token. */
+  token_hash: string;
+  /** "pending" | "enabled" | "disabled" — the admin's decision; idle/building/lost are derived. */
+  config_state: string;
+  resources_json: string;
+  environments_json: string;
+  registered_at: number;
+  last_heartbeat_at: number | null;
+  current_job_run_id: number | null;
+  deleted: number;
+}
+
+export interface DbMaterialTable {
+  /** url + "#" + branch for git. */
+  fingerprint: string;
+  type: string;
+  url: string;
+  branch: string;
+  /** Last revision seen on the remote branch. */
+  last_revision: string | null;
+  last_checked_at: number | null;
+  last_error: string | null;
+}
+
+export interface DbArtifactTable {
+  id: Generated<number>;
+  job_run_id: number;
+  path: string;
+  size: number;
+  sha256: string;
+  created_at: number;
+}
+
+export interface DbKeyValueTable {
+  key: string;
+  value: string;
+}
+
+export interface Database {
+  pipelines: DbPipelineTable;
+  pipeline_runs: DbPipelineRunTable;
+  run_materials: DbRunMaterialTable;
+  stage_runs: DbStageRunTable;
+  job_runs: DbJobRunTable;
+  agents: DbAgentTable;
+  materials: DbMaterialTable;
+  artifacts: DbArtifactTable;
+  key_values: DbKeyValueTable;
+}
+
+export type DbPipeline = Selectable<DbPipelineTable>;
+export type DbPipelineRun = Selectable<DbPipelineRunTable>;
+export type NewDbPipelineRun = Insertable<DbPipelineRunTable>;
+export type DbRunMaterial = Selectable<DbRunMaterialTable>;
+export type DbStageRun = Selectable<DbStageRunTable>;
+export type DbJobRun = Selectable<DbJobRunTable>;
+export type DbJobRunUpdate = Updateable<DbJobRunTable>;
+export type DbAgent = Selectable<DbAgentTable>;
+export type DbMaterial = Selectable<DbMaterialTable>;
+export type DbArtifact = Selectable<DbArtifactTable>;
