@@ -1,1 +1,2 @@
 export type * from "./config/model.ts";
+export * from "./runs/job-state.ts";

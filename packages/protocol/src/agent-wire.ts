@@ -184,4 +184,9 @@ export const ArtifactManifest = z.object({ files: z.array(ArtifactFile) });
 export type ArtifactManifest = z.infer<typeof ArtifactManifest>;
 
 /** Header names of the agent protocol. */
-export const AgentHeader = { lease: "x-fawkes-lease", sha256: "x-fawkes-sha256" } as const;
+export const AgentHeader = {
+  lease: "x-fawkes-lease",
+  sha256: "x-fawkes-sha256",
+  /** Epoch ms when the first byte of a console batch was produced; every line in it gets that time. */
+  consoleTime: "x-fawkes-console-time",
+} as const;

@@ -2,3 +2,4 @@ export * from "./states.ts";
 export * from "./errors.ts";
 export * from "./agent-wire.ts";
 export * from "./rest.ts";
+export * from "./routes.ts";

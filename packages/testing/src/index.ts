@@ -1,1 +1,23 @@
-export {};
+/**
+ * Private test support: real `fawkes server` and `fawkes agent` processes, temp git repositories, the CLI, and
+ * condition waiters with deadlines. Every helper registers its cleanup on the test context it is given.
+ */
+export { CleanupStack, onCleanup, type CleanupScope } from "./cleanup.ts";
+export { tempDir } from "./temp-dir.ts";
+export { git, gitEnv } from "./git.ts";
+export { createGitRepo, type GitRepo } from "./git-repo.ts";
+export { waitFor, WaitTimeoutError, type WaitForOptions } from "./wait-for.ts";
+export { ApiError, createApiClient, type ApiClient, type RequestOptions } from "./api-client.ts";
+export { startServerProcess, type ServerProcess, type ServerProcessOptions } from "./server-process.ts";
+export {
+  startAgentProcess,
+  waitForAgent,
+  type AgentProcess,
+  type AgentProcessOptions,
+} from "./agent-process.ts";
+export { runCli, type CliOptions, type CliResult } from "./cli.ts";
+export { runFinished, summarizeRun, waitForRun, type WaitForRunOptions } from "./wait-for-run.ts";
+export { withProcessOutput, type HasOutput } from "./diagnostics.ts";
+export { writePipelineDir, yamlString } from "./pipeline-files.ts";
+export { type CapturedProcess } from "./child-process.ts";
+export { cliMain, pathWithNodeFirst, repoRoot } from "./paths.ts";

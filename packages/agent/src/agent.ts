@@ -1,0 +1,72 @@
+import { mkdir } from "node:fs/promises";
+import { sleep } from "./backoff.ts";
+import { JobRunner } from "./job/job-runner.ts";
+import { compileOptions } from "./options.ts";
+import type { AgentOptions } from "./options.ts";
+import { ServerClient } from "./server-client.ts";
+
+export interface RunningAgent {
+  readonly name: string;
+  /** The id the server gave this agent; undefined until the first registration succeeds. */
+  readonly agentId: () => string | undefined;
+  /** Stops the agent: ends the long poll and kills a running job without reporting it (the lease expires). */
+  stop(): Promise<void>;
+  /** Resolves when the agent has stopped. */
+  done: Promise<void>;
+}
+
+/**
+ * Starts an agent: registers (reusing `<workDir>/agent.json`), then long-polls POST /agent/v1/work and
+ * runs one job at a time. While pending or disabled the server answers `job: null` and the poll goes on
+ * (it is the idle heartbeat). A lost server is retried with backoff; the agent never crashes on it.
+ * Resolves once the work dir exists; registration happens in the background.
+ */
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const compiled = compileOptions(options);
+  await mkdir(compiled.workDir, { recursive: true, mode: 0o700 });
+  const client = new ServerClient(compiled);
+  const stopping = new AbortController();
+  let current: JobRunner | undefined;
+  client.runningLeases = () => (current ? [current.leaseId] : []);
+  client.onRevokedLeases = (leases) => {
+    if (current && leases.includes(current.leaseId)) current.cancel();
+  };
+
+  const loop = async (): Promise<void> => {
+    try {
+      await client.register(stopping.signal);
+    } catch {
+      return; // stopped before registering
+    }
+    while (!stopping.signal.aborted) {
+      let work;
+      try {
+        work = await client.work(compiled.workWaitMs, stopping.signal);
+      } catch (error) {
+        if (stopping.signal.aborted) return;
+        compiled.log("error", "work request failed", { message: String(error) });
+        await sleep(1_000, stopping.signal);
+        continue;
+      }
+      if (!work.job) continue;
+      current = new JobRunner(work.job, client, compiled);
+      await current.run();
+      current = undefined;
+    }
+  };
+
+  const done = loop()
+    .catch((error: unknown) => compiled.log("error", "agent loop failed", { message: String(error) }))
+    .finally(() => client.close());
+
+  return {
+    name: compiled.name,
+    agentId: () => client.agentId,
+    async stop() {
+      stopping.abort();
+      current?.abort();
+      await done;
+    },
+    done,
+  };
+}

@@ -1,0 +1,97 @@
+import http from "node:http";
+import https from "node:https";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
+
+/** One HTTP exchange. `body` is a factory so a request can be sent again after a connection failure. */
+export interface TransportRequest {
+  method: "GET" | "POST" | "PUT";
+  /** Path and query, already encoded. */
+  path: string;
+  headers: Record<string, string>;
+  body?: () => Buffer | Readable;
+  /** Abort when the socket is idle this long (long polls pass their wait plus a margin). */
+  idleTimeoutMs: number;
+  signal: AbortSignal;
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Unread body; the caller consumes or discards it. */
+  stream: IncomingMessage;
+}
+
+/** A network-level failure (refused, reset, timed out): the server is unreachable for now. */
+export class TransportError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TransportError";
+  }
+}
+
+/** Thin keep-alive HTTP(S) client over node:http: no buffering of bodies, so uploads and downloads stream. */
+export class HttpTransport {
+  readonly #base: URL;
+  readonly #agent: http.Agent;
+  readonly #request: typeof http.request;
+
+  constructor(serverUrl: string) {
+    this.#base = new URL(serverUrl);
+    const secure = this.#base.protocol === "https:";
+    this.#agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    this.#request = secure ? https.request : http.request;
+  }
+
+  send(req: TransportRequest): Promise<TransportResponse> {
+    return new Promise((resolve, reject) => {
+      if (req.signal.aborted) return reject(req.signal.reason);
+      const basePath = this.#base.pathname.replace(/\/$/, "");
+      const body = req.body?.();
+      const headers: Record<string, string> = { ...req.headers };
+      if (Buffer.isBuffer(body)) headers["content-length"] = String(body.length);
+      const outgoing = this.#request({
+        protocol: this.#base.protocol,
+        hostname: this.#base.hostname,
+        port: this.#base.port,
+        method: req.method,
+        path: basePath + req.path,
+        headers,
+        agent: this.#agent,
+        signal: req.signal,
+      });
+      let settled = false;
+      const fail = (error: unknown): void => {
+        if (settled) return;
+        settled = true;
+        if (req.signal.aborted) return reject(req.signal.reason);
+        reject(new TransportError(error instanceof Error ? error.message : String(error), { cause: error }));
+      };
+      outgoing.setTimeout(req.idleTimeoutMs, () => outgoing.destroy(new Error("request timed out")));
+      outgoing.on("error", fail);
+      outgoing.on("response", (incoming) => {
+        settled = true;
+        // After the response arrives, idleness is the reader's concern.
+        outgoing.setTimeout(0);
+        resolve({ status: incoming.statusCode ?? 0, headers: incoming.headers, stream: incoming });
+      });
+      if (body === undefined) outgoing.end();
+      else if (Buffer.isBuffer(body)) outgoing.end(body);
+      else {
+        body.on("error", (error) => outgoing.destroy(error));
+        body.pipe(outgoing);
+      }
+    });
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+}
+
+/** Reads a whole (small) response body. */
+export async function readBody(stream: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,73 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { dirname, posix } from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import type { ArtifactFile, FetchTask } from "@fawkes/protocol";
+import { isLeaseLost } from "../server-client.ts";
+import { resolveInside } from "./paths.ts";
+import type { TaskContext, TaskOutcome } from "./task-context.ts";
+
+/**
+ * GoCD's fetch artifact: a file lands in the destination directory under its own name; a directory
+ * `a/b` lands as `<destination>/b/...`. Every file is streamed to disk and checked against the manifest's
+ * SHA-256; a mismatch fails the task and leaves no partial file.
+ */
+export async function runFetchTask(task: FetchTask, ctx: TaskContext, killSignal: AbortSignal): Promise<TaskOutcome> {
+  const from = task.from;
+  const locator = `${from.pipeline}/${from.counter}/${from.stage}/${from.stageCounter}/${from.job}`;
+  ctx.console.line(`Fetching ${task.isFile ? "file" : "directory"} ${task.source} from ${locator} into '${task.destination}'`);
+  try {
+    const destination = resolveInside(ctx.workspace, task.destination, "fetch destination");
+    const source = posix.normalize(task.source).replace(/^\/+|\/+$/g, "");
+    const manifest = await ctx.client.artifactManifest(ctx.job.leaseId, from, source, killSignal);
+    const files = manifest.files.filter((file) =>
+      task.isFile ? file.path === source : file.path === source || file.path.startsWith(`${source}/`) || source === ".",
+    );
+    if (files.length === 0) throw new FawkesError(ErrorCode.artifactNotFound, 404, `no artifact '${task.source}' in ${locator}`);
+    const parent = posix.dirname(source);
+    for (const file of files) {
+      const relativePath = parent === "." ? file.path : file.path.slice(parent.length + 1);
+      const target = resolveInside(destination, relativePath, "artifact path");
+      await downloadFile(ctx, task, file, target, killSignal);
+    }
+    ctx.console.line(`Fetched ${files.length} file(s)`);
+    return "passed";
+  } catch (error) {
+    if (ctx.abortSignal.aborted || isLeaseLost(error)) return "aborted";
+    if (killSignal.aborted) return "cancelled";
+    ctx.console.line(`Fetch failed: ${(error as Error).message}`);
+    return "failed";
+  }
+}
+
+async function downloadFile(
+  ctx: TaskContext,
+  task: FetchTask,
+  file: ArtifactFile,
+  target: string,
+  signal: AbortSignal,
+): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const partial = `${target}.fawkes-partial`;
+  const hash = createHash("sha256");
+  const hasher = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  try {
+    const body = await ctx.client.artifactFile(ctx.job.leaseId, task.from, file.path, signal);
+    await pipeline(body, hasher, createWriteStream(partial), { signal });
+    const actual = hash.digest("hex");
+    if (actual !== file.sha256) {
+      throw new FawkesError(ErrorCode.checksumMismatch, 422, `checksum mismatch for ${file.path}: expected ${file.sha256}, got ${actual}`);
+    }
+    await rename(partial, target);
+  } finally {
+    await rm(partial, { force: true });
+  }
+}

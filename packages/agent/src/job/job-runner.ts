@@ -1,0 +1,155 @@
+import { AgentHeader, JobResult } from "@fawkes/protocol";
+import type { JobAssignment } from "@fawkes/protocol";
+import type { CompiledOptions } from "../options.ts";
+import { isLeaseLost } from "../server-client.ts";
+import type { ServerClient } from "../server-client.ts";
+import { uploadArtifacts } from "./artifact-upload.ts";
+import { ConsoleStream } from "./console-stream.ts";
+import { secretValues, taskEnvironment } from "./environment.ts";
+import { sendHeartbeats, watchCancel } from "./job-watchers.ts";
+import type { TaskContext } from "./task-context.ts";
+import { runTasks } from "./task-runner.ts";
+import type { TasksOutcome } from "./task-runner.ts";
+import { prepareWorkspace } from "./workspace.ts";
+
+/** Thrown inside a job once its lease is lost: unwinds the job without reporting anything more. */
+class Fenced extends Error {}
+
+/**
+ * One job from assignment to `complete`. Reports go through the client, which retries while the server
+ * is unreachable (it accepts the same lease after a restart). A 409 FAWKES_LEASE_LOST anywhere fences
+ * the job: its processes are killed and nothing more is sent.
+ */
+export class JobRunner {
+  readonly #job: JobAssignment;
+  readonly #client: ServerClient;
+  readonly #options: CompiledOptions;
+  readonly #abort = new AbortController();
+  readonly #cancel = new AbortController();
+  readonly #finished = new AbortController();
+  readonly #console: ConsoleStream;
+  #fenced = false;
+
+  constructor(job: JobAssignment, client: ServerClient, options: CompiledOptions) {
+    this.#job = job;
+    this.#client = client;
+    this.#options = options;
+    this.#console = new ConsoleStream((body, time) => this.#sendConsole(body, time), secretValues(job.environment));
+  }
+
+  get leaseId(): string {
+    return this.#job.leaseId;
+  }
+
+  /** The server cancelled the job: kill the running task, run its on_cancel, report `cancelled`. */
+  cancel(): void {
+    if (!this.#cancel.signal.aborted) this.#options.log("info", "job cancelled", { jobRunId: this.#job.jobRunId });
+    this.#cancel.abort();
+  }
+
+  /** Stop without reporting (agent stopping, or lease lost). */
+  abort(): void {
+    this.#abort.abort();
+    this.#console.stop();
+  }
+
+  async run(): Promise<void> {
+    const job = this.#job;
+    const log = this.#options.log;
+    log("info", "job started", { jobRunId: job.jobRunId, pipeline: job.locator.pipeline, job: job.locator.job });
+    const watchSignal = AbortSignal.any([this.#finished.signal, this.#abort.signal]);
+    const handlers = { cancel: () => this.cancel(), fence: () => this.#fence() };
+    const watchers = Promise.all([
+      watchCancel(this.#client, job, watchSignal, handlers, log),
+      sendHeartbeats(this.#client, job, watchSignal, log),
+    ]);
+    try {
+      const result = await this.#execute();
+      await this.#console.close();
+      if (this.#abort.signal.aborted) throw new Fenced();
+      await this.#report("complete", { result });
+      log("info", "job completed", { jobRunId: job.jobRunId, result });
+    } catch (error) {
+      if (!(error instanceof Fenced)) log("error", "job ended abnormally", { jobRunId: job.jobRunId, message: String(error) });
+      else if (this.#fenced) log("warn", "lease lost; job stopped", { jobRunId: job.jobRunId });
+    } finally {
+      this.#finished.abort();
+      this.#console.stop();
+      await watchers;
+    }
+  }
+
+  async #execute(): Promise<"passed" | "failed" | "cancelled"> {
+    const job = this.#job;
+    await this.#report("state", { state: "preparing" });
+    const ctx: TaskContext = {
+      job,
+      workspace: "",
+      env: taskEnvironment(job.environment),
+      console: this.#console,
+      client: this.#client,
+      cancelSignal: this.#cancel.signal,
+      abortSignal: this.#abort.signal,
+    };
+    let outcome: TasksOutcome;
+    try {
+      ctx.workspace = await prepareWorkspace(this.#options.workDir, job, this.#console);
+      await this.#report("state", { state: "building" });
+      outcome = await runTasks(job.tasks, ctx);
+    } catch (error) {
+      if (error instanceof Fenced) throw error;
+      this.#console.line(`Job failed while preparing: ${(error as Error).message}`);
+      outcome = "failed";
+    }
+    if (outcome === "aborted") throw new Fenced();
+    if (outcome === "cancelled" || this.#cancel.signal.aborted) return JobResult.cancelled;
+    this.#console.line(`Tasks ${outcome}`);
+    if (ctx.workspace === "" || job.artifacts.length === 0) return outcome;
+    await this.#report("state", { state: "completing" });
+    try {
+      await uploadArtifacts(ctx);
+    } catch (error) {
+      if (this.#abort.signal.aborted || isLeaseLost(error)) this.#fenceAndThrow();
+      this.#console.line(`Artifact upload failed: ${(error as Error).message}`);
+      return JobResult.failed;
+    }
+    return outcome;
+  }
+
+  async #report(sub: "state" | "complete", json: object): Promise<void> {
+    if (this.#abort.signal.aborted) throw new Fenced();
+    try {
+      const response = await this.#client.jobCall(this.#job, sub, { json, signal: this.#abort.signal });
+      response.resume();
+    } catch (error) {
+      if (this.#abort.signal.aborted || isLeaseLost(error)) this.#fenceAndThrow();
+      this.#options.log("warn", "job report refused", { jobRunId: this.#job.jobRunId, report: sub, message: String(error) });
+    }
+  }
+
+  async #sendConsole(body: Buffer, time: number): Promise<void> {
+    try {
+      const response = await this.#client.jobCall(this.#job, "console", {
+        body: () => body,
+        headers: { "content-type": "text/plain; charset=utf-8", [AgentHeader.consoleTime]: String(time) },
+        signal: this.#abort.signal,
+      });
+      response.resume();
+    } catch (error) {
+      if (isLeaseLost(error)) this.#fence();
+      if (this.#abort.signal.aborted) throw error;
+      this.#options.log("warn", "console batch refused", { jobRunId: this.#job.jobRunId, message: String(error) });
+    }
+  }
+
+  #fence(): void {
+    if (this.#abort.signal.aborted) return;
+    this.#fenced = true;
+    this.abort();
+  }
+
+  #fenceAndThrow(): never {
+    this.#fence();
+    throw new Fenced();
+  }
+}

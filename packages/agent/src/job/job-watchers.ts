@@ -1,0 +1,47 @@
+import type { JobAssignment } from "@fawkes/protocol";
+import { sleep } from "../backoff.ts";
+import type { AgentLog } from "../options.ts";
+import { isLeaseLost } from "../server-client.ts";
+import type { ServerClient } from "../server-client.ts";
+
+export interface WatchHandlers {
+  cancel: () => void;
+  fence: () => void;
+}
+
+/**
+ * Keeps POST …/wait-cancel open for the whole job (re-issued whenever it answers `{cancel: false}`),
+ * so a cancel reaches the agent at once.
+ */
+export async function watchCancel(
+  client: ServerClient,
+  job: JobAssignment,
+  signal: AbortSignal,
+  handlers: WatchHandlers,
+  log: AgentLog,
+): Promise<void> {
+  while (!signal.aborted) {
+    try {
+      if (await client.waitCancel(job, signal)) return handlers.cancel();
+    } catch (error) {
+      if (signal.aborted) return;
+      if (isLeaseLost(error)) return handlers.fence();
+      log("warn", "wait-cancel refused", { jobRunId: job.jobRunId, message: (error as Error).message });
+      await sleep(1_000, signal);
+    }
+  }
+}
+
+/** Sends POST /agent/v1/heartbeat every heartbeatIntervalMs while the job builds. */
+export async function sendHeartbeats(client: ServerClient, job: JobAssignment, signal: AbortSignal, log: AgentLog): Promise<void> {
+  while (!signal.aborted) {
+    await sleep(client.heartbeatIntervalMs, signal);
+    if (signal.aborted) return;
+    try {
+      // Revoked leases reach the agent through client.onRevokedLeases.
+      await client.heartbeat([job.leaseId], signal);
+    } catch (error) {
+      if (!signal.aborted) log("warn", "heartbeat refused", { jobRunId: job.jobRunId, message: (error as Error).message });
+    }
+  }
+}

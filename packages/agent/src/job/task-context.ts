@@ -1,0 +1,19 @@
+import type { JobAssignment } from "@fawkes/protocol";
+import type { ServerClient } from "../server-client.ts";
+import type { ConsoleStream } from "./console-stream.ts";
+
+/** How one task ended. `aborted`: the agent stopped or the lease was lost (nothing more is reported). */
+export type TaskOutcome = "passed" | "failed" | "cancelled" | "timedOut" | "aborted";
+
+/** Everything a task executor needs; built once per job. */
+export interface TaskContext {
+  job: JobAssignment;
+  workspace: string;
+  env: Record<string, string>;
+  console: ConsoleStream;
+  client: ServerClient;
+  /** Aborts when the server cancels the job (the task is killed, then its on_cancel runs). */
+  cancelSignal: AbortSignal;
+  /** Aborts when the lease is lost or the agent stops (killed, nothing more reported). */
+  abortSignal: AbortSignal;
+}

@@ -1,0 +1,51 @@
+import type { ExecTask, FetchTask, Task } from "@fawkes/protocol";
+import { runExecTask } from "./exec-task.ts";
+import { runFetchTask } from "./fetch-task.ts";
+import type { TaskContext, TaskOutcome } from "./task-context.ts";
+
+function describe(task: Task): string {
+  if (task.kind === "exec") return [task.command, ...task.arguments].join(" ");
+  return `fetch ${task.source} from ${task.from.pipeline}/${task.from.counter}/${task.from.stage}/${task.from.stageCounter}/${task.from.job}`;
+}
+
+function runTask(task: ExecTask | FetchTask, ctx: TaskContext, killSignal: AbortSignal): Promise<TaskOutcome> {
+  return task.kind === "exec" ? runExecTask(task, ctx, killSignal) : runFetchTask(task, ctx, killSignal);
+}
+
+/** Whether a task runs, GoCD's run_if: passed = nothing failed so far, failed = something failed, any = always. */
+function shouldRun(task: Task, failedSoFar: boolean): boolean {
+  return task.runIf.includes("any") || (failedSoFar ? task.runIf.includes("failed") : task.runIf.includes("passed"));
+}
+
+/** The outcome of the job's tasks: passed, failed, cancelled, or aborted (fenced / agent stopping). */
+export type TasksOutcome = "passed" | "failed" | "cancelled" | "aborted";
+
+/**
+ * Runs the tasks in sequence with run_if. On cancel (or no-output timeout) the running task's group is
+ * killed, its on_cancel task runs, and no further task starts.
+ */
+export async function runTasks(tasks: Task[], ctx: TaskContext): Promise<TasksOutcome> {
+  const killSignal = AbortSignal.any([ctx.cancelSignal, ctx.abortSignal]);
+  let failed = false;
+  for (const task of tasks) {
+    if (ctx.abortSignal.aborted) return "aborted";
+    if (ctx.cancelSignal.aborted) return "cancelled";
+    if (!shouldRun(task, failed)) {
+      ctx.console.line(`Skipping task: ${describe(task)} (run_if ${task.runIf.join(",")})`);
+      continue;
+    }
+    ctx.console.line(`Task: ${describe(task)} (run_if ${task.runIf.join(",")})`);
+    const outcome = await runTask(task, ctx, killSignal);
+    if (outcome === "aborted") return "aborted";
+    if (outcome === "cancelled" || outcome === "timedOut") {
+      if (task.onCancel) {
+        ctx.console.line(`On cancel task: ${describe(task.onCancel)}`);
+        const onCancelOutcome = await runTask(task.onCancel, ctx, ctx.abortSignal);
+        if (onCancelOutcome === "aborted") return "aborted";
+      }
+      return outcome === "cancelled" ? "cancelled" : "failed";
+    }
+    if (outcome === "failed") failed = true;
+  }
+  return failed ? "failed" : "passed";
+}

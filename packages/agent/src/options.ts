@@ -1,0 +1,47 @@
+import { resolve } from "node:path";
+
+export type LogLevel = "info" | "warn" | "error";
+export type AgentLog = (level: LogLevel, msg: string, fields?: object) => void;
+
+/** Options of `startAgent` (the CLI maps `fawkes agent` flags onto these). */
+export interface AgentOptions {
+  /** Base URL of the Fawkes server, e.g. `http://127.0.0.1:8153`. */
+  serverUrl: string;
+  /** Registration key (the server's auto-register key registers the agent enabled). */
+  key: string;
+  /** Agent name: letters, digits, `_ . -`. */
+  name: string;
+  resources: string[];
+  environments: string[];
+  /** Holds `agent.json` (identity), `pipelines/` (workspaces) and `cache/git/` (mirrors). */
+  workDir: string;
+  /** How long the server may hold an idle `/work` long poll. @default 25000 */
+  workWaitMs?: number;
+  /** Operational log (not the job console). @default no logging */
+  log?: AgentLog;
+}
+
+/** Options after defaults, frozen. */
+export interface CompiledOptions {
+  readonly serverUrl: string;
+  readonly key: string;
+  readonly name: string;
+  readonly resources: readonly string[];
+  readonly environments: readonly string[];
+  readonly workDir: string;
+  readonly workWaitMs: number;
+  readonly log: AgentLog;
+}
+
+export function compileOptions(options: AgentOptions): CompiledOptions {
+  return Object.freeze({
+    serverUrl: options.serverUrl,
+    key: options.key,
+    name: options.name,
+    resources: [...options.resources],
+    environments: [...options.environments],
+    workDir: resolve(options.workDir),
+    workWaitMs: options.workWaitMs ?? 25_000,
+    log: options.log ?? (() => {}),
+  });
+}

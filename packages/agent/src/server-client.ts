@@ -1,0 +1,276 @@
+import { hostname } from "node:os";
+import type { IncomingMessage } from "node:http";
+import type { Readable } from "node:stream";
+import {
+  AGENT_PROTOCOL_VERSION,
+  AgentHeader,
+  ErrorCode,
+  FawkesError,
+  HeartbeatResponse,
+  RegisterResponse,
+  WaitCancelResponse,
+  WorkResponse,
+} from "@fawkes/protocol";
+import type { ArtifactManifest as ArtifactManifestType, JobLocator } from "@fawkes/protocol";
+import { ArtifactManifest } from "@fawkes/protocol";
+import { Backoff, sleep } from "./backoff.ts";
+import { HttpTransport, TransportError, readBody } from "./http-transport.ts";
+import type { AgentIdentity } from "./identity.ts";
+import { loadIdentity, saveIdentity } from "./identity.ts";
+import type { CompiledOptions } from "./options.ts";
+
+interface CallSpec {
+  method: "GET" | "POST" | "PUT";
+  path: string;
+  headers?: Record<string, string>;
+  /** JSON body, or a factory of a raw body (called again on every retry). */
+  json?: unknown;
+  body?: () => Buffer | Readable;
+  idleTimeoutMs?: number;
+  /** Registration carries the key in its body, not a bearer token. */
+  anonymous?: boolean;
+  signal: AbortSignal;
+}
+
+const defaultIdleTimeoutMs = 30_000;
+
+/**
+ * The agent side of the /agent/v1 protocol. Every call retries on an unreachable server (refused, reset,
+ * 5xx) with exponential backoff until it succeeds or its signal aborts, re-registers on 401, and throws
+ * FawkesError for other refusals — FAWKES_LEASE_LOST (409) tells a job it was fenced.
+ */
+export class ServerClient {
+  readonly #options: CompiledOptions;
+  readonly #transport: HttpTransport;
+  #identity: AgentIdentity | undefined;
+  #registering: Promise<void> | undefined;
+  #outage = false;
+  heartbeatIntervalMs = 5_000;
+  /** Leases of the running job, sent at (re-)registration so the server can re-attach them. */
+  runningLeases: () => string[] = () => [];
+  /** Called with leases the server no longer honours (from registration or heartbeats). */
+  onRevokedLeases: (leases: string[]) => void = () => {};
+
+  constructor(options: CompiledOptions) {
+    this.#options = options;
+    this.#transport = new HttpTransport(options.serverUrl);
+  }
+
+  get agentId(): string | undefined {
+    return this.#identity?.agentId;
+  }
+
+  close(): void {
+    this.#transport.close();
+  }
+
+  /** Registers (reusing the saved identity), retrying until the server accepts or `signal` aborts. */
+  async register(signal: AbortSignal): Promise<void> {
+    this.#identity ??= await loadIdentity(this.#options.workDir);
+    const backoff = new Backoff();
+    for (;;) {
+      const identity = this.#identity;
+      const body = {
+        protocolVersion: AGENT_PROTOCOL_VERSION,
+        key: this.#options.key,
+        name: this.#options.name,
+        hostname: hostname().slice(0, 255),
+        resources: this.#options.resources,
+        environments: this.#options.environments,
+        ...(identity ? { agentId: identity.agentId, token: identity.token } : {}),
+        runningLeases: this.runningLeases(),
+      };
+      try {
+        const response = await this.#call({ method: "POST", path: "/agent/v1/register", json: body, anonymous: true, signal });
+        const registered = RegisterResponse.parse(JSON.parse((await readBody(response)).toString("utf8")));
+        this.#identity = { agentId: registered.agentId, token: registered.token };
+        this.heartbeatIntervalMs = registered.heartbeatIntervalMs;
+        await saveIdentity(this.#options.workDir, this.#identity);
+        this.#options.log("info", "agent registered", { agentId: registered.agentId, state: registered.state });
+        if (registered.revokedLeases.length > 0) this.onRevokedLeases(registered.revokedLeases);
+        return;
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        if (error instanceof FawkesError && error.status === 401 && identity) {
+          this.#options.log("warn", "saved agent identity rejected; registering afresh", { agentId: identity.agentId });
+          this.#identity = undefined;
+          continue;
+        }
+        this.#options.log("error", "registration refused", { code: codeOf(error), message: messageOf(error) });
+        await sleep(Math.max(backoff.next(), 1_000), signal);
+      }
+    }
+  }
+
+  async work(waitMs: number, signal: AbortSignal): Promise<WorkResponse> {
+    const response = await this.#call({
+      method: "POST",
+      path: "/agent/v1/work",
+      json: { waitMs },
+      idleTimeoutMs: waitMs + 15_000,
+      signal,
+    });
+    return WorkResponse.parse(await readJson(response));
+  }
+
+  async heartbeat(runningLeases: string[], signal: AbortSignal): Promise<HeartbeatResponse> {
+    const response = await this.#call({ method: "POST", path: "/agent/v1/heartbeat", json: { runningLeases }, signal });
+    const parsed = HeartbeatResponse.parse(await readJson(response));
+    if (parsed.revokedLeases.length > 0) this.onRevokedLeases(parsed.revokedLeases);
+    return parsed;
+  }
+
+  /** A call under /agent/v1/jobs/:jobRunId/ carrying the lease; resolves with the (consumed) response status. */
+  async jobCall(
+    job: { jobRunId: number; leaseId: string },
+    sub: string,
+    spec: Omit<CallSpec, "path" | "method"> & { method?: "POST" | "PUT" },
+  ): Promise<IncomingMessage> {
+    return this.#call({
+      ...spec,
+      method: spec.method ?? "POST",
+      path: `/agent/v1/jobs/${job.jobRunId}/${sub}`,
+      headers: { ...spec.headers, [AgentHeader.lease]: job.leaseId },
+    });
+  }
+
+  async waitCancel(job: { jobRunId: number; leaseId: string }, signal: AbortSignal): Promise<boolean> {
+    const response = await this.jobCall(job, "wait-cancel", { json: {}, idleTimeoutMs: 120_000, signal });
+    return WaitCancelResponse.parse(await readJson(response)).cancel;
+  }
+
+  async artifactManifest(leaseId: string, from: JobLocator, path: string, signal: AbortSignal): Promise<ArtifactManifestType> {
+    const response = await this.#call({
+      method: "GET",
+      path: `${artifactRoot(from)}/manifest?path=${encodeURIComponent(path)}`,
+      headers: { [AgentHeader.lease]: leaseId },
+      signal,
+    });
+    return ArtifactManifest.parse(await readJson(response));
+  }
+
+  /** Opens one artifact file for streaming; the caller must consume or destroy the returned stream. */
+  async artifactFile(leaseId: string, from: JobLocator, path: string, signal: AbortSignal): Promise<IncomingMessage> {
+    return this.#call({
+      method: "GET",
+      path: `${artifactRoot(from)}/files/${encodePath(path)}`,
+      headers: { [AgentHeader.lease]: leaseId },
+      idleTimeoutMs: 60_000,
+      signal,
+    });
+  }
+
+  async #call(spec: CallSpec): Promise<IncomingMessage> {
+    const backoff = new Backoff();
+    for (;;) {
+      if (spec.signal.aborted) throw spec.signal.reason;
+      if (!spec.anonymous && !this.#identity) await this.#reRegister(undefined, spec.signal);
+      const token = this.#identity?.token;
+      const headers: Record<string, string> = { ...spec.headers };
+      if (!spec.anonymous && token) headers.authorization = `Bearer ${token}`;
+      let body = spec.body;
+      if (spec.json !== undefined) {
+        const encoded = Buffer.from(JSON.stringify(spec.json));
+        headers["content-type"] = "application/json";
+        body = () => encoded;
+      }
+      let response;
+      try {
+        response = await this.#transport.send({
+          method: spec.method,
+          path: spec.path,
+          headers,
+          ...(body ? { body } : {}),
+          idleTimeoutMs: spec.idleTimeoutMs ?? defaultIdleTimeoutMs,
+          signal: spec.signal,
+        });
+      } catch (error) {
+        if (spec.signal.aborted) throw spec.signal.reason;
+        this.#noteOutage(error);
+        await sleep(backoff.next(), spec.signal);
+        continue;
+      }
+      const status = response.status;
+      if (status >= 500 || status === 429 || status === 408) {
+        response.stream.resume();
+        this.#noteOutage(new Error(`server answered ${status}`));
+        await sleep(backoff.next(), spec.signal);
+        continue;
+      }
+      this.#noteReachable();
+      if (status === 401 && !spec.anonymous) {
+        response.stream.resume();
+        await this.#reRegister(token, spec.signal);
+        continue;
+      }
+      if (status >= 200 && status < 300) return response.stream;
+      throw await problemError(response.stream, status);
+    }
+  }
+
+  /** One re-registration at a time; a caller whose token was already replaced just retries. */
+  async #reRegister(staleToken: string | undefined, signal: AbortSignal): Promise<void> {
+    if (this.#identity && this.#identity.token !== staleToken) return;
+    this.#registering ??= this.register(signal).finally(() => (this.#registering = undefined));
+    await this.#registering;
+  }
+
+  #noteOutage(error: unknown): void {
+    if (this.#outage) return;
+    this.#outage = true;
+    this.#options.log("warn", "server unreachable; retrying with backoff", { message: messageOf(error) });
+  }
+
+  #noteReachable(): void {
+    if (!this.#outage) return;
+    this.#outage = false;
+    this.#options.log("info", "server reachable again");
+  }
+}
+
+function artifactRoot(from: JobLocator): string {
+  const parts = [from.pipeline, from.counter, from.stage, from.stageCounter, from.job];
+  return `/agent/v1/artifacts/${parts.map((part) => encodeURIComponent(String(part))).join("/")}`;
+}
+
+/** Encodes each `/`-separated segment of an artifact path. */
+export function encodePath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
+}
+
+async function readJson(stream: IncomingMessage): Promise<unknown> {
+  let text: string;
+  try {
+    text = (await readBody(stream)).toString("utf8");
+  } catch (error) {
+    throw new TransportError("response body interrupted", { cause: error });
+  }
+  return JSON.parse(text);
+}
+
+async function problemError(stream: IncomingMessage, status: number): Promise<FawkesError> {
+  let code: string = ErrorCode.badRequest;
+  let detail = `server answered ${status}`;
+  try {
+    const problem = JSON.parse((await readBody(stream)).toString("utf8")) as { code?: unknown; detail?: unknown };
+    if (typeof problem.code === "string") code = problem.code;
+    if (typeof problem.detail === "string") detail = problem.detail;
+  } catch {
+    // Not a problem document: keep the status-derived code.
+  }
+  const known = (Object.values(ErrorCode) as string[]).includes(code) ? (code as ErrorCode) : ErrorCode.badRequest;
+  return new FawkesError(known, status, detail);
+}
+
+/** True when the server fenced this lease: the job must stop and report nothing more. */
+export function isLeaseLost(error: unknown): boolean {
+  return error instanceof FawkesError && error.code === ErrorCode.leaseLost;
+}
+
+function codeOf(error: unknown): string | undefined {
+  return error instanceof FawkesError ? error.code : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,66 @@
+/**
+ * `fawkes trigger PIPELINE [--revision MATERIAL=SHA]... [--var NAME=VALUE]... [--wait]`. With --wait it shows the
+ * run's stages and jobs live and exits 0 only if the run passes (on failure: the failed jobs' last console lines).
+ */
+import type { Command } from "commander";
+import type { PipelineRunDto } from "@fawkes/protocol";
+import type { FawkesClient } from "../client.ts";
+import { clientFor } from "../context.ts";
+import type { CliContext } from "../context.ts";
+import { ExitCode } from "../errors.ts";
+import type { CliIo } from "../io.ts";
+import { collectPair } from "../options.ts";
+import { printJson } from "../output.ts";
+import { watchRun } from "../watch-run.ts";
+
+const tailLines = 20;
+
+interface TriggerOptions {
+  revision?: Record<string, string>;
+  var?: Record<string, string>;
+  wait?: boolean;
+  json?: boolean;
+}
+
+export function registerTriggerCommand(program: Command, { io }: CliContext): void {
+  program
+    .command("trigger")
+    .description("start a pipeline run now (optionally at chosen revisions, with variables)")
+    .argument("<pipeline>", "pipeline name")
+    .option("--revision <material=sha>", "build this revision of a material (repeatable)", collectPair)
+    .option("--var <name=value>", "set a pipeline variable for this run (repeatable)", collectPair)
+    .option("--wait", "show progress live; exit 0 only if the run passes")
+    .option("--json", "print the run (with --wait: the finished run) as JSON")
+    .action(async (pipeline: string, options: TriggerOptions, command: Command) => {
+      const client = clientFor(command, io);
+      const started = await client.trigger(pipeline, { revisions: options.revision ?? {}, variables: options.var ?? {} });
+      if (!options.wait) {
+        if (options.json) printJson(io, started);
+        else io.out(`started ${started.pipeline}/${started.counter} (label ${started.label})\n`);
+        return;
+      }
+      const summary = (await client.pipelines()).pipelines.find((candidate) => candidate.name === pipeline);
+      const watchIo: CliIo = options.json ? { ...io, out: () => {} } : io;
+      const run = await watchRun({ client, io: watchIo, pipeline, counter: started.counter, stageNames: summary?.stages ?? [] });
+      if (options.json) printJson(io, run);
+      if (run.result === "passed") return;
+      if (!options.json) await printFailedJobTails(client, io, pipeline, run);
+      throw new ExitCode(1);
+    });
+}
+
+async function printFailedJobTails(client: FawkesClient, io: CliIo, pipeline: string, run: PipelineRunDto): Promise<void> {
+  for (const stage of run.stages) {
+    for (const job of stage.jobs) {
+      if (job.result !== "failed") continue;
+      const locator = { pipeline, counter: run.counter, stage: stage.name, stageCounter: stage.counter, job: job.name };
+      const body = await client.console(locator, { stageCounter: stage.counter, timestamps: true, follow: false });
+      const text = await new Response(body).text();
+      const lines = text.split("\n");
+      if (lines.at(-1) === "") lines.pop();
+      io.out(`\n--- ${pipeline}/${run.counter}/${stage.name}/${stage.counter}/${job.name} failed; last ${Math.min(tailLines, lines.length)} console lines ---\n`);
+      io.out(lines.slice(-tailLines).map((line) => `${line}\n`).join(""));
+      io.out(`(full log: fawkes logs ${pipeline}/${run.counter}/${stage.name}/${stage.counter}/${job.name})\n`);
+    }
+  }
+}

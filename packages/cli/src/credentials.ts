@@ -1,0 +1,71 @@
+/**
+ * The CLI's memory of API tokens: `$XDG_CONFIG_HOME/fawkes/credentials.json` (default `~/.config/fawkes`), a map
+ * from normalised server URL to the token `fawkes server`/`fawkes up` printed, so client commands on the same
+ * machine need no `--token`. Mode 0600; at most 50 entries (the oldest are dropped).
+ */
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+
+export interface ServerCredentials {
+  token: string;
+  /** Data directory of the server that issued the token. */
+  dataDir: string;
+  /** Epoch milliseconds. */
+  savedAt: number;
+}
+
+export const maxCredentialEntries = 50;
+
+type Env = Record<string, string | undefined>;
+
+export function credentialsPath(env: Env = process.env): string {
+  const configHome = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== "" ? env.XDG_CONFIG_HOME : join(env.HOME ?? homedir(), ".config");
+  return join(configHome, "fawkes", "credentials.json");
+}
+
+/** `http://localhost:8153/` and `http://127.0.0.1:8153` name the same server: one key for both. */
+export function normalizeServerUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.hostname === "localhost") parsed.hostname = "127.0.0.1";
+  parsed.search = "";
+  parsed.hash = "";
+  return parsed.toString().replace(/\/+$/, "");
+}
+
+function readAll(path: string): Record<string, ServerCredentials> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw error;
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, ServerCredentials>) : {};
+  } catch {
+    // A corrupt file only costs the saved tokens; the next save rewrites it.
+    return {};
+  }
+}
+
+export function saveServerToken(url: string, token: string, dataDir: string, env: Env = process.env): void {
+  const path = credentialsPath(env);
+  const entries = readAll(path);
+  entries[normalizeServerUrl(url)] = { token, dataDir, savedAt: Date.now() };
+  const kept = Object.entries(entries)
+    .sort(([, a], [, b]) => (b.savedAt ?? 0) - (a.savedAt ?? 0))
+    .slice(0, maxCredentialEntries);
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  // Write then rename so a concurrent reader never sees half a file; the temp file is 0600 from its creation.
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(Object.fromEntries(kept), null, 2)}\n`, { mode: 0o600 });
+  chmodSync(temp, 0o600);
+  renameSync(temp, path);
+}
+
+export function loadServerToken(url: string, env: Env = process.env): ServerCredentials | undefined {
+  const entry = readAll(credentialsPath(env))[normalizeServerUrl(url)];
+  return entry !== undefined && typeof entry.token === "string" ? entry : undefined;
+}

@@ -1,0 +1,38 @@
+/** Flags shared by `fawkes server` and `fawkes up`, mapped onto the server's raw options. */
+import type { Command } from "commander";
+import { collect, port, positiveInt } from "./options.ts";
+
+export interface ServerFlags {
+  dataDir?: string;
+  host?: string;
+  port?: number;
+  cloudPort?: number;
+  pipelines?: string[];
+  pollInterval?: number;
+  logLevel?: string;
+}
+
+export function addServerFlags(command: Command): Command {
+  return command
+    .option("--data-dir <dir>", "data directory (default: $FAWKES_DATA_DIR or ./.fawkes)")
+    .option("--host <host>", "address to listen on (default: $FAWKES_HOST or 127.0.0.1)")
+    .option("--port <n>", "HTTP port for API, web UI and agents; 0 = any free port (default: $FAWKES_PORT or 8153)", port)
+    .option("--cloud-port <n>", "cloud endpoint port (default: 8154)", port)
+    .option("--pipelines <path-or-git-url>", "directory or git repository scanned for *.gocd.yaml (repeatable)", collect)
+    .option("--poll-interval <ms>", "git polling fallback interval in milliseconds (default: 10000)", positiveInt)
+    .option("--log-level <level>", "server log level: fatal, error, warn, info, debug (default: $FAWKES_LOG_LEVEL or info)");
+}
+
+/** Only the flags given, so the server's own precedence (defaults < FAWKES_* env < flags) holds. */
+export function rawServerOptions(flags: ServerFlags): Record<string, unknown> {
+  const raw: Record<string, unknown> = {
+    dataDir: flags.dataDir,
+    host: flags.host,
+    port: flags.port,
+    cloudPort: flags.cloudPort,
+    pipelineSources: flags.pipelines,
+    pollIntervalMs: flags.pollInterval,
+    logLevel: flags.logLevel,
+  };
+  return Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
+}

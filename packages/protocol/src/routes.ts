@@ -1,0 +1,65 @@
+/**
+ * REST routes under /api/v1 (the CLI and the web UI use only these). `:name` etc. are path parameters.
+ * All need `Authorization: Bearer <api token>` except health and the git webhook.
+ */
+export const ApiRoutes = {
+  /** GET → Health. Public. */
+  health: "/api/v1/health",
+  /** GET → OpenAPI 3.1 document. Public. */
+  openapi: "/api/v1/openapi.json",
+  /** GET → PipelineListDto */
+  pipelines: "/api/v1/pipelines",
+  /** GET ?limit=N (default 20, max 500) &offset=N → PipelineStatusDto */
+  pipelineStatus: "/api/v1/pipelines/:name",
+  /** POST TriggerRequest → 202 TriggerResponse */
+  trigger: "/api/v1/pipelines/:name/trigger",
+  /** POST PauseRequest → 204 */
+  pause: "/api/v1/pipelines/:name/pause",
+  /** POST → 204 */
+  unpause: "/api/v1/pipelines/:name/unpause",
+  /** GET → PipelineRunDto */
+  run: "/api/v1/pipelines/:name/runs/:counter",
+  /** POST → 204 (cancels every unfinished stage of the run) */
+  cancelRun: "/api/v1/pipelines/:name/runs/:counter/cancel",
+  /** POST → 204 (approves the stage waiting for manual approval) */
+  approve: "/api/v1/pipelines/:name/runs/:counter/stages/:stage/approve",
+  /** POST → 204 (cancels the latest run of this stage) */
+  cancelStage: "/api/v1/pipelines/:name/runs/:counter/stages/:stage/cancel",
+  /** POST RerunRequest → 202 RerunResponse */
+  rerun: "/api/v1/pipelines/:name/runs/:counter/stages/:stage/rerun",
+  /**
+   * GET console log of a job: text/plain. Query: offset (bytes, default 0), timestamps (default true),
+   * follow (default false: when true the response streams until the job completes).
+   * `:stageCounter` may be `latest`.
+   */
+  console: "/api/v1/pipelines/:name/runs/:counter/stages/:stage/:stageCounter/jobs/:job/console",
+  /** GET → {files: ArtifactFile[]} */
+  artifacts: "/api/v1/pipelines/:name/runs/:counter/stages/:stage/:stageCounter/jobs/:job/artifacts",
+  /** GET → file contents */
+  artifactFile: "/api/v1/pipelines/:name/runs/:counter/stages/:stage/:stageCounter/jobs/:job/artifacts/*",
+  /** GET → AgentListDto */
+  agents: "/api/v1/agents",
+  /** POST → 204 */
+  enableAgent: "/api/v1/agents/:agent/enable",
+  /** POST → 204 */
+  disableAgent: "/api/v1/agents/:agent/disable",
+  /** PATCH AgentUpdateRequest → AgentDto; DELETE → 204 */
+  agent: "/api/v1/agents/:agent",
+  /** POST NotifyRequest → NotifyResponse (check matching git materials now) */
+  notify: "/api/v1/materials/notify",
+  /** POST provider payload → 202 {materials: n}. Public; HMAC-verified when a secret is configured. */
+  webhook: "/api/v1/webhooks/git",
+  /** GET → ConfigHealthDto */
+  configErrors: "/api/v1/config/errors",
+  /** GET → text/event-stream of ServerEvent */
+  events: "/api/v1/events",
+} as const;
+
+/** Fill `:param` placeholders (URI-encoded). */
+export function apiPath(route: string, params: Record<string, string | number>): string {
+  return route.replace(/:([A-Za-z]+)/g, (_, key: string) => {
+    const value = params[key];
+    if (value === undefined) throw new Error(`missing route parameter ${key}`);
+    return encodeURIComponent(String(value));
+  });
+}

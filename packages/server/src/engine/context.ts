@@ -1,0 +1,28 @@
+/** Everything a service needs, built once in startServer and passed explicitly (no singletons). */
+import type { ConfigSnapshot, EnvironmentConfig, PipelineConfig } from "@fawkes/core";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { ServerOptions } from "../options.ts";
+import type { Database } from "../store/schema.ts";
+import type { EventBus } from "./events.ts";
+import type { Mutex } from "./mutex.ts";
+
+/** The live, validated configuration (last valid version of each pipeline). */
+export interface ConfigView {
+  snapshot(): ConfigSnapshot;
+  pipeline(name: string): PipelineConfig | undefined;
+  environment(name: string | null): EnvironmentConfig | undefined;
+}
+
+export interface EngineContext {
+  readonly options: Readonly<ServerOptions>;
+  readonly db: Kysely<Database>;
+  readonly log: Logger;
+  readonly events: EventBus;
+  /** Serialises run/stage/job/agent state changes. */
+  readonly lock: Mutex;
+  readonly config: ConfigView;
+  /** Base URL agents and jobs use to reach the server (GO_SERVER_URL). */
+  serverUrl: string;
+  now(): number;
+}

@@ -1,0 +1,154 @@
+/**
+ * How a pipeline run moves: create → schedule stage → jobs finish → stage result → next stage, approval
+ * gate, or run result → unlock → downstream triggers. Every function here runs under `ctx.lock`.
+ */
+import { renderLabel, stageResultOf, type JobConfig, type PipelineConfig, type StageConfig } from "@fawkes/core";
+import type { JobResult, TriggerKind } from "@fawkes/protocol";
+import type { RunMaterialRecord, RunRecord, StageRunRecord } from "../store/records.ts";
+import { ensurePipeline, findRunById, insertRun, updatePipeline, updateRun } from "../store/runs-repo.ts";
+import { insertStageRun, jobRunsOfStages, updateStageRun } from "../store/stages-repo.ts";
+import { listAgents } from "../store/agents-repo.ts";
+import type { EngineContext } from "./context.ts";
+
+/** Reactions to run progress that live in other modules (wired in startServer; avoids import cycles). */
+export interface LifecycleHooks {
+  jobsScheduled(): void;
+  stagePassed(run: RunRecord, stage: StageRunRecord): void;
+  pipelineUnlocked(pipeline: string): void;
+}
+
+export interface NewRunInput {
+  config: PipelineConfig;
+  trigger: { kind: TriggerKind; user: string };
+  variables: Record<string, string>;
+  materials: RunMaterialRecord[];
+}
+
+export async function createRun(ctx: EngineContext, hooks: LifecycleHooks, input: NewRunInput): Promise<RunRecord> {
+  const now = ctx.now();
+  const pipeline = await ensurePipeline(ctx.db, input.config.name, now);
+  const counter = pipeline.lastCounter + 1;
+  const revisions = Object.fromEntries(input.materials.map((m) => [m.material, m.revision]));
+  const label = renderLabel(input.config.labelTemplate, { count: counter, revisions, env: {} });
+  await updatePipeline(ctx.db, pipeline.name, { lastCounter: counter }, now);
+  const run = await insertRun(ctx.db, {
+    pipeline: pipeline.name,
+    counter,
+    label,
+    trigger: input.trigger,
+    config: input.config,
+    variables: input.variables,
+    createdAt: now,
+    materials: input.materials,
+  });
+  if (input.config.lockBehavior !== "none") {
+    await updatePipeline(ctx.db, pipeline.name, { lockedByCounter: counter }, now);
+  }
+  const first = input.config.stages[0];
+  if (first) await scheduleStage(ctx, hooks, run, 0, { approvedBy: input.trigger.user, rerunOfCounter: null });
+  ctx.log.info({ pipeline: run.pipeline, counter, label, trigger: input.trigger.kind }, "pipeline run created");
+  ctx.events.publish({ type: "run", pipeline: run.pipeline, counter });
+  return run;
+}
+
+/** Expands `run_instances` into job names, as GoCD does. */
+async function jobInstances(ctx: EngineContext, job: JobConfig): Promise<{ name: string; resources: string[] }[]> {
+  if (job.runInstances === null) return [{ name: job.name, resources: job.resources }];
+  let count = job.runInstances === "all" ? 0 : job.runInstances;
+  if (job.runInstances === "all") {
+    const agents = await listAgents(ctx.db);
+    count = agents.filter((a) => a.configState === "enabled" && job.resources.every((r) => a.resources.includes(r))).length;
+  }
+  const suffix = job.runInstances === "all" ? "runOnAll" : "runInstance";
+  return Array.from({ length: Math.max(1, count) }, (_, i) => ({ name: `${job.name}-${suffix}-${i + 1}`, resources: job.resources }));
+}
+
+export interface ScheduleStageOptions {
+  approvedBy: string | null;
+  rerunOfCounter: number | null;
+  /** For a rerun of selected jobs: jobs not listed keep their previous result. */
+  onlyJobs?: { rerun: Set<string>; previous: Map<string, JobResult> };
+}
+
+export async function scheduleStage(
+  ctx: EngineContext,
+  hooks: LifecycleHooks,
+  run: RunRecord,
+  stageIndex: number,
+  options: ScheduleStageOptions,
+): Promise<StageRunRecord> {
+  const stage = run.config.stages[stageIndex] as StageConfig;
+  const jobs: { name: string; resources: string[]; copiedResult?: JobResult }[] = [];
+  for (const job of stage.jobs) {
+    for (const instance of await jobInstances(ctx, job)) {
+      const previous = options.onlyJobs?.previous.get(instance.name);
+      const keep = options.onlyJobs && !options.onlyJobs.rerun.has(instance.name) && !options.onlyJobs.rerun.has(job.name);
+      jobs.push(keep && previous ? { ...instance, copiedResult: previous } : instance);
+    }
+  }
+  const now = ctx.now();
+  const stageRun = await insertStageRun(ctx.db, {
+    runId: run.id,
+    pipeline: run.pipeline,
+    pipelineCounter: run.counter,
+    name: stage.name,
+    stageIndex,
+    approvalType: stage.approval.type,
+    approvedBy: options.approvedBy,
+    rerunOfCounter: options.rerunOfCounter,
+    scheduledAt: now,
+    jobs,
+  });
+  await updateRun(ctx.db, run.id, { result: "building", awaitingStage: null, completedAt: null });
+  ctx.log.info({ pipeline: run.pipeline, counter: run.counter, stage: stage.name, stageCounter: stageRun.counter }, "stage scheduled");
+  hooks.jobsScheduled();
+  // Every job may have been copied from an earlier run of the stage.
+  await evaluateStage(ctx, hooks, stageRun);
+  return stageRun;
+}
+
+/** Called whenever a job of the stage completes; decides the stage and, from it, the run. */
+export async function evaluateStage(ctx: EngineContext, hooks: LifecycleHooks, stageRun: StageRunRecord): Promise<void> {
+  const jobs = await jobRunsOfStages(ctx.db, [stageRun.id]);
+  const result = stageResultOf(jobs);
+  if (result === "building") return;
+  const now = ctx.now();
+  await updateStageRun(ctx.db, stageRun.id, { result, completedAt: now });
+  const run = await findRunById(ctx.db, stageRun.runId);
+  if (!run) return;
+  ctx.log.info({ pipeline: run.pipeline, counter: run.counter, stage: stageRun.name, result }, "stage completed");
+  ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
+  if (result !== "passed") {
+    await finishRun(ctx, hooks, run, result);
+    return;
+  }
+  hooks.stagePassed(run, { ...stageRun, result, completedAt: now });
+  const next = run.config.stages[stageRun.stageIndex + 1];
+  if (!next) {
+    await finishRun(ctx, hooks, run, "passed");
+  } else if (next.approval.type === "success") {
+    await scheduleStage(ctx, hooks, run, stageRun.stageIndex + 1, { approvedBy: "changes", rerunOfCounter: null });
+  } else {
+    await updateRun(ctx.db, run.id, { awaitingStage: next.name });
+    // A run that stops at a manual gate no longer holds the pipeline lock.
+    await releaseLock(ctx, hooks, run, "passed");
+  }
+}
+
+async function finishRun(ctx: EngineContext, hooks: LifecycleHooks, run: RunRecord, result: "passed" | "failed" | "cancelled"): Promise<void> {
+  await updateRun(ctx.db, run.id, { result, awaitingStage: null, completedAt: ctx.now() });
+  ctx.log.info({ pipeline: run.pipeline, counter: run.counter, result }, "pipeline run completed");
+  await releaseLock(ctx, hooks, run, result);
+  ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
+}
+
+async function releaseLock(ctx: EngineContext, hooks: LifecycleHooks, run: RunRecord, result: string): Promise<void> {
+  const behavior = run.config.lockBehavior;
+  if (behavior === "none") return;
+  if (behavior === "lockOnFailure" && result !== "passed") return;
+  const pipeline = await ensurePipeline(ctx.db, run.pipeline, ctx.now());
+  if (pipeline.lockedByCounter !== run.counter) return;
+  await updatePipeline(ctx.db, run.pipeline, { lockedByCounter: null }, ctx.now());
+  ctx.events.publish({ type: "pipeline", pipeline: run.pipeline });
+  hooks.pipelineUnlocked(run.pipeline);
+}

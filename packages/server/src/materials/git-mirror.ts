@@ -1,0 +1,250 @@
+import { createHash } from "node:crypto";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import { assertGitUrl, gitFailure, runGit, runGitRaw } from "./git.ts";
+import { redactUrl } from "./redact.ts";
+
+/** One commit as the material layer reports it. */
+export interface MaterialCommit {
+  sha: string;
+  subject: string;
+  /** `Name <email>` of the author. */
+  author: string;
+  /** Commit time, UTC epoch milliseconds. */
+  time: number;
+  /** Paths the commit changed (for a merge: relative to its first parent). */
+  files: string[];
+}
+
+export interface RepoFile {
+  path: string;
+  text: string;
+}
+
+export interface GitMirrorOptions {
+  /** Limit for a first `clone --mirror`. @default 600000 */
+  cloneTimeoutMs?: number;
+  /** Limit for a `fetch --prune`. @default 300000 */
+  fetchTimeoutMs?: number;
+}
+
+const fullSha = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * A cache of bare mirrors, one per repository URL, under `<root>/<first 16 hex of sha256(url)>.git`.
+ * `ensure(url)` clones or fetches and hands back a {@link MirrorRepo} to read commits and files from.
+ * Concurrent `ensure()` calls for one URL share one git process.
+ */
+export class GitMirror {
+  readonly root: string;
+  readonly #options: Required<GitMirrorOptions>;
+  readonly #inFlight = new Map<string, Promise<MirrorRepo>>();
+
+  constructor(root: string, options: GitMirrorOptions = {}) {
+    this.root = root;
+    this.#options = { cloneTimeoutMs: options.cloneTimeoutMs ?? 600_000, fetchTimeoutMs: options.fetchTimeoutMs ?? 300_000 };
+  }
+
+  /** The mirror directory for a URL (whether or not it exists yet). */
+  dirFor(url: string): string {
+    return join(this.root, `${createHash("sha256").update(url).digest("hex").slice(0, 16)}.git`);
+  }
+
+  /** A handle on the mirror of `url` without fetching; its reads fail if `ensure()` never ran. */
+  repo(url: string): MirrorRepo {
+    return new MirrorRepo(url, this.dirFor(url));
+  }
+
+  /**
+   * Clones the mirror the first time, fetches (with prune) afterwards. A call made while a fetch of the same
+   * URL runs joins that fetch; pass `want` (a sha) to fetch once more if the joined fetch started too early
+   * to bring that commit.
+   */
+  async ensure(url: string, want?: string): Promise<MirrorRepo> {
+    assertGitUrl(url);
+    const repo = await this.#coalescedUpdate(url);
+    if (want !== undefined && !(await repo.hasCommit(want))) return this.#coalescedUpdate(url);
+    return repo;
+  }
+
+  #coalescedUpdate(url: string): Promise<MirrorRepo> {
+    const running = this.#inFlight.get(url);
+    if (running) return running;
+    const update = this.#update(url).finally(() => this.#inFlight.delete(url));
+    this.#inFlight.set(url, update);
+    return update;
+  }
+
+  async #update(url: string): Promise<MirrorRepo> {
+    const dir = this.dirFor(url);
+    if (await isBareRepo(dir)) {
+      const fetch = await runGit(["fetch", "--prune", "--quiet", "origin"], {
+        cwd: dir,
+        timeoutMs: this.#options.fetchTimeoutMs,
+      });
+      if (fetch.code !== 0) throw unreachable(url, fetch.stderr);
+      return new MirrorRepo(url, dir);
+    }
+    // Clone beside the final place and rename, so a crash mid-clone never leaves a half mirror behind.
+    await mkdir(this.root, { recursive: true });
+    await rm(dir, { recursive: true, force: true });
+    const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
+    const clone = await runGit(["clone", "--mirror", "--quiet", "--", url, partial], {
+      timeoutMs: this.#options.cloneTimeoutMs,
+    });
+    if (clone.code !== 0) {
+      await rm(partial, { recursive: true, force: true });
+      throw unreachable(url, clone.stderr);
+    }
+    await rename(partial, dir);
+    return new MirrorRepo(url, dir);
+  }
+}
+
+/** Read access to one bare mirror. Methods never fetch; call `GitMirror.ensure()` first. */
+export class MirrorRepo {
+  readonly url: string;
+  readonly dir: string;
+
+  constructor(url: string, dir: string) {
+    this.url = url;
+    this.dir = dir;
+  }
+
+  async hasCommit(sha: string): Promise<boolean> {
+    if (!/^[0-9a-f]{4,64}$/i.test(sha)) return false;
+    const result = await runGit(["cat-file", "-e", `${sha}^{commit}`], { cwd: this.dir });
+    return result.code === 0;
+  }
+
+  /** The full sha of a commit named by a sha, an abbreviated sha, a branch or a tag; null when unknown. */
+  async resolve(rev: string): Promise<string | null> {
+    if (rev.length === 0 || rev.startsWith("-") || /[\0-\x20]/.test(rev)) return null;
+    const result = await runGit(["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`], {
+      cwd: this.dir,
+    });
+    const sha = result.stdout.trim();
+    return result.code === 0 && fullSha.test(sha) ? sha : null;
+  }
+
+  /**
+   * Commits reachable from `to` but not from `from`, newest first, at most `limit`. With `from` null (or a
+   * commit this mirror no longer has, e.g. after a force push) only `to` itself.
+   */
+  async commitsBetween(from: string | null, to: string, limit = 100): Promise<MaterialCommit[]> {
+    const toSha = await this.#mustResolve(to);
+    const fromSha = from === null ? null : await this.resolve(from);
+    const range = fromSha === null ? ["-n", "1", toSha] : ["-n", String(limit), toSha, `^${fromSha}`];
+    const result = await runGit(
+      ["log", "-z", "--name-only", "--diff-merges=first-parent", "--format=%x01%H%x00%s%x00%an <%ae>%x00%ct", ...range, "--"],
+      { cwd: this.dir },
+    );
+    if (result.code !== 0) throw this.#failed("read the history", result.stderr);
+    return parseLog(result.stdout);
+  }
+
+  /** Paths that differ between two commits; with `from` null (or unknown), the files `to` itself changed. */
+  async changedFiles(from: string | null, to: string): Promise<string[]> {
+    const toSha = await this.#mustResolve(to);
+    const fromSha = from === null ? null : await this.resolve(from);
+    const args =
+      fromSha === null
+        ? ["diff-tree", "-r", "-z", "--root", "--no-commit-id", "--name-only", "-m", "--first-parent", toSha]
+        : ["diff", "--name-only", "-z", "--no-renames", fromSha, toSha, "--"];
+    const result = await runGit(args, { cwd: this.dir });
+    if (result.code !== 0) throw this.#failed("compare commits", result.stderr);
+    return [...new Set(result.stdout.split("\0").filter((path) => path.length > 0))];
+  }
+
+  /** The text of every regular file at `rev` whose path satisfies `predicate` (e.g. `*.gocd.yaml`). */
+  async readFiles(rev: string, predicate: (path: string) => boolean): Promise<RepoFile[]> {
+    const sha = await this.#mustResolve(rev);
+    const tree = await runGit(["ls-tree", "-r", "-z", "--full-tree", sha], { cwd: this.dir });
+    if (tree.code !== 0) throw this.#failed("list files", tree.stderr);
+    const wanted: { path: string; blob: string }[] = [];
+    for (const entry of tree.stdout.split("\0")) {
+      const tab = entry.indexOf("\t");
+      if (tab < 0) continue;
+      const [mode, type, blob] = entry.slice(0, tab).split(" ");
+      const path = entry.slice(tab + 1);
+      // Symlinks (120000) and submodules (commit entries) are not files to read.
+      if (type === "blob" && mode !== "120000" && blob && predicate(path)) wanted.push({ path, blob });
+    }
+    if (wanted.length === 0) return [];
+    const batch = await runGitRaw(["cat-file", "--batch"], {
+      cwd: this.dir,
+      input: wanted.map((file) => file.blob).join("\n") + "\n",
+    });
+    if (batch.code !== 0) throw this.#failed("read files", batch.stderr);
+    const texts = parseCatFileBatch(batch.stdout);
+    return wanted.map((file, index) => ({ path: file.path, text: texts[index] ?? "" }));
+  }
+
+  async #mustResolve(rev: string): Promise<string> {
+    const sha = await this.resolve(rev);
+    if (sha === null) {
+      throw new FawkesError(ErrorCode.invalidRevision, 404, `revision ${JSON.stringify(rev)} not found in ${redactUrl(this.url)}`);
+    }
+    return sha;
+  }
+
+  #failed(what: string, stderr: string): FawkesError {
+    return new FawkesError(ErrorCode.internal, 500, `cannot ${what} of ${redactUrl(this.url)}: ${gitFailure(stderr)}`);
+  }
+}
+
+function unreachable(url: string, stderr: string): FawkesError {
+  return new FawkesError(ErrorCode.materialNotFound, 502, `cannot mirror git repository ${redactUrl(url)}: ${gitFailure(stderr)}`);
+}
+
+/** True when `dir` holds a bare repository (HEAD, objects/, refs/ at its top). */
+export async function isBareRepo(dir: string): Promise<boolean> {
+  try {
+    const [head, objects, refs] = await Promise.all([
+      stat(join(dir, "HEAD")),
+      stat(join(dir, "objects")),
+      stat(join(dir, "refs")),
+    ]);
+    return head.isFile() && objects.isDirectory() && refs.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Parses `git log -z --name-only --format=%x01%H%x00%s%x00%an <%ae>%x00%ct`. */
+function parseLog(output: string): MaterialCommit[] {
+  const commits: MaterialCommit[] = [];
+  for (const record of output.split("\x01")) {
+    if (record.length === 0) continue;
+    const [sha = "", subject = "", author = "", time = "0", ...files] = record.split("\0");
+    commits.push({
+      sha,
+      subject,
+      author,
+      time: Number(time) * 1000,
+      files: files.map((file) => file.replace(/^\n/, "")).filter((file) => file.length > 0),
+    });
+  }
+  return commits;
+}
+
+/** Splits `git cat-file --batch` output (`<sha> <type> <size>\n<content>\n` per object) into texts. */
+function parseCatFileBatch(output: Buffer): string[] {
+  const texts: string[] = [];
+  let offset = 0;
+  while (offset < output.length) {
+    const newline = output.indexOf(0x0a, offset);
+    if (newline < 0) break;
+    const header = output.subarray(offset, newline).toString("utf8").split(" ");
+    if (header[1] === "missing" || header.length < 3) {
+      texts.push("");
+      offset = newline + 1;
+      continue;
+    }
+    const size = Number(header[2]);
+    texts.push(output.subarray(newline + 1, newline + 1 + size).toString("utf8"));
+    offset = newline + 1 + size + 1;
+  }
+  return texts;
+}

@@ -1,0 +1,166 @@
+import { spawn } from "node:child_process";
+import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import { redactUrl } from "./redact.ts";
+
+export interface RunGitOptions {
+  /** Working directory of the git process. @default process.cwd() */
+  cwd?: string;
+  /** The process is killed (SIGKILL) after this long and the call rejects. @default 60000 */
+  timeoutMs?: number;
+  /** Written to git's stdin, which is then closed. */
+  input?: string | Buffer;
+}
+
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  /** Exit code; a process ended by a signal reports 128 + 9 like a shell would. */
+  code: number;
+}
+
+export interface GitRawResult {
+  stdout: Buffer;
+  stderr: string;
+  code: number;
+}
+
+const defaultTimeoutMs = 60_000;
+
+/**
+ * The environment git runs with: it must never wait for a human (no terminal prompt, an askpass that
+ * answers nothing, ssh in batch mode) and its messages must be parseable (C locale).
+ */
+function gitEnv(): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GIT_TERMINAL_PROMPT: "0",
+    GIT_ASKPASS: "/bin/true",
+    SSH_ASKPASS: "/bin/true",
+    GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? "ssh -o BatchMode=yes",
+    LC_ALL: "C",
+  };
+}
+
+/** Runs git (never through a shell) and returns its raw stdout, for binary protocols like `cat-file --batch`. */
+export function runGitRaw(args: readonly string[], options: RunGitOptions = {}): Promise<GitRawResult> {
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", args, {
+      cwd: options.cwd,
+      env: gitEnv(),
+      stdio: ["pipe", "pipe", "pipe"],
+      shell: false,
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    // git may exit before reading all of its input; that is reported through the exit code, not EPIPE.
+    child.stdin.on("error", () => {});
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(new FawkesError(ErrorCode.internal, 500, `cannot run git: ${error.message}`, { cause: error }));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) {
+        reject(new FawkesError(ErrorCode.internal, 500, `git ${args[0] ?? ""} timed out after ${timeoutMs} ms`));
+        return;
+      }
+      resolve({
+        stdout: Buffer.concat(stdout),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+        code: code ?? (signal ? 137 : 1),
+      });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** Runs git (never through a shell) with a prompt-free environment and a timeout. */
+export async function runGit(args: readonly string[], options: RunGitOptions = {}): Promise<GitResult> {
+  const result = await runGitRaw(args, options);
+  return { stdout: result.stdout.toString("utf8"), stderr: result.stderr, code: result.code };
+}
+
+/** Rejects URLs git could mistake for an option; every other form (path, file://, http(s), ssh, scp-like) passes. */
+export function assertGitUrl(url: string): void {
+  if (url.length === 0 || url.startsWith("-") || /[\0\r\n]/.test(url)) {
+    throw new FawkesError(ErrorCode.badRequest, 400, `invalid git repository url: ${JSON.stringify(redactUrl(url))}`);
+  }
+}
+
+/** Rejects branch names that are not plain ref names (so they can be interpolated into `refs/heads/...`). */
+export function assertBranchName(branch: string): void {
+  const bad =
+    branch.length === 0 ||
+    branch.startsWith("-") ||
+    branch.startsWith("/") ||
+    branch.endsWith("/") ||
+    branch.endsWith(".lock") ||
+    branch.includes("..") ||
+    branch.includes("@{") ||
+    // eslint-disable-next-line no-control-regex
+    /[\x00-\x20\x7f~^:?*[\\]/.test(branch);
+  if (bad) throw new FawkesError(ErrorCode.badRequest, 400, `invalid git branch name: ${JSON.stringify(branch)}`);
+}
+
+/** The first meaningful line of git's stderr, credentials redacted: what a person needs to see. */
+export function gitFailure(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  const fatal = lines.find((line) => line.startsWith("fatal:")) ?? lines[0] ?? "no error output";
+  return redactUrl(fatal);
+}
+
+export interface LsRemoteOptions {
+  /** @default 30000 */
+  timeoutMs?: number;
+}
+
+/**
+ * The sha `refs/heads/<branch>` points to in the remote repository, or null when the branch does not exist.
+ * Throws FAWKES_MATERIAL_NOT_FOUND (502) when the repository cannot be reached or read.
+ */
+export async function lsRemote(url: string, branch: string, options: LsRemoteOptions = {}): Promise<string | null> {
+  assertGitUrl(url);
+  assertBranchName(branch);
+  const ref = `refs/heads/${branch}`;
+  const result = await runGit(["ls-remote", "--heads", "--", url, ref], { timeoutMs: options.timeoutMs ?? 30_000 });
+  if (result.code !== 0) {
+    throw new FawkesError(
+      ErrorCode.materialNotFound,
+      502,
+      `cannot reach git repository ${redactUrl(url)}: ${gitFailure(result.stderr)}`,
+    );
+  }
+  for (const line of result.stdout.split("\n")) {
+    const [sha, name] = line.split("\t");
+    if (name === ref && sha) return sha;
+  }
+  return null;
+}
+
+/** The branch the remote's HEAD points to (its default branch), or null when it has none. */
+export async function remoteDefaultBranch(url: string, options: LsRemoteOptions = {}): Promise<string | null> {
+  assertGitUrl(url);
+  const result = await runGit(["ls-remote", "--symref", "--", url, "HEAD"], {
+    timeoutMs: options.timeoutMs ?? 30_000,
+  });
+  if (result.code !== 0) {
+    throw new FawkesError(
+      ErrorCode.materialNotFound,
+      502,
+      `cannot reach git repository ${redactUrl(url)}: ${gitFailure(result.stderr)}`,
+    );
+  }
+  const match = /^ref: refs\/heads\/(\S+)\tHEAD$/m.exec(result.stdout);
+  return match?.[1] ?? null;
+}

@@ -1,0 +1,79 @@
+/**
+ * Server options: raw flags → one compile step → a frozen, fully defaulted object.
+ * Precedence: defaults < FAWKES_* environment < raw (flags).
+ */
+import path from "node:path";
+
+export interface ServerOptions {
+  /** Absolute data directory. @default "./.fawkes" */
+  dataDir: string;
+  /** @default "127.0.0.1" */
+  host: string;
+  /** HTTP API, web UI and agent protocol; 0 picks a free port. @default 8153 */
+  port: number;
+  /** Cloud endpoint (S3, STS, …), used by later features. @default 8154 */
+  cloudPort: number;
+  /** Local directories or git URLs (optionally `URL#branch`) scanned for `*.gocd.yaml`. @default [] */
+  pipelineSources: string[];
+  /** Git polling fallback interval per material; 0 disables polling. @default 10000 */
+  pollIntervalMs: number;
+  /** An agent silent this long is lost and its job is rescheduled. @default 30000 */
+  agentLostAfterMs: number;
+  /** Reassignments of a job whose agent was lost before it is failed instead. @default 2 */
+  maxJobReschedules: number;
+  /** Default no-output timeout for jobs without `timeout`, in minutes; 0 = never. @default 0 */
+  defaultJobTimeoutMinutes: number;
+  /** pino level. @default "info" */
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function intFrom(env: Env, key: string): number | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${key} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function defined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function compileServerOptions(raw: Partial<ServerOptions> = {}, env: Env = process.env): Readonly<ServerOptions> {
+  const defaults: ServerOptions = {
+    dataDir: "./.fawkes",
+    host: "127.0.0.1",
+    port: 8153,
+    cloudPort: 8154,
+    pipelineSources: [],
+    pollIntervalMs: 10_000,
+    agentLostAfterMs: 30_000,
+    maxJobReschedules: 2,
+    defaultJobTimeoutMinutes: 0,
+    logLevel: "info",
+  };
+  const fromEnv = defined<Partial<ServerOptions>>({
+    dataDir: env.FAWKES_DATA_DIR || undefined,
+    host: env.FAWKES_HOST || undefined,
+    port: intFrom(env, "FAWKES_PORT"),
+    cloudPort: intFrom(env, "FAWKES_CLOUD_PORT"),
+    pollIntervalMs: intFrom(env, "FAWKES_POLL_INTERVAL_MS"),
+    agentLostAfterMs: intFrom(env, "FAWKES_AGENT_LOST_AFTER_MS"),
+    logLevel: env.FAWKES_LOG_LEVEL || undefined,
+  });
+  const merged: ServerOptions = { ...defaults, ...fromEnv, ...defined(raw) };
+  if (merged.port > 65535) throw new Error(`port must be at most 65535, got ${merged.port}`);
+  return Object.freeze({
+    ...merged,
+    dataDir: path.resolve(merged.dataDir),
+    pipelineSources: Object.freeze(merged.pipelineSources.map((source) => resolveSource(source))) as string[],
+  });
+}
+
+/** Local paths become absolute; URLs stay as given. */
+function resolveSource(source: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/]+@[^/]+:/.test(source)) return source;
+  return path.resolve(source);
+}

@@ -1,0 +1,96 @@
+/** Agents (the admin's decision is stored; idle/building/lost are derived from heartbeats and jobs). */
+import type { Executor } from "./executor.ts";
+import type { AgentRecord } from "./records.ts";
+import type { DbAgent } from "./schema.ts";
+
+const toAgent = (row: DbAgent): AgentRecord => ({
+  id: row.id,
+  name: row.name,
+  hostname: row.hostname,
+  tokenHash: row.token_hash,
+  configState: row.config_state as AgentRecord["configState"],
+  resources: JSON.parse(row.resources_json) as string[],
+  environments: JSON.parse(row.environments_json) as string[],
+  registeredAt: row.registered_at,
+  lastHeartbeatAt: row.last_heartbeat_at,
+  currentJobRunId: row.current_job_run_id,
+});
+
+export async function insertAgent(db: Executor, agent: AgentRecord): Promise<void> {
+  await db
+    .insertInto("agents")
+    .values({
+      id: agent.id,
+      name: agent.name,
+      hostname: agent.hostname,
+      token_hash: agent.tokenHash,
+      config_state: agent.configState,
+      resources_json: JSON.stringify(agent.resources),
+      environments_json: JSON.stringify(agent.environments),
+      registered_at: agent.registeredAt,
+      last_heartbeat_at: agent.lastHeartbeatAt,
+      current_job_run_id: agent.currentJobRunId,
+      deleted: 0,
+    })
+    .execute();
+}
+
+export async function listAgents(db: Executor): Promise<AgentRecord[]> {
+  const rows = await db.selectFrom("agents").selectAll().where("deleted", "=", 0).orderBy("name").execute();
+  return rows.map(toAgent);
+}
+
+export async function findAgentById(db: Executor, id: string): Promise<AgentRecord | undefined> {
+  const row = await db
+    .selectFrom("agents")
+    .selectAll()
+    .where("id", "=", id)
+    .where("deleted", "=", 0)
+    .executeTakeFirst();
+  return row && toAgent(row);
+}
+
+export async function findAgentByName(db: Executor, name: string): Promise<AgentRecord | undefined> {
+  const row = await db
+    .selectFrom("agents")
+    .selectAll()
+    .where("name", "=", name)
+    .where("deleted", "=", 0)
+    .executeTakeFirst();
+  return row && toAgent(row);
+}
+
+export async function updateAgent(
+  db: Executor,
+  id: string,
+  patch: Partial<
+    Pick<
+      AgentRecord,
+      | "hostname"
+      | "tokenHash"
+      | "configState"
+      | "resources"
+      | "environments"
+      | "lastHeartbeatAt"
+      | "currentJobRunId"
+    >
+  >,
+): Promise<void> {
+  await db
+    .updateTable("agents")
+    .set({
+      ...(patch.hostname !== undefined && { hostname: patch.hostname }),
+      ...(patch.tokenHash !== undefined && { token_hash: patch.tokenHash }),
+      ...(patch.configState !== undefined && { config_state: patch.configState }),
+      ...(patch.resources !== undefined && { resources_json: JSON.stringify(patch.resources) }),
+      ...(patch.environments !== undefined && { environments_json: JSON.stringify(patch.environments) }),
+      ...(patch.lastHeartbeatAt !== undefined && { last_heartbeat_at: patch.lastHeartbeatAt }),
+      ...(patch.currentJobRunId !== undefined && { current_job_run_id: patch.currentJobRunId }),
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+export async function deleteAgent(db: Executor, id: string): Promise<void> {
+  await db.updateTable("agents").set({ deleted: 1 }).where("id", "=", id).execute();
+}

@@ -1,0 +1,61 @@
+/**
+ * Opening the database: SQLite through node:sqlite, tuned for one server process, migrated to the latest
+ * schema before anyone queries it. No module-level singleton: callers own the handle and close it.
+ */
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { Kysely } from "kysely";
+import { NodeSqliteDialect } from "./dialect.ts";
+import { migrateToLatest } from "./migrate.ts";
+import type { Database } from "./schema.ts";
+
+export type { Database } from "./schema.ts";
+export { NodeSqliteDialect } from "./dialect.ts";
+export { migrateToLatest, MIGRATION_TABLE } from "./migrate.ts";
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  /** Closes the connection; pending queries finish first (kysely waits for the connection). */
+  close(): Promise<void>;
+}
+
+/** Opens (creating if needed) the SQLite file, creates its directory, and runs pending migrations. */
+export async function openDatabase(file: string): Promise<OpenDatabase> {
+  await mkdir(dirname(file), { recursive: true });
+  const sqlite = new DatabaseSync(file);
+  try {
+    // WAL lets readers proceed during a write; NORMAL sync is durable across process crashes in WAL mode
+    // (only an OS crash can lose the last commits), which is the usual trade-off for a server.
+    sqlite.exec("pragma journal_mode = wal");
+    sqlite.exec("pragma synchronous = normal");
+    applyCommonPragmas(sqlite);
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+  return open(sqlite);
+}
+
+/** A private in-memory database with the full schema, for unit tests. */
+export async function openMemoryDatabase(): Promise<OpenDatabase> {
+  const sqlite = new DatabaseSync(":memory:");
+  applyCommonPragmas(sqlite);
+  return open(sqlite);
+}
+
+function applyCommonPragmas(sqlite: DatabaseSync): void {
+  sqlite.exec("pragma foreign_keys = on");
+  sqlite.exec("pragma busy_timeout = 5000");
+}
+
+async function open(sqlite: DatabaseSync): Promise<OpenDatabase> {
+  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect({ database: sqlite }) });
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { db, close: () => db.destroy() };
+}

@@ -1,0 +1,33 @@
+/**
+ * Forward-only, numbered migrations. The list is static (no directory scan), so the set that runs is exactly
+ * what was shipped; add a migration by appending `NNN-name` below, never by editing an applied one.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationResultSet } from "kysely";
+import { FawkesError, ErrorCode } from "@fawkes/protocol";
+import { initialMigration } from "./migrations/001-initial.ts";
+import type { Database } from "./schema.ts";
+
+/** In order; names sort lexically in the same order, as kysely requires. */
+const migrations: Record<string, Migration> = {
+  "001-initial": initialMigration,
+};
+
+export const MIGRATION_TABLE = "fawkes_migrations";
+
+/** Brings the database to the latest schema; a no-op when it is already there. Returns applied names. */
+export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: `${MIGRATION_TABLE}_lock`,
+  });
+  const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((result) => result.status === "Error")?.migrationName ?? "unknown";
+    throw new FawkesError(ErrorCode.internal, 500, `database migration ${failed} failed`, { cause: error });
+  }
+  return (results ?? [])
+    .filter((result) => result.status === "Success")
+    .map((result) => result.migrationName);
+}

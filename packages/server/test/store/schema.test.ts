@@ -1,0 +1,143 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { sql } from "kysely";
+import { openMemoryDatabase } from "../../src/store/db.ts";
+import type { Database } from "../../src/store/schema.ts";
+
+/**
+ * The columns of every table in schema.ts, listed by hand. `satisfies` makes the compiler reject a table
+ * missing here; the test below rejects a column missing or extra in migration 001.
+ */
+const expected = {
+  pipelines: [
+    "name",
+    "paused",
+    "pause_reason",
+    "paused_by",
+    "locked_by_counter",
+    "last_counter",
+    "updated_at",
+  ],
+  pipeline_runs: [
+    "id",
+    "pipeline",
+    "counter",
+    "label",
+    "trigger_kind",
+    "trigger_user",
+    "result",
+    "config_json",
+    "variables_json",
+    "awaiting_stage",
+    "created_at",
+    "completed_at",
+  ],
+  run_materials: [
+    "id",
+    "run_id",
+    "material",
+    "type",
+    "fingerprint",
+    "revision",
+    "from_revision",
+    "description",
+    "changed",
+    "upstream_run_id",
+  ],
+  stage_runs: [
+    "id",
+    "run_id",
+    "pipeline",
+    "pipeline_counter",
+    "name",
+    "stage_index",
+    "counter",
+    "result",
+    "approval_type",
+    "approved_by",
+    "rerun_of_counter",
+    "scheduled_at",
+    "completed_at",
+  ],
+  job_runs: [
+    "id",
+    "stage_run_id",
+    "run_id",
+    "name",
+    "state",
+    "result",
+    "resources_json",
+    "agent_id",
+    "lease_id",
+    "attempts",
+    "cancel_requested",
+    "waiting_reason",
+    "scheduled_at",
+    "assigned_at",
+    "completed_at",
+    "console_bytes",
+  ],
+  agents: [
+    "id",
+    "name",
+    "hostname",
+    "token_hash",
+    "config_state",
+    "resources_json",
+    "environments_json",
+    "registered_at",
+    "last_heartbeat_at",
+    "current_job_run_id",
+    "deleted",
+  ],
+  materials: ["fingerprint", "type", "url", "branch", "last_revision", "last_checked_at", "last_error"],
+  artifacts: ["id", "job_run_id", "path", "size", "sha256", "created_at"],
+  key_values: ["key", "value"],
+} satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
+
+// Compile-time check the other way: every column of each schema.ts interface is listed above.
+type Listed = typeof expected;
+type MissingColumns = {
+  [T in keyof Database]: Exclude<keyof Database[T], Listed[T][number]>;
+}[keyof Database];
+const noneMissing: [MissingColumns] extends [never] ? true : false = true;
+
+test("migration 001 creates exactly the tables and columns of schema.ts", async (t) => {
+  assert.equal(noneMissing, true);
+  const { db, close } = await openMemoryDatabase();
+  t.after(close);
+  const tables = await db.introspection.getTables();
+  const actual = Object.fromEntries(
+    tables
+      .filter((table) => !table.name.startsWith("fawkes_migrations"))
+      .map((table) => [table.name, table.columns.map((column) => column.name).sort()]),
+  );
+  const wanted = Object.fromEntries(
+    Object.entries(expected).map(([name, columns]) => [name, [...columns].sort()]),
+  );
+  assert.deepEqual(actual, wanted);
+});
+
+test("the schema's indexes exist", async (t) => {
+  const { db, close } = await openMemoryDatabase();
+  t.after(close);
+  // origin 'c': created by CREATE INDEX (not the automatic ones behind primary keys).
+  const { rows } = await sql<{ name: string; unique: number; partial: number }>`
+    select il.name, il."unique", il.partial
+    from sqlite_master m, pragma_index_list(m.name) il
+    where m.type = 'table' and il.origin = 'c'`.execute(db);
+  const indexes = Object.fromEntries(
+    rows.map((row) => [row.name, { unique: row.unique, partial: row.partial }]),
+  );
+  assert.deepEqual(indexes, {
+    pipeline_runs_pipeline_counter: { unique: 1, partial: 0 },
+    run_materials_run_id: { unique: 0, partial: 0 },
+    run_materials_fingerprint_revision: { unique: 0, partial: 0 },
+    stage_runs_run_id_name_counter: { unique: 1, partial: 0 },
+    job_runs_stage_run_id_name: { unique: 1, partial: 0 },
+    job_runs_unfinished_state: { unique: 0, partial: 1 },
+    job_runs_agent_id: { unique: 0, partial: 0 },
+    agents_live_name: { unique: 1, partial: 1 },
+    artifacts_job_run_id_path: { unique: 1, partial: 0 },
+  });
+});
