@@ -81,22 +81,36 @@ export class ServerClient {
         runningLeases: this.runningLeases(),
       };
       try {
-        const response = await this.#call({ method: "POST", path: "/agent/v1/register", json: body, anonymous: true, signal });
+        const response = await this.#call({
+          method: "POST",
+          path: "/agent/v1/register",
+          json: body,
+          anonymous: true,
+          signal,
+        });
         const registered = RegisterResponse.parse(JSON.parse((await readBody(response)).toString("utf8")));
         this.#identity = { agentId: registered.agentId, token: registered.token };
         this.heartbeatIntervalMs = registered.heartbeatIntervalMs;
         await saveIdentity(this.#options.workDir, this.#identity);
-        this.#options.log("info", "agent registered", { agentId: registered.agentId, state: registered.state });
+        this.#options.log("info", "agent registered", {
+          agentId: registered.agentId,
+          state: registered.state,
+        });
         if (registered.revokedLeases.length > 0) this.onRevokedLeases(registered.revokedLeases);
         return;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         if (error instanceof FawkesError && error.status === 401 && identity) {
-          this.#options.log("warn", "saved agent identity rejected; registering afresh", { agentId: identity.agentId });
+          this.#options.log("warn", "saved agent identity rejected; registering afresh", {
+            agentId: identity.agentId,
+          });
           this.#identity = undefined;
           continue;
         }
-        this.#options.log("error", "registration refused", { code: codeOf(error), message: messageOf(error) });
+        this.#options.log("error", "registration refused", {
+          code: codeOf(error),
+          message: messageOf(error),
+        });
         await sleep(Math.max(backoff.next(), 1_000), signal);
       }
     }
@@ -114,7 +128,12 @@ export class ServerClient {
   }
 
   async heartbeat(runningLeases: string[], signal: AbortSignal): Promise<HeartbeatResponse> {
-    const response = await this.#call({ method: "POST", path: "/agent/v1/heartbeat", json: { runningLeases }, signal });
+    const response = await this.#call({
+      method: "POST",
+      path: "/agent/v1/heartbeat",
+      json: { runningLeases },
+      signal,
+    });
     const parsed = HeartbeatResponse.parse(await readJson(response));
     if (parsed.revokedLeases.length > 0) this.onRevokedLeases(parsed.revokedLeases);
     return parsed;
@@ -139,7 +158,12 @@ export class ServerClient {
     return WaitCancelResponse.parse(await readJson(response)).cancel;
   }
 
-  async artifactManifest(leaseId: string, from: JobLocator, path: string, signal: AbortSignal): Promise<ArtifactManifestType> {
+  async artifactManifest(
+    leaseId: string,
+    from: JobLocator,
+    path: string,
+    signal: AbortSignal,
+  ): Promise<ArtifactManifestType> {
     const response = await this.#call({
       method: "GET",
       path: `${artifactRoot(from)}/manifest?path=${encodeURIComponent(path)}`,
@@ -150,7 +174,12 @@ export class ServerClient {
   }
 
   /** Opens one artifact file for streaming; the caller must consume or destroy the returned stream. */
-  async artifactFile(leaseId: string, from: JobLocator, path: string, signal: AbortSignal): Promise<IncomingMessage> {
+  async artifactFile(
+    leaseId: string,
+    from: JobLocator,
+    path: string,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> {
     return this.#call({
       method: "GET",
       path: `${artifactRoot(from)}/files/${encodePath(path)}`,
@@ -252,13 +281,18 @@ async function problemError(stream: IncomingMessage, status: number): Promise<Fa
   let code: string = ErrorCode.badRequest;
   let detail = `server answered ${status}`;
   try {
-    const problem = JSON.parse((await readBody(stream)).toString("utf8")) as { code?: unknown; detail?: unknown };
+    const problem = JSON.parse((await readBody(stream)).toString("utf8")) as {
+      code?: unknown;
+      detail?: unknown;
+    };
     if (typeof problem.code === "string") code = problem.code;
     if (typeof problem.detail === "string") detail = problem.detail;
   } catch {
     // Not a problem document: keep the status-derived code.
   }
-  const known = (Object.values(ErrorCode) as string[]).includes(code) ? (code as ErrorCode) : ErrorCode.badRequest;
+  const known = (Object.values(ErrorCode) as string[]).includes(code)
+    ? (code as ErrorCode)
+    : ErrorCode.badRequest;
   return new FawkesError(known, status, detail);
 }
 

@@ -68,7 +68,7 @@ export function superviseAgents(options: SupervisorOptions): Supervisor {
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     child.on("error", (error) => options.onEvent(`agent ${spec.name} could not start: ${error.message}`));
-    child.on("exit", (code, signal) => {
+    child.on("close", (code, signal) => {
       children[index] = undefined;
       log.end();
       if (stopping) return;

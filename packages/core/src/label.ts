@@ -21,7 +21,9 @@ const envPattern = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;
 const literalPattern = /^[A-Za-z0-9_\-.!~*'()#:]*$/;
 
 export function renderLabel(template: string, input: LabelInput): string {
-  const revisions = new Map(Object.entries(input.revisions).map(([name, revision]) => [name.toLowerCase(), revision]));
+  const revisions = new Map(
+    Object.entries(input.revisions).map(([name, revision]) => [name.toLowerCase(), revision]),
+  );
   return template.replace(tokenPattern, (token, body: string) => {
     if (body === "COUNT") return String(input.count);
     const env = envPattern.exec(body);
@@ -58,7 +60,8 @@ export function validateLabelTemplate(template: string, materialNames: readonly 
     }
   }
   literal += template.slice(last);
-  if (tokens === 0) errors.push('label_template must contain ${COUNT} or a material revision such as ${my_git}');
+  if (tokens === 0)
+    errors.push("label_template must contain ${COUNT} or a material revision such as ${my_git}");
   if (literal.includes("${")) errors.push('label_template has an unclosed "${"');
   else if (!literalPattern.test(literal)) {
     errors.push("label_template may contain only letters, digits and _ - . ! ~ * ' ( ) # : outside ${...}");

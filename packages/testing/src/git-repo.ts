@@ -19,8 +19,14 @@ export interface GitRepo {
   remove(relativePath: string): Promise<void>;
 }
 
-/** Create a repository whose first commit holds `files`. */
-export async function createGitRepo(t: CleanupScope, files: Record<string, string> = {}): Promise<GitRepo> {
+/**
+ * Create a repository whose first commit holds `files`; `null` leaves it without any commit (its branch does not
+ * exist yet, so a server watching it sees nothing until the first `commit`).
+ */
+export async function createGitRepo(
+  t: CleanupScope,
+  files: Record<string, string> | null = {},
+): Promise<GitRepo> {
   const root = path.join(await tempDir(t, "fawkes-repo-"), "repo");
   await mkdir(root);
   await git(root, ["init", "--quiet", "-b", "main"]);
@@ -47,7 +53,7 @@ export async function createGitRepo(t: CleanupScope, files: Record<string, strin
       await git(root, ["add", "--all"]);
     },
   };
-  await repo.commit(files, "initial commit");
+  if (files !== null) await repo.commit(files, "initial commit");
   return repo;
 }
 

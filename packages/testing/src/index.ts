@@ -21,3 +21,4 @@ export { withProcessOutput, type HasOutput } from "./diagnostics.ts";
 export { writePipelineDir, yamlString } from "./pipeline-files.ts";
 export { type CapturedProcess } from "./child-process.ts";
 export { cliMain, pathWithNodeFirst, repoRoot } from "./paths.ts";
+export { startFawkes, type Fawkes, type FawkesOptions } from "./scenario.ts";

@@ -49,6 +49,8 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? (await tempDir(t, "fawkes-data-"));
   const timeoutMs = options.startTimeoutMs ?? 30_000;
+  // The server saves its token for the CLI under $XDG_CONFIG_HOME: keep that out of the user's home.
+  const env = { XDG_CONFIG_HOME: await tempDir(t, "fawkes-xdg-"), ...options.env };
   const baseArgs = ["server", "--data-dir", dataDir];
   for (const source of options.pipelines ?? []) baseArgs.push("--pipelines", source);
   baseArgs.push("--poll-interval", String(options.pollIntervalMs ?? 60_000));
@@ -64,7 +66,7 @@ export async function startServerProcess(
     // A server.json left by an earlier (killed) incarnation must not be mistaken for the new one.
     await rm(path.join(dataDir, "server.json"), { force: true });
     if (current !== undefined) previousOutput.push(current.output());
-    const proc = spawnFawkes("fawkes server", [...baseArgs, "--port", String(port)], options.env);
+    const proc = spawnFawkes("fawkes server", [...baseArgs, "--port", String(port)], env);
     current = proc;
     const abortIf = () => (proc.hasExited() ? "the server process exited" : undefined);
     const info = await waitFor(() => readServerJson(dataDir), {

@@ -48,3 +48,10 @@ test("the repository's temp dir is removed when the test ends", async (t) => {
   });
   assert.equal(existsSync(repoPath), false);
 });
+
+test("createGitRepo(t, null) has no commit until the first one", async (t) => {
+  const repo = await createGitRepo(t, null);
+  assert.equal(await git(repo.path, ["ls-remote", repo.path, "refs/heads/main"]), "");
+  const sha = await repo.commit({ a: "1" }, "first");
+  assert.equal((await git(repo.path, ["ls-remote", repo.path, "refs/heads/main"])).split("\t")[0], sha);
+});

@@ -28,9 +28,14 @@ export async function collectUploads(workspace: string, spec: ArtifactSpec): Pro
   const destination = posix.normalize(spec.destination || ".").replace(/^\.$/, "");
   const segments = pattern.split("/");
   const firstWildcard = segments.findIndex((segment) => /[*?[\]{}]/.test(segment));
-  const literalPrefix = firstWildcard === -1 ? posix.dirname(pattern) : segments.slice(0, firstWildcard).join("/") || ".";
+  const literalPrefix =
+    firstWildcard === -1 ? posix.dirname(pattern) : segments.slice(0, firstWildcard).join("/") || ".";
   const uploads: Upload[] = [];
-  const matches = firstWildcard === -1 ? [pattern] : await Array.fromAsync(glob(pattern, { cwd: workspace }));
+  const matches = [pattern];
+  if (firstWildcard !== -1) {
+    matches.length = 0;
+    for await (const match of glob(pattern, { cwd: workspace })) matches.push(match);
+  }
   for (const match of matches.sort()) {
     const absolute = resolveInside(workspace, match, "artifact source");
     let info;
@@ -47,16 +52,28 @@ export async function collectUploads(workspace: string, spec: ArtifactSpec): Pro
         if (!entry.isFile()) continue;
         const file = join(entry.parentPath, entry.name);
         const inner = toPosix(relative(absolute, file));
-        uploads.push({ file, artifactPath: posix.join(destination, below, inner), size: (await stat(file)).size });
+        uploads.push({
+          file,
+          artifactPath: posix.join(destination, below, inner),
+          size: (await stat(file)).size,
+        });
       }
     }
   }
   if (uploads.length === 0) {
-    throw new FawkesError(ErrorCode.artifactNotFound, 404, `artifact source '${spec.source}' matched no file in the workspace`);
+    throw new FawkesError(
+      ErrorCode.artifactNotFound,
+      404,
+      `artifact source '${spec.source}' matched no file in the workspace`,
+    );
   }
   for (const upload of uploads) {
     if (upload.artifactPath.startsWith("../") || upload.artifactPath === "..") {
-      throw new FawkesError(ErrorCode.pathEscape, 400, `artifact path '${upload.artifactPath}' escapes the job's artifacts`);
+      throw new FawkesError(
+        ErrorCode.pathEscape,
+        400,
+        `artifact path '${upload.artifactPath}' escapes the job's artifacts`,
+      );
     }
   }
   return uploads;
@@ -87,6 +104,8 @@ export async function uploadArtifacts(ctx: TaskContext): Promise<void> {
       });
       response.resume();
     }
-    ctx.console.line(`Uploaded ${uploads.length} artifact file(s) from '${spec.source}' to '${spec.destination}'`);
+    ctx.console.line(
+      `Uploaded ${uploads.length} artifact file(s) from '${spec.source}' to '${spec.destination}'`,
+    );
   }
 }

@@ -25,6 +25,7 @@ export class ConsoleStream {
   #inFlight = false;
   #closed = false;
   #stopped = false;
+  #atLineStart = true;
   #drainListeners: (() => void)[] = [];
   #idleListeners: (() => void)[] = [];
 
@@ -39,9 +40,10 @@ export class ConsoleStream {
     this.#enqueue(this.#masker.push(chunk));
   }
 
-  /** A line from the agent itself, e.g. `[fawkes] Task: make (run_if passed)`. Also masked. */
+  /** A line from the agent itself, e.g. `[fawkes] Task: make (run_if passed)`, always on a line of its own. Also masked. */
   line(text: string): void {
-    this.write(Buffer.from(`[fawkes] ${text}\n`));
+    this.flushTask();
+    this.write(Buffer.from(`${this.#atLineStart ? "" : "\n"}[fawkes] ${text}\n`));
   }
 
   /** End of one task's output: releases bytes held back for split secrets. */
@@ -79,6 +81,7 @@ export class ConsoleStream {
 
   #enqueue(bytes: Buffer): void {
     if (bytes.length === 0) return;
+    this.#atLineStart = bytes[bytes.length - 1] === 0x0a;
     this.#queue.push({ bytes, time: Date.now() });
     this.#queuedBytes += bytes.length;
     this.#pump();

@@ -14,5 +14,7 @@ export function taskEnvironment(jobEnvironment: EnvVar[]): Record<string, string
 }
 
 export function secretValues(jobEnvironment: EnvVar[]): string[] {
-  return jobEnvironment.filter((variable) => variable.secure && variable.value.length > 0).map((v) => v.value);
+  return jobEnvironment
+    .filter((variable) => variable.secure && variable.value.length > 0)
+    .map((v) => v.value);
 }

@@ -12,11 +12,16 @@ const pipeLingerMs = 1_000;
  * Runs an exec task: no shell, its own process group (`detached`), stdout and stderr into the console.
  * Cancel and the no-output timeout kill the whole group.
  */
-export async function runExecTask(task: ExecTask, ctx: TaskContext, killSignal: AbortSignal): Promise<TaskOutcome> {
+export async function runExecTask(
+  task: ExecTask,
+  ctx: TaskContext,
+  killSignal: AbortSignal,
+): Promise<TaskOutcome> {
   let cwd: string;
   try {
     cwd = resolveInside(ctx.workspace, task.workingDirectory, "working directory");
-    if (!(await stat(cwd)).isDirectory()) throw new Error(`working directory '${task.workingDirectory}' is not a directory`);
+    if (!(await stat(cwd)).isDirectory())
+      throw new Error(`working directory '${task.workingDirectory}' is not a directory`);
   } catch (error) {
     ctx.console.line(`Task failed: ${(error as Error).message}`);
     return "failed";
@@ -70,32 +75,34 @@ export async function runExecTask(task: ExecTask, ctx: TaskContext, killSignal: 
         timer = setTimeout(check, timeoutMs - idle);
         return;
       }
-      ctx.console.line(`No console output for ${Math.round(timeoutMs / 1000)} s: killing the task`);
+      ctx.console.line(`No console output for ${timeoutMs / 1000} s: killing the task`);
       kill("timeout");
     };
     timer = setTimeout(check, timeoutMs);
   }
 
-  const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>((resolve) => {
-    let linger: NodeJS.Timeout | undefined;
-    child.once("error", (error) => {
-      if (child.pid === undefined) resolve(error);
-    });
-    child.once("exit", () => {
-      const closeLingeringPipes = (): void => {
-        if (paused) linger = setTimeout(closeLingeringPipes, pipeLingerMs);
-        else {
-          stdout.destroy();
-          stderr.destroy();
-        }
-      };
-      linger = setTimeout(closeLingeringPipes, pipeLingerMs);
-    });
-    child.once("close", (code, signal) => {
-      clearTimeout(linger);
-      resolve({ code, signal });
-    });
-  });
+  const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>(
+    (resolve) => {
+      let linger: NodeJS.Timeout | undefined;
+      child.once("error", (error) => {
+        if (child.pid === undefined) resolve(error);
+      });
+      child.once("exit", () => {
+        const closeLingeringPipes = (): void => {
+          if (paused) linger = setTimeout(closeLingeringPipes, pipeLingerMs);
+          else {
+            stdout.destroy();
+            stderr.destroy();
+          }
+        };
+        linger = setTimeout(closeLingeringPipes, pipeLingerMs);
+      });
+      child.once("close", (code, signal) => {
+        clearTimeout(linger);
+        resolve({ code, signal });
+      });
+    },
+  );
   clearTimeout(timer);
   killSignal.removeEventListener("abort", onKillSignal);
   await killing;

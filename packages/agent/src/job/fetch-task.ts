@@ -15,18 +15,27 @@ import type { TaskContext, TaskOutcome } from "./task-context.ts";
  * `a/b` lands as `<destination>/b/...`. Every file is streamed to disk and checked against the manifest's
  * SHA-256; a mismatch fails the task and leaves no partial file.
  */
-export async function runFetchTask(task: FetchTask, ctx: TaskContext, killSignal: AbortSignal): Promise<TaskOutcome> {
+export async function runFetchTask(
+  task: FetchTask,
+  ctx: TaskContext,
+  killSignal: AbortSignal,
+): Promise<TaskOutcome> {
   const from = task.from;
   const locator = `${from.pipeline}/${from.counter}/${from.stage}/${from.stageCounter}/${from.job}`;
-  ctx.console.line(`Fetching ${task.isFile ? "file" : "directory"} ${task.source} from ${locator} into '${task.destination}'`);
+  ctx.console.line(
+    `Fetching ${task.isFile ? "file" : "directory"} ${task.source} from ${locator} into '${task.destination}'`,
+  );
   try {
     const destination = resolveInside(ctx.workspace, task.destination, "fetch destination");
     const source = posix.normalize(task.source).replace(/^\/+|\/+$/g, "");
     const manifest = await ctx.client.artifactManifest(ctx.job.leaseId, from, source, killSignal);
     const files = manifest.files.filter((file) =>
-      task.isFile ? file.path === source : file.path === source || file.path.startsWith(`${source}/`) || source === ".",
+      task.isFile
+        ? file.path === source
+        : file.path === source || file.path.startsWith(`${source}/`) || source === ".",
     );
-    if (files.length === 0) throw new FawkesError(ErrorCode.artifactNotFound, 404, `no artifact '${task.source}' in ${locator}`);
+    if (files.length === 0)
+      throw new FawkesError(ErrorCode.artifactNotFound, 404, `no artifact '${task.source}' in ${locator}`);
     const parent = posix.dirname(source);
     for (const file of files) {
       const relativePath = parent === "." ? file.path : file.path.slice(parent.length + 1);
@@ -64,7 +73,11 @@ async function downloadFile(
     await pipeline(body, hasher, createWriteStream(partial), { signal });
     const actual = hash.digest("hex");
     if (actual !== file.sha256) {
-      throw new FawkesError(ErrorCode.checksumMismatch, 422, `checksum mismatch for ${file.path}: expected ${file.sha256}, got ${actual}`);
+      throw new FawkesError(
+        ErrorCode.checksumMismatch,
+        422,
+        `checksum mismatch for ${file.path}: expected ${file.sha256}, got ${actual}`,
+      );
     }
     await rename(partial, target);
   } finally {

@@ -59,9 +59,14 @@ async function ensureMirror(workDir: string, url: string, revision: string): Pro
   }
   if ((await git(["cat-file", "-e", `${revision}^{commit}`], mirror)).ok) return mirror;
   const fetched = await git(["fetch", "--quiet", "--prune", "origin"], mirror);
-  if (!fetched.ok) throw new FawkesError(ErrorCode.materialNotFound, 502, `git fetch failed: ${fetched.output}`);
+  if (!fetched.ok)
+    throw new FawkesError(ErrorCode.materialNotFound, 502, `git fetch failed: ${fetched.output}`);
   if (!(await git(["cat-file", "-e", `${revision}^{commit}`], mirror)).ok) {
-    throw new FawkesError(ErrorCode.invalidRevision, 400, `revision ${revision} not found in ${displayUrl(url)}`);
+    throw new FawkesError(
+      ErrorCode.invalidRevision,
+      400,
+      `revision ${revision} not found in ${displayUrl(url)}`,
+    );
   }
   return mirror;
 }
@@ -76,7 +81,11 @@ function configQuote(value: string): string {
  * git processes: `git init` and `git checkout`. `origin` points at the real URL, as users expect.
  * Shallow clones are served from the full mirror (a local checkout is already cheap).
  */
-export async function checkoutMaterial(workDir: string, workspace: string, material: GitCheckout): Promise<string> {
+export async function checkoutMaterial(
+  workDir: string,
+  workspace: string,
+  material: GitCheckout,
+): Promise<string> {
   const destination = resolveInside(workspace, material.destination, "material destination");
   const mirror = await ensureMirror(workDir, material.url, material.revision);
   const dotGit = join(destination, ".git");
@@ -90,7 +99,8 @@ export async function checkoutMaterial(workDir: string, workspace: string, mater
   }
   await writeFile(join(dotGit, "objects", "info", "alternates"), `${join(mirror, "objects")}\n`);
   const checkout = await git(["checkout", "--quiet", "--force", "--detach", material.revision], destination);
-  if (!checkout.ok) throw new FawkesError(ErrorCode.invalidRevision, 400, `git checkout failed: ${checkout.output}`);
+  if (!checkout.ok)
+    throw new FawkesError(ErrorCode.invalidRevision, 400, `git checkout failed: ${checkout.output}`);
   if (!fresh) {
     const clean = await git(["clean", "-dffq"], destination);
     if (!clean.ok) throw new FawkesError(ErrorCode.internal, 500, `git clean failed: ${clean.output}`);

@@ -34,7 +34,10 @@ export class JobRunner {
     this.#job = job;
     this.#client = client;
     this.#options = options;
-    this.#console = new ConsoleStream((body, time) => this.#sendConsole(body, time), secretValues(job.environment));
+    this.#console = new ConsoleStream(
+      (body, time) => this.#sendConsole(body, time),
+      secretValues(job.environment),
+    );
   }
 
   get leaseId(): string {
@@ -43,7 +46,8 @@ export class JobRunner {
 
   /** The server cancelled the job: kill the running task, run its on_cancel, report `cancelled`. */
   cancel(): void {
-    if (!this.#cancel.signal.aborted) this.#options.log("info", "job cancelled", { jobRunId: this.#job.jobRunId });
+    if (!this.#cancel.signal.aborted)
+      this.#options.log("info", "job cancelled", { jobRunId: this.#job.jobRunId });
     this.#cancel.abort();
   }
 
@@ -56,7 +60,11 @@ export class JobRunner {
   async run(): Promise<void> {
     const job = this.#job;
     const log = this.#options.log;
-    log("info", "job started", { jobRunId: job.jobRunId, pipeline: job.locator.pipeline, job: job.locator.job });
+    log("info", "job started", {
+      jobRunId: job.jobRunId,
+      pipeline: job.locator.pipeline,
+      job: job.locator.job,
+    });
     const watchSignal = AbortSignal.any([this.#finished.signal, this.#abort.signal]);
     const handlers = { cancel: () => this.cancel(), fence: () => this.#fence() };
     const watchers = Promise.all([
@@ -70,7 +78,8 @@ export class JobRunner {
       await this.#report("complete", { result });
       log("info", "job completed", { jobRunId: job.jobRunId, result });
     } catch (error) {
-      if (!(error instanceof Fenced)) log("error", "job ended abnormally", { jobRunId: job.jobRunId, message: String(error) });
+      if (!(error instanceof Fenced))
+        log("error", "job ended abnormally", { jobRunId: job.jobRunId, message: String(error) });
       else if (this.#fenced) log("warn", "lease lost; job stopped", { jobRunId: job.jobRunId });
     } finally {
       this.#finished.abort();
@@ -123,7 +132,11 @@ export class JobRunner {
       response.resume();
     } catch (error) {
       if (this.#abort.signal.aborted || isLeaseLost(error)) this.#fenceAndThrow();
-      this.#options.log("warn", "job report refused", { jobRunId: this.#job.jobRunId, report: sub, message: String(error) });
+      this.#options.log("warn", "job report refused", {
+        jobRunId: this.#job.jobRunId,
+        report: sub,
+        message: String(error),
+      });
     }
   }
 
@@ -138,7 +151,10 @@ export class JobRunner {
     } catch (error) {
       if (isLeaseLost(error)) this.#fence();
       if (this.#abort.signal.aborted) throw error;
-      this.#options.log("warn", "console batch refused", { jobRunId: this.#job.jobRunId, message: String(error) });
+      this.#options.log("warn", "console batch refused", {
+        jobRunId: this.#job.jobRunId,
+        message: String(error),
+      });
     }
   }
 

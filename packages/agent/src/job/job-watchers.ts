@@ -33,7 +33,12 @@ export async function watchCancel(
 }
 
 /** Sends POST /agent/v1/heartbeat every heartbeatIntervalMs while the job builds. */
-export async function sendHeartbeats(client: ServerClient, job: JobAssignment, signal: AbortSignal, log: AgentLog): Promise<void> {
+export async function sendHeartbeats(
+  client: ServerClient,
+  job: JobAssignment,
+  signal: AbortSignal,
+  log: AgentLog,
+): Promise<void> {
   while (!signal.aborted) {
     await sleep(client.heartbeatIntervalMs, signal);
     if (signal.aborted) return;
@@ -41,7 +46,8 @@ export async function sendHeartbeats(client: ServerClient, job: JobAssignment, s
       // Revoked leases reach the agent through client.onRevokedLeases.
       await client.heartbeat([job.leaseId], signal);
     } catch (error) {
-      if (!signal.aborted) log("warn", "heartbeat refused", { jobRunId: job.jobRunId, message: (error as Error).message });
+      if (!signal.aborted)
+        log("warn", "heartbeat refused", { jobRunId: job.jobRunId, message: (error as Error).message });
     }
   }
 }

@@ -8,13 +8,20 @@ function describe(task: Task): string {
   return `fetch ${task.source} from ${task.from.pipeline}/${task.from.counter}/${task.from.stage}/${task.from.stageCounter}/${task.from.job}`;
 }
 
-function runTask(task: ExecTask | FetchTask, ctx: TaskContext, killSignal: AbortSignal): Promise<TaskOutcome> {
+function runTask(
+  task: ExecTask | FetchTask,
+  ctx: TaskContext,
+  killSignal: AbortSignal,
+): Promise<TaskOutcome> {
   return task.kind === "exec" ? runExecTask(task, ctx, killSignal) : runFetchTask(task, ctx, killSignal);
 }
 
 /** Whether a task runs, GoCD's run_if: passed = nothing failed so far, failed = something failed, any = always. */
 function shouldRun(task: Task, failedSoFar: boolean): boolean {
-  return task.runIf.includes("any") || (failedSoFar ? task.runIf.includes("failed") : task.runIf.includes("passed"));
+  return (
+    task.runIf.includes("any") ||
+    (failedSoFar ? task.runIf.includes("failed") : task.runIf.includes("passed"))
+  );
 }
 
 /** The outcome of the job's tasks: passed, failed, cancelled, or aborted (fenced / agent stopping). */

@@ -9,7 +9,11 @@ import { resolveInside } from "./paths.ts";
  * Prepares `<workDir>/pipelines/<pipeline>` (wiped first when cleanWorkspace) and checks out every
  * material at its exact revision. Returns the workspace, or throws with a message fit for the console.
  */
-export async function prepareWorkspace(workDir: string, job: JobAssignment, console: ConsoleStream): Promise<string> {
+export async function prepareWorkspace(
+  workDir: string,
+  job: JobAssignment,
+  console: ConsoleStream,
+): Promise<string> {
   const workspace = resolveInside(join(workDir, "pipelines"), job.locator.pipeline, "pipeline workspace");
   if (job.cleanWorkspace) {
     console.line(`Cleaning workspace ${workspace}`);
@@ -20,7 +24,9 @@ export async function prepareWorkspace(workDir: string, job: JobAssignment, cons
   for (const material of job.materials) {
     const started = Date.now();
     const where = material.destination === "" ? "." : material.destination;
-    console.line(`Material ${material.name}: ${displayUrl(material.url)} at ${material.revision} into '${where}'`);
+    console.line(
+      `Material ${material.name}: ${displayUrl(material.url)} at ${material.revision} into '${where}'`,
+    );
     await checkoutMaterial(workDir, workspace, material);
     console.line(`Material ${material.name} checked out in ${Date.now() - started} ms`);
   }

@@ -1,6 +1,7 @@
 /** `fawkes validate FILE... [--json]`: check pipeline config files offline, as the server would load them. */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import type { EnvironmentConfig, PipelineConfig } from "@fawkes/core";
 import { ErrorCode } from "@fawkes/protocol";
 import type { CliContext } from "../context.ts";
 import { CliError, ExitCode } from "../errors.ts";
@@ -25,8 +26,8 @@ export function registerValidateCommand(program: Command, { io }: CliContext): v
       // Loaded lazily so client commands start without the config parser.
       const { parseConfigFiles, formatIssue } = await import("@fawkes/core");
       const result = parseConfigFiles(files);
-      const pipelines = result.pipelines.map((pipeline) => pipeline.name);
-      const environments = result.environments.map((environment) => environment.name);
+      const pipelines = result.pipelines.map((pipeline: PipelineConfig) => pipeline.name);
+      const environments = result.environments.map((environment: EnvironmentConfig) => environment.name);
       if (options.json) {
         printJson(io, { pipelines, environments, issues: result.issues });
       } else {

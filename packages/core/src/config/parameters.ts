@@ -10,7 +10,10 @@ export interface ParameterError {
 }
 
 /** Substitutes parameters in one string; returns the errors instead of throwing. */
-export function substituteString(text: string, parameters: ReadonlyMap<string, string>): { value: string; errors: string[] } {
+export function substituteString(
+  text: string,
+  parameters: ReadonlyMap<string, string>,
+): { value: string; errors: string[] } {
   const errors: string[] = [];
   const value = text.replace(parameterPattern, (match, name: string | undefined) => {
     if (name === undefined) return "#";
@@ -48,7 +51,8 @@ export function substituteParameters<T>(
   }
   if (value !== null && typeof value === "object") {
     const copy: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) copy[key] = substituteParameters(item, parameters, errors, [...path, key]);
+    for (const [key, item] of Object.entries(value))
+      copy[key] = substituteParameters(item, parameters, errors, [...path, key]);
     return copy as T;
   }
   return value;

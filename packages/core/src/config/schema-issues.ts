@@ -51,7 +51,10 @@ function toConfigIssues(
         return [make(path.slice(0, -1), "key", `missing required key "${String(path.at(-1))}"`)];
       }
       if (issue.expected === "never") return [make(path, "key", `${label(path)} ${issue.message}`)];
-      const message = customOr(issue.message, `must be ${article(issue.expected)}, got ${describe(issue.input)}`);
+      const message = customOr(
+        issue.message,
+        `must be ${article(issue.expected)}, got ${describe(issue.input)}`,
+      );
       return [make(path, "value", `${label(path)} ${message}`)];
     }
     case "invalid_value": {

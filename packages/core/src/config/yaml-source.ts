@@ -44,7 +44,12 @@ export function parseYamlFile(file: string, text: string): ParsedYamlFile {
   } catch (error) {
     // toJS throws on alias bombs and on aliases to undefined anchors.
     const message = error instanceof Error ? error.message : String(error);
-    return { file, data: undefined, locator, issues: [{ ...position(0), message: `invalid YAML: ${message}`, pipelines: [] }] };
+    return {
+      file,
+      data: undefined,
+      locator,
+      issues: [{ ...position(0), message: `invalid YAML: ${message}`, pipelines: [] }],
+    };
   }
 }
 
@@ -63,7 +68,9 @@ function locate(
   for (const segment of path) {
     const resolved = resolveAlias(doc, node);
     if (isMap(resolved)) {
-      const pair = resolved.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = resolved.items.find(
+        (item) => isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (pair === undefined) break;
       key = pair.key as Node;
       node = (pair.value as Node | null) ?? null;
@@ -81,6 +88,7 @@ function locate(
 
 function resolveAlias(doc: Document, node: Node | null): Node | null {
   let current = node;
-  for (let depth = 0; depth < 100 && isAlias(current); depth++) current = (current.resolve(doc) as Node | undefined) ?? null;
+  for (let depth = 0; depth < 100 && isAlias(current); depth++)
+    current = (current.resolve(doc) as Node | undefined) ?? null;
   return current;
 }

@@ -124,12 +124,20 @@ export class ArtifactStore {
     const target = safePath(jobDir, relPath);
     const path = relative(jobDir, target).split(sep).join("/");
     if (path === MANIFEST_NAME) {
-      throw new FawkesError(ErrorCode.badRequest, 400, `${MANIFEST_NAME} is reserved and cannot be an artifact`);
+      throw new FawkesError(
+        ErrorCode.badRequest,
+        400,
+        `${MANIFEST_NAME} is reserved and cannot be an artifact`,
+      );
     }
     return { jobDir, target, path };
   }
 
-  async #copyHashed(body: Readable, handle: FileHandle, relPath: string): Promise<{ size: number; sha256: string }> {
+  async #copyHashed(
+    body: Readable,
+    handle: FileHandle,
+    relPath: string,
+  ): Promise<{ size: number; sha256: string }> {
     const hash = createHash("sha256");
     let size = 0;
     // Awaiting each write is the backpressure: at most one chunk is in memory at a time.

@@ -43,7 +43,11 @@ function parseLine(line: string): ArtifactFile | null {
   if (line === "") return null;
   try {
     const value = JSON.parse(line) as Partial<ArtifactFile>;
-    if (typeof value.path !== "string" || typeof value.size !== "number" || typeof value.sha256 !== "string") {
+    if (
+      typeof value.path !== "string" ||
+      typeof value.size !== "number" ||
+      typeof value.sha256 !== "string"
+    ) {
       return null;
     }
     return { path: value.path, size: value.size, sha256: value.sha256 };

@@ -24,7 +24,8 @@ export function safePath(root: string, relativePath: string): string {
   if (!isInside(absoluteRoot, target)) reject("escapes its root");
 
   const realRoot = realpathOfExistingPrefix(absoluteRoot);
-  if (!isInside(realRoot, realpathOfExistingPrefix(target))) reject("escapes its root through a symbolic link");
+  if (!isInside(realRoot, realpathOfExistingPrefix(target)))
+    reject("escapes its root through a symbolic link");
   return target;
 }
 

@@ -34,7 +34,10 @@ export function isPipelineFile(path: string): boolean {
  * `URL#branch` (default: the remote's default branch), read at the branch head from a mirror, with paths
  * `<repository name>/<path>`. A bare repository directory counts as a git repository.
  */
-export async function readConfigSource(source: string, options: ReadConfigSourceOptions): Promise<ConfigSourceSnapshot> {
+export async function readConfigSource(
+  source: string,
+  options: ReadConfigSourceOptions,
+): Promise<ConfigSourceSnapshot> {
   if ((await isDirectory(source)) && !(await isBareRepo(source))) {
     return { source, revision: null, files: await readDirectory(source) };
   }
@@ -80,11 +83,19 @@ async function readRepository(source: string, mirror: GitMirror): Promise<Config
   const branch = askedBranch ?? (await defaultBranch(url, repo.dir));
   const revision = await repo.resolve(`refs/heads/${branch}`);
   if (revision === null) {
-    throw new FawkesError(ErrorCode.configInvalid, 400, `branch ${branch} not found in config repository ${redactUrl(url)}`);
+    throw new FawkesError(
+      ErrorCode.configInvalid,
+      400,
+      `branch ${branch} not found in config repository ${redactUrl(url)}`,
+    );
   }
   const name = repositoryName(url);
   const files = await repo.readFiles(revision, isPipelineFile);
-  return { source, revision, files: files.map((file) => ({ path: `${name}/${file.path}`, text: file.text })) };
+  return {
+    source,
+    revision,
+    files: files.map((file) => ({ path: `${name}/${file.path}`, text: file.text })),
+  };
 }
 
 /** `URL#branch` → its parts. The `#` must come after the last `/`, so a `#` inside a path stays part of it. */
@@ -102,7 +113,11 @@ async function defaultBranch(url: string, mirrorDir: string): Promise<string> {
   const head = await readFile(join(mirrorDir, "HEAD"), "utf8").catch(() => "");
   const match = /^ref: refs\/heads\/(\S+)/.exec(head);
   if (match?.[1]) return match[1];
-  throw new FawkesError(ErrorCode.configInvalid, 400, `config repository ${redactUrl(url)} has no default branch; name one as URL#branch`);
+  throw new FawkesError(
+    ErrorCode.configInvalid,
+    400,
+    `config repository ${redactUrl(url)} has no default branch; name one as URL#branch`,
+  );
 }
 
 /** `https://host/org/pipelines.git` → `pipelines`; `/srv/repos/config/` → `config`. */

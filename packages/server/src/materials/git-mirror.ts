@@ -43,7 +43,10 @@ export class GitMirror {
 
   constructor(root: string, options: GitMirrorOptions = {}) {
     this.root = root;
-    this.#options = { cloneTimeoutMs: options.cloneTimeoutMs ?? 600_000, fetchTimeoutMs: options.fetchTimeoutMs ?? 300_000 };
+    this.#options = {
+      cloneTimeoutMs: options.cloneTimeoutMs ?? 600_000,
+      fetchTimeoutMs: options.fetchTimeoutMs ?? 300_000,
+    };
   }
 
   /** The mirror directory for a URL (whether or not it exists yet). */
@@ -137,7 +140,15 @@ export class MirrorRepo {
     const fromSha = from === null ? null : await this.resolve(from);
     const range = fromSha === null ? ["-n", "1", toSha] : ["-n", String(limit), toSha, `^${fromSha}`];
     const result = await runGit(
-      ["log", "-z", "--name-only", "--diff-merges=first-parent", "--format=%x01%H%x00%s%x00%an <%ae>%x00%ct", ...range, "--"],
+      [
+        "log",
+        "-z",
+        "--name-only",
+        "--diff-merges=first-parent",
+        "--format=%x01%H%x00%s%x00%an <%ae>%x00%ct",
+        ...range,
+        "--",
+      ],
       { cwd: this.dir },
     );
     if (result.code !== 0) throw this.#failed("read the history", result.stderr);
@@ -184,18 +195,30 @@ export class MirrorRepo {
   async #mustResolve(rev: string): Promise<string> {
     const sha = await this.resolve(rev);
     if (sha === null) {
-      throw new FawkesError(ErrorCode.invalidRevision, 404, `revision ${JSON.stringify(rev)} not found in ${redactUrl(this.url)}`);
+      throw new FawkesError(
+        ErrorCode.invalidRevision,
+        404,
+        `revision ${JSON.stringify(rev)} not found in ${redactUrl(this.url)}`,
+      );
     }
     return sha;
   }
 
   #failed(what: string, stderr: string): FawkesError {
-    return new FawkesError(ErrorCode.internal, 500, `cannot ${what} of ${redactUrl(this.url)}: ${gitFailure(stderr)}`);
+    return new FawkesError(
+      ErrorCode.internal,
+      500,
+      `cannot ${what} of ${redactUrl(this.url)}: ${gitFailure(stderr)}`,
+    );
   }
 }
 
 function unreachable(url: string, stderr: string): FawkesError {
-  return new FawkesError(ErrorCode.materialNotFound, 502, `cannot mirror git repository ${redactUrl(url)}: ${gitFailure(stderr)}`);
+  return new FawkesError(
+    ErrorCode.materialNotFound,
+    502,
+    `cannot mirror git repository ${redactUrl(url)}: ${gitFailure(stderr)}`,
+  );
 }
 
 /** True when `dir` holds a bare repository (HEAD, objects/, refs/ at its top). */

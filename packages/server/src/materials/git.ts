@@ -50,13 +50,20 @@ export function runGitRaw(args: readonly string[], options: RunGitOptions = {}):
       env: gitEnv(),
       stdio: ["pipe", "pipe", "pipe"],
       shell: false,
+      // Its own process group, so a timeout also kills the helpers git starts (ssh, git-remote-https).
+      detached: true,
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    let timedOut = false;
+    let settled = false;
     const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
+      settled = true;
+      killGroup(child.pid);
+      child.stdout.destroy();
+      child.stderr.destroy();
+      reject(
+        new FawkesError(ErrorCode.internal, 500, `git ${args[0] ?? ""} timed out after ${timeoutMs} ms`),
+      );
     }, timeoutMs);
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
@@ -64,14 +71,14 @@ export function runGitRaw(args: readonly string[], options: RunGitOptions = {}):
     child.stdin.on("error", () => {});
     child.on("error", (error) => {
       clearTimeout(timer);
+      if (settled) return;
+      settled = true;
       reject(new FawkesError(ErrorCode.internal, 500, `cannot run git: ${error.message}`, { cause: error }));
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      if (timedOut) {
-        reject(new FawkesError(ErrorCode.internal, 500, `git ${args[0] ?? ""} timed out after ${timeoutMs} ms`));
-        return;
-      }
+      if (settled) return;
+      settled = true;
       resolve({
         stdout: Buffer.concat(stdout),
         stderr: Buffer.concat(stderr).toString("utf8"),
@@ -80,6 +87,15 @@ export function runGitRaw(args: readonly string[], options: RunGitOptions = {}):
     });
     child.stdin.end(options.input ?? "");
   });
+}
+
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
 }
 
 /** Runs git (never through a shell) with a prompt-free environment and a timeout. */
@@ -91,7 +107,11 @@ export async function runGit(args: readonly string[], options: RunGitOptions = {
 /** Rejects URLs git could mistake for an option; every other form (path, file://, http(s), ssh, scp-like) passes. */
 export function assertGitUrl(url: string): void {
   if (url.length === 0 || url.startsWith("-") || /[\0\r\n]/.test(url)) {
-    throw new FawkesError(ErrorCode.badRequest, 400, `invalid git repository url: ${JSON.stringify(redactUrl(url))}`);
+    throw new FawkesError(
+      ErrorCode.badRequest,
+      400,
+      `invalid git repository url: ${JSON.stringify(redactUrl(url))}`,
+    );
   }
 }
 
@@ -107,7 +127,8 @@ export function assertBranchName(branch: string): void {
     branch.includes("@{") ||
     // eslint-disable-next-line no-control-regex
     /[\x00-\x20\x7f~^:?*[\\]/.test(branch);
-  if (bad) throw new FawkesError(ErrorCode.badRequest, 400, `invalid git branch name: ${JSON.stringify(branch)}`);
+  if (bad)
+    throw new FawkesError(ErrorCode.badRequest, 400, `invalid git branch name: ${JSON.stringify(branch)}`);
 }
 
 /** The first meaningful line of git's stderr, credentials redacted: what a person needs to see. */
@@ -129,11 +150,17 @@ export interface LsRemoteOptions {
  * The sha `refs/heads/<branch>` points to in the remote repository, or null when the branch does not exist.
  * Throws FAWKES_MATERIAL_NOT_FOUND (502) when the repository cannot be reached or read.
  */
-export async function lsRemote(url: string, branch: string, options: LsRemoteOptions = {}): Promise<string | null> {
+export async function lsRemote(
+  url: string,
+  branch: string,
+  options: LsRemoteOptions = {},
+): Promise<string | null> {
   assertGitUrl(url);
   assertBranchName(branch);
   const ref = `refs/heads/${branch}`;
-  const result = await runGit(["ls-remote", "--heads", "--", url, ref], { timeoutMs: options.timeoutMs ?? 30_000 });
+  const result = await runGit(["ls-remote", "--heads", "--", url, ref], {
+    timeoutMs: options.timeoutMs ?? 30_000,
+  });
   if (result.code !== 0) {
     throw new FawkesError(
       ErrorCode.materialNotFound,
@@ -149,7 +176,10 @@ export async function lsRemote(url: string, branch: string, options: LsRemoteOpt
 }
 
 /** The branch the remote's HEAD points to (its default branch), or null when it has none. */
-export async function remoteDefaultBranch(url: string, options: LsRemoteOptions = {}): Promise<string | null> {
+export async function remoteDefaultBranch(
+  url: string,
+  options: LsRemoteOptions = {},
+): Promise<string | null> {
   assertGitUrl(url);
   const result = await runGit(["ls-remote", "--symref", "--", url, "HEAD"], {
     timeoutMs: options.timeoutMs ?? 30_000,

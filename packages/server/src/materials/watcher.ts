@@ -152,7 +152,9 @@ export class MaterialWatcher {
   checkNow(fingerprint: string): Promise<string | null> {
     const state = this.#states.get(fingerprint);
     if (!state) {
-      return Promise.reject(new FawkesError(ErrorCode.materialNotFound, 404, `material ${fingerprint} is not watched`));
+      return Promise.reject(
+        new FawkesError(ErrorCode.materialNotFound, 404, `material ${fingerprint} is not watched`),
+      );
     }
     return this.#request(state);
   }
@@ -214,17 +216,19 @@ export class MaterialWatcher {
         this.#settle(state.waiters.splice(0), { sha: state.known });
         continue;
       }
-      const run = this.#check(state).finally(() => {
+      state.phase = "running";
+      const waiters = state.waiters.splice(0);
+      const run = this.#check(state).then((outcome) => {
         this.#running.delete(run);
         this.#afterCheck(state);
+        // Settled last, so a caller of checkNow() finds the material idle (or its follow-up check queued).
+        this.#settle(waiters, outcome);
       });
       this.#running.add(run);
     }
   }
 
-  async #check(state: MaterialState): Promise<void> {
-    state.phase = "running";
-    const waiters = state.waiters.splice(0);
+  async #check(state: MaterialState): Promise<{ sha: string | null } | { error: unknown }> {
     const { url, branch } = state.material;
     try {
       const sha = await this.#lsRemote(url, branch);
@@ -236,23 +240,31 @@ export class MaterialWatcher {
         }
         this.#recordSuccess(state);
       }
-      this.#settle(waiters, { sha });
+      return { sha };
     } catch (error) {
       this.#recordError(state, error instanceof Error ? redactUrl(error.message) : String(error));
-      this.#settle(waiters, { error });
+      return { error };
     }
   }
 
   async #notifyRevision(state: MaterialState, sha: string): Promise<void> {
     const { fingerprint, url, branch } = state.material;
-    this.#options.logger.info({ fingerprint, url: redactUrl(url), branch, revision: sha }, "material has new revision");
+    this.#options.logger.info(
+      { fingerprint, url: redactUrl(url), branch, revision: sha },
+      "material has new revision",
+    );
     try {
       await this.#options.onRevision(fingerprint, sha);
     } catch (error) {
       // The revision stays unknown, so the next check offers it again.
       const message = error instanceof Error ? error.message : String(error);
-      this.#options.logger.error({ fingerprint, revision: sha, err: message }, "material revision handler failed");
-      throw new FawkesError(ErrorCode.internal, 500, `handling revision ${sha} failed: ${message}`, { cause: error });
+      this.#options.logger.error(
+        { fingerprint, revision: sha, err: message },
+        "material revision handler failed",
+      );
+      throw new FawkesError(ErrorCode.internal, 500, `handling revision ${sha} failed: ${message}`, {
+        cause: error,
+      });
     }
     state.known = sha;
   }
@@ -292,7 +304,10 @@ export class MaterialWatcher {
   #recordError(state: MaterialState, message: string): void {
     if (state.lastError !== message) {
       const { fingerprint, url, branch } = state.material;
-      this.#options.logger.warn({ fingerprint, url: redactUrl(url), branch, err: message }, "material unavailable");
+      this.#options.logger.warn(
+        { fingerprint, url: redactUrl(url), branch, err: message },
+        "material unavailable",
+      );
     }
     state.lastError = message;
   }

@@ -28,9 +28,14 @@ const maxUrlLength = 2048;
  * generic form `{"url": "...", "branch": "..."}` (no provider header). Anything malformed throws
  * FAWKES_WEBHOOK_PAYLOAD_INVALID (400) with a message saying what is wrong.
  */
-export function parseWebhook(headers: WebhookHeaders, rawBody: Buffer, options: ParseWebhookOptions = {}): ParsedWebhook {
+export function parseWebhook(
+  headers: WebhookHeaders,
+  rawBody: Buffer,
+  options: ParseWebhookOptions = {},
+): ParsedWebhook {
   const maxBytes = options.maxBytes ?? 1_048_576;
-  if (rawBody.length > maxBytes) invalid(`body of ${rawBody.length} bytes exceeds the limit of ${maxBytes} bytes`);
+  if (rawBody.length > maxBytes)
+    invalid(`body of ${rawBody.length} bytes exceeds the limit of ${maxBytes} bytes`);
   const provider = detectProvider(headers);
   const event = providerEvent(provider, headers);
   const body = parseBody(headers, rawBody);
@@ -48,7 +53,11 @@ export function parseWebhook(headers: WebhookHeaders, rawBody: Buffer, options: 
 
 /** The provider whose event header is present; Gitea also sends GitHub's headers, so it is checked first. */
 export function detectProvider(headers: WebhookHeaders): WebhookProvider {
-  if (header(headers, "x-gitea-event") ?? header(headers, "x-forgejo-event") ?? header(headers, "x-gogs-event")) {
+  if (
+    header(headers, "x-gitea-event") ??
+    header(headers, "x-forgejo-event") ??
+    header(headers, "x-gogs-event")
+  ) {
     return "gitea";
   }
   if (header(headers, "x-gitlab-event")) return "gitlab";
@@ -59,7 +68,9 @@ export function detectProvider(headers: WebhookHeaders): WebhookProvider {
 function providerEvent(provider: WebhookProvider, headers: WebhookHeaders): string {
   switch (provider) {
     case "gitea":
-      return (header(headers, "x-gitea-event") ?? header(headers, "x-forgejo-event") ?? header(headers, "x-gogs-event"))!;
+      return (header(headers, "x-gitea-event") ??
+        header(headers, "x-forgejo-event") ??
+        header(headers, "x-gogs-event"))!;
     case "gitlab":
       return header(headers, "x-gitlab-event")!;
     case "github":
@@ -96,28 +107,33 @@ function fromGitHubLike(
   if (event !== "push") return { provider, urls: [], branch: null, event };
   const repository = objectField(body, "repository");
   const urls = collectUrls(repository, urlFields, "repository");
-  if (urls.length === 0) invalid("push payload names no repository url (repository.clone_url, ssh_url, html_url)");
+  if (urls.length === 0)
+    invalid("push payload names no repository url (repository.clone_url, ssh_url, html_url)");
   return { provider, urls, branch: branchOf(body), event };
 }
 
 function fromGitLab(event: string, body: Record<string, unknown>): ParsedWebhook {
-  if (event !== "Push Hook" && event !== "Tag Push Hook") return { provider: "gitlab", urls: [], branch: null, event };
+  if (event !== "Push Hook" && event !== "Tag Push Hook")
+    return { provider: "gitlab", urls: [], branch: null, event };
   const project = body.project === undefined ? undefined : objectField(body, "project");
   const repository = body.repository === undefined ? undefined : objectField(body, "repository");
   const urls = unique([
     ...collectUrls(project, ["git_http_url", "git_ssh_url", "web_url", "http_url", "ssh_url"], "project"),
     ...collectUrls(repository, ["git_http_url", "git_ssh_url", "homepage", "url"], "repository"),
   ]);
-  if (urls.length === 0) invalid("push payload names no repository url (project.git_http_url, git_ssh_url, web_url)");
+  if (urls.length === 0)
+    invalid("push payload names no repository url (project.git_http_url, git_ssh_url, web_url)");
   return { provider: "gitlab", urls, branch: event === "Push Hook" ? branchOf(body) : null, event };
 }
 
 function fromGeneric(body: Record<string, unknown>): ParsedWebhook {
   const url = body.url;
-  if (typeof url !== "string") invalid('generic payload must be {"url": "<repository url>", "branch": "<branch>"}');
+  if (typeof url !== "string")
+    invalid('generic payload must be {"url": "<repository url>", "branch": "<branch>"}');
   checkUrl(url, "url");
   const branch = body.branch;
-  if (branch !== undefined && branch !== null && typeof branch !== "string") invalid("branch must be a string");
+  if (branch !== undefined && branch !== null && typeof branch !== "string")
+    invalid("branch must be a string");
   const name = typeof branch === "string" && branch.length > 0 ? stripHeads(branch) : null;
   return { provider: "generic", urls: [url], branch: name, event: "push" };
 }
@@ -134,7 +150,11 @@ function stripHeads(branch: string): string {
   return branch.startsWith("refs/heads/") ? branch.slice("refs/heads/".length) : branch;
 }
 
-function collectUrls(source: Record<string, unknown> | undefined, fields: readonly string[], where: string): string[] {
+function collectUrls(
+  source: Record<string, unknown> | undefined,
+  fields: readonly string[],
+  where: string,
+): string[] {
   if (!source) return [];
   const urls: string[] = [];
   for (const field of fields) {
@@ -202,7 +222,9 @@ export function verifyWebhookSignature(
   }
   const signature = signatureOf(provider, headers);
   if (signature === null) return false;
-  return usable.some((secret) => equalBytes(signature, createHmac("sha256", secret).update(rawBody).digest()));
+  return usable.some((secret) =>
+    equalBytes(signature, createHmac("sha256", secret).update(rawBody).digest()),
+  );
 }
 
 /** The HMAC the request claims, decoded from hex; null when absent or malformed. */

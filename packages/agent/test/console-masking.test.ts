@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SecretMasker } from "../src/job/secret-masker.ts";
+import { jobAssignment, runToCompletion, sh, startServer, startTestAgent } from "./support/helpers.ts";
+
+function maskInChunks(secrets: string[], input: string, chunkSize: number): string {
+  const masker = new SecretMasker(secrets);
+  const bytes = Buffer.from(input);
+  const out: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += chunkSize)
+    out.push(masker.push(bytes.subarray(at, at + chunkSize)));
+  out.push(masker.end());
+  return Buffer.concat(out).toString();
+}
+
+test("secrets are masked at every chunk split", () => {
+  const secrets = ["hunter2", "s3cr3t-longer-value", "hun"];
+  const input = "a hunter2 b s3cr3t-longer-value c hun d hunter2hunter2 e s3cr3t-longer-valuX f";
+  const expected = "a ****** b ****** c ****** d ************ e s3cr3t-longer-valuX f";
+  for (let size = 1; size <= input.length; size++)
+    assert.equal(maskInChunks(secrets, input, size), expected, `chunk size ${size}`);
+  assert.equal(maskInChunks([], input, 5), input);
+  assert.equal(maskInChunks([""], "nothing to hide", 3), "nothing to hide");
+});
+
+test("a job's secure variable never reaches the server, even split across writes", async (t) => {
+  const server = await startServer(t);
+  await startTestAgent(t, server);
+  const secret = "TopSecretValue42";
+  const job = jobAssignment({
+    environment: [
+      { name: "API_TOKEN", value: secret, secure: true },
+      { name: "PLAIN", value: "visible-value", secure: false },
+    ],
+    // printf in two separate writes with a pause, so the secret straddles two chunks from the pipe.
+    tasks: [
+      sh('printf "token=TopSecr"; sleep 0.2; printf "etValue42 plain=$PLAIN\\n"; echo "env=$API_TOKEN"'),
+    ],
+  });
+  assert.equal(await runToCompletion(server, job), "passed");
+  const text = server.consoleText(job.jobRunId);
+  assert.ok(!text.includes(secret), text);
+  assert.match(text, /^token=\*\*\*\*\*\* plain=visible-value$/m);
+  assert.match(text, /^env=\*\*\*\*\*\*$/m);
+  assert.ok(server.jobs.get(job.jobRunId)!.console.length >= 2, "the split really crossed console batches");
+});

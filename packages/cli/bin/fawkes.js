@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// Launcher for the `fawkes` command. The CLI is TypeScript that Node ≥ 24 runs directly; on an older Node (e.g. a
+// distribution's Node 20 on PATH) re-exec with the Node 24 binary from the `node` npm package in node_modules,
+// passing stdio, signals and the exit code through. Plain JavaScript on purpose: it must run on any Node.
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const main = join(dirname(fileURLToPath(import.meta.url)), "..", "src", "main.ts");
+const major = Number(process.versions.node.split(".")[0]);
+
+if (major >= 24) {
+  await import(main);
+} else {
+  let node;
+  try {
+    node = createRequire(import.meta.url).resolve("node/bin/node");
+  } catch {
+    process.stderr.write(
+      `fawkes: needs Node.js 24 or newer (this is ${process.version}) and the \`node\` npm package was not found\n` +
+        "run `npm install` in the Fawkes checkout, or put Node 24 on PATH\n",
+    );
+    process.exit(1);
+  }
+  const child = spawn(node, [main, ...process.argv.slice(2)], { stdio: "inherit" });
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on("error", (error) => {
+    process.stderr.write(`fawkes: cannot start ${node}: ${error.message}\n`);
+    process.exit(1);
+  });
+  child.on("exit", (code, signal) => {
+    if (signal !== null) {
+      // Die of the same signal so our parent sees what the child saw.
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    } else {
+      process.exit(code ?? 1);
+    }
+  });
+}

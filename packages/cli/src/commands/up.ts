@@ -1,0 +1,77 @@
+/**
+ * `fawkes up`: the server in this process plus N local agents as child processes, data in ./.fawkes. Without
+ * --pipelines it serves the bundled example as a git repository whose commits trigger runs at once.
+ */
+import { hostname } from "node:os";
+import type { Command } from "commander";
+import { superviseAgents, localAgentSpecs } from "../agent-supervisor.ts";
+import { FawkesClient } from "../client.ts";
+import type { CliContext } from "../context.ts";
+import { credentialsPath, saveServerToken } from "../credentials.ts";
+import { installNotifyHook, prepareExampleRepo } from "../example-repo.ts";
+import { positiveInt } from "../options.ts";
+import { addServerFlags, rawServerOptions } from "../server-flags.ts";
+import type { ServerFlags } from "../server-flags.ts";
+import { untilSignal } from "../signals.ts";
+import { waitUntilHealthy } from "../wait-healthy.ts";
+
+interface UpFlags extends ServerFlags {
+  agents: number;
+}
+
+export function registerUpCommand(program: Command, context: CliContext): void {
+  const { io } = context;
+  const command = program.command("up").description("start a server and local agents (with the bundled example unless --pipelines is given)");
+  addServerFlags(command)
+    .option("--agents <n>", "how many local agents to start", positiveInt, 1)
+    .action(async (flags: UpFlags) => {
+      const { compileServerOptions, startServer } = await import("@fawkes/server");
+      // `up` is for a terminal: keep the server quiet so the banner and failures stand out.
+      const raw = { logLevel: io.env.FAWKES_LOG_LEVEL || "warn", ...rawServerOptions(flags) };
+      let options = compileServerOptions(raw, io.env);
+      const exampleRepo = options.pipelineSources.length === 0 ? prepareExampleRepo(options.dataDir) : undefined;
+      if (exampleRepo !== undefined) options = Object.freeze({ ...options, pipelineSources: [exampleRepo] });
+
+      const server = await startServer(options);
+      let supervisor: ReturnType<typeof superviseAgents> | undefined;
+      try {
+        saveServerToken(server.url, server.apiToken, options.dataDir, io.env);
+        await waitUntilHealthy(new FawkesClient({ serverUrl: server.url, token: server.apiToken }), 30_000);
+        if (exampleRepo !== undefined) installNotifyHook(exampleRepo, server.url, context.mainScript);
+        const specs = localAgentSpecs(options.dataDir, hostname(), flags.agents);
+        supervisor = superviseAgents({
+          mainScript: context.mainScript,
+          serverUrl: server.url,
+          key: server.autoRegisterKey,
+          agents: specs,
+          onEvent: (message) => io.err(`fawkes: ${message}\n`),
+        });
+        io.out(
+          [
+            "",
+            `Fawkes is up at ${server.url}`,
+            `  data directory  ${options.dataDir}`,
+            `  API token       saved to ${credentialsPath(io.env)} (fawkes commands on this machine use it)`,
+            `  agents          ${specs.map((spec) => spec.name).join(", ")} (logs in ${options.dataDir}/agents/)`,
+            `  pipelines from  ${options.pipelineSources.join(", ")}`,
+            ...(exampleRepo === undefined
+              ? []
+              : [
+                  "",
+                  `Commit to ${exampleRepo} to trigger a run, e.g.`,
+                  `  cd ${exampleRepo} && git commit --allow-empty -m "try Fawkes"`,
+                  "  npx fawkes status dummy-application",
+                ]),
+            "",
+            "Press Ctrl-C to stop.",
+            "",
+          ].join("\n"),
+        );
+        await untilSignal();
+        io.out("stopping agents and server…\n");
+      } finally {
+        await supervisor?.stop();
+        await server.close();
+      }
+    });
+}

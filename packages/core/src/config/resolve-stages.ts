@@ -1,0 +1,182 @@
+/** Stages, jobs and tasks of one pipeline: raw YAML → StageConfig[] with GoCD's (and Fawkes's) defaults. */
+import type { RunIf } from "@fawkes/protocol";
+import type { ApprovalConfig, ArtifactConfig, JobConfig, StageConfig, TaskConfig } from "./model.ts";
+import {
+  at,
+  checkInside,
+  checkName,
+  checkUniqueNames,
+  flattenWithPlaces,
+  locationOf,
+  resolveVariables,
+} from "./resolve-context.ts";
+import type { IssueSink, Place } from "./resolve-context.ts";
+import { toBoolean } from "./schema-helpers.ts";
+import type { RawJob, RawStage, RawStageList, RawTask, RawTaskList } from "./yaml-schema.ts";
+
+/** The shell that runs `script:` tasks. */
+export const scriptShell = "/bin/sh";
+
+export function resolveStages(raw: RawStageList, place: Place, sink: IssueSink): StageConfig[] {
+  const entries = flattenWithPlaces<Record<string, RawStage>>(raw, place).map(
+    ({ item, place: itemPlace }) => {
+      const [name, body] = Object.entries(item)[0]!;
+      return { name, body, place: at(itemPlace, name) };
+    },
+  );
+  if (entries.length === 0) sink.add(locationOf(place), "a pipeline needs at least one stage");
+  checkUniqueNames(entries, "stage", sink);
+  return entries.map(({ name, body, place: stagePlace }) => resolveStage(name, body, stagePlace, sink));
+}
+
+function resolveStage(name: string, raw: RawStage, place: Place, sink: IssueSink): StageConfig {
+  checkName(name, "stage", place, sink);
+  let jobs: JobConfig[];
+  if (raw.jobs !== undefined) {
+    const jobEntries = Object.entries(raw.jobs).map(([jobName, job]) => ({
+      name: jobName,
+      job,
+      place: at(place, "jobs", jobName),
+    }));
+    if (jobEntries.length === 0)
+      sink.add(locationOf(at(place, "jobs")), `stage "${name}" needs at least one job`);
+    checkUniqueNames(jobEntries, "job", sink);
+    jobs = jobEntries.map((entry) => resolveJob(entry.name, entry.job, entry.place, sink));
+  } else {
+    // Single-job stage: the job has the stage's name and the job keys written on the stage.
+    const { environment_variables: _plain, secure_variables: _secure, ...jobKeys } = raw;
+    jobs = [resolveJob(name, { ...jobKeys, tasks: raw.tasks ?? [] }, place, sink, false)];
+  }
+  return {
+    name,
+    approval: resolveApproval(raw, place, sink),
+    cleanWorkspace: toBoolean(raw.clean_workspace, true),
+    fetchMaterials: toBoolean(raw.fetch_materials, true),
+    keepArtifacts: toBoolean(raw.keep_artifacts, false),
+    environmentVariables: resolveVariables(raw.environment_variables, raw.secure_variables, place, sink),
+    jobs,
+    location: locationOf(place),
+  };
+}
+
+function resolveApproval(raw: RawStage, place: Place, sink: IssueSink): ApprovalConfig {
+  if (raw.approval !== undefined && raw.manual_approval !== undefined) {
+    sink.add(
+      locationOf(at(place, "manual_approval")),
+      'give "approval" or the legacy "manual_approval", not both',
+    );
+  }
+  const approval = raw.approval;
+  if (approval === undefined) {
+    const manual = toBoolean(raw.manual_approval, false);
+    return { type: manual ? "manual" : "success", allowOnlyOnSuccess: false, users: [], roles: [] };
+  }
+  if (typeof approval === "string") {
+    return {
+      type: approval === "manual" ? "manual" : "success",
+      allowOnlyOnSuccess: false,
+      users: [],
+      roles: [],
+    };
+  }
+  return {
+    type: approval.type === "manual" ? "manual" : "success",
+    allowOnlyOnSuccess: toBoolean(approval.allow_only_on_success, false),
+    users: approval.users ?? [],
+    roles: approval.roles ?? [],
+  };
+}
+
+function resolveJob(
+  name: string,
+  raw: RawJob,
+  place: Place,
+  sink: IssueSink,
+  checkJobName = true,
+): JobConfig {
+  if (checkJobName) checkName(name, "job", place, sink);
+  const tasksPlace = at(place, "tasks");
+  const tasks = flattenWithPlaces<RawTask>(raw.tasks as RawTaskList, tasksPlace).map(
+    ({ item, place: taskPlace }) => resolveTask(item, taskPlace, sink),
+  );
+  if (tasks.length === 0) sink.add(locationOf(tasksPlace), `job "${name}" needs at least one task`);
+  return {
+    name,
+    resources: raw.resources ?? [],
+    timeoutMinutes: raw.timeout ?? null,
+    environmentVariables: resolveVariables(raw.environment_variables, raw.secure_variables, place, sink),
+    runInstances: raw.run_instances ?? null,
+    tasks,
+    artifacts: (raw.artifacts ?? []).map((artifact, index) =>
+      resolveArtifact(artifact, at(place, "artifacts", index), sink),
+    ),
+    location: locationOf(place),
+  };
+}
+
+function resolveArtifact(
+  raw: NonNullable<RawJob["artifacts"]>[number],
+  place: Place,
+  sink: IssueSink,
+): ArtifactConfig {
+  const type = raw.build !== undefined ? "build" : "test";
+  const body = raw.build ?? raw.test!;
+  const bodyPlace = at(place, type);
+  checkInside(body.source, "source", at(bodyPlace, "source"), sink);
+  checkInside(body.destination ?? "", "destination", at(bodyPlace, "destination"), sink);
+  return { type, source: body.source, destination: body.destination ?? "" };
+}
+
+type OnCancelTask = NonNullable<NonNullable<RawTask["exec"]>["on_cancel"]>;
+
+function resolveTask(raw: RawTask | OnCancelTask, place: Place, sink: IssueSink): TaskConfig {
+  if (raw.script !== undefined) {
+    return {
+      kind: "exec",
+      command: scriptShell,
+      arguments: ["-c", raw.script],
+      workingDirectory: "",
+      runIf: ["passed"],
+      onCancel: null,
+    };
+  }
+  const onCancel = (cancel: OnCancelTask | undefined, bodyPlace: Place) =>
+    cancel === undefined ? null : resolveTask(cancel, at(bodyPlace, "on_cancel"), sink);
+  if (raw.exec !== undefined) {
+    const exec = raw.exec;
+    const execPlace = at(place, "exec");
+    if (exec.command.trim() === "")
+      sink.add(locationOf(at(execPlace, "command"), "value"), '"command" must not be empty');
+    const workingDirectory = exec.working_directory ?? "";
+    checkInside(workingDirectory, "working_directory", at(execPlace, "working_directory"), sink);
+    return {
+      kind: "exec",
+      command: exec.command,
+      arguments: (exec.arguments ?? []).map(String),
+      workingDirectory,
+      runIf: runIfOf(exec.run_if),
+      onCancel: onCancel("on_cancel" in exec ? exec.on_cancel : undefined, execPlace),
+    };
+  }
+  const fetch = raw.fetch!;
+  const fetchPlace = at(place, "fetch");
+  checkInside(fetch.source, "source", at(fetchPlace, "source"), sink);
+  checkInside(fetch.destination ?? "", "destination", at(fetchPlace, "destination"), sink);
+  const task: TaskConfig = {
+    kind: "fetch",
+    pipelinePath: fetch.pipeline === undefined || fetch.pipeline === "" ? null : fetch.pipeline,
+    stage: fetch.stage,
+    job: fetch.job,
+    source: fetch.source,
+    destination: fetch.destination ?? "",
+    isFile: toBoolean(fetch.is_file, false),
+    runIf: runIfOf(fetch.run_if),
+    onCancel: onCancel("on_cancel" in fetch ? fetch.on_cancel : undefined, fetchPlace),
+  };
+  sink.places.set(task, fetchPlace);
+  return task;
+}
+
+function runIfOf(value: RunIf | undefined): RunIf[] {
+  return [value ?? "passed"];
+}

@@ -1,0 +1,180 @@
+/**
+ * Loads pipeline config from every source (local directories and config repositories), parses all files
+ * together, and keeps the last valid version of a pipeline whose new version is invalid (reported, not
+ * applied). Reloads when a directory changes, when a config repository gets a commit, or on notify.
+ */
+import { watch, type FSWatcher } from "node:fs";
+import path from "node:path";
+import { parseConfigFiles, type ConfigIssue, type ConfigSnapshot, type EnvironmentConfig, type PipelineConfig } from "@fawkes/core";
+import type { ConfigIssueDto } from "@fawkes/protocol";
+import type { Logger } from "pino";
+import { readConfigSource, sameRepo, type GitMirror } from "../materials/index.ts";
+import type { ConfigView } from "./context.ts";
+import type { EventBus } from "./events.ts";
+
+interface SourceFiles {
+  source: string;
+  local: boolean;
+  files: { path: string; text: string }[];
+  error: string | null;
+}
+
+const isRemote = (url: string): boolean => /^[a-z][a-z0-9+.-]*:/i.test(url) || /^[^/]+@[^/:]+:/.test(url);
+
+export class ConfigService implements ConfigView {
+  readonly #sources: readonly string[];
+  readonly #mirror: GitMirror;
+  readonly #log: Logger;
+  readonly #events: EventBus;
+  readonly #onChange: () => void;
+  #snapshot: ConfigSnapshot = { pipelines: [], environments: [], issues: [] };
+  #issues: ConfigIssueDto[] = [];
+  /** Pipeline name → the source it was last loaded from. */
+  readonly #sourceOf = new Map<string, string>();
+  #watchers: FSWatcher[] = [];
+  #reloadTimer: NodeJS.Timeout | undefined;
+  #loading: Promise<void> | null = null;
+  #again = false;
+
+  constructor(options: { sources: readonly string[]; mirror: GitMirror; log: Logger; events: EventBus; onChange: () => void }) {
+    this.#sources = options.sources;
+    this.#mirror = options.mirror;
+    this.#log = options.log;
+    this.#events = options.events;
+    this.#onChange = options.onChange;
+  }
+
+  snapshot(): ConfigSnapshot {
+    return this.#snapshot;
+  }
+
+  pipeline(name: string): PipelineConfig | undefined {
+    return this.#snapshot.pipelines.find((p) => p.name === name);
+  }
+
+  environment(name: string | null): EnvironmentConfig | undefined {
+    return name === null ? undefined : this.#snapshot.environments.find((e) => e.name === name);
+  }
+
+  issues(): ConfigIssueDto[] {
+    return this.#issues;
+  }
+
+  /** Git URLs of config repositories, watched for commits like materials. */
+  repositorySources(): string[] {
+    return this.#sources.filter((s) => isRemote(s) || !path.isAbsolute(s));
+  }
+
+  /** Reloads now; concurrent calls coalesce into one more load after the running one. */
+  reload(): Promise<void> {
+    if (this.#loading) {
+      this.#again = true;
+      return this.#loading;
+    }
+    this.#loading = (async () => {
+      do {
+        this.#again = false;
+        await this.#load().catch((error: unknown) => this.#log.error({ err: error }, "config load failed"));
+      } while (this.#again);
+    })().finally(() => {
+      this.#loading = null;
+    });
+    return this.#loading;
+  }
+
+  /** Whether `url` names one of the config sources (then it is reloaded). */
+  notify(url: string): boolean {
+    const hit = this.#sources.some((source) => source === url || sameRepo(source.split("#")[0] ?? source, url));
+    if (hit) void this.reload();
+    return hit;
+  }
+
+  watchDirectories(): void {
+    for (const source of this.#sources) {
+      if (isRemote(source)) continue;
+      try {
+        const watcher = watch(source, { recursive: true }, (_event, file) => {
+          if (file && /\.gocd\.ya?ml$/.test(String(file))) this.#scheduleReload();
+        });
+        watcher.on("error", () => undefined);
+        this.#watchers.push(watcher);
+      } catch (error) {
+        this.#log.warn({ err: error, source }, "cannot watch config directory");
+      }
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.#reloadTimer);
+    for (const watcher of this.#watchers) watcher.close();
+  }
+
+  #scheduleReload(): void {
+    clearTimeout(this.#reloadTimer);
+    this.#reloadTimer = setTimeout(() => void this.reload(), 100);
+  }
+
+  async #readSources(): Promise<SourceFiles[]> {
+    return Promise.all(
+      this.#sources.map(async (source): Promise<SourceFiles> => {
+        try {
+          const read = await readConfigSource(source, { mirrorRoot: this.#mirror.root, mirror: this.#mirror });
+          const local = read.revision === null;
+          return { source, local, files: read.files.map((f) => ({ path: local ? path.join(source, f.path) : f.path, text: f.text })), error: null };
+        } catch (error) {
+          return { source, local: false, files: [], error: (error as Error).message };
+        }
+      }),
+    );
+  }
+
+  async #load(): Promise<void> {
+    const sources = await this.#readSources();
+    const parsed = parseConfigFiles(sources.flatMap((s) => s.files.map((f) => ({ ...f, source: s.source }))));
+    const localFiles = new Set(sources.filter((s) => s.local).flatMap((s) => s.files.map((f) => f.path)));
+    const pipelines = parsed.pipelines.map((p) => (localFiles.has(p.location.file) ? resolveRelativeUrls(p) : p));
+    const names = new Set(pipelines.map((p) => p.name));
+    const brokenFiles = new Set(parsed.issues.filter((i) => i.pipelines.length === 0).map((i) => i.file));
+    const brokenNames = new Set(parsed.issues.flatMap((i) => i.pipelines));
+    const unreadable = new Set(sources.filter((s) => s.error !== null).map((s) => s.source));
+    // Keep the last valid version of what is now broken or unreachable.
+    for (const old of this.#snapshot.pipelines) {
+      if (names.has(old.name)) continue;
+      const fromUnreadable = unreadable.has(this.#sourceOf.get(old.name) ?? "");
+      if (brokenNames.has(old.name) || brokenFiles.has(old.location.file) || fromUnreadable) {
+        pipelines.push(old);
+        names.add(old.name);
+      }
+    }
+    const sourceOfFile = new Map(sources.flatMap((s) => s.files.map((f) => [f.path, s.source] as const)));
+    for (const p of pipelines) this.#sourceOf.set(p.name, sourceOfFile.get(p.location.file) ?? this.#sourceOf.get(p.name) ?? "");
+    const issues: ConfigIssue[] = [
+      ...parsed.issues,
+      ...sources.filter((s) => s.error !== null).map((s) => ({ file: s.source, line: 1, column: 1, message: `cannot read config source: ${s.error}`, pipelines: [] })),
+    ];
+    this.#snapshot = Object.freeze({ pipelines, environments: parsed.environments, issues });
+    this.#issues = issues.map((issue) => ({
+      file: issue.file,
+      line: issue.line,
+      column: issue.column,
+      message: issue.message,
+      source: sourceOfFile.get(issue.file) ?? issue.file,
+      pipelines: issue.pipelines,
+    }));
+    this.#log.info({ pipelines: pipelines.length, issues: issues.length }, "config loaded");
+    for (const issue of issues) this.#log.warn({ file: issue.file, line: issue.line, column: issue.column, pipelines: issue.pipelines }, "config issue: " + issue.message);
+    this.#events.publish({ type: "config" });
+    this.#onChange();
+  }
+}
+
+/** A relative path in a git URL of a file from a local directory is relative to that file (Fawkes extension). */
+function resolveRelativeUrls(pipeline: PipelineConfig): PipelineConfig {
+  const base = path.dirname(pipeline.location.file);
+  return {
+    ...pipeline,
+    materials: pipeline.materials.map((m) =>
+      m.type === "git" && !isRemote(m.url) && !path.isAbsolute(m.url) ? { ...m, url: path.resolve(base, m.url) } : m,
+    ),
+  };
+}

@@ -1,0 +1,121 @@
+/** The engine: config, triggers, run lifecycle and dispatcher wired together (no HTTP here). */
+import path from "node:path";
+import type { JobLocator } from "@fawkes/protocol";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import { ArtifactStore } from "../artifacts/index.ts";
+import { ConsoleStore } from "../logs/index.ts";
+import { GitMirror, MaterialWatcher } from "../materials/index.ts";
+import type { ServerOptions } from "../options.ts";
+import { listMaterials } from "../store/materials-repo.ts";
+import type { JobRunRecord } from "../store/records.ts";
+import { findRunById } from "../store/runs-repo.ts";
+import { findStageRun } from "../store/stages-repo.ts";
+import type { Database } from "../store/schema.ts";
+import { buildAssignment } from "./assignment.ts";
+import { ConfigService } from "./config-service.ts";
+import type { EngineContext } from "./context.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { EventBus } from "./events.ts";
+import { gitFingerprint } from "./fingerprints.ts";
+import { Mutex } from "./mutex.ts";
+import type { LifecycleHooks } from "./run-lifecycle.ts";
+import { Triggers } from "./triggers.ts";
+
+export interface Engine {
+  ctx: EngineContext;
+  hooks: LifecycleHooks;
+  config: ConfigService;
+  dispatcher: Dispatcher;
+  triggers: Triggers;
+  watcher: MaterialWatcher;
+  consoles: ConsoleStore;
+  artifacts: ArtifactStore;
+  locatorOf(job: JobRunRecord): Promise<JobLocator | null>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Database>, log: Logger): Engine {
+  const events = new EventBus();
+  const mirror = new GitMirror(path.join(options.dataDir, "materials"));
+  const consoles = new ConsoleStore({ root: path.join(options.dataDir, "logs") });
+  const artifacts = new ArtifactStore({ root: path.join(options.dataDir, "artifacts") });
+  let triggers: Triggers;
+  let dispatcher: Dispatcher;
+  let watcher: MaterialWatcher;
+
+  const background = (what: string, work: Promise<unknown>): void => {
+    work.catch((error: unknown) => log.error({ err: error }, `${what} failed`));
+  };
+  const hooks: LifecycleHooks = {
+    jobsScheduled: () => dispatcher.kick(),
+    stagePassed: (run, stage) => setImmediate(() => background("dependency trigger", triggers.onStagePassed(run, stage))),
+    pipelineUnlocked: (pipeline) => setImmediate(() => background("unlock trigger", triggers.checkForChanges(pipeline))),
+  };
+  const config = new ConfigService({
+    sources: options.pipelineSources,
+    mirror,
+    log: log.child({ component: "config" }),
+    events,
+    onChange: () => {
+      watcher.watch(watchedMaterials());
+      dispatcher.kick();
+    },
+  });
+  const ctx: EngineContext = { options, db, log, events, lock: new Mutex(), config, serverUrl: "", now: Date.now };
+
+  const watchedMaterials = () => {
+    const seen = new Map<string, { fingerprint: string; url: string; branch: string; pollIntervalMs: number }>();
+    for (const pipeline of config.snapshot().pipelines) {
+      for (const m of pipeline.materials) {
+        if (m.type === "git") seen.set(gitFingerprint(m), { fingerprint: gitFingerprint(m), url: m.url, branch: m.branch, pollIntervalMs: options.pollIntervalMs });
+      }
+    }
+    return [...seen.values()];
+  };
+
+  const locatorOf = async (job: JobRunRecord): Promise<JobLocator | null> => {
+    const stage = await findStageRun(db, job.stageRunId);
+    const run = stage && (await findRunById(db, stage.runId));
+    if (!stage || !run) return null;
+    return { pipeline: run.pipeline, counter: run.counter, stage: stage.name, stageCounter: stage.counter, job: job.name };
+  };
+
+  triggers = new Triggers(ctx, hooks, mirror);
+  dispatcher = new Dispatcher(ctx, hooks, {
+    buildAssignment: (job, agent) => buildAssignment(ctx, job, agent),
+    consoleNote: async (job, text) => {
+      const locator = await locatorOf(job);
+      if (locator) await consoles.append(locator, Buffer.from(`[fawkes] ${text}\n`), ctx.now());
+    },
+  });
+  watcher = new MaterialWatcher({
+    logger: log.child({ component: "materials" }),
+    defaultPollIntervalMs: options.pollIntervalMs,
+    onRevision: (fingerprint, sha) => triggers.onGitRevision(fingerprint, sha).then(() => undefined),
+  });
+
+  return {
+    ctx,
+    hooks,
+    config,
+    dispatcher,
+    triggers,
+    watcher,
+    consoles,
+    artifacts,
+    locatorOf,
+    async start() {
+      for (const material of await listMaterials(db)) if (material.lastRevision) watcher.setKnown(material.fingerprint, material.lastRevision);
+      await config.reload();
+      config.watchDirectories();
+      dispatcher.start();
+    },
+    async close() {
+      config.close();
+      dispatcher.stop();
+      await watcher.close();
+    },
+  };
+}

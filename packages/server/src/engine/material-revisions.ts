@@ -1,0 +1,170 @@
+/**
+ * Chooses the material revisions of a new run: git heads (or chosen commits), and for dependency materials
+ * a consistent set of upstream runs (GoCD's fan-in: runs that share an ancestor material must have built
+ * the same revision of it; backtracks up to 100 upstream runs).
+ */
+import type { DependencyMaterial, GitMaterial, PipelineConfig } from "@fawkes/core";
+import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import type { GitMirror } from "../materials/index.ts";
+import type { RunMaterialRecord, StageRunRecord } from "../store/records.ts";
+import { findRunById, latestRun, runMaterials, runMaterialsOf } from "../store/runs-repo.ts";
+import { passedStageRuns } from "../store/stages-repo.ts";
+import { listMaterials } from "../store/materials-repo.ts";
+import type { EngineContext } from "./context.ts";
+import { dependencyFingerprint, dependencyRevision, gitFingerprint } from "./fingerprints.ts";
+
+const FAN_IN_BACKTRACK = 100;
+const ANCESTRY_DEPTH = 10;
+
+/** Ancestor material fingerprint → revision, for consistency checks. */
+export type Ancestry = Map<string, string>;
+
+export interface RevisionDeps {
+  ctx: EngineContext;
+  mirror: GitMirror;
+}
+
+/** Every material revision an upstream run was built from, transitively. */
+export async function ancestryOf(ctx: EngineContext, runId: number, depth = ANCESTRY_DEPTH): Promise<Ancestry> {
+  const ancestry: Ancestry = new Map();
+  let frontier = [runId];
+  for (let level = 0; level < depth && frontier.length > 0; level++) {
+    const byRun = await runMaterialsOf(ctx.db, frontier);
+    frontier = [];
+    for (const materials of byRun.values()) {
+      for (const m of materials) {
+        if (!ancestry.has(m.fingerprint)) ancestry.set(m.fingerprint, m.revision);
+        if (m.upstreamRunId !== null) frontier.push(m.upstreamRunId);
+      }
+    }
+  }
+  return ancestry;
+}
+
+function consistent(a: Ancestry, b: Ancestry): boolean {
+  for (const [fingerprint, revision] of b) {
+    const other = a.get(fingerprint);
+    if (other !== undefined && other !== revision) return false;
+  }
+  return true;
+}
+
+interface UpstreamChoice {
+  material: DependencyMaterial;
+  stage: StageRunRecord;
+  ancestry: Ancestry;
+}
+
+/**
+ * Picks one passed upstream stage run per dependency material, consistent with each other.
+ * `fixed` pins one material (the upstream that just passed). Returns null when no consistent set exists yet.
+ */
+export async function chooseUpstreams(
+  ctx: EngineContext,
+  config: PipelineConfig,
+  fixed: { material: string; stage: StageRunRecord } | null,
+): Promise<UpstreamChoice[] | null> {
+  const dependencies = config.materials.filter((m): m is DependencyMaterial => m.type === "dependency");
+  const chosen: UpstreamChoice[] = [];
+  const merged: Ancestry = new Map();
+  const ordered = [...dependencies].sort((a, b) => Number(b.name === fixed?.material) - Number(a.name === fixed?.material));
+  for (const material of ordered) {
+    const candidates = fixed?.material === material.name ? [fixed.stage] : await passedStageRuns(ctx.db, material.pipeline, material.stage, FAN_IN_BACKTRACK);
+    let picked: UpstreamChoice | null = null;
+    for (const stage of candidates) {
+      const ancestry = await ancestryOf(ctx, stage.runId);
+      ancestry.set(dependencyFingerprint(material), dependencyRevision(stage));
+      if (consistent(merged, ancestry)) {
+        picked = { material, stage, ancestry };
+        break;
+      }
+    }
+    if (!picked) return null;
+    for (const [k, v] of picked.ancestry) merged.set(k, v);
+    chosen.push(picked);
+  }
+  return chosen;
+}
+
+/** Latest known head of a git material (from the poller's record, else ls-remote through the mirror). */
+async function headOf(deps: RevisionDeps, material: GitMaterial): Promise<string> {
+  const fingerprint = gitFingerprint(material);
+  const known = (await listMaterials(deps.ctx.db)).find((m) => m.fingerprint === fingerprint)?.lastRevision;
+  if (known) return known;
+  const repo = await deps.mirror.ensure(material.url);
+  const sha = await repo.resolve(`refs/heads/${material.branch}`);
+  if (!sha) throw new FawkesError(ErrorCode.invalidRevision, 409, `branch ${material.branch} does not exist in ${material.name}`);
+  return sha;
+}
+
+export interface ResolveInput {
+  config: PipelineConfig;
+  /** Material name → revision chosen by the user (full or abbreviated SHA). */
+  overrides: Record<string, string>;
+  /** Git fingerprint → revision that triggered this run. */
+  gitRevisions: Map<string, string>;
+  upstreams: UpstreamChoice[];
+}
+
+/** Builds the run's material rows: revision, the batch's first revision, description, changed flag. */
+export async function resolveRunMaterials(deps: RevisionDeps, input: ResolveInput): Promise<RunMaterialRecord[]> {
+  const { ctx } = deps;
+  for (const name of Object.keys(input.overrides)) {
+    if (!input.config.materials.some((m) => m.name === name)) {
+      throw new FawkesError(ErrorCode.materialNotFound, 404, `pipeline ${input.config.name} has no material named ${name}`);
+    }
+  }
+  const previousRun = await latestRun(ctx.db, input.config.name);
+  const previous = previousRun ? await runMaterials(ctx.db, previousRun.id) : [];
+  const upstreamAncestry: Ancestry = new Map();
+  for (const choice of input.upstreams) for (const [k, v] of choice.ancestry) upstreamAncestry.set(k, v);
+  const rows: RunMaterialRecord[] = [];
+  for (const material of input.config.materials) {
+    const before = previous.find((p) => p.material === material.name);
+    if (material.type === "git") {
+      const fingerprint = gitFingerprint(material);
+      const repo = await deps.mirror.ensure(material.url);
+      const override = input.overrides[material.name];
+      let revision: string | null;
+      if (override !== undefined) {
+        revision = await repo.resolve(override);
+        if (!revision) throw new FawkesError(ErrorCode.invalidRevision, 400, `revision ${override} not found in material ${material.name}`);
+      } else {
+        revision = input.gitRevisions.get(fingerprint) ?? upstreamAncestry.get(fingerprint) ?? (await headOf(deps, material));
+      }
+      const commits = await repo.commitsBetween(before?.revision ?? null, revision, 100).catch(() => []);
+      rows.push({
+        material: material.name,
+        type: "git",
+        fingerprint,
+        revision,
+        fromRevision: commits.at(-1)?.sha ?? revision,
+        description: commits[0]?.subject ?? "",
+        changed: before?.revision !== revision,
+        upstreamRunId: null,
+      });
+    } else {
+      const choice = input.upstreams.find((u) => u.material.name === material.name);
+      if (!choice) {
+        throw new FawkesError(ErrorCode.runNotFound, 409, `upstream pipeline ${material.pipeline} has no passed run of stage ${material.stage} yet`);
+      }
+      const revision = dependencyRevision(choice.stage);
+      const upstreamLabel = await upstreamLabelOf(ctx, choice.stage);
+      rows.push({
+        material: material.name,
+        type: "dependency",
+        fingerprint: dependencyFingerprint(material),
+        revision,
+        fromRevision: revision,
+        description: upstreamLabel,
+        changed: before?.revision !== revision,
+        upstreamRunId: choice.stage.runId,
+      });
+    }
+  }
+  return rows;
+}
+
+async function upstreamLabelOf(ctx: EngineContext, stage: StageRunRecord): Promise<string> {
+  return (await findRunById(ctx.db, stage.runId))?.label ?? String(stage.pipelineCounter);
+}

@@ -1,0 +1,179 @@
+/**
+ * What starts a pipeline run: a new git revision (webhook, notify, poll), an upstream stage passing,
+ * a person (`fawkes trigger`), or the pipeline becoming free again (unpause, unlock).
+ * Git work happens outside the engine lock; only run creation takes it.
+ */
+import type { GitMaterial, PipelineConfig } from "@fawkes/core";
+import { ErrorCode, FawkesError, type TriggerRequest } from "@fawkes/protocol";
+import { shouldTrigger, type GitMirror } from "../materials/index.ts";
+import type { RunRecord, StageRunRecord } from "../store/records.ts";
+import { findPipeline, latestRun, runMaterials, hasRunFromUpstream } from "../store/runs-repo.ts";
+import { listMaterials, saveMaterialRevision } from "../store/materials-repo.ts";
+import type { EngineContext } from "./context.ts";
+import { dependencyFingerprint, dependencyRevision, gitFingerprint } from "./fingerprints.ts";
+import { chooseUpstreams, resolveRunMaterials } from "./material-revisions.ts";
+import { createRun, type LifecycleHooks } from "./run-lifecycle.ts";
+
+export class Triggers {
+  readonly #ctx: EngineContext;
+  readonly #hooks: LifecycleHooks;
+  readonly #mirror: GitMirror;
+
+  constructor(ctx: EngineContext, hooks: LifecycleHooks, mirror: GitMirror) {
+    this.#ctx = ctx;
+    this.#hooks = hooks;
+    this.#mirror = mirror;
+  }
+
+  #gitMaterialsOf(fingerprint: string): { pipeline: PipelineConfig; material: GitMaterial }[] {
+    const found = [];
+    for (const pipeline of this.#ctx.config.snapshot().pipelines) {
+      for (const material of pipeline.materials) {
+        if (material.type === "git" && gitFingerprint(material) === fingerprint) found.push({ pipeline, material });
+      }
+    }
+    return found;
+  }
+
+  /** Why a pipeline may not start a run automatically now, or null. */
+  async #blocked(config: PipelineConfig): Promise<string | null> {
+    const state = await findPipeline(this.#ctx.db, config.name);
+    if (state?.paused) return "paused";
+    if (state?.lockedByCounter != null) return `locked by run ${state.lockedByCounter}`;
+    if (config.stages[0]?.approval.type === "manual") return "first stage needs manual approval";
+    return null;
+  }
+
+  /** A git material's branch moved to `sha`. */
+  async onGitRevision(fingerprint: string, sha: string): Promise<RunRecord[]> {
+    const uses = this.#gitMaterialsOf(fingerprint);
+    const first = uses[0];
+    if (!first) return [];
+    await saveMaterialRevision(this.#ctx.db, { fingerprint, url: first.material.url, branch: first.material.branch }, sha, this.#ctx.now());
+    const created: RunRecord[] = [];
+    for (const { pipeline, material } of uses) {
+      if (!material.autoUpdate) continue;
+      try {
+        created.push(...(await this.#triggerFromGit(pipeline, material, sha)));
+      } catch (error) {
+        this.#ctx.log.error({ err: error, pipeline: pipeline.name }, "material trigger failed");
+      }
+    }
+    return created;
+  }
+
+  async #triggerFromGit(config: PipelineConfig, material: GitMaterial, sha: string): Promise<RunRecord[]> {
+    const blocked = await this.#blocked(config);
+    if (blocked) {
+      this.#ctx.log.info({ pipeline: config.name, reason: blocked }, "material change waits");
+      return [];
+    }
+    const fingerprint = gitFingerprint(material);
+    const previousRun = await latestRun(this.#ctx.db, config.name);
+    const before = previousRun ? (await runMaterials(this.#ctx.db, previousRun.id)).find((m) => m.material === material.name) : undefined;
+    if (before?.revision === sha) return [];
+    const repo = await this.#mirror.ensure(material.url, sha);
+    const commits = (await repo.commitsBetween(before?.revision ?? null, sha, 1000)).reverse();
+    const wanted = before ? commits.filter((commit) => shouldTrigger(commit.files, material)) : commits.slice(-1);
+    if (wanted.length === 0) {
+      this.#ctx.log.info({ pipeline: config.name, material: material.name }, "changes ignored by material filter");
+      return [];
+    }
+    const revisions = material.runEveryCommit ? wanted.map((c) => c.sha) : [sha];
+    const created: RunRecord[] = [];
+    for (const revision of revisions) {
+      const run = await this.#create(config, { kind: "material", user: "changes" }, {}, new Map([[fingerprint, revision]]), null);
+      if (run) created.push(run);
+    }
+    return created;
+  }
+
+  /** Creates the run unless its upstreams cannot be made consistent (then it waits for them). */
+  async #create(
+    config: PipelineConfig,
+    trigger: { kind: "material" | "manual" | "upstream"; user: string },
+    request: Partial<TriggerRequest>,
+    gitRevisions: Map<string, string>,
+    fixed: { material: string; stage: StageRunRecord } | null,
+  ): Promise<RunRecord | null> {
+    const upstreams = await chooseUpstreams(this.#ctx, config, fixed);
+    if (!upstreams) {
+      if (trigger.kind === "manual") {
+        throw new FawkesError(ErrorCode.runNotFound, 409, `pipeline ${config.name} has no consistent set of passed upstream runs yet`);
+      }
+      return null;
+    }
+    // A git change that a dependency's ancestry built at another revision waits for that upstream (fan-in).
+    for (const [fingerprint, revision] of gitRevisions) {
+      for (const choice of upstreams) {
+        const built = choice.ancestry.get(fingerprint);
+        if (trigger.kind === "material" && built !== undefined && built !== revision) return null;
+      }
+    }
+    const materials = await resolveRunMaterials({ ctx: this.#ctx, mirror: this.#mirror }, { config, overrides: request.revisions ?? {}, gitRevisions, upstreams });
+    return this.#ctx.lock.run(async () => {
+      if (trigger.kind !== "manual" && (await this.#blocked(config))) return null;
+      const previous = await latestRun(this.#ctx.db, config.name);
+      if (trigger.kind !== "manual" && previous) {
+        const before = await runMaterials(this.#ctx.db, previous.id);
+        const same = materials.every((m) => before.some((b) => b.material === m.material && b.revision === m.revision));
+        if (same) return null;
+      }
+      return createRun(this.#ctx, this.#hooks, { config, trigger, variables: request.variables ?? {}, materials });
+    });
+  }
+
+  /** `fawkes trigger`: a person asks for a run now. */
+  async triggerManual(name: string, request: TriggerRequest, user: string): Promise<RunRecord> {
+    const config = this.#ctx.config.pipeline(name);
+    if (!config) throw new FawkesError(ErrorCode.pipelineNotFound, 404, `no pipeline named ${name}`);
+    const state = await findPipeline(this.#ctx.db, name);
+    if (state?.paused) throw new FawkesError(ErrorCode.pipelinePaused, 409, `pipeline ${name} is paused: unpause it with \`fawkes unpause ${name}\``);
+    if (state?.lockedByCounter != null) {
+      throw new FawkesError(ErrorCode.pipelineLocked, 409, `pipeline ${name} is locked by run ${state.lockedByCounter} (lock_behavior ${config.lockBehavior})`);
+    }
+    const run = await this.#create(config, { kind: "manual", user }, request, new Map(), null);
+    if (!run) throw new FawkesError(ErrorCode.pipelineLocked, 409, `pipeline ${name} could not start a run now`);
+    return run;
+  }
+
+  /** An upstream stage passed: start every downstream pipeline that depends on it (once per upstream run). */
+  async onStagePassed(run: RunRecord, stage: StageRunRecord): Promise<void> {
+    const fingerprint = dependencyFingerprint({ pipeline: run.pipeline, stage: stage.name });
+    const revision = dependencyRevision(stage);
+    for (const config of this.#ctx.config.snapshot().pipelines) {
+      const material = config.materials.find((m) => m.type === "dependency" && dependencyFingerprint(m) === fingerprint);
+      if (!material || (material.type === "dependency" && material.ignoreForScheduling)) continue;
+      try {
+        if (await this.#blocked(config)) continue;
+        if (await hasRunFromUpstream(this.#ctx.db, config.name, revision, fingerprint)) continue;
+        await this.#create(config, { kind: "upstream", user: "changes" }, {}, new Map(), { material: material.name, stage });
+      } catch (error) {
+        this.#ctx.log.error({ err: error, pipeline: config.name }, "dependency trigger failed");
+      }
+    }
+  }
+
+  /** After unpause or unlock: run what changed meanwhile. */
+  async checkForChanges(name: string): Promise<void> {
+    const config = this.#ctx.config.pipeline(name);
+    if (!config || (await this.#blocked(config))) return;
+    const previous = await latestRun(this.#ctx.db, name);
+    const gitRevisions = new Map<string, string>();
+    if (previous) {
+      const before = await runMaterials(this.#ctx.db, previous.id);
+      for (const material of config.materials) {
+        if (material.type !== "git" || !material.autoUpdate) continue;
+        const known = (await listMaterials(this.#ctx.db)).find((m) => m.fingerprint === gitFingerprint(material))?.lastRevision;
+        const was = before.find((b) => b.material === material.name)?.revision;
+        if (known && known !== was) gitRevisions.set(gitFingerprint(material), known);
+      }
+      if (gitRevisions.size === 0) return;
+    } else if (!config.materials.some((m) => m.type === "git" && m.autoUpdate)) {
+      return;
+    }
+    await this.#create(config, { kind: "material", user: "changes" }, {}, gitRevisions, null).catch((error: unknown) =>
+      this.#ctx.log.error({ err: error, pipeline: name }, "trigger after unlock failed"),
+    );
+  }
+}

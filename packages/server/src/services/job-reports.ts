@@ -1,0 +1,68 @@
+/**
+ * What an agent reports about the job it holds. Every report names the lease; a report under a lease that
+ * is no longer current is refused with FAWKES_LEASE_LOST (fencing: a job reassigned after its agent was
+ * lost is never written to by the old agent).
+ */
+import type { Readable } from "node:stream";
+import { assertJobTransition } from "@fawkes/core";
+import { ErrorCode, FawkesError, type JobLocator, type JobResult } from "@fawkes/protocol";
+import type { Engine } from "../engine/engine.ts";
+import { insertArtifact } from "../store/materials-repo.ts";
+import type { AgentRecord, JobRunRecord } from "../store/records.ts";
+import { findJobRun, updateJobRun } from "../store/stages-repo.ts";
+
+export interface HeldJob {
+  job: JobRunRecord;
+  locator: JobLocator;
+}
+
+/** The job if `agent` holds it under `lease`, else FAWKES_LEASE_LOST. */
+export async function requireLease(engine: Engine, agent: AgentRecord, jobRunId: number, lease: string | undefined): Promise<HeldJob> {
+  const job = await findJobRun(engine.ctx.db, jobRunId);
+  if (!job || !lease || job.leaseId !== lease || job.agentId !== agent.id || job.state === "completed") {
+    throw new FawkesError(ErrorCode.leaseLost, 409, `the lease on job run ${jobRunId} is no longer held by this agent: stop the job`);
+  }
+  const locator = await engine.locatorOf(job);
+  if (!locator) throw new FawkesError(ErrorCode.jobNotFound, 404, `job run ${jobRunId} has no stage`);
+  return { job, locator };
+}
+
+export async function reportJobState(engine: Engine, agent: AgentRecord, jobRunId: number, lease: string | undefined, state: "preparing" | "building" | "completing"): Promise<void> {
+  const { ctx } = engine;
+  await ctx.lock.run(async () => {
+    const { job, locator } = await requireLease(engine, agent, jobRunId, lease);
+    if (job.state === state) return;
+    assertJobTransition(job.state, state);
+    await updateJobRun(ctx.db, job.id, { state }, lease);
+    ctx.events.publish({ type: "run", pipeline: locator.pipeline, counter: locator.counter });
+  });
+}
+
+export async function reportJobComplete(engine: Engine, agent: AgentRecord, jobRunId: number, lease: string | undefined, result: Exclude<JobResult, "unknown">): Promise<void> {
+  const { ctx } = engine;
+  const locator = await ctx.lock.run(async () => {
+    const held = await requireLease(engine, agent, jobRunId, lease);
+    // A job asked to stop counts as cancelled whatever its tasks returned.
+    await engine.dispatcher.completeJob(held.job, held.job.cancelRequested ? "cancelled" : result);
+    ctx.log.info({ jobRunId, result }, "job completed");
+    return held.locator;
+  });
+  await engine.consoles.finish(locator);
+}
+
+export async function appendConsole(engine: Engine, agent: AgentRecord, jobRunId: number, lease: string | undefined, chunk: Buffer, time: number): Promise<void> {
+  const { locator } = await requireLease(engine, agent, jobRunId, lease);
+  await engine.consoles.append(locator, chunk, Number.isFinite(time) && time > 0 ? time : engine.ctx.now());
+}
+
+export async function storeArtifact(engine: Engine, agent: AgentRecord, jobRunId: number, lease: string | undefined, relPath: string, body: Readable, sha256: string | null): Promise<{ path: string; size: number; sha256: string }> {
+  const { job, locator } = await requireLease(engine, agent, jobRunId, lease);
+  const file = await engine.artifacts.write(locator, relPath, body, sha256);
+  await insertArtifact(engine.ctx.db, job.id, file, engine.ctx.now());
+  return file;
+}
+
+export async function isCancelRequested(engine: Engine, jobRunId: number, lease: string): Promise<boolean> {
+  const job = await findJobRun(engine.ctx.db, jobRunId);
+  return !job || job.leaseId !== lease || job.cancelRequested;
+}

@@ -1,0 +1,65 @@
+import { ErrorCode, FawkesError, type AgentDto } from "@fawkes/protocol";
+import type { Engine } from "../engine/engine.ts";
+import { deleteAgent, findAgentByName, listAgents, updateAgent } from "../store/agents-repo.ts";
+import type { AgentRecord } from "../store/records.ts";
+import { findJobRun } from "../store/stages-repo.ts";
+
+async function requireAgent(engine: Engine, name: string): Promise<AgentRecord> {
+  const agent = await findAgentByName(engine.ctx.db, name);
+  if (!agent) throw new FawkesError(ErrorCode.agentNotFound, 404, `no agent named ${name}: list them with \`fawkes agents\``);
+  return agent;
+}
+
+export async function agentDto(engine: Engine, agent: AgentRecord): Promise<AgentDto> {
+  let currentJob: string | null = null;
+  if (agent.currentJobRunId !== null) {
+    const job = await findJobRun(engine.ctx.db, agent.currentJobRunId);
+    const locator = job && (await engine.locatorOf(job));
+    if (locator) currentJob = `${locator.pipeline}/${locator.counter}/${locator.stage}/${locator.stageCounter}/${locator.job}`;
+  }
+  return {
+    id: agent.id,
+    name: agent.name,
+    hostname: agent.hostname,
+    state: engine.dispatcher.stateOf(agent),
+    resources: agent.resources,
+    environments: agent.environments,
+    currentJob,
+    lastHeartbeatAt: engine.dispatcher.lastSeen(agent),
+    registeredAt: agent.registeredAt,
+  };
+}
+
+export async function listAgentDtos(engine: Engine): Promise<AgentDto[]> {
+  return Promise.all((await listAgents(engine.ctx.db)).map((agent) => agentDto(engine, agent)));
+}
+
+export async function setAgentEnabled(engine: Engine, name: string, enabled: boolean): Promise<void> {
+  const { ctx } = engine;
+  await ctx.lock.run(async () => {
+    const agent = await requireAgent(engine, name);
+    await updateAgent(ctx.db, agent.id, { configState: enabled ? "enabled" : "disabled" });
+    engine.dispatcher.wake(agent.id);
+  });
+  ctx.log.info({ agent: name, enabled }, "agent updated");
+  ctx.events.publish({ type: "agent", agent: name });
+  engine.dispatcher.kick();
+}
+
+export async function setAgentResources(engine: Engine, name: string, resources: string[]): Promise<AgentDto> {
+  const agent = await requireAgent(engine, name);
+  await engine.ctx.lock.run(() => updateAgent(engine.ctx.db, agent.id, { resources }));
+  engine.ctx.events.publish({ type: "agent", agent: name });
+  engine.dispatcher.kick();
+  return agentDto(engine, { ...agent, resources });
+}
+
+export async function removeAgent(engine: Engine, name: string): Promise<void> {
+  const agent = await requireAgent(engine, name);
+  if (agent.currentJobRunId !== null && engine.dispatcher.stateOf(agent) === "building") {
+    throw new FawkesError(ErrorCode.validation, 409, `agent ${name} is running a job: disable it and wait, or cancel the job first`);
+  }
+  await engine.ctx.lock.run(() => deleteAgent(engine.ctx.db, agent.id));
+  engine.dispatcher.wake(agent.id);
+  engine.ctx.events.publish({ type: "agent", agent: name });
+}

@@ -1,0 +1,96 @@
+/** Read models for the API: pipeline status and run details, built from the store in a few queries. */
+import { ErrorCode, FawkesError, type PipelineRunDto, type PipelineStatusDto, type PipelineSummaryDto, type StageRunDto } from "@fawkes/protocol";
+import type { EngineContext } from "../engine/context.ts";
+import { listAgents } from "../store/agents-repo.ts";
+import type { RunRecord } from "../store/records.ts";
+import { findPipeline, findRun, listRuns, runMaterialsOf } from "../store/runs-repo.ts";
+import { jobRunsOfStages, stageRunsOfRuns } from "../store/stages-repo.ts";
+
+export async function runDtos(ctx: EngineContext, runs: RunRecord[]): Promise<PipelineRunDto[]> {
+  const runIds = runs.map((r) => r.id);
+  const stages = await stageRunsOfRuns(ctx.db, runIds);
+  const jobs = await jobRunsOfStages(ctx.db, stages.map((s) => s.id));
+  const materials = await runMaterialsOf(ctx.db, runIds);
+  const agentNames = new Map((await listAgents(ctx.db)).map((a) => [a.id, a.name]));
+  return runs.map((run) => {
+    // Only the latest counter of each stage is shown, in config order.
+    const latest = new Map<string, (typeof stages)[number]>();
+    for (const stage of stages) if (stage.runId === run.id) latest.set(stage.name, stage);
+    const stageDtos: StageRunDto[] = [...latest.values()]
+      .sort((a, b) => a.stageIndex - b.stageIndex)
+      .map((stage) => ({
+        name: stage.name,
+        counter: stage.counter,
+        result: stage.result,
+        approvalType: stage.approvalType,
+        approvedBy: stage.approvedBy,
+        rerunOfCounter: stage.rerunOfCounter,
+        scheduledAt: stage.scheduledAt,
+        completedAt: stage.completedAt,
+        jobs: jobs
+          .filter((job) => job.stageRunId === stage.id)
+          .map((job) => ({
+            name: job.name,
+            state: job.state,
+            result: job.result,
+            agent: job.agentId ? (agentNames.get(job.agentId) ?? job.agentId) : null,
+            waitingReason: job.state === "scheduled" ? job.waitingReason : null,
+            scheduledAt: job.scheduledAt,
+            completedAt: job.completedAt,
+          })),
+      }));
+    return {
+      counter: run.counter,
+      label: run.label,
+      result: run.result,
+      trigger: run.trigger,
+      stages: stageDtos,
+      awaitingApproval: run.awaitingStage,
+      materials: (materials.get(run.id) ?? []).map((m) => ({
+        material: m.material,
+        type: m.type,
+        revision: m.revision,
+        description: m.description,
+        changed: m.changed,
+      })),
+      createdAt: run.createdAt,
+    };
+  });
+}
+
+export async function pipelineStatus(ctx: EngineContext, name: string, limit: number, offset: number): Promise<PipelineStatusDto> {
+  const config = ctx.config.pipeline(name);
+  const state = await findPipeline(ctx.db, name);
+  if (!config && !state) throw new FawkesError(ErrorCode.pipelineNotFound, 404, `no pipeline named ${name}`);
+  const runs = await listRuns(ctx.db, name, limit, offset);
+  return {
+    pipeline: name,
+    group: config?.group ?? "",
+    paused: state?.paused ?? false,
+    pauseReason: state?.pauseReason ?? null,
+    locked: state?.lockedByCounter != null,
+    runs: await runDtos(ctx, runs),
+  };
+}
+
+export async function pipelineSummaries(ctx: EngineContext): Promise<PipelineSummaryDto[]> {
+  const result: PipelineSummaryDto[] = [];
+  for (const config of ctx.config.snapshot().pipelines) {
+    const state = await findPipeline(ctx.db, config.name);
+    const latest = await listRuns(ctx.db, config.name, 1);
+    result.push({
+      name: config.name,
+      group: config.group,
+      paused: state?.paused ?? false,
+      stages: config.stages.map((s) => s.name),
+      latest: (await runDtos(ctx, latest))[0] ?? null,
+    });
+  }
+  return result;
+}
+
+export async function requireRun(ctx: EngineContext, pipeline: string, counter: number): Promise<RunRecord> {
+  const run = await findRun(ctx.db, pipeline, counter);
+  if (!run) throw new FawkesError(ErrorCode.runNotFound, 404, `pipeline ${pipeline} has no run ${counter}`);
+  return run;
+}
