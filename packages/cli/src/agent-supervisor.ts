@@ -61,7 +61,16 @@ export function superviseAgents(options: SupervisorOptions): Supervisor {
     const startedAt = Date.now();
     const child = spawn(
       process.execPath,
-      [options.mainScript, "agent", "--server", options.serverUrl, "--name", spec.name, "--work-dir", spec.workDir],
+      [
+        options.mainScript,
+        "agent",
+        "--server",
+        options.serverUrl,
+        "--name",
+        spec.name,
+        "--work-dir",
+        spec.workDir,
+      ],
       { env, stdio: ["ignore", "pipe", "pipe"] },
     );
     children[index] = child;
@@ -73,7 +82,9 @@ export function superviseAgents(options: SupervisorOptions): Supervisor {
       log.end();
       if (stopping) return;
       const next = Date.now() - startedAt >= healthyRunMs ? initial : backoff;
-      options.onEvent(`agent ${spec.name} exited (${signal ?? `code ${code}`}); restarting in ${next} ms (log: ${spec.logFile})`);
+      options.onEvent(
+        `agent ${spec.name} exited (${signal ?? `code ${code}`}); restarting in ${next} ms (log: ${spec.logFile})`,
+      );
       const timer = setTimeout(() => {
         timers.delete(timer);
         if (!stopping) start(index, Math.min(next * 2, max));

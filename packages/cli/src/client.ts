@@ -44,7 +44,8 @@ export interface JobLocator {
   job: string;
 }
 
-const unreachableHint = "is the server running? start it with `fawkes up` (or pass --server URL / set FAWKES_SERVER)";
+const unreachableHint =
+  "is the server running? start it with `fawkes up` (or pass --server URL / set FAWKES_SERVER)";
 const unauthorizedHint =
   "pass --token TOKEN or set FAWKES_TOKEN; a server started on this machine saves its token for the CLI automatically";
 
@@ -130,7 +131,11 @@ export class FawkesClient {
   }
 
   /** Subscribe to server events; `onOpen` fires on every (re)connect so callers re-fetch what they show. */
-  events(handlers: { onEvent(event: ServerEvent): void; onOpen?(): void; onDrop?(error: unknown): void }): Subscription {
+  events(handlers: {
+    onEvent(event: ServerEvent): void;
+    onOpen?(): void;
+    onDrop?(error: unknown): void;
+  }): Subscription {
     return subscribeSse({
       url: this.serverUrl + ApiRoutes.events,
       headers: this.#authHeaders(),
@@ -153,7 +158,12 @@ export class FawkesClient {
     return this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` };
   }
 
-  async #json<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown): Promise<z.infer<S>> {
+  async #json<S extends z.ZodType>(
+    method: string,
+    path: string,
+    schema: S,
+    body?: unknown,
+  ): Promise<z.infer<S>> {
     const response = await this.#request(method, path, body, "application/json");
     const text = await response.text();
     let data: unknown;
@@ -187,10 +197,13 @@ export class FawkesClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (cause) {
-      throw new CliError(`cannot reach the Fawkes server at ${this.serverUrl} (${describeFetchFailure(cause)})`, {
-        hint: unreachableHint,
-        cause,
-      });
+      throw new CliError(
+        `cannot reach the Fawkes server at ${this.serverUrl} (${describeFetchFailure(cause)})`,
+        {
+          hint: unreachableHint,
+          cause,
+        },
+      );
     }
     if (!response.ok) throw await problemError(response);
     return response;
@@ -203,7 +216,8 @@ function describeFetchFailure(error: unknown): string {
 }
 
 const hintsByCode: Partial<Record<string, string>> = {
-  [ErrorCode.pipelineNotFound]: "check the name in your *.gocd.yaml files; `fawkes validate FILE...` shows config errors",
+  [ErrorCode.pipelineNotFound]:
+    "check the name in your *.gocd.yaml files; `fawkes validate FILE...` shows config errors",
   [ErrorCode.pipelinePaused]: "unpause it with `fawkes unpause PIPELINE`",
   [ErrorCode.agentNotFound]: "list agents with `fawkes agents`",
   [ErrorCode.stageNotAwaitingApproval]: "check the run with `fawkes status PIPELINE`",
@@ -227,9 +241,17 @@ async function problemError(response: Response): Promise<CliError> {
         : `HTTP ${response.status} ${response.statusText}`;
   const issues = Array.isArray(problem.errors)
     ? (problem.errors as { path?: string; file?: string; line?: number; column?: number; message?: string }[])
-        .map((issue) => `  ${issue.file !== undefined ? `${issue.file}:${issue.line ?? 0}:${issue.column ?? 0}: ` : issue.path !== undefined ? `${issue.path}: ` : ""}${issue.message ?? ""}`)
+        .map(
+          (issue) =>
+            `  ${issue.file !== undefined ? `${issue.file}:${issue.line ?? 0}:${issue.column ?? 0}: ` : issue.path !== undefined ? `${issue.path}: ` : ""}${issue.message ?? ""}`,
+        )
         .join("\n")
     : "";
-  const hint = response.status === 401 ? unauthorizedHint : code === undefined ? undefined : hintsByCode[code];
-  return new CliError(issues === "" ? detail : `${detail}\n${issues}`, { code, status: response.status, hint });
+  const hint =
+    response.status === 401 ? unauthorizedHint : code === undefined ? undefined : hintsByCode[code];
+  return new CliError(issues === "" ? detail : `${detail}\n${issues}`, {
+    code,
+    status: response.status,
+    hint,
+  });
 }

@@ -20,7 +20,10 @@ export const maxCredentialEntries = 50;
 type Env = Record<string, string | undefined>;
 
 export function credentialsPath(env: Env = process.env): string {
-  const configHome = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== "" ? env.XDG_CONFIG_HOME : join(env.HOME ?? homedir(), ".config");
+  const configHome =
+    env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== ""
+      ? env.XDG_CONFIG_HOME
+      : join(env.HOME ?? homedir(), ".config");
   return join(configHome, "fawkes", "credentials.json");
 }
 
@@ -43,7 +46,9 @@ function readAll(path: string): Record<string, ServerCredentials> {
   }
   try {
     const parsed: unknown = JSON.parse(text);
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, ServerCredentials>) : {};
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, ServerCredentials>)
+      : {};
   } catch {
     // A corrupt file only costs the saved tokens; the next save rewrites it.
     return {};

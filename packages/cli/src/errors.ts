@@ -11,7 +11,10 @@ export class CliError extends Error {
   readonly hint: string | undefined;
   /** HTTP status when the error came from the API. */
   readonly status: number | undefined;
-  constructor(message: string, options: { code?: ErrorCode; hint?: string; status?: number; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    options: { code?: ErrorCode; hint?: string; status?: number; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "CliError";
     this.code = options.code;

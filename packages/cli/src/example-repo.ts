@@ -8,7 +8,10 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** examples/dummy-application in this checkout (resolved from this file, not the working directory). */
-export const bundledExampleDir = resolve(dirname(fileURLToPath(import.meta.url)), "../../../examples/dummy-application");
+export const bundledExampleDir = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "../../../examples/dummy-application",
+);
 
 const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
 
@@ -38,7 +41,12 @@ function shellQuote(text: string): string {
 }
 
 /** (Re)writes `.git/hooks/post-commit`: the server URL may differ between starts. */
-export function installNotifyHook(repo: string, serverUrl: string, mainScript: string, nodePath = process.execPath): string {
+export function installNotifyHook(
+  repo: string,
+  serverUrl: string,
+  mainScript: string,
+  nodePath = process.execPath,
+): string {
   const hook = join(repo, ".git", "hooks", "post-commit");
   mkdirSync(dirname(hook), { recursive: true });
   const command = [nodePath, mainScript, "notify", "--server", serverUrl, repo].map(shellQuote);

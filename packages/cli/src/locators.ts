@@ -19,11 +19,20 @@ export interface StageLocator extends RunLocator {
 export type UnresolvedJobLocator = Omit<JobLocator, "counter"> & RunLocator;
 
 function bad(text: string, expected: string): CliError {
-  return new CliError(`${JSON.stringify(text)} is not ${expected}`, { code: ErrorCode.badRequest, hint: `write it as ${expected}, e.g. ${example(expected)}` });
+  return new CliError(`${JSON.stringify(text)} is not ${expected}`, {
+    code: ErrorCode.badRequest,
+    hint: `write it as ${expected}, e.g. ${example(expected)}`,
+  });
 }
 
 function example(expected: string): string {
-  return expected.replace("PIPELINE", "dummy-application").replace("STAGE_COUNTER", "1").replace("COUNTER", "3").replace("STAGE", "test").replace("JOB", "test").replace(/[[\]]/g, "");
+  return expected
+    .replace("PIPELINE", "dummy-application")
+    .replace("STAGE_COUNTER", "1")
+    .replace("COUNTER", "3")
+    .replace("STAGE", "test")
+    .replace("JOB", "test")
+    .replace(/[[\]]/g, "");
 }
 
 function counterOf(part: string, text: string, expected: string): number | "latest" {
@@ -34,7 +43,8 @@ function counterOf(part: string, text: string, expected: string): number | "late
 
 function parts(text: string, min: number, max: number, expected: string): string[] {
   const split = text.split("/");
-  if (split.length < min || split.length > max || split.some((part) => part === "")) throw bad(text, expected);
+  if (split.length < min || split.length > max || split.some((part) => part === ""))
+    throw bad(text, expected);
   return split;
 }
 

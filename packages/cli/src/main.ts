@@ -4,4 +4,7 @@ import { fileURLToPath } from "node:url";
 import { processIo } from "./io.ts";
 import { runCli } from "./program.ts";
 
-process.exitCode = await runCli(process.argv.slice(2), { io: processIo(), mainScript: fileURLToPath(import.meta.url) });
+process.exitCode = await runCli(process.argv.slice(2), {
+  io: processIo(),
+  mainScript: fileURLToPath(import.meta.url),
+});

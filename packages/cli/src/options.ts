@@ -15,17 +15,22 @@ export function commaList(value: string): string[] {
 }
 
 export function positiveInt(value: string): number {
-  if (!/^[0-9]+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("expected a positive integer");
+  if (!/^[0-9]+$/.test(value) || Number(value) < 1)
+    throw new InvalidArgumentError("expected a positive integer");
   return Number(value);
 }
 
 export function port(value: string): number {
-  if (!/^[0-9]+$/.test(value) || Number(value) > 65_535) throw new InvalidArgumentError("expected a port number (0 = any free port)");
+  if (!/^[0-9]+$/.test(value) || Number(value) > 65_535)
+    throw new InvalidArgumentError("expected a port number (0 = any free port)");
   return Number(value);
 }
 
 /** `NAME=VALUE` pairs collected into a record (repeatable). */
-export function collectPair(value: string, previous: Record<string, string> | undefined): Record<string, string> {
+export function collectPair(
+  value: string,
+  previous: Record<string, string> | undefined,
+): Record<string, string> {
   const equals = value.indexOf("=");
   if (equals <= 0) throw new InvalidArgumentError("expected NAME=VALUE");
   return { ...previous, [value.slice(0, equals)]: value.slice(equals + 1) };

@@ -23,7 +23,10 @@ export function createProgram(context: CliContext): Command {
   const program = new Command("fawkes")
     .description("Fawkes: a self-hosted continuous delivery server (GoCD-model pipelines on agents).")
     .option("--server <url>", "Fawkes server URL (default: $FAWKES_SERVER or http://127.0.0.1:8153)")
-    .option("--token <token>", "API token (default: $FAWKES_TOKEN, then the token saved by `fawkes up`/`fawkes server`)")
+    .option(
+      "--token <token>",
+      "API token (default: $FAWKES_TOKEN, then the token saved by `fawkes up`/`fawkes server`)",
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.out(text),

@@ -3,12 +3,19 @@ import { ErrorCode } from "@fawkes/protocol";
 import type { FawkesClient } from "./client.ts";
 import { CliError } from "./errors.ts";
 
-export async function resolveCounter(client: FawkesClient, pipeline: string, counter: number | "latest"): Promise<number> {
+export async function resolveCounter(
+  client: FawkesClient,
+  pipeline: string,
+  counter: number | "latest",
+): Promise<number> {
   if (counter !== "latest") return counter;
   const status = await client.pipelineStatus(pipeline, 1);
   const newest = status.runs[0];
   if (newest === undefined) {
-    throw new CliError(`pipeline ${pipeline} has no runs yet`, { code: ErrorCode.runNotFound, hint: `start one with \`fawkes trigger ${pipeline}\`` });
+    throw new CliError(`pipeline ${pipeline} has no runs yet`, {
+      code: ErrorCode.runNotFound,
+      hint: `start one with \`fawkes trigger ${pipeline}\``,
+    });
   }
   return newest.counter;
 }

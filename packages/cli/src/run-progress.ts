@@ -14,7 +14,11 @@ function jobText(job: JobRunDto): string {
 }
 
 /** Lines for a run; `stageNames` (from config) lists stages not reached yet as `pending`. */
-export function progressLines(pipeline: string, run: PipelineRunDto, stageNames: readonly string[] = []): string[] {
+export function progressLines(
+  pipeline: string,
+  run: PipelineRunDto,
+  stageNames: readonly string[] = [],
+): string[] {
   const lines = [`${pipeline} #${run.counter} (label ${run.label}): ${run.result}`];
   const latestByName = new Map<string, PipelineRunDto["stages"][number]>();
   for (const stage of run.stages) {
@@ -25,7 +29,12 @@ export function progressLines(pipeline: string, run: PipelineRunDto, stageNames:
   for (const name of names) {
     const stage = latestByName.get(name);
     if (stage === undefined) {
-      const waits = run.awaitingApproval === name ? "awaiting approval (fawkes approve)" : run.result === "building" ? "pending" : "not run";
+      const waits =
+        run.awaitingApproval === name
+          ? "awaiting approval (fawkes approve)"
+          : run.result === "building"
+            ? "pending"
+            : "not run";
       lines.push(`  ${name}: ${waits}`);
       continue;
     }

@@ -1,5 +1,6 @@
 /** Flags shared by `fawkes server` and `fawkes up`, mapped onto the server's raw options. */
 import type { Command } from "commander";
+import { CliError } from "./errors.ts";
 import { collect, port, positiveInt } from "./options.ts";
 
 export interface ServerFlags {
@@ -16,11 +17,26 @@ export function addServerFlags(command: Command): Command {
   return command
     .option("--data-dir <dir>", "data directory (default: $FAWKES_DATA_DIR or ./.fawkes)")
     .option("--host <host>", "address to listen on (default: $FAWKES_HOST or 127.0.0.1)")
-    .option("--port <n>", "HTTP port for API, web UI and agents; 0 = any free port (default: $FAWKES_PORT or 8153)", port)
+    .option(
+      "--port <n>",
+      "HTTP port for API, web UI and agents; 0 = any free port (default: $FAWKES_PORT or 8153)",
+      port,
+    )
     .option("--cloud-port <n>", "cloud endpoint port (default: 8154)", port)
-    .option("--pipelines <path-or-git-url>", "directory or git repository scanned for *.gocd.yaml (repeatable)", collect)
-    .option("--poll-interval <ms>", "git polling fallback interval in milliseconds (default: 10000)", positiveInt)
-    .option("--log-level <level>", "server log level: fatal, error, warn, info, debug (default: $FAWKES_LOG_LEVEL or info)");
+    .option(
+      "--pipelines <path-or-git-url>",
+      "directory or git repository scanned for *.gocd.yaml (repeatable)",
+      collect,
+    )
+    .option(
+      "--poll-interval <ms>",
+      "git polling fallback interval in milliseconds (default: 10000)",
+      positiveInt,
+    )
+    .option(
+      "--log-level <level>",
+      "server log level: fatal, error, warn, info, debug (default: $FAWKES_LOG_LEVEL or info)",
+    );
 }
 
 /** Only the flags given, so the server's own precedence (defaults < FAWKES_* env < flags) holds. */
@@ -35,4 +51,20 @@ export function rawServerOptions(flags: ServerFlags): Record<string, unknown> {
     logLevel: flags.logLevel,
   };
   return Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
+}
+
+/** Adds what to do next to the usual start-up failures (port taken, data directory not writable). */
+export function explainStartFailure(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "EADDRINUSE") {
+    return new CliError(message, {
+      hint: "another Fawkes server (or another program) uses that port: stop it, or pass --port N (0 = any free port)",
+      cause: error,
+    });
+  }
+  if (code === "EACCES" || code === "EROFS") {
+    return new CliError(message, { hint: "choose a writable data directory with --data-dir DIR", cause: error });
+  }
+  return error;
 }

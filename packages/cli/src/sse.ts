@@ -39,7 +39,11 @@ export class SseParser {
         this.#event = "";
         return undefined;
       }
-      const message = { event: this.#event === "" ? "message" : this.#event, data: this.#data.join("\n"), id: this.#id };
+      const message = {
+        event: this.#event === "" ? "message" : this.#event,
+        data: this.#data.join("\n"),
+        id: this.#id,
+      };
       this.#data = [];
       this.#event = "";
       return message;

@@ -11,7 +11,12 @@ export interface StatusJson {
     counter: number;
     label: string;
     result: string;
-    stages: { name: string; counter: number; result: string; jobs: { name: string; state: string; result: string }[] }[];
+    stages: {
+      name: string;
+      counter: number;
+      result: string;
+      jobs: { name: string; state: string; result: string }[];
+    }[];
   }[];
 }
 
@@ -37,14 +42,25 @@ export function projectStatus(status: PipelineStatusDto): StatusJson {
 }
 
 export function formatStatus(status: PipelineStatusDto): string {
-  const flags = [status.paused ? `paused${status.pauseReason ? `: ${status.pauseReason}` : ""}` : "", status.locked ? "locked" : ""].filter(Boolean);
+  const flags = [
+    status.paused ? `paused${status.pauseReason ? `: ${status.pauseReason}` : ""}` : "",
+    status.locked ? "locked" : "",
+  ].filter(Boolean);
   const header = `${status.pipeline} (group ${status.group})${flags.length > 0 ? ` — ${flags.join(", ")}` : ""}\n`;
   if (status.runs.length === 0) return `${header}no runs yet\n`;
   const rows = projectStatus(status).runs.map((run) => {
     const dto = status.runs.find((candidate) => candidate.counter === run.counter);
-    const stages = run.stages.map((stage) => `${stage.name}${stage.counter > 1 ? `#${stage.counter}` : ""}:${stage.result}`);
+    const stages = run.stages.map(
+      (stage) => `${stage.name}${stage.counter > 1 ? `#${stage.counter}` : ""}:${stage.result}`,
+    );
     if (dto?.awaitingApproval) stages.push(`${dto.awaitingApproval}:awaiting approval`);
-    return [String(run.counter), run.label, run.result, dto === undefined ? "" : `${dto.trigger.kind} by ${dto.trigger.user}`, stages.join(" ")];
+    return [
+      String(run.counter),
+      run.label,
+      run.result,
+      dto === undefined ? "" : `${dto.trigger.kind} by ${dto.trigger.user}`,
+      stages.join(" "),
+    ];
   });
   return header + formatTable(["run", "label", "result", "trigger", "stages"], rows);
 }

@@ -11,7 +11,10 @@ export async function waitUntilHealthy(client: FawkesClient, timeoutMs: number):
       return;
     } catch (error) {
       if (Date.now() >= deadline) {
-        throw new CliError(`the server at ${client.serverUrl} did not become healthy within ${timeoutMs} ms`, { cause: error });
+        throw new CliError(
+          `the server at ${client.serverUrl} did not become healthy within ${timeoutMs} ms`,
+          { cause: error },
+        );
       }
     }
     await new Promise((resolve) => setTimeout(resolve, delay));

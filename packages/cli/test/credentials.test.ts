@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { credentialsPath, loadServerToken, maxCredentialEntries, normalizeServerUrl, saveServerToken } from "../src/credentials.ts";
+import {
+  credentialsPath,
+  loadServerToken,
+  maxCredentialEntries,
+  normalizeServerUrl,
+  saveServerToken,
+} from "../src/credentials.ts";
 import { tempDir } from "./helpers.ts";
 
 test("normalises localhost and trailing slashes", () => {
@@ -23,7 +29,9 @@ test("round trip through $XDG_CONFIG_HOME/fawkes/credentials.json with mode 0600
   assert.equal(statSync(credentialsPath(env)).mode & 0o777, 0o600);
   saveServerToken("http://127.0.0.1:8153", "secret-2", "/data/b", env);
   assert.equal(loadServerToken("http://localhost:8153", env)?.token, "secret-2");
-  assert.deepEqual(Object.keys(JSON.parse(readFileSync(credentialsPath(env), "utf8"))), ["http://127.0.0.1:8153"]);
+  assert.deepEqual(Object.keys(JSON.parse(readFileSync(credentialsPath(env), "utf8"))), [
+    "http://127.0.0.1:8153",
+  ]);
 });
 
 test("defaults to ~/.config when XDG_CONFIG_HOME is unset", (t) => {
@@ -38,7 +46,10 @@ test("keeps at most 50 entries, dropping the oldest", (t) => {
   mkdirSync(join(home, "fawkes"), { recursive: true });
   // Seed entries with distinct, known ages: port 10000 is the oldest.
   const seeded = Object.fromEntries(
-    Array.from({ length: maxCredentialEntries }, (_, i) => [`http://127.0.0.1:${10_000 + i}`, { token: `t${i}`, dataDir: "/d", savedAt: 1000 + i }]),
+    Array.from({ length: maxCredentialEntries }, (_, i) => [
+      `http://127.0.0.1:${10_000 + i}`,
+      { token: `t${i}`, dataDir: "/d", savedAt: 1000 + i },
+    ]),
   );
   writeFileSync(path, JSON.stringify(seeded));
   saveServerToken("http://127.0.0.1:20000", "newest", "/d", env);

@@ -7,7 +7,11 @@ import { installNotifyHook, prepareExampleRepo } from "../src/example-repo.ts";
 import { fakeServer, mainScript, sendJson, tempDir, waitFor } from "./helpers.ts";
 
 const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_TERMINAL_PROMPT: "0" } }).trim();
+  execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, GIT_TERMINAL_PROMPT: "0" },
+  }).trim();
 
 test("the example becomes a committed git repository on branch main, once", (t) => {
   const data = tempDir(t);
@@ -23,7 +27,9 @@ test("the example becomes a committed git repository on branch main, once", (t) 
 });
 
 test("the post-commit hook notifies the server about each commit", async (t) => {
-  const server = await fakeServer(t, (_request, response) => sendJson(response, 200, { materials: 1, triggered: [] }));
+  const server = await fakeServer(t, (_request, response) =>
+    sendJson(response, 200, { materials: 1, configSources: 1 }),
+  );
   const data = tempDir(t);
   const repo = prepareExampleRepo(data);
   const hook = installNotifyHook(repo, server.url, mainScript);
@@ -31,7 +37,11 @@ test("the post-commit hook notifies the server about each commit", async (t) => 
   assert.match(readFileSync(hook, "utf8"), /^#!\/bin\/sh\n/);
   writeFileSync(join(repo, "README.md"), "changed\n");
   git(repo, "commit", "-qam", "change");
-  const request = await waitFor(() => server.requests.find((r) => r.url === "/api/v1/materials/notify"), 10_000, "notify request");
+  const request = await waitFor(
+    () => server.requests.find((r) => r.url === "/api/v1/materials/notify"),
+    10_000,
+    "notify request",
+  );
   assert.equal(request.method, "POST");
   assert.deepEqual(JSON.parse(request.body), { url: repo });
 });

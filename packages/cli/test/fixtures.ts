@@ -1,7 +1,11 @@
 /** DTO fixtures shaped exactly as the protocol schemas say (they are validated by the client). */
 import type { PipelineRunDto, PipelineStatusDto } from "@fawkes/protocol";
 
-export function runFixture(counter: number, result: PipelineRunDto["result"], stages: PipelineRunDto["stages"]): PipelineRunDto {
+export function runFixture(
+  counter: number,
+  result: PipelineRunDto["result"],
+  stages: PipelineRunDto["stages"],
+): PipelineRunDto {
   return {
     counter,
     label: `1.${counter}`,
@@ -17,7 +21,11 @@ export function runFixture(counter: number, result: PipelineRunDto["result"], st
 export function stageFixture(
   name: string,
   result: PipelineRunDto["result"],
-  jobs: { name: string; state: PipelineRunDto["stages"][number]["jobs"][number]["state"]; result: PipelineRunDto["stages"][number]["jobs"][number]["result"] }[],
+  jobs: {
+    name: string;
+    state: PipelineRunDto["stages"][number]["jobs"][number]["state"];
+    result: PipelineRunDto["stages"][number]["jobs"][number]["result"];
+  }[],
   counter = 1,
 ): PipelineRunDto["stages"][number] {
   return {
@@ -29,7 +37,13 @@ export function stageFixture(
     rerunOfCounter: null,
     scheduledAt: 1,
     completedAt: result === "building" ? null : 2,
-    jobs: jobs.map((job) => ({ ...job, agent: "host-1", waitingReason: null, scheduledAt: 1, completedAt: job.state === "completed" ? 2 : null })),
+    jobs: jobs.map((job) => ({
+      ...job,
+      agent: "host-1",
+      waitingReason: null,
+      scheduledAt: 1,
+      completedAt: job.state === "completed" ? 2 : null,
+    })),
   };
 }
 
@@ -41,7 +55,9 @@ export const statusFixture: PipelineStatusDto = {
   locked: false,
   // Deliberately oldest first: the CLI must print newest first.
   runs: [
-    runFixture(1, "failed", [stageFixture("test", "failed", [{ name: "test", state: "completed", result: "failed" }])]),
+    runFixture(1, "failed", [
+      stageFixture("test", "failed", [{ name: "test", state: "completed", result: "failed" }]),
+    ]),
     runFixture(2, "building", [
       stageFixture("test", "passed", [{ name: "test", state: "completed", result: "passed" }]),
       stageFixture("package", "building", [{ name: "package", state: "building", result: "unknown" }]),

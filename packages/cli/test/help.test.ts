@@ -31,7 +31,8 @@ for (const [path, flags] of commands) {
     const run = await cli([...path, "--help"]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, new RegExp(`^Usage: fawkes${path.length > 0 ? ` ${path.join(" ")}` : ""} `));
-    for (const flag of [...flags, "--help"]) assert.ok(run.stdout.includes(flag), `${flag} missing from help of ${path.join(" ")}`);
+    for (const flag of [...flags, "--help"])
+      assert.ok(run.stdout.includes(flag), `${flag} missing from help of ${path.join(" ")}`);
   });
 }
 
@@ -61,12 +62,19 @@ test("main.ts exits 0 on --help, 1 with a hint when the server is not running", 
   assert.equal(help.status, 0);
   assert.match(help.stdout, /Usage: fawkes/);
   const port = await closedPort();
-  const down = spawnSync(process.execPath, [mainScript, "status", "p", "--server", `http://127.0.0.1:${port}`], {
-    encoding: "utf8",
-    env: { ...process.env, FAWKES_TOKEN: "t" },
-  });
+  const down = spawnSync(
+    process.execPath,
+    [mainScript, "status", "p", "--server", `http://127.0.0.1:${port}`],
+    {
+      encoding: "utf8",
+      env: { ...process.env, FAWKES_TOKEN: "t" },
+    },
+  );
   assert.equal(down.status, 1);
-  assert.match(down.stderr, /^fawkes: cannot reach the Fawkes server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+  assert.match(
+    down.stderr,
+    /^fawkes: cannot reach the Fawkes server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+  );
   assert.match(down.stderr, /is the server running\? start it with `fawkes up`/);
 });
 

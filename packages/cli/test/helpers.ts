@@ -16,10 +16,19 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function cli(argv: string[], env: Record<string, string | undefined> = {}, isTty = false): Promise<CliRun> {
+export async function cli(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+  isTty = false,
+): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
-  const io = { out: (text: string) => void (stdout += text), err: (text: string) => void (stderr += text), env, isTty };
+  const io = {
+    out: (text: string) => void (stdout += text),
+    err: (text: string) => void (stderr += text),
+    env,
+    isTty,
+  };
   const code = await runCli(argv, { io, mainScript });
   return { code, stdout, stderr };
 }
@@ -40,7 +49,10 @@ export interface RecordedRequest {
 export type Handler = (request: RecordedRequest, response: ServerResponse) => void;
 
 /** A real HTTP server answering with `handler`; records every request. */
-export async function fakeServer(t: TestContext, handler: Handler): Promise<{ url: string; requests: RecordedRequest[] }> {
+export async function fakeServer(
+  t: TestContext,
+  handler: Handler,
+): Promise<{ url: string; requests: RecordedRequest[] }> {
   const requests: RecordedRequest[] = [];
   const server = createServer((req, res) => {
     let body = "";
@@ -63,13 +75,22 @@ export async function fakeServer(t: TestContext, handler: Handler): Promise<{ ur
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
 }
 
-export function sendJson(response: ServerResponse, status: number, value: unknown, contentType = "application/json"): void {
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  value: unknown,
+  contentType = "application/json",
+): void {
   response.writeHead(status, { "content-type": contentType });
   response.end(JSON.stringify(value));
 }
 
 /** Waits for a condition with a deadline (no fixed sleeps). */
-export async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+  probe: () => T | undefined | false,
+  timeoutMs = 5000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();

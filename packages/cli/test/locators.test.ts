@@ -4,8 +4,20 @@ import { parseJobLocator, parseRunOrStageLocator, parseStageLocator } from "../s
 import { materialUrlOf } from "../src/commands/notify.ts";
 
 test("job locators: stage counter defaults to latest, counters may be latest", () => {
-  assert.deepEqual(parseJobLocator("app/3/test/unit"), { pipeline: "app", counter: 3, stage: "test", stageCounter: "latest", job: "unit" });
-  assert.deepEqual(parseJobLocator("app/latest/test/2/unit"), { pipeline: "app", counter: "latest", stage: "test", stageCounter: 2, job: "unit" });
+  assert.deepEqual(parseJobLocator("app/3/test/unit"), {
+    pipeline: "app",
+    counter: 3,
+    stage: "test",
+    stageCounter: "latest",
+    job: "unit",
+  });
+  assert.deepEqual(parseJobLocator("app/latest/test/2/unit"), {
+    pipeline: "app",
+    counter: "latest",
+    stage: "test",
+    stageCounter: 2,
+    job: "unit",
+  });
   for (const bad of ["app/3/test", "app/0/test/unit", "app/3//unit", "app/3/test/x/unit", "a/1/b/1/c/d"]) {
     assert.throws(() => parseJobLocator(bad), /is not PIPELINE/, bad);
   }

@@ -15,15 +15,32 @@ const expected = {
       label: "1.2",
       result: "building",
       stages: [
-        { name: "test", counter: 1, result: "passed", jobs: [{ name: "test", state: "completed", result: "passed" }] },
-        { name: "package", counter: 1, result: "building", jobs: [{ name: "package", state: "building", result: "unknown" }] },
+        {
+          name: "test",
+          counter: 1,
+          result: "passed",
+          jobs: [{ name: "test", state: "completed", result: "passed" }],
+        },
+        {
+          name: "package",
+          counter: 1,
+          result: "building",
+          jobs: [{ name: "package", state: "building", result: "unknown" }],
+        },
       ],
     },
     {
       counter: 1,
       label: "1.1",
       result: "failed",
-      stages: [{ name: "test", counter: 1, result: "failed", jobs: [{ name: "test", state: "completed", result: "failed" }] }],
+      stages: [
+        {
+          name: "test",
+          counter: 1,
+          result: "failed",
+          jobs: [{ name: "test", state: "completed", result: "failed" }],
+        },
+      ],
     },
   ],
 };
@@ -39,7 +56,10 @@ test("fawkes status --json fetches with the saved token and prints the projectio
   });
   const env = { XDG_CONFIG_HOME: join(tempDir(t), "config") };
   saveServerToken(server.url.replace("127.0.0.1", "localhost"), "saved-token", "/data", env);
-  const run = await cli(["status", "dummy-application", "--json", "--limit", "5", "--server", server.url], env);
+  const run = await cli(
+    ["status", "dummy-application", "--json", "--limit", "5", "--server", server.url],
+    env,
+  );
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), expected);
   assert.equal(server.requests[0]?.url, "/api/v1/pipelines/dummy-application?limit=5");
@@ -48,14 +68,18 @@ test("fawkes status --json fetches with the saved token and prints the projectio
 
 test("fawkes status prints a readable table; --token and $FAWKES_TOKEN take precedence", async (t) => {
   const server = await fakeServer(t, (_request, response) => sendJson(response, 200, statusFixture));
-  const run = await cli(["status", "dummy-application", "--server", server.url], { FAWKES_TOKEN: "env-token" });
+  const run = await cli(["status", "dummy-application", "--server", server.url], {
+    FAWKES_TOKEN: "env-token",
+  });
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stdout, /^dummy-application \(group examples\)\n/);
   assert.match(run.stdout, /RUN +LABEL +RESULT +TRIGGER +STAGES/);
   assert.match(run.stdout, /2 +1\.2 +building +material by changes +test:passed package:building/);
   assert.ok(run.stdout.indexOf("1.2") < run.stdout.indexOf("1.1"), "newest first");
   assert.equal(server.requests[0]?.headers.authorization, "Bearer env-token");
-  await cli(["status", "dummy-application", "--server", server.url, "--token", "flag-token"], { FAWKES_TOKEN: "env-token" });
+  await cli(["status", "dummy-application", "--server", server.url, "--token", "flag-token"], {
+    FAWKES_TOKEN: "env-token",
+  });
   assert.equal(server.requests[1]?.headers.authorization, "Bearer flag-token");
 });
 
@@ -64,7 +88,13 @@ test("problem+json errors show detail, code and a hint; exit 1", async (t) => {
     sendJson(
       response,
       404,
-      { type: "about:blank", title: "Not Found", status: 404, code: "FAWKES_PIPELINE_NOT_FOUND", detail: "no pipeline named nope" },
+      {
+        type: "about:blank",
+        title: "Not Found",
+        status: 404,
+        code: "FAWKES_PIPELINE_NOT_FOUND",
+        detail: "no pipeline named nope",
+      },
       "application/problem+json",
     ),
   );
@@ -76,11 +106,20 @@ test("problem+json errors show detail, code and a hint; exit 1", async (t) => {
 
 test("401 suggests how to pass a token", async (t) => {
   const server = await fakeServer(t, (_request, response) =>
-    sendJson(response, 401, { type: "about:blank", title: "Unauthorized", status: 401, code: "FAWKES_UNAUTHORIZED", detail: "missing bearer token" }),
+    sendJson(response, 401, {
+      type: "about:blank",
+      title: "Unauthorized",
+      status: 401,
+      code: "FAWKES_UNAUTHORIZED",
+      detail: "missing bearer token",
+    }),
   );
   const run = await cli(["agents", "--server", server.url], { XDG_CONFIG_HOME: tempDir(t) });
   assert.equal(run.code, 1);
-  assert.match(run.stderr, /missing bearer token \[FAWKES_UNAUTHORIZED\]\npass --token TOKEN or set FAWKES_TOKEN/);
+  assert.match(
+    run.stderr,
+    /missing bearer token \[FAWKES_UNAUTHORIZED\]\npass --token TOKEN or set FAWKES_TOKEN/,
+  );
 });
 
 test("a response that does not match the schema is an error, not garbage output", async (t) => {

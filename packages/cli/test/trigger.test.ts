@@ -18,7 +18,9 @@ async function runningServer(t: TestContext, phases: PipelineRunDto[]) {
     } else if (request.url === "/api/v1/pipelines/app/trigger") {
       sendJson(response, 202, { pipeline: "app", counter: 5, label: "1.5" });
     } else if (request.url === "/api/v1/pipelines") {
-      sendJson(response, 200, { pipelines: [{ name: "app", group: "g", paused: false, stages: ["test", "package"], latest: null }] });
+      sendJson(response, 200, {
+        pipelines: [{ name: "app", group: "g", paused: false, stages: ["test", "package"], latest: null }],
+      });
     } else if (request.url === "/api/v1/pipelines/app/runs/5") {
       sendJson(response, 200, phases[phase]);
     } else if (request.url.startsWith("/api/v1/pipelines/app/runs/5/stages/test/1/jobs/unit/console")) {
@@ -40,7 +42,9 @@ async function runningServer(t: TestContext, phases: PipelineRunDto[]) {
   };
 }
 
-const building = runFixture(5, "building", [stageFixture("test", "building", [{ name: "unit", state: "building", result: "unknown" }])]);
+const building = runFixture(5, "building", [
+  stageFixture("test", "building", [{ name: "unit", state: "building", result: "unknown" }]),
+]);
 
 test("trigger --wait follows the run through events and exits 0 when it passes", async (t) => {
   const passed = runFixture(5, "passed", [
@@ -48,23 +52,51 @@ test("trigger --wait follows the run through events and exits 0 when it passes",
     stageFixture("package", "passed", [{ name: "package", state: "completed", result: "passed" }]),
   ]);
   const server = await runningServer(t, [building, passed]);
-  const pending = cli(["trigger", "app", "--wait", "--var", "A=1", "--revision", "app=abc", "--server", server.url, "--token", "t"]);
-  await waitFor(() => server.requests.some((request) => request.url === "/api/v1/pipelines/app/runs/5"), 5000, "first fetch");
+  const pending = cli([
+    "trigger",
+    "app",
+    "--wait",
+    "--var",
+    "A=1",
+    "--revision",
+    "app=abc",
+    "--server",
+    server.url,
+    "--token",
+    "t",
+  ]);
+  await waitFor(
+    () => server.requests.some((request) => request.url === "/api/v1/pipelines/app/runs/5"),
+    5000,
+    "first fetch",
+  );
   server.advance();
   const run = await pending;
   assert.equal(run.code, 0, run.stderr);
   const trigger = server.requests.find((request) => request.url.endsWith("/trigger"));
   assert.deepEqual(JSON.parse(trigger?.body ?? ""), { revisions: { app: "abc" }, variables: { A: "1" } });
   // Not a TTY: lines are appended as they change, stages not reached yet show as pending.
-  assert.match(run.stdout, /app #5 \(label 1\.5\): building\n {2}test: building {2}unit:building\n {2}package: pending\n/);
-  assert.match(run.stdout, /app #5 \(label 1\.5\): passed\n {2}test: passed {2}unit:passed\n {2}package: passed {2}package:passed\n$/);
+  assert.match(
+    run.stdout,
+    /app #5 \(label 1\.5\): building\n {2}test: building {2}unit:building\n {2}package: pending\n/,
+  );
+  assert.match(
+    run.stdout,
+    /app #5 \(label 1\.5\): passed\n {2}test: passed {2}unit:passed\n {2}package: passed {2}package:passed\n$/,
+  );
 });
 
 test("trigger --wait exits 1 on failure and prints the failed job's last 20 console lines", async (t) => {
-  const failed = runFixture(5, "failed", [stageFixture("test", "failed", [{ name: "unit", state: "completed", result: "failed" }])]);
+  const failed = runFixture(5, "failed", [
+    stageFixture("test", "failed", [{ name: "unit", state: "completed", result: "failed" }]),
+  ]);
   const server = await runningServer(t, [building, failed]);
   const pending = cli(["trigger", "app", "--wait", "--server", server.url, "--token", "t"]);
-  await waitFor(() => server.requests.some((request) => request.url === "/api/v1/pipelines/app/runs/5"), 5000, "first fetch");
+  await waitFor(
+    () => server.requests.some((request) => request.url === "/api/v1/pipelines/app/runs/5"),
+    5000,
+    "first fetch",
+  );
   server.advance();
   const run = await pending;
   assert.equal(run.code, 1);
@@ -75,10 +107,16 @@ test("trigger --wait exits 1 on failure and prints the failed job's last 20 cons
 });
 
 test("on a TTY the progress block is redrawn in place", async (t) => {
-  const passed = runFixture(5, "passed", [stageFixture("test", "passed", [{ name: "unit", state: "completed", result: "passed" }])]);
+  const passed = runFixture(5, "passed", [
+    stageFixture("test", "passed", [{ name: "unit", state: "completed", result: "passed" }]),
+  ]);
   const server = await runningServer(t, [building, passed]);
   const pending = cli(["trigger", "app", "--wait", "--server", server.url, "--token", "t"], {}, true);
-  await waitFor(() => server.requests.some((request) => request.url === "/api/v1/pipelines/app/runs/5"), 5000, "first fetch");
+  await waitFor(
+    () => server.requests.some((request) => request.url === "/api/v1/pipelines/app/runs/5"),
+    5000,
+    "first fetch",
+  );
   server.advance();
   const run = await pending;
   assert.equal(run.code, 0);

@@ -13,7 +13,11 @@ test("validate accepts the bundled example's pipeline", async () => {
   assert.match(run.stdout, /1 file\(s\) valid: 1 pipeline\(s\) \(dummy-application\)/);
   const json = await cli(["validate", "--json", exampleConfig]);
   assert.equal(json.code, 0);
-  assert.deepEqual(JSON.parse(json.stdout), { pipelines: ["dummy-application"], environments: [], issues: [] });
+  assert.deepEqual(JSON.parse(json.stdout), {
+    pipelines: ["dummy-application"],
+    environments: [],
+    issues: [],
+  });
 });
 
 test("validate reports file:line:column: message and exits 1", async (t) => {
@@ -21,16 +25,35 @@ test("validate reports file:line:column: message and exits 1", async (t) => {
   const bad = join(dir, "bad.gocd.yaml");
   writeFileSync(
     bad,
-    ["format_version: 10", "pipelines:", "  broken:", "    group: g", "    materials:", "      app:", "        git: .", "    stages:", "      - test:", "          jobs:", "            unit:", "              tasks:", "                - exec: {command: true}", "                  bogus_task_key: 1", ""].join("\n"),
+    [
+      "format_version: 10",
+      "pipelines:",
+      "  broken:",
+      "    group: g",
+      "    materials:",
+      "      app:",
+      "        git: .",
+      "    stages:",
+      "      - test:",
+      "          jobs:",
+      "            unit:",
+      "              tasks:",
+      "                - exec: {command: true}",
+      "                  bogus_task_key: 1",
+      "",
+    ].join("\n"),
   );
   const run = await cli(["validate", bad]);
   assert.equal(run.code, 1);
   const lines = run.stdout.trim().split("\n");
   assert.ok(lines.length >= 1);
-  for (const line of lines) assert.match(line, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\d+:\\d+: .+`));
+  for (const line of lines)
+    assert.match(line, new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:\\d+:\\d+: .+`));
   const json = await cli(["validate", "--json", bad]);
   assert.equal(json.code, 1);
-  const parsed = JSON.parse(json.stdout) as { issues: { file: string; line: number; column: number; message: string }[] };
+  const parsed = JSON.parse(json.stdout) as {
+    issues: { file: string; line: number; column: number; message: string }[];
+  };
   assert.ok(parsed.issues.length >= 1);
   assert.equal(parsed.issues[0]?.file, bad);
   assert.ok((parsed.issues[0]?.line ?? 0) >= 1);

@@ -100,34 +100,27 @@ export function buildJobEnvironment(input: JobEnvironmentInput): JobEnvironmentV
   set("GO_AGENT_RESOURCES", input.agentResources.join(","));
   materialVariables(input.materials, set);
 
-  const user = [
-    ...(input.environment?.environmentVariables ?? []),
-    ...input.pipeline.environmentVariables,
-    ...triggerVariables(input.triggerVariables),
-    ...input.stage.environmentVariables,
-    ...input.job.environmentVariables,
+  const levels: { variables: readonly Variable[]; trigger: boolean }[] = [
+    { variables: input.environment?.environmentVariables ?? [], trigger: false },
+    { variables: input.pipeline.environmentVariables, trigger: false },
+    { variables: triggerVariables(input.triggerVariables), trigger: true },
+    { variables: input.stage.environmentVariables, trigger: false },
+    { variables: input.job.environmentVariables, trigger: false },
   ];
-  for (const variable of user) {
-    const previous = variables.get(variable.name);
-    // A trigger-time override of a secure variable stays secret.
-    set(variable.name, variable.value, variable.secure || (previous?.secure === true && isTrigger(variable)));
+  for (const { variables: level, trigger } of levels) {
+    for (const variable of level) {
+      // A value given at trigger time for a secure variable stays secret.
+      const secure = variable.secure || (trigger && variables.get(variable.name)?.secure === true);
+      set(variable.name, variable.value, secure);
+    }
   }
   return [...variables.values()];
 }
 
-const triggerMarker = new WeakSet<Variable>();
-
-function isTrigger(variable: Variable): boolean {
-  return triggerMarker.has(variable);
-}
-
-function triggerVariables(input: JobEnvironmentInput["triggerVariables"]): Variable[] {
+function triggerVariables(input: JobEnvironmentInput["triggerVariables"]): readonly Variable[] {
   if (input === undefined) return [];
-  const list: Variable[] = Array.isArray(input)
-    ? (input as readonly Variable[]).map((variable) => ({ ...variable }))
-    : Object.entries(input).map(([name, value]) => ({ name, value: String(value), secure: false }));
-  for (const variable of list) triggerMarker.add(variable);
-  return list;
+  if (Array.isArray(input)) return input as readonly Variable[];
+  return Object.entries(input).map(([name, value]) => ({ name, value: String(value), secure: false }));
 }
 
 function materialVariables(

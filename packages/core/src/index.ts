@@ -1,2 +1,10 @@
 export type * from "./config/model.ts";
 export * from "./runs/job-state.ts";
+export { parseConfigFiles } from "./config/parse-config-files.ts";
+export type { ConfigFileInput } from "./config/parse-config-files.ts";
+export { formatIssue } from "./config/format-issue.ts";
+export { gocdConfigJsonSchema } from "./config/json-schema.ts";
+export { renderLabel, validateLabelTemplate } from "./label.ts";
+export type { LabelInput } from "./label.ts";
+export { buildJobEnvironment, materialVariableSuffix, stripCredentials } from "./environment.ts";
+export type { JobEnvironmentInput, JobEnvironmentVariable, MaterialRevisionInput } from "./environment.ts";

@@ -124,7 +124,8 @@ export type AgentUpdateRequest = z.infer<typeof AgentUpdateRequest>;
 
 export const NotifyRequest = z.strictObject({ url: z.string().min(1).max(4096), branch: z.string().optional() });
 export type NotifyRequest = z.infer<typeof NotifyRequest>;
-export const NotifyResponse = z.object({ materials: z.number().int(), triggered: z.array(TriggerResponse) });
+/** How many watched git materials and config sources matched the URL; each is checked now. */
+export const NotifyResponse = z.object({ materials: z.number().int(), configSources: z.number().int() });
 export type NotifyResponse = z.infer<typeof NotifyResponse>;
 
 export const ConfigIssueDto = z.object({

@@ -33,7 +33,10 @@ export function registerAgentCommand(program: Command, { io }: CliContext): void
   program
     .command("agent")
     .description("run a build agent that takes jobs from a Fawkes server (uses the global --server)")
-    .option("--key <key>", "registration key: the server's keys/agent-key (pending until enabled) or keys/agent-auto-register-key (default: $FAWKES_AGENT_KEY)")
+    .option(
+      "--key <key>",
+      "registration key: the server's keys/agent-key (pending until enabled) or keys/agent-auto-register-key (default: $FAWKES_AGENT_KEY)",
+    )
     .option("--name <name>", "agent name", hostname())
     .option("--resources <list>", "comma-separated resources this agent offers", commaList, [])
     .option("--environments <list>", "comma-separated environments this agent belongs to", commaList, [])

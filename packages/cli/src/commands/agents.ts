@@ -59,7 +59,7 @@ export function registerAgentsCommand(program: Command, { io }: CliContext): voi
     .command("resources")
     .description("replace an agent's resources")
     .argument("<name>", "agent name")
-    .argument("<resources>", "comma-separated resources, e.g. linux,docker (\"\" for none)")
+    .argument("<resources>", 'comma-separated resources, e.g. linux,docker ("" for none)')
     .option("--json", "print the updated agent as JSON")
     .action(async (name: string, resources: string, options: { json?: boolean }, command: Command) => {
       const agent = await clientFor(command, io).setAgentResources(name, commaList(resources));

@@ -16,6 +16,8 @@ export function registerCancelCommand(program: Command, { io }: CliContext): voi
       const counter = await resolveCounter(client, target.pipeline, target.counter);
       if (target.stage === undefined) await client.cancelRun(target.pipeline, counter);
       else await client.cancelStage(target.pipeline, counter, target.stage);
-      io.out(`cancelled ${target.pipeline}/${counter}${target.stage === undefined ? "" : `/${target.stage}`}\n`);
+      io.out(
+        `cancelled ${target.pipeline}/${counter}${target.stage === undefined ? "" : `/${target.stage}`}\n`,
+      );
     });
 }

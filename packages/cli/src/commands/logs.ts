@@ -18,7 +18,11 @@ export function registerLogsCommand(program: Command, { io }: CliContext): void 
       const counter = await resolveCounter(client, target.pipeline, target.counter);
       const body = await client.console(
         { ...target, counter },
-        { stageCounter: target.stageCounter, timestamps: options.timestamps, follow: options.follow === true },
+        {
+          stageCounter: target.stageCounter,
+          timestamps: options.timestamps,
+          follow: options.follow === true,
+        },
       );
       const decoder = new TextDecoder();
       for await (const chunk of body) io.out(decoder.decode(chunk, { stream: true }));

@@ -24,12 +24,21 @@ export function registerNotifyCommand(program: Command, { io }: CliContext): voi
     .option("--branch <branch>", "only materials on this branch")
     .option("--json", "print the server's answer as JSON")
     .action(async (url: string, options: { branch?: string; json?: boolean }, command: Command) => {
-      const response = await clientFor(command, io).notify({ url: materialUrlOf(url), branch: options.branch });
+      const response = await clientFor(command, io).notify({
+        url: materialUrlOf(url),
+        branch: options.branch,
+      });
       if (options.json) {
         printJson(io, response);
         return;
       }
-      const runs = response.triggered.map((run) => `${run.pipeline}/${run.counter}`).join(", ");
-      io.out(`${response.materials} material(s) checked${runs === "" ? "" : `; started ${runs}`}\n`);
+      io.out(
+        `${response.materials} material(s) and ${response.configSources} config source(s) are being checked\n`,
+      );
+      if (response.materials + response.configSources === 0) {
+        io.err(
+          "nothing watches that URL; it must match a material's `git:` URL (local paths are made absolute)\n",
+        );
+      }
     });
 }

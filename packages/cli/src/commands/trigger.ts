@@ -33,7 +33,10 @@ export function registerTriggerCommand(program: Command, { io }: CliContext): vo
     .option("--json", "print the run (with --wait: the finished run) as JSON")
     .action(async (pipeline: string, options: TriggerOptions, command: Command) => {
       const client = clientFor(command, io);
-      const started = await client.trigger(pipeline, { revisions: options.revision ?? {}, variables: options.var ?? {} });
+      const started = await client.trigger(pipeline, {
+        revisions: options.revision ?? {},
+        variables: options.var ?? {},
+      });
       if (!options.wait) {
         if (options.json) printJson(io, started);
         else io.out(`started ${started.pipeline}/${started.counter} (label ${started.label})\n`);
@@ -41,7 +44,13 @@ export function registerTriggerCommand(program: Command, { io }: CliContext): vo
       }
       const summary = (await client.pipelines()).pipelines.find((candidate) => candidate.name === pipeline);
       const watchIo: CliIo = options.json ? { ...io, out: () => {} } : io;
-      const run = await watchRun({ client, io: watchIo, pipeline, counter: started.counter, stageNames: summary?.stages ?? [] });
+      const run = await watchRun({
+        client,
+        io: watchIo,
+        pipeline,
+        counter: started.counter,
+        stageNames: summary?.stages ?? [],
+      });
       if (options.json) printJson(io, run);
       if (run.result === "passed") return;
       if (!options.json) await printFailedJobTails(client, io, pipeline, run);
@@ -49,18 +58,42 @@ export function registerTriggerCommand(program: Command, { io }: CliContext): vo
     });
 }
 
-async function printFailedJobTails(client: FawkesClient, io: CliIo, pipeline: string, run: PipelineRunDto): Promise<void> {
+async function printFailedJobTails(
+  client: FawkesClient,
+  io: CliIo,
+  pipeline: string,
+  run: PipelineRunDto,
+): Promise<void> {
   for (const stage of run.stages) {
     for (const job of stage.jobs) {
       if (job.result !== "failed") continue;
-      const locator = { pipeline, counter: run.counter, stage: stage.name, stageCounter: stage.counter, job: job.name };
-      const body = await client.console(locator, { stageCounter: stage.counter, timestamps: true, follow: false });
+      const locator = {
+        pipeline,
+        counter: run.counter,
+        stage: stage.name,
+        stageCounter: stage.counter,
+        job: job.name,
+      };
+      const body = await client.console(locator, {
+        stageCounter: stage.counter,
+        timestamps: true,
+        follow: false,
+      });
       const text = await new Response(body).text();
       const lines = text.split("\n");
       if (lines.at(-1) === "") lines.pop();
-      io.out(`\n--- ${pipeline}/${run.counter}/${stage.name}/${stage.counter}/${job.name} failed; last ${Math.min(tailLines, lines.length)} console lines ---\n`);
-      io.out(lines.slice(-tailLines).map((line) => `${line}\n`).join(""));
-      io.out(`(full log: fawkes logs ${pipeline}/${run.counter}/${stage.name}/${stage.counter}/${job.name})\n`);
+      io.out(
+        `\n--- ${pipeline}/${run.counter}/${stage.name}/${stage.counter}/${job.name} failed; last ${Math.min(tailLines, lines.length)} console lines ---\n`,
+      );
+      io.out(
+        lines
+          .slice(-tailLines)
+          .map((line) => `${line}\n`)
+          .join(""),
+      );
+      io.out(
+        `(full log: fawkes logs ${pipeline}/${run.counter}/${stage.name}/${stage.counter}/${job.name})\n`,
+      );
     }
   }
 }

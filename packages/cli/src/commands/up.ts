@@ -10,7 +10,7 @@ import type { CliContext } from "../context.ts";
 import { credentialsPath, saveServerToken } from "../credentials.ts";
 import { installNotifyHook, prepareExampleRepo } from "../example-repo.ts";
 import { positiveInt } from "../options.ts";
-import { addServerFlags, rawServerOptions } from "../server-flags.ts";
+import { addServerFlags, explainStartFailure, rawServerOptions } from "../server-flags.ts";
 import type { ServerFlags } from "../server-flags.ts";
 import { untilSignal } from "../signals.ts";
 import { waitUntilHealthy } from "../wait-healthy.ts";
@@ -21,7 +21,9 @@ interface UpFlags extends ServerFlags {
 
 export function registerUpCommand(program: Command, context: CliContext): void {
   const { io } = context;
-  const command = program.command("up").description("start a server and local agents (with the bundled example unless --pipelines is given)");
+  const command = program
+    .command("up")
+    .description("start a server and local agents (with the bundled example unless --pipelines is given)");
   addServerFlags(command)
     .option("--agents <n>", "how many local agents to start", positiveInt, 1)
     .action(async (flags: UpFlags) => {
@@ -29,10 +31,13 @@ export function registerUpCommand(program: Command, context: CliContext): void {
       // `up` is for a terminal: keep the server quiet so the banner and failures stand out.
       const raw = { logLevel: io.env.FAWKES_LOG_LEVEL || "warn", ...rawServerOptions(flags) };
       let options = compileServerOptions(raw, io.env);
-      const exampleRepo = options.pipelineSources.length === 0 ? prepareExampleRepo(options.dataDir) : undefined;
+      const exampleRepo =
+        options.pipelineSources.length === 0 ? prepareExampleRepo(options.dataDir) : undefined;
       if (exampleRepo !== undefined) options = Object.freeze({ ...options, pipelineSources: [exampleRepo] });
 
-      const server = await startServer(options);
+      const server = await startServer(options).catch((error: unknown) => {
+        throw explainStartFailure(error);
+      });
       let supervisor: ReturnType<typeof superviseAgents> | undefined;
       try {
         saveServerToken(server.url, server.apiToken, options.dataDir, io.env);

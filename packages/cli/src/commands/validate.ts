@@ -19,7 +19,11 @@ export function registerValidateCommand(program: Command, { io }: CliContext): v
           try {
             return { path, text: await readFile(path, "utf8") };
           } catch (cause) {
-            throw new CliError(`cannot read ${path}: ${(cause as Error).message}`, { code: ErrorCode.configInvalid, hint: "check the file path", cause });
+            throw new CliError(`cannot read ${path}: ${(cause as Error).message}`, {
+              code: ErrorCode.configInvalid,
+              hint: "check the file path",
+              cause,
+            });
           }
         }),
       );
@@ -33,7 +37,9 @@ export function registerValidateCommand(program: Command, { io }: CliContext): v
       } else {
         for (const issue of result.issues) io.out(`${formatIssue(issue)}\n`);
         if (result.issues.length === 0) {
-          io.out(`${files.length} file(s) valid: ${pipelines.length} pipeline(s)${pipelines.length > 0 ? ` (${pipelines.join(", ")})` : ""}\n`);
+          io.out(
+            `${files.length} file(s) valid: ${pipelines.length} pipeline(s)${pipelines.length > 0 ? ` (${pipelines.join(", ")})` : ""}\n`,
+          );
         }
       }
       if (result.issues.length > 0) throw new ExitCode(1);

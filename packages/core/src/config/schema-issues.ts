@@ -17,7 +17,8 @@ export function validate<T extends z.ZodType>(
 ): { ok: true; data: z.infer<T> } | { ok: false; issues: ConfigIssue[] } {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return { ok: true, data: result.data };
-  const issues = result.error.issues.flatMap((issue) => toConfigIssues(issue, basePath, locator, pipelines));
+  const relevant = withoutNoise(result.error.issues);
+  const issues = relevant.flatMap((issue) => toConfigIssues(issue, basePath, locator, pipelines));
   return { ok: false, issues: dedupe(issues) };
 }
 
@@ -42,7 +43,7 @@ function toConfigIssues(
       // A union of shapes (a task or a nested task list): report the issues of the one branch that matched.
       const matching = issue.errors.filter((branch) => !isShapeMismatch(branch));
       if (matching.length === 1) {
-        return matching[0]!.flatMap((inner) => toConfigIssues(inner, path, locator, pipelines));
+        return withoutNoise(matching[0]!).flatMap((inner) => toConfigIssues(inner, path, locator, pipelines));
       }
       return [make(path, "value", `${label(path)} ${customOr(issue.message, "has an invalid value")}`)];
     }
@@ -68,6 +69,14 @@ function toConfigIssues(
     default:
       return [make(path, "value", `${label(path)} ${customOr(issue.message, "has an invalid value")}`)];
   }
+}
+
+/** A refinement ("exactly one of ...") says nothing useful about an object that has unknown keys. */
+function withoutNoise(issues: readonly ZodIssue[]): ZodIssue[] {
+  const unknownKeysAt = new Set(
+    issues.filter((issue) => issue.code === "unrecognized_keys").map((issue) => issue.path.join("\u0000")),
+  );
+  return issues.filter((issue) => issue.code !== "custom" || !unknownKeysAt.has(issue.path.join("\u0000")));
 }
 
 /** A branch that failed only because the value had another type (object vs list): not the intended one. */

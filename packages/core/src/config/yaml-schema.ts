@@ -169,7 +169,14 @@ export const environment = strict({
 });
 
 const formatVersion = z.union(
-  [z.number().int().min(1).max(10), z.enum(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"])],
+  [
+    z
+      .number()
+      .int("must be an integer from 1 to 10")
+      .min(1, "must be an integer from 1 to 10")
+      .max(10, "must be an integer from 1 to 10"),
+    z.enum(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]),
+  ],
   {
     error: "must be an integer from 1 to 10",
   },

@@ -116,6 +116,7 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
       config.close();
       dispatcher.stop();
       await watcher.close();
+      await consoles.close();
     },
   };
 }

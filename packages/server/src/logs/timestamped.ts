@@ -9,6 +9,9 @@ import { readRange } from "./read-range.ts";
 export const INDEX_ENTRY_BYTES = 16;
 const INDEX_READ_ENTRIES = 4096;
 const NEWLINE = 0x0a;
+/** `HH:MM:SS.mmm ` */
+const PREFIX_BYTES = 13;
+const SHORT_LINE_BYTES = 64;
 
 export function encodeIndexEntry(offset: number, time: number): Buffer {
   const entry = Buffer.allocUnsafe(INDEX_ENTRY_BYTES);
@@ -25,36 +28,69 @@ export async function* timestampedLines(
 ): AsyncGenerator<Buffer> {
   const batches = await BatchTimes.open(indexPath);
   try {
-    let lastTime = NaN;
-    let lastPrefix = Buffer.alloc(0);
-    const prefixAt = (position: number) => {
-      const time = batches.at(position);
-      if (time !== lastTime) {
-        lastTime = time;
-        lastPrefix = Buffer.from(new Date(time).toISOString().slice(11, 23) + " ");
-      }
-      return lastPrefix;
-    };
+    const prefixer = new LinePrefixer((position) => batches.at(position));
     let position = offset;
-    let atLineStart = true;
     for await (const chunk of readRange(logPath, offset)) {
       await batches.loadThrough(position + chunk.length);
-      const pieces: Buffer[] = [];
-      let start = 0;
-      while (start < chunk.length) {
-        if (atLineStart) pieces.push(prefixAt(position + start));
-        const newline = chunk.indexOf(NEWLINE, start);
-        const end = newline === -1 ? chunk.length : newline + 1;
-        pieces.push(chunk.subarray(start, end));
-        atLineStart = newline !== -1;
-        start = end;
-      }
+      yield prefixer.render(chunk, position);
       position += chunk.length;
-      yield Buffer.concat(pieces);
     }
   } finally {
     await batches.close();
   }
+}
+
+/**
+ * Inserts the time prefix at every line start, carrying "at line start" across chunks. A plain class with
+ * tight loops (kept out of the async generator, which V8 optimises poorly): short lines are copied byte by
+ * byte, because a native call per line costs more than the copy when a log is full of progress dots.
+ */
+class LinePrefixer {
+  readonly #timeAt: (position: number) => number;
+  #atLineStart = true;
+  #lastTime = NaN;
+  #prefix = Buffer.alloc(PREFIX_BYTES);
+
+  constructor(timeAt: (position: number) => number) {
+    this.#timeAt = timeAt;
+  }
+
+  render(chunk: Buffer, position: number): Buffer {
+    const output = Buffer.allocUnsafe(chunk.length + (countNewlines(chunk) + 1) * PREFIX_BYTES);
+    let written = 0;
+    let start = 0;
+    while (start < chunk.length) {
+      if (this.#atLineStart) {
+        written += this.#prefixAt(position + start).copy(output, written);
+        this.#atLineStart = false;
+      }
+      const newline = chunk.indexOf(NEWLINE, start);
+      const end = newline === -1 ? chunk.length : newline + 1;
+      if (end - start < SHORT_LINE_BYTES) {
+        for (let index = start; index < end; index++) output[written++] = chunk[index]!;
+      } else {
+        written += chunk.copy(output, written, start, end);
+      }
+      this.#atLineStart = newline !== -1;
+      start = end;
+    }
+    return output.subarray(0, written);
+  }
+
+  #prefixAt(position: number): Buffer {
+    const time = this.#timeAt(position);
+    if (time !== this.#lastTime) {
+      this.#lastTime = time;
+      this.#prefix = Buffer.from(new Date(time).toISOString().slice(11, 23) + " ");
+    }
+    return this.#prefix;
+  }
+}
+
+function countNewlines(chunk: Buffer): number {
+  let count = 0;
+  for (let index = 0; index < chunk.length; index++) if (chunk[index] === NEWLINE) count++;
+  return count;
 }
 
 /** A forward-only cursor over console.idx that keeps only the entries still ahead of the reader. */

