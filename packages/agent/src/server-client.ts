@@ -89,9 +89,10 @@ export class ServerClient {
           signal,
         });
         const registered = RegisterResponse.parse(JSON.parse((await readBody(response)).toString("utf8")));
-        this.#identity = { agentId: registered.agentId, token: registered.token };
+        const saved = { agentId: registered.agentId, token: registered.token };
+        await saveIdentity(this.#options.workDir, saved);
+        this.#identity = saved;
         this.heartbeatIntervalMs = registered.heartbeatIntervalMs;
-        await saveIdentity(this.#options.workDir, this.#identity);
         this.#options.log("info", "agent registered", {
           agentId: registered.agentId,
           state: registered.state,

@@ -64,7 +64,10 @@ export function explainStartFailure(error: unknown): unknown {
     });
   }
   if (code === "EACCES" || code === "EROFS") {
-    return new CliError(message, { hint: "choose a writable data directory with --data-dir DIR", cause: error });
+    return new CliError(message, {
+      hint: "choose a writable data directory with --data-dir DIR",
+      cause: error,
+    });
   }
   return error;
 }

@@ -38,11 +38,13 @@ export function resolvePipeline(
 
   let stagesRaw: RawStageList = raw.stages ?? [];
   let stagesPlace = at(place, "stages");
+  let templateFound = true;
   if (templateName !== undefined) {
     if (raw.stages !== undefined) {
       sink.add(locationOf(at(place, "template")), 'a pipeline with a "template" cannot also have "stages"');
     }
     const template = findTemplate(templateName, templates, at(place, "template"), sink);
+    templateFound = template !== null;
     if (template !== null) {
       const errors: ParameterError[] = [];
       stagesRaw = substituteParameters(template.raw.stages, parameters, errors);
@@ -61,7 +63,8 @@ export function resolvePipeline(
     );
   }
   const materials = resolveMaterials(raw.materials, at(place, "materials"), sink);
-  const stages = resolveStages(stagesRaw, stagesPlace, sink);
+  // Without its template a pipeline has no stages to check; "unknown template" says it all.
+  const stages = templateFound ? resolveStages(stagesRaw, stagesPlace, sink) : [];
   const labelTemplate = raw.label_template ?? "${COUNT}";
   for (const message of validateLabelTemplate(labelTemplate, Object.keys(raw.materials))) {
     sink.add(locationOf(at(place, "label_template"), "value"), message);

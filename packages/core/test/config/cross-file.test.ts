@@ -44,8 +44,8 @@ test("a template's unknown parameter is reported in the template file, for the p
     "p.gocd.yaml": `pipelines:\n  p: {template: t, materials: ${git}}\n  q: {template: nope, materials: ${git}}\n`,
   });
   assert.deepEqual(snapshot.issues.map(formatIssue), [
-    't.gocd.yaml:4:32: unknown parameter "MISSING" in "echo #{MISSING}"',
-    'p.gocd.yaml:3:16: unknown template "nope"',
+    't.gocd.yaml:4:30: unknown parameter "MISSING" in "echo #{MISSING}"',
+    'p.gocd.yaml:3:17: unknown template "nope"',
   ]);
   assert.deepEqual(
     snapshot.issues.map((issue) => issue.pipelines),
@@ -114,7 +114,7 @@ test("fetch paths follow dependency materials upward, with GoCD's stage rules", 
     {
       fetch: "{pipeline: build/deploy, stage: publish, job: publish, source: a}",
       issue:
-        'p.gocd.yaml:20:60: fetch: stage "publish" cannot be fetched from here; use stage "test" of "build" (the one depended on) or an earlier one',
+        'p.gocd.yaml:20:54: fetch: stage "publish" cannot be fetched from here; use stage "test" of "build" (the one depended on) or an earlier one',
     },
     {
       fetch: "{pipeline: build, stage: compile, job: jar, source: a}",
@@ -123,11 +123,11 @@ test("fetch paths follow dependency materials upward, with GoCD's stage rules", 
     {
       fetch: "{pipeline: deploy/build, stage: compile, job: jar, source: a}",
       issue:
-        'p.gocd.yaml:20:33: fetch: "deploy" in "deploy/build" is not an upstream pipeline (dependency material) of pipeline "build"',
+        'p.gocd.yaml:20:33: fetch: "build" in "deploy/build" is not an upstream pipeline (dependency material) of this pipeline',
     },
     {
       fetch: "{stage: second, job: second, source: a}",
-      issue: 'p.gocd.yaml:20:33: fetch: stage "second" cannot be fetched from here; use an earlier stage than "second" of this pipeline',
+      issue: 'p.gocd.yaml:20:30: fetch: stage "second" cannot be fetched from here; use an earlier stage than "second" of this pipeline',
     },
     {
       fetch: "{pipeline: build/deploy, stage: compile, job: jra, source: a}",
@@ -171,11 +171,11 @@ test("dependency cycles are named; unknown upstreams and stages are errors; depe
   });
   assert.deepEqual(names(snapshot), ["e"]);
   assert.deepEqual(snapshot.issues.map(formatIssue), [
-    "p.gocd.yaml:3:30: dependency cycle: a -> b -> a",
-    "p.gocd.yaml:6:30: dependency cycle: b -> a -> b",
-    'p.gocd.yaml:9:30: pipeline "c" is not loaded because its upstream pipeline "a" is invalid',
-    'p.gocd.yaml:12:30: unknown upstream pipeline "nowhere"',
-    'p.gocd.yaml:12:74: pipeline "e" has no stage "nostage"',
+    "p.gocd.yaml:3:31: dependency cycle: a -> b -> a",
+    "p.gocd.yaml:6:31: dependency cycle: b -> a -> b",
+    'p.gocd.yaml:9:31: pipeline "c" is not loaded because its upstream pipeline "a" is invalid',
+    'p.gocd.yaml:12:31: unknown upstream pipeline "nowhere"',
+    'p.gocd.yaml:12:75: pipeline "e" has no stage "nostage"',
   ]);
 });
 
@@ -192,7 +192,7 @@ test("environments: merged across files, a pipeline in two environments is an er
   });
   assert.deepEqual(names(snapshot), ["p"]);
   assert.deepEqual(snapshot.issues.map(formatIssue), [
-    'e1.gocd.yaml:4:21: pipeline "q" is in several environments: "dev" and "prod"',
+    'e1.gocd.yaml:4:20: pipeline "q" is in several environments: "dev" and "prod"',
     'e2.gocd.yaml:6:17: pipeline "q" is in several environments: "dev" and "prod"',
     'e2.gocd.yaml:6:20: environment "prod" lists unknown pipeline "ghost"',
   ]);

@@ -5,7 +5,7 @@ import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { ArtifactStore } from "../artifacts/index.ts";
 import { ConsoleStore } from "../logs/index.ts";
-import { GitMirror, MaterialWatcher } from "../materials/index.ts";
+import { GitMirror, MaterialWatcher, remoteDefaultBranch } from "../materials/index.ts";
 import type { ServerOptions } from "../options.ts";
 import { listMaterials } from "../store/materials-repo.ts";
 import type { JobRunRecord } from "../store/records.ts";
@@ -96,6 +96,22 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     onRevision: (fingerprint, sha) => triggers.onGitRevision(fingerprint, sha).then(() => undefined),
   });
 
+  // Config repositories are watched like materials; a new commit reloads the config.
+  const configWatcher = new MaterialWatcher({
+    logger: log.child({ component: "config-repos" }),
+    defaultPollIntervalMs: options.pollIntervalMs,
+    onRevision: () => config.reload(),
+  });
+  const watchConfigRepositories = async (): Promise<void> => {
+    const watched = [];
+    for (const source of config.repositorySources()) {
+      const [url = source, pinned] = source.split("#");
+      const branch = pinned ?? (await remoteDefaultBranch(url).catch(() => null)) ?? "main";
+      watched.push({ fingerprint: `config:${source}`, url, branch, pollIntervalMs: options.pollIntervalMs });
+    }
+    configWatcher.watch(watched);
+  };
+
   return {
     ctx,
     hooks,
@@ -110,12 +126,14 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
       for (const material of await listMaterials(db)) if (material.lastRevision) watcher.setKnown(material.fingerprint, material.lastRevision);
       await config.reload();
       config.watchDirectories();
+      await watchConfigRepositories();
       dispatcher.start();
     },
     async close() {
       config.close();
       dispatcher.stop();
       await watcher.close();
+      await configWatcher.close();
       await consoles.close();
     },
   };

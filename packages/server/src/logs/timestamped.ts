@@ -61,7 +61,8 @@ class LinePrefixer {
     let start = 0;
     while (start < chunk.length) {
       if (this.#atLineStart) {
-        written += this.#prefixAt(position + start).copy(output, written);
+        const prefix = this.#prefixAt(position + start);
+        for (let index = 0; index < PREFIX_BYTES; index++) output[written++] = prefix[index]!;
         this.#atLineStart = false;
       }
       const newline = chunk.indexOf(NEWLINE, start);
