@@ -39,14 +39,21 @@ const lastCompletedAt = (run: PipelineRunDto): number => {
 /** Commit → `POST /materials/notify` → the run's first task starts (includes the clean checkout). */
 export async function commitToFirstTask(context: BenchContext, samples: number): Promise<number[]> {
   const result: number[] = [];
+  const newestCounter = async () => (await context.api.status("latency", 1)).runs[0]?.counter ?? 0;
   for (let index = 0; index < samples; index++) {
+    const previous = await newestCounter();
     await context.latencyRepo.commit({ "counter.txt": `${index}\n` }, `bench commit ${index}`);
     const sentAt = nowMs();
-    const notified = await context.api.notify(context.latencyRepo.path);
-    // The run's counter: from the notify answer, or the newest run (a check already in flight may have started it).
-    const counter =
-      notified.triggered.find((run) => run.pipeline === "latency")?.counter ??
-      (await waitFor(async () => (await context.api.status("latency", 1)).runs[0]?.counter, { message: "latency run" }));
+    await context.api.notify(context.latencyRepo.path);
+    // The check runs in the background: wait for the new run to appear.
+    const counter = await waitFor(
+      async () => ((await newestCounter()) > previous ? newestCounter() : undefined),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 20,
+        message: "a new latency run",
+      },
+    );
     await runToEnd(context.api, "latency", counter);
     result.push((await stampOf(context, "latency", counter)) - sentAt);
   }
@@ -54,7 +61,11 @@ export async function commitToFirstTask(context: BenchContext, samples: number):
 }
 
 /** Stage a's completedAt (server) → stage b's first task start (task's own clock reading). */
-export async function stageToNextStage(context: BenchContext, pipeline: string, samples: number): Promise<number[]> {
+export async function stageToNextStage(
+  context: BenchContext,
+  pipeline: string,
+  samples: number,
+): Promise<number[]> {
   const result: number[] = [];
   for (let index = 0; index < samples; index++) {
     const { counter } = await context.api.trigger(pipeline);
@@ -108,7 +119,10 @@ export async function burst(context: BenchContext): Promise<BurstSample> {
   const sentAt = nowMs();
   const { counter } = await context.api.trigger("burst");
   // Coarse polling here: every request costs server CPU, which this figure measures.
-  const run = await waitForRun(context.api, "burst", counter, finished, { timeoutMs: 300_000, intervalMs: 250 });
+  const run = await waitForRun(context.api, "burst", counter, finished, {
+    timeoutMs: 300_000,
+    intervalMs: 250,
+  });
   const cpuAfter = cpuMs(context.serverPid);
   if (run.result !== "passed") throw new Error(`burst ${counter} ended ${run.result}`);
   const jobs = run.stages.flatMap((stage) => stage.jobs);
@@ -134,6 +148,8 @@ export function shellToDevNullMs(command: string): Promise<number> {
     const started = nowMs();
     const child = spawn("sh", ["-c", command], { stdio: ["ignore", "ignore", "inherit"] });
     child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve(nowMs() - started) : reject(new Error(`sh exited ${code}`))));
+    child.once("exit", (code) =>
+      code === 0 ? resolve(nowMs() - started) : reject(new Error(`sh exited ${code}`)),
+    );
   });
 }

@@ -25,7 +25,12 @@ const git = (repo: string) => `
         git: ${JSON.stringify(repo)}
         branch: main`;
 
-export function benchPipelines(options: { latencyRepo: string; sharedRepo: string; outDir: string; burstJobs: number }): string {
+export function benchPipelines(options: {
+  latencyRepo: string;
+  sharedRepo: string;
+  outDir: string;
+  burstJobs: number;
+}): string {
   const { latencyRepo, sharedRepo, outDir, burstJobs } = options;
   const pipeline = (name: string, repo: string, stages: string) => `
   ${name}:

@@ -8,7 +8,8 @@ export interface Summary {
 }
 
 export function summarize(samples: readonly number[]): Summary {
-  if (samples.length === 0) return { n: 0, median: Number.NaN, p90: Number.NaN, min: Number.NaN, max: Number.NaN };
+  if (samples.length === 0)
+    return { n: 0, median: Number.NaN, p90: Number.NaN, min: Number.NaN, max: Number.NaN };
   const sorted = [...samples].sort((a, b) => a - b);
   return {
     n: sorted.length,

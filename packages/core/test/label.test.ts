@@ -28,9 +28,13 @@ test("validateLabelTemplate rejects unknown materials and malformed templates", 
     ["r-${code[:7]}.${env:BUILD}", []],
     ["${cod}", ['label_template refers to unknown material "cod"; did you mean "code"?']],
     ["static", ["label_template must contain ${COUNT} or a material revision such as ${my_git}"]],
-    ["${COUNT} with spaces", ["label_template may contain only letters, digits and _ - . ! ~ * ' ( ) # : outside ${...}"]],
+    [
+      "${COUNT} with spaces",
+      ["label_template may contain only letters, digits and _ - . ! ~ * ' ( ) # : outside ${...}"],
+    ],
     ["${COUNT}-${code[:0]}", ['label_template truncates "code" to 0 characters']],
     ["${COUNT}-${", ['label_template has an unclosed "${"']],
   ];
-  for (const [template, errors] of cases) assert.deepEqual(validateLabelTemplate(template, ["code"]), errors, template);
+  for (const [template, errors] of cases)
+    assert.deepEqual(validateLabelTemplate(template, ["code"]), errors, template);
 });

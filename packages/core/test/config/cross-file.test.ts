@@ -118,7 +118,8 @@ test("fetch paths follow dependency materials upward, with GoCD's stage rules", 
     },
     {
       fetch: "{pipeline: build, stage: compile, job: jar, source: a}",
-      issue: 'p.gocd.yaml:20:33: fetch: "build" in "build" is not an upstream pipeline (dependency material) of this pipeline',
+      issue:
+        'p.gocd.yaml:20:33: fetch: "build" in "build" is not an upstream pipeline (dependency material) of this pipeline',
     },
     {
       fetch: "{pipeline: deploy/build, stage: compile, job: jar, source: a}",
@@ -127,25 +128,32 @@ test("fetch paths follow dependency materials upward, with GoCD's stage rules", 
     },
     {
       fetch: "{stage: second, job: second, source: a}",
-      issue: 'p.gocd.yaml:20:30: fetch: stage "second" cannot be fetched from here; use an earlier stage than "second" of this pipeline',
+      issue:
+        'p.gocd.yaml:20:30: fetch: stage "second" cannot be fetched from here; use an earlier stage than "second" of this pipeline',
     },
     {
       fetch: "{pipeline: build/deploy, stage: compile, job: jra, source: a}",
-      issue: 'p.gocd.yaml:20:66: fetch: stage "compile" of pipeline "build" has no job "jra"; did you mean "jar"?',
+      issue:
+        'p.gocd.yaml:20:68: fetch: stage "compile" of pipeline "build" has no job "jra"; did you mean "jar"?',
     },
     {
       fetch: "{pipeline: deploy, stage: deplo, job: deploy, source: a}",
-      issue: 'p.gocd.yaml:20:50: fetch: pipeline "deploy" has no stage "deplo"; did you mean "deploy"?',
+      issue: 'p.gocd.yaml:20:48: fetch: pipeline "deploy" has no stage "deplo"; did you mean "deploy"?',
     },
     {
       fetch: "{stage: first, job: first, source: a, destination: /tmp}",
-      issue: 'p.gocd.yaml:20:67: "destination" must be a relative path inside the working directory, got "/tmp"',
+      issue:
+        'p.gocd.yaml:20:73: "destination" must be a relative path inside the working directory, got "/tmp"',
     },
   ];
   for (const { fetch, issue } of cases) {
     const snapshot = load({ "p.gocd.yaml": chain(`            - fetch: ${fetch}\n`) });
     assert.deepEqual(snapshot.issues.map(formatIssue), issue === null ? [] : [issue], fetch);
-    assert.deepEqual(names(snapshot), issue === null ? ["build", "deploy", "smoke"] : ["build", "deploy"], fetch);
+    assert.deepEqual(
+      names(snapshot),
+      issue === null ? ["build", "deploy", "smoke"] : ["build", "deploy"],
+      fetch,
+    );
   }
 });
 
@@ -197,7 +205,12 @@ test("environments: merged across files, a pipeline in two environments is an er
     'e2.gocd.yaml:6:20: environment "prod" lists unknown pipeline "ghost"',
   ]);
   assert.deepEqual(
-    snapshot.environments.map((e) => [e.name, e.pipelines, e.agents, e.environmentVariables.map((v) => v.name)]),
+    snapshot.environments.map((e) => [
+      e.name,
+      e.pipelines,
+      e.agents,
+      e.environmentVariables.map((v) => v.name),
+    ]),
     [
       ["dev", ["p"], ["x"], ["A", "B"]],
       ["prod", [], [], []],

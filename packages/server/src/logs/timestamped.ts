@@ -82,7 +82,9 @@ class LinePrefixer {
     const time = this.#timeAt(position);
     if (time !== this.#lastTime) {
       this.#lastTime = time;
-      this.#prefix = Buffer.from(new Date(time).toISOString().slice(11, 23) + " ");
+      // An index entry is written by append() from a finite time; a torn or foreign one renders as 00:00.
+      const date = new Date(Number.isFinite(time) ? time : 0);
+      this.#prefix = Buffer.from(date.toISOString().slice(11, 23) + " ");
     }
     return this.#prefix;
   }

@@ -1,0 +1,232 @@
+/**
+ * `npm run bench [-- --quick]`: starts a real `fawkes server` and 4 `fawkes agent` processes (through the
+ * testing package) and prints the figures of issue 2's Performance section next to their targets and
+ * Buildbot's figures. Also writes bench/results/latest.json. See bench/README.md for what each figure means.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { CleanupStack, createGitRepo, startFawkes, tempDir, waitFor, type Fawkes } from "@fawkes/testing";
+import { renderTable, verdict, type Figure } from "./lib/figures.ts";
+import {
+  burst,
+  commitToFirstTask,
+  perJobOverhead,
+  shellToDevNullMs,
+  stageToNextStage,
+  triggerToComplete,
+  trueDirectSamples,
+  type BenchContext,
+} from "./lib/measure.ts";
+import { OUTPUT_BYTES, benchPipelineNames, benchPipelines, outputCommand } from "./lib/pipelines.ts";
+import { cpuMs, machineInfo, rssMiB } from "./lib/proc.ts";
+import { summarize } from "./lib/stats.ts";
+
+const { values: flags } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
+const quick = flags.quick === true;
+const sizes = quick
+  ? { latency: 5, hop: 5, overhead: 5, burstJobs: 25, bursts: 2, output: 1, agents: 4 }
+  : { latency: 20, hop: 20, overhead: 20, burstJobs: 100, bursts: 10, output: 3, agents: 4 };
+
+const figures: Figure[] = [];
+function record(figure: Omit<Figure, "summary">): void {
+  const full = { ...figure, summary: summarize(figure.samples) };
+  figures.push(full);
+  const s = full.summary;
+  console.log(
+    `  ${full.label}: median ${s.median.toFixed(2)} ${full.unit}, p90 ${s.p90.toFixed(2)} (n=${s.n}) ${verdict(full)}`,
+  );
+}
+
+async function waitForQuiet(fawkes: Fawkes): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const name of benchPipelineNames) {
+        const status = await fawkes.api.status(name, 5);
+        if (status.runs.some((run) => run.result === "building")) return false;
+      }
+      return true;
+    },
+    { timeoutMs: 180_000, intervalMs: 200, message: "every warm-up run to finish" },
+  );
+}
+
+async function main(): Promise<void> {
+  const machine = machineInfo();
+  console.log(
+    `nproc ${machine.nproc} · ${machine.cpu} · node ${machine.node} · ${machine.git} · load ${machine.loadavg}`,
+  );
+  console.log(quick ? "quick run (small samples)" : "full run");
+
+  const scope = new CleanupStack();
+  try {
+    const outDir = await tempDir(scope, "fawkes-bench-out-");
+    const latencyRepo = await createGitRepo(scope, { "README.md": "latency\n" });
+    const sharedRepo = await createGitRepo(scope, { "README.md": "shared\n", "src/app.txt": "small repo\n" });
+    const yaml = benchPipelines({
+      latencyRepo: latencyRepo.path,
+      sharedRepo: sharedRepo.path,
+      outDir,
+      burstJobs: sizes.burstJobs,
+    });
+    const fawkes = await startFawkes(scope, {
+      pipelineFiles: { "bench.gocd.yaml": yaml },
+      expectPipelines: [...benchPipelineNames],
+      agents: sizes.agents,
+      serverEnv: { FAWKES_LOG_LEVEL: "warn" },
+    });
+    const serverPid = fawkes.server.process.child.pid as number;
+    const agentPids = fawkes.agents.map((agent) => agent.process.child.pid as number);
+    const context: BenchContext = { api: fawkes.api, outDir, latencyRepo, serverPid };
+
+    const idleRss = rssMiB(serverPid);
+    console.log("warming up (first runs of every pipeline)…");
+    await fawkes.api.notify(latencyRepo.path);
+    await fawkes.api.notify(sharedRepo.path);
+    await waitForQuiet(fawkes);
+
+    console.log("measuring…");
+    record({
+      id: "commit_to_first_task_ms",
+      label: "commit (notify) → first task start, with checkout",
+      unit: "ms",
+      samples: await commitToFirstTask(context, sizes.latency),
+      target: { max: 100, text: "≤ 100 ms" },
+      peer: "85 ms (no checkout) / ~455 ms (clean checkout)",
+    });
+    record({
+      id: "stage_to_next_stage_ms",
+      label: "stage passed → next stage first task, with checkout",
+      unit: "ms",
+      samples: await stageToNextStage(context, "hop", sizes.hop),
+      target: { max: 50, text: "≤ 50 ms" },
+      peer: "—",
+    });
+    record({
+      id: "stage_to_next_stage_no_fetch_ms",
+      label: "stage passed → next stage first task, fetch_materials: false",
+      unit: "ms",
+      samples: await stageToNextStage(context, "hopnofetch", sizes.hop),
+      target: { max: 50, text: "≤ 50 ms" },
+      peer: "—",
+    });
+    const trueMs = summarize(trueDirectSamples(20)).median;
+    console.log(`  \`true\` run directly: median ${trueMs.toFixed(2)} ms (subtracted below)`);
+    record({
+      id: "job_overhead_no_materials_ms",
+      label: "per-job overhead (`true`), no materials",
+      unit: "ms",
+      samples: await perJobOverhead(context, "noop", sizes.overhead, trueMs),
+      target: { max: 25, text: "≤ 25 ms" },
+      peer: "275 ms trigger → complete",
+    });
+    record({
+      id: "job_overhead_checkout_ms",
+      label: "per-job overhead (`true`), clean checkout",
+      unit: "ms",
+      samples: await perJobOverhead(context, "noopcheckout", sizes.overhead, trueMs),
+      target: { max: 60, text: "≤ 60 ms" },
+      peer: "572 ms trigger → complete",
+    });
+
+    const bursts = [];
+    for (let index = 0; index < sizes.bursts; index++) bursts.push(await burst(context));
+    const burstJobs = bursts.reduce((sum, sample) => sum + sample.jobs, 0);
+    record({
+      id: "throughput_jobs_per_s",
+      label: `throughput, ${sizes.burstJobs} trivial jobs on ${sizes.agents} agents`,
+      unit: "jobs/s",
+      samples: bursts.map((sample) => sample.jobsPerSecond),
+      target: { min: 30, text: "≥ 30 jobs/s" },
+      peer: "~3 builds/s",
+    });
+    record({
+      id: "server_cpu_per_job_ms",
+      label: "server CPU per trivial job",
+      unit: "ms",
+      samples: bursts.map((sample) => sample.serverCpuMsPerJob),
+      target: { max: 10, text: "≤ 10 ms" },
+      peer: "270 ms",
+    });
+
+    const outputJob: number[] = [];
+    const outputNullJob: number[] = [];
+    const outputDirect: number[] = [];
+    for (let index = 0; index < sizes.output; index++) {
+      outputDirect.push(await shellToDevNullMs(outputCommand));
+      outputNullJob.push(await triggerToComplete(context, "outputnull"));
+      outputJob.push(await triggerToComplete(context, "output"));
+    }
+    const directMedian = summarize(outputDirect).median;
+    const nullJobMedian = summarize(outputNullJob).median;
+    record({
+      id: "output_100mb_ratio",
+      label: `job printing ${OUTPUT_BYTES / 1e6} MB ÷ same command to /dev/null (direct)`,
+      unit: "×",
+      samples: outputJob.map((ms) => ms / directMedian),
+      target: { max: 1.2, text: "≤ 1.2×" },
+      peer: "—",
+      note: `job ${summarize(outputJob).median.toFixed(0)} ms, direct ${directMedian.toFixed(0)} ms`,
+    });
+    record({
+      id: "output_100mb_vs_null_job_ratio",
+      label: `job printing ${OUTPUT_BYTES / 1e6} MB ÷ job with output to /dev/null`,
+      unit: "×",
+      samples: outputJob.map((ms) => ms / nullJobMedian),
+      target: null,
+      peer: "—",
+      note: `/dev/null job ${nullJobMedian.toFixed(0)} ms`,
+    });
+
+    // Memory: 1,000 consecutive jobs in a full run (bursts); a quick run reports after what it ran.
+    record({
+      id: "server_rss_idle_mib",
+      label: "server RSS idle",
+      unit: "MiB",
+      samples: [idleRss],
+      target: { max: 100, text: "≤ 100 MB" },
+      peer: "94 MiB",
+    });
+    record({
+      id: "server_rss_after_jobs_mib",
+      label: `server RSS after ${burstJobs} burst jobs (+ the rest)`,
+      unit: "MiB",
+      samples: [rssMiB(serverPid)],
+      target: { max: 200, text: "≤ 200 MB after 1,000" },
+      peer: "98 MiB after ~300",
+    });
+    record({
+      id: "agent_rss_mib",
+      label: "agent RSS (each of the agents)",
+      unit: "MiB",
+      samples: agentPids.map((pid) => rssMiB(pid)),
+      target: { max: 60, text: "≤ 60 MB" },
+      peer: "~50 MiB (worker)",
+    });
+    const serverCpuTotal = cpuMs(serverPid);
+
+    console.log(`\n${renderTable(figures)}\n`);
+    const resultsDir = path.join(import.meta.dirname, "results");
+    await mkdir(resultsDir, { recursive: true });
+    const file = path.join(resultsDir, "latest.json");
+    const report = {
+      tool: "fawkes npm run bench",
+      date: new Date().toISOString(),
+      quick,
+      sizes,
+      machine,
+      trueDirectMs: trueMs,
+      serverCpuTotalMs: serverCpuTotal,
+      figures: figures.map((figure) => ({ ...figure, verdict: verdict(figure) })),
+    };
+    await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`results: ${path.relative(process.cwd(), file)}`);
+  } finally {
+    await scope.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exitCode = 1;
+});
