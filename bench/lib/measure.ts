@@ -85,7 +85,7 @@ export function directRunMs(command: string, args: string[]): number {
   return nowMs() - started;
 }
 
-/** Median-free helper: `samples` direct runs of `true`. */
+/** `samples` direct runs of `true` (the baseline the per-job overhead subtracts). */
 export function trueDirectSamples(samples: number): number[] {
   return Array.from({ length: samples }, () => directRunMs("true", []));
 }

@@ -90,8 +90,8 @@ export class ServerClient {
         });
         const registered = RegisterResponse.parse(JSON.parse((await readBody(response)).toString("utf8")));
         const saved = { agentId: registered.agentId, token: registered.token };
-        this.#identity = saved;
         await saveIdentity(this.#options.workDir, saved);
+        this.#identity = saved;
         this.heartbeatIntervalMs = registered.heartbeatIntervalMs;
         this.#options.log("info", "agent registered", {
           agentId: registered.agentId,

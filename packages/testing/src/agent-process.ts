@@ -31,7 +31,7 @@ export async function startAgentProcess(
   t: CleanupScope,
   options: AgentProcessOptions,
 ): Promise<AgentProcess> {
-  const workDir = options.workDir ?? path.join(await tempDir(t, "fawkes-agent-"), "work");
+  const workDir = options.workDir ?? path.join(await tempDir(t, "fawkes-e2e-agent-"), "work");
   const args = ["agent", "--server", options.serverUrl, "--key", options.key, "--name", options.name];
   args.push("--work-dir", workDir);
   if (options.resources !== undefined && options.resources.length > 0) {

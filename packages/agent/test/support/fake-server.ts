@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { AgentHeader, ErrorCode, RegisterRequest } from "@fawkes/protocol";
 import type { ArtifactFile, JobAssignment, JobLocator } from "@fawkes/protocol";
 
@@ -57,6 +57,7 @@ export class FakeServer {
   #queue: JobAssignment[] = [];
   #workWaiters: (() => void)[] = [];
   #server: http.Server | undefined;
+  readonly #sockets = new Set<Socket>();
   #port = 0;
   #nextAgent = 1;
 
@@ -71,6 +72,12 @@ export class FakeServer {
         else res.destroy();
       });
     });
+    server.on("connection", (socket) => {
+      // A connection accepted while stopping would keep close() waiting for ever.
+      if (this.#server !== server) socket.destroy();
+      this.#sockets.add(socket);
+      socket.on("close", () => this.#sockets.delete(socket));
+    });
     await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
     this.#port = (server.address() as AddressInfo).port;
     this.#server = server;
@@ -83,8 +90,9 @@ export class FakeServer {
     this.#server = undefined;
     for (const wake of this.#workWaiters.splice(0)) wake();
     for (const record of this.jobs.values()) for (const wake of record.cancelWaiters.splice(0)) wake();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.#sockets) socket.destroy();
+    await closed;
   }
 
   assign(job: JobAssignment): JobRecord {

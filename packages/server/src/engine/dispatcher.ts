@@ -87,7 +87,6 @@ export class Dispatcher {
     }
     this.#waiting.get(agent.id)?.resolve(null);
     return new Promise<JobAssignment | null>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
       const finish = (job: JobAssignment | null): void => {
         clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);
@@ -97,7 +96,7 @@ export class Dispatcher {
       const onAbort = (): void => finish(null);
       const waiter: Waiter = { agentId: agent.id, resolve: finish };
       this.#waiting.set(agent.id, waiter);
-      timer = setTimeout(() => finish(null), waitMs);
+      const timer = setTimeout(() => finish(null), waitMs);
       signal.addEventListener("abort", onAbort, { once: true });
       if (agent.configState === "enabled") this.kick();
     });
@@ -259,7 +258,6 @@ export class Dispatcher {
     return new Promise((resolve) => {
       const set = this.#cancelWaiters.get(jobRunId) ?? new Set<() => void>();
       this.#cancelWaiters.set(jobRunId, set);
-      let timer: NodeJS.Timeout | undefined;
       const done = (): void => {
         clearTimeout(timer);
         set.delete(wake);
@@ -269,7 +267,7 @@ export class Dispatcher {
       };
       const wake = (): void => done();
       set.add(wake);
-      timer = setTimeout(done, waitMs);
+      const timer = setTimeout(done, waitMs);
       signal.addEventListener("abort", done, { once: true });
     });
   }

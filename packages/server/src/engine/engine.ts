@@ -41,9 +41,6 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
   const mirror = new GitMirror(path.join(options.dataDir, "materials"));
   const consoles = new ConsoleStore({ root: path.join(options.dataDir, "logs") });
   const artifacts = new ArtifactStore({ root: path.join(options.dataDir, "artifacts") });
-  let triggers: Triggers;
-  let dispatcher: Dispatcher;
-  let watcher: MaterialWatcher;
 
   const background = (what: string, work: Promise<unknown>): void => {
     work.catch((error: unknown) => log.error({ err: error }, `${what} failed`));
@@ -82,15 +79,15 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     return { pipeline: run.pipeline, counter: run.counter, stage: stage.name, stageCounter: stage.counter, job: job.name };
   };
 
-  triggers = new Triggers(ctx, hooks, mirror);
-  dispatcher = new Dispatcher(ctx, hooks, {
+  const triggers = new Triggers(ctx, hooks, mirror);
+  const dispatcher = new Dispatcher(ctx, hooks, {
     buildAssignment: (job, agent) => buildAssignment(ctx, job, agent),
     consoleNote: async (job, text) => {
       const locator = await locatorOf(job);
       if (locator) await consoles.append(locator, Buffer.from(`[fawkes] ${text}\n`), ctx.now());
     },
   });
-  watcher = new MaterialWatcher({
+  const watcher = new MaterialWatcher({
     logger: log.child({ component: "materials" }),
     defaultPollIntervalMs: options.pollIntervalMs,
     onRevision: (fingerprint, sha) => triggers.onGitRevision(fingerprint, sha).then(() => undefined),

@@ -70,7 +70,7 @@ test(
   "bad requests get problem+json with stable codes and leave the server healthy",
   { timeout: 60_000 },
   async (t) => {
-    const repo = await createGitRepo(t, { "README.md": "x\n" });
+    const repo = await createGitRepo(t, null); // no commit: nothing triggers a run by itself
     const fawkes = await startFawkes(t, {
       pipelineFiles: { "good.gocd.yaml": goodYaml(repo.path), "bad.gocd.yaml": badYaml },
       expectPipelines: ["good"],
@@ -168,11 +168,12 @@ test(
         "no rejected registration created an agent",
       );
 
-      // A huge body is refused, not buffered into a crash.
-      const huge = JSON.stringify({ revisions: { src: "a".repeat(20 * 1024 * 1024) } });
-      const tooLarge = await api.request("POST", triggerPath, { body: huge });
-      assert.ok(tooLarge.status === 413 || tooLarge.status === 400, `status ${tooLarge.status}`);
-      await tooLarge.body?.cancel();
+      // A huge body is refused, not buffered into a crash. (The server may also close the connection before
+      // reading it all, which fails the upload with EPIPE; either way it must stay up.)
+      const huge = JSON.stringify({ revisions: { src: "a".repeat(4 * 1024 * 1024) } });
+      const tooLarge = await api.request("POST", triggerPath, { body: huge }).catch(() => undefined);
+      if (tooLarge !== undefined)
+        await expectProblem(tooLarge, { status: 413, code: ErrorCode.payloadTooLarge });
 
       await assertHealthy(api);
       const pipelines = (await api.get<{ pipelines: { name: string }[] }>(ApiRoutes.pipelines)).pipelines;
@@ -188,7 +189,7 @@ test(
   "a bad config file next to a good one: the good pipeline loads, the error has file:line:column",
   { timeout: 60_000 },
   async (t) => {
-    const repo = await createGitRepo(t, { "README.md": "x\n" });
+    const repo = await createGitRepo(t, null); // no commit: nothing triggers a run by itself
     const fawkes = await startFawkes(t, {
       pipelineFiles: { "good.gocd.yaml": goodYaml(repo.path), "bad.gocd.yaml": badYaml },
       expectPipelines: ["good"],
@@ -196,11 +197,12 @@ test(
     });
     await fawkes.diagnose(async () => {
       const { errors } = await fawkes.api.configErrors();
-      const issue = errors.find((error) => path.basename(error.file) === "bad.gocd.yaml");
-      assert.ok(issue !== undefined, JSON.stringify(errors));
-      assert.equal(issue.line, 10, JSON.stringify(issue));
-      assert.equal(issue.column, 11, JSON.stringify(issue));
-      assert.match(issue.message, /jobz/);
+      const issue = errors.find(
+        (error) => path.basename(error.file) === "bad.gocd.yaml" && error.line === 10 && error.column === 11,
+      );
+      assert.ok(issue !== undefined, `no issue at bad.gocd.yaml:10:11 in ${JSON.stringify(errors)}`);
+      assert.match(issue.message, /clean_workspac/);
+      assert.ok(issue.pipelines.includes("broken") || issue.pipelines.length === 0, JSON.stringify(issue));
       assert.ok(
         !errors.some((error) => path.basename(error.file) === "good.gocd.yaml"),
         JSON.stringify(errors),
