@@ -18,7 +18,11 @@ if (
   !process.execArgv.some((arg) => arg.startsWith("--max-semi-space-size")) &&
   typeof process.execve === "function"
 ) {
-  process.execve(process.execPath, [process.execPath, YOUNG_GENERATION_FLAG, ...process.execArgv, ...process.argv.slice(1)], process.env);
+  process.execve(
+    process.execPath,
+    [process.execPath, YOUNG_GENERATION_FLAG, ...process.execArgv, ...process.argv.slice(1)],
+    process.env,
+  );
 }
 
 module.enableCompileCache?.();

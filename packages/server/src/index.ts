@@ -35,7 +35,10 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   engine.ctx.serverUrl = url;
   await engine.start();
-  await writeFile(path.join(options.dataDir, "server.json"), JSON.stringify({ url, pid: process.pid }) + "\n");
+  await writeFile(
+    path.join(options.dataDir, "server.json"),
+    JSON.stringify({ url, pid: process.pid }) + "\n",
+  );
   log.info({ url, dataDir: options.dataDir }, "fawkes server listening");
   let closing: Promise<void> | null = null;
   return {

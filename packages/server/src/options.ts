@@ -33,7 +33,8 @@ function intFrom(env: Env, key: string): number | undefined {
   const raw = env[key];
   if (raw === undefined || raw === "") return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${key} must be a non-negative integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${key} must be a non-negative integer, got "${raw}"`);
   return value;
 }
 
@@ -41,7 +42,10 @@ function defined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-export function compileServerOptions(raw: Partial<ServerOptions> = {}, env: Env = process.env): Readonly<ServerOptions> {
+export function compileServerOptions(
+  raw: Partial<ServerOptions> = {},
+  env: Env = process.env,
+): Readonly<ServerOptions> {
   const defaults: ServerOptions = {
     dataDir: "./.fawkes",
     host: "127.0.0.1",

@@ -41,23 +41,23 @@ export function displayUrl(url: string): string {
   return url.replace(/\/\/[^/@]*@/, "//");
 }
 
-/**
- * Makes the per-agent bare mirror of `url` hold `revision`: cloned the first time, fetched only when the
- * revision is missing. The clone goes to a temp dir first so an interrupted clone never poisons the cache.
- */
-async function ensureMirror(workDir: string, url: string, revision: string): Promise<string> {
+/** Clones the per-agent bare mirror of `url` the first time (into a temp dir first, so an interrupted clone never poisons the cache). */
+async function ensureMirror(workDir: string, url: string): Promise<string> {
   const mirror = mirrorPath(workDir, url);
-  if (!(await exists(mirror))) {
-    await mkdir(join(workDir, "cache", "git"), { recursive: true });
-    const temp = `${mirror}.tmp-${process.pid}-${Date.now()}`;
-    const cloned = await git(["clone", "--mirror", "--quiet", url, temp]);
-    if (!cloned.ok) {
-      await rm(temp, { recursive: true, force: true });
-      throw new FawkesError(ErrorCode.materialNotFound, 502, `git clone --mirror failed: ${cloned.output}`);
-    }
-    await rename(temp, mirror);
+  if (await exists(mirror)) return mirror;
+  await mkdir(join(workDir, "cache", "git"), { recursive: true });
+  const temp = `${mirror}.tmp-${process.pid}-${Date.now()}`;
+  const cloned = await git(["clone", "--mirror", "--quiet", url, temp]);
+  if (!cloned.ok) {
+    await rm(temp, { recursive: true, force: true });
+    throw new FawkesError(ErrorCode.materialNotFound, 502, `git clone --mirror failed: ${cloned.output}`);
   }
-  if ((await git(["cat-file", "-e", `${revision}^{commit}`], mirror)).ok) return mirror;
+  await rename(temp, mirror);
+  return mirror;
+}
+
+/** Fetches into the mirror; fails when the revision is still missing afterwards. */
+async function fetchRevision(mirror: string, url: string, revision: string): Promise<void> {
   const fetched = await git(["fetch", "--quiet", "--prune", "origin"], mirror);
   if (!fetched.ok)
     throw new FawkesError(ErrorCode.materialNotFound, 502, `git fetch failed: ${fetched.output}`);
@@ -68,7 +68,6 @@ async function ensureMirror(workDir: string, url: string, revision: string): Pro
       `revision ${revision} not found in ${displayUrl(url)}`,
     );
   }
-  return mirror;
 }
 
 function configQuote(value: string): string {
@@ -76,10 +75,26 @@ function configQuote(value: string): string {
 }
 
 /**
- * Checks out `material.revision` into `<workspace>/<destination>` as a detached HEAD. The working copy
- * borrows the mirror's objects through `objects/info/alternates` (nothing is copied), so this costs two
- * git processes: `git init` and `git checkout`. `origin` points at the real URL, as users expect.
- * Shallow clones are served from the full mirror (a local checkout is already cheap).
+ * Writes a minimal `.git` by hand (what `git init` makes, minus hooks and templates): a process less per job.
+ * Its objects come from the mirror through `objects/info/alternates` (nothing is copied); `origin` points at
+ * the real URL, as users expect.
+ */
+async function initWorkingCopy(dotGit: string, url: string): Promise<void> {
+  await mkdir(join(dotGit, "objects", "info"), { recursive: true });
+  await mkdir(join(dotGit, "refs", "heads"), { recursive: true });
+  await mkdir(join(dotGit, "refs", "tags"), { recursive: true });
+  await writeFile(join(dotGit, "HEAD"), "ref: refs/heads/main\n");
+  await writeFile(
+    join(dotGit, "config"),
+    `[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n` +
+      `[remote "origin"]\n\turl = ${configQuote(url)}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`,
+  );
+}
+
+/**
+ * Checks out `material.revision` into `<workspace>/<destination>` as a detached HEAD. In the common case
+ * (the mirror already has the revision) that is one git process: `git checkout`. Otherwise the mirror is
+ * fetched first. Shallow clones are served from the full mirror (a local checkout is already cheap).
  */
 export async function checkoutMaterial(
   workDir: string,
@@ -87,20 +102,19 @@ export async function checkoutMaterial(
   material: GitCheckout,
 ): Promise<string> {
   const destination = resolveInside(workspace, material.destination, "material destination");
-  const mirror = await ensureMirror(workDir, material.url, material.revision);
+  const mirror = await ensureMirror(workDir, material.url);
   const dotGit = join(destination, ".git");
   const fresh = !(await exists(dotGit));
-  if (fresh) {
-    await mkdir(destination, { recursive: true });
-    const init = await git(["init", "--quiet", destination]);
-    if (!init.ok) throw new FawkesError(ErrorCode.internal, 500, `git init failed: ${init.output}`);
-    const remote = `[remote "origin"]\n\turl = ${configQuote(material.url)}\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n`;
-    await writeFile(join(dotGit, "config"), remote, { flag: "a" });
-  }
+  if (fresh) await initWorkingCopy(dotGit, material.url);
   await writeFile(join(dotGit, "objects", "info", "alternates"), `${join(mirror, "objects")}\n`);
-  const checkout = await git(["checkout", "--quiet", "--force", "--detach", material.revision], destination);
-  if (!checkout.ok)
-    throw new FawkesError(ErrorCode.invalidRevision, 400, `git checkout failed: ${checkout.output}`);
+  const checkout = () => git(["checkout", "--quiet", "--force", "--detach", material.revision], destination);
+  // Most checkouts find the revision in the mirror already; a failed first try means it must be fetched.
+  let done = await checkout();
+  if (!done.ok) {
+    await fetchRevision(mirror, material.url, material.revision);
+    done = await checkout();
+  }
+  if (!done.ok) throw new FawkesError(ErrorCode.invalidRevision, 400, `git checkout failed: ${done.output}`);
   if (!fresh) {
     const clean = await git(["clean", "-dffq"], destination);
     if (!clean.ok) throw new FawkesError(ErrorCode.internal, 500, `git clean failed: ${clean.output}`);

@@ -29,6 +29,8 @@ export class JobRunner {
   readonly #finished = new AbortController();
   readonly #console: ConsoleStream;
   #fenced = false;
+  /** State reports go out in order without holding the job up; `complete` waits for them. */
+  #stateReports: Promise<void> = Promise.resolve();
 
   constructor(job: JobAssignment, client: ServerClient, options: CompiledOptions) {
     this.#job = job;
@@ -74,6 +76,7 @@ export class JobRunner {
     try {
       const result = await this.#execute();
       await this.#console.close();
+      await this.#stateReports;
       if (this.#abort.signal.aborted) throw new Fenced();
       await this.#report("complete", { result });
       log("info", "job completed", { jobRunId: job.jobRunId, result });
@@ -90,7 +93,9 @@ export class JobRunner {
 
   async #execute(): Promise<"passed" | "failed" | "cancelled"> {
     const job = this.#job;
-    await this.#report("state", { state: "preparing" });
+    const checksOut = job.fetchMaterials && job.materials.length > 0;
+    // A job with nothing to check out goes straight from assigned to building.
+    if (checksOut) this.#reportState("preparing");
     const ctx: TaskContext = {
       job,
       workspace: "",
@@ -103,7 +108,7 @@ export class JobRunner {
     let outcome: TasksOutcome;
     try {
       ctx.workspace = await prepareWorkspace(this.#options.workDir, job, this.#console);
-      await this.#report("state", { state: "building" });
+      this.#reportState("building");
       outcome = await runTasks(job.tasks, ctx);
     } catch (error) {
       if (error instanceof Fenced) throw error;
@@ -114,7 +119,7 @@ export class JobRunner {
     if (outcome === "cancelled" || this.#cancel.signal.aborted) return JobResult.cancelled;
     this.#console.line(`Tasks ${outcome}`);
     if (ctx.workspace === "" || job.artifacts.length === 0) return outcome;
-    await this.#report("state", { state: "completing" });
+    this.#reportState("completing");
     try {
       await uploadArtifacts(ctx);
     } catch (error) {
@@ -123,6 +128,12 @@ export class JobRunner {
       return JobResult.failed;
     }
     return outcome;
+  }
+
+  #reportState(state: "preparing" | "building" | "completing"): void {
+    const report = this.#stateReports.then(() => this.#report("state", { state }));
+    // A fence shows up as the job's abort signal; the chain itself must never reject.
+    this.#stateReports = report.catch(() => undefined);
   }
 
   async #report(sub: "state" | "complete", json: object): Promise<void> {

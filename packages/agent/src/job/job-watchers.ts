@@ -10,7 +10,13 @@ export interface WatchHandlers {
 }
 
 /**
- * Keeps POST …/wait-cancel open for the whole job (re-issued whenever it answers `{cancel: false}`),
+ * A job younger than this has no wait-cancel poll yet: most trivial jobs end before it, which saves a request
+ * per job; a cancel of a younger job is seen when the poll opens (the server answers at once).
+ */
+const WAIT_CANCEL_AFTER_MS = 250;
+
+/**
+ * Keeps POST …/wait-cancel open for the rest of the job (re-issued whenever it answers `{cancel: false}`),
  * so a cancel reaches the agent at once.
  */
 export async function watchCancel(
@@ -20,6 +26,7 @@ export async function watchCancel(
   handlers: WatchHandlers,
   log: AgentLog,
 ): Promise<void> {
+  await sleep(WAIT_CANCEL_AFTER_MS, signal);
   while (!signal.aborted) {
     try {
       if (await client.waitCancel(job, signal)) return handlers.cancel();

@@ -3,20 +3,33 @@
  * tasks with fetches pinned to exact upstream job runs, artifact specs. The agent never reads config.
  */
 import { buildJobEnvironment, type FetchTaskConfig, type JobConfig, type TaskConfig } from "@fawkes/core";
-import { ErrorCode, FawkesError, type JobAssignment, type JobLocator, type LeaseId, type JobRunId, type Task } from "@fawkes/protocol";
+import {
+  ErrorCode,
+  FawkesError,
+  type JobAssignment,
+  type JobLocator,
+  type LeaseId,
+  type JobRunId,
+  type Task,
+} from "@fawkes/protocol";
 import type { AgentRecord, JobRunRecord, RunRecord } from "../store/records.ts";
 import { findRunById, runMaterials } from "../store/runs-repo.ts";
 import { findStageRun, stageRunsOfRun } from "../store/stages-repo.ts";
 import type { EngineContext } from "./context.ts";
 
 /** The configured job a job run instance (`name-runInstance-2`) comes from. */
-export function jobConfigOf(run: RunRecord, stageName: string, jobName: string): { job: JobConfig; index: number; count: number } {
+export function jobConfigOf(
+  run: RunRecord,
+  stageName: string,
+  jobName: string,
+): { job: JobConfig; index: number; count: number } {
   const stage = run.config.stages.find((s) => s.name === stageName);
   const exact = stage?.jobs.find((j) => j.name === jobName);
   if (exact) return { job: exact, index: 1, count: 1 };
   const match = /^(.*)-(runInstance|runOnAll)-(\d+)$/.exec(jobName);
   const job = match && stage?.jobs.find((j) => j.name === match[1]);
-  if (!job || !match) throw new FawkesError(ErrorCode.jobNotFound, 404, `job ${jobName} is not in stage ${stageName}`);
+  if (!job || !match)
+    throw new FawkesError(ErrorCode.jobNotFound, 404, `job ${jobName} is not in stage ${stageName}`);
   return { job, index: Number(match[3]), count: typeof job.runInstances === "number" ? job.runInstances : 0 };
 }
 
@@ -24,25 +37,55 @@ export function jobConfigOf(run: RunRecord, stageName: string, jobName: string):
 async function resolveFetch(ctx: EngineContext, run: RunRecord, task: FetchTaskConfig): Promise<JobLocator> {
   let target = run;
   let dependencyStage: { name: string; counter: number } | null = null;
-  const path = task.pipelinePath && task.pipelinePath !== run.pipeline ? task.pipelinePath.split("/").reverse() : [];
+  const path =
+    task.pipelinePath && task.pipelinePath !== run.pipeline ? task.pipelinePath.split("/").reverse() : [];
   for (const upstream of path) {
-    const material = (await runMaterials(ctx.db, target.id)).find((m) => m.type === "dependency" && m.revision.startsWith(`${upstream}/`));
-    const next = material?.upstreamRunId != null ? await findRunById(ctx.db, material.upstreamRunId) : undefined;
-    if (!material || !next) throw new FawkesError(ErrorCode.artifactNotFound, 404, `fetch: ${upstream} is not an upstream of ${target.pipeline}`);
+    const material = (await runMaterials(ctx.db, target.id)).find(
+      (m) => m.type === "dependency" && m.revision.startsWith(`${upstream}/`),
+    );
+    const next =
+      material?.upstreamRunId != null ? await findRunById(ctx.db, material.upstreamRunId) : undefined;
+    if (!material || !next)
+      throw new FawkesError(
+        ErrorCode.artifactNotFound,
+        404,
+        `fetch: ${upstream} is not an upstream of ${target.pipeline}`,
+      );
     const [, , stageName, stageCounter] = material.revision.split("/");
     dependencyStage = { name: stageName ?? "", counter: Number(stageCounter) };
     target = next;
   }
   const stages = (await stageRunsOfRun(ctx.db, target.id)).filter((s) => s.name === task.stage);
-  const stage = dependencyStage?.name === task.stage ? stages.find((s) => s.counter === dependencyStage.counter) : stages.at(-1);
-  if (!stage) throw new FawkesError(ErrorCode.artifactNotFound, 404, `fetch: stage ${task.stage} has not run in ${target.pipeline} ${target.counter}`);
-  return { pipeline: target.pipeline, counter: target.counter, stage: stage.name, stageCounter: stage.counter, job: task.job };
+  const stage =
+    dependencyStage?.name === task.stage
+      ? stages.find((s) => s.counter === dependencyStage.counter)
+      : stages.at(-1);
+  if (!stage)
+    throw new FawkesError(
+      ErrorCode.artifactNotFound,
+      404,
+      `fetch: stage ${task.stage} has not run in ${target.pipeline} ${target.counter}`,
+    );
+  return {
+    pipeline: target.pipeline,
+    counter: target.counter,
+    stage: stage.name,
+    stageCounter: stage.counter,
+    job: task.job,
+  };
 }
 
 async function resolveTask(ctx: EngineContext, run: RunRecord, task: TaskConfig): Promise<Task> {
   const onCancel = task.onCancel ? await resolveTask(ctx, run, task.onCancel) : null;
   if (task.kind === "exec") {
-    return { kind: "exec", command: task.command, arguments: task.arguments, workingDirectory: task.workingDirectory, runIf: task.runIf, onCancel };
+    return {
+      kind: "exec",
+      command: task.command,
+      arguments: task.arguments,
+      workingDirectory: task.workingDirectory,
+      runIf: task.runIf,
+      onCancel,
+    };
   }
   return {
     kind: "fetch",
@@ -55,17 +98,24 @@ async function resolveTask(ctx: EngineContext, run: RunRecord, task: TaskConfig)
   };
 }
 
-export async function buildAssignment(ctx: EngineContext, job: JobRunRecord, agent: AgentRecord): Promise<JobAssignment> {
+export async function buildAssignment(
+  ctx: EngineContext,
+  job: JobRunRecord,
+  agent: AgentRecord,
+): Promise<JobAssignment> {
   const run = await findRunById(ctx.db, job.runId);
   const stageRun = await findStageRun(ctx.db, job.stageRunId);
-  if (!run || !stageRun || !job.leaseId) throw new FawkesError(ErrorCode.jobNotFound, 404, `job run ${job.id} is not assignable`);
+  if (!run || !stageRun || !job.leaseId)
+    throw new FawkesError(ErrorCode.jobNotFound, 404, `job run ${job.id} is not assignable`);
   const stage = run.config.stages[stageRun.stageIndex];
-  if (!stage) throw new FawkesError(ErrorCode.stageNotFound, 404, `stage ${stageRun.name} is not in the run's config`);
+  if (!stage)
+    throw new FawkesError(ErrorCode.stageNotFound, 404, `stage ${stageRun.name} is not in the run's config`);
   const { job: jobConfig, index, count } = jobConfigOf(run, stage.name, job.name);
   const materials = await runMaterials(ctx.db, run.id);
   const upstreamLabels = new Map<number, string>();
   for (const m of materials) {
-    if (m.upstreamRunId !== null) upstreamLabels.set(m.upstreamRunId, (await findRunById(ctx.db, m.upstreamRunId))?.label ?? "");
+    if (m.upstreamRunId !== null)
+      upstreamLabels.set(m.upstreamRunId, (await findRunById(ctx.db, m.upstreamRunId))?.label ?? "");
   }
   const environment = buildJobEnvironment({
     serverUrl: ctx.serverUrl,
@@ -104,18 +154,37 @@ export async function buildAssignment(ctx: EngineContext, job: JobRunRecord, age
   return {
     leaseId: job.leaseId as LeaseId,
     jobRunId: job.id as JobRunId,
-    locator: { pipeline: run.pipeline, counter: run.counter, stage: stage.name, stageCounter: stageRun.counter, job: job.name },
+    locator: {
+      pipeline: run.pipeline,
+      counter: run.counter,
+      stage: stage.name,
+      stageCounter: stageRun.counter,
+      job: job.name,
+    },
     label: run.label,
     environment,
     materials: run.config.materials.flatMap((config) => {
       const m = materials.find((row) => row.material === config.name);
       if (config.type !== "git" || !m) return [];
-      return [{ name: config.name, url: config.url, branch: config.branch, revision: m.revision, destination: config.destination, shallowClone: config.shallowClone }];
+      return [
+        {
+          name: config.name,
+          url: config.url,
+          branch: config.branch,
+          revision: m.revision,
+          destination: config.destination,
+          shallowClone: config.shallowClone,
+        },
+      ];
     }),
     fetchMaterials: stage.fetchMaterials,
     cleanWorkspace: stage.cleanWorkspace,
     tasks: await Promise.all(jobConfig.tasks.map((task) => resolveTask(ctx, run, task))),
-    artifacts: jobConfig.artifacts.map((a) => ({ type: a.type, source: a.source, destination: a.destination })),
+    artifacts: jobConfig.artifacts.map((a) => ({
+      type: a.type,
+      source: a.source,
+      destination: a.destination,
+    })),
     noOutputTimeoutMs: timeoutMinutes > 0 ? timeoutMinutes * 60_000 : null,
   };
 }

@@ -5,7 +5,13 @@
  */
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
-import { parseConfigFiles, type ConfigIssue, type ConfigSnapshot, type EnvironmentConfig, type PipelineConfig } from "@fawkes/core";
+import {
+  parseConfigFiles,
+  type ConfigIssue,
+  type ConfigSnapshot,
+  type EnvironmentConfig,
+  type PipelineConfig,
+} from "@fawkes/core";
 import type { ConfigIssueDto } from "@fawkes/protocol";
 import type { Logger } from "pino";
 import { readConfigSource, sameRepo, type GitMirror } from "../materials/index.ts";
@@ -36,7 +42,13 @@ export class ConfigService implements ConfigView {
   #loading: Promise<void> | null = null;
   #again = false;
 
-  constructor(options: { sources: readonly string[]; mirror: GitMirror; log: Logger; events: EventBus; onChange: () => void }) {
+  constructor(options: {
+    sources: readonly string[];
+    mirror: GitMirror;
+    log: Logger;
+    events: EventBus;
+    onChange: () => void;
+  }) {
     this.#sources = options.sources;
     this.#mirror = options.mirror;
     this.#log = options.log;
@@ -84,7 +96,9 @@ export class ConfigService implements ConfigView {
 
   /** Whether `url` names one of the config sources (then it is reloaded). */
   notify(url: string): boolean {
-    const hit = this.#sources.some((source) => source === url || sameRepo(source.split("#")[0] ?? source, url));
+    const hit = this.#sources.some(
+      (source) => source === url || sameRepo(source.split("#")[0] ?? source, url),
+    );
     if (hit) void this.reload();
     return hit;
   }
@@ -118,9 +132,20 @@ export class ConfigService implements ConfigView {
     return Promise.all(
       this.#sources.map(async (source): Promise<SourceFiles> => {
         try {
-          const read = await readConfigSource(source, { mirrorRoot: this.#mirror.root, mirror: this.#mirror });
+          const read = await readConfigSource(source, {
+            mirrorRoot: this.#mirror.root,
+            mirror: this.#mirror,
+          });
           const local = read.revision === null;
-          return { source, local, files: read.files.map((f) => ({ path: local ? path.join(source, f.path) : f.path, text: f.text })), error: null };
+          return {
+            source,
+            local,
+            files: read.files.map((f) => ({
+              path: local ? path.join(source, f.path) : f.path,
+              text: f.text,
+            })),
+            error: null,
+          };
         } catch (error) {
           return { source, local: false, files: [], error: (error as Error).message };
         }
@@ -132,7 +157,9 @@ export class ConfigService implements ConfigView {
     const sources = await this.#readSources();
     const parsed = parseConfigFiles(sources.flatMap((s) => s.files.map((f) => ({ ...f, source: s.source }))));
     const localFiles = new Set(sources.filter((s) => s.local).flatMap((s) => s.files.map((f) => f.path)));
-    const pipelines = parsed.pipelines.map((p) => (localFiles.has(p.location.file) ? resolveRelativeUrls(p) : p));
+    const pipelines = parsed.pipelines.map((p) =>
+      localFiles.has(p.location.file) ? resolveRelativeUrls(p) : p,
+    );
     const names = new Set(pipelines.map((p) => p.name));
     const brokenFiles = new Set(parsed.issues.filter((i) => i.pipelines.length === 0).map((i) => i.file));
     const brokenNames = new Set(parsed.issues.flatMap((i) => i.pipelines));
@@ -147,10 +174,19 @@ export class ConfigService implements ConfigView {
       }
     }
     const sourceOfFile = new Map(sources.flatMap((s) => s.files.map((f) => [f.path, s.source] as const)));
-    for (const p of pipelines) this.#sourceOf.set(p.name, sourceOfFile.get(p.location.file) ?? this.#sourceOf.get(p.name) ?? "");
+    for (const p of pipelines)
+      this.#sourceOf.set(p.name, sourceOfFile.get(p.location.file) ?? this.#sourceOf.get(p.name) ?? "");
     const issues: ConfigIssue[] = [
       ...parsed.issues,
-      ...sources.filter((s) => s.error !== null).map((s) => ({ file: s.source, line: 1, column: 1, message: `cannot read config source: ${s.error}`, pipelines: [] })),
+      ...sources
+        .filter((s) => s.error !== null)
+        .map((s) => ({
+          file: s.source,
+          line: 1,
+          column: 1,
+          message: `cannot read config source: ${s.error}`,
+          pipelines: [],
+        })),
     ];
     this.#snapshot = Object.freeze({ pipelines, environments: parsed.environments, issues });
     this.#issues = issues.map((issue) => ({
@@ -162,7 +198,11 @@ export class ConfigService implements ConfigView {
       pipelines: issue.pipelines,
     }));
     this.#log.info({ pipelines: pipelines.length, issues: issues.length }, "config loaded");
-    for (const issue of issues) this.#log.warn({ file: issue.file, line: issue.line, column: issue.column, pipelines: issue.pipelines }, "config issue: " + issue.message);
+    for (const issue of issues)
+      this.#log.warn(
+        { file: issue.file, line: issue.line, column: issue.column, pipelines: issue.pipelines },
+        "config issue: " + issue.message,
+      );
     this.#events.publish({ type: "config" });
     this.#onChange();
   }
@@ -174,7 +214,9 @@ function resolveRelativeUrls(pipeline: PipelineConfig): PipelineConfig {
   return {
     ...pipeline,
     materials: pipeline.materials.map((m) =>
-      m.type === "git" && !isRemote(m.url) && !path.isAbsolute(m.url) ? { ...m, url: path.resolve(base, m.url) } : m,
+      m.type === "git" && !isRemote(m.url) && !path.isAbsolute(m.url)
+        ? { ...m, url: path.resolve(base, m.url) }
+        : m,
     ),
   };
 }

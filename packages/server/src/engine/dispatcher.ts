@@ -8,7 +8,13 @@ import type { AgentState, JobAssignment, JobResult } from "@fawkes/protocol";
 import { findAgentById, listAgents, updateAgent } from "../store/agents-repo.ts";
 import type { AgentRecord, JobRunRecord, RunRecord } from "../store/records.ts";
 import { findRunById } from "../store/runs-repo.ts";
-import { activeJobRuns, findJobRun, findStageRun, scheduledJobRuns, updateJobRun } from "../store/stages-repo.ts";
+import {
+  activeJobRuns,
+  findJobRun,
+  findStageRun,
+  scheduledJobRuns,
+  updateJobRun,
+} from "../store/stages-repo.ts";
 import type { EngineContext } from "./context.ts";
 import { evaluateStage, type LifecycleHooks } from "./run-lifecycle.ts";
 
@@ -44,7 +50,13 @@ export class Dispatcher {
 
   start(): void {
     const every = Math.max(200, Math.min(1_000, Math.floor(this.#ctx.options.agentLostAfterMs / 5)));
-    this.#sweepTimer = setInterval(() => void this.sweepLostAgents().catch((error: unknown) => this.#ctx.log.error({ err: error }, "lost-agent sweep failed")), every);
+    this.#sweepTimer = setInterval(
+      () =>
+        void this.sweepLostAgents().catch((error: unknown) =>
+          this.#ctx.log.error({ err: error }, "lost-agent sweep failed"),
+        ),
+      every,
+    );
     this.#sweepTimer.unref();
     this.kick();
   }
@@ -115,7 +127,8 @@ export class Dispatcher {
     const fresh = await findAgentById(this.#ctx.db, agent.id);
     if (!fresh || fresh.currentJobRunId === null) return null;
     const job = await findJobRun(this.#ctx.db, fresh.currentJobRunId);
-    if (job && job.agentId === agent.id && job.state === "assigned") return this.#deps.buildAssignment(job, fresh);
+    if (job && job.agentId === agent.id && job.state === "assigned")
+      return this.#deps.buildAssignment(job, fresh);
     if (job && job.agentId === agent.id && job.state !== "completed") {
       await this.#releaseJob(job, `agent ${agent.name} restarted and no longer runs this job`);
     }
@@ -130,65 +143,111 @@ export class Dispatcher {
     this.#passQueued = true;
     setImmediate(() => {
       this.#passQueued = false;
-      void this.#ctx.lock.run(() => this.#assignPass()).catch((error: unknown) => this.#ctx.log.error({ err: error }, "assignment pass failed"));
+      void this.#ctx.lock
+        .run(() => this.#assignPass())
+        .catch((error: unknown) => this.#ctx.log.error({ err: error }, "assignment pass failed"));
     });
   }
 
+  /**
+   * Hands the oldest fitting jobs to the agents waiting now. Pages through the queue only while some waiting
+   * agent is still free, so a pass costs little however long the queue is.
+   */
   async #assignPass(): Promise<void> {
-    const jobs = await scheduledJobRuns(this.#ctx.db);
-    if (jobs.length === 0) return;
-    const agents = await listAgents(this.#ctx.db);
+    const idle = (): string[] => [...this.#waiting.keys()];
+    if (idle().length === 0) return;
+    const agents = (await listAgents(this.#ctx.db)).filter(
+      (a) => a.configState === "enabled" && a.currentJobRunId === null,
+    );
+    const free = new Map(agents.filter((a) => this.#waiting.has(a.id)).map((a) => [a.id, a]));
     const runs = new Map<number, RunRecord | undefined>();
-    for (const job of jobs) {
-      if (!runs.has(job.runId)) runs.set(job.runId, await findRunById(this.#ctx.db, job.runId));
-      const run = runs.get(job.runId);
-      const environment = run?.config.environment ?? null;
-      const eligible = agents.filter((agent) => agent.configState === "enabled" && this.#fits(agent, job, environment));
-      const agent = eligible.find((candidate) => this.#waiting.has(candidate.id) && candidate.currentJobRunId === null);
-      if (!agent) {
-        const reason = this.#waitingReason(job, environment, agents, eligible);
-        if (reason !== job.waitingReason) {
-          await updateJobRun(this.#ctx.db, job.id, { waitingReason: reason });
-          if (run) this.#ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
-        }
-        continue;
+    let afterId = 0;
+    while (free.size > 0) {
+      const page = await scheduledJobRuns(this.#ctx.db, afterId, 50);
+      if (page.length === 0) return;
+      afterId = page.at(-1)!.id;
+      for (const job of page) {
+        if (free.size === 0) return;
+        if (!runs.has(job.runId)) runs.set(job.runId, await findRunById(this.#ctx.db, job.runId));
+        const run = runs.get(job.runId);
+        const agent = [...free.values()].find(
+          (candidate) =>
+            this.#waiting.has(candidate.id) && this.fits(candidate, job, run?.config.environment ?? null),
+        );
+        if (!agent) continue;
+        free.delete(agent.id);
+        await this.#assign(job, agent, run);
       }
-      const leaseId = randomUUID();
-      const now = this.#ctx.now();
-      await updateJobRun(this.#ctx.db, job.id, { state: "assigned", agentId: agent.id, leaseId, attempts: job.attempts + 1, assignedAt: now, waitingReason: null });
-      await updateAgent(this.#ctx.db, agent.id, { currentJobRunId: job.id });
-      agent.currentJobRunId = job.id;
-      const assigned: JobRunRecord = { ...job, state: "assigned", agentId: agent.id, leaseId, attempts: job.attempts + 1, assignedAt: now };
-      const waiter = this.#waiting.get(agent.id);
-      this.#waiting.delete(agent.id);
-      try {
-        waiter?.resolve(await this.#deps.buildAssignment(assigned, agent));
-      } catch (error) {
-        this.#ctx.log.error({ err: error, jobRunId: job.id }, "could not build job assignment");
-        await this.#failJob(assigned, `could not prepare the job: ${(error as Error).message}`);
-        waiter?.resolve(null);
-        continue;
-      }
-      this.#ctx.log.info({ jobRunId: job.id, agentId: agent.id, job: job.name }, "job assigned");
-      if (run) this.#ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
-      this.#ctx.events.publish({ type: "agent", agent: agent.name });
     }
   }
 
-  #fits(agent: AgentRecord, job: JobRunRecord, environment: string | null): boolean {
+  async #assign(job: JobRunRecord, agent: AgentRecord, run: RunRecord | undefined): Promise<void> {
+    const leaseId = randomUUID();
+    const now = this.#ctx.now();
+    await updateJobRun(this.#ctx.db, job.id, {
+      state: "assigned",
+      agentId: agent.id,
+      leaseId,
+      attempts: job.attempts + 1,
+      assignedAt: now,
+      waitingReason: null,
+    });
+    await updateAgent(this.#ctx.db, agent.id, { currentJobRunId: job.id });
+    agent.currentJobRunId = job.id;
+    const assigned: JobRunRecord = {
+      ...job,
+      state: "assigned",
+      agentId: agent.id,
+      leaseId,
+      attempts: job.attempts + 1,
+      assignedAt: now,
+    };
+    const waiter = this.#waiting.get(agent.id);
+    this.#waiting.delete(agent.id);
+    try {
+      waiter?.resolve(await this.#deps.buildAssignment(assigned, agent));
+    } catch (error) {
+      this.#ctx.log.error({ err: error, jobRunId: job.id }, "could not build job assignment");
+      await this.#failJob(assigned, `could not prepare the job: ${(error as Error).message}`);
+      waiter?.resolve(null);
+      return;
+    }
+    this.#ctx.log.info({ jobRunId: job.id, agentId: agent.id, job: job.name }, "job assigned");
+    if (run) this.#ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
+    this.#ctx.events.publish({ type: "agent", agent: agent.name });
+  }
+
+  fits(agent: AgentRecord, job: Pick<JobRunRecord, "resources">, environment: string | null): boolean {
     if (!job.resources.every((resource) => agent.resources.includes(resource))) return false;
     const agentEnvironments = new Set(agent.environments);
-    for (const env of this.#ctx.config.snapshot().environments) if (env.agents.includes(agent.name)) agentEnvironments.add(env.name);
+    for (const env of this.#ctx.config.snapshot().environments)
+      if (env.agents.includes(agent.name)) agentEnvironments.add(env.name);
     // GoCD: agents in an environment run only that environment's pipelines, and vice versa.
     return environment === null ? agentEnvironments.size === 0 : agentEnvironments.has(environment);
   }
 
-  #waitingReason(job: JobRunRecord, environment: string | null, all: AgentRecord[], eligible: AgentRecord[]): string {
+  /** Why a scheduled job still waits, in words (computed when asked, so it is never stale). */
+  waitingReason(
+    job: Pick<JobRunRecord, "resources" | "waitingReason">,
+    environment: string | null,
+    all: AgentRecord[],
+  ): string {
+    const why = this.#whyWaiting(job, environment, all);
+    return job.waitingReason ? `${why}; ${job.waitingReason}` : why;
+  }
+
+  #whyWaiting(job: Pick<JobRunRecord, "resources">, environment: string | null, all: AgentRecord[]): string {
+    const eligible = all.filter(
+      (agent) => agent.configState === "enabled" && this.fits(agent, job, environment),
+    );
     const needs = job.resources.length > 0 ? ` with resources ${job.resources.join(", ")}` : "";
     const inEnv = environment ? ` in environment ${environment}` : "";
     if (eligible.length === 0) {
       const pending = all.filter((a) => a.configState === "pending").length;
-      const hint = pending > 0 ? ` (${pending} agent${pending > 1 ? "s" : ""} pending: enable with \`fawkes agents enable NAME\`)` : "";
+      const hint =
+        pending > 0
+          ? ` (${pending} agent${pending > 1 ? "s" : ""} pending: enable with \`fawkes agents enable NAME\`)`
+          : "";
       return `no enabled agent${needs}${inEnv}${hint}`;
     }
     const alive = eligible.filter((a) => this.stateOf(a) !== "lost");
@@ -212,7 +271,10 @@ export class Dispatcher {
       for (const { job, agentName } of stale) {
         const current = await findJobRun(this.#ctx.db, job.id);
         if (!current || current.leaseId !== job.leaseId || current.state === "completed") continue;
-        await this.#releaseJob(current, `agent ${agentName} was lost (no heartbeat for ${this.#ctx.options.agentLostAfterMs} ms)`);
+        await this.#releaseJob(
+          current,
+          `agent ${agentName} was lost (no heartbeat for ${this.#ctx.options.agentLostAfterMs} ms)`,
+        );
         if (current.agentId) await updateAgent(this.#ctx.db, current.agentId, { currentJobRunId: null });
         this.#ctx.events.publish({ type: "agent", agent: agentName });
       }
@@ -231,7 +293,13 @@ export class Dispatcher {
       return;
     }
     await this.#deps.consoleNote(job, `${why}; job rescheduled`);
-    await updateJobRun(this.#ctx.db, job.id, { state: "scheduled", agentId: null, leaseId: null, assignedAt: null, waitingReason: `rescheduled: ${why}` });
+    await updateJobRun(this.#ctx.db, job.id, {
+      state: "scheduled",
+      agentId: null,
+      leaseId: null,
+      assignedAt: null,
+      waitingReason: `rescheduled: ${why}`,
+    });
     this.#ctx.log.warn({ jobRunId: job.id }, "job rescheduled");
     this.kick();
   }
@@ -243,7 +311,12 @@ export class Dispatcher {
 
   /** Marks a job completed (under the lock) and lets the stage decide. */
   async completeJob(job: JobRunRecord, result: JobResult): Promise<void> {
-    await updateJobRun(this.#ctx.db, job.id, { state: "completed", result, completedAt: this.#ctx.now(), leaseId: null });
+    await updateJobRun(this.#ctx.db, job.id, {
+      state: "completed",
+      result,
+      completedAt: this.#ctx.now(),
+      leaseId: null,
+    });
     if (job.agentId) {
       await updateAgent(this.#ctx.db, job.agentId, { currentJobRunId: null });
     }
@@ -254,7 +327,12 @@ export class Dispatcher {
   }
 
   /** Long poll used by the agent while a job runs: true as soon as the job is cancelled. */
-  waitCancel(jobRunId: number, waitMs: number, signal: AbortSignal, isCancelled: () => Promise<boolean>): Promise<boolean> {
+  waitCancel(
+    jobRunId: number,
+    waitMs: number,
+    signal: AbortSignal,
+    isCancelled: () => Promise<boolean>,
+  ): Promise<boolean> {
     return new Promise((resolve) => {
       const set = this.#cancelWaiters.get(jobRunId) ?? new Set<() => void>();
       this.#cancelWaiters.set(jobRunId, set);

@@ -47,8 +47,10 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
   };
   const hooks: LifecycleHooks = {
     jobsScheduled: () => dispatcher.kick(),
-    stagePassed: (run, stage) => setImmediate(() => background("dependency trigger", triggers.onStagePassed(run, stage))),
-    pipelineUnlocked: (pipeline) => setImmediate(() => background("unlock trigger", triggers.checkForChanges(pipeline))),
+    stagePassed: (run, stage) =>
+      setImmediate(() => background("dependency trigger", triggers.onStagePassed(run, stage))),
+    pipelineUnlocked: (pipeline) =>
+      setImmediate(() => background("unlock trigger", triggers.checkForChanges(pipeline))),
   };
   const config = new ConfigService({
     sources: options.pipelineSources,
@@ -60,13 +62,31 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
       dispatcher.kick();
     },
   });
-  const ctx: EngineContext = { options, db, log, events, lock: new Mutex(), config, serverUrl: "", now: Date.now };
+  const ctx: EngineContext = {
+    options,
+    db,
+    log,
+    events,
+    lock: new Mutex(),
+    config,
+    serverUrl: "",
+    now: Date.now,
+  };
 
   const watchedMaterials = () => {
-    const seen = new Map<string, { fingerprint: string; url: string; branch: string; pollIntervalMs: number }>();
+    const seen = new Map<
+      string,
+      { fingerprint: string; url: string; branch: string; pollIntervalMs: number }
+    >();
     for (const pipeline of config.snapshot().pipelines) {
       for (const m of pipeline.materials) {
-        if (m.type === "git") seen.set(gitFingerprint(m), { fingerprint: gitFingerprint(m), url: m.url, branch: m.branch, pollIntervalMs: options.pollIntervalMs });
+        if (m.type === "git")
+          seen.set(gitFingerprint(m), {
+            fingerprint: gitFingerprint(m),
+            url: m.url,
+            branch: m.branch,
+            pollIntervalMs: options.pollIntervalMs,
+          });
       }
     }
     return [...seen.values()];
@@ -76,7 +96,13 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     const stage = await findStageRun(db, job.stageRunId);
     const run = stage && (await findRunById(db, stage.runId));
     if (!stage || !run) return null;
-    return { pipeline: run.pipeline, counter: run.counter, stage: stage.name, stageCounter: stage.counter, job: job.name };
+    return {
+      pipeline: run.pipeline,
+      counter: run.counter,
+      stage: stage.name,
+      stageCounter: stage.counter,
+      job: job.name,
+    };
   };
 
   const triggers = new Triggers(ctx, hooks, mirror);
@@ -90,6 +116,9 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
   const watcher = new MaterialWatcher({
     logger: log.child({ component: "materials" }),
     defaultPollIntervalMs: options.pollIntervalMs,
+    // A fetch into the server's mirror instead of `git ls-remote`: one git process tells the new head and
+    // brings the commits the trigger needs next (filters, GO_FROM_REVISION), so a commit costs one round trip.
+    lsRemote: async (url, branch) => (await mirror.ensure(url)).resolve(`refs/heads/${branch}`),
     onRevision: (fingerprint, sha) => triggers.onGitRevision(fingerprint, sha).then(() => undefined),
   });
 
@@ -120,7 +149,8 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     artifacts,
     locatorOf,
     async start() {
-      for (const material of await listMaterials(db)) if (material.lastRevision) watcher.setKnown(material.fingerprint, material.lastRevision);
+      for (const material of await listMaterials(db))
+        if (material.lastRevision) watcher.setKnown(material.fingerprint, material.lastRevision);
       await config.reload();
       config.watchDirectories();
       await watchConfigRepositories();

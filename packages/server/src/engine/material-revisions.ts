@@ -5,7 +5,7 @@
  */
 import type { DependencyMaterial, GitMaterial, PipelineConfig } from "@fawkes/core";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
-import type { GitMirror } from "../materials/index.ts";
+import { lsRemote, type GitMirror, type MirrorRepo } from "../materials/index.ts";
 import type { RunMaterialRecord, StageRunRecord } from "../store/records.ts";
 import { findRunById, latestRun, runMaterials, runMaterialsOf } from "../store/runs-repo.ts";
 import { passedStageRuns } from "../store/stages-repo.ts";
@@ -25,7 +25,11 @@ export interface RevisionDeps {
 }
 
 /** Every material revision an upstream run was built from, transitively. */
-export async function ancestryOf(ctx: EngineContext, runId: number, depth = ANCESTRY_DEPTH): Promise<Ancestry> {
+export async function ancestryOf(
+  ctx: EngineContext,
+  runId: number,
+  depth = ANCESTRY_DEPTH,
+): Promise<Ancestry> {
   const ancestry: Ancestry = new Map();
   let frontier = [runId];
   for (let level = 0; level < depth && frontier.length > 0; level++) {
@@ -67,9 +71,14 @@ export async function chooseUpstreams(
   const dependencies = config.materials.filter((m): m is DependencyMaterial => m.type === "dependency");
   const chosen: UpstreamChoice[] = [];
   const merged: Ancestry = new Map();
-  const ordered = [...dependencies].sort((a, b) => Number(b.name === fixed?.material) - Number(a.name === fixed?.material));
+  const ordered = [...dependencies].sort(
+    (a, b) => Number(b.name === fixed?.material) - Number(a.name === fixed?.material),
+  );
   for (const material of ordered) {
-    const candidates = fixed?.material === material.name ? [fixed.stage] : await passedStageRuns(ctx.db, material.pipeline, material.stage, FAN_IN_BACKTRACK);
+    const candidates =
+      fixed?.material === material.name
+        ? [fixed.stage]
+        : await passedStageRuns(ctx.db, material.pipeline, material.stage, FAN_IN_BACKTRACK);
     let picked: UpstreamChoice | null = null;
     for (const stage of candidates) {
       const ancestry = await ancestryOf(ctx, stage.runId);
@@ -86,14 +95,21 @@ export async function chooseUpstreams(
   return chosen;
 }
 
-/** Latest known head of a git material (from the poller's record, else ls-remote through the mirror). */
+/**
+ * Head of a git material's branch: what the watcher last saw (as GoCD, a manual trigger builds the latest
+ * known revisions), or — when nothing was seen yet — asked of the remote now (`git ls-remote`, no fetch).
+ */
 async function headOf(deps: RevisionDeps, material: GitMaterial): Promise<string> {
   const fingerprint = gitFingerprint(material);
   const known = (await listMaterials(deps.ctx.db)).find((m) => m.fingerprint === fingerprint)?.lastRevision;
   if (known) return known;
-  const repo = await deps.mirror.ensure(material.url);
-  const sha = await repo.resolve(`refs/heads/${material.branch}`);
-  if (!sha) throw new FawkesError(ErrorCode.invalidRevision, 409, `branch ${material.branch} does not exist in ${material.name}`);
+  const sha = await lsRemote(material.url, material.branch);
+  if (!sha)
+    throw new FawkesError(
+      ErrorCode.invalidRevision,
+      409,
+      `branch ${material.branch} does not exist in material ${material.name}`,
+    );
   return sha;
 }
 
@@ -107,11 +123,18 @@ export interface ResolveInput {
 }
 
 /** Builds the run's material rows: revision, the batch's first revision, description, changed flag. */
-export async function resolveRunMaterials(deps: RevisionDeps, input: ResolveInput): Promise<RunMaterialRecord[]> {
+export async function resolveRunMaterials(
+  deps: RevisionDeps,
+  input: ResolveInput,
+): Promise<RunMaterialRecord[]> {
   const { ctx } = deps;
   for (const name of Object.keys(input.overrides)) {
     if (!input.config.materials.some((m) => m.name === name)) {
-      throw new FawkesError(ErrorCode.materialNotFound, 404, `pipeline ${input.config.name} has no material named ${name}`);
+      throw new FawkesError(
+        ErrorCode.materialNotFound,
+        404,
+        `pipeline ${input.config.name} has no material named ${name}`,
+      );
     }
   }
   const previousRun = await latestRun(ctx.db, input.config.name);
@@ -123,14 +146,28 @@ export async function resolveRunMaterials(deps: RevisionDeps, input: ResolveInpu
     const before = previous.find((p) => p.material === material.name);
     if (material.type === "git") {
       const fingerprint = gitFingerprint(material);
-      const repo = await deps.mirror.ensure(material.url);
       const override = input.overrides[material.name];
       let revision: string | null;
+      let repo: MirrorRepo;
       if (override !== undefined) {
+        repo = await deps.mirror.ensure(material.url);
         revision = await repo.resolve(override);
-        if (!revision) throw new FawkesError(ErrorCode.invalidRevision, 400, `revision ${override} not found in material ${material.name}`);
+        if (!revision)
+          throw new FawkesError(
+            ErrorCode.invalidRevision,
+            400,
+            `revision ${override} not found in material ${material.name}`,
+          );
       } else {
-        revision = input.gitRevisions.get(fingerprint) ?? upstreamAncestry.get(fingerprint) ?? (await headOf(deps, material));
+        revision =
+          input.gitRevisions.get(fingerprint) ??
+          upstreamAncestry.get(fingerprint) ??
+          (await headOf(deps, material));
+        repo = await deps.mirror.ensure(material.url, revision);
+      }
+      if (before?.revision === revision) {
+        rows.push({ ...before, fingerprint, changed: false });
+        continue;
       }
       const commits = await repo.commitsBetween(before?.revision ?? null, revision, 100).catch(() => []);
       rows.push({
@@ -140,13 +177,17 @@ export async function resolveRunMaterials(deps: RevisionDeps, input: ResolveInpu
         revision,
         fromRevision: commits.at(-1)?.sha ?? revision,
         description: commits[0]?.subject ?? "",
-        changed: before?.revision !== revision,
+        changed: true,
         upstreamRunId: null,
       });
     } else {
       const choice = input.upstreams.find((u) => u.material.name === material.name);
       if (!choice) {
-        throw new FawkesError(ErrorCode.runNotFound, 409, `upstream pipeline ${material.pipeline} has no passed run of stage ${material.stage} yet`);
+        throw new FawkesError(
+          ErrorCode.runNotFound,
+          409,
+          `upstream pipeline ${material.pipeline} has no passed run of stage ${material.stage} yet`,
+        );
       }
       const revision = dependencyRevision(choice.stage);
       const upstreamLabel = await upstreamLabelOf(ctx, choice.stage);

@@ -2,11 +2,17 @@
  * How a pipeline run moves: create → schedule stage → jobs finish → stage result → next stage, approval
  * gate, or run result → unlock → downstream triggers. Every function here runs under `ctx.lock`.
  */
-import { renderLabel, stageResultOf, type JobConfig, type PipelineConfig, type StageConfig } from "@fawkes/core";
+import {
+  renderLabel,
+  stageResultOf,
+  type JobConfig,
+  type PipelineConfig,
+  type StageConfig,
+} from "@fawkes/core";
 import type { JobResult, TriggerKind } from "@fawkes/protocol";
 import type { RunMaterialRecord, RunRecord, StageRunRecord } from "../store/records.ts";
 import { ensurePipeline, findRunById, insertRun, updatePipeline, updateRun } from "../store/runs-repo.ts";
-import { insertStageRun, jobRunsOfStages, updateStageRun } from "../store/stages-repo.ts";
+import { insertStageRun, stageJobCounts, updateStageRun } from "../store/stages-repo.ts";
 import { listAgents } from "../store/agents-repo.ts";
 import type { EngineContext } from "./context.ts";
 
@@ -24,7 +30,11 @@ export interface NewRunInput {
   materials: RunMaterialRecord[];
 }
 
-export async function createRun(ctx: EngineContext, hooks: LifecycleHooks, input: NewRunInput): Promise<RunRecord> {
+export async function createRun(
+  ctx: EngineContext,
+  hooks: LifecycleHooks,
+  input: NewRunInput,
+): Promise<RunRecord> {
   const now = ctx.now();
   const pipeline = await ensurePipeline(ctx.db, input.config.name, now);
   const counter = pipeline.lastCounter + 1;
@@ -45,22 +55,34 @@ export async function createRun(ctx: EngineContext, hooks: LifecycleHooks, input
     await updatePipeline(ctx.db, pipeline.name, { lockedByCounter: counter }, now);
   }
   const first = input.config.stages[0];
-  if (first) await scheduleStage(ctx, hooks, run, 0, { approvedBy: input.trigger.user, rerunOfCounter: null });
-  ctx.log.info({ pipeline: run.pipeline, counter, label, trigger: input.trigger.kind }, "pipeline run created");
+  if (first)
+    await scheduleStage(ctx, hooks, run, 0, { approvedBy: input.trigger.user, rerunOfCounter: null });
+  ctx.log.info(
+    { pipeline: run.pipeline, counter, label, trigger: input.trigger.kind },
+    "pipeline run created",
+  );
   ctx.events.publish({ type: "run", pipeline: run.pipeline, counter });
   return run;
 }
 
 /** Expands `run_instances` into job names, as GoCD does. */
-async function jobInstances(ctx: EngineContext, job: JobConfig): Promise<{ name: string; resources: string[] }[]> {
+async function jobInstances(
+  ctx: EngineContext,
+  job: JobConfig,
+): Promise<{ name: string; resources: string[] }[]> {
   if (job.runInstances === null) return [{ name: job.name, resources: job.resources }];
   let count = job.runInstances === "all" ? 0 : job.runInstances;
   if (job.runInstances === "all") {
     const agents = await listAgents(ctx.db);
-    count = agents.filter((a) => a.configState === "enabled" && job.resources.every((r) => a.resources.includes(r))).length;
+    count = agents.filter(
+      (a) => a.configState === "enabled" && job.resources.every((r) => a.resources.includes(r)),
+    ).length;
   }
   const suffix = job.runInstances === "all" ? "runOnAll" : "runInstance";
-  return Array.from({ length: Math.max(1, count) }, (_, i) => ({ name: `${job.name}-${suffix}-${i + 1}`, resources: job.resources }));
+  return Array.from({ length: Math.max(1, count) }, (_, i) => ({
+    name: `${job.name}-${suffix}-${i + 1}`,
+    resources: job.resources,
+  }));
 }
 
 export interface ScheduleStageOptions {
@@ -82,7 +104,10 @@ export async function scheduleStage(
   for (const job of stage.jobs) {
     for (const instance of await jobInstances(ctx, job)) {
       const previous = options.onlyJobs?.previous.get(instance.name);
-      const keep = options.onlyJobs && !options.onlyJobs.rerun.has(instance.name) && !options.onlyJobs.rerun.has(job.name);
+      const keep =
+        options.onlyJobs &&
+        !options.onlyJobs.rerun.has(instance.name) &&
+        !options.onlyJobs.rerun.has(job.name);
       jobs.push(keep && previous ? { ...instance, copiedResult: previous } : instance);
     }
   }
@@ -100,7 +125,10 @@ export async function scheduleStage(
     jobs,
   });
   await updateRun(ctx.db, run.id, { result: "building", awaitingStage: null, completedAt: null });
-  ctx.log.info({ pipeline: run.pipeline, counter: run.counter, stage: stage.name, stageCounter: stageRun.counter }, "stage scheduled");
+  ctx.log.info(
+    { pipeline: run.pipeline, counter: run.counter, stage: stage.name, stageCounter: stageRun.counter },
+    "stage scheduled",
+  );
   hooks.jobsScheduled();
   // Every job may have been copied from an earlier run of the stage.
   await evaluateStage(ctx, hooks, stageRun);
@@ -108,15 +136,21 @@ export async function scheduleStage(
 }
 
 /** Called whenever a job of the stage completes; decides the stage and, from it, the run. */
-export async function evaluateStage(ctx: EngineContext, hooks: LifecycleHooks, stageRun: StageRunRecord): Promise<void> {
-  const jobs = await jobRunsOfStages(ctx.db, [stageRun.id]);
-  const result = stageResultOf(jobs);
+export async function evaluateStage(
+  ctx: EngineContext,
+  hooks: LifecycleHooks,
+  stageRun: StageRunRecord,
+): Promise<void> {
+  const result = stageResultOf(await stageJobCounts(ctx.db, stageRun.id));
   if (result === "building") return;
   const now = ctx.now();
   await updateStageRun(ctx.db, stageRun.id, { result, completedAt: now });
   const run = await findRunById(ctx.db, stageRun.runId);
   if (!run) return;
-  ctx.log.info({ pipeline: run.pipeline, counter: run.counter, stage: stageRun.name, result }, "stage completed");
+  ctx.log.info(
+    { pipeline: run.pipeline, counter: run.counter, stage: stageRun.name, result },
+    "stage completed",
+  );
   ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
   if (result !== "passed") {
     await finishRun(ctx, hooks, run, result);
@@ -127,7 +161,10 @@ export async function evaluateStage(ctx: EngineContext, hooks: LifecycleHooks, s
   if (!next) {
     await finishRun(ctx, hooks, run, "passed");
   } else if (next.approval.type === "success") {
-    await scheduleStage(ctx, hooks, run, stageRun.stageIndex + 1, { approvedBy: "changes", rerunOfCounter: null });
+    await scheduleStage(ctx, hooks, run, stageRun.stageIndex + 1, {
+      approvedBy: "changes",
+      rerunOfCounter: null,
+    });
   } else {
     await updateRun(ctx.db, run.id, { awaitingStage: next.name });
     // A run that stops at a manual gate no longer holds the pipeline lock.
@@ -135,14 +172,24 @@ export async function evaluateStage(ctx: EngineContext, hooks: LifecycleHooks, s
   }
 }
 
-async function finishRun(ctx: EngineContext, hooks: LifecycleHooks, run: RunRecord, result: "passed" | "failed" | "cancelled"): Promise<void> {
+async function finishRun(
+  ctx: EngineContext,
+  hooks: LifecycleHooks,
+  run: RunRecord,
+  result: "passed" | "failed" | "cancelled",
+): Promise<void> {
   await updateRun(ctx.db, run.id, { result, awaitingStage: null, completedAt: ctx.now() });
   ctx.log.info({ pipeline: run.pipeline, counter: run.counter, result }, "pipeline run completed");
   await releaseLock(ctx, hooks, run, result);
   ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
 }
 
-async function releaseLock(ctx: EngineContext, hooks: LifecycleHooks, run: RunRecord, result: string): Promise<void> {
+async function releaseLock(
+  ctx: EngineContext,
+  hooks: LifecycleHooks,
+  run: RunRecord,
+  result: string,
+): Promise<void> {
   const behavior = run.config.lockBehavior;
   if (behavior === "none") return;
   if (behavior === "lockOnFailure" && result !== "passed") return;

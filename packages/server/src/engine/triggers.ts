@@ -29,7 +29,8 @@ export class Triggers {
     const found = [];
     for (const pipeline of this.#ctx.config.snapshot().pipelines) {
       for (const material of pipeline.materials) {
-        if (material.type === "git" && gitFingerprint(material) === fingerprint) found.push({ pipeline, material });
+        if (material.type === "git" && gitFingerprint(material) === fingerprint)
+          found.push({ pipeline, material });
       }
     }
     return found;
@@ -49,7 +50,12 @@ export class Triggers {
     const uses = this.#gitMaterialsOf(fingerprint);
     const first = uses[0];
     if (!first) return [];
-    await saveMaterialRevision(this.#ctx.db, { fingerprint, url: first.material.url, branch: first.material.branch }, sha, this.#ctx.now());
+    await saveMaterialRevision(
+      this.#ctx.db,
+      { fingerprint, url: first.material.url, branch: first.material.branch },
+      sha,
+      this.#ctx.now(),
+    );
     const created: RunRecord[] = [];
     for (const { pipeline, material } of uses) {
       if (!material.autoUpdate) continue;
@@ -70,19 +76,32 @@ export class Triggers {
     }
     const fingerprint = gitFingerprint(material);
     const previousRun = await latestRun(this.#ctx.db, config.name);
-    const before = previousRun ? (await runMaterials(this.#ctx.db, previousRun.id)).find((m) => m.material === material.name) : undefined;
+    const before = previousRun
+      ? (await runMaterials(this.#ctx.db, previousRun.id)).find((m) => m.material === material.name)
+      : undefined;
     if (before?.revision === sha) return [];
     const repo = await this.#mirror.ensure(material.url, sha);
     const commits = (await repo.commitsBetween(before?.revision ?? null, sha, 1000)).reverse();
-    const wanted = before ? commits.filter((commit) => shouldTrigger(commit.files, material)) : commits.slice(-1);
+    const wanted = before
+      ? commits.filter((commit) => shouldTrigger(commit.files, material))
+      : commits.slice(-1);
     if (wanted.length === 0) {
-      this.#ctx.log.info({ pipeline: config.name, material: material.name }, "changes ignored by material filter");
+      this.#ctx.log.info(
+        { pipeline: config.name, material: material.name },
+        "changes ignored by material filter",
+      );
       return [];
     }
     const revisions = material.runEveryCommit ? wanted.map((c) => c.sha) : [sha];
     const created: RunRecord[] = [];
     for (const revision of revisions) {
-      const run = await this.#create(config, { kind: "material", user: "changes" }, {}, new Map([[fingerprint, revision]]), null);
+      const run = await this.#create(
+        config,
+        { kind: "material", user: "changes" },
+        {},
+        new Map([[fingerprint, revision]]),
+        null,
+      );
       if (run) created.push(run);
     }
     return created;
@@ -99,7 +118,11 @@ export class Triggers {
     const upstreams = await chooseUpstreams(this.#ctx, config, fixed);
     if (!upstreams) {
       if (trigger.kind === "manual") {
-        throw new FawkesError(ErrorCode.runNotFound, 409, `pipeline ${config.name} has no consistent set of passed upstream runs yet`);
+        throw new FawkesError(
+          ErrorCode.runNotFound,
+          409,
+          `pipeline ${config.name} has no consistent set of passed upstream runs yet`,
+        );
       }
       return null;
     }
@@ -110,16 +133,26 @@ export class Triggers {
         if (trigger.kind === "material" && built !== undefined && built !== revision) return null;
       }
     }
-    const materials = await resolveRunMaterials({ ctx: this.#ctx, mirror: this.#mirror }, { config, overrides: request.revisions ?? {}, gitRevisions, upstreams });
+    const materials = await resolveRunMaterials(
+      { ctx: this.#ctx, mirror: this.#mirror },
+      { config, overrides: request.revisions ?? {}, gitRevisions, upstreams },
+    );
     return this.#ctx.lock.run(async () => {
       if (trigger.kind !== "manual" && (await this.#blocked(config))) return null;
       const previous = await latestRun(this.#ctx.db, config.name);
       if (trigger.kind !== "manual" && previous) {
         const before = await runMaterials(this.#ctx.db, previous.id);
-        const same = materials.every((m) => before.some((b) => b.material === m.material && b.revision === m.revision));
+        const same = materials.every((m) =>
+          before.some((b) => b.material === m.material && b.revision === m.revision),
+        );
         if (same) return null;
       }
-      return createRun(this.#ctx, this.#hooks, { config, trigger, variables: request.variables ?? {}, materials });
+      return createRun(this.#ctx, this.#hooks, {
+        config,
+        trigger,
+        variables: request.variables ?? {},
+        materials,
+      });
     });
   }
 
@@ -128,12 +161,22 @@ export class Triggers {
     const config = this.#ctx.config.pipeline(name);
     if (!config) throw new FawkesError(ErrorCode.pipelineNotFound, 404, `no pipeline named ${name}`);
     const state = await findPipeline(this.#ctx.db, name);
-    if (state?.paused) throw new FawkesError(ErrorCode.pipelinePaused, 409, `pipeline ${name} is paused: unpause it with \`fawkes unpause ${name}\``);
+    if (state?.paused)
+      throw new FawkesError(
+        ErrorCode.pipelinePaused,
+        409,
+        `pipeline ${name} is paused: unpause it with \`fawkes unpause ${name}\``,
+      );
     if (state?.lockedByCounter != null) {
-      throw new FawkesError(ErrorCode.pipelineLocked, 409, `pipeline ${name} is locked by run ${state.lockedByCounter} (lock_behavior ${config.lockBehavior})`);
+      throw new FawkesError(
+        ErrorCode.pipelineLocked,
+        409,
+        `pipeline ${name} is locked by run ${state.lockedByCounter} (lock_behavior ${config.lockBehavior})`,
+      );
     }
     const run = await this.#create(config, { kind: "manual", user }, request, new Map(), null);
-    if (!run) throw new FawkesError(ErrorCode.pipelineLocked, 409, `pipeline ${name} could not start a run now`);
+    if (!run)
+      throw new FawkesError(ErrorCode.pipelineLocked, 409, `pipeline ${name} could not start a run now`);
     return run;
   }
 
@@ -142,12 +185,17 @@ export class Triggers {
     const fingerprint = dependencyFingerprint({ pipeline: run.pipeline, stage: stage.name });
     const revision = dependencyRevision(stage);
     for (const config of this.#ctx.config.snapshot().pipelines) {
-      const material = config.materials.find((m) => m.type === "dependency" && dependencyFingerprint(m) === fingerprint);
+      const material = config.materials.find(
+        (m) => m.type === "dependency" && dependencyFingerprint(m) === fingerprint,
+      );
       if (!material || (material.type === "dependency" && material.ignoreForScheduling)) continue;
       try {
         if (await this.#blocked(config)) continue;
         if (await hasRunFromUpstream(this.#ctx.db, config.name, revision, fingerprint)) continue;
-        await this.#create(config, { kind: "upstream", user: "changes" }, {}, new Map(), { material: material.name, stage });
+        await this.#create(config, { kind: "upstream", user: "changes" }, {}, new Map(), {
+          material: material.name,
+          stage,
+        });
       } catch (error) {
         this.#ctx.log.error({ err: error, pipeline: config.name }, "dependency trigger failed");
       }
@@ -164,7 +212,9 @@ export class Triggers {
       const before = await runMaterials(this.#ctx.db, previous.id);
       for (const material of config.materials) {
         if (material.type !== "git" || !material.autoUpdate) continue;
-        const known = (await listMaterials(this.#ctx.db)).find((m) => m.fingerprint === gitFingerprint(material))?.lastRevision;
+        const known = (await listMaterials(this.#ctx.db)).find(
+          (m) => m.fingerprint === gitFingerprint(material),
+        )?.lastRevision;
         const was = before.find((b) => b.material === material.name)?.revision;
         if (known && known !== was) gitRevisions.set(gitFingerprint(material), known);
       }
@@ -172,8 +222,8 @@ export class Triggers {
     } else if (!config.materials.some((m) => m.type === "git" && m.autoUpdate)) {
       return;
     }
-    await this.#create(config, { kind: "material", user: "changes" }, {}, gitRevisions, null).catch((error: unknown) =>
-      this.#ctx.log.error({ err: error, pipeline: name }, "trigger after unlock failed"),
+    await this.#create(config, { kind: "material", user: "changes" }, {}, gitRevisions, null).catch(
+      (error: unknown) => this.#ctx.log.error({ err: error, pipeline: name }, "trigger after unlock failed"),
     );
   }
 }

@@ -18,7 +18,14 @@ import type { ServerKeys } from "../keys.ts";
 import { findAgentByTokenHash } from "../store/agents-repo.ts";
 import type { AgentRecord } from "../store/records.ts";
 import { activeJobRuns } from "../store/stages-repo.ts";
-import { appendConsole, isCancelRequested, reportJobComplete, reportJobState, requireLease, storeArtifact } from "../services/job-reports.ts";
+import {
+  appendConsole,
+  isCancelRequested,
+  reportJobComplete,
+  reportJobState,
+  requireLease,
+  storeArtifact,
+} from "../services/job-reports.ts";
 import { hashToken, registerAgent } from "../services/register-agent.ts";
 import { intParam, parse } from "./problem.ts";
 
@@ -32,7 +39,8 @@ async function collect(stream: Readable, limit: number): Promise<Buffer> {
   let size = 0;
   for await (const chunk of stream) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new FawkesError(ErrorCode.payloadTooLarge, 413, `console batch over ${limit} bytes`);
+    if (size > limit)
+      throw new FawkesError(ErrorCode.payloadTooLarge, 413, `console batch over ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -40,7 +48,9 @@ async function collect(stream: Readable, limit: number): Promise<Buffer> {
 
 export function agentRoutes(app: FastifyInstance, engine: Engine, keys: ServerKeys): void {
   // Console and artifact bodies are streams, never parsed.
-  app.addContentTypeParser(["text/plain", "application/octet-stream"], (_req, payload, done) => done(null, payload));
+  app.addContentTypeParser(["text/plain", "application/octet-stream"], (_req, payload, done) =>
+    done(null, payload),
+  );
   app.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
 
   const authenticate = async (request: FastifyRequest): Promise<AgentRecord> => {
@@ -51,10 +61,13 @@ export function agentRoutes(app: FastifyInstance, engine: Engine, keys: ServerKe
     engine.dispatcher.touch(agent);
     return agent;
   };
-  const jobId = (request: FastifyRequest): number => intParam((request.params as Record<string, string>).jobRunId ?? "", "job run id");
+  const jobId = (request: FastifyRequest): number =>
+    intParam((request.params as Record<string, string>).jobRunId ?? "", "job run id");
   const lease = (request: FastifyRequest): string | undefined => header(request, AgentHeader.lease);
 
-  app.post("/agent/v1/register", async (request) => registerAgent(engine, keys, parse(RegisterRequest, request.body)));
+  app.post("/agent/v1/register", async (request) =>
+    registerAgent(engine, keys, parse(RegisterRequest, request.body)),
+  );
 
   app.post("/agent/v1/work", async (request) => {
     const agent = await authenticate(request);
@@ -75,28 +88,59 @@ export function agentRoutes(app: FastifyInstance, engine: Engine, keys: ServerKe
 
   app.post("/agent/v1/jobs/:jobRunId/state", async (request, reply) => {
     const agent = await authenticate(request);
-    await reportJobState(engine, agent, jobId(request), lease(request), parse(JobStateReport, request.body).state);
+    await reportJobState(
+      engine,
+      agent,
+      jobId(request),
+      lease(request),
+      parse(JobStateReport, request.body).state,
+    );
     return reply.code(204).send();
   });
 
   app.post("/agent/v1/jobs/:jobRunId/complete", async (request, reply) => {
     const agent = await authenticate(request);
-    await reportJobComplete(engine, agent, jobId(request), lease(request), parse(JobCompleteReport, request.body).result);
+    await reportJobComplete(
+      engine,
+      agent,
+      jobId(request),
+      lease(request),
+      parse(JobCompleteReport, request.body).result,
+    );
     return reply.code(204).send();
   });
 
   app.post("/agent/v1/jobs/:jobRunId/console", async (request, reply) => {
     const agent = await authenticate(request);
-    const body = request.body instanceof Readable ? await collect(request.body, 64 * 1024 * 1024) : Buffer.from(typeof request.body === "string" ? request.body : "");
-    await appendConsole(engine, agent, jobId(request), lease(request), body, Number(header(request, AgentHeader.consoleTime)));
+    const body =
+      request.body instanceof Readable
+        ? await collect(request.body, 64 * 1024 * 1024)
+        : Buffer.from(typeof request.body === "string" ? request.body : "");
+    await appendConsole(
+      engine,
+      agent,
+      jobId(request),
+      lease(request),
+      body,
+      Number(header(request, AgentHeader.consoleTime)),
+    );
     return reply.code(204).send();
   });
 
   app.put("/agent/v1/jobs/:jobRunId/artifacts/*", async (request) => {
     const agent = await authenticate(request);
-    if (!(request.body instanceof Readable)) throw new FawkesError(ErrorCode.badRequest, 400, "artifact body missing");
+    if (!(request.body instanceof Readable))
+      throw new FawkesError(ErrorCode.badRequest, 400, "artifact body missing");
     const rel = (request.params as Record<string, string>)["*"] ?? "";
-    return storeArtifact(engine, agent, jobId(request), lease(request), decodeURIComponent(rel), request.body, header(request, AgentHeader.sha256) ?? null);
+    return storeArtifact(
+      engine,
+      agent,
+      jobId(request),
+      lease(request),
+      decodeURIComponent(rel),
+      request.body,
+      header(request, AgentHeader.sha256) ?? null,
+    );
   });
 
   app.post("/agent/v1/jobs/:jobRunId/wait-cancel", async (request) => {
@@ -107,13 +151,26 @@ export function agentRoutes(app: FastifyInstance, engine: Engine, keys: ServerKe
     if (await isCancelRequested(engine, id, leaseId ?? "")) return { cancel: true };
     const abort = new AbortController();
     request.raw.socket.on("close", () => abort.abort());
-    const waitMs = Math.min(60_000, Math.max(0, Number((request.query as Record<string, string>).waitMs ?? 25_000) || 25_000));
-    return { cancel: await engine.dispatcher.waitCancel(id, waitMs, abort.signal, () => isCancelRequested(engine, id, leaseId ?? "")) };
+    const waitMs = Math.min(
+      60_000,
+      Math.max(0, Number((request.query as Record<string, string>).waitMs ?? 25_000) || 25_000),
+    );
+    return {
+      cancel: await engine.dispatcher.waitCancel(id, waitMs, abort.signal, () =>
+        isCancelRequested(engine, id, leaseId ?? ""),
+      ),
+    };
   });
 
   const locatorFrom = (request: FastifyRequest): JobLocator => {
     const p = request.params as Record<string, string>;
-    return { pipeline: p.pipeline ?? "", counter: intParam(p.counter ?? "", "counter"), stage: p.stage ?? "", stageCounter: intParam(p.stageCounter ?? "", "stage counter"), job: p.job ?? "" };
+    return {
+      pipeline: p.pipeline ?? "",
+      counter: intParam(p.counter ?? "", "counter"),
+      stage: p.stage ?? "",
+      stageCounter: intParam(p.stageCounter ?? "", "stage counter"),
+      job: p.job ?? "",
+    };
   };
   const base = "/agent/v1/artifacts/:pipeline/:counter/:stage/:stageCounter/:job";
   app.get(`${base}/manifest`, async (request) => {
@@ -126,8 +183,16 @@ export function agentRoutes(app: FastifyInstance, engine: Engine, keys: ServerKe
     const locator = locatorFrom(request);
     const rel = decodeURIComponent((request.params as Record<string, string>)["*"] ?? "");
     const stat = await engine.artifacts.stat(locator, rel);
-    if (!stat) throw new FawkesError(ErrorCode.artifactNotFound, 404, `no artifact ${rel} in ${locator.pipeline}/${locator.counter}/${locator.stage}/${locator.stageCounter}/${locator.job}`);
-    reply.type("application/octet-stream").header("content-length", stat.size).header(AgentHeader.sha256, stat.sha256);
+    if (!stat)
+      throw new FawkesError(
+        ErrorCode.artifactNotFound,
+        404,
+        `no artifact ${rel} in ${locator.pipeline}/${locator.counter}/${locator.stage}/${locator.stageCounter}/${locator.job}`,
+      );
+    reply
+      .type("application/octet-stream")
+      .header("content-length", stat.size)
+      .header(AgentHeader.sha256, stat.sha256);
     return reply.send(await engine.artifacts.createReadStream(locator, rel));
   });
 }

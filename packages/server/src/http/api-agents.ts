@@ -7,17 +7,42 @@ import type { RouteRegistry } from "./registry.ts";
 export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
   const tag = "agents";
   const name = (params: unknown): string => (params as Record<string, string>).agent ?? "";
-  routes.add(app, { method: "GET", path: ApiRoutes.agents, summary: "List agents", tag, response: AgentListDto }, async () => ({ agents: await listAgentDtos(engine) }));
-  routes.add(app, { method: "POST", path: ApiRoutes.enableAgent, summary: "Enable an agent", tag }, async (request) => {
-    await setAgentEnabled(engine, name(request.params), true);
-  });
-  routes.add(app, { method: "POST", path: ApiRoutes.disableAgent, summary: "Disable an agent", tag }, async (request) => {
-    await setAgentEnabled(engine, name(request.params), false);
-  });
-  routes.add(app, { method: "PATCH", path: ApiRoutes.agent, summary: "Change an agent's resources", tag, body: AgentUpdateRequest, response: AgentDto }, async (request, _reply, body) =>
-    setAgentResources(engine, name(request.params), body.resources),
+  routes.add(
+    app,
+    { method: "GET", path: ApiRoutes.agents, summary: "List agents", tag, response: AgentListDto },
+    async () => ({ agents: await listAgentDtos(engine) }),
   );
-  routes.add(app, { method: "DELETE", path: ApiRoutes.agent, summary: "Delete an agent", tag }, async (request) => {
-    await removeAgent(engine, name(request.params));
-  });
+  routes.add(
+    app,
+    { method: "POST", path: ApiRoutes.enableAgent, summary: "Enable an agent", tag },
+    async (request) => {
+      await setAgentEnabled(engine, name(request.params), true);
+    },
+  );
+  routes.add(
+    app,
+    { method: "POST", path: ApiRoutes.disableAgent, summary: "Disable an agent", tag },
+    async (request) => {
+      await setAgentEnabled(engine, name(request.params), false);
+    },
+  );
+  routes.add(
+    app,
+    {
+      method: "PATCH",
+      path: ApiRoutes.agent,
+      summary: "Change an agent's resources",
+      tag,
+      body: AgentUpdateRequest,
+      response: AgentDto,
+    },
+    async (request, _reply, body) => setAgentResources(engine, name(request.params), body.resources),
+  );
+  routes.add(
+    app,
+    { method: "DELETE", path: ApiRoutes.agent, summary: "Delete an agent", tag },
+    async (request) => {
+      await removeAgent(engine, name(request.params));
+    },
+  );
 }

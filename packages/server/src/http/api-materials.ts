@@ -6,7 +6,11 @@ import type { Engine } from "../engine/engine.ts";
 import { parseWebhook, sameRepo, verifyWebhookSignature } from "../materials/index.ts";
 import type { RouteRegistry } from "./registry.ts";
 
-async function notifyUrl(engine: Engine, url: string, branch: string | null): Promise<{ materials: number; configSources: number }> {
+async function notifyUrl(
+  engine: Engine,
+  url: string,
+  branch: string | null,
+): Promise<{ materials: number; configSources: number }> {
   const isConfigSource = engine.config.notify(url);
   if (isConfigSource) await engine.config.reload();
   const materials = engine.watcher.notifyUrl(url, branch);
@@ -15,27 +19,58 @@ async function notifyUrl(engine: Engine, url: string, branch: string | null): Pr
 }
 
 export function materialRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
-  routes.add(app, { method: "POST", path: ApiRoutes.notify, summary: "Check the git materials with this URL now", tag: "materials", body: NotifyRequest, response: NotifyResponse }, async (_request, _reply, body) =>
-    notifyUrl(engine, body.url, body.branch ?? null),
+  routes.add(
+    app,
+    {
+      method: "POST",
+      path: ApiRoutes.notify,
+      summary: "Check the git materials with this URL now",
+      tag: "materials",
+      body: NotifyRequest,
+      response: NotifyResponse,
+    },
+    async (_request, _reply, body) => notifyUrl(engine, body.url, body.branch ?? null),
   );
 }
 
 /** Registered in its own encapsulated scope so JSON bodies stay raw bytes for the signature check. */
 export function webhookRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
-  app.addContentTypeParser(["application/json", "application/x-www-form-urlencoded", "text/plain"], { parseAs: "buffer", bodyLimit: 1_048_576 }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 1_048_576 }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(
+    ["application/json", "application/x-www-form-urlencoded", "text/plain"],
+    { parseAs: "buffer", bodyLimit: 1_048_576 },
+    (_req, body, done) => done(null, body),
+  );
+  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 1_048_576 }, (_req, body, done) =>
+    done(null, body),
+  );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.webhook, summary: "GitHub, GitLab, Gitea or generic push webhook", tag: "materials", public: true, status: 202, response: z.object({ materials: z.number().int() }) },
+    {
+      method: "POST",
+      path: ApiRoutes.webhook,
+      summary: "GitHub, GitLab, Gitea or generic push webhook",
+      tag: "materials",
+      public: true,
+      status: 202,
+      response: z.object({ materials: z.number().int() }),
+    },
     async (request) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const hook = parseWebhook(request.headers, raw);
       const secrets = engine.config
         .snapshot()
         .pipelines.flatMap((p) => p.materials)
-        .flatMap((m) => (m.type === "git" && m.webhookSecret && hook.urls.some((url) => sameRepo(url, m.url)) ? [m.webhookSecret] : []));
+        .flatMap((m) =>
+          m.type === "git" && m.webhookSecret && hook.urls.some((url) => sameRepo(url, m.url))
+            ? [m.webhookSecret]
+            : [],
+        );
       if (secrets.length > 0 && !verifyWebhookSignature(hook.provider, request.headers, raw, secrets)) {
-        throw new FawkesError(ErrorCode.webhookSignature, 401, `the ${hook.provider} webhook signature does not match the material's webhook_secret`);
+        throw new FawkesError(
+          ErrorCode.webhookSignature,
+          401,
+          `the ${hook.provider} webhook signature does not match the material's webhook_secret`,
+        );
       }
       let materials = 0;
       for (const url of hook.urls) materials += (await notifyUrl(engine, url, hook.branch)).materials;

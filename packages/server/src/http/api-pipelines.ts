@@ -26,50 +26,135 @@ const USER = "admin";
 
 export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
   const tag = "pipelines";
-  routes.add(app, { method: "GET", path: ApiRoutes.pipelines, summary: "List pipelines with their latest run", tag, response: PipelineListDto }, async () => ({
-    pipelines: await pipelineSummaries(engine.ctx),
-  }));
-  routes.add(app, { method: "GET", path: ApiRoutes.pipelineStatus, summary: "A pipeline's runs, newest first", tag, response: PipelineStatusDto }, async (request) => {
-    const { name } = request.params as Params;
-    const query = request.query as Record<string, string | undefined>;
-    const limit = Math.min(500, query.limit ? intParam(query.limit, "limit") : 20);
-    const offset = query.offset ? Math.max(0, Number(query.offset) || 0) : 0;
-    return pipelineStatus(engine.ctx, name ?? "", limit, offset);
-  });
-  routes.add(app, { method: "POST", path: ApiRoutes.trigger, summary: "Start a run now", tag, body: TriggerRequest, response: TriggerResponse, status: 202 }, async (request, _reply, body) => {
-    const { name } = request.params as Params;
-    const run = await engine.triggers.triggerManual(name ?? "", body, USER);
-    return { pipeline: run.pipeline, counter: run.counter, label: run.label };
-  });
-  routes.add(app, { method: "POST", path: ApiRoutes.pause, summary: "Pause a pipeline", tag, body: PauseRequest }, async (request, _reply, body) => {
-    await pausePipeline(engine, (request.params as Params).name ?? "", body.reason, USER);
-  });
-  routes.add(app, { method: "POST", path: ApiRoutes.unpause, summary: "Unpause a pipeline", tag }, async (request) => {
-    await unpausePipeline(engine, (request.params as Params).name ?? "");
-  });
-  routes.add(app, { method: "GET", path: ApiRoutes.run, summary: "One run", tag, response: PipelineRunDto }, async (request) => {
-    const { name, counter } = request.params as Params;
-    const run = await requireRun(engine.ctx, name ?? "", intParam(counter ?? "", "counter"));
-    return (await runDtos(engine.ctx, [run]))[0];
-  });
-  routes.add(app, { method: "POST", path: ApiRoutes.cancelRun, summary: "Cancel a run", tag }, async (request) => {
-    const { name, counter } = request.params as Params;
-    await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), null);
-  });
-  routes.add(app, { method: "POST", path: ApiRoutes.cancelStage, summary: "Cancel a stage", tag }, async (request) => {
-    const { name, counter, stage } = request.params as Params;
-    await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "");
-  });
-  routes.add(app, { method: "POST", path: ApiRoutes.approve, summary: "Approve a stage waiting for manual approval", tag }, async (request) => {
-    const { name, counter, stage } = request.params as Params;
-    await approveStage(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "", USER);
-  });
-  routes.add(app, { method: "POST", path: ApiRoutes.rerun, summary: "Rerun a stage", tag, body: RerunRequest, response: RerunResponse, status: 202 }, async (request, _reply, body) => {
-    const { name, counter, stage } = request.params as Params;
-    const stageRun = await rerunStage(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "", body.jobs, USER);
-    return { stage: stageRun.name, counter: stageRun.counter };
-  });
-  routes.add(app, { method: "GET", path: ApiRoutes.configErrors, summary: "Config errors of every source", tag: "config", response: ConfigHealthDto }, async () => ({
-    errors: engine.config.issues(),
-  }));
+  routes.add(
+    app,
+    {
+      method: "GET",
+      path: ApiRoutes.pipelines,
+      summary: "List pipelines with their latest run",
+      tag,
+      response: PipelineListDto,
+    },
+    async () => ({
+      pipelines: await pipelineSummaries(engine),
+    }),
+  );
+  routes.add(
+    app,
+    {
+      method: "GET",
+      path: ApiRoutes.pipelineStatus,
+      summary: "A pipeline's runs, newest first",
+      tag,
+      response: PipelineStatusDto,
+    },
+    async (request) => {
+      const { name } = request.params as Params;
+      const query = request.query as Record<string, string | undefined>;
+      const limit = Math.min(500, query.limit ? intParam(query.limit, "limit") : 20);
+      const offset = query.offset ? Math.max(0, Number(query.offset) || 0) : 0;
+      return pipelineStatus(engine, name ?? "", limit, offset);
+    },
+  );
+  routes.add(
+    app,
+    {
+      method: "POST",
+      path: ApiRoutes.trigger,
+      summary: "Start a run now",
+      tag,
+      body: TriggerRequest,
+      response: TriggerResponse,
+      status: 202,
+    },
+    async (request, _reply, body) => {
+      const { name } = request.params as Params;
+      const run = await engine.triggers.triggerManual(name ?? "", body, USER);
+      return { pipeline: run.pipeline, counter: run.counter, label: run.label };
+    },
+  );
+  routes.add(
+    app,
+    { method: "POST", path: ApiRoutes.pause, summary: "Pause a pipeline", tag, body: PauseRequest },
+    async (request, _reply, body) => {
+      await pausePipeline(engine, (request.params as Params).name ?? "", body.reason, USER);
+    },
+  );
+  routes.add(
+    app,
+    { method: "POST", path: ApiRoutes.unpause, summary: "Unpause a pipeline", tag },
+    async (request) => {
+      await unpausePipeline(engine, (request.params as Params).name ?? "");
+    },
+  );
+  routes.add(
+    app,
+    { method: "GET", path: ApiRoutes.run, summary: "One run", tag, response: PipelineRunDto },
+    async (request) => {
+      const { name, counter } = request.params as Params;
+      const run = await requireRun(engine.ctx, name ?? "", intParam(counter ?? "", "counter"));
+      return (await runDtos(engine, [run]))[0];
+    },
+  );
+  routes.add(
+    app,
+    { method: "POST", path: ApiRoutes.cancelRun, summary: "Cancel a run", tag },
+    async (request) => {
+      const { name, counter } = request.params as Params;
+      await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), null);
+    },
+  );
+  routes.add(
+    app,
+    { method: "POST", path: ApiRoutes.cancelStage, summary: "Cancel a stage", tag },
+    async (request) => {
+      const { name, counter, stage } = request.params as Params;
+      await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "");
+    },
+  );
+  routes.add(
+    app,
+    { method: "POST", path: ApiRoutes.approve, summary: "Approve a stage waiting for manual approval", tag },
+    async (request) => {
+      const { name, counter, stage } = request.params as Params;
+      await approveStage(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "", USER);
+    },
+  );
+  routes.add(
+    app,
+    {
+      method: "POST",
+      path: ApiRoutes.rerun,
+      summary: "Rerun a stage",
+      tag,
+      body: RerunRequest,
+      response: RerunResponse,
+      status: 202,
+    },
+    async (request, _reply, body) => {
+      const { name, counter, stage } = request.params as Params;
+      const stageRun = await rerunStage(
+        engine,
+        name ?? "",
+        intParam(counter ?? "", "counter"),
+        stage ?? "",
+        body.jobs,
+        USER,
+      );
+      return { stage: stageRun.name, counter: stageRun.counter };
+    },
+  );
+  routes.add(
+    app,
+    {
+      method: "GET",
+      path: ApiRoutes.configErrors,
+      summary: "Config errors of every source",
+      tag: "config",
+      response: ConfigHealthDto,
+    },
+    async () => ({
+      errors: engine.config.issues(),
+    }),
+  );
 }

@@ -11,10 +11,22 @@ export function openApiDocument(registry: RouteRegistry, version: string): objec
   const paths: Record<string, Record<string, object>> = {};
   for (const spec of registry.specs) {
     const path = spec.path.replace(/:([A-Za-z]+)/g, "{$1}").replace(/\*$/, "{path}");
-    const parameters = [...path.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => ({ name: m[1], in: "path", required: true, schema: { type: "string" } }));
+    const parameters = [...path.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => ({
+      name: m[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    }));
     const status = String(spec.status ?? (spec.response || spec.produces ? 200 : 204));
     const success = spec.response
-      ? { description: "OK", content: { "application/json": { schema: z.toJSONSchema(spec.response, { io: "output", unrepresentable: "any" }) } } }
+      ? {
+          description: "OK",
+          content: {
+            "application/json": {
+              schema: z.toJSONSchema(spec.response, { io: "output", unrepresentable: "any" }),
+            },
+          },
+        }
       : spec.produces
         ? { description: "OK", content: { [spec.produces]: { schema: { type: "string" } } } }
         : { description: "No content" };
@@ -24,7 +36,16 @@ export function openApiDocument(registry: RouteRegistry, version: string): objec
       tags: [spec.tag],
       ...(parameters.length > 0 && { parameters }),
       ...(spec.public ? { security: [] } : {}),
-      ...(spec.body && { requestBody: { required: false, content: { "application/json": { schema: z.toJSONSchema(spec.body, { io: "input", unrepresentable: "any" }) } } } }),
+      ...(spec.body && {
+        requestBody: {
+          required: false,
+          content: {
+            "application/json": {
+              schema: z.toJSONSchema(spec.body, { io: "input", unrepresentable: "any" }),
+            },
+          },
+        },
+      }),
       responses: { [status]: success, "4XX": problem },
     };
   }
@@ -34,7 +55,13 @@ export function openApiDocument(registry: RouteRegistry, version: string): objec
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "The API token from <data-dir>/keys/api-token" } },
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "The API token from <data-dir>/keys/api-token",
+        },
+      },
       schemas: {
         Problem: {
           type: "object",

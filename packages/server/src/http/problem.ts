@@ -5,7 +5,14 @@ import { z } from "zod";
 
 export function problemOf(error: unknown): Problem {
   if (error instanceof FawkesError) {
-    return { type: "about:blank", title: titleOf(error.status), status: error.status, code: error.code, detail: error.message, ...(error.errors && { errors: error.errors }) };
+    return {
+      type: "about:blank",
+      title: titleOf(error.status),
+      status: error.status,
+      code: error.code,
+      detail: error.message,
+      ...(error.errors && { errors: error.errors }),
+    };
   }
   if (error instanceof z.ZodError) {
     return {
@@ -13,23 +20,50 @@ export function problemOf(error: unknown): Problem {
       title: "Bad Request",
       status: 400,
       code: ErrorCode.validation,
-      detail: "the request is invalid: " + error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "),
+      detail:
+        "the request is invalid: " +
+        error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "),
       errors: error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
     };
   }
   const fastifyError = error as Partial<FastifyError>;
   const status = typeof fastifyError.statusCode === "number" ? fastifyError.statusCode : 500;
-  if (status === 413) return { type: "about:blank", title: "Content Too Large", status, code: ErrorCode.payloadTooLarge, detail: "the request body is too large" };
+  if (status === 413)
+    return {
+      type: "about:blank",
+      title: "Content Too Large",
+      status,
+      code: ErrorCode.payloadTooLarge,
+      detail: "the request body is too large",
+    };
   if (status >= 400 && status < 500) {
-    return { type: "about:blank", title: titleOf(status), status, code: status === 404 ? ErrorCode.notFound : ErrorCode.badRequest, detail: fastifyError.message ?? "bad request" };
+    return {
+      type: "about:blank",
+      title: titleOf(status),
+      status,
+      code: status === 404 ? ErrorCode.notFound : ErrorCode.badRequest,
+      detail: fastifyError.message ?? "bad request",
+    };
   }
-  return { type: "about:blank", title: "Internal Server Error", status: 500, code: ErrorCode.internal, detail: "the server failed to handle this request; see the server log" };
+  return {
+    type: "about:blank",
+    title: "Internal Server Error",
+    status: 500,
+    code: ErrorCode.internal,
+    detail: "the server failed to handle this request; see the server log",
+  };
 }
 
 function titleOf(status: number): string {
   return (
-    { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 413: "Content Too Large" }[status] ??
-    (status >= 500 ? "Internal Server Error" : "Error")
+    {
+      400: "Bad Request",
+      401: "Unauthorized",
+      403: "Forbidden",
+      404: "Not Found",
+      409: "Conflict",
+      413: "Content Too Large",
+    }[status] ?? (status >= 500 ? "Internal Server Error" : "Error")
   );
 }
 
@@ -46,6 +80,7 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T
 
 export function intParam(value: string, what: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new FawkesError(ErrorCode.badRequest, 400, `${what} must be a positive integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new FawkesError(ErrorCode.badRequest, 400, `${what} must be a positive integer, got "${value}"`);
   return n;
 }

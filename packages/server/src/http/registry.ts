@@ -27,13 +27,19 @@ export type RouteHandler<B> = (request: FastifyRequest, reply: FastifyReply, bod
 export class RouteRegistry {
   readonly specs: RouteSpec<z.ZodType | undefined>[] = [];
 
-  add<B extends z.ZodType | undefined>(app: FastifyInstance, spec: RouteSpec<B>, handler: RouteHandler<B extends z.ZodType ? z.infer<B> : undefined>): void {
+  add<B extends z.ZodType | undefined>(
+    app: FastifyInstance,
+    spec: RouteSpec<B>,
+    handler: RouteHandler<B extends z.ZodType ? z.infer<B> : undefined>,
+  ): void {
     this.specs.push(spec);
     app.route({
       method: spec.method,
       url: spec.path,
       handler: async (request, reply) => {
-        const body = (spec.body ? parse(spec.body, request.body) : undefined) as B extends z.ZodType ? z.infer<B> : undefined;
+        const body = (spec.body ? parse(spec.body, request.body) : undefined) as B extends z.ZodType
+          ? z.infer<B>
+          : undefined;
         const result = await handler(request, reply, body);
         if (reply.sent) return reply;
         if (result === undefined) return reply.code(spec.status ?? 204).send();

@@ -5,6 +5,9 @@ import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import { assertGitUrl, gitFailure, runGit, runGitRaw } from "./git.ts";
 import { redactUrl } from "./redact.ts";
 
+/** History between two full shas never changes: `git log` answers are kept (bounded). */
+const historyCache = new Map<string, MaterialCommit[]>();
+
 /** One commit as the material layer reports it. */
 export interface MaterialCommit {
   sha: string;
@@ -40,6 +43,13 @@ export class GitMirror {
   readonly root: string;
   readonly #options: Required<GitMirrorOptions>;
   readonly #inFlight = new Map<string, Promise<MirrorRepo>>();
+  /** `url\nsha` of commits known to be in a mirror (objects are never pruned from a mirror). */
+  readonly #present = new Set<string>();
+
+  #remember(url: string, sha: string): void {
+    if (this.#present.size >= 10_000) this.#present.clear();
+    this.#present.add(`${url}\n${sha}`);
+  }
 
   constructor(root: string, options: GitMirrorOptions = {}) {
     this.root = root;
@@ -62,10 +72,18 @@ export class GitMirror {
   /**
    * Clones the mirror the first time, fetches (with prune) afterwards. A call made while a fetch of the same
    * URL runs joins that fetch; pass `want` (a sha) to fetch once more if the joined fetch started too early
-   * to bring that commit.
+   * to bring that commit. With a full sha the mirror already holds, no fetch happens at all.
    */
   async ensure(url: string, want?: string): Promise<MirrorRepo> {
     assertGitUrl(url);
+    // The commit is already here: no fetch (a full sha names one commit forever).
+    if (want !== undefined && fullSha.test(want)) {
+      if (this.#present.has(`${url}\n${want}`)) return this.repo(url);
+      if ((await isBareRepo(this.dirFor(url))) && (await this.repo(url).hasCommit(want))) {
+        this.#remember(url, want);
+        return this.repo(url);
+      }
+    }
     const repo = await this.#coalescedUpdate(url);
     if (want !== undefined && !(await repo.hasCommit(want))) return this.#coalescedUpdate(url);
     return repo;
@@ -136,23 +154,37 @@ export class MirrorRepo {
    * commit this mirror no longer has, e.g. after a force push) only `to` itself.
    */
   async commitsBetween(from: string | null, to: string, limit = 100): Promise<MaterialCommit[]> {
-    const toSha = await this.#mustResolve(to);
-    const fromSha = from === null ? null : await this.resolve(from);
-    const range = fromSha === null ? ["-n", "1", toSha] : ["-n", String(limit), toSha, `^${fromSha}`];
-    const result = await runGit(
-      [
-        "log",
-        "-z",
-        "--name-only",
-        "--diff-merges=first-parent",
-        "--format=%x01%H%x00%s%x00%an <%ae>%x00%ct",
-        ...range,
-        "--",
-      ],
-      { cwd: this.dir },
+    // Full shas go straight to `git log` (one process); anything else is resolved first.
+    const toSha = fullSha.test(to) ? to : await this.#mustResolve(to);
+    const fromSha = from === null || fullSha.test(from) ? from : await this.resolve(from);
+    const key = `${this.dir}\n${fromSha}\n${toSha}\n${limit}`;
+    const known = historyCache.get(key);
+    if (known) return known;
+    const log = (range: string[]) =>
+      runGit(
+        [
+          "log",
+          "-z",
+          "--name-only",
+          "--diff-merges=first-parent",
+          "--format=%x01%H%x00%s%x00%an <%ae>%x00%ct",
+          ...range,
+          "--",
+        ],
+        {
+          cwd: this.dir,
+        },
+      );
+    let result = await log(
+      fromSha === null ? ["-n", "1", toSha] : ["-n", String(limit), toSha, `^${fromSha}`],
     );
+    // `from` no longer in the mirror (a force push): only `to` itself.
+    if (result.code !== 0 && fromSha !== null) result = await log(["-n", "1", toSha]);
     if (result.code !== 0) throw this.#failed("read the history", result.stderr);
-    return parseLog(result.stdout);
+    const commits = parseLog(result.stdout);
+    if (historyCache.size >= 1_000) historyCache.clear();
+    historyCache.set(key, commits);
+    return commits;
   }
 
   /** Paths that differ between two commits; with `from` null (or unknown), the files `to` itself changed. */

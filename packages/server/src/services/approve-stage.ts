@@ -5,21 +5,41 @@ import { stageRunsOfRun } from "../store/stages-repo.ts";
 import { requireRun } from "./pipeline-status.ts";
 
 /** Approves the stage a run waits on (manual approval gate), or a manual stage not run yet. */
-export async function approveStage(engine: Engine, pipeline: string, counter: number, stageName: string, user: string): Promise<void> {
+export async function approveStage(
+  engine: Engine,
+  pipeline: string,
+  counter: number,
+  stageName: string,
+  user: string,
+): Promise<void> {
   const { ctx } = engine;
   await ctx.lock.run(async () => {
     const run = await requireRun(ctx, pipeline, counter);
     const index = run.config.stages.findIndex((s) => s.name === stageName);
-    if (index < 0) throw new FawkesError(ErrorCode.stageNotFound, 404, `pipeline ${pipeline} has no stage ${stageName}`);
+    if (index < 0)
+      throw new FawkesError(ErrorCode.stageNotFound, 404, `pipeline ${pipeline} has no stage ${stageName}`);
     if (run.awaitingStage !== stageName) {
-      throw new FawkesError(ErrorCode.stageNotAwaitingApproval, 409, `stage ${stageName} of ${pipeline}/${counter} is not waiting for approval`);
+      throw new FawkesError(
+        ErrorCode.stageNotAwaitingApproval,
+        409,
+        `stage ${stageName} of ${pipeline}/${counter} is not waiting for approval`,
+      );
     }
     const previous = (await stageRunsOfRun(ctx.db, run.id)).filter((s) => s.stageIndex === index - 1).at(-1);
     const stage = run.config.stages[index];
     if (stage?.approval.allowOnlyOnSuccess && previous && previous.result !== "passed") {
-      throw new FawkesError(ErrorCode.approvalNotAllowed, 409, `stage ${stageName} may only be approved after ${previous.name} passed`);
+      throw new FawkesError(
+        ErrorCode.approvalNotAllowed,
+        409,
+        `stage ${stageName} may only be approved after ${previous.name} passed`,
+      );
     }
-    if (stage && stage.approval.users.length > 0 && !stage.approval.users.includes(user) && user !== "admin") {
+    if (
+      stage &&
+      stage.approval.users.length > 0 &&
+      !stage.approval.users.includes(user) &&
+      user !== "admin"
+    ) {
       throw new FawkesError(ErrorCode.forbidden, 403, `user ${user} may not approve stage ${stageName}`);
     }
     await scheduleStage(ctx, engine.hooks, run, index, { approvedBy: user, rerunOfCounter: null });

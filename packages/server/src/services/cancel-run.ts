@@ -8,11 +8,18 @@ import { requireRun } from "./pipeline-status.ts";
  * Cancels unfinished stages of a run (or one stage): scheduled jobs end at once; running jobs are told to
  * stop (the agent kills the process tree, runs on_cancel, and reports cancelled).
  */
-export async function cancelRun(engine: Engine, pipeline: string, counter: number, stageName: string | null): Promise<void> {
+export async function cancelRun(
+  engine: Engine,
+  pipeline: string,
+  counter: number,
+  stageName: string | null,
+): Promise<void> {
   const { ctx, dispatcher } = engine;
   await ctx.lock.run(async () => {
     const run = await requireRun(ctx, pipeline, counter);
-    const stages = (await stageRunsOfRun(ctx.db, run.id)).filter((s) => s.result === "building" && (stageName === null || s.name === stageName));
+    const stages = (await stageRunsOfRun(ctx.db, run.id)).filter(
+      (s) => s.result === "building" && (stageName === null || s.name === stageName),
+    );
     if (stageName !== null && !run.config.stages.some((s) => s.name === stageName)) {
       throw new FawkesError(ErrorCode.stageNotFound, 404, `pipeline ${pipeline} has no stage ${stageName}`);
     }
@@ -22,9 +29,16 @@ export async function cancelRun(engine: Engine, pipeline: string, counter: numbe
         ctx.events.publish({ type: "run", pipeline, counter });
         return;
       }
-      throw new FawkesError(ErrorCode.runAlreadyFinished, 409, `nothing to cancel: ${pipeline}/${counter}${stageName ? `/${stageName}` : ""} is not running`);
+      throw new FawkesError(
+        ErrorCode.runAlreadyFinished,
+        409,
+        `nothing to cancel: ${pipeline}/${counter}${stageName ? `/${stageName}` : ""} is not running`,
+      );
     }
-    for (const job of await jobRunsOfStages(ctx.db, stages.map((s) => s.id))) {
+    for (const job of await jobRunsOfStages(
+      ctx.db,
+      stages.map((s) => s.id),
+    )) {
       if (job.state === "completed") continue;
       if (job.state === "scheduled") {
         await dispatcher.completeJob(job, "cancelled");

@@ -17,17 +17,32 @@ export interface HeldJob {
 }
 
 /** The job if `agent` holds it under `lease`, else FAWKES_LEASE_LOST. */
-export async function requireLease(engine: Engine, agent: AgentRecord, jobRunId: number, lease: string | undefined): Promise<HeldJob> {
+export async function requireLease(
+  engine: Engine,
+  agent: AgentRecord,
+  jobRunId: number,
+  lease: string | undefined,
+): Promise<HeldJob> {
   const job = await findJobRun(engine.ctx.db, jobRunId);
   if (!job || !lease || job.leaseId !== lease || job.agentId !== agent.id || job.state === "completed") {
-    throw new FawkesError(ErrorCode.leaseLost, 409, `the lease on job run ${jobRunId} is no longer held by this agent: stop the job`);
+    throw new FawkesError(
+      ErrorCode.leaseLost,
+      409,
+      `the lease on job run ${jobRunId} is no longer held by this agent: stop the job`,
+    );
   }
   const locator = await engine.locatorOf(job);
   if (!locator) throw new FawkesError(ErrorCode.jobNotFound, 404, `job run ${jobRunId} has no stage`);
   return { job, locator };
 }
 
-export async function reportJobState(engine: Engine, agent: AgentRecord, jobRunId: number, lease: string | undefined, state: "preparing" | "building" | "completing"): Promise<void> {
+export async function reportJobState(
+  engine: Engine,
+  agent: AgentRecord,
+  jobRunId: number,
+  lease: string | undefined,
+  state: "preparing" | "building" | "completing",
+): Promise<void> {
   const { ctx } = engine;
   await ctx.lock.run(async () => {
     const { job, locator } = await requireLease(engine, agent, jobRunId, lease);
@@ -38,7 +53,13 @@ export async function reportJobState(engine: Engine, agent: AgentRecord, jobRunI
   });
 }
 
-export async function reportJobComplete(engine: Engine, agent: AgentRecord, jobRunId: number, lease: string | undefined, result: Exclude<JobResult, "unknown">): Promise<void> {
+export async function reportJobComplete(
+  engine: Engine,
+  agent: AgentRecord,
+  jobRunId: number,
+  lease: string | undefined,
+  result: Exclude<JobResult, "unknown">,
+): Promise<void> {
   const { ctx } = engine;
   const locator = await ctx.lock.run(async () => {
     const held = await requireLease(engine, agent, jobRunId, lease);
@@ -50,12 +71,27 @@ export async function reportJobComplete(engine: Engine, agent: AgentRecord, jobR
   await engine.consoles.finish(locator);
 }
 
-export async function appendConsole(engine: Engine, agent: AgentRecord, jobRunId: number, lease: string | undefined, chunk: Buffer, time: number): Promise<void> {
+export async function appendConsole(
+  engine: Engine,
+  agent: AgentRecord,
+  jobRunId: number,
+  lease: string | undefined,
+  chunk: Buffer,
+  time: number,
+): Promise<void> {
   const { locator } = await requireLease(engine, agent, jobRunId, lease);
   await engine.consoles.append(locator, chunk, Number.isFinite(time) && time > 0 ? time : engine.ctx.now());
 }
 
-export async function storeArtifact(engine: Engine, agent: AgentRecord, jobRunId: number, lease: string | undefined, relPath: string, body: Readable, sha256: string | null): Promise<{ path: string; size: number; sha256: string }> {
+export async function storeArtifact(
+  engine: Engine,
+  agent: AgentRecord,
+  jobRunId: number,
+  lease: string | undefined,
+  relPath: string,
+  body: Readable,
+  sha256: string | null,
+): Promise<{ path: string; size: number; sha256: string }> {
   const { job, locator } = await requireLease(engine, agent, jobRunId, lease);
   const file = await engine.artifacts.write(locator, relPath, body, sha256);
   await insertArtifact(engine.ctx.db, job.id, file, engine.ctx.now());

@@ -6,7 +6,12 @@ import { findJobRun } from "../store/stages-repo.ts";
 
 async function requireAgent(engine: Engine, name: string): Promise<AgentRecord> {
   const agent = await findAgentByName(engine.ctx.db, name);
-  if (!agent) throw new FawkesError(ErrorCode.agentNotFound, 404, `no agent named ${name}: list them with \`fawkes agents\``);
+  if (!agent)
+    throw new FawkesError(
+      ErrorCode.agentNotFound,
+      404,
+      `no agent named ${name}: list them with \`fawkes agents\``,
+    );
   return agent;
 }
 
@@ -15,7 +20,8 @@ export async function agentDto(engine: Engine, agent: AgentRecord): Promise<Agen
   if (agent.currentJobRunId !== null) {
     const job = await findJobRun(engine.ctx.db, agent.currentJobRunId);
     const locator = job && (await engine.locatorOf(job));
-    if (locator) currentJob = `${locator.pipeline}/${locator.counter}/${locator.stage}/${locator.stageCounter}/${locator.job}`;
+    if (locator)
+      currentJob = `${locator.pipeline}/${locator.counter}/${locator.stage}/${locator.stageCounter}/${locator.job}`;
   }
   return {
     id: agent.id,
@@ -46,7 +52,11 @@ export async function setAgentEnabled(engine: Engine, name: string, enabled: boo
   engine.dispatcher.kick();
 }
 
-export async function setAgentResources(engine: Engine, name: string, resources: string[]): Promise<AgentDto> {
+export async function setAgentResources(
+  engine: Engine,
+  name: string,
+  resources: string[],
+): Promise<AgentDto> {
   const agent = await requireAgent(engine, name);
   await engine.ctx.lock.run(() => updateAgent(engine.ctx.db, agent.id, { resources }));
   engine.ctx.events.publish({ type: "agent", agent: name });
@@ -57,7 +67,11 @@ export async function setAgentResources(engine: Engine, name: string, resources:
 export async function removeAgent(engine: Engine, name: string): Promise<void> {
   const agent = await requireAgent(engine, name);
   if (agent.currentJobRunId !== null && engine.dispatcher.stateOf(agent) === "building") {
-    throw new FawkesError(ErrorCode.validation, 409, `agent ${name} is running a job: disable it and wait, or cancel the job first`);
+    throw new FawkesError(
+      ErrorCode.validation,
+      409,
+      `agent ${name} is running a job: disable it and wait, or cancel the job first`,
+    );
   }
   await engine.ctx.lock.run(() => deleteAgent(engine.ctx.db, agent.id));
   engine.dispatcher.wake(agent.id);

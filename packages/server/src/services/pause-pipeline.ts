@@ -3,10 +3,16 @@ import type { Engine } from "../engine/engine.ts";
 import { ensurePipeline, updatePipeline } from "../store/runs-repo.ts";
 
 function requireConfigured(engine: Engine, name: string): void {
-  if (!engine.config.pipeline(name)) throw new FawkesError(ErrorCode.pipelineNotFound, 404, `no pipeline named ${name}`);
+  if (!engine.config.pipeline(name))
+    throw new FawkesError(ErrorCode.pipelineNotFound, 404, `no pipeline named ${name}`);
 }
 
-export async function pausePipeline(engine: Engine, name: string, reason: string, user: string): Promise<void> {
+export async function pausePipeline(
+  engine: Engine,
+  name: string,
+  reason: string,
+  user: string,
+): Promise<void> {
   requireConfigured(engine, name);
   const { ctx } = engine;
   await ctx.lock.run(async () => {

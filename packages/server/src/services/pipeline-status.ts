@@ -1,17 +1,30 @@
 /** Read models for the API: pipeline status and run details, built from the store in a few queries. */
-import { ErrorCode, FawkesError, type PipelineRunDto, type PipelineStatusDto, type PipelineSummaryDto, type StageRunDto } from "@fawkes/protocol";
+import {
+  ErrorCode,
+  FawkesError,
+  type PipelineRunDto,
+  type PipelineStatusDto,
+  type PipelineSummaryDto,
+  type StageRunDto,
+} from "@fawkes/protocol";
 import type { EngineContext } from "../engine/context.ts";
+import type { Engine } from "../engine/engine.ts";
 import { listAgents } from "../store/agents-repo.ts";
 import type { RunRecord } from "../store/records.ts";
 import { findPipeline, findRun, listRuns, runMaterialsOf } from "../store/runs-repo.ts";
 import { jobRunsOfStages, stageRunsOfRuns } from "../store/stages-repo.ts";
 
-export async function runDtos(ctx: EngineContext, runs: RunRecord[]): Promise<PipelineRunDto[]> {
+export async function runDtos(engine: Engine, runs: RunRecord[]): Promise<PipelineRunDto[]> {
+  const { ctx } = engine;
   const runIds = runs.map((r) => r.id);
   const stages = await stageRunsOfRuns(ctx.db, runIds);
-  const jobs = await jobRunsOfStages(ctx.db, stages.map((s) => s.id));
+  const jobs = await jobRunsOfStages(
+    ctx.db,
+    stages.map((s) => s.id),
+  );
   const materials = await runMaterialsOf(ctx.db, runIds);
-  const agentNames = new Map((await listAgents(ctx.db)).map((a) => [a.id, a.name]));
+  const agents = await listAgents(ctx.db);
+  const agentNames = new Map(agents.map((a) => [a.id, a.name]));
   return runs.map((run) => {
     // Only the latest counter of each stage is shown, in config order.
     const latest = new Map<string, (typeof stages)[number]>();
@@ -34,7 +47,10 @@ export async function runDtos(ctx: EngineContext, runs: RunRecord[]): Promise<Pi
             state: job.state,
             result: job.result,
             agent: job.agentId ? (agentNames.get(job.agentId) ?? job.agentId) : null,
-            waitingReason: job.state === "scheduled" ? job.waitingReason : null,
+            waitingReason:
+              job.state === "scheduled"
+                ? engine.dispatcher.waitingReason(job, run.config.environment, agents)
+                : null,
             scheduledAt: job.scheduledAt,
             completedAt: job.completedAt,
           })),
@@ -58,7 +74,13 @@ export async function runDtos(ctx: EngineContext, runs: RunRecord[]): Promise<Pi
   });
 }
 
-export async function pipelineStatus(ctx: EngineContext, name: string, limit: number, offset: number): Promise<PipelineStatusDto> {
+export async function pipelineStatus(
+  engine: Engine,
+  name: string,
+  limit: number,
+  offset: number,
+): Promise<PipelineStatusDto> {
+  const { ctx } = engine;
   const config = ctx.config.pipeline(name);
   const state = await findPipeline(ctx.db, name);
   if (!config && !state) throw new FawkesError(ErrorCode.pipelineNotFound, 404, `no pipeline named ${name}`);
@@ -69,11 +91,12 @@ export async function pipelineStatus(ctx: EngineContext, name: string, limit: nu
     paused: state?.paused ?? false,
     pauseReason: state?.pauseReason ?? null,
     locked: state?.lockedByCounter != null,
-    runs: await runDtos(ctx, runs),
+    runs: await runDtos(engine, runs),
   };
 }
 
-export async function pipelineSummaries(ctx: EngineContext): Promise<PipelineSummaryDto[]> {
+export async function pipelineSummaries(engine: Engine): Promise<PipelineSummaryDto[]> {
+  const { ctx } = engine;
   const result: PipelineSummaryDto[] = [];
   for (const config of ctx.config.snapshot().pipelines) {
     const state = await findPipeline(ctx.db, config.name);
@@ -83,7 +106,7 @@ export async function pipelineSummaries(ctx: EngineContext): Promise<PipelineSum
       group: config.group,
       paused: state?.paused ?? false,
       stages: config.stages.map((s) => s.name),
-      latest: (await runDtos(ctx, latest))[0] ?? null,
+      latest: (await runDtos(engine, latest))[0] ?? null,
     });
   }
   return result;

@@ -3,7 +3,14 @@
  * and it gets its own bearer token. An agent coming back with its token keeps its record and its jobs.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { AGENT_PROTOCOL_VERSION, ErrorCode, FawkesError, type LeaseId, type RegisterRequest, type RegisterResponse } from "@fawkes/protocol";
+import {
+  AGENT_PROTOCOL_VERSION,
+  ErrorCode,
+  FawkesError,
+  type LeaseId,
+  type RegisterRequest,
+  type RegisterResponse,
+} from "@fawkes/protocol";
 import type { Engine } from "../engine/engine.ts";
 import type { ServerKeys } from "../keys.ts";
 import { findAgentById, findAgentByName, insertAgent, updateAgent } from "../store/agents-repo.ts";
@@ -17,14 +24,26 @@ export function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-export async function registerAgent(engine: Engine, keys: ServerKeys, request: RegisterRequest): Promise<RegisterResponse> {
+export async function registerAgent(
+  engine: Engine,
+  keys: ServerKeys,
+  request: RegisterRequest,
+): Promise<RegisterResponse> {
   const { ctx } = engine;
   if (request.protocolVersion !== AGENT_PROTOCOL_VERSION) {
-    throw new FawkesError(ErrorCode.protocolVersion, 400, `agent protocol ${request.protocolVersion} is not supported; this server speaks ${AGENT_PROTOCOL_VERSION}: upgrade the agent`);
+    throw new FawkesError(
+      ErrorCode.protocolVersion,
+      400,
+      `agent protocol ${request.protocolVersion} is not supported; this server speaks ${AGENT_PROTOCOL_VERSION}: upgrade the agent`,
+    );
   }
   const auto = sameSecret(request.key, keys.autoRegisterKey);
   if (!auto && !sameSecret(request.key, keys.agentKey)) {
-    throw new FawkesError(ErrorCode.unauthorized, 401, "the agent registration key is wrong: use the key in <data-dir>/keys/agent-key");
+    throw new FawkesError(
+      ErrorCode.unauthorized,
+      401,
+      "the agent registration key is wrong: use the key in <data-dir>/keys/agent-key",
+    );
   }
   return ctx.lock.run(async () => {
     const now = ctx.now();
@@ -41,15 +60,27 @@ export async function registerAgent(engine: Engine, keys: ServerKeys, request: R
       });
       const fresh = (await findAgentById(ctx.db, existing.id))!;
       engine.dispatcher.touch(fresh);
-      const held = (await activeJobRuns(ctx.db)).filter((j) => j.agentId === existing.id).map((j) => j.leaseId);
+      const held = (await activeJobRuns(ctx.db))
+        .filter((j) => j.agentId === existing.id)
+        .map((j) => j.leaseId);
       const revoked = request.runningLeases.filter((lease) => !held.includes(lease));
       ctx.log.info({ agentId: existing.id, name: fresh.name }, "agent re-registered");
       ctx.events.publish({ type: "agent", agent: fresh.name });
-      return { agentId: existing.id as RegisterResponse["agentId"], token, state: engine.dispatcher.stateOf(fresh), heartbeatIntervalMs: heartbeatInterval(engine), revokedLeases: revoked as LeaseId[] };
+      return {
+        agentId: existing.id as RegisterResponse["agentId"],
+        token,
+        state: engine.dispatcher.stateOf(fresh),
+        heartbeatIntervalMs: heartbeatInterval(engine),
+        revokedLeases: revoked as LeaseId[],
+      };
     }
     const sameName = await findAgentByName(ctx.db, request.name);
     if (sameName) {
-      throw new FawkesError(ErrorCode.validation, 409, `an agent named ${request.name} is already registered: pick another --name, or delete it with \`fawkes agents delete ${request.name}\``);
+      throw new FawkesError(
+        ErrorCode.validation,
+        409,
+        `an agent named ${request.name} is already registered: pick another --name, or delete it with \`fawkes agents delete ${request.name}\``,
+      );
     }
     const id = randomUUID();
     const record = {
@@ -68,7 +99,13 @@ export async function registerAgent(engine: Engine, keys: ServerKeys, request: R
     engine.dispatcher.touch(record);
     ctx.log.info({ agentId: id, name: request.name, state: record.configState }, "agent registered");
     ctx.events.publish({ type: "agent", agent: request.name });
-    return { agentId: id as RegisterResponse["agentId"], token, state: engine.dispatcher.stateOf(record), heartbeatIntervalMs: heartbeatInterval(engine), revokedLeases: request.runningLeases };
+    return {
+      agentId: id as RegisterResponse["agentId"],
+      token,
+      state: engine.dispatcher.stateOf(record),
+      heartbeatIntervalMs: heartbeatInterval(engine),
+      revokedLeases: request.runningLeases,
+    };
   });
 }
 

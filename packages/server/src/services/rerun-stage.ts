@@ -7,30 +7,56 @@ import { jobRunsOfStages, stageRunsOfRun } from "../store/stages-repo.ts";
 import { requireRun } from "./pipeline-status.ts";
 
 /** Reruns a finished stage: new stage counter, same pipeline counter; GO_RERUN_OF_STAGE_COUNTER is set. */
-export async function rerunStage(engine: Engine, pipeline: string, counter: number, stageName: string, jobs: string[], user: string): Promise<StageRunRecord> {
+export async function rerunStage(
+  engine: Engine,
+  pipeline: string,
+  counter: number,
+  stageName: string,
+  jobs: string[],
+  user: string,
+): Promise<StageRunRecord> {
   const { ctx } = engine;
   return ctx.lock.run(async () => {
     const run = await requireRun(ctx, pipeline, counter);
     const index = run.config.stages.findIndex((s) => s.name === stageName);
-    if (index < 0) throw new FawkesError(ErrorCode.stageNotFound, 404, `pipeline ${pipeline} has no stage ${stageName}`);
+    if (index < 0)
+      throw new FawkesError(ErrorCode.stageNotFound, 404, `pipeline ${pipeline} has no stage ${stageName}`);
     const stages = await stageRunsOfRun(ctx.db, run.id);
     if (stages.some((s) => s.result === "building")) {
-      throw new FawkesError(ErrorCode.stageStillRunning, 409, `${pipeline}/${counter} still has a stage running: wait for it or cancel it`);
+      throw new FawkesError(
+        ErrorCode.stageStillRunning,
+        409,
+        `${pipeline}/${counter} still has a stage running: wait for it or cancel it`,
+      );
     }
     const previous = stages.filter((s) => s.name === stageName).at(-1);
-    if (!previous) throw new FawkesError(ErrorCode.stageNotFound, 409, `stage ${stageName} has not run in ${pipeline}/${counter} yet`);
+    if (!previous)
+      throw new FawkesError(
+        ErrorCode.stageNotFound,
+        409,
+        `stage ${stageName} has not run in ${pipeline}/${counter} yet`,
+      );
     const state = await findPipeline(ctx.db, pipeline);
     if (state?.lockedByCounter != null && state.lockedByCounter !== counter) {
-      throw new FawkesError(ErrorCode.pipelineLocked, 409, `pipeline ${pipeline} is locked by run ${state.lockedByCounter}`);
+      throw new FawkesError(
+        ErrorCode.pipelineLocked,
+        409,
+        `pipeline ${pipeline} is locked by run ${state.lockedByCounter}`,
+      );
     }
     let onlyJobs: { rerun: Set<string>; previous: Map<string, JobResult> } | undefined;
     if (jobs.length > 0) {
       const previousJobs = await jobRunsOfStages(ctx.db, [previous.id]);
       for (const job of jobs) {
-        if (!previousJobs.some((j) => j.name === job)) throw new FawkesError(ErrorCode.jobNotFound, 404, `stage ${stageName} has no job ${job}`);
+        if (!previousJobs.some((j) => j.name === job))
+          throw new FawkesError(ErrorCode.jobNotFound, 404, `stage ${stageName} has no job ${job}`);
       }
       onlyJobs = { rerun: new Set(jobs), previous: new Map(previousJobs.map((j) => [j.name, j.result])) };
     }
-    return scheduleStage(ctx, engine.hooks, run, index, { approvedBy: user, rerunOfCounter: previous.counter, ...(onlyJobs && { onlyJobs }) });
+    return scheduleStage(ctx, engine.hooks, run, index, {
+      approvedBy: user,
+      rerunOfCounter: previous.counter,
+      ...(onlyJobs && { onlyJobs }),
+    });
   });
 }

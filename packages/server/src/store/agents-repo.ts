@@ -95,7 +95,15 @@ export async function deleteAgent(db: Executor, id: string): Promise<void> {
   await db.updateTable("agents").set({ deleted: 1 }).where("id", "=", id).execute();
 }
 
-export async function findAgentByTokenHash(db: Executor, tokenHash: string): Promise<AgentRecord | undefined> {
-  const row = await db.selectFrom("agents").selectAll().where("token_hash", "=", tokenHash).where("deleted", "=", 0).executeTakeFirst();
+export async function findAgentByTokenHash(
+  db: Executor,
+  tokenHash: string,
+): Promise<AgentRecord | undefined> {
+  const row = await db
+    .selectFrom("agents")
+    .selectAll()
+    .where("token_hash", "=", tokenHash)
+    .where("deleted", "=", 0)
+    .executeTakeFirst();
   return row && toAgent(row);
 }

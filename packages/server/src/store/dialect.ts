@@ -103,16 +103,32 @@ class NodeSqliteDriver implements Driver {
   }
 }
 
+/** Prepared statements kept per SQL text; kysely produces a small, fixed set of shapes. */
+const STATEMENT_CACHE_SIZE = 500;
+
 class NodeSqliteConnection implements DatabaseConnection {
   readonly #database: DatabaseSync;
+  readonly #statements = new Map<string, { statement: StatementSync; returnsRows: boolean }>();
   constructor(database: DatabaseSync) {
     this.#database = database;
   }
 
+  #prepare(sqlText: string): { statement: StatementSync; returnsRows: boolean } {
+    let cached = this.#statements.get(sqlText);
+    if (!cached) {
+      const statement = this.#database.prepare(sqlText);
+      cached = { statement, returnsRows: returnsRows(statement) };
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE)
+        this.#statements.delete(this.#statements.keys().next().value!);
+      this.#statements.set(sqlText, cached);
+    }
+    return cached;
+  }
+
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const statement = this.#database.prepare(compiledQuery.sql);
+    const { statement, returnsRows } = this.#prepare(compiledQuery.sql);
     const parameters = toSqliteParameters(compiledQuery.parameters);
-    if (returnsRows(statement)) {
+    if (returnsRows) {
       return { rows: statement.all(...parameters).map(toPlainRow) as R[] };
     }
     const { changes, lastInsertRowid } = statement.run(...parameters);

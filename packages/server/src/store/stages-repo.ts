@@ -39,6 +39,12 @@ const toJob = (row: DbJobRun): JobRunRecord => ({
   completedAt: row.completed_at,
 });
 
+/**
+ * `state != 'completed'` as a literal: SQLite uses the partial index of unfinished jobs only when the query
+ * repeats its condition verbatim (a bound parameter would not match), so lookups stay small forever.
+ */
+const unfinished = sql<boolean>`state != 'completed'`;
+
 export interface NewStageRun {
   runId: number;
   pipeline: string;
@@ -178,12 +184,19 @@ export async function findJobRun(db: Executor, id: number): Promise<JobRunRecord
 }
 
 /** Jobs waiting for an agent, oldest first. */
-export async function scheduledJobRuns(db: Executor): Promise<JobRunRecord[]> {
+export async function scheduledJobRuns(
+  db: Executor,
+  afterId = 0,
+  limit = 1_000_000,
+): Promise<JobRunRecord[]> {
   const rows = await db
     .selectFrom("job_runs")
     .selectAll()
+    .where(unfinished)
     .where("state", "=", "scheduled")
+    .where("id", ">", afterId)
     .orderBy("id")
+    .limit(limit)
     .execute();
   return rows.map(toJob);
 }
@@ -193,6 +206,7 @@ export async function activeJobRuns(db: Executor): Promise<JobRunRecord[]> {
   const rows = await db
     .selectFrom("job_runs")
     .selectAll()
+    .where(unfinished)
     .where("state", "in", ["assigned", "preparing", "building", "completing"])
     .execute();
   return rows.map(toJob);
@@ -237,4 +251,29 @@ export async function updateJobRun(
   if (expectLease !== undefined) query = query.where("lease_id", "=", expectLease);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+/** Unfinished, cancelled and failed job counts of a stage run, in one aggregate query. */
+export async function stageJobCounts(
+  db: Executor,
+  stageRunId: number,
+): Promise<{ unfinished: number; cancelled: number; failed: number }> {
+  const row = await db
+    .selectFrom("job_runs")
+    .select([
+      sql<number>`sum(case when state != 'completed' then 1 else 0 end)`.as("unfinished"),
+      sql<number>`sum(case when state = 'completed' and result = 'cancelled' then 1 else 0 end)`.as(
+        "cancelled",
+      ),
+      sql<number>`sum(case when state = 'completed' and result not in ('passed', 'cancelled') then 1 else 0 end)`.as(
+        "failed",
+      ),
+    ])
+    .where("stage_run_id", "=", stageRunId)
+    .executeTakeFirst();
+  return {
+    unfinished: Number(row?.unfinished ?? 0),
+    cancelled: Number(row?.cancelled ?? 0),
+    failed: Number(row?.failed ?? 0),
+  };
 }
