@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { sleep } from "./backoff.ts";
+import { prefetchRevision } from "./job/git-checkout.ts";
 import { JobRunner } from "./job/job-runner.ts";
 import { compileOptions } from "./options.ts";
 import type { AgentOptions } from "./options.ts";
@@ -48,6 +49,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         await sleep(1_000, stopping.signal);
         continue;
       }
+      for (const hint of work.prefetch ?? []) prefetchRevision(compiled.workDir, hint.url, hint.revision, compiled.log);
       if (!work.job) continue;
       current = new JobRunner(work.job, client, compiled);
       await current.run();

@@ -7,7 +7,7 @@
  *     work dir and re-registers with them after a restart. Pending until an admin enables it, unless it used
  *     the server's auto-register key.
  *  2. POST /agent/v1/work (WorkRequest) long-polls up to `waitMs`: 200 WorkResponse with a JobAssignment,
- *     or 200 WorkResponse with `job: null` when the wait ends without work. The same call is the heartbeat
+ *     or 200 WorkResponse with `job: null` when the wait ends without work (or with `prefetch` hints). The same call is the heartbeat
  *     while idle; POST /agent/v1/heartbeat is sent while building.
  *  3. While the job runs: POST /agent/v1/jobs/:jobRunId/state, POST .../console (text body, timestamped
  *     lines, secrets already masked), PUT .../artifacts/<path> (streamed body, header x-fawkes-sha256),
@@ -149,7 +149,16 @@ export const JobAssignment = z.object({
 });
 export type JobAssignment = z.infer<typeof JobAssignment>;
 
-export const WorkResponse = z.object({ job: JobAssignment.nullable() });
+/** A git revision a job will soon need: idle agents fetch it into their mirrors ahead of the assignment. */
+export const GitPrefetch = z.object({ url: z.string().min(1), revision: z.string().regex(/^[0-9a-f]{40}$/) });
+export type GitPrefetch = z.infer<typeof GitPrefetch>;
+
+/**
+ * `job: null` ends a long poll without work. `prefetch` (possibly with `job: null`) names revisions that
+ * just appeared on a material: the agent starts fetching them at once, so the checkout of the run they
+ * trigger overlaps with its scheduling. Then the agent polls again.
+ */
+export const WorkResponse = z.object({ job: JobAssignment.nullable(), prefetch: z.array(GitPrefetch).optional() });
 export type WorkResponse = z.infer<typeof WorkResponse>;
 
 export const HeartbeatRequest = z.strictObject({ runningLeases: z.array(LeaseId).max(16) });

@@ -4,6 +4,7 @@ import { access, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { GitCheckout } from "@fawkes/protocol";
+import type { AgentLog } from "../options.ts";
 import { resolveInside } from "./paths.ts";
 
 /** Git never prompts: a job must fail rather than hang waiting for a password. */
@@ -56,18 +57,40 @@ async function ensureMirror(workDir: string, url: string): Promise<string> {
   return mirror;
 }
 
-/** Fetches into the mirror; fails when the revision is still missing afterwards. */
-async function fetchRevision(mirror: string, url: string, revision: string): Promise<void> {
-  const fetched = await git(["fetch", "--quiet", "--prune", "origin"], mirror);
-  if (!fetched.ok)
-    throw new FawkesError(ErrorCode.materialNotFound, 502, `git fetch failed: ${fetched.output}`);
-  if (!(await git(["cat-file", "-e", `${revision}^{commit}`], mirror)).ok) {
-    throw new FawkesError(
-      ErrorCode.invalidRevision,
-      400,
-      `revision ${revision} not found in ${displayUrl(url)}`,
-    );
+/** One fetch per mirror at a time; a checkout waiting for a revision joins the fetch under way. */
+const fetching = new Map<string, Promise<{ ok: boolean; output: string }>>();
+
+function fetchMirror(mirror: string): Promise<{ ok: boolean; output: string }> {
+  let running = fetching.get(mirror);
+  if (!running) {
+    running = git(["fetch", "--quiet", "--prune", "origin"], mirror).finally(() => fetching.delete(mirror));
+    fetching.set(mirror, running);
   }
+  return running;
+}
+
+/**
+ * The server saw a new revision of a material (its run is being scheduled): fetch it now into an existing
+ * mirror, so the checkout finds it there. Mirrors are not cloned on a hint; failures are left to the checkout.
+ */
+export function prefetchRevision(workDir: string, url: string, revision: string, log: AgentLog): void {
+  const mirror = mirrorPath(workDir, url);
+  void exists(mirror).then(async (found) => {
+    if (!found || fetching.has(mirror) || (await git(["cat-file", "-e", `${revision}^{commit}`], mirror)).ok) return;
+    const fetched = await fetchMirror(mirror);
+    if (!fetched.ok) log("warn", "prefetch failed", { url: displayUrl(url), message: fetched.output });
+  });
+}
+
+/** Fetches into the mirror (or joins a prefetch under way); fails when the revision is still missing afterwards. */
+async function fetchRevision(mirror: string, url: string, revision: string): Promise<void> {
+  // A joined fetch may have started before the revision existed: then one more, of our own.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const fetched = await fetchMirror(mirror);
+    if (!fetched.ok) throw new FawkesError(ErrorCode.materialNotFound, 502, `git fetch failed: ${fetched.output}`);
+    if ((await git(["cat-file", "-e", `${revision}^{commit}`], mirror)).ok) return;
+  }
+  throw new FawkesError(ErrorCode.invalidRevision, 400, `revision ${revision} not found in ${displayUrl(url)}`);
 }
 
 function configQuote(value: string): string {
@@ -109,6 +132,7 @@ export async function checkoutMaterial(
   await writeFile(join(dotGit, "objects", "info", "alternates"), `${join(mirror, "objects")}\n`);
   const checkout = () => git(["checkout", "--quiet", "--force", "--detach", material.revision], destination);
   // Most checkouts find the revision in the mirror already; a failed first try means it must be fetched.
+  await fetching.get(mirror);
   let done = await checkout();
   if (!done.ok) {
     await fetchRevision(mirror, material.url, material.revision);

@@ -1,4 +1,5 @@
-import { mkdir, rm } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobAssignment } from "@fawkes/protocol";
 import type { ConsoleStream } from "./console-stream.ts";
@@ -17,7 +18,7 @@ export async function prepareWorkspace(
   const workspace = resolveInside(join(workDir, "pipelines"), job.locator.pipeline, "pipeline workspace");
   if (job.cleanWorkspace) {
     console.line(`Cleaning workspace ${workspace}`);
-    await rm(workspace, { recursive: true, force: true });
+    await discard(workDir, workspace);
   }
   await mkdir(workspace, { recursive: true });
   if (!job.fetchMaterials) return workspace;
@@ -31,4 +32,22 @@ export async function prepareWorkspace(
     console.line(`Material ${material.name} checked out in ${Date.now() - started} ms`);
   }
   return workspace;
+}
+
+/**
+ * Moves an old workspace aside (one rename) and deletes it in the background, so a job does not wait for
+ * its predecessor's files to be removed.
+ */
+async function discard(workDir: string, workspace: string): Promise<void> {
+  const trash = join(workDir, "trash");
+  await mkdir(trash, { recursive: true });
+  const aside = join(trash, randomUUID());
+  try {
+    await rename(workspace, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    await rm(workspace, { recursive: true, force: true });
+    return;
+  }
+  void rm(aside, { recursive: true, force: true }).catch(() => undefined);
 }

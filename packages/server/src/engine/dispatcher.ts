@@ -4,7 +4,7 @@
  * heartbeats, fails over jobs of lost agents, and wakes `wait-cancel` long polls.
  */
 import { randomUUID } from "node:crypto";
-import type { AgentState, JobAssignment, JobResult } from "@fawkes/protocol";
+import type { AgentState, JobAssignment, JobResult, WorkResponse } from "@fawkes/protocol";
 import { findAgentById, listAgents, updateAgent } from "../store/agents-repo.ts";
 import type { AgentRecord, JobRunRecord, RunRecord } from "../store/records.ts";
 import { findRunById } from "../store/runs-repo.ts";
@@ -20,7 +20,7 @@ import { evaluateStage, type LifecycleHooks } from "./run-lifecycle.ts";
 
 interface Waiter {
   agentId: string;
-  resolve(job: JobAssignment | null): void;
+  resolve(response: WorkResponse): void;
 }
 
 export interface DispatcherDeps {
@@ -63,7 +63,7 @@ export class Dispatcher {
 
   stop(): void {
     clearInterval(this.#sweepTimer);
-    for (const waiter of this.#waiting.values()) waiter.resolve(null);
+    for (const waiter of this.#waiting.values()) waiter.resolve({ job: null });
     this.#waiting.clear();
     for (const set of this.#cancelWaiters.values()) for (const wake of set) wake();
   }
@@ -90,25 +90,28 @@ export class Dispatcher {
     return agent.currentJobRunId === null ? "idle" : "building";
   }
 
-  /** Long poll for work. Resolves with a job, or null when `waitMs` passes or `signal` aborts. */
-  async work(agent: AgentRecord, waitMs: number, signal: AbortSignal): Promise<JobAssignment | null> {
+  /**
+   * Long poll for work. Resolves with a job; with `job: null` when `waitMs` passes or `signal` aborts; or
+   * early with prefetch hints.
+   */
+  async work(agent: AgentRecord, waitMs: number, signal: AbortSignal): Promise<WorkResponse> {
     this.touch(agent);
     if (agent.currentJobRunId !== null) {
       const resent = await this.#ctx.lock.run(() => this.#resumeOrRelease(agent));
-      if (resent) return resent;
+      if (resent) return { job: resent };
     }
-    this.#waiting.get(agent.id)?.resolve(null);
-    return new Promise<JobAssignment | null>((resolve) => {
-      const finish = (job: JobAssignment | null): void => {
+    this.#waiting.get(agent.id)?.resolve({ job: null });
+    return new Promise<WorkResponse>((resolve) => {
+      const finish = (response: WorkResponse): void => {
         clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);
         if (this.#waiting.get(agent.id) === waiter) this.#waiting.delete(agent.id);
-        resolve(job);
+        resolve(response);
       };
-      const onAbort = (): void => finish(null);
+      const onAbort = (): void => finish({ job: null });
       const waiter: Waiter = { agentId: agent.id, resolve: finish };
       this.#waiting.set(agent.id, waiter);
-      const timer = setTimeout(() => finish(null), waitMs);
+      const timer = setTimeout(() => finish({ job: null }), waitMs);
       signal.addEventListener("abort", onAbort, { once: true });
       if (agent.configState === "enabled") this.kick();
     });
@@ -116,7 +119,12 @@ export class Dispatcher {
 
   /** Wakes an agent's pending long poll (e.g. after it was enabled) so it polls again at once. */
   wake(agentId: string): void {
-    this.#waiting.get(agentId)?.resolve(null);
+    this.#waiting.get(agentId)?.resolve({ job: null });
+  }
+
+  /** Tells every idle agent about a new revision, so its fetch overlaps the scheduling of the run. */
+  prefetch(url: string, revision: string): void {
+    for (const waiter of [...this.#waiting.values()]) waiter.resolve({ job: null, prefetch: [{ url, revision }] });
   }
 
   /**
@@ -205,11 +213,11 @@ export class Dispatcher {
     const waiter = this.#waiting.get(agent.id);
     this.#waiting.delete(agent.id);
     try {
-      waiter?.resolve(await this.#deps.buildAssignment(assigned, agent));
+      waiter?.resolve({ job: await this.#deps.buildAssignment(assigned, agent) });
     } catch (error) {
       this.#ctx.log.error({ err: error, jobRunId: job.id }, "could not build job assignment");
       await this.#failJob(assigned, `could not prepare the job: ${(error as Error).message}`);
-      waiter?.resolve(null);
+      waiter?.resolve({ job: null });
       return;
     }
     this.#ctx.log.info({ jobRunId: job.id, agentId: agent.id, job: job.name }, "job assigned");

@@ -49,6 +49,7 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     jobsScheduled: () => dispatcher.kick(),
     stagePassed: (run, stage) =>
       setImmediate(() => background("dependency trigger", triggers.onStagePassed(run, stage))),
+    revisionSeen: (url, revision) => dispatcher.prefetch(url, revision),
     pipelineUnlocked: (pipeline) =>
       setImmediate(() => background("unlock trigger", triggers.checkForChanges(pipeline))),
   };
@@ -118,7 +119,7 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     defaultPollIntervalMs: options.pollIntervalMs,
     // A fetch into the server's mirror instead of `git ls-remote`: one git process tells the new head and
     // brings the commits the trigger needs next (filters, GO_FROM_REVISION), so a commit costs one round trip.
-    lsRemote: async (url, branch) => (await mirror.ensure(url)).resolve(`refs/heads/${branch}`),
+    lsRemote: async (url, branch) => (await mirror.ensure(url)).branchHead(branch),
     onRevision: (fingerprint, sha) => triggers.onGitRevision(fingerprint, sha).then(() => undefined),
   });
 

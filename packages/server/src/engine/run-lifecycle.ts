@@ -21,6 +21,8 @@ export interface LifecycleHooks {
   jobsScheduled(): void;
   stagePassed(run: RunRecord, stage: StageRunRecord): void;
   pipelineUnlocked(pipeline: string): void;
+  /** A material moved to a new revision (before any run exists for it). */
+  revisionSeen(url: string, revision: string): void;
 }
 
 export interface NewRunInput {

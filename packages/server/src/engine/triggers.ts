@@ -50,6 +50,7 @@ export class Triggers {
     const uses = this.#gitMaterialsOf(fingerprint);
     const first = uses[0];
     if (!first) return [];
+    if (uses.some((use) => use.material.autoUpdate)) this.#hooks.revisionSeen(first.material.url, sha);
     await saveMaterialRevision(
       this.#ctx.db,
       { fingerprint, url: first.material.url, branch: first.material.branch },

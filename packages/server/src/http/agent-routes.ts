@@ -75,7 +75,7 @@ export function agentRoutes(app: FastifyInstance, engine: Engine, keys: ServerKe
     const abort = new AbortController();
     request.raw.on("close", () => abort.abort());
     request.raw.socket.on("close", () => abort.abort());
-    return { job: await engine.dispatcher.work(agent, waitMs, abort.signal) };
+    return engine.dispatcher.work(agent, waitMs, abort.signal);
   });
 
   app.post("/agent/v1/heartbeat", async (request) => {

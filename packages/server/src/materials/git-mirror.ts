@@ -1,12 +1,18 @@
 import { createHash } from "node:crypto";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
-import { assertGitUrl, gitFailure, runGit, runGitRaw } from "./git.ts";
+import { assertBranchName, assertGitUrl, gitFailure, runGit, runGitRaw } from "./git.ts";
 import { redactUrl } from "./redact.ts";
 
 /** History between two full shas never changes: `git log` answers are kept (bounded). */
 const historyCache = new Map<string, MaterialCommit[]>();
+/** `dir\nsha` of commits seen in a mirror (a mirror never loses objects it fetched). */
+const present = new Set<string>();
+function notePresent(dir: string, sha: string): void {
+  if (present.size >= 10_000) present.clear();
+  present.add(`${dir}\n${sha}`);
+}
 
 /** One commit as the material layer reports it. */
 export interface MaterialCommit {
@@ -43,13 +49,6 @@ export class GitMirror {
   readonly root: string;
   readonly #options: Required<GitMirrorOptions>;
   readonly #inFlight = new Map<string, Promise<MirrorRepo>>();
-  /** `url\nsha` of commits known to be in a mirror (objects are never pruned from a mirror). */
-  readonly #present = new Set<string>();
-
-  #remember(url: string, sha: string): void {
-    if (this.#present.size >= 10_000) this.#present.clear();
-    this.#present.add(`${url}\n${sha}`);
-  }
 
   constructor(root: string, options: GitMirrorOptions = {}) {
     this.root = root;
@@ -78,11 +77,9 @@ export class GitMirror {
     assertGitUrl(url);
     // The commit is already here: no fetch (a full sha names one commit forever).
     if (want !== undefined && fullSha.test(want)) {
-      if (this.#present.has(`${url}\n${want}`)) return this.repo(url);
-      if ((await isBareRepo(this.dirFor(url))) && (await this.repo(url).hasCommit(want))) {
-        this.#remember(url, want);
-        return this.repo(url);
-      }
+      const repo = this.repo(url);
+      if (present.has(`${repo.dir}\n${want}`)) return repo;
+      if ((await isBareRepo(repo.dir)) && (await repo.hasCommit(want))) return repo;
     }
     const repo = await this.#coalescedUpdate(url);
     if (want !== undefined && !(await repo.hasCommit(want))) return this.#coalescedUpdate(url);
@@ -135,8 +132,28 @@ export class MirrorRepo {
 
   async hasCommit(sha: string): Promise<boolean> {
     if (!/^[0-9a-f]{4,64}$/i.test(sha)) return false;
+    if (present.has(`${this.dir}\n${sha}`)) return true;
     const result = await runGit(["cat-file", "-e", `${sha}^{commit}`], { cwd: this.dir });
+    if (result.code === 0 && fullSha.test(sha)) notePresent(this.dir, sha);
     return result.code === 0;
+  }
+
+  /**
+   * The commit a branch points to, read from the ref files (no git process): the loose ref first, then
+   * packed-refs, as git does. Null when the branch does not exist.
+   */
+  async branchHead(branch: string): Promise<string | null> {
+    assertBranchName(branch);
+    const ref = `refs/heads/${branch}`;
+    const loose = await readFile(join(this.dir, ref), "utf8").catch(() => null);
+    let sha = loose?.trim() ?? null;
+    if (sha === null) {
+      const packed = await readFile(join(this.dir, "packed-refs"), "utf8").catch(() => "");
+      sha = packed.split("\n").find((line) => line.endsWith(` ${ref}`))?.slice(0, -ref.length - 1) ?? null;
+    }
+    if (sha === null || !fullSha.test(sha)) return sha === null ? null : this.resolve(ref);
+    notePresent(this.dir, sha);
+    return sha;
   }
 
   /** The full sha of a commit named by a sha, an abbreviated sha, a branch or a tag; null when unknown. */
@@ -146,7 +163,9 @@ export class MirrorRepo {
       cwd: this.dir,
     });
     const sha = result.stdout.trim();
-    return result.code === 0 && fullSha.test(sha) ? sha : null;
+    if (result.code !== 0 || !fullSha.test(sha)) return null;
+    notePresent(this.dir, sha);
+    return sha;
   }
 
   /**
