@@ -14,15 +14,35 @@ const nodeBuiltins = {
 const walls = (extra = [], patterns = []) => ({
   "no-restricted-imports": ["error", { paths: extra, patterns: [deepImports, ...patterns] }],
 });
-const forbid = (...names) => names.map((name) => ({ name, message: `This package must not depend on ${name}.` }));
+const forbid = (...names) =>
+  names.map((name) => ({ name, message: `This package must not depend on ${name}.` }));
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", ".fawkes/**", "**/dist/**", "examples/*/node_modules/**"] },
+  { ignores: ["**/node_modules/**", ".fawkes/**", "tmp/**", "**/dist/**", "examples/*/node_modules/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
     plugins: { "import-x": importX },
-    languageOptions: { globals: { process: "readonly", console: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", Buffer: "readonly", URL: "readonly", AbortController: "readonly", AbortSignal: "readonly", fetch: "readonly", TextEncoder: "readonly", TextDecoder: "readonly", structuredClone: "readonly", setImmediate: "readonly", queueMicrotask: "readonly" } },
+    languageOptions: {
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        Buffer: "readonly",
+        URL: "readonly",
+        AbortController: "readonly",
+        AbortSignal: "readonly",
+        fetch: "readonly",
+        TextEncoder: "readonly",
+        TextDecoder: "readonly",
+        structuredClone: "readonly",
+        setImmediate: "readonly",
+        queueMicrotask: "readonly",
+      },
+    },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "import-x/no-cycle": ["error", { maxDepth: 10 }],
@@ -31,8 +51,26 @@ export default tseslint.config(
     },
     settings: { "import-x/resolver-next": [] },
   },
-  { files: ["packages/protocol/**/*.ts"], rules: walls(forbid("@fawkes/core", "@fawkes/server", "@fawkes/agent", "@fawkes/cli", "@fawkes/testing"), [nodeBuiltins]) },
-  { files: ["packages/core/**/*.ts"], ignores: ["packages/core/test/**", "packages/core/scripts/**"], rules: walls(forbid("@fawkes/server", "@fawkes/agent", "@fawkes/cli", "@fawkes/testing"), [nodeBuiltins]) },
-  { files: ["packages/agent/**/*.ts"], ignores: ["packages/agent/test/**"], rules: walls(forbid("@fawkes/core", "@fawkes/server", "@fawkes/cli")) },
-  { files: ["packages/server/**/*.ts"], ignores: ["packages/server/test/**"], rules: walls(forbid("@fawkes/agent", "@fawkes/cli")) },
+  {
+    files: ["packages/protocol/**/*.ts"],
+    rules: walls(
+      forbid("@fawkes/core", "@fawkes/server", "@fawkes/agent", "@fawkes/cli", "@fawkes/testing"),
+      [nodeBuiltins],
+    ),
+  },
+  {
+    files: ["packages/core/**/*.ts"],
+    ignores: ["packages/core/test/**", "packages/core/scripts/**"],
+    rules: walls(forbid("@fawkes/server", "@fawkes/agent", "@fawkes/cli", "@fawkes/testing"), [nodeBuiltins]),
+  },
+  {
+    files: ["packages/agent/**/*.ts"],
+    ignores: ["packages/agent/test/**"],
+    rules: walls(forbid("@fawkes/core", "@fawkes/server", "@fawkes/cli")),
+  },
+  {
+    files: ["packages/server/**/*.ts"],
+    ignores: ["packages/server/test/**"],
+    rules: walls(forbid("@fawkes/agent", "@fawkes/cli")),
+  },
 );

@@ -49,7 +49,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         await sleep(1_000, stopping.signal);
         continue;
       }
-      for (const hint of work.prefetch ?? []) prefetchRevision(compiled.workDir, hint.url, hint.revision, compiled.log);
+      for (const hint of work.prefetch ?? [])
+        prefetchRevision(compiled.workDir, hint.url, hint.revision, compiled.log);
       if (!work.job) continue;
       current = new JobRunner(work.job, client, compiled);
       await current.run();

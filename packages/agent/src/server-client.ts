@@ -1,18 +1,15 @@
 import { hostname } from "node:os";
 import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
-import {
-  AGENT_PROTOCOL_VERSION,
-  AgentHeader,
-  ErrorCode,
-  FawkesError,
+import { AGENT_PROTOCOL_VERSION, AgentHeader, ErrorCode, FawkesError } from "@fawkes/protocol/constants";
+import type {
+  ArtifactManifest,
   HeartbeatResponse,
+  JobLocator,
   RegisterResponse,
   WaitCancelResponse,
   WorkResponse,
 } from "@fawkes/protocol";
-import type { ArtifactManifest as ArtifactManifestType, JobLocator } from "@fawkes/protocol";
-import { ArtifactManifest } from "@fawkes/protocol";
 import { Backoff, sleep } from "./backoff.ts";
 import { HttpTransport, TransportError, readBody } from "./http-transport.ts";
 import type { AgentIdentity } from "./identity.ts";
@@ -88,7 +85,10 @@ export class ServerClient {
           anonymous: true,
           signal,
         });
-        const registered = RegisterResponse.parse(JSON.parse((await readBody(response)).toString("utf8")));
+        const registered = expectObject<RegisterResponse>(
+          JSON.parse((await readBody(response)).toString("utf8")),
+          "agentId",
+        );
         const saved = { agentId: registered.agentId, token: registered.token };
         await saveIdentity(this.#options.workDir, saved);
         this.#identity = saved;
@@ -125,7 +125,7 @@ export class ServerClient {
       idleTimeoutMs: waitMs + 15_000,
       signal,
     });
-    return WorkResponse.parse(await readJson(response));
+    return expectObject<WorkResponse>(await readJson(response), "job");
   }
 
   async heartbeat(runningLeases: string[], signal: AbortSignal): Promise<HeartbeatResponse> {
@@ -135,7 +135,7 @@ export class ServerClient {
       json: { runningLeases },
       signal,
     });
-    const parsed = HeartbeatResponse.parse(await readJson(response));
+    const parsed = expectObject<HeartbeatResponse>(await readJson(response), "revokedLeases");
     if (parsed.revokedLeases.length > 0) this.onRevokedLeases(parsed.revokedLeases);
     return parsed;
   }
@@ -156,7 +156,7 @@ export class ServerClient {
 
   async waitCancel(job: { jobRunId: number; leaseId: string }, signal: AbortSignal): Promise<boolean> {
     const response = await this.jobCall(job, "wait-cancel", { json: {}, idleTimeoutMs: 120_000, signal });
-    return WaitCancelResponse.parse(await readJson(response)).cancel;
+    return expectObject<WaitCancelResponse>(await readJson(response), "cancel").cancel;
   }
 
   async artifactManifest(
@@ -164,14 +164,14 @@ export class ServerClient {
     from: JobLocator,
     path: string,
     signal: AbortSignal,
-  ): Promise<ArtifactManifestType> {
+  ): Promise<ArtifactManifest> {
     const response = await this.#call({
       method: "GET",
       path: `${artifactRoot(from)}/manifest?path=${encodeURIComponent(path)}`,
       headers: { [AgentHeader.lease]: leaseId },
       signal,
     });
-    return ArtifactManifest.parse(await readJson(response));
+    return expectObject<ArtifactManifest>(await readJson(response), "files");
   }
 
   /** Opens one artifact file for streaming; the caller must consume or destroy the returned stream. */
@@ -308,4 +308,20 @@ function codeOf(error: unknown): string | undefined {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The agent trusts its server's answers (it runs the commands the server sends); their shape is fixed by
+ * the protocol version checked at registration. This guards only against talking to something else, and
+ * keeps zod (and ~15 MB of memory) out of the agent process.
+ */
+function expectObject<T>(value: unknown, key: string): T {
+  if (typeof value !== "object" || value === null || !(key in value)) {
+    throw new FawkesError(
+      ErrorCode.badRequest,
+      502,
+      `unexpected answer from the server (no "${key}"): is --server a Fawkes server?`,
+    );
+  }
+  return value as T;
 }

@@ -3,11 +3,9 @@
  * server = --server < $FAWKES_SERVER < http://127.0.0.1:8153; token = --token < $FAWKES_TOKEN < credentials file.
  */
 import type { Command } from "commander";
-import { FawkesClient } from "./client.ts";
-import { loadServerToken } from "./credentials.ts";
 import { CliError } from "./errors.ts";
 import type { CliIo } from "./io.ts";
-import { ErrorCode } from "@fawkes/protocol";
+import { ErrorCode } from "@fawkes/protocol/constants";
 
 export const defaultServerUrl = "http://127.0.0.1:8153";
 
@@ -37,13 +35,6 @@ export function serverUrlOf(command: Command, io: CliIo): string {
   return url.replace(/\/+$/, "");
 }
 
-export function clientFor(command: Command, io: CliIo): FawkesClient {
-  const serverUrl = serverUrlOf(command, io);
-  const globals = command.optsWithGlobals<GlobalOptions>();
-  const token = globals.token ?? nonEmpty(io.env.FAWKES_TOKEN) ?? loadServerToken(serverUrl, io.env)?.token;
-  return new FawkesClient({ serverUrl, token });
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
+export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }

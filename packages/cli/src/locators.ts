@@ -2,7 +2,7 @@
  * Parsing the slash-separated run addresses commands take: `PIPELINE/COUNTER[/STAGE[/STAGE_COUNTER]/JOB]`.
  * GoCD names never contain `/`, so splitting is unambiguous.
  */
-import { ErrorCode } from "@fawkes/protocol";
+import { ErrorCode } from "@fawkes/protocol/constants";
 import type { JobLocator } from "./client.ts";
 import { CliError } from "./errors.ts";
 

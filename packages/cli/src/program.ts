@@ -1,24 +1,15 @@
 /**
  * The `fawkes` command tree. Built per invocation with injected I/O so tests can run any command in-process.
+ * Commands are passed in, so a long-running process (the agent) loads only the code of its own command.
  */
 import { Command, CommanderError } from "commander";
-import { registerAgentCommand } from "./commands/agent.ts";
-import { registerAgentsCommand } from "./commands/agents.ts";
-import { registerApproveCommand } from "./commands/approve.ts";
-import { registerCancelCommand } from "./commands/cancel.ts";
-import { registerLogsCommand } from "./commands/logs.ts";
-import { registerNotifyCommand } from "./commands/notify.ts";
-import { registerPauseCommand, registerUnpauseCommand } from "./commands/pause.ts";
-import { registerRerunCommand } from "./commands/rerun.ts";
-import { registerServerCommand } from "./commands/server.ts";
-import { registerStatusCommand } from "./commands/status.ts";
-import { registerTriggerCommand } from "./commands/trigger.ts";
-import { registerUpCommand } from "./commands/up.ts";
-import { registerValidateCommand } from "./commands/validate.ts";
 import type { CliContext } from "./context.ts";
 import { ExitCode, formatCliError } from "./errors.ts";
 
-export function createProgram(context: CliContext): Command {
+/** Adds one command (with its options and action) to the program. */
+export type RegisterCommand = (program: Command, context: CliContext) => void;
+
+export function createProgram(context: CliContext, commands: readonly RegisterCommand[]): Command {
   const { io } = context;
   const program = new Command("fawkes")
     .description("Fawkes: a self-hosted continuous delivery server (GoCD-model pipelines on agents).")
@@ -36,26 +27,17 @@ export function createProgram(context: CliContext): Command {
     .showHelpAfterError("(add --help for usage)")
     .showSuggestionAfterError(true);
 
-  registerUpCommand(program, context);
-  registerServerCommand(program, context);
-  registerAgentCommand(program, context);
-  registerValidateCommand(program, context);
-  registerTriggerCommand(program, context);
-  registerStatusCommand(program, context);
-  registerLogsCommand(program, context);
-  registerPauseCommand(program, context);
-  registerUnpauseCommand(program, context);
-  registerApproveCommand(program, context);
-  registerCancelCommand(program, context);
-  registerRerunCommand(program, context);
-  registerAgentsCommand(program, context);
-  registerNotifyCommand(program, context);
+  for (const register of commands) register(program, context);
   return program;
 }
 
 /** Runs one invocation; resolves to the process exit code (0 only on success). */
-export async function runCli(argv: string[], context: CliContext): Promise<number> {
-  const program = createProgram(context);
+export async function runCli(
+  argv: string[],
+  context: CliContext,
+  commands: readonly RegisterCommand[],
+): Promise<number> {
+  const program = createProgram(context, commands);
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;

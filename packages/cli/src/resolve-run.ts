@@ -1,5 +1,5 @@
 /** Turns `latest` in a run address into the pipeline's newest counter. */
-import { ErrorCode } from "@fawkes/protocol";
+import { ErrorCode } from "@fawkes/protocol/constants";
 import type { FawkesClient } from "./client.ts";
 import { CliError } from "./errors.ts";
 

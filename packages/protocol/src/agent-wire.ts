@@ -20,8 +20,7 @@
 import { z } from "zod";
 import { JobResult, RunIf } from "./states.ts";
 
-/** Bumped on any incompatible change; the server rejects other versions at registration. */
-export const AGENT_PROTOCOL_VERSION = 1;
+export { AGENT_PROTOCOL_VERSION, AgentHeader } from "./constants.ts";
 
 export const AgentId = z.string().min(1).max(64).brand<"AgentId">();
 export type AgentId = z.infer<typeof AgentId>;
@@ -158,7 +157,10 @@ export type GitPrefetch = z.infer<typeof GitPrefetch>;
  * just appeared on a material: the agent starts fetching them at once, so the checkout of the run they
  * trigger overlaps with its scheduling. Then the agent polls again.
  */
-export const WorkResponse = z.object({ job: JobAssignment.nullable(), prefetch: z.array(GitPrefetch).optional() });
+export const WorkResponse = z.object({
+  job: JobAssignment.nullable(),
+  prefetch: z.array(GitPrefetch).optional(),
+});
 export type WorkResponse = z.infer<typeof WorkResponse>;
 
 export const HeartbeatRequest = z.strictObject({ runningLeases: z.array(LeaseId).max(16) });
@@ -191,11 +193,3 @@ export type ArtifactFile = z.infer<typeof ArtifactFile>;
 
 export const ArtifactManifest = z.object({ files: z.array(ArtifactFile) });
 export type ArtifactManifest = z.infer<typeof ArtifactManifest>;
-
-/** Header names of the agent protocol. */
-export const AgentHeader = {
-  lease: "x-fawkes-lease",
-  sha256: "x-fawkes-sha256",
-  /** Epoch ms when the first byte of a console batch was produced; every line in it gets that time. */
-  consoleTime: "x-fawkes-console-time",
-} as const;

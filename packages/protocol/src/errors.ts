@@ -51,7 +51,12 @@ export class FawkesError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly errors: Problem["errors"];
-  constructor(code: ErrorCode, status: number, message: string, options?: { cause?: unknown; errors?: Problem["errors"] }) {
+  constructor(
+    code: ErrorCode,
+    status: number,
+    message: string,
+    options?: { cause?: unknown; errors?: Problem["errors"] },
+  ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "FawkesError";
     this.code = code;

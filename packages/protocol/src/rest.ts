@@ -122,7 +122,10 @@ export type AgentListDto = z.infer<typeof AgentListDto>;
 export const AgentUpdateRequest = z.strictObject({ resources: z.array(name).max(100) });
 export type AgentUpdateRequest = z.infer<typeof AgentUpdateRequest>;
 
-export const NotifyRequest = z.strictObject({ url: z.string().min(1).max(4096), branch: z.string().optional() });
+export const NotifyRequest = z.strictObject({
+  url: z.string().min(1).max(4096),
+  branch: z.string().optional(),
+});
 export type NotifyRequest = z.infer<typeof NotifyRequest>;
 /** How many watched git materials and config sources matched the URL; each is checked now. */
 export const NotifyResponse = z.object({ materials: z.number().int(), configSources: z.number().int() });

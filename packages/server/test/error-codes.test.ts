@@ -12,6 +12,12 @@ test("every error code is documented in docs/errors.md", async () => {
 
 test("the committed OpenAPI document matches the route schemas", async () => {
   const { generateOpenApi } = await import("../src/http/openapi-document.ts");
-  const committed = JSON.parse(await readFile(path.join(import.meta.dirname, "../openapi.json"), "utf8")) as unknown;
-  assert.deepEqual(committed, JSON.parse(JSON.stringify(await generateOpenApi())), "run `npm run schema` and commit packages/server/openapi.json");
+  const committed = JSON.parse(
+    await readFile(path.join(import.meta.dirname, "../openapi.json"), "utf8"),
+  ) as unknown;
+  assert.deepEqual(
+    committed,
+    JSON.parse(JSON.stringify(await generateOpenApi())),
+    "run `npm run schema` and commit packages/server/openapi.json",
+  );
 });

@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { glob, readdir, stat } from "node:fs/promises";
 import { join, posix, relative, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { AgentHeader, ErrorCode, FawkesError } from "@fawkes/protocol";
+import { AgentHeader, ErrorCode, FawkesError } from "@fawkes/protocol/constants";
 import type { ArtifactSpec } from "@fawkes/protocol";
 import { encodePath } from "../server-client.ts";
 import { resolveInside } from "./paths.ts";

@@ -4,7 +4,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, posix } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import { ErrorCode, FawkesError } from "@fawkes/protocol/constants";
 import type { ArtifactFile, FetchTask } from "@fawkes/protocol";
 import { isLeaseLost } from "../server-client.ts";
 import { resolveInside } from "./paths.ts";

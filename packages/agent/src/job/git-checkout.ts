@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { access, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import { ErrorCode, FawkesError } from "@fawkes/protocol/constants";
 import type { GitCheckout } from "@fawkes/protocol";
 import type { AgentLog } from "../options.ts";
 import { resolveInside } from "./paths.ts";
@@ -76,7 +76,8 @@ function fetchMirror(mirror: string): Promise<{ ok: boolean; output: string }> {
 export function prefetchRevision(workDir: string, url: string, revision: string, log: AgentLog): void {
   const mirror = mirrorPath(workDir, url);
   void exists(mirror).then(async (found) => {
-    if (!found || fetching.has(mirror) || (await git(["cat-file", "-e", `${revision}^{commit}`], mirror)).ok) return;
+    if (!found || fetching.has(mirror) || (await git(["cat-file", "-e", `${revision}^{commit}`], mirror)).ok)
+      return;
     const fetched = await fetchMirror(mirror);
     if (!fetched.ok) log("warn", "prefetch failed", { url: displayUrl(url), message: fetched.output });
   });
@@ -87,10 +88,15 @@ async function fetchRevision(mirror: string, url: string, revision: string): Pro
   // A joined fetch may have started before the revision existed: then one more, of our own.
   for (let attempt = 0; attempt < 2; attempt++) {
     const fetched = await fetchMirror(mirror);
-    if (!fetched.ok) throw new FawkesError(ErrorCode.materialNotFound, 502, `git fetch failed: ${fetched.output}`);
+    if (!fetched.ok)
+      throw new FawkesError(ErrorCode.materialNotFound, 502, `git fetch failed: ${fetched.output}`);
     if ((await git(["cat-file", "-e", `${revision}^{commit}`], mirror)).ok) return;
   }
-  throw new FawkesError(ErrorCode.invalidRevision, 400, `revision ${revision} not found in ${displayUrl(url)}`);
+  throw new FawkesError(
+    ErrorCode.invalidRevision,
+    400,
+    `revision ${revision} not found in ${displayUrl(url)}`,
+  );
 }
 
 function configQuote(value: string): string {

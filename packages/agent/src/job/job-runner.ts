@@ -1,4 +1,4 @@
-import { AgentHeader, JobResult } from "@fawkes/protocol";
+import { AgentHeader, JobResult } from "@fawkes/protocol/constants";
 import type { JobAssignment } from "@fawkes/protocol";
 import type { CompiledOptions } from "../options.ts";
 import { isLeaseLost } from "../server-client.ts";

@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve, sep } from "node:path";
-import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import { ErrorCode, FawkesError } from "@fawkes/protocol/constants";
 
 /**
  * Resolves `path` (relative, from the job or server) under `root`, refusing anything that would land

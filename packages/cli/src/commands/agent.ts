@@ -6,7 +6,7 @@
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { ErrorCode } from "@fawkes/protocol";
+import { ErrorCode } from "@fawkes/protocol/constants";
 import { serverUrlOf } from "../context.ts";
 import type { CliContext } from "../context.ts";
 import { CliError } from "../errors.ts";

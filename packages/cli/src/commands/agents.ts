@@ -1,6 +1,6 @@
 /** `fawkes agents [--json]` and `fawkes agents enable|disable|delete NAME`, `fawkes agents resources NAME a,b`. */
 import type { Command } from "commander";
-import { clientFor } from "../context.ts";
+import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
 import { commaList } from "../options.ts";
 import { ago, formatTable, printJson } from "../output.ts";

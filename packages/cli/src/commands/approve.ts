@@ -1,6 +1,6 @@
 /** `fawkes approve PIPELINE/COUNTER/STAGE`: run a stage that waits for manual approval. */
 import type { Command } from "commander";
-import { clientFor } from "../context.ts";
+import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
 import { parseStageLocator } from "../locators.ts";
 import { resolveCounter } from "../resolve-run.ts";

@@ -1,6 +1,6 @@
 /** `fawkes cancel PIPELINE/COUNTER[/STAGE]`: cancel a whole run or one stage (jobs run their `on_cancel` tasks). */
 import type { Command } from "commander";
-import { clientFor } from "../context.ts";
+import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
 import { parseRunOrStageLocator } from "../locators.ts";
 import { resolveCounter } from "../resolve-run.ts";

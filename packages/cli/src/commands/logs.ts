@@ -1,6 +1,6 @@
 /** `fawkes logs PIPELINE/COUNTER/STAGE[/STAGE_COUNTER]/JOB [--follow] [--no-timestamps]`: a job's console log. */
 import type { Command } from "commander";
-import { clientFor } from "../context.ts";
+import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
 import { parseJobLocator } from "../locators.ts";
 import { resolveCounter } from "../resolve-run.ts";

@@ -1,6 +1,6 @@
 /** `fawkes pause PIPELINE [--reason R]` and `fawkes unpause PIPELINE`. */
 import type { Command } from "commander";
-import { clientFor } from "../context.ts";
+import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
 
 export function registerPauseCommand(program: Command, { io }: CliContext): void {

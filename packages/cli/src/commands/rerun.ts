@@ -1,6 +1,6 @@
 /** `fawkes rerun PIPELINE/COUNTER/STAGE [--job J]...`: a new stage run with the same pipeline counter. */
 import type { Command } from "commander";
-import { clientFor } from "../context.ts";
+import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
 import { parseStageLocator } from "../locators.ts";
 import { collect } from "../options.ts";

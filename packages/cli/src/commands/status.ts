@@ -1,6 +1,6 @@
 /** `fawkes status PIPELINE [--limit N] [--json]`: the newest runs with their stages and jobs. */
 import type { Command } from "commander";
-import { clientFor } from "../context.ts";
+import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
 import { positiveInt } from "../options.ts";
 import { printJson } from "../output.ts";

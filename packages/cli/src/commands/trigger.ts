@@ -5,7 +5,7 @@
 import type { Command } from "commander";
 import type { PipelineRunDto } from "@fawkes/protocol";
 import type { FawkesClient } from "../client.ts";
-import { clientFor } from "../context.ts";
+import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
 import { ExitCode } from "../errors.ts";
 import type { CliIo } from "../io.ts";

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { EnvironmentConfig, PipelineConfig } from "@fawkes/core";
-import { ErrorCode } from "@fawkes/protocol";
+import { ErrorCode } from "@fawkes/protocol/constants";
 import type { CliContext } from "../context.ts";
 import { CliError, ExitCode } from "../errors.ts";
 import { printJson } from "../output.ts";

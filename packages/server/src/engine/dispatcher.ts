@@ -124,7 +124,8 @@ export class Dispatcher {
 
   /** Tells every idle agent about a new revision, so its fetch overlaps the scheduling of the run. */
   prefetch(url: string, revision: string): void {
-    for (const waiter of [...this.#waiting.values()]) waiter.resolve({ job: null, prefetch: [{ url, revision }] });
+    for (const waiter of [...this.#waiting.values()])
+      waiter.resolve({ job: null, prefetch: [{ url, revision }] });
   }
 
   /**

@@ -149,7 +149,11 @@ export class MirrorRepo {
     let sha = loose?.trim() ?? null;
     if (sha === null) {
       const packed = await readFile(join(this.dir, "packed-refs"), "utf8").catch(() => "");
-      sha = packed.split("\n").find((line) => line.endsWith(` ${ref}`))?.slice(0, -ref.length - 1) ?? null;
+      sha =
+        packed
+          .split("\n")
+          .find((line) => line.endsWith(` ${ref}`))
+          ?.slice(0, -ref.length - 1) ?? null;
     }
     if (sha === null || !fullSha.test(sha)) return sha === null ? null : this.resolve(ref);
     notePresent(this.dir, sha);

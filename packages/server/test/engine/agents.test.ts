@@ -1,7 +1,15 @@
 /** Pending agents, resources, and a queued job that says why it waits. */
 import assert from "node:assert/strict";
 import test from "node:test";
-import { createGitRepo, startAgentProcess, startFawkes, waitFor, waitForAgent, waitForRun, yamlString } from "@fawkes/testing";
+import {
+  createGitRepo,
+  startAgentProcess,
+  startFawkes,
+  waitFor,
+  waitForAgent,
+  waitForRun,
+  yamlString,
+} from "@fawkes/testing";
 
 test("resource matching, pending agents and the waiting reason", { timeout: 60_000 }, async (t) => {
   const repo = await createGitRepo(t, { "a.txt": "1" });
@@ -22,16 +30,29 @@ pipelines:
     stages:
       - s: {fetch_materials: false, jobs: {j: {tasks: [{exec: {command: "true"}}]}}}
 `;
-  const fawkes = await startFawkes(t, { pipelineFiles: { "a.gocd.yaml": simple }, expectPipelines: ["needs-linux", "seed"], agents: 1 });
+  const fawkes = await startFawkes(t, {
+    pipelineFiles: { "a.gocd.yaml": simple },
+    expectPipelines: ["needs-linux", "seed"],
+    agents: 1,
+  });
   const { api, server } = fawkes;
   await fawkes.diagnose(async () => {
     await api.trigger("seed");
-    const first = await waitForRun(api, "needs-linux", 1, (run) => Boolean(run.stages[0]?.jobs[0]?.waitingReason));
+    const first = await waitForRun(api, "needs-linux", 1, (run) =>
+      Boolean(run.stages[0]?.jobs[0]?.waitingReason),
+    );
     assert.match(first.stages[0]!.jobs[0]!.waitingReason!, /no enabled agent with resources linux/);
 
-    const agent = await startAgentProcess(t, { serverUrl: server.url, key: server.agentKey, name: "builder", resources: ["linux", "docker"] });
+    const agent = await startAgentProcess(t, {
+      serverUrl: server.url,
+      key: server.agentKey,
+      name: "builder",
+      resources: ["linux", "docker"],
+    });
     await waitForAgent(api, "builder", "pending", { agent });
-    const pending = await waitForRun(api, "needs-linux", 1, (run) => /pending/.test(run.stages[0]?.jobs[0]?.waitingReason ?? ""));
+    const pending = await waitForRun(api, "needs-linux", 1, (run) =>
+      /pending/.test(run.stages[0]?.jobs[0]?.waitingReason ?? ""),
+    );
     assert.equal(pending.stages[0]?.jobs[0]?.state, "scheduled");
 
     await fawkes.cliOk(["agents", "enable", "builder"]);
@@ -40,6 +61,9 @@ pipelines:
     assert.equal(done.stages[0]?.jobs[0]?.agent, "builder");
     const log = await fawkes.cliOk(["logs", "needs-linux/1/s/j"]);
     assert.match(log.stdout, /resources=linux,docker|resources=docker,linux/);
-    await waitFor(async () => (await api.agents()).agents.find((a) => a.name === "builder")?.state === "idle", { timeoutMs: 10_000, message: "builder idle" });
+    await waitFor(
+      async () => (await api.agents()).agents.find((a) => a.name === "builder")?.state === "idle",
+      { timeoutMs: 10_000, message: "builder idle" },
+    );
   });
 });

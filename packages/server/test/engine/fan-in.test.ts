@@ -35,21 +35,34 @@ pipelines:
     stages:${stage("deploy", "echo b=$GO_DEPENDENCY_LABEL_B c=$GO_DEPENDENCY_LABEL_C")}
 `;
 
-test("a diamond of pipelines runs the fan-in pipeline once per upstream run, consistently", { timeout: 90_000 }, async (t) => {
-  const repo = await createGitRepo(t, null);
-  const fawkes = await startFawkes(t, { pipelineFiles: { "d.gocd.yaml": yaml(repo.path) }, expectPipelines: ["a", "b", "c", "d"], agents: 2 });
-  await fawkes.diagnose(async () => {
-    for (const round of [1, 2]) {
-      await repo.commit({ "v.txt": `round ${round}\n` }, `round ${round}`);
-      await fawkes.api.notify(repo.path);
-      const d = await waitForRun(fawkes.api, "d", round, (run) => run.result !== "building", { timeoutMs: 40_000 });
-      assert.equal(d.result, "passed");
-      const revisions = Object.fromEntries(d.materials.map((m) => [m.material, m.revision]));
-      assert.deepEqual(revisions, { b: `b/${round}/test/1`, c: `c/${round}/test/1` });
-      // Both upstreams finished; D must not start a second run for the same A run.
-      await waitFor(async () => (await fawkes.api.status("c")).runs[0]?.result === "passed", { timeoutMs: 10_000, message: "c passed" });
-      const status = await fawkes.api.status("d", 10);
-      assert.equal(status.runs.length, round, `d has exactly ${round} run(s)`);
-    }
-  });
-});
+test(
+  "a diamond of pipelines runs the fan-in pipeline once per upstream run, consistently",
+  { timeout: 90_000 },
+  async (t) => {
+    const repo = await createGitRepo(t, null);
+    const fawkes = await startFawkes(t, {
+      pipelineFiles: { "d.gocd.yaml": yaml(repo.path) },
+      expectPipelines: ["a", "b", "c", "d"],
+      agents: 2,
+    });
+    await fawkes.diagnose(async () => {
+      for (const round of [1, 2]) {
+        await repo.commit({ "v.txt": `round ${round}\n` }, `round ${round}`);
+        await fawkes.api.notify(repo.path);
+        const d = await waitForRun(fawkes.api, "d", round, (run) => run.result !== "building", {
+          timeoutMs: 40_000,
+        });
+        assert.equal(d.result, "passed");
+        const revisions = Object.fromEntries(d.materials.map((m) => [m.material, m.revision]));
+        assert.deepEqual(revisions, { b: `b/${round}/test/1`, c: `c/${round}/test/1` });
+        // Both upstreams finished; D must not start a second run for the same A run.
+        await waitFor(async () => (await fawkes.api.status("c")).runs[0]?.result === "passed", {
+          timeoutMs: 10_000,
+          message: "c passed",
+        });
+        const status = await fawkes.api.status("d", 10);
+        assert.equal(status.runs.length, round, `d has exactly ${round} run(s)`);
+      }
+    });
+  },
+);

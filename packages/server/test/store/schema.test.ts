@@ -139,5 +139,7 @@ test("the schema's indexes exist", async (t) => {
     job_runs_agent_id: { unique: 0, partial: 0 },
     agents_live_name: { unique: 1, partial: 1 },
     artifacts_job_run_id_path: { unique: 1, partial: 0 },
+    stage_runs_pipeline_name_result: { unique: 0, partial: 0 },
+    agents_token_hash: { unique: 0, partial: 0 },
   });
 });

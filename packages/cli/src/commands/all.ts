@@ -1,0 +1,32 @@
+/** Every `fawkes` command, in the order `--help` lists them. */
+import type { RegisterCommand } from "../program.ts";
+import { registerAgentCommand } from "./agent.ts";
+import { registerAgentsCommand } from "./agents.ts";
+import { registerApproveCommand } from "./approve.ts";
+import { registerCancelCommand } from "./cancel.ts";
+import { registerLogsCommand } from "./logs.ts";
+import { registerNotifyCommand } from "./notify.ts";
+import { registerPauseCommand, registerUnpauseCommand } from "./pause.ts";
+import { registerRerunCommand } from "./rerun.ts";
+import { registerServerCommand } from "./server.ts";
+import { registerStatusCommand } from "./status.ts";
+import { registerTriggerCommand } from "./trigger.ts";
+import { registerUpCommand } from "./up.ts";
+import { registerValidateCommand } from "./validate.ts";
+
+export const allCommands: readonly RegisterCommand[] = [
+  registerUpCommand,
+  registerServerCommand,
+  registerAgentCommand,
+  registerValidateCommand,
+  registerTriggerCommand,
+  registerStatusCommand,
+  registerLogsCommand,
+  registerPauseCommand,
+  registerUnpauseCommand,
+  registerApproveCommand,
+  registerCancelCommand,
+  registerRerunCommand,
+  registerAgentsCommand,
+  registerNotifyCommand,
+];
