@@ -19,7 +19,7 @@ import {
   type BenchContext,
 } from "./lib/measure.ts";
 import { OUTPUT_BYTES, benchPipelineNames, benchPipelines, outputCommand } from "./lib/pipelines.ts";
-import { cpuMs, machineInfo, rssMiB } from "./lib/proc.ts";
+import { cpuMs, machineInfo, pssMiB, rssMiB } from "./lib/proc.ts";
 import { summarize } from "./lib/stats.ts";
 
 const { values: flags } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
@@ -202,6 +202,22 @@ async function main(): Promise<void> {
       samples: agentPids.map((pid) => rssMiB(pid)),
       target: { max: 60, text: "≤ 60 MB" },
       peer: "~50 MiB (worker)",
+    });
+    record({
+      id: "server_pss_mib",
+      label: "server PSS at the end (shared pages split)",
+      unit: "MiB",
+      samples: [pssMiB(serverPid)],
+      target: null,
+      peer: "—",
+    });
+    record({
+      id: "agent_pss_mib",
+      label: "agent PSS (each of the agents)",
+      unit: "MiB",
+      samples: agentPids.map((pid) => pssMiB(pid)),
+      target: null,
+      peer: "—",
     });
     const serverCpuTotal = cpuMs(serverPid);
 

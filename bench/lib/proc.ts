@@ -9,6 +9,17 @@ export function rssMiB(pid: number): number {
   return Number(match[1]) / 1024;
 }
 
+/**
+ * Proportional set size in MiB (/proc/<pid>/smaps_rollup): resident memory with pages shared between
+ * processes (the Node binary, ~50 MiB of every RSS here) divided among them. What a host really pays per process.
+ */
+export function pssMiB(pid: number): number {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+  const match = /^Pss:\s+(\d+)\s+kB/m.exec(rollup);
+  if (match === null) throw new Error(`no Pss for pid ${pid}`);
+  return Number(match[1]) / 1024;
+}
+
 const clockTicks = (() => {
   try {
     return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
