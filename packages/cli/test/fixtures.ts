@@ -42,6 +42,7 @@ export function stageFixture(
       agent: "host-1",
       waitingReason: null,
       scheduledAt: 1,
+      assignedAt: job.state === "scheduled" ? null : 1,
       completedAt: job.state === "completed" ? 2 : null,
     })),
   };

@@ -19,6 +19,8 @@ export const JobRunDto = z.object({
   /** Why a scheduled job is still waiting, in words (no agent with resources X, …). */
   waitingReason: z.string().nullable(),
   scheduledAt: z.number().int(),
+  /** When an agent took the job (null while scheduled). */
+  assignedAt: z.number().int().nullable(),
   completedAt: z.number().int().nullable(),
 });
 export type JobRunDto = z.infer<typeof JobRunDto>;
@@ -152,3 +154,60 @@ export const ServerEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("config") }),
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
+
+/** A commit of a git material between the previous run and this one (GoCD's "changes"). */
+export const CommitDto = z.object({
+  sha: z.string(),
+  subject: z.string(),
+  author: z.string(),
+  time: z.number().int(),
+  files: z.array(z.string()),
+});
+export type CommitDto = z.infer<typeof CommitDto>;
+
+/** GET …/runs/:counter/changes: per material, what changed since the run before. */
+export const RunChangesDto = z.object({
+  materials: z.array(
+    z.object({
+      material: z.string(),
+      type: z.enum(["git", "dependency"]),
+      from: z.string().nullable(),
+      to: z.string(),
+      commits: z.array(CommitDto),
+    }),
+  ),
+});
+export type RunChangesDto = z.infer<typeof RunChangesDto>;
+
+/**
+ * GET …/runs/:counter/vsm: the value stream map of a run — its git materials, every upstream run it was built
+ * from and every downstream run built from it (transitively), as a graph.
+ */
+export const VsmNodeDto = z.object({
+  /** `git:<url>#<branch>` or `run:<pipeline>/<counter>`. */
+  id: z.string(),
+  kind: z.enum(["git", "run"]),
+  /** Material name or pipeline name. */
+  name: z.string(),
+  /** Git: revision; run: label. */
+  detail: z.string(),
+  /** Runs only. */
+  pipeline: z.string().nullable(),
+  counter: z.number().int().nullable(),
+  result: z.enum(["building", "passed", "failed", "cancelled"]).nullable(),
+  stages: z.array(z.object({ name: z.string(), result: z.enum(["building", "passed", "failed", "cancelled"]) })),
+  /** 0 = the run asked for; negative = upstream, positive = downstream. */
+  level: z.number().int(),
+});
+export type VsmNodeDto = z.infer<typeof VsmNodeDto>;
+export const VsmDto = z.object({
+  nodes: z.array(VsmNodeDto),
+  edges: z.array(z.object({ from: z.string(), to: z.string() })),
+});
+export type VsmDto = z.infer<typeof VsmDto>;
+
+/** POST /api/v1/session: exchange the API token for an HttpOnly session cookie (the web UI). */
+export const SessionRequest = z.strictObject({ token: z.string().min(1).max(512) });
+export type SessionRequest = z.infer<typeof SessionRequest>;
+export const SessionDto = z.object({ authenticated: z.boolean() });
+export type SessionDto = z.infer<typeof SessionDto>;

@@ -19,6 +19,10 @@ export const ApiRoutes = {
   unpause: "/api/v1/pipelines/:name/unpause",
   /** GET → PipelineRunDto */
   run: "/api/v1/pipelines/:name/runs/:counter",
+  /** GET → RunChangesDto (commits since the previous run) */
+  runChanges: "/api/v1/pipelines/:name/runs/:counter/changes",
+  /** GET → VsmDto (value stream map) */
+  vsm: "/api/v1/pipelines/:name/runs/:counter/vsm",
   /** POST → 204 (cancels every unfinished stage of the run) */
   cancelRun: "/api/v1/pipelines/:name/runs/:counter/cancel",
   /** POST → 204 (approves the stage waiting for manual approval) */
@@ -53,6 +57,11 @@ export const ApiRoutes = {
   configErrors: "/api/v1/config/errors",
   /** GET → text/event-stream of ServerEvent */
   events: "/api/v1/events",
+  /**
+   * GET → SessionDto (public); POST SessionRequest → 204 + HttpOnly cookie; DELETE → 204 (logout).
+   * The web UI authenticates with the cookie; the CLI with the bearer token.
+   */
+  session: "/api/v1/session",
 } as const;
 
 /** Fill `:param` placeholders (URI-encoded). */

@@ -52,6 +52,7 @@ export async function runDtos(engine: Engine, runs: RunRecord[]): Promise<Pipeli
                 ? engine.dispatcher.waitingReason(job, run.config.environment, agents)
                 : null,
             scheduledAt: job.scheduledAt,
+            assignedAt: job.assignedAt,
             completedAt: job.completedAt,
           })),
       }));
