@@ -28,7 +28,7 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
   const keys = await loadServerKeys(options.dataDir);
   const database = await openDatabase(path.join(options.dataDir, "fawkes.db"));
   const engine = createEngine(options, database.db, log);
-  const { app } = buildApp(engine, keys, log);
+  const { app } = await buildApp(engine, keys, log);
   await app.listen({ host: options.host, port: options.port });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;

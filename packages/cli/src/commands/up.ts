@@ -55,6 +55,8 @@ export function registerUpCommand(program: Command, context: CliContext): void {
           [
             "",
             `Fawkes is up at ${server.url}`,
+            // The fragment never reaches the server's logs: the page trades it for a session cookie.
+            `  web UI          ${server.url}/#token=${server.apiToken}`,
             `  data directory  ${options.dataDir}`,
             `  API token       saved to ${credentialsPath(io.env)} (fawkes commands on this machine use it)`,
             `  agents          ${specs.map((spec) => spec.name).join(", ")} (logs in ${options.dataDir}/agents/)`,

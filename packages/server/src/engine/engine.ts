@@ -31,6 +31,7 @@ export interface Engine {
   watcher: MaterialWatcher;
   consoles: ConsoleStore;
   artifacts: ArtifactStore;
+  mirror: GitMirror;
   locatorOf(job: JobRunRecord): Promise<JobLocator | null>;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -148,6 +149,7 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     watcher,
     consoles,
     artifacts,
+    mirror,
     locatorOf,
     async start() {
       for (const material of await listMaterials(db))

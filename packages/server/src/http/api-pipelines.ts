@@ -10,6 +10,8 @@ import {
   TriggerRequest,
   TriggerResponse,
   ConfigHealthDto,
+  RunChangesDto,
+  VsmDto,
 } from "@fawkes/protocol";
 import type { FastifyInstance } from "fastify";
 import type { Engine } from "../engine/engine.ts";
@@ -18,6 +20,8 @@ import { cancelRun } from "../services/cancel-run.ts";
 import { pausePipeline, unpausePipeline } from "../services/pause-pipeline.ts";
 import { pipelineStatus, pipelineSummaries, requireRun, runDtos } from "../services/pipeline-status.ts";
 import { rerunStage } from "../services/rerun-stage.ts";
+import { runChanges } from "../services/run-changes.ts";
+import { valueStreamMap } from "../services/value-stream-map.ts";
 import { intParam } from "./problem.ts";
 import type { RouteRegistry } from "./registry.ts";
 
@@ -94,6 +98,28 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       const { name, counter } = request.params as Params;
       const run = await requireRun(engine.ctx, name ?? "", intParam(counter ?? "", "counter"));
       return (await runDtos(engine, [run]))[0];
+    },
+  );
+  routes.add(
+    app,
+    {
+      method: "GET",
+      path: ApiRoutes.runChanges,
+      summary: "Commits since the previous run, per material",
+      tag,
+      response: RunChangesDto,
+    },
+    async (request) => {
+      const { name, counter } = request.params as Params;
+      return runChanges(engine, name ?? "", intParam(counter ?? "", "counter"));
+    },
+  );
+  routes.add(
+    app,
+    { method: "GET", path: ApiRoutes.vsm, summary: "Value stream map of a run", tag, response: VsmDto },
+    async (request) => {
+      const { name, counter } = request.params as Params;
+      return valueStreamMap(engine, name ?? "", intParam(counter ?? "", "counter"));
     },
   );
   routes.add(

@@ -1,5 +1,5 @@
 /** The HTTP server: REST API (/api/v1), agent protocol (/agent/v1), one error mapping, bearer auth. */
-import { ApiRoutes, ErrorCode, FawkesError, Health } from "@fawkes/protocol";
+import { ApiRoutes, ErrorCode, FawkesError, Health, SessionDto, SessionRequest } from "@fawkes/protocol";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.ts";
@@ -14,16 +14,30 @@ import { agentRoutes } from "./agent-routes.ts";
 import { openApiDocument } from "./openapi.ts";
 import { sendProblem } from "./problem.ts";
 import { RouteRegistry } from "./registry.ts";
+import {
+  clearedSessionCookie,
+  cookieValue,
+  newSession,
+  SESSION_COOKIE,
+  sessionCookie,
+  validSession,
+} from "./session.ts";
+import { webUi } from "./web-ui.ts";
 
 export const VERSION = "0.1.0";
 
-const PUBLIC_PATHS = new Set<string>([ApiRoutes.health, ApiRoutes.openapi, ApiRoutes.webhook]);
+const PUBLIC_PATHS = new Set<string>([
+  ApiRoutes.health,
+  ApiRoutes.openapi,
+  ApiRoutes.webhook,
+  ApiRoutes.session,
+]);
 
-export function buildApp(
+export async function buildApp(
   engine: Engine,
   keys: ServerKeys,
   log: Logger,
-): { app: FastifyInstance; routes: RouteRegistry } {
+): Promise<{ app: FastifyInstance; routes: RouteRegistry }> {
   const app: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -34,26 +48,90 @@ export function buildApp(
   const routes = new RouteRegistry();
 
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
+  const sendIndex = await webUi(app);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "";
+    // Client-side routes of the web UI (/pipelines/x, /agents …) all load the app.
+    if (request.method === "GET" && !path.startsWith("/api/") && !path.startsWith("/agent/"))
+      return sendIndex(reply);
+    return sendProblem(
       request,
       reply,
-      new FawkesError(ErrorCode.notFound, 404, `no route ${request.method} ${request.url.split("?")[0]}`),
-    ),
-  );
+      new FawkesError(ErrorCode.notFound, 404, `no route ${request.method} ${path}`),
+    );
+  });
 
   app.addHook("onRequest", async (request) => {
     const path = request.url.split("?")[0] ?? "";
     if (!path.startsWith("/api/") || PUBLIC_PATHS.has(path)) return;
     const auth = request.headers.authorization ?? "";
-    if (!auth.startsWith("Bearer ") || !sameSecret(auth.slice(7), keys.apiToken)) {
-      throw new FawkesError(
-        ErrorCode.unauthorized,
-        401,
-        "missing or wrong API token: pass --token, set FAWKES_TOKEN, or use the token in <data-dir>/keys/api-token",
-      );
+    if (auth.startsWith("Bearer ") && sameSecret(auth.slice(7), keys.apiToken)) return;
+    if (
+      !auth &&
+      validSession(keys.apiToken, cookieValue(request.headers.cookie, SESSION_COOKIE), Date.now())
+    ) {
+      // The cookie is SameSite=Strict; a cross-origin write is refused all the same.
+      const origin = request.headers.origin;
+      if (request.method !== "GET" && origin && new URL(origin).host !== request.headers.host) {
+        throw new FawkesError(ErrorCode.forbidden, 403, "cross-origin request refused");
+      }
+      return;
     }
+    throw new FawkesError(
+      ErrorCode.unauthorized,
+      401,
+      "missing or wrong API token: pass --token, set FAWKES_TOKEN, or use the token in <data-dir>/keys/api-token",
+    );
   });
+
+  routes.add(
+    app,
+    {
+      method: "GET",
+      path: ApiRoutes.session,
+      summary: "Whether this browser is logged in",
+      tag: "server",
+      public: true,
+      response: SessionDto,
+    },
+    async (request) => ({
+      authenticated: validSession(
+        keys.apiToken,
+        cookieValue(request.headers.cookie, SESSION_COOKIE),
+        Date.now(),
+      ),
+    }),
+  );
+  routes.add(
+    app,
+    {
+      method: "POST",
+      path: ApiRoutes.session,
+      summary: "Log the web UI in with the API token",
+      tag: "server",
+      public: true,
+      body: SessionRequest,
+    },
+    async (request, reply, body) => {
+      if (!sameSecret(body.token, keys.apiToken))
+        throw new FawkesError(
+          ErrorCode.unauthorized,
+          401,
+          "wrong API token: use the one in <data-dir>/keys/api-token",
+        );
+      reply.header(
+        "set-cookie",
+        sessionCookie(newSession(keys.apiToken, Date.now()), request.protocol === "https"),
+      );
+    },
+  );
+  routes.add(
+    app,
+    { method: "DELETE", path: ApiRoutes.session, summary: "Log out", tag: "server", public: true },
+    async (_request, reply) => {
+      reply.header("set-cookie", clearedSessionCookie);
+    },
+  );
 
   routes.add(
     app,

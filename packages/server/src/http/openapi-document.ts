@@ -15,7 +15,11 @@ export async function generateOpenApi(): Promise<object> {
   try {
     const log = pino({ level: "silent" });
     const engine = createEngine(compileServerOptions({ dataDir }, {}), database.db, log);
-    const { app, routes } = buildApp(engine, { apiToken: "x", agentKey: "x", autoRegisterKey: "x" }, log);
+    const { app, routes } = await buildApp(
+      engine,
+      { apiToken: "x", agentKey: "x", autoRegisterKey: "x" },
+      log,
+    );
     await app.ready();
     await app.close();
     return openApiDocument(routes, VERSION);

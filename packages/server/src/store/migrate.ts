@@ -6,12 +6,14 @@ import { Migrator, type Kysely, type Migration, type MigrationResultSet } from "
 import { FawkesError, ErrorCode } from "@fawkes/protocol";
 import { initialMigration } from "./migrations/001-initial.ts";
 import { lookupIndexesMigration } from "./migrations/002-lookup-indexes.ts";
+import { downstreamIndexMigration } from "./migrations/003-downstream-index.ts";
 import type { Database } from "./schema.ts";
 
 /** In order; names sort lexically in the same order, as kysely requires. */
 const migrations: Record<string, Migration> = {
   "001-initial": initialMigration,
   "002-lookup-indexes": lookupIndexesMigration,
+  "003-downstream-index": downstreamIndexMigration,
 };
 
 export const MIGRATION_TABLE = "fawkes_migrations";

@@ -243,3 +243,30 @@ export async function hasRunFromUpstream(
 export async function latestRun(db: Executor, pipeline: string): Promise<RunRecord | undefined> {
   return (await listRuns(db, pipeline, 1))[0];
 }
+
+/** Ids of the runs that list `runId` as an upstream (dependency material) revision. */
+export async function downstreamRunIds(db: Executor, runId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom("run_materials")
+    .select("run_id")
+    .where("upstream_run_id", "=", runId)
+    .execute();
+  return [...new Set(rows.map((row) => row.run_id))];
+}
+
+/** The run just before `counter` of the same pipeline, if any. */
+export async function previousRun(
+  db: Executor,
+  pipeline: string,
+  counter: number,
+): Promise<RunRecord | undefined> {
+  const row = await db
+    .selectFrom("pipeline_runs")
+    .selectAll()
+    .where("pipeline", "=", pipeline)
+    .where("counter", "<", counter)
+    .orderBy("counter", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row && toRun(row);
+}

@@ -141,5 +141,6 @@ test("the schema's indexes exist", async (t) => {
     artifacts_job_run_id_path: { unique: 1, partial: 0 },
     stage_runs_pipeline_name_result: { unique: 0, partial: 0 },
     agents_token_hash: { unique: 0, partial: 0 },
+    run_materials_upstream_run_id: { unique: 0, partial: 0 },
   });
 });
