@@ -11,7 +11,14 @@ import type { EngineContext } from "../engine/context.ts";
 import type { Engine } from "../engine/engine.ts";
 import { listAgents } from "../store/agents-repo.ts";
 import type { RunRecord } from "../store/records.ts";
-import { findPipeline, findRun, listRuns, runMaterialsOf } from "../store/runs-repo.ts";
+import {
+  findPipeline,
+  findRun,
+  latestRuns,
+  listPipelines,
+  listRuns,
+  runMaterialsOf,
+} from "../store/runs-repo.ts";
 import { jobRunsOfStages, stageRunsOfRuns } from "../store/stages-repo.ts";
 
 export async function runDtos(engine: Engine, runs: RunRecord[]): Promise<PipelineRunDto[]> {
@@ -96,21 +103,19 @@ export async function pipelineStatus(
   };
 }
 
+/** Every pipeline with its latest run: a fixed number of queries however many pipelines there are. */
 export async function pipelineSummaries(engine: Engine): Promise<PipelineSummaryDto[]> {
   const { ctx } = engine;
-  const result: PipelineSummaryDto[] = [];
-  for (const config of ctx.config.snapshot().pipelines) {
-    const state = await findPipeline(ctx.db, config.name);
-    const latest = await listRuns(ctx.db, config.name, 1);
-    result.push({
-      name: config.name,
-      group: config.group,
-      paused: state?.paused ?? false,
-      stages: config.stages.map((s) => s.name),
-      latest: (await runDtos(engine, latest))[0] ?? null,
-    });
-  }
-  return result;
+  const states = new Map((await listPipelines(ctx.db)).map((p) => [p.name, p]));
+  const latest = await latestRuns(ctx.db);
+  const dtos = new Map((await runDtos(engine, latest)).map((dto, index) => [latest[index]!.pipeline, dto]));
+  return ctx.config.snapshot().pipelines.map((config) => ({
+    name: config.name,
+    group: config.group,
+    paused: states.get(config.name)?.paused ?? false,
+    stages: config.stages.map((s) => s.name),
+    latest: dtos.get(config.name) ?? null,
+  }));
 }
 
 export async function requireRun(ctx: EngineContext, pipeline: string, counter: number): Promise<RunRecord> {

@@ -14,19 +14,25 @@ const toPipeline = (row: DbPipeline): PipelineRecord => ({
   lastCounter: row.last_counter,
 });
 
-const toRun = (row: DbPipelineRun): RunRecord => ({
-  id: row.id,
-  pipeline: row.pipeline,
-  counter: row.counter,
-  label: row.label,
-  trigger: { kind: row.trigger_kind as TriggerKind, user: row.trigger_user },
-  result: row.result as RunResult,
-  config: JSON.parse(row.config_json) as PipelineConfig,
-  variables: JSON.parse(row.variables_json) as Record<string, string>,
-  awaitingStage: row.awaiting_stage,
-  createdAt: row.created_at,
-  completedAt: row.completed_at,
-});
+/** The config snapshot is parsed only when read: lists of runs (history, dashboard) never need it. */
+const toRun = (row: DbPipelineRun): RunRecord => {
+  let config: PipelineConfig | undefined;
+  return {
+    id: row.id,
+    pipeline: row.pipeline,
+    counter: row.counter,
+    label: row.label,
+    trigger: { kind: row.trigger_kind as TriggerKind, user: row.trigger_user },
+    result: row.result as RunResult,
+    get config(): PipelineConfig {
+      return (config ??= JSON.parse(row.config_json) as PipelineConfig);
+    },
+    variables: JSON.parse(row.variables_json) as Record<string, string>,
+    awaitingStage: row.awaiting_stage,
+    createdAt: row.created_at,
+    completedAt: row.completed_at,
+  };
+};
 
 const toRunMaterial = (row: DbRunMaterial): RunMaterialRecord => ({
   material: row.material,
@@ -269,4 +275,22 @@ export async function previousRun(
     .limit(1)
     .executeTakeFirst();
   return row && toRun(row);
+}
+
+export async function listPipelines(db: Executor): Promise<PipelineRecord[]> {
+  return (await db.selectFrom("pipelines").selectAll().execute()).map(toPipeline);
+}
+
+/** The newest run of every pipeline, in one indexed query (the dashboard). */
+export async function latestRuns(db: Executor): Promise<RunRecord[]> {
+  const rows = await db
+    .selectFrom("pipeline_runs")
+    .innerJoin("pipelines", (join) =>
+      join
+        .onRef("pipelines.name", "=", "pipeline_runs.pipeline")
+        .onRef("pipelines.last_counter", "=", "pipeline_runs.counter"),
+    )
+    .selectAll("pipeline_runs")
+    .execute();
+  return rows.map(toRun);
 }
