@@ -281,15 +281,16 @@ export async function listPipelines(db: Executor): Promise<PipelineRecord[]> {
   return (await db.selectFrom("pipelines").selectAll().execute()).map(toPipeline);
 }
 
-/** The newest run of every pipeline, in one indexed query (the dashboard). */
+/**
+ * The newest run of every pipeline, in one indexed query (the dashboard). CROSS JOIN fixes the join order in
+ * SQLite (pipelines outside, one index lookup per pipeline); an inner join let the planner scan every run.
+ */
 export async function latestRuns(db: Executor): Promise<RunRecord[]> {
   const rows = await db
-    .selectFrom("pipeline_runs")
-    .innerJoin("pipelines", (join) =>
-      join
-        .onRef("pipelines.name", "=", "pipeline_runs.pipeline")
-        .onRef("pipelines.last_counter", "=", "pipeline_runs.counter"),
-    )
+    .selectFrom("pipelines")
+    .crossJoin("pipeline_runs")
+    .whereRef("pipelines.name", "=", "pipeline_runs.pipeline")
+    .whereRef("pipelines.last_counter", "=", "pipeline_runs.counter")
     .selectAll("pipeline_runs")
     .execute();
   return rows.map(toRun);
