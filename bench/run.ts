@@ -19,6 +19,7 @@ import {
   type BenchContext,
 } from "./lib/measure.ts";
 import { OUTPUT_BYTES, benchPipelineNames, benchPipelines, outputCommand } from "./lib/pipelines.ts";
+import { dashboardApi } from "./lib/dashboard.ts";
 import { cpuMs, machineInfo, pssMiB, rssMiB } from "./lib/proc.ts";
 import { summarize } from "./lib/stats.ts";
 
@@ -220,6 +221,17 @@ async function main(): Promise<void> {
       peer: "—",
     });
     const serverCpuTotal = cpuMs(serverPid);
+
+    // Issue 3: the dashboard's API at 200 pipelines × 1,000 runs (its own server on a seeded database).
+    const dashboard = await dashboardApi(scope, { pipelines: 200, runsEach: quick ? 100 : 1000, samples: quick ? 5 : 20 });
+    record({
+      id: "dashboard_api_ms",
+      label: `dashboard API, 200 pipelines × ${quick ? 100 : 1000} runs`,
+      unit: "ms",
+      samples: dashboard.samples,
+      target: { max: 50, text: "≤ 50 ms (issue 3)" },
+      peer: "—",
+    });
 
     console.log(`\n${renderTable(figures)}\n`);
     const resultsDir = path.join(import.meta.dirname, "results");
