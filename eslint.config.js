@@ -73,4 +73,45 @@ export default tseslint.config(
     ignores: ["packages/server/test/**"],
     rules: walls(forbid("@fawkes/agent", "@fawkes/cli")),
   },
+  {
+    files: ["packages/web/**/*.{ts,tsx}"],
+    languageOptions: {
+      parserOptions: { ecmaFeatures: { jsx: true } },
+      globals: {
+        window: "readonly",
+        document: "readonly",
+        EventSource: "readonly",
+        fetch: "readonly",
+        navigator: "readonly",
+        history: "readonly",
+        location: "readonly",
+        localStorage: "readonly",
+        HTMLElement: "readonly",
+        requestAnimationFrame: "readonly",
+        cancelAnimationFrame: "readonly",
+        ResizeObserver: "readonly",
+        IntersectionObserver: "readonly",
+        performance: "readonly",
+        URLSearchParams: "readonly",
+        Blob: "readonly",
+        getComputedStyle: "readonly",
+      },
+    },
+  },
+  {
+    // The browser bundle: talks to the server over HTTP only (its tests and build config run in Node).
+    files: ["packages/web/**/*.{ts,tsx}"],
+    ignores: ["packages/web/test/**", "packages/web/vite.config.ts"],
+    rules: walls(
+      forbid(
+        "@fawkes/server",
+        "@fawkes/agent",
+        "@fawkes/cli",
+        "@fawkes/core",
+        "@fawkes/cloud",
+        "@fawkes/testing",
+      ),
+      [nodeBuiltins],
+    ),
+  },
 );

@@ -1,0 +1,41 @@
+import { Link } from "../router/link.tsx";
+import type { Route } from "../router/routes.ts";
+import { LiveIndicator } from "./live-indicator.tsx";
+import { navItems } from "./nav-items.ts";
+
+export function AppHeader({ route, onLogOut }: { route: Route; onLogOut(): void }) {
+  return (
+    <header className="app-header">
+      <Link href="/" className="brand">
+        <span className="brand-mark" aria-hidden="true">
+          ◆
+        </span>
+        Fawkes
+      </Link>
+      <nav aria-label="Main" className="main-nav">
+        <ul>
+          {navItems.map((item) => (
+            <li key={item.label}>
+              {item.available ? (
+                <Link href={item.href} aria-current={item.pages.includes(route.page) ? "page" : undefined}>
+                  {item.label}
+                </Link>
+              ) : (
+                <span className="nav-disabled" aria-disabled="true" title="Coming in a later release">
+                  {item.label}
+                  <span className="visually-hidden"> (not available yet)</span>
+                </span>
+              )}
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div className="header-tools">
+        <LiveIndicator />
+        <button type="button" className="button button-quiet" onClick={onLogOut}>
+          Log out
+        </button>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,22 @@
+/**
+ * The header's sections. Later issues (artifact buckets, stacks, phoenix instances) flip `available` and add
+ * their route; the layout needs no other change.
+ */
+import type { Route } from "../router/routes.ts";
+
+export interface NavItem {
+  label: string;
+  href: string;
+  /** Pages that highlight this item. */
+  pages: Route["page"][];
+  available: boolean;
+}
+
+export const navItems: NavItem[] = [
+  { label: "Dashboard", href: "/", pages: ["dashboard", "pipeline", "run", "job"], available: true },
+  { label: "Agents", href: "/agents", pages: ["agents"], available: true },
+  { label: "Config health", href: "/config", pages: ["config"], available: true },
+  { label: "Buckets", href: "/buckets", pages: [], available: false },
+  { label: "Stacks", href: "/stacks", pages: [], available: false },
+  { label: "Instances", href: "/instances", pages: [], available: false },
+];

@@ -1,0 +1,45 @@
+import { AgentsPage } from "../agents/agents-page.tsx";
+import { ConfigHealthPage } from "../config-health/config-health-page.tsx";
+import { DashboardPage } from "../dashboard/dashboard-page.tsx";
+import { PipelineHistoryPage } from "../history/pipeline-history-page.tsx";
+import { JobPage } from "../job/job-page.tsx";
+import type { Route } from "../router/routes.ts";
+import { RunPage } from "../run/run-page.tsx";
+import { NotFoundPage } from "./not-found-page.tsx";
+
+/** The page for a route (keyed by the pipeline, so switching pipelines starts from a clean state). */
+export function PageSwitch({ route }: { route: Route }) {
+  switch (route.page) {
+    case "dashboard":
+      return <DashboardPage />;
+    case "pipeline":
+      return <PipelineHistoryPage key={route.pipeline} pipeline={route.pipeline} page={route.pageNumber} />;
+    case "run":
+      return (
+        <RunPage
+          key={`${route.pipeline}/${route.counter}`}
+          pipeline={route.pipeline}
+          counter={route.counter}
+          tab={route.tab}
+        />
+      );
+    case "job":
+      return (
+        <JobPage
+          key={`${route.pipeline}/${route.counter}/${route.stage}/${route.stageCounter}/${route.job}`}
+          pipeline={route.pipeline}
+          counter={route.counter}
+          stage={route.stage}
+          stageCounter={route.stageCounter}
+          job={route.job}
+          tab={route.tab}
+        />
+      );
+    case "agents":
+      return <AgentsPage />;
+    case "config":
+      return <ConfigHealthPage />;
+    case "not-found":
+      return <NotFoundPage path={route.path} />;
+  }
+}

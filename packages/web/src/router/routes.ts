@@ -1,0 +1,104 @@
+/**
+ * The UI's pages and their paths. Matching is pure (tested under node:test); `href` builds the links, so a
+ * path pattern is written only here.
+ */
+
+export type Route =
+  | { page: "dashboard" }
+  | { page: "pipeline"; pipeline: string; pageNumber: number }
+  | { page: "run"; pipeline: string; counter: number; tab: RunTab }
+  | {
+      page: "job";
+      pipeline: string;
+      counter: number;
+      stage: string;
+      /** A stage counter, or `latest` (the newest run of the stage; links from outside use it). */
+      stageCounter: number | "latest";
+      job: string;
+      tab: JobTab;
+    }
+  | { page: "agents" }
+  | { page: "config" }
+  | { page: "not-found"; path: string };
+
+export type RunTab = "changes" | "vsm";
+export type JobTab = "console" | "artifacts";
+
+/** Split a pathname into decoded segments; undefined when a segment is not valid percent-encoding. */
+function segments(pathname: string): string[] | undefined {
+  const parts = pathname.split("/").filter((part) => part !== "");
+  try {
+    return parts.map((part) => decodeURIComponent(part));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A positive integer path segment (run and stage counters). */
+function counterOf(text: string | undefined): number | undefined {
+  if (text === undefined || !/^[1-9][0-9]{0,9}$/.test(text)) return undefined;
+  return Number(text);
+}
+
+function pageNumberOf(search: URLSearchParams): number {
+  const page = counterOf(search.get("page") ?? undefined);
+  return page ?? 1;
+}
+
+export function matchRoute(pathname: string, search = ""): Route {
+  const query = new URLSearchParams(search);
+  const parts = segments(pathname);
+  const notFound: Route = { page: "not-found", path: pathname };
+  if (parts === undefined) return notFound;
+  const [first, name, counterText, stage, stageCounterText, job, ...rest] = parts;
+  if (first === undefined) return { page: "dashboard" };
+  if (first === "agents" && parts.length === 1) return { page: "agents" };
+  if (first === "config" && parts.length === 1) return { page: "config" };
+  if (first !== "pipelines" || name === undefined || rest.length > 0) return notFound;
+  if (counterText === undefined) return { page: "pipeline", pipeline: name, pageNumber: pageNumberOf(query) };
+  const counter = counterOf(counterText);
+  if (counter === undefined) return notFound;
+  if (stage === undefined) {
+    return { page: "run", pipeline: name, counter, tab: query.get("tab") === "vsm" ? "vsm" : "changes" };
+  }
+  const stageCounter = stageCounterText === "latest" ? "latest" : counterOf(stageCounterText);
+  if (stageCounter === undefined || job === undefined) return notFound;
+  const tab: JobTab = query.get("tab") === "artifacts" ? "artifacts" : "console";
+  return { page: "job", pipeline: name, counter, stage, stageCounter, job, tab };
+}
+
+const enc = encodeURIComponent;
+
+/** Links to every page (segments URI-encoded). */
+export const href = {
+  dashboard: (): string => "/",
+  agents: (): string => "/agents",
+  config: (): string => "/config",
+  pipeline: (pipeline: string, pageNumber = 1): string =>
+    `/pipelines/${enc(pipeline)}${pageNumber > 1 ? `?page=${pageNumber}` : ""}`,
+  run: (pipeline: string, counter: number, tab: RunTab = "changes"): string =>
+    `/pipelines/${enc(pipeline)}/${counter}${tab === "changes" ? "" : `?tab=${tab}`}`,
+  job: (
+    pipeline: string,
+    counter: number,
+    stage: string,
+    stageCounter: number | "latest",
+    job: string,
+    tab: JobTab = "console",
+  ): string =>
+    `/pipelines/${enc(pipeline)}/${counter}/${enc(stage)}/${stageCounter}/${enc(job)}${tab === "console" ? "" : `?tab=${tab}`}`,
+};
+
+/**
+ * An agent's `currentJob` (`pipeline/counter/stage/stageCounter/job`) as a link to the job page; undefined
+ * when it does not have that shape.
+ */
+export function jobLocatorHref(locator: string): string | undefined {
+  const parts = locator.split("/");
+  if (parts.length !== 5) return undefined;
+  const [pipeline, counter, stage, stageCounter, job] = parts as [string, string, string, string, string];
+  const run = counterOf(counter);
+  const stageRun = counterOf(stageCounter);
+  if (run === undefined || stageRun === undefined) return undefined;
+  return href.job(pipeline, run, stage, stageRun, job);
+}

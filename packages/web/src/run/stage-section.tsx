@@ -1,0 +1,90 @@
+import type { StageRunDto } from "@fawkes/protocol";
+import { useId } from "react";
+import { commands } from "../api/commands.ts";
+import { elapsed, formatDuration } from "../format/time.ts";
+import { ActionButton } from "../ui/action-button.tsx";
+import { StateBadge } from "../ui/state-badge.tsx";
+import { JobRow } from "./job-row.tsx";
+
+interface StageSectionProps {
+  pipeline: string;
+  counter: number;
+  stage: StageRunDto;
+  now: number;
+  /** Only the latest run of a stage can be rerun or cancelled. */
+  latest: boolean;
+}
+
+export function StageSection({ pipeline, counter, stage, now, latest }: StageSectionProps) {
+  const headingId = useId();
+  const duration = elapsed(stage.scheduledAt, stage.completedAt, now);
+  return (
+    <section
+      className="stage-section"
+      aria-labelledby={headingId}
+      data-stage={stage.name}
+      data-state={stage.result}
+    >
+      <header className="stage-header">
+        <h3 id={headingId}>
+          {stage.name}
+          {stage.counter > 1 && <span className="muted"> (run {stage.counter})</span>}
+        </h3>
+        <StateBadge state={stage.result} />
+        {duration !== undefined && <span className="muted">{formatDuration(duration)}</span>}
+        {stage.approvalType === "manual" && stage.approvedBy !== null && (
+          <span className="muted">approved by {stage.approvedBy}</span>
+        )}
+        {stage.rerunOfCounter !== null && <span className="muted">rerun of run {stage.rerunOfCounter}</span>}
+        <span className="stage-actions">
+          {latest && stage.result === "building" && (
+            <ActionButton
+              variant="danger"
+              action={() => commands.cancelStage(pipeline, counter, stage.name)}
+              done={`Cancelled stage ${stage.name}`}
+              label={`Cancel stage ${stage.name}`}
+            >
+              Cancel
+            </ActionButton>
+          )}
+          {latest && stage.result !== "building" && (
+            <ActionButton
+              action={() => commands.rerun(pipeline, counter, stage.name)}
+              done={`Rerunning stage ${stage.name}`}
+              label={`Rerun stage ${stage.name}`}
+            >
+              Rerun
+            </ActionButton>
+          )}
+        </span>
+      </header>
+      <div className="table-scroll">
+        <table className="data-table jobs-table">
+          <caption className="visually-hidden">Jobs of stage {stage.name}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Job</th>
+              <th scope="col">State</th>
+              <th scope="col">Agent</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Waiting because</th>
+            </tr>
+          </thead>
+          <tbody>
+            {stage.jobs.map((job) => (
+              <JobRow
+                key={job.name}
+                pipeline={pipeline}
+                counter={counter}
+                stage={stage.name}
+                stageCounter={stage.counter}
+                job={job}
+                now={now}
+              />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

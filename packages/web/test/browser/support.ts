@@ -1,0 +1,126 @@
+/**
+ * Browser test support: Debian's Chromium driven by playwright-core, headless, with a fresh profile per test,
+ * logged in to a Fawkes server through the `#token=` link that `fawkes up` prints. Screenshots go to
+ * test-output/screenshots/<name>.png at the repository root.
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { onCleanup, repoRoot, tempDir, type CleanupScope } from "@fawkes/testing";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+
+export const CHROMIUM = process.env.FAWKES_CHROMIUM ?? "/usr/bin/chromium";
+export const SCREENSHOT_DIR = path.join(repoRoot, "test-output", "screenshots");
+
+/** Desktop and phone widths the UI must work at. */
+export const DESKTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+export async function launchBrowser(t: CleanupScope): Promise<BrowserContext> {
+  const profile = await tempDir(t, "fawkes-chromium-");
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: DESKTOP,
+  });
+  onCleanup(t, () => context.close());
+  context.setDefaultTimeout(30_000);
+  return context;
+}
+
+export interface UiSession {
+  context: BrowserContext;
+  page: Page;
+  /** Save a screenshot of the whole page as test-output/screenshots/<name>.png. */
+  screenshot(name: string): Promise<void>;
+  /**
+   * Mark the current document; `assertNotReloaded` fails if the browser loaded a new one since (live updates
+   * must arrive without a reload).
+   */
+  markDocument(): Promise<void>;
+  assertNotReloaded(): Promise<void>;
+}
+
+/** A page logged in to `server` (the UI exchanges the fragment's token for a session cookie), at `path`. */
+export async function openUi(
+  t: CleanupScope,
+  server: { url: string; token: string },
+  path = "/",
+): Promise<UiSession> {
+  const context = await launchBrowser(t);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(`${server.url}${path}#token=${encodeURIComponent(server.token)}`);
+  // Logged in: the header's navigation shows, and the token left the address bar.
+  await page.getByRole("navigation", { name: "Main" }).waitFor();
+  if (page.url().includes("token=")) throw new Error(`the token stayed in the URL: ${page.url()}`);
+  onCleanup(t, () => {
+    if (errors.length > 0) throw new Error(`uncaught errors in the page:\n${errors.join("\n")}`);
+  });
+  return {
+    context,
+    page,
+    screenshot: (name) => saveScreenshot(page, name),
+    async markDocument() {
+      await page.evaluate(() => {
+        (window as unknown as { fawkesTestMark: boolean }).fawkesTestMark = true;
+      });
+    },
+    async assertNotReloaded() {
+      const marked = await page.evaluate(
+        () => (window as unknown as { fawkesTestMark?: boolean }).fawkesTestMark === true,
+      );
+      if (!marked) throw new Error("the page was reloaded");
+    },
+  };
+}
+
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({
+    path: path.join(SCREENSHOT_DIR, `${name}.png`),
+    fullPage: true,
+    animations: "disabled",
+  });
+}
+
+/** Run a browser scenario; on failure save `<name>-failure.png` beside the others before rethrowing. */
+export async function withFailureScreenshot<T>(
+  page: Page,
+  name: string,
+  scenario: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await scenario();
+  } catch (error) {
+    await saveScreenshot(page, `${name}-failure`).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Fail when the page scrolls sideways at the current width (naming the elements that stick out). */
+export async function assertNoHorizontalOverflow(page: Page): Promise<void> {
+  const overflow = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth <= width) return [];
+    return [...document.querySelectorAll("body *")]
+      .filter((element) => element.getBoundingClientRect().right > width + 1)
+      .slice(0, 10)
+      .map(
+        (element) =>
+          `${element.tagName.toLowerCase()}.${element.className} (right ${Math.round(element.getBoundingClientRect().right)})`,
+      );
+  });
+  if (overflow.length > 0) throw new Error(`the page is wider than the screen: ${overflow.join(", ")}`);
+}

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { parseResources } from "../src/agents/resources.ts";
+import { tokenFromFragment } from "../src/auth/token-fragment.ts";
+import { historyQuery } from "../src/history/history-query.ts";
+import { artifactFileUrl, buildArtifactTree } from "../src/job/artifact-tree.ts";
+
+test("the #token= fragment is taken out, other fragment parameters stay", () => {
+  assert.deepEqual(tokenFromFragment("#token=abc"), { token: "abc", rest: "" });
+  assert.deepEqual(tokenFromFragment("#token=a%2Bb&x=1"), { token: "a+b", rest: "#x=1" });
+  assert.deepEqual(tokenFromFragment(""), { token: undefined, rest: "" });
+  assert.deepEqual(tokenFromFragment("#token="), { token: undefined, rest: "" });
+});
+
+test("artifacts become a sorted tree with sizes; file URLs encode each segment", () => {
+  const tree = buildArtifactTree([
+    { path: "pkg/app.jar", size: 2000 },
+    { path: "report.html", size: 10 },
+    { path: "pkg/lib/z.so", size: 5 },
+    { path: "pkg/lib/a.so", size: 5 },
+    { path: "a dir/x", size: 1 },
+  ]);
+  assert.equal(tree.size, 2021);
+  assert.deepEqual(
+    tree.dirs.map((dir) => dir.name),
+    ["a dir", "pkg"],
+  );
+  const pkg = tree.dirs[1];
+  assert.equal(pkg?.size, 2010);
+  assert.deepEqual(
+    pkg?.dirs[0]?.files.map((file) => file.name),
+    ["a.so", "z.so"],
+  );
+  assert.equal(pkg?.dirs[0]?.path, "pkg/lib");
+  assert.deepEqual(
+    tree.files.map((file) => file.path),
+    ["report.html"],
+  );
+  assert.equal(
+    artifactFileUrl("/api/v1/x/artifacts/*", "a dir/r#1.txt"),
+    "/api/v1/x/artifacts/a%20dir/r%231.txt",
+  );
+});
+
+test("resources are split on commas and spaces, without duplicates", () => {
+  assert.deepEqual(parseResources(" docker, linux  firefox,,docker "), ["docker", "linux", "firefox"]);
+  assert.deepEqual(parseResources(""), []);
+});
+
+test("history pages ask for one run more than they show", () => {
+  assert.equal(historyQuery(1), "?limit=26&offset=0");
+  assert.equal(historyQuery(3), "?limit=26&offset=50");
+});

@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { href, jobLocatorHref, matchRoute } from "../src/router/routes.ts";
+
+test("matches every page of the UI", () => {
+  assert.deepEqual(matchRoute("/"), { page: "dashboard" });
+  assert.deepEqual(matchRoute("/agents"), { page: "agents" });
+  assert.deepEqual(matchRoute("/agents/"), { page: "agents" });
+  assert.deepEqual(matchRoute("/config"), { page: "config" });
+  assert.deepEqual(matchRoute("/pipelines/build"), { page: "pipeline", pipeline: "build", pageNumber: 1 });
+  assert.deepEqual(matchRoute("/pipelines/build", "?page=3"), {
+    page: "pipeline",
+    pipeline: "build",
+    pageNumber: 3,
+  });
+  assert.deepEqual(matchRoute("/pipelines/build/12"), {
+    page: "run",
+    pipeline: "build",
+    counter: 12,
+    tab: "changes",
+  });
+  assert.deepEqual(matchRoute("/pipelines/build/12", "?tab=vsm"), {
+    page: "run",
+    pipeline: "build",
+    counter: 12,
+    tab: "vsm",
+  });
+  assert.deepEqual(matchRoute("/pipelines/build/12/test/2/unit"), {
+    page: "job",
+    pipeline: "build",
+    counter: 12,
+    stage: "test",
+    stageCounter: 2,
+    job: "unit",
+    tab: "console",
+  });
+  assert.equal(
+    (matchRoute("/pipelines/build/12/test/2/unit", "?tab=artifacts") as { tab: string }).tab,
+    "artifacts",
+  );
+  // `latest` stands for the newest run of the stage (links printed by the CLI and from agents).
+  assert.equal(
+    (matchRoute("/pipelines/build/12/test/latest/unit") as { stageCounter: unknown }).stageCounter,
+    "latest",
+  );
+});
+
+test("rejects malformed paths and bad counters", () => {
+  for (const path of [
+    "/nope",
+    "/pipelines",
+    "/pipelines/a/0",
+    "/pipelines/a/x",
+    "/pipelines/a/1/s",
+    "/pipelines/a/1/s/x/j",
+    "/pipelines/a/1/s/1/j/extra",
+    "/agents/x",
+    "/pipelines/%E0%A4%A",
+  ]) {
+    assert.equal(matchRoute(path).page, "not-found", path);
+  }
+  assert.equal((matchRoute("/pipelines/a", "?page=-2") as { pageNumber: number }).pageNumber, 1);
+  assert.equal((matchRoute("/pipelines/a", "?page=abc") as { pageNumber: number }).pageNumber, 1);
+});
+
+test("links round-trip through the matcher, names with odd characters included", () => {
+  const name = "web app/ü #1";
+  const link = href.job(name, 4, "deploy prod", 2, "run?x", "artifacts");
+  const [path, search] = link.split("?tab=") as [string, string];
+  assert.deepEqual(matchRoute(path, `?tab=${search}`), {
+    page: "job",
+    pipeline: name,
+    counter: 4,
+    stage: "deploy prod",
+    stageCounter: 2,
+    job: "run?x",
+    tab: "artifacts",
+  });
+  assert.equal(href.pipeline("a", 1), "/pipelines/a");
+  assert.equal(href.pipeline("a", 2), "/pipelines/a?page=2");
+  assert.equal(href.run("a", 3), "/pipelines/a/3");
+  assert.equal(href.run("a", 3, "vsm"), "/pipelines/a/3?tab=vsm");
+});
+
+test("an agent's current job becomes a job page link", () => {
+  assert.equal(jobLocatorHref("build/7/test/1/unit"), "/pipelines/build/7/test/1/unit");
+  assert.equal(jobLocatorHref("build/7/test"), undefined);
+  assert.equal(jobLocatorHref("build/x/test/1/unit"), undefined);
+});
