@@ -223,7 +223,11 @@ async function main(): Promise<void> {
     const serverCpuTotal = cpuMs(serverPid);
 
     // Issue 3: the dashboard's API at 200 pipelines × 1,000 runs (its own server on a seeded database).
-    const dashboard = await dashboardApi(scope, { pipelines: 200, runsEach: quick ? 100 : 1000, samples: quick ? 5 : 20 });
+    const dashboard = await dashboardApi(scope, {
+      pipelines: 200,
+      runsEach: quick ? 100 : 1000,
+      samples: quick ? 5 : 20,
+    });
     record({
       id: "dashboard_api_ms",
       label: `dashboard API, 200 pipelines × ${quick ? 100 : 1000} runs`,

@@ -22,7 +22,9 @@ function seed(file: string, pipelines: number, runsEach: number): void {
   const db = new DatabaseSync(file);
   db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; BEGIN");
   const now = Date.now();
-  const pipeline = db.prepare("INSERT INTO pipelines (name, paused, last_counter, updated_at) VALUES (?, 0, ?, ?)");
+  const pipeline = db.prepare(
+    "INSERT INTO pipelines (name, paused, last_counter, updated_at) VALUES (?, 0, ?, ?)",
+  );
   const run = db.prepare(
     "INSERT INTO pipeline_runs (pipeline, counter, label, trigger_kind, trigger_user, result, config_json, variables_json, created_at, completed_at) VALUES (?, ?, ?, 'material', 'changes', 'passed', '{}', '{}', ?, ?)",
   );
@@ -35,7 +37,8 @@ function seed(file: string, pipelines: number, runsEach: number): void {
   const job = db.prepare(
     "INSERT INTO job_runs (stage_run_id, run_id, name, state, result, resources_json, attempts, cancel_requested, scheduled_at, assigned_at, completed_at, console_bytes) VALUES (?, ?, 'j', 'completed', 'passed', '[]', 1, 0, ?, ?, ?, 0)",
   );
-  const sha = (i: number, c: number): string => (i.toString(16) + "x" + c.toString(16)).padEnd(40, "0").replace(/x/g, "f");
+  const sha = (i: number, c: number): string =>
+    (i.toString(16) + "x" + c.toString(16)).padEnd(40, "0").replace(/x/g, "f");
   for (let i = 0; i < pipelines; i++) {
     const name = pipelineName(i);
     pipeline.run(name, runsEach, now);
@@ -54,8 +57,13 @@ function seed(file: string, pipelines: number, runsEach: number): void {
 }
 
 /** Seeds, starts a server on the data, and times the dashboard API `samples` times (after one warm-up). */
-export async function dashboardApi(scope: CleanupScope, options: { pipelines: number; runsEach: number; samples: number }): Promise<{ samples: number[]; seedMs: number }> {
-  const pipelineDir = await writePipelineDir(scope, { "dashboard.gocd.yaml": pipelinesYaml(options.pipelines) });
+export async function dashboardApi(
+  scope: CleanupScope,
+  options: { pipelines: number; runsEach: number; samples: number },
+): Promise<{ samples: number[]; seedMs: number }> {
+  const pipelineDir = await writePipelineDir(scope, {
+    "dashboard.gocd.yaml": pipelinesYaml(options.pipelines),
+  });
   const first = await startServerProcess(scope, { pipelines: [pipelineDir] });
   await first.kill("SIGTERM");
   const seeded = nowMs();
@@ -64,9 +72,12 @@ export async function dashboardApi(scope: CleanupScope, options: { pipelines: nu
   const server = await startServerProcess(scope, { dataDir: first.dataDir, pipelines: [pipelineDir] });
   const get = async (): Promise<number> => {
     const started = nowMs();
-    const response = await fetch(`${server.url}/api/v1/pipelines`, { headers: { authorization: `Bearer ${server.token}` } });
+    const response = await fetch(`${server.url}/api/v1/pipelines`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
     const body = (await response.json()) as { pipelines: unknown[] };
-    if (body.pipelines.length !== options.pipelines) throw new Error(`dashboard listed ${body.pipelines.length} pipelines`);
+    if (body.pipelines.length !== options.pipelines)
+      throw new Error(`dashboard listed ${body.pipelines.length} pipelines`);
     return nowMs() - started;
   };
   await get();

@@ -1,1 +1,10 @@
-export {};
+/**
+ * The cloud endpoint: AWS-compatible services on one port (S3 now), with SigV4 authentication and
+ * local-disk storage. See docs and DESIGN.md §3.
+ */
+export { startCloudEndpoint } from "./endpoint.ts";
+export type { CloudEndpoint, CloudLogger, CloudOptions } from "./endpoint.ts";
+export { memoryCredentialStore } from "./credentials.ts";
+export type { AccessKey, CredentialStore } from "./credentials.ts";
+export type { Authorize, AuthorizeRequest } from "./s3/context.ts";
+export * from "./iam/index.ts";

@@ -1,0 +1,184 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { AwsError } from "./aws-error.ts";
+import type { CredentialStore } from "./credentials.ts";
+import type { Authorize } from "./s3/context.ts";
+import { handleS3 } from "./s3/handle.ts";
+import { serviceErrorResponse } from "./service-errors.ts";
+import { readClaim, type SignedRequest } from "./sigv4/authenticate.ts";
+import { headerValues, MalformedUriError, splitTarget } from "./sigv4/canonical.ts";
+import { Storage } from "./storage/storage.ts";
+import { asAwsError, s3ErrorDocument } from "./s3/errors.ts";
+
+/** Logger shape the endpoint needs (pino is compatible). */
+export interface CloudLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface CloudOptions {
+  /** Data directory; buckets live under `<dataDir>/buckets/`. */
+  dataDir: string;
+  /** Address to bind, e.g. `127.0.0.1` (an IP, so SDKs use path-style addressing). */
+  host: string;
+  /** Port to bind; 0 picks a free one. */
+  port: number;
+  /** The region clients must sign for. @default "us-east-1" */
+  region?: string;
+  log?: CloudLogger;
+  /**
+   * Decides whether a verified principal may perform an S3 operation.
+   * @default IAM evaluation of the access key's policies (packages/cloud/src/iam)
+   */
+  authorize?: Authorize;
+  /** Clock, for tests of skew and expiry. @default Date.now */
+  now?: () => number;
+}
+
+export interface CloudEndpoint {
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface RequestIds {
+  requestId: string;
+  hostId: string;
+}
+
+/**
+ * Starts the cloud endpoint: one port for every AWS-style service, routed by the service name in the SigV4
+ * credential scope (as LocalStack does). Only `s3` is served; other services answer NotImplemented in
+ * their own error format.
+ */
+export async function startCloudEndpoint(
+  options: CloudOptions,
+  credentials: CredentialStore,
+): Promise<CloudEndpoint> {
+  const storage = new Storage(options.dataDir);
+  await storage.init();
+  const { iamAuthorize } = await import("./s3/iam-authorize.ts");
+  const config = {
+    region: options.region ?? "us-east-1",
+    host: options.host,
+    authorize: options.authorize ?? iamAuthorize,
+    now: options.now ?? Date.now,
+    log: options.log,
+  };
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
+    void handle(req, res, false);
+  });
+  // Answer `Expect: 100-continue` only once the request is authenticated, so a rejected upload is never sent.
+  server.on("checkContinue", (req, res) => {
+    void handle(req, res, true);
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, expectContinue: boolean): Promise<void> {
+    const ids: RequestIds = {
+      requestId: randomBytes(8).toString("hex").toUpperCase(),
+      hostId: randomBytes(32).toString("base64"),
+    };
+    res.setHeader("x-amz-request-id", ids.requestId);
+    res.setHeader("x-amz-id-2", ids.hostId);
+    res.setHeader("server", "Fawkes");
+    let service = "s3";
+    try {
+      const { rawPath, query } = splitTarget(req.url ?? "/");
+      const request: SignedRequest = {
+        method: req.method ?? "GET",
+        rawPath,
+        query,
+        headers: headerValues(req.rawHeaders),
+      };
+      const claim = readClaim(request);
+      service = claim?.service ?? "s3";
+      if (service !== "s3")
+        throw new AwsError(
+          "NotImplemented",
+          501,
+          `The service '${service}' is not implemented by this endpoint yet.`,
+        );
+      await handleS3(req, res, request, claim, { storage, credentials, expectContinue, ...config });
+    } catch (error) {
+      const awsError =
+        error instanceof MalformedUriError
+          ? new AwsError("InvalidURI", 400, "Couldn't parse the specified URI.")
+          : asAwsError(error);
+      if (awsError.status >= 500 && awsError.code === "InternalError")
+        config.log?.error({ err: error, requestId: ids.requestId }, "cloud request failed");
+      sendError(req, res, service, awsError, ids, expectContinue);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  config.log?.info({ url }, "cloud endpoint listening");
+  return {
+    url,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await storage.close();
+    },
+  };
+}
+
+const BODY_DRAIN_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Writes the error in the service's format. A body the handler did not read is drained when small (so the
+ * connection stays usable) and otherwise the connection is closed after the response.
+ */
+function sendError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  service: string,
+  error: AwsError,
+  ids: RequestIds,
+  expectContinue: boolean,
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const headers: Record<string, string | number> = {};
+  if (!req.complete) {
+    const length = Number(req.headers["content-length"] ?? Infinity);
+    if (expectContinue || !(length <= BODY_DRAIN_LIMIT)) headers.connection = "close";
+    else {
+      req.removeAllListeners("readable");
+      req.on("data", () => undefined);
+      req.resume();
+    }
+  }
+  let body: string;
+  let contentType: string;
+  if (service === "s3") {
+    body = s3ErrorDocument(error, ids.requestId, ids.hostId);
+    contentType = "application/xml";
+  } else {
+    const rendered = serviceErrorResponse(service, req.headers["content-type"], error, ids.requestId);
+    Object.assign(headers, rendered.headers);
+    body = rendered.body;
+    contentType = rendered.contentType;
+  }
+  // HEAD responses carry no body; clients read the status code (S3 sends 404 with nothing for a missing key).
+  const payload = req.method === "HEAD" ? Buffer.alloc(0) : Buffer.from(body, "utf8");
+  res.writeHead(error.status, {
+    ...headers,
+    "content-type": contentType,
+    "content-length": payload.length,
+  });
+  res.end(payload);
+}

@@ -1,0 +1,134 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { s3Errors } from "../aws-error.ts";
+import type { ChecksumAlgorithm } from "../checksums/checksum.ts";
+import { syncDirectory, type Bucket } from "./bucket.ts";
+import type { ObjectMeta } from "./object-record.ts";
+
+/** A multipart upload in progress: `uploads/<uploadId>/upload.json`. */
+export interface UploadInfo {
+  uploadId: string;
+  key: string;
+  initiated: number;
+  meta: ObjectMeta;
+  checksumAlgorithm?: ChecksumAlgorithm;
+  checksumType?: "COMPOSITE" | "FULL_OBJECT";
+}
+
+/** One uploaded part: data in `<n>-<id>.part`, described by `<n>.json`, which is replaced atomically. */
+export interface PartInfo {
+  partNumber: number;
+  file: string;
+  size: number;
+  etag: string;
+  lastModified: number;
+  checksum?: string;
+}
+
+const UPLOAD_ID = /^[A-Za-z0-9_-]{32}$/;
+
+function uploadDir(bucket: Bucket, uploadId: string): string {
+  if (!UPLOAD_ID.test(uploadId)) throw s3Errors.noSuchUpload(uploadId);
+  return join(bucket.uploadsDir, uploadId);
+}
+
+async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
+  const temp = `${path}.${randomUUID()}.tmp`;
+  await writeFile(temp, JSON.stringify(value), { flush: true });
+  await rename(temp, path);
+}
+
+export async function createUpload(bucket: Bucket, info: Omit<UploadInfo, "uploadId">): Promise<UploadInfo> {
+  const uploadId = randomBytes(24).toString("base64url");
+  const dir = uploadDir(bucket, uploadId);
+  await mkdir(dir);
+  const upload = { ...info, uploadId };
+  await writeJsonAtomically(join(dir, "upload.json"), upload);
+  return upload;
+}
+
+export async function getUpload(bucket: Bucket, uploadId: string, key?: string): Promise<UploadInfo> {
+  try {
+    const upload = JSON.parse(
+      await readFile(join(uploadDir(bucket, uploadId), "upload.json"), "utf8"),
+    ) as UploadInfo;
+    if (key !== undefined && upload.key !== key) throw s3Errors.noSuchUpload(uploadId);
+    return upload;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw s3Errors.noSuchUpload(uploadId);
+    throw error;
+  }
+}
+
+export function partPath(bucket: Bucket, uploadId: string, file: string): string {
+  return join(uploadDir(bucket, uploadId), file);
+}
+
+/** Moves a fully written, fsynced temp file in as part `partNumber`, replacing any earlier upload of it. */
+export async function commitPart(
+  bucket: Bucket,
+  uploadId: string,
+  tempPath: string,
+  part: Omit<PartInfo, "file">,
+): Promise<PartInfo> {
+  const dir = uploadDir(bucket, uploadId);
+  const file = `${part.partNumber}-${randomUUID()}.part`;
+  const full: PartInfo = { ...part, file };
+  let previous: PartInfo | undefined;
+  try {
+    previous = JSON.parse(await readFile(join(dir, `${part.partNumber}.json`), "utf8")) as PartInfo;
+  } catch {
+    previous = undefined;
+  }
+  try {
+    await rename(tempPath, join(dir, file));
+  } catch (error) {
+    await rm(tempPath, { force: true });
+    // The upload was completed or aborted while this part streamed in.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw s3Errors.noSuchUpload(uploadId);
+    throw error;
+  }
+  await writeJsonAtomically(join(dir, `${part.partNumber}.json`), full);
+  await syncDirectory(dir);
+  if (previous && previous.file !== file) await rm(join(dir, previous.file), { force: true });
+  return full;
+}
+
+export async function listParts(bucket: Bucket, uploadId: string): Promise<PartInfo[]> {
+  const dir = uploadDir(bucket, uploadId);
+  const parts: PartInfo[] = [];
+  for (const name of await readdir(dir)) {
+    if (!/^\d+\.json$/.test(name)) continue;
+    try {
+      parts.push(JSON.parse(await readFile(join(dir, name), "utf8")) as PartInfo);
+    } catch {
+      // Being replaced right now; the listing reflects either version or none.
+    }
+  }
+  return parts.sort((a, b) => a.partNumber - b.partNumber);
+}
+
+export async function removeUpload(bucket: Bucket, uploadId: string): Promise<void> {
+  const dir = uploadDir(bucket, uploadId);
+  const trash = join(bucket.dir, "tmp", `upload-${randomUUID()}`);
+  try {
+    await rename(dir, trash);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw s3Errors.noSuchUpload(uploadId);
+    throw error;
+  }
+  await rm(trash, { recursive: true, force: true });
+}
+
+export async function listUploads(bucket: Bucket): Promise<UploadInfo[]> {
+  const uploads: UploadInfo[] = [];
+  for (const id of await readdir(bucket.uploadsDir)) {
+    try {
+      uploads.push(await getUpload(bucket, id));
+    } catch {
+      // Removed concurrently, or not an upload directory.
+    }
+  }
+  return uploads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated - b.initiated));
+}

@@ -1,0 +1,200 @@
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { ObjectMeta, ObjectRecord } from "./object-record.ts";
+
+interface Row {
+  key: string;
+  file: string;
+  size: number;
+  etag: string;
+  last_modified: number;
+  meta: string;
+}
+
+export interface ListQuery {
+  prefix: string;
+  delimiter: string;
+  /** Return only entries strictly after this key (or common prefix). */
+  after: string;
+  maxKeys: number;
+}
+
+export interface ListPage {
+  contents: ObjectRecord[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+  /** The last key or common prefix returned: the marker for the next page. */
+  last: string | undefined;
+}
+
+const BATCH = 1000;
+
+/**
+ * The per-bucket key index: one SQLite file (node:sqlite) with a clustered primary key on the object key.
+ * SQLite's BINARY collation compares UTF-8 bytes, which is exactly S3's listing order, and a commit is the
+ * single point at which a new object version becomes visible.
+ */
+export class ObjectIndex {
+  private readonly db: DatabaseSync;
+  private readonly getStmt: StatementSync;
+  private readonly putStmt: StatementSync;
+  private readonly deleteStmt: StatementSync;
+  private readonly anyStmt: StatementSync;
+
+  constructor(path: string) {
+    this.db = new DatabaseSync(path);
+    this.db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = NORMAL;
+      PRAGMA busy_timeout = 5000;
+      CREATE TABLE IF NOT EXISTS objects (
+        key TEXT PRIMARY KEY NOT NULL,
+        file TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        etag TEXT NOT NULL,
+        last_modified INTEGER NOT NULL,
+        meta TEXT NOT NULL
+      ) WITHOUT ROWID;`);
+    this.getStmt = this.db.prepare("SELECT * FROM objects WHERE key = ?");
+    this.putStmt = this.db.prepare(
+      "INSERT OR REPLACE INTO objects (key, file, size, etag, last_modified, meta) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    this.deleteStmt = this.db.prepare("DELETE FROM objects WHERE key = ? RETURNING file");
+    this.anyStmt = this.db.prepare("SELECT 1 FROM objects LIMIT 1");
+  }
+
+  get(key: string): ObjectRecord | undefined {
+    const row = this.getStmt.get(key) as Row | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Replaces the key's record; returns the data file of the version it replaced, to be removed. */
+  put(record: ObjectRecord): string | undefined {
+    const meta: ObjectMeta = {
+      contentType: record.contentType,
+      headers: record.headers,
+      userMetadata: record.userMetadata,
+      ...(record.checksum ? { checksum: record.checksum } : {}),
+    };
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const old = this.getStmt.get(record.key) as Row | undefined;
+      this.putStmt.run(
+        record.key,
+        record.file,
+        record.size,
+        record.etag,
+        record.lastModified,
+        JSON.stringify(meta),
+      );
+      this.db.exec("COMMIT");
+      return old && old.file !== record.file ? old.file : undefined;
+    } catch (error) {
+      this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  /** Removes the key; returns its data file, or undefined when there was none. */
+  delete(key: string): string | undefined {
+    const row = this.deleteStmt.get(key) as { file: string } | undefined;
+    return row?.file;
+  }
+
+  isEmpty(): boolean {
+    return this.anyStmt.get() === undefined;
+  }
+
+  /** One page of a listing with S3's prefix/delimiter/marker semantics; common prefixes count toward maxKeys. */
+  list(query: ListQuery): ListPage {
+    const { prefix, delimiter, maxKeys } = query;
+    const upper = prefix === "" ? undefined : successor(prefix);
+    const contents: ObjectRecord[] = [];
+    const commonPrefixes: string[] = [];
+    const afterIsPast = compareUtf8(query.after, prefix) >= 0;
+    let cursor = afterIsPast ? query.after : prefix;
+    let inclusive = !afterIsPast;
+    let last: string | undefined;
+    const stmtInclusive = this.listStatement(">=", upper !== undefined);
+    const stmtExclusive = this.listStatement(">", upper !== undefined);
+    for (;;) {
+      const args: (string | number)[] = upper === undefined ? [cursor, BATCH] : [cursor, upper, BATCH];
+      const rows = (inclusive ? stmtInclusive : stmtExclusive).all(...args) as unknown as Row[];
+      if (rows.length === 0) return { contents, commonPrefixes, isTruncated: false, last };
+      let jumped = false;
+      for (const row of rows) {
+        const key = row.key;
+        let commonPrefix: string | undefined;
+        if (delimiter !== "") {
+          const at = key.indexOf(delimiter, prefix.length);
+          if (at >= 0) commonPrefix = key.slice(0, at + delimiter.length);
+        }
+        // A page that ended on a common prefix resumes with the marker equal to it: skip its keys.
+        if (commonPrefix !== undefined && compareUtf8(commonPrefix, query.after) <= 0) {
+          cursor = successor(commonPrefix);
+          inclusive = true;
+          jumped = true;
+          break;
+        }
+        if (contents.length + commonPrefixes.length >= maxKeys)
+          return { contents, commonPrefixes, isTruncated: true, last };
+        if (commonPrefix !== undefined) {
+          commonPrefixes.push(commonPrefix);
+          last = commonPrefix;
+          cursor = successor(commonPrefix);
+          inclusive = true;
+          jumped = true;
+          break;
+        }
+        contents.push(toRecord(row));
+        last = key;
+      }
+      if (!jumped) {
+        if (rows.length < BATCH) return { contents, commonPrefixes, isTruncated: false, last };
+        cursor = rows[rows.length - 1]!.key;
+        inclusive = false;
+      }
+    }
+  }
+
+  private readonly listStatements = new Map<string, StatementSync>();
+  private listStatement(op: ">" | ">=", bounded: boolean): StatementSync {
+    const sql = `SELECT * FROM objects WHERE key ${op} ? ${bounded ? "AND key < ?" : ""} ORDER BY key LIMIT ?`;
+    let stmt = this.listStatements.get(sql);
+    if (!stmt) this.listStatements.set(sql, (stmt = this.db.prepare(sql)));
+    return stmt;
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}
+
+function toRecord(row: Row): ObjectRecord {
+  const meta = JSON.parse(row.meta) as ObjectMeta;
+  return {
+    key: row.key,
+    file: row.file,
+    size: row.size,
+    etag: row.etag,
+    lastModified: row.last_modified,
+    ...meta,
+  };
+}
+
+/** Byte-wise UTF-8 comparison (S3's order), which differs from JS string order for astral characters. */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+}
+
+/** The smallest string greater than every string that starts with `prefix`, in UTF-8 byte order. */
+export function successor(prefix: string): string {
+  const chars = Array.from(prefix);
+  while (chars.length > 0) {
+    const code = chars.pop()!.codePointAt(0)!;
+    if (code < 0x10ffff) {
+      const next = code + 1 === 0xd800 ? 0xe000 : code + 1;
+      return chars.join("") + String.fromCodePoint(next);
+    }
+  }
+  return "\u{10ffff}\u{10ffff}";
+}

@@ -1,0 +1,38 @@
+import type { ChecksumAlgorithm } from "../checksums/checksum.ts";
+
+/** A stored checksum as S3 reports it: FULL_OBJECT for a single PUT, COMPOSITE (`…-N`) for multipart. */
+export interface StoredChecksum {
+  algorithm: ChecksumAlgorithm;
+  value: string;
+  type: "FULL_OBJECT" | "COMPOSITE";
+}
+
+/** Everything S3 returns about an object besides its bytes. */
+export interface ObjectMeta {
+  contentType: string;
+  /** cache-control, content-disposition, content-encoding, content-language, expires — as sent. */
+  headers: Record<string, string>;
+  /** x-amz-meta-* names (lower-cased, without the prefix) → values. */
+  userMetadata: Record<string, string>;
+  checksum?: StoredChecksum;
+}
+
+/** One committed object version as recorded in the bucket index. */
+export interface ObjectRecord extends ObjectMeta {
+  key: string;
+  /** Data file name under the bucket's data directory; never derived from the key. */
+  file: string;
+  size: number;
+  /** Quoted ETag exactly as returned on the wire. */
+  etag: string;
+  lastModified: number;
+}
+
+/** The standard headers S3 stores with an object and returns on GET/HEAD. */
+export const storedHeaders = [
+  "cache-control",
+  "content-disposition",
+  "content-encoding",
+  "content-language",
+  "expires",
+] as const;
