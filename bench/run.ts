@@ -19,7 +19,10 @@ import {
   type BenchContext,
 } from "./lib/measure.ts";
 import { OUTPUT_BYTES, benchPipelineNames, benchPipelines, outputCommand } from "./lib/pipelines.ts";
+import { existsSync } from "node:fs";
 import { dashboardApi } from "./lib/dashboard.ts";
+import { benchConsole } from "./ui/console.ts";
+import { benchDashboardPage, benchStageEventLatency } from "./ui/dashboard.ts";
 import { cpuMs, machineInfo, pssMiB, rssMiB } from "./lib/proc.ts";
 import { summarize } from "./lib/stats.ts";
 
@@ -50,6 +53,53 @@ async function waitForQuiet(fawkes: Fawkes): Promise<void> {
     },
     { timeoutMs: 180_000, intervalMs: 200, message: "every warm-up run to finish" },
   );
+}
+
+/** Issue 3's figures, measured in headless Chromium against the built UI. */
+async function uiFigures(scope: CleanupStack): Promise<void> {
+  const page = await benchDashboardPage(scope, { runsEach: quick ? 100 : 1000, samples: quick ? 3 : 5 });
+  record({
+    id: "dashboard_fcp_ms",
+    label: "dashboard first contentful paint (200 pipelines)",
+    unit: "ms",
+    samples: page.fcpMs,
+    target: { max: 500, text: "≤ 500 ms (issue 3)" },
+    peer: "—",
+  });
+  record({
+    id: "dashboard_api_in_page_ms",
+    label: "dashboard API as the page saw it",
+    unit: "ms",
+    samples: page.apiMs,
+    target: { max: 50, text: "≤ 50 ms (issue 3)" },
+    peer: "—",
+  });
+  const latency = await benchStageEventLatency(scope, { samples: quick ? 3 : 10 });
+  record({
+    id: "stage_event_to_dashboard_ms",
+    label: "stage change recorded → shown on an open dashboard",
+    unit: "ms",
+    samples: latency,
+    target: { max: 100, text: "≤ 100 ms (issue 3)" },
+    peer: "—",
+  });
+  const consoleBench = await benchConsole({ megabytes: quick ? 10 : 50, steps: quick ? 30 : 100 });
+  record({
+    id: "console_long_task_ms",
+    label: `console ${quick ? 10 : 50} MB log: longest task while scrolling`,
+    unit: "ms",
+    samples: [consoleBench.maxLongTaskMs],
+    target: { max: 100, text: "≤ 100 ms (issue 3)" },
+    peer: "—",
+  });
+  record({
+    id: "console_heap_mib",
+    label: `console ${quick ? 10 : 50} MB log: page JS heap`,
+    unit: "MiB",
+    samples: [consoleBench.heapMiB],
+    target: { max: 200, text: "< 200 MB (issue 3)" },
+    peer: "—",
+  });
 }
 
 async function main(): Promise<void> {
@@ -236,6 +286,8 @@ async function main(): Promise<void> {
       target: { max: 50, text: "≤ 50 ms (issue 3)" },
       peer: "—",
     });
+    if (existsSync(process.env.FAWKES_CHROMIUM ?? "/usr/bin/chromium")) await uiFigures(scope);
+    else console.log("  (web UI figures skipped: no Chromium at /usr/bin/chromium)");
 
     console.log(`\n${renderTable(figures)}\n`);
     const resultsDir = path.join(import.meta.dirname, "results");

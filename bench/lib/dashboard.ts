@@ -4,7 +4,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import type { CleanupScope } from "@fawkes/testing";
-import { startServerProcess, writePipelineDir } from "@fawkes/testing";
+import { startServerProcess, writePipelineDir, type ServerProcess } from "@fawkes/testing";
 import { nowMs } from "./stats.ts";
 
 const pipelineName = (i: number): string => `p${String(i).padStart(3, "0")}`;
@@ -56,11 +56,11 @@ function seed(file: string, pipelines: number, runsEach: number): void {
   db.close();
 }
 
-/** Seeds, starts a server on the data, and times the dashboard API `samples` times (after one warm-up). */
-export async function dashboardApi(
+/** A server (no agents) whose database holds `pipelines` × `runsEach` finished runs. */
+export async function startSeededServer(
   scope: CleanupScope,
-  options: { pipelines: number; runsEach: number; samples: number },
-): Promise<{ samples: number[]; seedMs: number }> {
+  options: { pipelines: number; runsEach: number },
+): Promise<{ server: ServerProcess; seedMs: number }> {
   const pipelineDir = await writePipelineDir(scope, {
     "dashboard.gocd.yaml": pipelinesYaml(options.pipelines),
   });
@@ -70,6 +70,15 @@ export async function dashboardApi(
   seed(`${first.dataDir}/fawkes.db`, options.pipelines, options.runsEach);
   const seedMs = nowMs() - seeded;
   const server = await startServerProcess(scope, { dataDir: first.dataDir, pipelines: [pipelineDir] });
+  return { server, seedMs };
+}
+
+/** Times the dashboard API `samples` times (after one warm-up) on a seeded server. */
+export async function dashboardApi(
+  scope: CleanupScope,
+  options: { pipelines: number; runsEach: number; samples: number },
+): Promise<{ samples: number[]; seedMs: number }> {
+  const { server, seedMs } = await startSeededServer(scope, options);
   const get = async (): Promise<number> => {
     const started = nowMs();
     const response = await fetch(`${server.url}/api/v1/pipelines`, {
