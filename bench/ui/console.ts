@@ -18,11 +18,10 @@ import {
   createGitRepo,
   repoRoot,
   startFawkes,
-  tempDir,
   waitForRun,
   yamlString,
 } from "@fawkes/testing";
-import { chromium } from "playwright-core";
+import { openChromiumPage } from "./chromium.ts";
 
 export interface ConsoleBenchOptions {
   /** Size of the job's log. @default 50 */
@@ -105,26 +104,10 @@ pipelines:
       timeoutMs: 300_000,
     });
 
-    const profile = await tempDir(scope, "fawkes-bench-chromium-");
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: options.chromiumPath ?? process.env.FAWKES_CHROMIUM ?? "/usr/bin/chromium",
-      headless: true,
-      viewport: { width: 1280, height: 900 },
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--enable-precise-memory-info",
-        "--js-flags=--expose-gc",
-      ],
+    const page = await openChromiumPage(scope, {
+      ...(options.chromiumPath !== undefined && { executablePath: options.chromiumPath }),
+      extraArgs: ["--enable-precise-memory-info", "--js-flags=--expose-gc"],
     });
-    scope.after(() => context.close());
-    const page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(120_000);
     await page.goto(`${fawkes.server.url}/#token=${encodeURIComponent(fawkes.server.token)}`);
     await page.getByRole("navigation", { name: "Main" }).waitFor();
 

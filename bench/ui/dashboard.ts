@@ -4,40 +4,9 @@
  * (Performance API). Then, on a small live setup, how long a stage change takes to show on an open dashboard
  * after the server recorded it (the stage's completedAt vs the moment the page's text changed).
  */
-import { chromium, type Page } from "playwright-core";
-import {
-  createGitRepo,
-  startFawkes,
-  tempDir,
-  waitForRun,
-  yamlString,
-  type CleanupScope,
-} from "@fawkes/testing";
+import { createGitRepo, startFawkes, waitForRun, yamlString, type CleanupScope } from "@fawkes/testing";
+import { openChromiumPage as openPage } from "./chromium.ts";
 import { startSeededServer } from "../lib/dashboard.ts";
-
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-
-async function openPage(scope: CleanupScope): Promise<Page> {
-  const profile = await tempDir(scope, "fawkes-bench-chromium-");
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.FAWKES_CHROMIUM ?? "/usr/bin/chromium",
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: CHROMIUM_ARGS,
-  });
-  scope.after(() => context.close());
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(120_000);
-  return page;
-}
 
 /** In-page reads of the Performance API (the bench is typechecked without the DOM library). */
 interface PerfGlobals {
