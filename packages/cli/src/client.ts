@@ -3,10 +3,12 @@
  * zod schema, every error becomes a CliError carrying the problem's `detail` and `code` plus a hint.
  */
 import {
+  AccessKeyListDto,
   AgentDto,
   AgentListDto,
   ApiRoutes,
   apiPath,
+  CreatedAccessKeyDto,
   ErrorCode,
   Health,
   NotifyResponse,
@@ -17,7 +19,13 @@ import {
   ServerEvent,
   TriggerResponse,
 } from "@fawkes/protocol";
-import type { NotifyRequest, PauseRequest, RerunRequest, TriggerRequest } from "@fawkes/protocol";
+import type {
+  CreateAccessKeyRequest,
+  NotifyRequest,
+  PauseRequest,
+  RerunRequest,
+  TriggerRequest,
+} from "@fawkes/protocol";
 import type { z } from "zod";
 import { CliError } from "./errors.ts";
 import { subscribeSse } from "./sse.ts";
@@ -109,6 +117,15 @@ export class FawkesClient {
   }
   notify(request: NotifyRequest): Promise<NotifyResponse> {
     return this.#json("POST", ApiRoutes.notify, NotifyResponse, request);
+  }
+  accessKeys(): Promise<AccessKeyListDto> {
+    return this.#json("GET", ApiRoutes.credentials, AccessKeyListDto);
+  }
+  createAccessKey(request: CreateAccessKeyRequest): Promise<CreatedAccessKeyDto> {
+    return this.#json("POST", ApiRoutes.credentials, CreatedAccessKeyDto, request);
+  }
+  deleteAccessKey(accessKeyId: string): Promise<void> {
+    return this.#empty("DELETE", apiPath(ApiRoutes.credential, { accessKeyId }));
   }
 
   /** The console log as a byte stream (text/plain); with `follow` it ends when the job completes. */

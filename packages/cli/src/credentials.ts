@@ -1,7 +1,8 @@
 /**
  * The CLI's memory of API tokens: `$XDG_CONFIG_HOME/fawkes/credentials.json` (default `~/.config/fawkes`), a map
  * from normalised server URL to the token `fawkes server`/`fawkes up` printed, so client commands on the same
- * machine need no `--token`. Mode 0600; at most 50 entries (the oldest are dropped).
+ * machine need no `--token`, plus the server's cloud endpoint URL and the administrator access key it created on
+ * its first start (shown once). Mode 0600; at most 50 entries (the oldest are dropped).
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -13,6 +14,18 @@ export interface ServerCredentials {
   dataDir: string;
   /** Epoch milliseconds. */
   savedAt: number;
+  /** The server's cloud endpoint (S3 …), e.g. `http://127.0.0.1:8154`. */
+  cloudUrl?: string;
+  /** The administrator access key the server created on its first start (shown once, kept here). */
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+/** What a server start adds to its entry besides the API token. */
+export interface CloudCredentials {
+  cloudUrl?: string;
+  /** Only on the data directory's first start; later saves keep the key saved then. */
+  accessKey?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export const maxCredentialEntries = 50;
@@ -55,10 +68,32 @@ function readAll(path: string): Record<string, ServerCredentials> {
   }
 }
 
-export function saveServerToken(url: string, token: string, dataDir: string, env: Env = process.env): void {
+export function saveServerToken(
+  url: string,
+  token: string,
+  dataDir: string,
+  env: Env = process.env,
+  cloud: CloudCredentials = {},
+): void {
   const path = credentialsPath(env);
   const entries = readAll(path);
-  entries[normalizeServerUrl(url)] = { token, dataDir, savedAt: Date.now() };
+  const key = normalizeServerUrl(url);
+  const previous = entries[key];
+  // A restart shows no access key: keep the one saved at first start, unless another data directory took the URL.
+  const accessKey =
+    cloud.accessKey ??
+    (previous?.dataDir === dataDir &&
+    previous.accessKeyId !== undefined &&
+    previous.secretAccessKey !== undefined
+      ? { accessKeyId: previous.accessKeyId, secretAccessKey: previous.secretAccessKey }
+      : undefined);
+  entries[key] = {
+    token,
+    dataDir,
+    savedAt: Date.now(),
+    ...(cloud.cloudUrl !== undefined && { cloudUrl: cloud.cloudUrl }),
+    ...accessKey,
+  };
   const kept = Object.entries(entries)
     .sort(([, a], [, b]) => (b.savedAt ?? 0) - (a.savedAt ?? 0))
     .slice(0, maxCredentialEntries);

@@ -195,7 +195,9 @@ export const VsmNodeDto = z.object({
   pipeline: z.string().nullable(),
   counter: z.number().int().nullable(),
   result: z.enum(["building", "passed", "failed", "cancelled"]).nullable(),
-  stages: z.array(z.object({ name: z.string(), result: z.enum(["building", "passed", "failed", "cancelled"]) })),
+  stages: z.array(
+    z.object({ name: z.string(), result: z.enum(["building", "passed", "failed", "cancelled"]) }),
+  ),
   /** 0 = the run asked for; negative = upstream, positive = downstream. */
   level: z.number().int(),
 });
@@ -211,3 +213,32 @@ export const SessionRequest = z.strictObject({ token: z.string().min(1).max(512)
 export type SessionRequest = z.infer<typeof SessionRequest>;
 export const SessionDto = z.object({ authenticated: z.boolean() });
 export type SessionDto = z.infer<typeof SessionDto>;
+
+/** An access key of the cloud endpoint (S3 …), as listed: never its secret. */
+export const AccessKeyDto = z.object({
+  /** `AKIA` + 16 upper-case letters and digits. */
+  accessKeyId: z.string(),
+  name: z.string(),
+  /** The principal the key acts as, e.g. `arn:aws:iam::000000000000:user/admin`. */
+  principal: z.string(),
+  createdAt: z.number().int(),
+  expiresAt: z.number().int().nullable(),
+});
+export type AccessKeyDto = z.infer<typeof AccessKeyDto>;
+
+/** GET /api/v1/credentials. Jobs' temporary keys are not listed. */
+export const AccessKeyListDto = z.object({ accessKeys: z.array(AccessKeyDto) });
+export type AccessKeyListDto = z.infer<typeof AccessKeyListDto>;
+
+/** POST /api/v1/credentials: a new key acting as IAM user `name`, allowed what `policy` allows. */
+export const CreateAccessKeyRequest = z.strictObject({
+  /** IAM user name rules: letters, digits and `_+=,.@-`, at most 64. */
+  name: z.string().regex(/^[\w+=,.@-]{1,64}$/, "must be 1-64 letters, digits or _+=,.@- (an IAM user name)"),
+  /** An IAM identity policy document (`{"Version": "2012-10-17", "Statement": [...]}`). */
+  policy: z.record(z.string(), z.unknown()),
+});
+export type CreateAccessKeyRequest = z.infer<typeof CreateAccessKeyRequest>;
+
+/** 201 answer to POST /api/v1/credentials: the only time the secret is shown. */
+export const CreatedAccessKeyDto = AccessKeyDto.extend({ secretAccessKey: z.string() });
+export type CreatedAccessKeyDto = z.infer<typeof CreatedAccessKeyDto>;

@@ -62,6 +62,10 @@ export const ApiRoutes = {
    * The web UI authenticates with the cookie; the CLI with the bearer token.
    */
   session: "/api/v1/session",
+  /** GET → AccessKeyListDto; POST CreateAccessKeyRequest → 201 CreatedAccessKeyDto (the secret, once) */
+  credentials: "/api/v1/credentials",
+  /** DELETE → 204 (the key stops working at once) */
+  credential: "/api/v1/credentials/:accessKeyId",
 } as const;
 
 /** Fill `:param` placeholders (URI-encoded). */

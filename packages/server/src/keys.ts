@@ -34,3 +34,30 @@ export async function loadServerKeys(dataDir: string): Promise<ServerKeys> {
     autoRegisterKey: await loadOrCreate(dir, "agent-auto-register-key"),
   };
 }
+
+/**
+ * The data directory's encryption key (`<dataDir>/keys/data-key`, 32 random bytes, mode 0600), created on first
+ * start. It encrypts secrets the server must read back in clear, such as access keys' secrets (SigV4 needs them).
+ * Losing it makes those secrets unreadable; copying it with the database is what a backup must do.
+ */
+export async function loadDataKey(dataDir: string): Promise<Buffer> {
+  const dir = path.join(dataDir, "keys");
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, "data-key");
+  try {
+    const key = await readFile(file);
+    if (key.length !== 32) throw new Error(`${file} must hold exactly 32 bytes, it holds ${key.length}`);
+    return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const key = randomBytes(32);
+  // `wx`: two servers starting at once on one data directory must not end up with different keys.
+  try {
+    await writeFile(file, key, { mode: 0o600, flag: "wx" });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return loadDataKey(dataDir);
+    throw error;
+  }
+  return key;
+}

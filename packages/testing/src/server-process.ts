@@ -25,6 +25,8 @@ export interface ServerProcess {
   /** e.g. http://127.0.0.1:40123 (kept across `restart`). */
   readonly url: string;
   readonly port: number;
+  /** The cloud endpoint (S3 …), from server.json (kept across `restart`). */
+  readonly cloudUrl: string;
   readonly dataDir: string;
   /** Admin API bearer token (from keys/api-token). */
   readonly token: string;
@@ -58,6 +60,9 @@ export async function startServerProcess(
   let current: CapturedProcess | undefined;
   let url = "";
   let port = 0;
+  let cloudUrl = "";
+  // Ephemeral like the HTTP port (tests run in parallel; 8154 would collide), then kept across restarts.
+  let cloudPort = 0;
   let keys = { token: "", agentKey: "", autoRegisterKey: "" };
   const previousOutput: string[] = [];
   const output = () => [...previousOutput, current?.output() ?? ""].join("\n");
@@ -66,7 +71,11 @@ export async function startServerProcess(
     // A server.json left by an earlier (killed) incarnation must not be mistaken for the new one.
     await rm(path.join(dataDir, "server.json"), { force: true });
     if (current !== undefined) previousOutput.push(current.output());
-    const proc = spawnFawkes("fawkes server", [...baseArgs, "--port", String(port)], env);
+    const proc = spawnFawkes(
+      "fawkes server",
+      [...baseArgs, "--port", String(port), "--cloud-port", String(cloudPort)],
+      env,
+    );
     current = proc;
     const abortIf = () => (proc.hasExited() ? "the server process exited" : undefined);
     const info = await waitFor(() => readServerJson(dataDir), {
@@ -78,6 +87,10 @@ export async function startServerProcess(
     });
     url = info.url.replace(/\/$/, "");
     port = Number(new URL(url).port);
+    if (info.cloudUrl !== undefined) {
+      cloudUrl = info.cloudUrl.replace(/\/$/, "");
+      cloudPort = Number(new URL(cloudUrl).port);
+    }
     await waitFor(
       async () => (await fetch(url + ApiRoutes.health, { signal: AbortSignal.timeout(2000) })).status === 200,
       { timeoutMs, message: `${url}${ApiRoutes.health} to answer 200`, abortIf },
@@ -105,6 +118,9 @@ export async function startServerProcess(
     get port() {
       return port;
     },
+    get cloudUrl() {
+      return cloudUrl;
+    },
     dataDir,
     get token() {
       return keys.token;
@@ -128,11 +144,18 @@ export async function startServerProcess(
   };
 }
 
-async function readServerJson(dataDir: string): Promise<{ url: string; pid: number } | undefined> {
+async function readServerJson(
+  dataDir: string,
+): Promise<{ url: string; cloudUrl?: string; pid: number } | undefined> {
   const text = await readFile(path.join(dataDir, "server.json"), "utf8").catch(() => undefined);
   if (text === undefined) return undefined;
-  const parsed = JSON.parse(text) as { url?: unknown; pid?: unknown };
-  return typeof parsed.url === "string" ? { url: parsed.url, pid: Number(parsed.pid) } : undefined;
+  const parsed = JSON.parse(text) as { url?: unknown; cloudUrl?: unknown; pid?: unknown };
+  if (typeof parsed.url !== "string") return undefined;
+  return {
+    url: parsed.url,
+    pid: Number(parsed.pid),
+    ...(typeof parsed.cloudUrl === "string" && { cloudUrl: parsed.cloudUrl }),
+  };
 }
 
 async function readKey(dataDir: string, name: string): Promise<string> {

@@ -4,6 +4,7 @@ import type { CompiledOptions } from "../options.ts";
 import { isLeaseLost } from "../server-client.ts";
 import type { ServerClient } from "../server-client.ts";
 import { uploadArtifacts } from "./artifact-upload.ts";
+import { withAwsWrapper } from "./aws-wrapper.ts";
 import { ConsoleStream } from "./console-stream.ts";
 import { secretValues, taskEnvironment } from "./environment.ts";
 import { sendHeartbeats, watchCancel } from "./job-watchers.ts";
@@ -107,6 +108,7 @@ export class JobRunner {
     };
     let outcome: TasksOutcome;
     try {
+      ctx.env = await withAwsWrapper(this.#options.workDir, ctx.env);
       ctx.workspace = await prepareWorkspace(this.#options.workDir, job, this.#console);
       this.#reportState("building");
       outcome = await runTasks(job.tasks, ctx);

@@ -4,6 +4,7 @@ import { registerAgentCommand } from "./agent.ts";
 import { registerAgentsCommand } from "./agents.ts";
 import { registerApproveCommand } from "./approve.ts";
 import { registerCancelCommand } from "./cancel.ts";
+import { registerCredentialsCommand } from "./credentials.ts";
 import { registerLogsCommand } from "./logs.ts";
 import { registerNotifyCommand } from "./notify.ts";
 import { registerPauseCommand, registerUnpauseCommand } from "./pause.ts";
@@ -29,4 +30,5 @@ export const allCommands: readonly RegisterCommand[] = [
   registerRerunCommand,
   registerAgentsCommand,
   registerNotifyCommand,
+  registerCredentialsCommand,
 ];

@@ -5,6 +5,7 @@ import { credentialsPath, saveServerToken } from "../credentials.ts";
 import { addServerFlags, explainStartFailure, rawServerOptions } from "../server-flags.ts";
 import type { ServerFlags } from "../server-flags.ts";
 import { untilSignal } from "../signals.ts";
+import { initialAccessKeyLines } from "./credentials.ts";
 
 export function registerServerCommand(program: Command, { io }: CliContext): void {
   addServerFlags(
@@ -16,13 +17,19 @@ export function registerServerCommand(program: Command, { io }: CliContext): voi
     const server = await startServer(options).catch((error: unknown) => {
       throw explainStartFailure(error);
     });
-    saveServerToken(server.url, server.apiToken, options.dataDir, io.env);
+    saveServerToken(server.url, server.apiToken, options.dataDir, io.env, {
+      cloudUrl: server.cloudUrl,
+      accessKey: server.initialAccessKey,
+    });
     io.out(`fawkes server listening on ${server.url}\n`);
+    io.out(`cloud endpoint (S3): ${server.cloudUrl}\n`);
     io.out(`data directory: ${options.dataDir}\n`);
     io.out(`API token saved to ${credentialsPath(io.env)} (also in ${options.dataDir}/keys/api-token)\n`);
     io.out(
       `agents register with: fawkes agent --server ${server.url} --key $(cat ${options.dataDir}/keys/agent-key)\n`,
     );
+    if (server.initialAccessKey)
+      io.out(initialAccessKeyLines(server.initialAccessKey, credentialsPath(io.env)).join("\n") + "\n");
     await untilSignal();
     await server.close();
   });

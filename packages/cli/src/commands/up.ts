@@ -14,6 +14,7 @@ import { addServerFlags, explainStartFailure, rawServerOptions } from "../server
 import type { ServerFlags } from "../server-flags.ts";
 import { untilSignal } from "../signals.ts";
 import { waitUntilHealthy } from "../wait-healthy.ts";
+import { initialAccessKeyLines } from "./credentials.ts";
 
 interface UpFlags extends ServerFlags {
   agents: number;
@@ -40,7 +41,10 @@ export function registerUpCommand(program: Command, context: CliContext): void {
       });
       let supervisor: ReturnType<typeof superviseAgents> | undefined;
       try {
-        saveServerToken(server.url, server.apiToken, options.dataDir, io.env);
+        saveServerToken(server.url, server.apiToken, options.dataDir, io.env, {
+          cloudUrl: server.cloudUrl,
+          accessKey: server.initialAccessKey,
+        });
         await waitUntilHealthy(new FawkesClient({ serverUrl: server.url, token: server.apiToken }), 30_000);
         if (exampleRepo !== undefined) installNotifyHook(exampleRepo, server.url, context.mainScript);
         const specs = localAgentSpecs(options.dataDir, hostname(), flags.agents);
@@ -57,6 +61,7 @@ export function registerUpCommand(program: Command, context: CliContext): void {
             `Fawkes is up at ${server.url}`,
             // The fragment never reaches the server's logs: the page trades it for a session cookie.
             `  web UI          ${server.url}/#token=${server.apiToken}`,
+            `  cloud endpoint  ${server.cloudUrl} (S3; jobs get AWS_ENDPOINT_URL and a key automatically)`,
             `  data directory  ${options.dataDir}`,
             `  API token       saved to ${credentialsPath(io.env)} (fawkes commands on this machine use it)`,
             `  agents          ${specs.map((spec) => spec.name).join(", ")} (logs in ${options.dataDir}/agents/)`,
@@ -69,6 +74,9 @@ export function registerUpCommand(program: Command, context: CliContext): void {
                   `  cd ${exampleRepo} && git commit --allow-empty -m "try Fawkes"`,
                   "  npx fawkes status dummy-application",
                 ]),
+            ...(server.initialAccessKey
+              ? ["", ...initialAccessKeyLines(server.initialAccessKey, credentialsPath(io.env))]
+              : []),
             "",
             "Press Ctrl-C to stop.",
             "",

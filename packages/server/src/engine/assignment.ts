@@ -151,6 +151,17 @@ export async function buildAssignment(
     }),
   });
   const timeoutMinutes = jobConfig.timeoutMinutes ?? ctx.options.defaultJobTimeoutMinutes;
+  if (ctx.cloud) {
+    const owner = {
+      jobRunId: job.id,
+      leaseId: job.leaseId,
+      pipeline: run.pipeline,
+      counter: run.counter,
+      stage: stage.name,
+      job: job.name,
+    };
+    environment.push(...(await ctx.cloud.jobEnvironment(owner, environment)));
+  }
   return {
     leaseId: job.leaseId as LeaseId,
     jobRunId: job.id as JobRunId,

@@ -2,6 +2,7 @@
 import type { ConfigSnapshot, EnvironmentConfig, PipelineConfig } from "@fawkes/core";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
+import type { CloudRuntime } from "../cloud/runtime.ts";
 import type { ServerOptions } from "../options.ts";
 import type { Database } from "../store/schema.ts";
 import type { EventBus } from "./events.ts";
@@ -24,5 +25,7 @@ export interface EngineContext {
   readonly config: ConfigView;
   /** Base URL agents and jobs use to reach the server (GO_SERVER_URL). */
   serverUrl: string;
+  /** The cloud endpoint, once started (jobs get its AWS_* variables); absent in tests without one. */
+  cloud?: CloudRuntime;
   now(): number;
 }

@@ -11,6 +11,7 @@ import { eventRoutes } from "./api-events.ts";
 import { materialRoutes, webhookRoutes } from "./api-materials.ts";
 import { pipelineRoutes } from "./api-pipelines.ts";
 import { agentRoutes } from "./agent-routes.ts";
+import { credentialRoutes } from "./api-credentials.ts";
 import { openApiDocument } from "./openapi.ts";
 import { sendProblem } from "./problem.ts";
 import { RouteRegistry } from "./registry.ts";
@@ -150,6 +151,7 @@ export async function buildApp(
   consoleRoutes(app, routes, engine);
   eventRoutes(app, routes, engine);
   materialRoutes(app, routes, engine);
+  credentialRoutes(app, routes, engine);
   void app.register(async (scope) => webhookRoutes(scope, routes, engine));
   void app.register(async (scope) => agentRoutes(scope, engine, keys));
   routes.add(

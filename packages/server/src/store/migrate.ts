@@ -7,6 +7,7 @@ import { FawkesError, ErrorCode } from "@fawkes/protocol";
 import { initialMigration } from "./migrations/001-initial.ts";
 import { lookupIndexesMigration } from "./migrations/002-lookup-indexes.ts";
 import { downstreamIndexMigration } from "./migrations/003-downstream-index.ts";
+import { accessKeysMigration } from "./migrations/004-access-keys.ts";
 import type { Database } from "./schema.ts";
 
 /** In order; names sort lexically in the same order, as kysely requires. */
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   "001-initial": initialMigration,
   "002-lookup-indexes": lookupIndexesMigration,
   "003-downstream-index": downstreamIndexMigration,
+  "004-access-keys": accessKeysMigration,
 };
 
 export const MIGRATION_TABLE = "fawkes_migrations";

@@ -140,6 +140,29 @@ export interface DbKeyValueTable {
   value: string;
 }
 
+/** Access keys of the cloud endpoint (migration 004). */
+export interface DbAccessKeyTable {
+  /** `AKIA` + 16 upper-case letters and digits. */
+  access_key_id: string;
+  name: string;
+  /** `arn:aws:iam::000000000000:user/<name>`. */
+  principal_arn: string;
+  /** base64(iv ‖ GCM tag ‖ ciphertext): AES-256-GCM with `<dataDir>/keys/data-key`; "" once deleted. */
+  secret_encrypted: string;
+  /** sha256 hex of the secret. */
+  secret_hash: string;
+  /** The IAM identity policy document (JSON). */
+  policy_json: string;
+  created_at: number;
+  expires_at: number | null;
+  /** For temporary credentials (STS, later). */
+  session_token_hash: string | null;
+  /** A job's key: valid only while this job run holds `lease_id`. */
+  job_run_id: number | null;
+  lease_id: string | null;
+  deleted: Generated<number>;
+}
+
 export interface Database {
   pipelines: DbPipelineTable;
   pipeline_runs: DbPipelineRunTable;
@@ -150,6 +173,7 @@ export interface Database {
   materials: DbMaterialTable;
   artifacts: DbArtifactTable;
   key_values: DbKeyValueTable;
+  access_keys: DbAccessKeyTable;
 }
 
 export type DbPipeline = Selectable<DbPipelineTable>;
@@ -162,3 +186,5 @@ export type DbJobRunUpdate = Updateable<DbJobRunTable>;
 export type DbAgent = Selectable<DbAgentTable>;
 export type DbMaterial = Selectable<DbMaterialTable>;
 export type DbArtifact = Selectable<DbArtifactTable>;
+export type DbAccessKey = Selectable<DbAccessKeyTable>;
+export type NewDbAccessKey = Insertable<DbAccessKeyTable>;

@@ -93,6 +93,20 @@ const expected = {
   materials: ["fingerprint", "type", "url", "branch", "last_revision", "last_checked_at", "last_error"],
   artifacts: ["id", "job_run_id", "path", "size", "sha256", "created_at"],
   key_values: ["key", "value"],
+  access_keys: [
+    "access_key_id",
+    "name",
+    "principal_arn",
+    "secret_encrypted",
+    "secret_hash",
+    "policy_json",
+    "created_at",
+    "expires_at",
+    "session_token_hash",
+    "job_run_id",
+    "lease_id",
+    "deleted",
+  ],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -142,5 +156,6 @@ test("the schema's indexes exist", async (t) => {
     stage_runs_pipeline_name_result: { unique: 0, partial: 0 },
     agents_token_hash: { unique: 0, partial: 0 },
     run_materials_upstream_run_id: { unique: 0, partial: 0 },
+    access_keys_job_run_id: { unique: 0, partial: 0 },
   });
 });

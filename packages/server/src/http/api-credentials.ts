@@ -1,0 +1,54 @@
+/** Access keys of the cloud endpoint: list (never secrets), create (the secret is in the answer, once), delete. */
+import {
+  AccessKeyListDto,
+  ApiRoutes,
+  CreateAccessKeyRequest,
+  CreatedAccessKeyDto,
+  ErrorCode,
+  FawkesError,
+} from "@fawkes/protocol";
+import type { FastifyInstance } from "fastify";
+import type { AccessKeys } from "../cloud/access-keys.ts";
+import type { Engine } from "../engine/engine.ts";
+import type { RouteRegistry } from "./registry.ts";
+
+export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
+  const tag = "credentials";
+  // Read at request time: the server starts the cloud endpoint before listening, offline builds never do.
+  const accessKeys = (): AccessKeys => {
+    const cloud = engine.ctx.cloud;
+    if (!cloud) throw new FawkesError(ErrorCode.notFound, 404, "this server runs no cloud endpoint");
+    return cloud.accessKeys;
+  };
+  routes.add(
+    app,
+    {
+      method: "GET",
+      path: ApiRoutes.credentials,
+      summary: "List the cloud endpoint's access keys (without secrets)",
+      tag,
+      response: AccessKeyListDto,
+    },
+    async () => ({ accessKeys: await accessKeys().list() }),
+  );
+  routes.add(
+    app,
+    {
+      method: "POST",
+      path: ApiRoutes.credentials,
+      summary: "Create an access key with an IAM policy; the answer holds its secret, shown only this once",
+      tag,
+      body: CreateAccessKeyRequest,
+      response: CreatedAccessKeyDto,
+      status: 201,
+    },
+    async (_request, _reply, body) => accessKeys().createForUser(body.name, body.policy),
+  );
+  routes.add(
+    app,
+    { method: "DELETE", path: ApiRoutes.credential, summary: "Delete an access key", tag },
+    async (request) => {
+      await accessKeys().delete((request.params as Record<string, string>).accessKeyId ?? "");
+    },
+  );
+}

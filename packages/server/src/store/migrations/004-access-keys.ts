@@ -1,0 +1,30 @@
+/**
+ * Migration 004: access keys of the cloud endpoint (S3 …). The secret is stored encrypted with the data
+ * directory's key (SigV4 needs it in clear to recompute signatures) plus its SHA-256 for verification. Keys
+ * of a job (`job_run_id`, `lease_id`) are valid only while that lease is live.
+ */
+import type { Kysely, Migration } from "kysely";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyDb = Kysely<any>;
+
+export const accessKeysMigration: Migration = {
+  async up(db: AnyDb): Promise<void> {
+    await db.schema
+      .createTable("access_keys")
+      .addColumn("access_key_id", "text", (c) => c.primaryKey().notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("principal_arn", "text", (c) => c.notNull())
+      .addColumn("secret_encrypted", "text", (c) => c.notNull())
+      .addColumn("secret_hash", "text", (c) => c.notNull())
+      .addColumn("policy_json", "text", (c) => c.notNull())
+      .addColumn("created_at", "integer", (c) => c.notNull())
+      .addColumn("expires_at", "integer")
+      .addColumn("session_token_hash", "text")
+      .addColumn("job_run_id", "integer")
+      .addColumn("lease_id", "text")
+      .addColumn("deleted", "integer", (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema.createIndex("access_keys_job_run_id").on("access_keys").column("job_run_id").execute();
+  },
+};
