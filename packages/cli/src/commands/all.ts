@@ -9,6 +9,7 @@ import { registerLogsCommand } from "./logs.ts";
 import { registerNotifyCommand } from "./notify.ts";
 import { registerPauseCommand, registerUnpauseCommand } from "./pause.ts";
 import { registerRerunCommand } from "./rerun.ts";
+import { registerS3Command } from "./s3/index.ts";
 import { registerServerCommand } from "./server.ts";
 import { registerStatusCommand } from "./status.ts";
 import { registerTriggerCommand } from "./trigger.ts";
@@ -31,4 +32,5 @@ export const allCommands: readonly RegisterCommand[] = [
   registerAgentsCommand,
   registerNotifyCommand,
   registerCredentialsCommand,
+  registerS3Command,
 ];
