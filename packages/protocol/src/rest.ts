@@ -242,3 +242,35 @@ export type CreateAccessKeyRequest = z.infer<typeof CreateAccessKeyRequest>;
 /** 201 answer to POST /api/v1/credentials: the only time the secret is shown. */
 export const CreatedAccessKeyDto = AccessKeyDto.extend({ secretAccessKey: z.string() });
 export type CreatedAccessKeyDto = z.infer<typeof CreatedAccessKeyDto>;
+
+/** A bucket of the cloud endpoint; `createdAt` in epoch milliseconds. */
+export const BucketDto = z.object({ name: z.string(), createdAt: z.number().int() });
+export type BucketDto = z.infer<typeof BucketDto>;
+/** GET /api/v1/buckets. */
+export const BucketListDto = z.object({ buckets: z.array(BucketDto) });
+export type BucketListDto = z.infer<typeof BucketListDto>;
+
+/** One object as listed; `lastModified` in epoch milliseconds. */
+export const ObjectSummaryDto = z.object({
+  key: z.string(),
+  size: z.number().int(),
+  lastModified: z.number().int(),
+  etag: z.string(),
+});
+export type ObjectSummaryDto = z.infer<typeof ObjectSummaryDto>;
+/** GET /api/v1/buckets/:bucket/objects: one level of a prefix ("folders" then objects), paged. */
+export const ObjectListDto = z.object({
+  /** Common prefixes, each ending with `/`. */
+  prefixes: z.array(z.string()),
+  objects: z.array(ObjectSummaryDto),
+  /** Pass as `continuation` for the next page; null on the last one. */
+  nextContinuation: z.string().nullable(),
+});
+export type ObjectListDto = z.infer<typeof ObjectListDto>;
+/** GET /api/v1/buckets/:bucket/object?key=K. */
+export const ObjectDetailsDto = ObjectSummaryDto.extend({
+  contentType: z.string(),
+  /** User metadata (`x-amz-meta-*`, names without the prefix). */
+  metadata: z.record(z.string(), z.string()),
+});
+export type ObjectDetailsDto = z.infer<typeof ObjectDetailsDto>;

@@ -66,6 +66,17 @@ export const ApiRoutes = {
   credentials: "/api/v1/credentials",
   /** DELETE → 204 (the key stops working at once) */
   credential: "/api/v1/credentials/:accessKeyId",
+  /** GET → BucketListDto (the cloud endpoint's buckets) */
+  buckets: "/api/v1/buckets",
+  /**
+   * GET ?prefix=P&continuation=T → ObjectListDto: one level under P (delimiter `/`), 200 entries a page.
+   * Keys travel in query parameters, never in the path: they may contain anything.
+   */
+  bucketObjects: "/api/v1/buckets/:bucket/objects",
+  /** GET ?key=K → ObjectDetailsDto */
+  bucketObject: "/api/v1/buckets/:bucket/object",
+  /** GET ?key=K → the object's bytes (content-disposition: attachment) */
+  bucketDownload: "/api/v1/buckets/:bucket/download",
 } as const;
 
 /** Fill `:param` placeholders (URI-encoded). */

@@ -11,6 +11,7 @@ import { eventRoutes } from "./api-events.ts";
 import { materialRoutes, webhookRoutes } from "./api-materials.ts";
 import { pipelineRoutes } from "./api-pipelines.ts";
 import { agentRoutes } from "./agent-routes.ts";
+import { bucketRoutes } from "./api-buckets.ts";
 import { credentialRoutes } from "./api-credentials.ts";
 import { openApiDocument } from "./openapi.ts";
 import { sendProblem } from "./problem.ts";
@@ -152,6 +153,7 @@ export async function buildApp(
   eventRoutes(app, routes, engine);
   materialRoutes(app, routes, engine);
   credentialRoutes(app, routes, engine);
+  bucketRoutes(app, routes, engine);
   void app.register(async (scope) => webhookRoutes(scope, routes, engine));
   void app.register(async (scope) => agentRoutes(scope, engine, keys));
   routes.add(

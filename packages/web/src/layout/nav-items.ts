@@ -16,7 +16,7 @@ export const navItems: NavItem[] = [
   { label: "Dashboard", href: "/", pages: ["dashboard", "pipeline", "run", "job"], available: true },
   { label: "Agents", href: "/agents", pages: ["agents"], available: true },
   { label: "Config health", href: "/config", pages: ["config"], available: true },
-  { label: "Buckets", href: "/buckets", pages: [], available: false },
+  { label: "Buckets", href: "/buckets", pages: ["buckets", "bucket"], available: true },
   { label: "Stacks", href: "/stacks", pages: [], available: false },
   { label: "Instances", href: "/instances", pages: [], available: false },
 ];

@@ -1,4 +1,6 @@
 import { AgentsPage } from "../agents/agents-page.tsx";
+import { BucketPage } from "../buckets/bucket-page.tsx";
+import { BucketsPage } from "../buckets/buckets-page.tsx";
 import { ConfigHealthPage } from "../config-health/config-health-page.tsx";
 import { DashboardPage } from "../dashboard/dashboard-page.tsx";
 import { PipelineHistoryPage } from "../history/pipeline-history-page.tsx";
@@ -39,6 +41,17 @@ export function PageSwitch({ route }: { route: Route }) {
       return <AgentsPage />;
     case "config":
       return <ConfigHealthPage />;
+    case "buckets":
+      return <BucketsPage />;
+    case "bucket":
+      return (
+        <BucketPage
+          key={`${route.bucket}/${route.prefix}`}
+          bucket={route.bucket}
+          prefix={route.prefix}
+          selectedKey={route.key}
+        />
+      );
     case "not-found":
       return <NotFoundPage path={route.path} />;
   }

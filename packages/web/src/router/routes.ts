@@ -19,6 +19,15 @@ export type Route =
     }
   | { page: "agents" }
   | { page: "config" }
+  | { page: "buckets" }
+  | {
+      page: "bucket";
+      bucket: string;
+      /** The "folder" shown: a key prefix, "" for the bucket's top level. */
+      prefix: string;
+      /** The object whose details are open (keys travel in the query: they may hold anything). */
+      key: string | undefined;
+    }
   | { page: "not-found"; path: string };
 
 export type RunTab = "changes" | "vsm";
@@ -54,6 +63,14 @@ export function matchRoute(pathname: string, search = ""): Route {
   if (first === undefined) return { page: "dashboard" };
   if (first === "agents" && parts.length === 1) return { page: "agents" };
   if (first === "config" && parts.length === 1) return { page: "config" };
+  if (first === "buckets" && parts.length === 1) return { page: "buckets" };
+  if (first === "buckets" && name !== undefined && parts.length === 2)
+    return {
+      page: "bucket",
+      bucket: name,
+      prefix: query.get("prefix") ?? "",
+      key: query.get("key") || undefined,
+    };
   if (first !== "pipelines" || name === undefined || rest.length > 0) return notFound;
   if (counterText === undefined) return { page: "pipeline", pipeline: name, pageNumber: pageNumberOf(query) };
   const counter = counterOf(counterText);
@@ -74,6 +91,14 @@ export const href = {
   dashboard: (): string => "/",
   agents: (): string => "/agents",
   config: (): string => "/config",
+  buckets: (): string => "/buckets",
+  bucket: (bucket: string, prefix = "", key?: string): string => {
+    const query = new URLSearchParams();
+    if (prefix !== "") query.set("prefix", prefix);
+    if (key !== undefined) query.set("key", key);
+    const search = query.toString();
+    return `/buckets/${enc(bucket)}${search === "" ? "" : `?${search}`}`;
+  },
   pipeline: (pipeline: string, pageNumber = 1): string =>
     `/pipelines/${enc(pipeline)}${pageNumber > 1 ? `?page=${pageNumber}` : ""}`,
   run: (pipeline: string, counter: number, tab: RunTab = "changes"): string =>

@@ -1,0 +1,2 @@
+/** Buckets change through S3, which sends no server events: the pages load once (and on reconnect). */
+export const noServerEvents = (): boolean => false;
