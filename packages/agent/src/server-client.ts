@@ -190,6 +190,39 @@ export class ServerClient {
     });
   }
 
+  /** The files of an upstream job's external artifact (GoCD `artifact_origin: external`). */
+  async externalArtifactManifest(
+    leaseId: string,
+    from: JobLocator,
+    artifactId: string,
+    signal: AbortSignal,
+  ): Promise<ArtifactManifest> {
+    const response = await this.#call({
+      method: "GET",
+      path: `${externalArtifactRoot(from, artifactId)}/manifest`,
+      headers: { [AgentHeader.lease]: leaseId },
+      signal,
+    });
+    return expectObject<ArtifactManifest>(await readJson(response), "files");
+  }
+
+  /** Opens one file of an external artifact; the caller must consume or destroy the returned stream. */
+  async externalArtifactFile(
+    leaseId: string,
+    from: JobLocator,
+    artifactId: string,
+    path: string,
+    signal: AbortSignal,
+  ): Promise<IncomingMessage> {
+    return this.#call({
+      method: "GET",
+      path: `${externalArtifactRoot(from, artifactId)}/files/${encodePath(path)}`,
+      headers: { [AgentHeader.lease]: leaseId },
+      idleTimeoutMs: 60_000,
+      signal,
+    });
+  }
+
   async #call(spec: CallSpec): Promise<IncomingMessage> {
     const backoff = new Backoff();
     for (;;) {
@@ -261,6 +294,11 @@ export class ServerClient {
 function artifactRoot(from: JobLocator): string {
   const parts = [from.pipeline, from.counter, from.stage, from.stageCounter, from.job];
   return `/agent/v1/artifacts/${parts.map((part) => encodeURIComponent(String(part))).join("/")}`;
+}
+
+function externalArtifactRoot(from: JobLocator, artifactId: string): string {
+  const parts = [from.pipeline, from.counter, from.stage, from.stageCounter, from.job, artifactId];
+  return `/agent/v1/external-artifacts/${parts.map((part) => encodeURIComponent(String(part))).join("/")}`;
 }
 
 /** Encodes each `/`-separated segment of an artifact path. */

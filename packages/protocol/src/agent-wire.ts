@@ -112,6 +112,11 @@ export const FetchTask = z.object({
   /** Directory relative to the working directory. */
   destination: z.string(),
   isFile: z.boolean(),
+  /**
+   * Set for `artifact_origin: external`: fetch this external artifact of `from` (then `source` is the artifact
+   * id) through GET /agent/v1/external-artifacts/<locator>/<artifactId>/manifest and …/files/<path>.
+   */
+  external: z.object({ artifactId: name }).optional(),
   runIf,
   get onCancel() {
     return z.union([ExecTask, FetchTask]).nullable();
@@ -131,6 +136,20 @@ export const ArtifactSpec = z.object({
 });
 export type ArtifactSpec = z.infer<typeof ArtifactSpec>;
 
+/**
+ * An artifact published to an artifact store at job end: the files `source` matches are PUT to
+ * /agent/v1/jobs/:jobRunId/external-artifacts/<id>/<path> (streamed, x-fawkes-sha256); the server stores
+ * them in the store's bucket under `<destination>/<path>`.
+ */
+export const ExternalArtifactSpec = z.object({
+  id: name,
+  /** Glob relative to the working directory (same rules as build artifacts). */
+  source: z.string().min(1),
+  /** Sub-path under the artifact's key; "" for none. */
+  destination: z.string(),
+});
+export type ExternalArtifactSpec = z.infer<typeof ExternalArtifactSpec>;
+
 export const JobAssignment = z.object({
   leaseId: LeaseId,
   jobRunId: JobRunId,
@@ -143,6 +162,8 @@ export const JobAssignment = z.object({
   cleanWorkspace: z.boolean(),
   tasks: z.array(Task),
   artifacts: z.array(ArtifactSpec),
+  /** External artifacts to publish at job end; absent = none. */
+  externalArtifacts: z.array(ExternalArtifactSpec).optional(),
   /** Kill the job after this long without console output; null = never. */
   noOutputTimeoutMs: z.number().int().positive().nullable(),
 });

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
+import type { IncomingMessage } from "node:http";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, posix } from "node:path";
 import { Transform } from "node:stream";
@@ -40,7 +41,8 @@ export async function runFetchTask(
     for (const file of files) {
       const relativePath = parent === "." ? file.path : file.path.slice(parent.length + 1);
       const target = resolveInside(destination, relativePath, "artifact path");
-      await downloadFile(ctx, task, file, target, killSignal);
+      const open = () => ctx.client.artifactFile(ctx.job.leaseId, task.from, file.path, killSignal);
+      await downloadFile(open, file, target, killSignal);
     }
     ctx.console.line(`Fetched ${files.length} file(s)`);
     return "passed";
@@ -52,9 +54,9 @@ export async function runFetchTask(
   }
 }
 
-async function downloadFile(
-  ctx: TaskContext,
-  task: FetchTask,
+/** Streams one file to `target` through a temp file, checking its SHA-256; a mismatch leaves nothing. */
+export async function downloadFile(
+  open: () => Promise<IncomingMessage>,
   file: ArtifactFile,
   target: string,
   signal: AbortSignal,
@@ -69,7 +71,7 @@ async function downloadFile(
     },
   });
   try {
-    const body = await ctx.client.artifactFile(ctx.job.leaseId, task.from, file.path, signal);
+    const body = await open();
     await pipeline(body, hasher, createWriteStream(partial), { signal });
     const actual = hash.digest("hex");
     if (actual !== file.sha256) {

@@ -4,6 +4,7 @@ import type { CompiledOptions } from "../options.ts";
 import { isLeaseLost } from "../server-client.ts";
 import type { ServerClient } from "../server-client.ts";
 import { uploadArtifacts } from "./artifact-upload.ts";
+import { uploadExternalArtifacts } from "./external-upload.ts";
 import { withAwsWrapper } from "./aws-wrapper.ts";
 import { ConsoleStream } from "./console-stream.ts";
 import { secretValues, taskEnvironment } from "./environment.ts";
@@ -120,10 +121,12 @@ export class JobRunner {
     if (outcome === "aborted") throw new Fenced();
     if (outcome === "cancelled" || this.#cancel.signal.aborted) return JobResult.cancelled;
     this.#console.line(`Tasks ${outcome}`);
-    if (ctx.workspace === "" || job.artifacts.length === 0) return outcome;
+    const external = job.externalArtifacts ?? [];
+    if (ctx.workspace === "" || (job.artifacts.length === 0 && external.length === 0)) return outcome;
     this.#reportState("completing");
     try {
       await uploadArtifacts(ctx);
+      await uploadExternalArtifacts(ctx);
     } catch (error) {
       if (this.#abort.signal.aborted || isLeaseLost(error)) this.#fenceAndThrow();
       this.#console.line(`Artifact upload failed: ${(error as Error).message}`);

@@ -1,5 +1,6 @@
 import type { ExecTask, FetchTask, Task } from "@fawkes/protocol";
 import { runExecTask } from "./exec-task.ts";
+import { runExternalFetch } from "./external-fetch.ts";
 import { runFetchTask } from "./fetch-task.ts";
 import type { TaskContext, TaskOutcome } from "./task-context.ts";
 
@@ -13,7 +14,8 @@ function runTask(
   ctx: TaskContext,
   killSignal: AbortSignal,
 ): Promise<TaskOutcome> {
-  return task.kind === "exec" ? runExecTask(task, ctx, killSignal) : runFetchTask(task, ctx, killSignal);
+  if (task.kind === "exec") return runExecTask(task, ctx, killSignal);
+  return task.external ? runExternalFetch(task, ctx, killSignal) : runFetchTask(task, ctx, killSignal);
 }
 
 /** Whether a task runs, GoCD's run_if: passed = nothing failed so far, failed = something failed, any = always. */

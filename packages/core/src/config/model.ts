@@ -81,6 +81,8 @@ export interface FetchTaskConfig {
   destination: string;
   /** @default false (`source` is a directory) */
   isFile: boolean;
+  /** `artifact_origin: external`: fetch this external artifact (then `source` is "" and `isFile` false). */
+  external?: { artifactId: string };
   runIf: RunIf[];
   onCancel: TaskConfig | null;
 }
@@ -94,6 +96,28 @@ export interface ArtifactConfig {
   destination: string;
 }
 
+/** An `external` artifact, bound to its store's bucket when the config is loaded. */
+export interface ExternalArtifactConfig {
+  id: string;
+  storeId: string;
+  bucket: string;
+  /** Key prefix inside the bucket, without leading or trailing `/`; "" for none. */
+  prefix: string;
+  /** `configuration.options.Source`: glob relative to the working directory. */
+  source: string;
+  /** `configuration.options.Destination`: sub-path under the artifact's key; "" for none. */
+  destination: string;
+}
+
+/** A Fawkes artifact store (top-level `artifact_stores`); `fawkes` is built in. */
+export interface ArtifactStoreConfig {
+  id: string;
+  type: "s3";
+  bucket: string;
+  prefix: string;
+  location: SourceLocation | null;
+}
+
 export interface JobConfig {
   name: string;
   resources: string[];
@@ -104,6 +128,8 @@ export interface JobConfig {
   runInstances: number | "all" | null;
   tasks: TaskConfig[];
   artifacts: ArtifactConfig[];
+  /** Present only when the job has `external` artifacts (keeps older snapshots unchanged). */
+  externalArtifacts?: ExternalArtifactConfig[];
   location: SourceLocation;
 }
 
@@ -160,5 +186,7 @@ export interface EnvironmentConfig {
 export interface ConfigSnapshot {
   pipelines: PipelineConfig[];
   environments: EnvironmentConfig[];
+  /** Declared artifact stores plus the built-in `fawkes` store. */
+  artifactStores?: ArtifactStoreConfig[];
   issues: ConfigIssue[];
 }

@@ -5,6 +5,8 @@
  */
 import { crossValidate } from "./cross-validate.ts";
 import type { ConfigIssue, ConfigSnapshot, PipelineConfig } from "./model.ts";
+import { bindArtifactStores, resolveArtifactStores } from "./resolve-artifact-stores.ts";
+import type { DeclaredStore } from "./resolve-artifact-stores.ts";
 import { IssueSink, locationOf } from "./resolve-context.ts";
 import type { Place } from "./resolve-context.ts";
 import { resolveEnvironments } from "./resolve-environments.ts";
@@ -27,6 +29,7 @@ interface Declarations {
   pipelines: Declared<RawPipeline>[];
   templates: Declared<RawTemplate>[];
   environments: Declared<RawEnvironment>[];
+  artifactStores: DeclaredStore[];
   /** Lower-cased names of pipelines declared but already invalid. */
   invalidPipelines: Set<string>;
   /** Pipeline names as declared, by lower-cased name (including invalid ones). */
@@ -67,6 +70,13 @@ export function parseConfigFiles(files: readonly ConfigFileInput[]): ConfigSnaps
     else valid.set(declared.name.toLowerCase(), pipeline);
   }
 
+  const artifactStores = resolveArtifactStores(declarations.artifactStores, fileSink);
+  for (const [key, pipeline] of valid) {
+    if (bindArtifactStores(pipeline, artifactStores, sinkOf(pipeline.name))) continue;
+    valid.delete(key);
+    invalid.add(key);
+  }
+
   const { environments, memberships } = resolveEnvironments(
     declarations.environments,
     declarations.pipelineNames,
@@ -95,7 +105,7 @@ export function parseConfigFiles(files: readonly ConfigFileInput[]): ConfigSnaps
     environment.pipelines = environment.pipelines.filter((name) => valid.has(name.toLowerCase()));
   }
   issues.push(...fileSink.issues, ...[...sinks.values()].flatMap((sink) => sink.issues));
-  return deepFreeze({ pipelines, environments, issues: sortIssues(issues, files) });
+  return deepFreeze({ pipelines, environments, artifactStores, issues: sortIssues(issues, files) });
 }
 
 /** Parses and validates the structure of every file, collecting what each declares. */
@@ -104,6 +114,7 @@ function declare(files: readonly ConfigFileInput[], issues: ConfigIssue[]): Decl
     pipelines: [],
     templates: [],
     environments: [],
+    artifactStores: [],
     invalidPipelines: new Set(),
     pipelineNames: new Map(),
     pipelinePlaces: new Map(),
@@ -140,6 +151,12 @@ function declare(files: readonly ConfigFileInput[], issues: ConfigIssue[]): Decl
       const checked = validate(schema.environment, raw, locator, ["environments", name], []);
       const place = { locator, path: ["environments", name] };
       if (checked.ok) result.environments.push({ name, raw: checked.data, place });
+      else issues.push(...checked.issues);
+    }
+    for (const [name, raw] of Object.entries(top.data.artifact_stores ?? {})) {
+      const checked = validate(schema.artifactStore, raw, locator, ["artifact_stores", name], []);
+      const place = { locator, path: ["artifact_stores", name] };
+      if (checked.ok) result.artifactStores.push({ name, raw: checked.data, place });
       else issues.push(...checked.issues);
     }
   }

@@ -1,6 +1,7 @@
 /** Stages, jobs and tasks of one pipeline: raw YAML → StageConfig[] with GoCD's (and Fawkes's) defaults. */
 import type { RunIf } from "@fawkes/protocol";
 import type { ApprovalConfig, ArtifactConfig, JobConfig, StageConfig, TaskConfig } from "./model.ts";
+import { resolveExternalArtifact, resolveExternalFetch } from "./resolve-external.ts";
 import {
   at,
   checkInside,
@@ -100,6 +101,19 @@ function resolveJob(
     ({ item, place: taskPlace }) => resolveTask(item, taskPlace, sink),
   );
   if (tasks.length === 0) sink.add(locationOf(tasksPlace), `job "${name}" needs at least one task`);
+  const artifacts: ArtifactConfig[] = [];
+  const externalArtifacts: NonNullable<JobConfig["externalArtifacts"]> = [];
+  (raw.artifacts ?? []).forEach((artifact, index) => {
+    const artifactPlace = at(place, "artifacts", index);
+    if (artifact.external !== undefined)
+      externalArtifacts.push(resolveExternalArtifact(artifact.external, at(artifactPlace, "external"), sink));
+    else artifacts.push(resolveArtifact(artifact, artifactPlace, sink));
+  });
+  checkUniqueNames(
+    externalArtifacts.map((artifact) => ({ name: artifact.id, place: sink.places.get(artifact)! })),
+    "external artifact id",
+    sink,
+  );
   return {
     name,
     resources: raw.resources ?? [],
@@ -107,15 +121,14 @@ function resolveJob(
     environmentVariables: resolveVariables(raw.environment_variables, raw.secure_variables, place, sink),
     runInstances: raw.run_instances ?? null,
     tasks,
-    artifacts: (raw.artifacts ?? []).map((artifact, index) =>
-      resolveArtifact(artifact, at(place, "artifacts", index), sink),
-    ),
+    artifacts,
+    ...(externalArtifacts.length > 0 ? { externalArtifacts } : {}),
     location: locationOf(place),
   };
 }
 
 function resolveArtifact(
-  raw: NonNullable<RawJob["artifacts"]>[number],
+  raw: Omit<NonNullable<RawJob["artifacts"]>[number], "external">,
   place: Place,
   sink: IssueSink,
 ): ArtifactConfig {
@@ -160,14 +173,25 @@ function resolveTask(raw: RawTask | OnCancelTask, place: Place, sink: IssueSink)
   }
   const fetch = raw.fetch!;
   const fetchPlace = at(place, "fetch");
-  checkInside(fetch.source, "source", at(fetchPlace, "source"), sink);
+  if (fetch.artifact_origin === "external") {
+    const task = resolveExternalFetch(fetch, fetchPlace, sink, runIfOf(fetch.run_if));
+    task.onCancel = onCancel("on_cancel" in fetch ? fetch.on_cancel : undefined, fetchPlace);
+    return task;
+  }
+  for (const key of ["artifact_id", "configuration"] as const)
+    if (fetch[key] !== undefined)
+      sink.add(locationOf(at(fetchPlace, key)), `"${key}" needs artifact_origin: external`);
+  if (fetch.source === undefined) {
+    sink.add(locationOf(fetchPlace), 'a fetch needs "source" (or artifact_origin: external)');
+  }
+  checkInside(fetch.source ?? "", "source", at(fetchPlace, "source"), sink);
   checkInside(fetch.destination ?? "", "destination", at(fetchPlace, "destination"), sink);
   const task: TaskConfig = {
     kind: "fetch",
     pipelinePath: fetch.pipeline === undefined || fetch.pipeline === "" ? null : fetch.pipeline,
     stage: fetch.stage,
     job: fetch.job,
-    source: fetch.source,
+    source: fetch.source ?? "",
     destination: fetch.destination ?? "",
     isFile: toBoolean(fetch.is_file, false),
     runIf: runIfOf(fetch.run_if),

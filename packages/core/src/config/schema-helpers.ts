@@ -15,7 +15,6 @@ const unsupportedKeys: Record<string, string> = {
   nant: "nant tasks are not supported (use exec or script)",
   rake: "rake tasks are not supported (use exec or script)",
   plugin: "plugin tasks are not supported (use exec or script)",
-  external: "external artifacts are not supported (use build or test)",
   timer: "timers are not supported yet",
   properties: "job properties were removed from GoCD in format_version 7",
   username: "material credentials as attributes are not supported; put them in the URL or use an SSH key",

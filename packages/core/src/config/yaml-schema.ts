@@ -14,6 +14,9 @@ import {
   yamlBoolean,
 } from "./schema-helpers.ts";
 
+/** GoCD's plugin configuration block; Fawkes stores have no secrets, so `secure_options` is not accepted. */
+const pluginConfiguration = strict({ options: z.record(z.string(), scalarValue).optional() });
+
 const runIf = z.enum(["passed", "failed", "any"], { error: "must be one of passed, failed, any" });
 
 const taskKinds = ["exec", "script", "fetch"] as const;
@@ -28,13 +31,16 @@ function taskSchema<T extends z.ZodType>(onCancel: T) {
     on_cancel: onCancel,
   });
   const fetchTask = strict({
-    artifact_origin: z
-      .literal("gocd", { error: 'must be "gocd" (external artifact stores are not supported)' })
-      .optional(),
+    artifact_origin: z.enum(["gocd", "external"], { error: "must be gocd or external" }).optional(),
     pipeline: z.string().optional(),
     stage: z.string(),
     job: z.string(),
-    source: z.string(),
+    /** Required for `artifact_origin: gocd` (the default). */
+    source: z.string().optional(),
+    /** `artifact_origin: external`: the `id` of the upstream job's external artifact. */
+    artifact_id: z.string().optional(),
+    /** `artifact_origin: external`: `options.Destination` is the directory to fetch into. */
+    configuration: pluginConfiguration.optional(),
     destination: z.string().optional(),
     is_file: yamlBoolean.optional(),
     run_if: runIf.optional(),
@@ -59,9 +65,19 @@ type TaskListInput = (TaskInput | TaskListInput)[];
 export const taskList: z.ZodType<TaskListInput> = z.array(z.union([task, z.lazy(() => taskList)]));
 
 const artifactBody = strict({ source: z.string(), destination: z.string().optional() });
-const artifact = strict({ build: artifactBody.optional(), test: artifactBody.optional() }).refine(
-  (value) => exactlyOneOf(value, ["build", "test"]),
-  "an artifact needs exactly one of build or test",
+/** An artifact published to an artifact store: `options.Source` (glob) and `options.Destination` (sub-path). */
+const externalArtifact = strict({
+  id: z.string(),
+  store_id: z.string(),
+  configuration: pluginConfiguration.optional(),
+});
+const artifact = strict({
+  build: artifactBody.optional(),
+  test: artifactBody.optional(),
+  external: externalArtifact.optional(),
+}).refine(
+  (value) => exactlyOneOf(value, ["build", "test", "external"]),
+  "an artifact needs exactly one of build, test or external",
 );
 
 const jobShape = {
@@ -182,8 +198,17 @@ const formatVersion = z.union(
   },
 );
 
+/** Fawkes extension: an artifact store (an S3 bucket) that `external` artifacts publish to. */
+export const artifactStore = strict({
+  type: z.literal("s3", { error: "must be s3" }),
+  bucket: z.string(),
+  prefix: z.string().optional(),
+});
+
 const fileShape = {
   format_version: formatVersion.optional(),
+  /** Fawkes extension: named artifact stores; `fawkes` (the server's own bucket) always exists. */
+  artifact_stores: z.record(z.string(), artifactStore).nullable().optional(),
   pipelines: z.record(z.string(), pipeline).nullable().optional(),
   templates: z.record(z.string(), template).nullable().optional(),
   environments: z.record(z.string(), environment).nullable().optional(),
@@ -203,6 +228,7 @@ export const configFileShallow = strict({
   pipelines: z.record(z.string(), z.unknown()).nullable().optional(),
   templates: z.record(z.string(), z.unknown()).nullable().optional(),
   environments: z.record(z.string(), z.unknown()).nullable().optional(),
+  artifact_stores: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 
 export type RawPipeline = z.infer<typeof pipeline>;
@@ -213,4 +239,5 @@ export type RawJob = z.infer<typeof job>;
 export type RawTask = z.infer<typeof task>;
 export type RawTaskList = TaskListInput;
 export type RawStageList = StageListInput;
+export type RawArtifactStore = z.infer<typeof artifactStore>;
 export type RawMaterial = z.infer<typeof gitOrDependencyMaterial>;

@@ -175,12 +175,13 @@ const cases: { name: string; text: string; issues: string[] }[] = [
     issues: ['p.gocd.yaml:4:24: variable "A" is both plain and secure'],
   },
   {
-    name: "unsupported external fetch",
+    name: "external fetch without artifact_id, with a source",
     text: pipeline({
       tasks: "                - fetch: {artifact_origin: external, stage: s, job: j, source: x}\n",
     }),
     issues: [
-      'p.gocd.yaml:10:44: "artifact_origin" must be "gocd" (external artifact stores are not supported), got "external"',
+      "p.gocd.yaml:10:27: artifact_origin: external needs artifact_id",
+      'p.gocd.yaml:10:72: "source" is not used with artifact_origin: external',
     ],
   },
 ];

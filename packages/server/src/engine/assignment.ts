@@ -87,6 +87,19 @@ async function resolveTask(ctx: EngineContext, run: RunRecord, task: TaskConfig)
       onCancel,
     };
   }
+  if (task.external) {
+    // An external artifact is named by its id; the agent reads it through the external-artifacts routes.
+    return {
+      kind: "fetch",
+      from: await resolveFetch(ctx, run, task),
+      source: task.external.artifactId,
+      destination: task.destination,
+      isFile: false,
+      external: { artifactId: task.external.artifactId },
+      runIf: task.runIf,
+      onCancel,
+    };
+  }
   return {
     kind: "fetch",
     from: await resolveFetch(ctx, run, task),
@@ -196,6 +209,15 @@ export async function buildAssignment(
       source: a.source,
       destination: a.destination,
     })),
+    ...(jobConfig.externalArtifacts?.length
+      ? {
+          externalArtifacts: jobConfig.externalArtifacts.map((a) => ({
+            id: a.id,
+            source: a.source,
+            destination: a.destination,
+          })),
+        }
+      : {}),
     noOutputTimeoutMs: timeoutMinutes > 0 ? timeoutMinutes * 60_000 : null,
   };
 }

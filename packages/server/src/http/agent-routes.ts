@@ -27,6 +27,7 @@ import {
   storeArtifact,
 } from "../services/job-reports.ts";
 import { hashToken, registerAgent } from "../services/register-agent.ts";
+import { agentExternalRoutes } from "./agent-external-routes.ts";
 import { intParam, parse } from "./problem.ts";
 
 const header = (request: FastifyRequest, name: string): string | undefined => {
@@ -52,6 +53,7 @@ export function agentRoutes(app: FastifyInstance, engine: Engine, keys: ServerKe
     done(null, payload),
   );
   app.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
+  agentExternalRoutes(app, engine);
 
   const authenticate = async (request: FastifyRequest): Promise<AgentRecord> => {
     const auth = header(request, "authorization") ?? "";

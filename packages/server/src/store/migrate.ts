@@ -8,6 +8,7 @@ import { initialMigration } from "./migrations/001-initial.ts";
 import { lookupIndexesMigration } from "./migrations/002-lookup-indexes.ts";
 import { downstreamIndexMigration } from "./migrations/003-downstream-index.ts";
 import { accessKeysMigration } from "./migrations/004-access-keys.ts";
+import { externalArtifactsMigration } from "./migrations/005-external-artifacts.ts";
 import type { Database } from "./schema.ts";
 
 /** In order; names sort lexically in the same order, as kysely requires. */
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   "002-lookup-indexes": lookupIndexesMigration,
   "003-downstream-index": downstreamIndexMigration,
   "004-access-keys": accessKeysMigration,
+  "005-external-artifacts": externalArtifactsMigration,
 };
 
 export const MIGRATION_TABLE = "fawkes_migrations";

@@ -135,6 +135,19 @@ export interface DbArtifactTable {
   created_at: number;
 }
 
+export interface DbExternalArtifactTable {
+  id: Generated<number>;
+  job_run_id: number;
+  artifact_id: string;
+  store_id: string;
+  bucket: string;
+  object_key: string;
+  path: string;
+  size: number;
+  sha256: string;
+  created_at: number;
+}
+
 export interface DbKeyValueTable {
   key: string;
   value: string;
@@ -174,6 +187,7 @@ export interface Database {
   artifacts: DbArtifactTable;
   key_values: DbKeyValueTable;
   access_keys: DbAccessKeyTable;
+  external_artifacts: DbExternalArtifactTable;
 }
 
 export type DbPipeline = Selectable<DbPipelineTable>;

@@ -39,7 +39,13 @@ test("migrating an up-to-date database again applies nothing", async (t) => {
   const applied = await sql<{ name: string }>`select name from fawkes_migrations`.execute(db);
   assert.deepEqual(
     applied.rows.map((row) => row.name),
-    ["001-initial", "002-lookup-indexes", "003-downstream-index", "004-access-keys"],
+    [
+      "001-initial",
+      "002-lookup-indexes",
+      "003-downstream-index",
+      "004-access-keys",
+      "005-external-artifacts",
+    ],
   );
 });
 

@@ -107,6 +107,18 @@ const expected = {
     "lease_id",
     "deleted",
   ],
+  external_artifacts: [
+    "id",
+    "job_run_id",
+    "artifact_id",
+    "store_id",
+    "bucket",
+    "object_key",
+    "path",
+    "size",
+    "sha256",
+    "created_at",
+  ],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -157,5 +169,6 @@ test("the schema's indexes exist", async (t) => {
     agents_token_hash: { unique: 0, partial: 0 },
     run_materials_upstream_run_id: { unique: 0, partial: 0 },
     access_keys_job_run_id: { unique: 0, partial: 0 },
+    external_artifacts_job_artifact_path: { unique: 1, partial: 0 },
   });
 });

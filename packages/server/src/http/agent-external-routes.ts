@@ -1,0 +1,104 @@
+/**
+ * Agent routes of GoCD `external` artifacts (see packages/protocol/src/agent-wire.ts): publish a file into the
+ * job's artifact store, and list / stream an upstream job's external artifact. Registered inside the agent
+ * routes' scope, whose content-type parsers hand bodies over as streams.
+ */
+import { Readable } from "node:stream";
+import { AgentHeader, ErrorCode, FawkesError, type JobLocator } from "@fawkes/protocol";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Engine } from "../engine/engine.ts";
+import {
+  externalArtifactManifest,
+  openExternalArtifactFile,
+  storeExternalArtifactFile,
+} from "../services/external-artifacts.ts";
+import { hashToken } from "../services/register-agent.ts";
+import { findAgentByTokenHash } from "../store/agents-repo.ts";
+import type { AgentRecord } from "../store/records.ts";
+import { intParam } from "./problem.ts";
+
+const header = (request: FastifyRequest, name: string): string | undefined => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** `<artifact id>/<path…>` from the wildcard, each segment decoded. */
+function splitWildcard(request: FastifyRequest): { artifactId: string; path: string } {
+  const raw = (request.params as Record<string, string>)["*"] ?? "";
+  const [first = "", ...rest] = raw.split("/");
+  const artifactId = decodeURIComponent(first);
+  if (artifactId === "" || rest.length === 0)
+    throw new FawkesError(ErrorCode.badRequest, 400, "expected <artifact id>/<path>");
+  return { artifactId, path: rest.map(decodeURIComponent).join("/") };
+}
+
+export function agentExternalRoutes(app: FastifyInstance, engine: Engine): void {
+  const authenticate = async (request: FastifyRequest): Promise<AgentRecord> => {
+    const auth = header(request, "authorization") ?? "";
+    const token = auth.startsWith("Bearer ") ? auth.slice(7) : "";
+    const agent = token ? await findAgentByTokenHash(engine.ctx.db, hashToken(token)) : undefined;
+    if (!agent) throw new FawkesError(ErrorCode.unauthorized, 401, "unknown agent token: register again");
+    engine.dispatcher.touch(agent);
+    return agent;
+  };
+
+  app.put("/agent/v1/jobs/:jobRunId/external-artifacts/*", async (request) => {
+    const agent = await authenticate(request);
+    if (!(request.body instanceof Readable))
+      throw new FawkesError(ErrorCode.badRequest, 400, "external artifact body missing");
+    const { artifactId, path } = splitWildcard(request);
+    const length = header(request, "content-length");
+    return storeExternalArtifactFile(engine, agent, {
+      jobRunId: intParam((request.params as Record<string, string>).jobRunId ?? "", "job run id"),
+      lease: header(request, AgentHeader.lease),
+      artifactId,
+      path,
+      body: request.body,
+      sha256: header(request, AgentHeader.sha256) ?? null,
+      size: length === undefined ? Number.NaN : Number(length),
+    });
+  });
+
+  const base = "/agent/v1/external-artifacts/:pipeline/:counter/:stage/:stageCounter/:job/:artifactId";
+  const target = (request: FastifyRequest): { locator: JobLocator; artifactId: string } => {
+    const p = request.params as Record<string, string>;
+    return {
+      locator: {
+        pipeline: p.pipeline ?? "",
+        counter: intParam(p.counter ?? "", "counter"),
+        stage: p.stage ?? "",
+        stageCounter: intParam(p.stageCounter ?? "", "stage counter"),
+        job: p.job ?? "",
+      },
+      artifactId: p.artifactId ?? "",
+    };
+  };
+
+  app.get(`${base}/manifest`, async (request) => {
+    const agent = await authenticate(request);
+    const { locator, artifactId } = target(request);
+    return externalArtifactManifest(engine, agent, header(request, AgentHeader.lease), locator, artifactId);
+  });
+
+  app.get(`${base}/files/*`, async (request, reply) => {
+    const agent = await authenticate(request);
+    const { locator, artifactId } = target(request);
+    const path = ((request.params as Record<string, string>)["*"] ?? "")
+      .split("/")
+      .map(decodeURIComponent)
+      .join("/");
+    const file = await openExternalArtifactFile(
+      engine,
+      agent,
+      header(request, AgentHeader.lease),
+      locator,
+      artifactId,
+      path,
+    );
+    reply
+      .type("application/octet-stream")
+      .header("content-length", file.size)
+      .header(AgentHeader.sha256, file.sha256);
+    return reply.send(file.body);
+  });
+}
