@@ -20,6 +20,7 @@ import {
 } from "./lib/measure.ts";
 import { OUTPUT_BYTES, benchPipelineNames, benchPipelines, outputCommand } from "./lib/pipelines.ts";
 import { existsSync } from "node:fs";
+import { benchCloud } from "./cloud/run.ts";
 import { dashboardApi } from "./lib/dashboard.ts";
 import { benchConsole } from "./ui/console.ts";
 import { benchDashboardPage, benchStageEventLatency } from "./ui/dashboard.ts";
@@ -288,6 +289,8 @@ async function main(): Promise<void> {
     });
     if (existsSync(process.env.FAWKES_CHROMIUM ?? "/usr/bin/chromium")) await uiFigures(scope);
     else console.log("  (web UI figures skipped: no Chromium at /usr/bin/chromium)");
+    // Issue 4: the S3 endpoint (its own process) against plain file copies and client counts.
+    for (const figure of await benchCloud({ quick })) record(figure);
 
     console.log(`\n${renderTable(figures)}\n`);
     const resultsDir = path.join(import.meta.dirname, "results");

@@ -13,14 +13,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import {
-  CleanupStack,
-  createGitRepo,
-  repoRoot,
-  startFawkes,
-  waitForRun,
-  yamlString,
-} from "@fawkes/testing";
+import { CleanupStack, createGitRepo, repoRoot, startFawkes, waitForRun, yamlString } from "@fawkes/testing";
 import { openChromiumPage } from "./chromium.ts";
 
 export interface ConsoleBenchOptions {

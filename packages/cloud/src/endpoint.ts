@@ -8,8 +8,10 @@ import { handleS3 } from "./s3/handle.ts";
 import { serviceErrorResponse } from "./service-errors.ts";
 import { readClaim, type SignedRequest } from "./sigv4/authenticate.ts";
 import { headerValues, MalformedUriError, splitTarget } from "./sigv4/canonical.ts";
-import { Storage } from "./storage/storage.ts";
+import { createStorage, type StorageOptions } from "./storage/create-storage.ts";
 import { asAwsError, s3ErrorDocument } from "./s3/errors.ts";
+import { applyLifecycle, startLifecycleSweeper, type LifecycleReport } from "./lifecycle/apply.ts";
+import { BucketPolicies } from "./s3/policy/bucket-policy.ts";
 
 /** Logger shape the endpoint needs (pino is compatible). */
 export interface CloudLogger {
@@ -35,10 +37,22 @@ export interface CloudOptions {
   authorize?: Authorize;
   /** Clock, for tests of skew and expiry. @default Date.now */
   now?: () => number;
+  /**
+   * Where objects live: on local disk under `<dataDir>/buckets/`, or in any S3-compatible service.
+   * @default { kind: "local" }
+   */
+  storage?: StorageOptions;
+  /**
+   * How often bucket lifecycle rules are applied in the background (docs/cloud-lifecycle.md); 0 disables the
+   * sweeper (`CloudEndpoint.applyLifecycle` still works). @default 3_600_000 (1 hour)
+   */
+  lifecycleIntervalMs?: number;
 }
 
 export interface CloudEndpoint {
   url: string;
+  /** Applies every bucket's lifecycle rules once, as of `now` (epoch ms, default the endpoint's clock). */
+  applyLifecycle(now?: number): Promise<LifecycleReport>;
   close(): Promise<void>;
 }
 
@@ -56,7 +70,7 @@ export async function startCloudEndpoint(
   options: CloudOptions,
   credentials: CredentialStore,
 ): Promise<CloudEndpoint> {
-  const storage = new Storage(options.dataDir);
+  const storage = createStorage(options.dataDir, options.storage ?? { kind: "local" });
   await storage.init();
   const { iamAuthorize } = await import("./s3/iam-authorize.ts");
   const config = {
@@ -65,6 +79,7 @@ export async function startCloudEndpoint(
     authorize: options.authorize ?? iamAuthorize,
     now: options.now ?? Date.now,
     log: options.log,
+    bucketPolicies: new BucketPolicies(storage),
   };
   const server = createServer({ requireHostHeader: false }, (req, res) => {
     void handle(req, res, false);
@@ -122,9 +137,15 @@ export async function startCloudEndpoint(
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   config.log?.info({ url }, "cloud endpoint listening");
+  const lifecycle = (now: number) => applyLifecycle(storage, now, config.log);
+  const intervalMs = options.lifecycleIntervalMs ?? 3_600_000;
+  const sweeper =
+    intervalMs > 0 ? startLifecycleSweeper(() => lifecycle(config.now()), intervalMs) : undefined;
   return {
     url,
+    applyLifecycle: (now) => lifecycle(now ?? config.now()),
     close: async () => {
+      await sweeper?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -5,6 +5,9 @@
 export { startCloudEndpoint } from "./endpoint.ts";
 export type { CloudEndpoint, CloudLogger, CloudOptions } from "./endpoint.ts";
 export { memoryCredentialStore } from "./credentials.ts";
+export type { StorageOptions } from "./storage/create-storage.ts";
+export type { S3StorageOptions } from "./storage/s3-storage.ts";
+export type { LifecycleReport } from "./lifecycle/apply.ts";
 export type { AccessKey, CredentialStore } from "./credentials.ts";
 export type { Authorize, AuthorizeRequest } from "./s3/context.ts";
 export * from "./iam/index.ts";

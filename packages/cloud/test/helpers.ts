@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { S3Client } from "@aws-sdk/client-s3";
-import { memoryCredentialStore, startCloudEndpoint, type AccessKey, type CloudOptions } from "@fawkes/cloud";
+import {
+  memoryCredentialStore,
+  startCloudEndpoint,
+  type AccessKey,
+  type CloudEndpoint,
+  type CloudOptions,
+} from "@fawkes/cloud";
 
 export const ADMIN: AccessKey = {
   accessKeyId: "AKIAFAWKESTESTADMIN1",
@@ -14,6 +20,7 @@ export const ADMIN: AccessKey = {
 
 export interface TestEndpoint {
   url: string;
+  endpoint: CloudEndpoint;
   dataDir: string;
   client(overrides?: Partial<ConstructorParameters<typeof S3Client>[0]>): S3Client;
 }
@@ -37,6 +44,7 @@ export async function startTestEndpoint(
   });
   return {
     url: endpoint.url,
+    endpoint,
     dataDir,
     client: (overrides = {}) => {
       const c = new S3Client({

@@ -94,3 +94,48 @@ test("100,000 keys list in order, in pages of 1000, quickly", async (t) => {
   assert.ok(seconds < 10, `listing took ${seconds}s`);
   t.diagnostic(`listed 100000 keys in ${seconds.toFixed(2)}s (${Math.round(100_000 / seconds)} keys/s)`);
 });
+
+test("deleteIf removes a key only while the given data file is its current version", async (t) => {
+  const index = await withIndex(t, ["k"]);
+  const record = {
+    key: "k",
+    size: 2,
+    etag: '"n"',
+    lastModified: 1,
+    contentType: "x",
+    headers: {},
+    userMetadata: {},
+  };
+  index.put({ ...record, file: "newer" });
+  assert.equal(index.deleteIf("k", "f"), false, "a replaced version is not deleted");
+  assert.equal(index.get("k")?.file, "newer");
+  assert.equal(index.deleteIf("k", "newer"), true);
+  assert.equal(index.get("k"), undefined);
+  assert.equal(index.deleteIf("k", "newer"), false);
+});
+
+test("listings carry the stored checksum's algorithm and type without the object metadata", async (t) => {
+  const index = await withIndex(t, []);
+  index.put({
+    key: "c",
+    file: "f",
+    size: 3,
+    etag: '"e"',
+    lastModified: 5,
+    contentType: "text/plain",
+    headers: { "cache-control": "no-cache" },
+    userMetadata: { a: "b" },
+    checksum: { algorithm: "crc32", value: "AAAAAA==", type: "FULL_OBJECT" },
+  });
+  const page = index.list({ prefix: "", delimiter: "", after: "", maxKeys: 10 });
+  assert.deepEqual(page.contents, [
+    {
+      key: "c",
+      file: "f",
+      size: 3,
+      etag: '"e"',
+      lastModified: 5,
+      checksum: { algorithm: "crc32", type: "FULL_OBJECT" },
+    },
+  ]);
+});

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AwsError } from "../aws-error.ts";
 import type { AccessKey } from "../credentials.ts";
+import type { Policy } from "../iam/index.ts";
 import { header, type AuthContext } from "../sigv4/authenticate.ts";
 import type { QueryParam } from "../sigv4/canonical.ts";
 import { decodeBody, type DecodedBody } from "../sigv4/payload.ts";
-import type { Storage } from "../storage/storage.ts";
+import type { ObjectStorage } from "../storage/object-storage.ts";
 
 /** Asks whether the signed-in principal may perform an S3 operation (IAM evaluation lives behind this). */
 export type Authorize = (request: AuthorizeRequest) => boolean | Promise<boolean>;
@@ -19,6 +20,8 @@ export interface AuthorizeRequest {
   secureTransport: boolean;
   /** Request parameters usable as condition keys (`prefix`, `delimiter`, `max-keys`). */
   query: Record<string, string>;
+  /** The bucket's policy (PutBucketPolicy), evaluated as the resource policy; absent when it has none. */
+  bucketPolicy?: Policy;
 }
 
 /** One S3 request after routing and authentication. */
@@ -31,7 +34,7 @@ export interface S3Context {
   readonly bucket: string | undefined;
   readonly key: string | undefined;
   readonly auth: AuthContext;
-  readonly storage: Storage;
+  readonly storage: ObjectStorage;
   readonly region: string;
   readonly authorize: (operation: string, bucket?: string, key?: string) => Promise<void>;
 }

@@ -2,17 +2,19 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { AwsError } from "../aws-error.ts";
 import type { CredentialStore } from "../credentials.ts";
 import { authenticate, header, type SignatureClaim, type SignedRequest } from "../sigv4/authenticate.ts";
-import type { Storage } from "../storage/storage.ts";
+import type { ObjectStorage } from "../storage/object-storage.ts";
 import { s3Address } from "./address.ts";
 import type { Authorize, S3Context } from "./context.ts";
+import type { BucketPolicies } from "./policy/bucket-policy.ts";
 import { route } from "./router.ts";
 
 export interface S3Config {
-  storage: Storage;
+  storage: ObjectStorage;
   credentials: CredentialStore;
   region: string;
   host: string;
   authorize: Authorize;
+  bucketPolicies: BucketPolicies;
   now: () => number;
   expectContinue: boolean;
 }
@@ -36,7 +38,9 @@ export async function handleS3(
   });
   const queryRecord = Object.fromEntries(request.query.map((p) => [p.name, p.value]));
   const authorize = async (operation: string, b?: string, k?: string) => {
+    const bucketPolicy = b === undefined ? undefined : await config.bucketPolicies.of(b);
     const allowed = await config.authorize({
+      ...(bucketPolicy ? { bucketPolicy } : {}),
       accessKey: auth.accessKey,
       operation,
       ...(b === undefined ? {} : { bucket: b }),

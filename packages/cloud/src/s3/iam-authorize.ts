@@ -35,7 +35,7 @@ function listContext(request: AuthorizeRequest): Record<string, string> {
   return context;
 }
 
-/** The default authoriser: AWS policy evaluation of the access key's identity policies. */
+/** The default authoriser: AWS policy evaluation of the access key's identity policies and the bucket policy. */
 export const iamAuthorize: Authorize = (request) => {
   const { action, resource } = s3ActionResource(
     request.operation as S3Operation,
@@ -56,7 +56,9 @@ export const iamAuthorize: Authorize = (request) => {
         ...(request.operation.startsWith("ListObjects") ? listContext(request) : {}),
       },
     },
-    { identityPolicies },
+    // Buckets belong to the caller's account (one local account), so a bucket policy Allow that names the
+    // caller grants on its own, and any Deny in it wins (IAM's same-account evaluation).
+    { identityPolicies, ...(request.bucketPolicy ? { resourcePolicy: request.bucketPolicy } : {}) },
   );
   return result.decision === "Allow";
 };

@@ -1,5 +1,7 @@
 import { AwsError } from "../aws-error.ts";
 import { hasParam, param, requestHeader, type S3Context } from "./context.ts";
+import * as lifecycle from "./handlers/bucket-lifecycle.ts";
+import * as policy from "./handlers/bucket-policy.ts";
 import * as buckets from "./handlers/buckets.ts";
 import { copyObject } from "./handlers/copy-object.ts";
 import { deleteObject, deleteObjects } from "./handlers/delete.ts";
@@ -18,10 +20,8 @@ export interface Route {
 /** Bucket sub-resources we do not serve: answered NotImplemented instead of being mistaken for ListObjects. */
 const UNSUPPORTED_BUCKET_SUBRESOURCES = [
   "acl",
-  "policy",
   "policyStatus",
   "cors",
-  "lifecycle",
   "tagging",
   "website",
   "logging",
@@ -57,15 +57,39 @@ const methodNotAllowed = (method: string) =>
     ResourceType: "OBJECT",
   });
 
+const op = (operation: string, handle: () => Promise<void>): Route => ({ operation, handle });
+
+/** `?policy` and `?lifecycle` on a bucket. */
+function bucketConfigurationRoute(ctx: S3Context, bucket: string): Route | undefined {
+  const { method } = ctx;
+  if (hasParam(ctx, "policy")) {
+    if (method === "GET") return op("GetBucketPolicy", () => policy.getBucketPolicy(ctx, bucket));
+    if (method === "PUT") return op("PutBucketPolicy", () => policy.putBucketPolicy(ctx, bucket));
+    if (method === "DELETE") return op("DeleteBucketPolicy", () => policy.deleteBucketPolicy(ctx, bucket));
+    throw methodNotAllowed(method);
+  }
+  if (hasParam(ctx, "lifecycle")) {
+    if (method === "GET")
+      return op("GetBucketLifecycleConfiguration", () => lifecycle.getBucketLifecycle(ctx, bucket));
+    if (method === "PUT")
+      return op("PutBucketLifecycleConfiguration", () => lifecycle.putBucketLifecycle(ctx, bucket));
+    if (method === "DELETE")
+      return op("DeleteBucketLifecycle", () => lifecycle.deleteBucketLifecycle(ctx, bucket));
+    throw methodNotAllowed(method);
+  }
+  return undefined;
+}
+
 /** Maps method + path + sub-resource to an operation; `x-id` (added by SDK v3) is signed but never routes. */
 export function route(ctx: S3Context): Route {
   const { method, bucket, key } = ctx;
-  const op = (operation: string, handle: () => Promise<void>): Route => ({ operation, handle });
   if (bucket === undefined) {
     if (method === "GET") return op("ListBuckets", () => buckets.listBuckets(ctx));
     throw methodNotAllowed(method);
   }
   if (key === undefined) {
+    const configuration = bucketConfigurationRoute(ctx, bucket);
+    if (configuration) return configuration;
     const unsupported = UNSUPPORTED_BUCKET_SUBRESOURCES.find((s) => hasParam(ctx, s));
     if (unsupported)
       throw new AwsError(

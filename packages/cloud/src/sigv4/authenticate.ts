@@ -158,8 +158,21 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
+const signingKeys = new Map<string, Buffer>();
+
+/**
+ * The derived key for one day, region and service. Four HMACs per request were a fifth of a small PUT's CPU,
+ * and the key only changes daily, so derived keys are cached (in memory only, bounded).
+ */
 export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
-  return hmac(hmac(hmac(hmac("AWS4" + secret, date), region), service), "aws4_request");
+  const id = `${date}\n${region}\n${service}\n${secret}`;
+  let key = signingKeys.get(id);
+  if (key === undefined) {
+    key = hmac(hmac(hmac(hmac("AWS4" + secret, date), region), service), "aws4_request");
+    if (signingKeys.size >= 1024) signingKeys.clear();
+    signingKeys.set(id, key);
+  }
+  return key;
 }
 
 const bytes = (text: string) =>

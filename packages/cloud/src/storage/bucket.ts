@@ -18,6 +18,7 @@ export class Bucket {
   readonly created: number;
   readonly index: ObjectIndex;
   private readonly shards = new Set<string>();
+  private readonly syncer = new DirectorySyncer();
 
   constructor(name: string, dir: string, created: number) {
     this.name = name;
@@ -56,15 +57,17 @@ export class Bucket {
       this.shards.add(shard);
     }
     await rename(tempPath, join(shardDir, file));
-    await syncDirectory(shardDir);
+    await this.syncer.sync(shardDir);
     const full: ObjectRecord = { ...record, file };
     const replaced = this.index.put(full);
     if (replaced !== undefined) await this.removeData(replaced);
     return full;
   }
 
-  async delete(key: string): Promise<boolean> {
-    const file = this.index.delete(key);
+  /** Removes the key; with `ifFile`, only while that data file is still the current version. */
+  async delete(key: string, ifFile?: string): Promise<boolean> {
+    const file =
+      ifFile === undefined ? this.index.delete(key) : this.index.deleteIf(key, ifFile) ? ifFile : undefined;
     if (file === undefined) return false;
     await this.removeData(file);
     return true;
@@ -92,6 +95,36 @@ export async function syncDirectory(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Group commit for directory fsyncs: a sync requested while one is running waits for the next one, which covers
+ * every rename made before it started. Concurrent commits into one directory then share a single fsync.
+ */
+export class DirectorySyncer {
+  private readonly pending = new Map<string, { running: Promise<void>; next?: Promise<void> }>();
+
+  sync(dir: string): Promise<void> {
+    const state = this.pending.get(dir);
+    if (!state) {
+      const running = syncDirectory(dir).finally(() => this.advance(dir));
+      this.pending.set(dir, { running });
+      return running;
+    }
+    state.next ??= state.running.catch(() => undefined).then(() => syncDirectory(dir));
+    return state.next;
+  }
+
+  private advance(dir: string): void {
+    const state = this.pending.get(dir);
+    if (!state) return;
+    if (state.next === undefined) {
+      this.pending.delete(dir);
+      return;
+    }
+    const running = state.next.finally(() => this.advance(dir));
+    this.pending.set(dir, { running });
   }
 }
 

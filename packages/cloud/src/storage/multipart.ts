@@ -1,10 +1,11 @@
-import { randomBytes, randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { s3Errors } from "../aws-error.ts";
-import type { ChecksumAlgorithm } from "../checksums/checksum.ts";
+import { checksumOf, createChecksummer, type ChecksumAlgorithm } from "../checksums/checksum.ts";
 import { syncDirectory, type Bucket } from "./bucket.ts";
-import type { ObjectMeta } from "./object-record.ts";
+import type { ObjectMeta, ObjectRecord, StoredChecksum } from "./object-record.ts";
 
 /** A multipart upload in progress: `uploads/<uploadId>/upload.json`. */
 export interface UploadInfo {
@@ -131,4 +132,75 @@ export async function listUploads(bucket: Bucket): Promise<UploadInfo[]> {
     }
   }
   return uploads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated - b.initiated));
+}
+
+const unquote = (etag: string) => etag.trim().replace(/^"|"$/g, "");
+
+/** S3's multipart ETag: MD5 of the concatenated binary part MD5s, then `-N`. */
+export function multipartEtag(parts: readonly PartInfo[]): string {
+  const md5s = Buffer.concat(parts.map((p) => Buffer.from(unquote(p.etag), "hex")));
+  return `"${createHash("md5").update(md5s).digest("hex")}-${parts.length}"`;
+}
+
+/**
+ * Joins the chosen parts into one object and commits it. The upload is claimed first (renamed away), so a
+ * concurrent UploadPart, Complete or Abort sees NoSuchUpload; on failure it is put back.
+ */
+export async function completeUpload(
+  bucket: Bucket,
+  upload: UploadInfo,
+  chosen: PartInfo[],
+): Promise<ObjectRecord> {
+  const { uploadId } = upload;
+  const claimed = join(bucket.dir, "tmp", `complete-${randomUUID()}`);
+  try {
+    await rename(uploadDir(bucket, uploadId), claimed);
+  } catch {
+    throw s3Errors.noSuchUpload(uploadId);
+  }
+  const temp = bucket.tempPath();
+  const algorithm = upload.checksumAlgorithm;
+  const fullSummer =
+    algorithm && upload.checksumType === "FULL_OBJECT" ? createChecksummer(algorithm) : undefined;
+  let size = 0;
+  try {
+    const out = await open(temp, "wx");
+    try {
+      for (const part of chosen) {
+        for await (const chunk of createReadStream(join(claimed, part.file), {
+          highWaterMark: 1024 * 1024,
+        })) {
+          const data = chunk as Buffer;
+          fullSummer?.update(data);
+          size += data.length;
+          let written = 0;
+          while (written < data.length) written += (await out.write(data, written)).bytesWritten;
+        }
+      }
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+  } catch (error) {
+    await rm(temp, { force: true });
+    await rename(claimed, uploadDir(bucket, uploadId)).catch(() => undefined);
+    throw error;
+  }
+  let checksum: StoredChecksum | undefined;
+  if (algorithm && fullSummer)
+    checksum = { algorithm, value: fullSummer.digest().toString("base64"), type: "FULL_OBJECT" };
+  else if (algorithm && chosen.every((p) => p.checksum)) {
+    const joined = Buffer.concat(chosen.map((p) => Buffer.from(p.checksum!, "base64")));
+    checksum = { algorithm, value: `${checksumOf(algorithm, joined)}-${chosen.length}`, type: "COMPOSITE" };
+  }
+  const record = await bucket.commit(temp, {
+    key: upload.key,
+    size,
+    etag: multipartEtag(chosen),
+    lastModified: Date.now(),
+    ...upload.meta,
+    ...(checksum ? { checksum } : {}),
+  });
+  await rm(claimed, { recursive: true, force: true });
+  return record;
 }

@@ -1,5 +1,5 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import type { ObjectMeta, ObjectRecord } from "./object-record.ts";
+import type { ObjectMeta, ObjectRecord, StoredChecksum } from "./object-record.ts";
 
 interface Row {
   key: string;
@@ -18,8 +18,18 @@ export interface ListQuery {
   maxKeys: number;
 }
 
+/** What a listing returns about an object (no content type or metadata, as in S3's ListObjects). */
+export interface ListedObject {
+  key: string;
+  file: string;
+  size: number;
+  etag: string;
+  lastModified: number;
+  checksum?: Pick<StoredChecksum, "algorithm" | "type">;
+}
+
 export interface ListPage {
-  contents: ObjectRecord[];
+  contents: ListedObject[];
   commonPrefixes: string[];
   isTruncated: boolean;
   /** The last key or common prefix returned: the marker for the next page. */
@@ -38,6 +48,7 @@ export class ObjectIndex {
   private readonly getStmt: StatementSync;
   private readonly putStmt: StatementSync;
   private readonly deleteStmt: StatementSync;
+  private readonly deleteIfStmt: StatementSync;
   private readonly anyStmt: StatementSync;
 
   constructor(path: string) {
@@ -59,6 +70,7 @@ export class ObjectIndex {
       "INSERT OR REPLACE INTO objects (key, file, size, etag, last_modified, meta) VALUES (?, ?, ?, ?, ?, ?)",
     );
     this.deleteStmt = this.db.prepare("DELETE FROM objects WHERE key = ? RETURNING file");
+    this.deleteIfStmt = this.db.prepare("DELETE FROM objects WHERE key = ? AND file = ? RETURNING file");
     this.anyStmt = this.db.prepare("SELECT 1 FROM objects LIMIT 1");
   }
 
@@ -100,6 +112,11 @@ export class ObjectIndex {
     return row?.file;
   }
 
+  /** Removes the key only while `file` is its current version (a compare-and-delete, atomic in SQLite). */
+  deleteIf(key: string, file: string): boolean {
+    return this.deleteIfStmt.get(key, file) !== undefined;
+  }
+
   isEmpty(): boolean {
     return this.anyStmt.get() === undefined;
   }
@@ -108,7 +125,7 @@ export class ObjectIndex {
   list(query: ListQuery): ListPage {
     const { prefix, delimiter, maxKeys } = query;
     const upper = prefix === "" ? undefined : successor(prefix);
-    const contents: ObjectRecord[] = [];
+    const contents: ListedObject[] = [];
     const commonPrefixes: string[] = [];
     const afterIsPast = compareUtf8(query.after, prefix) >= 0;
     let cursor = afterIsPast ? query.after : prefix;
@@ -118,7 +135,7 @@ export class ObjectIndex {
     const stmtExclusive = this.listStatement(">", upper !== undefined);
     for (;;) {
       const args: (string | number)[] = upper === undefined ? [cursor, BATCH] : [cursor, upper, BATCH];
-      const rows = (inclusive ? stmtInclusive : stmtExclusive).all(...args) as unknown as Row[];
+      const rows = (inclusive ? stmtInclusive : stmtExclusive).all(...args) as unknown as ListRow[];
       if (rows.length === 0) return { contents, commonPrefixes, isTruncated: false, last };
       let jumped = false;
       for (const row of rows) {
@@ -145,7 +162,7 @@ export class ObjectIndex {
           jumped = true;
           break;
         }
-        contents.push(toRecord(row));
+        contents.push(toListed(row));
         last = key;
       }
       if (!jumped) {
@@ -158,7 +175,11 @@ export class ObjectIndex {
 
   private readonly listStatements = new Map<string, StatementSync>();
   private listStatement(op: ">" | ">=", bounded: boolean): StatementSync {
-    const sql = `SELECT * FROM objects WHERE key ${op} ? ${bounded ? "AND key < ?" : ""} ORDER BY key LIMIT ?`;
+    // Listings read only what they return; the checksum fields come out of the JSON in SQLite, not in JS.
+    const sql = `SELECT key, file, size, etag, last_modified,
+      json_extract(meta, '$.checksum.algorithm') AS checksum_algorithm,
+      json_extract(meta, '$.checksum.type') AS checksum_type
+      FROM objects WHERE key ${op} ? ${bounded ? "AND key < ?" : ""} ORDER BY key LIMIT ?`;
     let stmt = this.listStatements.get(sql);
     if (!stmt) this.listStatements.set(sql, (stmt = this.db.prepare(sql)));
     return stmt;
@@ -167,6 +188,24 @@ export class ObjectIndex {
   close(): void {
     if (this.db.isOpen) this.db.close();
   }
+}
+
+interface ListRow extends Omit<Row, "meta"> {
+  checksum_algorithm: StoredChecksum["algorithm"] | null;
+  checksum_type: StoredChecksum["type"] | null;
+}
+
+function toListed(row: ListRow): ListedObject {
+  const listed: ListedObject = {
+    key: row.key,
+    file: row.file,
+    size: row.size,
+    etag: row.etag,
+    lastModified: row.last_modified,
+  };
+  if (row.checksum_algorithm && row.checksum_type)
+    listed.checksum = { algorithm: row.checksum_algorithm, type: row.checksum_type };
+  return listed;
 }
 
 function toRecord(row: Row): ObjectRecord {

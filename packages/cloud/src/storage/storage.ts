@@ -1,13 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AwsError, s3Errors } from "../aws-error.ts";
 import { Bucket, syncDirectory } from "./bucket.ts";
+import type { BucketDocumentName, BucketInfo } from "./object-storage.ts";
 
-export interface BucketInfo {
-  name: string;
-  created: number;
-}
+export type { BucketInfo } from "./object-storage.ts";
 
 /** S3's bucket naming rules (general purpose buckets). */
 export function validBucketName(name: string): boolean {
@@ -22,13 +20,33 @@ export function validBucketName(name: string): boolean {
   );
 }
 
+export function checkBucketName(name: string): void {
+  if (!validBucketName(name))
+    throw new AwsError("InvalidBucketName", 400, "The specified bucket is not valid.", {
+      BucketName: name,
+    });
+}
+
+export const alreadyOwned = (name: string): AwsError =>
+  new AwsError(
+    "BucketAlreadyOwnedByYou",
+    409,
+    "Your previous request to create the named bucket succeeded and you already own it.",
+    { BucketName: name },
+  );
+
+export const bucketNotEmpty = (name: string): AwsError =>
+  new AwsError("BucketNotEmpty", 409, "The bucket you tried to delete is not empty", { BucketName: name });
+
 /** All buckets under `<dataDir>/buckets/`; bucket names are validated, so they are safe directory names. */
-export class Storage {
+export class BucketDirectory {
   private readonly root: string;
   private readonly open = new Map<string, Promise<Bucket>>();
+  /** Bucket documents are read on every authorised request (the policy): cached, null = absent. */
+  private readonly documents = new Map<string, string | null>();
 
-  constructor(dataDir: string) {
-    this.root = join(dataDir, "buckets");
+  constructor(root: string) {
+    this.root = root;
   }
 
   async init(): Promise<void> {
@@ -63,10 +81,7 @@ export class Storage {
 
   /** Creates the bucket atomically: built under a hidden name, then renamed into place. */
   async create(name: string): Promise<void> {
-    if (!validBucketName(name))
-      throw new AwsError("InvalidBucketName", 400, "The specified bucket is not valid.", {
-        BucketName: name,
-      });
+    checkBucketName(name);
     if (await this.readInfo(name)) throw alreadyOwned(name);
     const staging = join(this.root, `.new-${randomUUID()}`);
     await mkdir(join(staging, "tmp"), { recursive: true });
@@ -103,15 +118,42 @@ export class Storage {
 
   async delete(name: string): Promise<void> {
     const bucket = await this.bucket(name);
-    if (!bucket.index.isEmpty())
-      throw new AwsError("BucketNotEmpty", 409, "The bucket you tried to delete is not empty", {
-        BucketName: name,
-      });
+    if (!bucket.index.isEmpty()) throw bucketNotEmpty(name);
     this.open.delete(name);
+    for (const key of [...this.documents.keys()]) if (key.startsWith(`${name}/`)) this.documents.delete(key);
     bucket.close();
     const trash = join(this.root, `.deleted-${randomUUID()}`);
     await rename(bucket.dir, trash);
     await rm(trash, { recursive: true, force: true });
+  }
+
+  async getDocument(name: string, document: BucketDocumentName): Promise<string | undefined> {
+    const cacheKey = `${name}/${document}`;
+    const cached = this.documents.get(cacheKey);
+    if (cached !== undefined) return cached ?? undefined;
+    let bucket: Bucket;
+    try {
+      bucket = await this.bucket(name);
+    } catch {
+      return undefined;
+    }
+    const text = await readFile(join(bucket.dir, `${document}.doc`), "utf8").catch(() => null);
+    this.documents.set(cacheKey, text);
+    return text ?? undefined;
+  }
+
+  /** Written to a temp file, synced and renamed, so a reader sees the old or the new document, never half. */
+  async putDocument(name: string, document: BucketDocumentName, text: string | undefined): Promise<void> {
+    const bucket = await this.bucket(name);
+    const path = join(bucket.dir, `${document}.doc`);
+    if (text === undefined) await unlink(path).catch(() => undefined);
+    else {
+      const temp = bucket.tempPath();
+      await writeFile(temp, text, { flush: true });
+      await rename(temp, path);
+    }
+    await syncDirectory(bucket.dir);
+    this.documents.set(`${name}/${document}`, text ?? null);
   }
 
   async close(): Promise<void> {
@@ -120,13 +162,6 @@ export class Storage {
       bucket?.close();
     }
     this.open.clear();
+    this.documents.clear();
   }
 }
-
-const alreadyOwned = (name: string) =>
-  new AwsError(
-    "BucketAlreadyOwnedByYou",
-    409,
-    "Your previous request to create the named bucket succeeded and you already own it.",
-    { BucketName: name },
-  );

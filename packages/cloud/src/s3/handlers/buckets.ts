@@ -3,7 +3,7 @@ import { child, el, parseXml, s3Document, text } from "../xml.ts";
 import { isoTime, OWNER, readSmallBody, sendEmpty, sendXml, type S3Context } from "../context.ts";
 
 export async function listBuckets(ctx: S3Context): Promise<void> {
-  const buckets = await ctx.storage.list();
+  const buckets = await ctx.storage.listBuckets();
   sendXml(
     ctx,
     200,
@@ -36,22 +36,22 @@ export async function createBucket(ctx: S3Context, bucket: string): Promise<void
         `The ${constraint} location constraint is incompatible for the region specific endpoint this request was sent to.`,
       );
   }
-  await ctx.storage.create(bucket);
+  await ctx.storage.createBucket(bucket);
   sendEmpty(ctx, 200, { location: `/${bucket}` });
 }
 
 export async function headBucket(ctx: S3Context, bucket: string): Promise<void> {
-  await ctx.storage.bucket(bucket);
+  await ctx.storage.headBucket(bucket);
   sendEmpty(ctx, 200, { "x-amz-bucket-region": ctx.region });
 }
 
 export async function deleteBucket(ctx: S3Context, bucket: string): Promise<void> {
-  await ctx.storage.delete(bucket);
+  await ctx.storage.deleteBucket(bucket);
   sendEmpty(ctx, 204);
 }
 
 export async function getBucketLocation(ctx: S3Context, bucket: string): Promise<void> {
-  await ctx.storage.bucket(bucket);
+  await ctx.storage.headBucket(bucket);
   // S3 reports us-east-1 as an empty LocationConstraint.
   const region = ctx.region === "us-east-1" ? "" : ctx.region;
   sendXml(
@@ -62,6 +62,6 @@ export async function getBucketLocation(ctx: S3Context, bucket: string): Promise
 }
 
 export async function getBucketVersioning(ctx: S3Context, bucket: string): Promise<void> {
-  await ctx.storage.bucket(bucket);
+  await ctx.storage.headBucket(bucket);
   sendXml(ctx, 200, s3Document("VersioningConfiguration"));
 }

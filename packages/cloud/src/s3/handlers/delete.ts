@@ -4,15 +4,14 @@ import { child, children, el, parseXml, s3Document, text } from "../xml.ts";
 
 /** DELETE of a missing key succeeds, as in S3. */
 export async function deleteObject(ctx: S3Context, bucketName: string, key: string): Promise<void> {
-  const bucket = await ctx.storage.bucket(bucketName);
-  await bucket.delete(key);
+  await ctx.storage.deleteObject(bucketName, key);
   sendEmpty(ctx, 204);
 }
 
 const MAX_KEYS = 1000;
 
 export async function deleteObjects(ctx: S3Context, bucketName: string): Promise<void> {
-  const bucket = await ctx.storage.bucket(bucketName);
+  await ctx.storage.headBucket(bucketName);
   const root = parseXml(await readSmallBody(ctx));
   if (root.name !== "Delete")
     throw new AwsError(
@@ -39,7 +38,7 @@ export async function deleteObjects(ctx: S3Context, bucketName: string): Promise
       );
     try {
       await ctx.authorize("DeleteObject", bucketName, key);
-      await bucket.delete(key);
+      await ctx.storage.deleteObject(bucketName, key);
       if (!quiet) results.push(el("Deleted", text("Key", key)));
     } catch (error) {
       const code = error instanceof AwsError ? error.code : "InternalError";

@@ -1,7 +1,4 @@
-import { open, type FileHandle } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
-import { s3Errors } from "../../aws-error.ts";
-import type { Bucket } from "../../storage/bucket.ts";
 import type { ObjectRecord } from "../../storage/object-record.ts";
 import { httpTime, param, requestHeader, type S3Context } from "../context.ts";
 import { checkPreconditions, parseRange } from "../preconditions.ts";
@@ -15,22 +12,6 @@ const OVERRIDES = [
   ["response-content-disposition", "content-disposition"],
   ["response-content-encoding", "content-encoding"],
 ] as const;
-
-/** The current version and an open handle on its data; retries once if a concurrent PUT replaced it. */
-export async function openObject(
-  bucket: Bucket,
-  key: string,
-): Promise<{ record: ObjectRecord; file: FileHandle }> {
-  for (let attempt = 0; ; attempt++) {
-    const record = bucket.get(key);
-    if (!record) throw s3Errors.noSuchKey(key);
-    try {
-      return { record, file: await open(bucket.dataPath(record.file), "r") };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 3) throw error;
-    }
-  }
-}
 
 export function objectHeaders(record: ObjectRecord): Record<string, string> {
   const headers: Record<string, string> = {
@@ -50,8 +31,8 @@ export async function getObject(
   key: string,
   head: boolean,
 ): Promise<void> {
-  const bucket = await ctx.storage.bucket(bucketName);
-  const { record, file } = await openObject(bucket, key);
+  const object = await ctx.storage.openObject(bucketName, key);
+  const { record } = object;
   try {
     const headers = objectHeaders(record);
     if (checkPreconditions((name) => requestHeader(ctx, name), record) === "not-modified") {
@@ -75,14 +56,9 @@ export async function getObject(
       ctx.res.end();
       return;
     }
-    const stream = file.createReadStream({
-      start: range?.start ?? 0,
-      end: range?.end ?? record.size - 1,
-      autoClose: false,
-      highWaterMark: 256 * 1024,
-    });
+    const stream = object.read(range ? { start: range.start, end: range.end } : undefined);
     await pipeline(stream, ctx.res).catch(() => ctx.res.destroy());
   } finally {
-    await file.close();
+    await object.close();
   }
 }

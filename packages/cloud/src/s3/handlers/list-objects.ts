@@ -1,7 +1,6 @@
 import { AwsError } from "../../aws-error.ts";
 import { uriEncode } from "../../sigv4/canonical.ts";
-import type { ListPage } from "../../storage/object-index.ts";
-import type { ObjectRecord } from "../../storage/object-record.ts";
+import type { ListedObject, ListPage } from "../../storage/object-index.ts";
 import { isoTime, OWNER, param, sendXml, type S3Context } from "../context.ts";
 import { el, s3Document, text } from "../xml.ts";
 
@@ -29,7 +28,7 @@ function encoder(ctx: S3Context): { type: string | undefined; encode: (value: st
   return { type, encode: type === "url" ? (v) => uriEncode(v, true) : (v) => v };
 }
 
-function contents(record: ObjectRecord, encode: (v: string) => string, owner: boolean): string {
+function contents(record: ListedObject, encode: (v: string) => string, owner: boolean): string {
   return el(
     "Contents",
     text("Key", encode(record.key)),
@@ -64,7 +63,6 @@ function readToken(token: string): string {
 }
 
 export async function listObjectsV2(ctx: S3Context, bucketName: string): Promise<void> {
-  const bucket = await ctx.storage.bucket(bucketName);
   const { type, encode } = encoder(ctx);
   const prefix = param(ctx, "prefix") ?? "";
   const delimiter = param(ctx, "delimiter") ?? "";
@@ -72,7 +70,7 @@ export async function listObjectsV2(ctx: S3Context, bucketName: string): Promise
   const startAfter = param(ctx, "start-after");
   const limit = maxKeys(ctx);
   const after = token !== undefined ? readToken(token) : (startAfter ?? "");
-  const page = bucket.index.list({ prefix, delimiter, after, maxKeys: limit });
+  const page = await ctx.storage.listObjects(bucketName, { prefix, delimiter, after, maxKeys: limit });
   const fetchOwner = param(ctx, "fetch-owner") === "true";
   sendXml(
     ctx,
@@ -98,13 +96,17 @@ export async function listObjectsV2(ctx: S3Context, bucketName: string): Promise
 }
 
 export async function listObjectsV1(ctx: S3Context, bucketName: string): Promise<void> {
-  const bucket = await ctx.storage.bucket(bucketName);
   const { type, encode } = encoder(ctx);
   const prefix = param(ctx, "prefix") ?? "";
   const delimiter = param(ctx, "delimiter") ?? "";
   const marker = param(ctx, "marker") ?? "";
   const limit = maxKeys(ctx);
-  const page = bucket.index.list({ prefix, delimiter, after: marker, maxKeys: limit });
+  const page = await ctx.storage.listObjects(bucketName, {
+    prefix,
+    delimiter,
+    after: marker,
+    maxKeys: limit,
+  });
   // S3 returns NextMarker only with a delimiter; without one, clients use the last Key.
   const nextMarker = page.isTruncated && delimiter !== "" ? page.last : undefined;
   sendXml(

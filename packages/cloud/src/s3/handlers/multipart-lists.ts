@@ -1,5 +1,4 @@
 import { AwsError } from "../../aws-error.ts";
-import { getUpload, listParts, listUploads, removeUpload } from "../../storage/multipart.ts";
 import { isoTime, OWNER, param, sendEmpty, sendXml, type S3Context } from "../context.ts";
 import { el, s3Document, text } from "../xml.ts";
 
@@ -17,20 +16,18 @@ function limitParam(ctx: S3Context, name: string): number {
 }
 
 export async function abortMultipartUpload(ctx: S3Context, bucketName: string, key: string): Promise<void> {
-  const bucket = await ctx.storage.bucket(bucketName);
   const uploadId = param(ctx, "uploadId")!;
-  await getUpload(bucket, uploadId, key);
-  await removeUpload(bucket, uploadId);
+  await ctx.storage.getUpload(bucketName, uploadId, key);
+  await ctx.storage.abortUpload(bucketName, uploadId);
   sendEmpty(ctx, 204);
 }
 
 export async function listPartsOfUpload(ctx: S3Context, bucketName: string, key: string): Promise<void> {
-  const bucket = await ctx.storage.bucket(bucketName);
   const uploadId = param(ctx, "uploadId")!;
-  const upload = await getUpload(bucket, uploadId, key);
+  const upload = await ctx.storage.getUpload(bucketName, uploadId, key);
   const marker = Number(param(ctx, "part-number-marker") ?? 0) || 0;
   const maxParts = limitParam(ctx, "max-parts");
-  const after = (await listParts(bucket, uploadId)).filter((p) => p.partNumber > marker);
+  const after = (await ctx.storage.listParts(bucketName, uploadId)).filter((p) => p.partNumber > marker);
   const page = after.slice(0, maxParts);
   const truncated = after.length > page.length;
   const algorithm = upload.checksumAlgorithm?.toUpperCase();
@@ -65,13 +62,12 @@ export async function listPartsOfUpload(ctx: S3Context, bucketName: string, key:
 }
 
 export async function listMultipartUploads(ctx: S3Context, bucketName: string): Promise<void> {
-  const bucket = await ctx.storage.bucket(bucketName);
   const prefix = param(ctx, "prefix") ?? "";
   const delimiter = param(ctx, "delimiter") ?? "";
   const keyMarker = param(ctx, "key-marker") ?? "";
   const uploadIdMarker = param(ctx, "upload-id-marker") ?? "";
   const maxUploads = limitParam(ctx, "max-uploads");
-  const all = (await listUploads(bucket)).filter(
+  const all = (await ctx.storage.listUploads(bucketName)).filter(
     (u) =>
       u.key.startsWith(prefix) &&
       (u.key > keyMarker || (u.key === keyMarker && uploadIdMarker !== "" && u.uploadId > uploadIdMarker)),

@@ -1,12 +1,6 @@
-import { createHash, randomUUID } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { AwsError } from "../../aws-error.ts";
-import { checksumOf, createChecksummer, isChecksumAlgorithm } from "../../checksums/checksum.ts";
-import { ingest } from "../../storage/ingest.ts";
-import { commitPart, createUpload, getUpload, listParts, type PartInfo } from "../../storage/multipart.ts";
-import type { StoredChecksum } from "../../storage/object-record.ts";
+import { isChecksumAlgorithm } from "../../checksums/checksum.ts";
+import type { PartInfo } from "../../storage/multipart.ts";
 import { body, param, readSmallBody, requestHeader, sendEmpty, sendXml, type S3Context } from "../context.ts";
 import { checkKey, MAX_PUT_SIZE, objectMetaFromHeaders, uploadChecks } from "../upload-headers.ts";
 import { child, children, parseXml, s3Document, text } from "../xml.ts";
@@ -16,14 +10,13 @@ const MAX_PART_NUMBER = 10_000;
 
 export async function createMultipartUpload(ctx: S3Context, bucketName: string, key: string): Promise<void> {
   checkKey(key);
-  const bucket = await ctx.storage.bucket(bucketName);
   const algorithm = requestHeader(ctx, "x-amz-checksum-algorithm")?.toLowerCase();
   if (algorithm !== undefined && !isChecksumAlgorithm(algorithm))
     throw new AwsError("InvalidRequest", 400, "Checksum algorithm provided is unsupported.");
   const type = requestHeader(ctx, "x-amz-checksum-type")?.toUpperCase();
   if (type !== undefined && type !== "COMPOSITE" && type !== "FULL_OBJECT")
     throw new AwsError("InvalidRequest", 400, "Value for x-amz-checksum-type header is invalid.");
-  const upload = await createUpload(bucket, {
+  const upload = await ctx.storage.createUpload(bucketName, {
     key,
     initiated: Date.now(),
     meta: objectMetaFromHeaders(ctx),
@@ -63,26 +56,21 @@ export function parsePartNumber(raw: string | undefined): number {
 
 export async function uploadPart(ctx: S3Context, bucketName: string, key: string): Promise<void> {
   const partNumber = parsePartNumber(param(ctx, "partNumber"));
-  const bucket = await ctx.storage.bucket(bucketName);
   const uploadId = param(ctx, "uploadId")!;
-  const upload = await getUpload(bucket, uploadId, key);
+  const upload = await ctx.storage.getUpload(bucketName, uploadId, key);
   const checks = uploadChecks(ctx, upload.checksumAlgorithm);
   const declared = Number(
     requestHeader(ctx, "x-amz-decoded-content-length") ?? requestHeader(ctx, "content-length") ?? 0,
   );
   if (declared > MAX_PUT_SIZE)
     throw new AwsError("EntityTooLarge", 400, "Your proposed upload exceeds the maximum allowed size");
-  const temp = bucket.tempPath();
-  const ingested = await ingest(body(ctx), temp, checks.expectations);
   const algorithm = upload.checksumAlgorithm ?? checks.algorithm;
-  const checksum = algorithm ? ingested.checksums[algorithm] : undefined;
-  const part = await commitPart(bucket, uploadId, temp, {
-    partNumber,
-    size: ingested.size,
-    etag: `"${ingested.md5.toString("hex")}"`,
-    lastModified: Date.now(),
-    ...(checksum ? { checksum } : {}),
+  const part = await ctx.storage.uploadPart(bucketName, upload, partNumber, {
+    body: body(ctx),
+    expectations: checks.expectations,
+    algorithm,
   });
+  const checksum = part.checksum;
   sendEmpty(ctx, 200, {
     etag: part.etag,
     ...(algorithm && checksum ? { [`x-amz-checksum-${algorithm}`]: checksum } : {}),
@@ -96,9 +84,8 @@ export async function completeMultipartUpload(
   bucketName: string,
   key: string,
 ): Promise<void> {
-  const bucket = await ctx.storage.bucket(bucketName);
   const uploadId = param(ctx, "uploadId")!;
-  const upload = await getUpload(bucket, uploadId, key);
+  const upload = await ctx.storage.getUpload(bucketName, uploadId, key);
   const root = parseXml(await readSmallBody(ctx));
   const requested = children(root, "Part").map((p) => ({
     partNumber: Number(child(p, "PartNumber")?.text.trim()),
@@ -114,7 +101,7 @@ export async function completeMultipartUpload(
       400,
       "The XML you provided was not well-formed or did not validate against our published schema",
     );
-  const stored = new Map((await listParts(bucket, uploadId)).map((p) => [p.partNumber, p]));
+  const stored = new Map((await ctx.storage.listParts(bucketName, uploadId)).map((p) => [p.partNumber, p]));
   const chosen: PartInfo[] = [];
   for (const [i, want] of requested.entries()) {
     if (i > 0 && want.partNumber <= requested[i - 1]!.partNumber)
@@ -149,59 +136,8 @@ export async function completeMultipartUpload(
       );
   }
 
-  // Claim the upload: concurrent UploadPart/Complete/Abort now see NoSuchUpload.
-  const claimed = join(bucket.dir, "tmp", `complete-${randomUUID()}`);
-  try {
-    await rename(join(bucket.uploadsDir, uploadId), claimed);
-  } catch {
-    throw new AwsError("NoSuchUpload", 404, "The specified upload does not exist.", { UploadId: uploadId });
-  }
-  const temp = bucket.tempPath();
-  const algorithm = upload.checksumAlgorithm;
-  const fullSummer =
-    algorithm && upload.checksumType === "FULL_OBJECT" ? createChecksummer(algorithm) : undefined;
-  let size = 0;
-  try {
-    const out = await open(temp, "wx");
-    try {
-      for (const part of chosen) {
-        for await (const chunk of createReadStream(join(claimed, part.file), {
-          highWaterMark: 1024 * 1024,
-        })) {
-          const data = chunk as Buffer;
-          fullSummer?.update(data);
-          size += data.length;
-          let written = 0;
-          while (written < data.length) written += (await out.write(data, written)).bytesWritten;
-        }
-      }
-      await out.sync();
-    } finally {
-      await out.close();
-    }
-  } catch (error) {
-    await rm(temp, { force: true });
-    await rename(claimed, join(bucket.uploadsDir, uploadId)).catch(() => undefined);
-    throw error;
-  }
-  const md5s = Buffer.concat(chosen.map((p) => Buffer.from(unquote(p.etag), "hex")));
-  const etag = `"${createHash("md5").update(md5s).digest("hex")}-${chosen.length}"`;
-  let checksum: StoredChecksum | undefined;
-  if (algorithm && fullSummer)
-    checksum = { algorithm, value: fullSummer.digest().toString("base64"), type: "FULL_OBJECT" };
-  else if (algorithm && chosen.every((p) => p.checksum)) {
-    const joined = Buffer.concat(chosen.map((p) => Buffer.from(p.checksum!, "base64")));
-    checksum = { algorithm, value: `${checksumOf(algorithm, joined)}-${chosen.length}`, type: "COMPOSITE" };
-  }
-  await bucket.commit(temp, {
-    key,
-    size,
-    etag,
-    lastModified: Date.now(),
-    ...upload.meta,
-    ...(checksum ? { checksum } : {}),
-  });
-  await rm(claimed, { recursive: true, force: true });
+  const record = await ctx.storage.completeUpload(bucketName, upload, chosen);
+  const { etag, checksum } = record;
   const host = requestHeader(ctx, "host") ?? "localhost";
   sendXml(
     ctx,
