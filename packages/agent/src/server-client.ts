@@ -42,6 +42,8 @@ export class ServerClient {
   #identity: AgentIdentity | undefined;
   #registering: Promise<void> | undefined;
   #outage = false;
+  /** When the last outage ended (performance.now()). */
+  #reachableSince = 0;
   heartbeatIntervalMs = 5_000;
   /** Leases of the running job, sent at (re-)registration so the server can re-attach them. */
   runningLeases: () => string[] = () => [];
@@ -225,6 +227,7 @@ export class ServerClient {
 
   async #call(spec: CallSpec): Promise<IncomingMessage> {
     const backoff = new Backoff();
+    let staleRetried = false;
     for (;;) {
       if (spec.signal.aborted) throw spec.signal.reason;
       if (!spec.anonymous && !this.#identity) await this.#reRegister(undefined, spec.signal);
@@ -238,6 +241,7 @@ export class ServerClient {
         body = () => encoded;
       }
       let response;
+      const attemptStarted = performance.now();
       try {
         response = await this.#transport.send({
           method: spec.method,
@@ -249,14 +253,19 @@ export class ServerClient {
         });
       } catch (error) {
         if (spec.signal.aborted) throw spec.signal.reason;
-        this.#noteOutage(error);
+        // A kept-alive connection the server closed (e.g. across its restart) fails once: retry at once.
+        if (!staleRetried && isResetConnection(error)) {
+          staleRetried = true;
+          continue;
+        }
+        this.#noteOutage(error, attemptStarted);
         await sleep(backoff.next(), spec.signal);
         continue;
       }
       const status = response.status;
       if (status >= 500 || status === 429 || status === 408) {
         response.stream.resume();
-        this.#noteOutage(new Error(`server answered ${status}`));
+        this.#noteOutage(new Error(`server answered ${status}`), attemptStarted);
         await sleep(backoff.next(), spec.signal);
         continue;
       }
@@ -278,14 +287,19 @@ export class ServerClient {
     await this.#registering;
   }
 
-  #noteOutage(error: unknown): void {
-    if (this.#outage) return;
+  /**
+   * Several calls run at once (console, heartbeat, wait-cancel): a call sent before the server came back may
+   * still fail afterwards, which is the same outage, not a new one.
+   */
+  #noteOutage(error: unknown, attemptStarted: number): void {
+    if (this.#outage || attemptStarted < this.#reachableSince) return;
     this.#outage = true;
     this.#options.log("warn", "server unreachable; retrying with backoff", { message: messageOf(error) });
   }
 
   #noteReachable(): void {
     if (!this.#outage) return;
+    this.#reachableSince = performance.now();
     this.#outage = false;
     this.#options.log("info", "server reachable again");
   }
@@ -362,4 +376,13 @@ function expectObject<T>(value: unknown, key: string): T {
     );
   }
   return value as T;
+}
+
+/** ECONNRESET / EPIPE / "socket hang up": the peer closed a reused connection, not necessarily an outage. */
+function isResetConnection(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ECONNRESET" || code === "EPIPE" || /socket hang up/i.test(e.message)) return true;
+  }
+  return false;
 }
