@@ -23,6 +23,21 @@ test("secrets are masked at every chunk split", () => {
   assert.equal(maskInChunks([""], "nothing to hide", 3), "nothing to hide");
 });
 
+test("output is held back only while its tail could still become a secret", () => {
+  const masker = new SecretMasker(["AKIAEXAMPLE", "wJalrXUtnFEMI/K7MDENG"]);
+  // Nothing in "sleeping\n" can start a secret: it leaves at once, even before a long pause.
+  assert.equal(masker.push(Buffer.from("sleeping\n")).toString(), "sleeping\n");
+  // "key=AKIA" could be the start of a secret: "AKIA" waits for the next chunk.
+  assert.equal(masker.push(Buffer.from("key=AKIA")).toString(), "key=");
+  assert.equal(masker.push(Buffer.from("EXAMPLE done\n")).toString(), "****** done\n");
+  assert.equal(masker.push(Buffer.from("tail wJal")).toString(), "tail ");
+  assert.equal(
+    masker.end().toString(),
+    "wJal",
+    "a partial prefix that never completed is released at the end",
+  );
+});
+
 test("a job's secure variable never reaches the server, even split across writes", async (t) => {
   const server = await startServer(t);
   await startTestAgent(t, server);

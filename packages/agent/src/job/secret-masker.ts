@@ -2,19 +2,18 @@ const mask = Buffer.from("******");
 
 /**
  * Replaces every occurrence of any secret with `******` in a byte stream. A secret may be split across
- * chunks, so the last `maxLen - 1` bytes are held back until more data arrives or the stream ends.
- * Works on Buffers only (Buffer.indexOf is native), so it stays cheap on large outputs.
+ * chunks, so a chunk's tail is held back until more data arrives or the stream ends — but only the tail that
+ * could still become a secret (the longest suffix that is a proper prefix of one), so ordinary output such as
+ * `sleeping\n` before a long pause is never delayed. Works on Buffers only (Buffer.indexOf is native).
  */
 export class SecretMasker {
   readonly #secrets: Buffer[];
-  readonly #holdBack: number;
   #held: Buffer = Buffer.alloc(0);
 
   constructor(secrets: string[]) {
     const unique = [...new Set(secrets.filter((secret) => secret.length > 0))];
     // Longest first so that, at one position, the longest secret wins.
     this.#secrets = unique.map((secret) => Buffer.from(secret)).sort((a, b) => b.length - a.length);
-    this.#holdBack = this.#secrets.length === 0 ? 0 : this.#secrets[0]!.length - 1;
   }
 
   get active(): boolean {
@@ -25,9 +24,24 @@ export class SecretMasker {
   push(chunk: Buffer): Buffer {
     if (!this.active) return chunk;
     const data = this.#held.length === 0 ? chunk : Buffer.concat([this.#held, chunk]);
-    const { output, consumed } = this.#mask(data, Math.max(0, data.length - this.#holdBack));
+    const { output, consumed } = this.#mask(data, data.length - this.#partialSuffix(data));
     this.#held = Buffer.from(data.subarray(consumed));
     return output;
+  }
+
+  /** Length of the longest suffix of `data` that is a proper prefix of some secret (0 if none). */
+  #partialSuffix(data: Buffer): number {
+    let longest = 0;
+    for (const secret of this.#secrets) {
+      for (let length = Math.min(secret.length - 1, data.length); length > longest; length--) {
+        const start = data.length - length;
+        if (data[start] === secret[0] && data.compare(secret, 0, length, start) === 0) {
+          longest = length;
+          break;
+        }
+      }
+    }
+    return longest;
   }
 
   /** Flushes the held-back tail (end of a task's output). */
