@@ -9,7 +9,7 @@ import { nowMs } from "./stats.ts";
 
 const pipelineName = (i: number): string => `p${String(i).padStart(3, "0")}`;
 
-function pipelinesYaml(pipelines: number): string {
+export function pipelinesYaml(pipelines: number): string {
   let yaml = "format_version: 10\npipelines:\n";
   for (let i = 0; i < pipelines; i++) {
     yaml += `  ${pipelineName(i)}:\n    group: g${i % 10}\n    materials:\n      src: {git: /nonexistent/bench-${i}, branch: main, auto_update: false}\n`;
@@ -18,7 +18,7 @@ function pipelinesYaml(pipelines: number): string {
   return yaml;
 }
 
-function seed(file: string, pipelines: number, runsEach: number): void {
+export function seed(file: string, pipelines: number, runsEach: number): void {
   const db = new DatabaseSync(file);
   db.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; BEGIN");
   const now = Date.now();

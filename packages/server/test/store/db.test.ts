@@ -177,7 +177,7 @@ test("data survives close and reopen; WAL mode and foreign keys are on", async (
 
   const second = await openTemp(t, file);
   const row = await second.db.selectFrom("key_values").selectAll().executeTakeFirstOrThrow();
-  assert.deepEqual(row, { key: "k", value: "v" });
+  assert.deepEqual({ ...row }, { key: "k", value: "v" });
   const journal = await sql<{ journal_mode: string }>`pragma journal_mode`.execute(second.db);
   assert.equal(journal.rows[0]?.journal_mode, "wal");
   const foreignKeys = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(second.db);
