@@ -11,7 +11,7 @@ import { CliError, ExitCode } from "../../errors.ts";
 import type { CliIo } from "../../io.ts";
 import type { PathPredicate } from "./filters.ts";
 import { listLocalFiles, listRemoteFiles, type FileEntry } from "./listing.ts";
-import { baseName, directoryPrefix, parseLocation, type Location } from "./location.ts";
+import { baseName, directoryPrefix, parseTransferEnds, type Location } from "./location.ts";
 import { childLocation, labelOf, makeTransfer, runTransfers, type Transfer } from "./plan.ts";
 import { withS3Client } from "./s3-client.ts";
 import { s3CliError } from "./s3-errors.ts";
@@ -29,12 +29,7 @@ export async function runCp(
   targetText: string,
   flags: CpFlags,
 ): Promise<void> {
-  const source = parseLocation(sourceText);
-  const target = parseLocation(targetText);
-  if (source.type === "local" && target.type === "local")
-    throw new CliError("both paths are local: one of them must be an S3 location (s3://BUCKET/…)", {
-      code: ErrorCode.badRequest,
-    });
+  const { source, target } = parseTransferEnds(sourceText, targetText);
   await withS3Client(cmd, io, async (client) => {
     const include = filterOf(flags);
     const options = flags.contentType === undefined ? {} : { contentType: flags.contentType };

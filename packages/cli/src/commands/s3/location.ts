@@ -53,3 +53,18 @@ export function baseName(keyOrPath: string): string {
   const trimmed = keyOrPath.replace(/\/+$/, "");
   return trimmed.slice(trimmed.lastIndexOf("/") + 1);
 }
+
+/** The two ends of a copy or sync: at least one must be in S3 (local → local is a job for `cp`, not for us). */
+export function parseTransferEnds(
+  sourceText: string,
+  targetText: string,
+): { source: Location; target: Location } {
+  const source = parseLocation(sourceText);
+  const target = parseLocation(targetText);
+  if (source.type === "local" && target.type === "local") {
+    throw new CliError("both paths are local: one of them must be an S3 location (s3://BUCKET/…)", {
+      code: ErrorCode.badRequest,
+    });
+  }
+  return { source, target };
+}

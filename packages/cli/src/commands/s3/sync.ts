@@ -7,13 +7,12 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Command } from "commander";
-import { ErrorCode } from "@fawkes/protocol/constants";
 import type { CliIo } from "../../io.ts";
-import { CliError, ExitCode } from "../../errors.ts";
+import { ExitCode } from "../../errors.ts";
 import { listSource } from "./cp.ts";
 import { deleteLocalFiles, deleteObjects } from "./delete.ts";
 import { listLocalFiles, listRemoteFiles, type FileEntry } from "./listing.ts";
-import { directoryPrefix, parseLocation, type Location } from "./location.ts";
+import { directoryPrefix, parseTransferEnds, type Location } from "./location.ts";
 import { childLocation, makeTransfer, runTransfers, type Transfer } from "./plan.ts";
 import { withS3Client } from "./s3-client.ts";
 import { s3CliError } from "./s3-errors.ts";
@@ -31,12 +30,7 @@ export async function runSync(
   targetText: string,
   flags: SyncFlags,
 ): Promise<void> {
-  const source = parseLocation(sourceText);
-  const target = parseLocation(targetText);
-  if (source.type === "local" && target.type === "local")
-    throw new CliError("both paths are local: one of them must be an S3 location (s3://BUCKET/…)", {
-      code: ErrorCode.badRequest,
-    });
+  const { source, target } = parseTransferEnds(sourceText, targetText);
   await withS3Client(cmd, io, async (client) => {
     const include = filterOf(flags);
     const [sourceFiles, targetFiles] = await Promise.all([
