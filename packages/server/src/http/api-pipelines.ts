@@ -18,7 +18,8 @@ import type { Engine } from "../engine/engine.ts";
 import { approveStage } from "../services/approve-stage.ts";
 import { cancelRun } from "../services/cancel-run.ts";
 import { pausePipeline, unpausePipeline } from "../services/pause-pipeline.ts";
-import { pipelineStatus, pipelineSummaries, requireRun, runDtos } from "../services/pipeline-status.ts";
+import { PipelineListCache } from "../services/pipeline-list-cache.ts";
+import { pipelineStatus, requireRun, runDtos } from "../services/pipeline-status.ts";
 import { rerunStage } from "../services/rerun-stage.ts";
 import { runChanges } from "../services/run-changes.ts";
 import { valueStreamMap } from "../services/value-stream-map.ts";
@@ -30,6 +31,8 @@ const USER = "admin";
 
 export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
   const tag = "pipelines";
+  const pipelineList = new PipelineListCache(engine);
+  app.addHook("onClose", async () => pipelineList.close());
   routes.add(
     app,
     {
@@ -39,9 +42,10 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       tag,
       response: PipelineListDto,
     },
-    async () => ({
-      pipelines: await pipelineSummaries(engine),
-    }),
+    async (_request, reply) => {
+      reply.type("application/json; charset=utf-8");
+      return pipelineList.json();
+    },
   );
   routes.add(
     app,

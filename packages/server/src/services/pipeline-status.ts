@@ -103,13 +103,17 @@ export async function pipelineStatus(
   };
 }
 
-/** Every pipeline with its latest run: a fixed number of queries however many pipelines there are. */
-export async function pipelineSummaries(engine: Engine): Promise<PipelineSummaryDto[]> {
+/** Every pipeline (or those in `only`) with its latest run: a fixed number of queries however many there are. */
+export async function pipelineSummaries(
+  engine: Engine,
+  only?: ReadonlySet<string>,
+): Promise<PipelineSummaryDto[]> {
   const { ctx } = engine;
+  const configs = ctx.config.snapshot().pipelines.filter((config) => !only || only.has(config.name));
   const states = new Map((await listPipelines(ctx.db)).map((p) => [p.name, p]));
-  const latest = await latestRuns(ctx.db);
+  const latest = await latestRuns(ctx.db, only && configs.map((config) => config.name));
   const dtos = new Map((await runDtos(engine, latest)).map((dto, index) => [latest[index]!.pipeline, dto]));
-  return ctx.config.snapshot().pipelines.map((config) => ({
+  return configs.map((config) => ({
     name: config.name,
     group: config.group,
     paused: states.get(config.name)?.paused ?? false,

@@ -282,16 +282,17 @@ export async function listPipelines(db: Executor): Promise<PipelineRecord[]> {
 }
 
 /**
- * The newest run of every pipeline, in one indexed query (the dashboard). CROSS JOIN fixes the join order in
+ * The newest run of every pipeline (or of `names`), in one indexed query (the dashboard). CROSS JOIN fixes the join order in
  * SQLite (pipelines outside, one index lookup per pipeline); an inner join let the planner scan every run.
  */
-export async function latestRuns(db: Executor): Promise<RunRecord[]> {
-  const rows = await db
+export async function latestRuns(db: Executor, names?: readonly string[]): Promise<RunRecord[]> {
+  if (names?.length === 0) return [];
+  let query = db
     .selectFrom("pipelines")
     .crossJoin("pipeline_runs")
     .whereRef("pipelines.name", "=", "pipeline_runs.pipeline")
-    .whereRef("pipelines.last_counter", "=", "pipeline_runs.counter")
-    .selectAll("pipeline_runs")
-    .execute();
+    .whereRef("pipelines.last_counter", "=", "pipeline_runs.counter");
+  if (names) query = query.where("pipelines.name", "in", names);
+  const rows = await query.selectAll("pipeline_runs").execute();
   return rows.map(toRun);
 }
