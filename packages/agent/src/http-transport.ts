@@ -1,7 +1,10 @@
-import http from "node:http";
-import https from "node:https";
-import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { Agent, IncomingHttpHeaders, IncomingMessage, request } from "node:http";
 import type { Readable } from "node:stream";
+
+// Not `import http from "node:http"`: an ESM import reads every export of the module, and node:http's lazy
+// ones load undici, http2 and worker_threads (~13 MB of RSS on every build host) that the agent never uses.
+const http = process.getBuiltinModule("node:http");
+const https = process.getBuiltinModule("node:https");
 
 /** One HTTP exchange. `body` is a factory so a request can be sent again after a connection failure. */
 export interface TransportRequest {
@@ -33,8 +36,8 @@ export class TransportError extends Error {
 /** Thin keep-alive HTTP(S) client over node:http: no buffering of bodies, so uploads and downloads stream. */
 export class HttpTransport {
   readonly #base: URL;
-  readonly #agent: http.Agent;
-  readonly #request: typeof http.request;
+  readonly #agent: Agent;
+  readonly #request: typeof request;
 
   constructor(serverUrl: string) {
     this.#base = new URL(serverUrl);
