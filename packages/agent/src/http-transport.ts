@@ -6,13 +6,16 @@ import type { Readable } from "node:stream";
 const http = process.getBuiltinModule("node:http");
 const https = process.getBuiltinModule("node:https");
 
+/** A request body: bytes, bytes in parts (sent one after the other, never joined), or a stream. */
+export type TransportBody = Buffer | readonly Buffer[] | Readable;
+
 /** One HTTP exchange. `body` is a factory so a request can be sent again after a connection failure. */
 export interface TransportRequest {
   method: "GET" | "POST" | "PUT";
   /** Path and query, already encoded. */
   path: string;
   headers: Record<string, string>;
-  body?: () => Buffer | Readable;
+  body?: () => TransportBody;
   /** Abort when the socket is idle this long (long polls pass their wait plus a margin). */
   idleTimeoutMs: number;
   signal: AbortSignal;
@@ -53,6 +56,7 @@ export class HttpTransport {
       const body = req.body?.();
       const headers: Record<string, string> = { ...req.headers };
       if (Buffer.isBuffer(body)) headers["content-length"] = String(body.length);
+      else if (isParts(body)) headers["content-length"] = String(partsLength(body));
       const outgoing = this.#request({
         protocol: this.#base.protocol,
         hostname: this.#base.hostname,
@@ -80,7 +84,10 @@ export class HttpTransport {
       });
       if (body === undefined) outgoing.end();
       else if (Buffer.isBuffer(body)) outgoing.end(body);
-      else {
+      else if (isParts(body)) {
+        for (const part of body) outgoing.write(part);
+        outgoing.end();
+      } else {
         body.on("error", (error) => outgoing.destroy(error));
         body.pipe(outgoing);
       }
@@ -90,6 +97,16 @@ export class HttpTransport {
   close(): void {
     this.#agent.destroy();
   }
+}
+
+function isParts(body: TransportBody | undefined): body is readonly Buffer[] {
+  return Array.isArray(body);
+}
+
+export function partsLength(parts: readonly Buffer[]): number {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  return length;
 }
 
 /** Reads a whole (small) response body. */

@@ -1,6 +1,5 @@
 import { hostname } from "node:os";
 import type { IncomingMessage } from "node:http";
-import type { Readable } from "node:stream";
 import { AGENT_PROTOCOL_VERSION, AgentHeader, ErrorCode, FawkesError } from "@fawkes/protocol/constants";
 import type {
   ArtifactManifest,
@@ -11,7 +10,7 @@ import type {
   WorkResponse,
 } from "@fawkes/protocol";
 import { Backoff, sleep } from "./backoff.ts";
-import { HttpTransport, TransportError, readBody } from "./http-transport.ts";
+import { HttpTransport, TransportError, readBody, type TransportBody } from "./http-transport.ts";
 import type { AgentIdentity } from "./identity.ts";
 import { loadIdentity, saveIdentity } from "./identity.ts";
 import type { CompiledOptions } from "./options.ts";
@@ -22,7 +21,7 @@ interface CallSpec {
   headers?: Record<string, string>;
   /** JSON body, or a factory of a raw body (called again on every retry). */
   json?: unknown;
-  body?: () => Buffer | Readable;
+  body?: () => TransportBody;
   idleTimeoutMs?: number;
   /** Registration carries the key in its body, not a bearer token. */
   anonymous?: boolean;

@@ -1,7 +1,10 @@
 import { SecretMasker } from "./secret-masker.ts";
 
-/** Sends one batch of console bytes; `time` is the epoch ms of its first byte. Throws only to give up. */
-export type ConsoleSender = (body: Buffer, time: number) => Promise<void>;
+/**
+ * Sends one batch of console bytes, given as the parts they were read in (joining them would copy every byte
+ * once more); `time` is the epoch ms of the first byte. Throws only to give up.
+ */
+export type ConsoleSender = (parts: readonly Buffer[], time: number) => Promise<void>;
 
 const maxBatchBytes = 4 * 1024 * 1024;
 const pauseAboveBytes = 16 * 1024 * 1024;
@@ -9,6 +12,11 @@ const resumeBelowBytes = 4 * 1024 * 1024;
 
 interface Pending {
   bytes: Buffer;
+  time: number;
+}
+
+interface Batch {
+  parts: Buffer[];
   time: number;
 }
 
@@ -96,7 +104,7 @@ export class ConsoleStream {
     const batch = this.#take();
     if (batch === undefined) return;
     this.#inFlight = true;
-    this.#send(batch.bytes, batch.time).then(
+    this.#send(batch.parts, batch.time).then(
       () => this.#afterSend(),
       () => {
         // The sender gave up for good (lease lost or refused): nothing more leaves this console.
@@ -125,8 +133,8 @@ export class ConsoleStream {
     }
   }
 
-  /** Takes up to `maxBatchBytes` from the queue, ending on a UTF-8 character boundary unless closing. */
-  #take(): Pending | undefined {
+  /** Takes up to `maxBatchBytes` from the queue, ending on a UTF-8 character boundary. */
+  #take(): Batch | undefined {
     const time = this.#queue[0]!.time;
     const parts: Buffer[] = [];
     let size = 0;
@@ -143,17 +151,45 @@ export class ConsoleStream {
         size += room;
       }
     }
-    let bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
-    if (!this.#closed) {
-      const cut = utf8SafeLength(bytes);
-      if (cut < bytes.length) {
-        this.#queue.unshift({ bytes: bytes.subarray(cut), time: Date.now() });
-        bytes = bytes.subarray(0, cut);
+    // Once closed, the very last bytes go as they are: nothing could complete them.
+    if (!this.#closed || this.#queue.length > 0) size -= this.#holdBackIncompleteCharacter(parts);
+    this.#queuedBytes -= size;
+    return size === 0 ? undefined : { parts, time };
+  }
+
+  /** Moves a character cut by the batch's end back to the queue; returns how many bytes it moved. */
+  #holdBackIncompleteCharacter(parts: Buffer[]): number {
+    // A UTF-8 character is at most 4 bytes, and its end may straddle parts: look at the last 4 bytes only.
+    const tail = lastBytes(parts, 4);
+    const held = tail.length - utf8SafeLength(tail);
+    if (held === 0) return 0;
+    this.#queue.unshift({ bytes: tail.subarray(tail.length - held), time: Date.now() });
+    let remove = held;
+    while (remove > 0) {
+      const last = parts[parts.length - 1]!;
+      if (last.length <= remove) {
+        parts.pop();
+        remove -= last.length;
+      } else {
+        parts[parts.length - 1] = last.subarray(0, last.length - remove);
+        remove = 0;
       }
     }
-    this.#queuedBytes -= bytes.length;
-    return bytes.length === 0 ? undefined : { bytes, time };
+    return held;
   }
+}
+
+/** A copy of the last `count` bytes (or fewer) of `parts`. */
+function lastBytes(parts: readonly Buffer[], count: number): Buffer {
+  const picked: Buffer[] = [];
+  let length = 0;
+  for (let index = parts.length - 1; index >= 0 && length < count; index--) {
+    const part = parts[index]!;
+    const slice = part.subarray(Math.max(0, part.length - (count - length)));
+    picked.unshift(slice);
+    length += slice.length;
+  }
+  return Buffer.concat(picked, length);
 }
 
 /** Length of `bytes` without a trailing incomplete UTF-8 sequence. */

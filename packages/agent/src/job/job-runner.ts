@@ -39,7 +39,7 @@ export class JobRunner {
     this.#client = client;
     this.#options = options;
     this.#console = new ConsoleStream(
-      (body, time) => this.#sendConsole(body, time),
+      (parts, time) => this.#sendConsole(parts, time),
       secretValues(job.environment),
     );
   }
@@ -156,10 +156,10 @@ export class JobRunner {
     }
   }
 
-  async #sendConsole(body: Buffer, time: number): Promise<void> {
+  async #sendConsole(parts: readonly Buffer[], time: number): Promise<void> {
     try {
       const response = await this.#client.jobCall(this.#job, "console", {
-        body: () => body,
+        body: () => parts,
         headers: { "content-type": "text/plain; charset=utf-8", [AgentHeader.consoleTime]: String(time) },
         signal: this.#abort.signal,
       });

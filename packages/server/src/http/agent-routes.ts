@@ -35,18 +35,6 @@ const header = (request: FastifyRequest, name: string): string | undefined => {
   return Array.isArray(value) ? value[0] : value;
 };
 
-async function collect(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > limit)
-      throw new FawkesError(ErrorCode.payloadTooLarge, 413, `console batch over ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 export function agentRoutes(app: FastifyInstance, engine: Engine, keys: ServerKeys): void {
   // Console and artifact bodies are streams, never parsed.
   app.addContentTypeParser(["text/plain", "application/octet-stream"], (_req, payload, done) =>
@@ -116,8 +104,8 @@ export function agentRoutes(app: FastifyInstance, engine: Engine, keys: ServerKe
     const agent = await authenticate(request);
     const body =
       request.body instanceof Readable
-        ? await collect(request.body, 64 * 1024 * 1024)
-        : Buffer.from(typeof request.body === "string" ? request.body : "");
+        ? (request.body as AsyncIterable<Buffer>)
+        : [Buffer.from(typeof request.body === "string" ? request.body : "")];
     await appendConsole(
       engine,
       agent,

@@ -55,21 +55,41 @@ export class ConsoleStore {
 
   /** Appends one batch stamped with `time` (epoch ms); resolves to the log's new size in bytes. */
   append(locator: JobLocator, chunk: Buffer, time: number): Promise<number> {
+    return this.appendStream(locator, [chunk], time);
+  }
+
+  /**
+   * Appends one batch whose parts arrive over time (an agent's request body), writing each as it comes, so a
+   * batch is never held whole in memory. A batch that fails midway (connection lost, over `maxBytes`) is cut
+   * off the log again: the agent sends it once more, and followers never saw any of it.
+   */
+  appendStream(
+    locator: JobLocator,
+    parts: Iterable<Buffer> | AsyncIterable<Buffer>,
+    time: number,
+    maxBytes = Number.POSITIVE_INFINITY,
+  ): Promise<number> {
     const dir = jobDirectory(this.#root, locator);
     return this.#queue.run(dir, async () => {
       const file = await this.#acquire(dir);
-      if (chunk.length === 0) return file.size;
+      const start = file.size;
+      let written = 0;
       try {
-        await Promise.all([
-          writeFully(file.log, chunk),
-          writeFully(file.index, encodeIndexEntry(file.size, time)),
-        ]);
+        for await (const part of parts) {
+          if (written + part.length > maxBytes) {
+            throw new FawkesError(ErrorCode.payloadTooLarge, 413, `console batch over ${maxBytes} bytes`);
+          }
+          await writeFully(file.log, part);
+          written += part.length;
+        }
+        if (written > 0) await writeFully(file.index, encodeIndexEntry(start, time));
       } catch (error) {
-        // The size we hold may no longer match the file; reopening re-reads it.
-        this.#evict(dir);
+        // If the cut fails too, the size we hold no longer matches the file; reopening re-reads it.
+        if (written > 0) await file.log.truncate(start).catch(() => this.#evict(dir));
         throw error;
       }
-      file.size += chunk.length;
+      if (written === 0) return start;
+      file.size = start + written;
       this.#followers.get(dir)?.emit("append", file.size);
       return file.size;
     });

@@ -11,6 +11,9 @@ import { insertArtifact } from "../store/materials-repo.ts";
 import type { AgentRecord, JobRunRecord } from "../store/records.ts";
 import { findJobRun, updateJobRun } from "../store/stages-repo.ts";
 
+/** Agents send at most 4 MiB per console batch; anything far beyond is not an agent of ours. */
+const CONSOLE_BATCH_LIMIT = 64 * 1024 * 1024;
+
 export interface HeldJob {
   job: JobRunRecord;
   locator: JobLocator;
@@ -76,11 +79,12 @@ export async function appendConsole(
   agent: AgentRecord,
   jobRunId: number,
   lease: string | undefined,
-  chunk: Buffer,
+  body: AsyncIterable<Buffer> | Iterable<Buffer>,
   time: number,
 ): Promise<void> {
   const { locator } = await requireLease(engine, agent, jobRunId, lease);
-  await engine.consoles.append(locator, chunk, Number.isFinite(time) && time > 0 ? time : engine.ctx.now());
+  const stamp = Number.isFinite(time) && time > 0 ? time : engine.ctx.now();
+  await engine.consoles.appendStream(locator, body, stamp, CONSOLE_BATCH_LIMIT);
 }
 
 export async function storeArtifact(

@@ -70,6 +70,33 @@ test("raw and timestamped reads; a line spanning two batches gets the first batc
   assert.equal(await store.size(locator), 35);
 });
 
+test("a streamed batch that breaks or grows too large midway is cut off again", async (t) => {
+  const { store } = await newStore(t);
+  await store.append(locator, Buffer.from("before\n"), at("10:00:00.000"));
+  async function* broken(): AsyncGenerator<Buffer> {
+    yield Buffer.from("half of a ");
+    throw new Error("connection reset");
+  }
+  await assert.rejects(store.appendStream(locator, broken(), at("10:00:01.000")), /connection reset/);
+  assert.equal(await store.size(locator), 7);
+  await assert.rejects(
+    store.appendStream(locator, [Buffer.from("12345"), Buffer.from("678")], at("10:00:02.000"), 6),
+    (error: Error & { code?: string }) => error.code === "FAWKES_PAYLOAD_TOO_LARGE",
+  );
+  assert.equal(await store.size(locator), 7);
+
+  // The retried batch lands once, with its own time, as if the failures never happened.
+  async function* parts(): AsyncGenerator<Buffer> {
+    yield Buffer.from("half of a ");
+    yield Buffer.from("line\n");
+  }
+  assert.equal(await store.appendStream(locator, parts(), at("10:00:03.000")), 22);
+  assert.equal(
+    await text(store.readTimestamped(locator, 0)),
+    "10:00:00.000 before\n10:00:03.000 half of a line\n",
+  );
+});
+
 test("follow yields stored bytes, then later appends, and ends on finish", async (t) => {
   const { store, root } = await newStore(t);
   await store.append(locator, Buffer.from("first\n"), 1);
