@@ -1,6 +1,6 @@
 import { LocalStorage } from "./local-storage.ts";
 import type { ObjectStorage } from "./object-storage.ts";
-import { S3Storage, type S3StorageOptions } from "./s3-storage.ts";
+import type { S3StorageOptions } from "./s3-storage.ts";
 
 /**
  * The storage backend of the cloud endpoint.
@@ -9,7 +9,8 @@ import { S3Storage, type S3StorageOptions } from "./s3-storage.ts";
  */
 export type StorageOptions = { kind: "local" } | ({ kind: "s3" } & S3StorageOptions);
 
-export function createStorage(dataDir: string, options: StorageOptions): ObjectStorage {
-  if (options.kind === "s3") return new S3Storage(dataDir, options);
+export async function createStorage(dataDir: string, options: StorageOptions): Promise<ObjectStorage> {
+  // The AWS SDK is loaded only for the S3 backend: it would cost every local-disk server ~10 MB.
+  if (options.kind === "s3") return new (await import("./s3-storage.ts")).S3Storage(dataDir, options);
   return new LocalStorage(dataDir);
 }
