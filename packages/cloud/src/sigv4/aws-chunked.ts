@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, type KeyObject } from "node:crypto";
 import { AwsError } from "../aws-error.ts";
 import { hmac, sameHex, sha256Hex } from "./authenticate.ts";
 
@@ -7,7 +7,7 @@ const MAX_LINE = 8192;
 
 /** What a signed aws-chunked stream needs to verify each chunk's signature against the previous one. */
 export interface ChunkSigning {
-  signingKey: Buffer;
+  signingKey: Buffer | KeyObject;
   amzDate: string;
   scope: string;
   seedSignature: string;

@@ -13,6 +13,12 @@ export interface DecodedBody {
   declaredLength: number | undefined;
   /** The trailer the client announced in x-amz-trailer, e.g. `x-amz-checksum-crc32`. */
   announcedTrailer: string | undefined;
+  /**
+   * For a body signed with its hex SHA-256: called before iterating `chunks`, it hands the check to the caller
+   * (which hashes elsewhere, e.g. off the event loop) and returns the expected hash; the caller must then throw
+   * `payloadHashMismatch` when its hash differs. Absent for other modes.
+   */
+  takePayloadHashCheck?: () => string;
 }
 
 const STREAMING_MODES = new Map([
@@ -70,11 +76,19 @@ export function decodeBody(
         ArgumentValue: payloadHash,
       },
     );
+  let taken = false;
   return {
-    chunks: countBytes(verifySha256(source, payloadHash), contentLength),
+    chunks: countBytes(
+      verifySha256(source, payloadHash, () => taken),
+      contentLength,
+    ),
     trailers,
     declaredLength: contentLength,
     announcedTrailer,
+    takePayloadHashCheck: () => {
+      taken = true;
+      return payloadHash;
+    },
   };
 }
 
@@ -90,20 +104,30 @@ function numberHeader(headers: Map<string, string[]>, name: string): number | un
   return n;
 }
 
-async function* verifySha256(source: AsyncIterable<Buffer>, expected: string): AsyncGenerator<Buffer> {
+export const payloadHashMismatch = (expected: string, computed: string): AwsError =>
+  new AwsError(
+    "XAmzContentSHA256Mismatch",
+    400,
+    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+    { ClientComputedContentSHA256: expected, S3ComputedContentSHA256: computed },
+  );
+
+async function* verifySha256(
+  source: AsyncIterable<Buffer>,
+  expected: string,
+  taken: () => boolean,
+): AsyncGenerator<Buffer> {
+  if (taken()) {
+    yield* source;
+    return;
+  }
   const hash = createHash("sha256");
   for await (const chunk of source) {
     hash.update(chunk);
     yield chunk;
   }
   const computed = hash.digest("hex");
-  if (computed !== expected)
-    throw new AwsError(
-      "XAmzContentSHA256Mismatch",
-      400,
-      "The provided 'x-amz-content-sha256' header does not match what was computed.",
-      { ClientComputedContentSHA256: expected, S3ComputedContentSHA256: computed },
-    );
+  if (computed !== expected) throw payloadHashMismatch(expected, computed);
 }
 
 /** Fails when the payload is shorter or longer than declared, and turns a dropped connection into IncompleteBody. */

@@ -1,30 +1,48 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, rename, rm, unlink } from "node:fs/promises";
+import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { ObjectIndex } from "./object-index.ts";
 import type { ObjectRecord } from "./object-record.ts";
 
+/** Data files of the first layout were `data/<xx>/<32 hex>`; newer ones live directly in `data/`. */
+const SHARDED = /^[0-9a-f]{32}$/;
+
 /**
  * One bucket on local disk:
  *   index.sqlite        key → record (the only place a key appears; keys never become paths)
- *   data/<xx>/<id>      immutable object data, named by a random id
+ *   data/o-<id>         immutable data of an object uploaded in one piece, named by a random id
+ *   data/m-<id>/        a multipart object: its part files, listed in order by the record's `extents`
  *   tmp/                uploads in progress (cleared on open)
  *   uploads/<uploadId>/ multipart uploads
- * A new version is written to tmp/, fsynced, renamed into data/, and only then committed to the index.
+ * A new version is written to tmp/, fsynced, renamed into data/ (which is fsynced), and only then committed to
+ * the index. data/ is one directory so concurrent commits share its fsync (group commit).
  */
 export class Bucket {
   readonly name: string;
   readonly dir: string;
   readonly created: number;
   readonly index: ObjectIndex;
-  private readonly shards = new Set<string>();
-  private readonly syncer = new DirectorySyncer();
+  private readonly dataDir: string;
+  /** data/ stays open: its fsync is part of every commit. */
+  private dataHandle: Promise<FileHandle> | undefined;
+  private readonly dataSync: GroupSync;
+  /** Multipart objects being read: their part files are removed only once the last reader is done. */
+  private readonly readers = new Map<string, number>();
+  private readonly doomed = new Set<string>();
 
   constructor(name: string, dir: string, created: number) {
     this.name = name;
     this.dir = dir;
     this.created = created;
+    this.dataDir = join(dir, "data");
     this.index = new ObjectIndex(join(dir, "index.sqlite"));
+    this.dataSync = new GroupSync(async () => {
+      this.dataHandle ??= open(this.dataDir, "r").catch((error: unknown) => {
+        this.dataHandle = undefined;
+        throw error;
+      });
+      await (await this.dataHandle).sync();
+    });
   }
 
   get uploadsDir(): string {
@@ -37,7 +55,7 @@ export class Bucket {
   }
 
   dataPath(file: string): string {
-    return join(this.dir, "data", file.slice(0, 2), file);
+    return SHARDED.test(file) ? join(this.dataDir, file.slice(0, 2), file) : join(this.dataDir, file);
   }
 
   get(key: string): ObjectRecord | undefined {
@@ -45,19 +63,14 @@ export class Bucket {
   }
 
   /**
-   * Makes a fully written, fsynced temp file the key's current version. Concurrent commits to one key are
-   * serialised by the index: the last one wins and every earlier data file is removed.
+   * Makes a fully written, fsynced temp file (or, with `extents`, a directory of fsynced part files) the key's
+   * current version. Concurrent commits to one key are serialised by the index: the last one wins and every
+   * earlier version's data is removed.
    */
   async commit(tempPath: string, record: Omit<ObjectRecord, "file">): Promise<ObjectRecord> {
-    const file = randomUUID().replace(/-/g, "");
-    const shard = file.slice(0, 2);
-    const shardDir = join(this.dir, "data", shard);
-    if (!this.shards.has(shard)) {
-      await mkdir(shardDir, { recursive: true });
-      this.shards.add(shard);
-    }
-    await rename(tempPath, join(shardDir, file));
-    await this.syncer.sync(shardDir);
+    const file = `${record.extents ? "m" : "o"}-${randomUUID().replace(/-/g, "")}`;
+    await rename(tempPath, join(this.dataDir, file));
+    await this.dataSync.run();
     const full: ObjectRecord = { ...record, file };
     const replaced = this.index.put(full);
     if (replaced !== undefined) await this.removeData(replaced);
@@ -73,18 +86,43 @@ export class Bucket {
     return true;
   }
 
-  /** Readers that opened the old file keep reading it: unlinking an open file is safe on POSIX. */
+  /**
+   * Keeps a version's data in place until `release`. A single data file needs no such care (readers hold it
+   * open, and unlinking an open file is safe on POSIX), but a multipart object's parts are opened one by one.
+   */
+  acquire(file: string): void {
+    this.readers.set(file, (this.readers.get(file) ?? 0) + 1);
+  }
+
+  async release(file: string): Promise<void> {
+    const left = (this.readers.get(file) ?? 1) - 1;
+    if (left > 0) {
+      this.readers.set(file, left);
+      return;
+    }
+    this.readers.delete(file);
+    if (this.doomed.delete(file)) await this.removeData(file);
+  }
+
   private async removeData(file: string): Promise<void> {
-    await unlink(this.dataPath(file)).catch(() => undefined);
+    if (this.readers.has(file)) {
+      this.doomed.add(file);
+      return;
+    }
+    await rm(this.dataPath(file), { recursive: true, force: true }).catch(() => undefined);
   }
 
   async prepare(): Promise<void> {
     await rm(join(this.dir, "tmp"), { recursive: true, force: true });
     await mkdir(join(this.dir, "tmp"), { recursive: true });
     await mkdir(this.uploadsDir, { recursive: true });
+    await mkdir(this.dataDir, { recursive: true });
   }
 
   close(): void {
+    const handle = this.dataHandle;
+    this.dataHandle = undefined;
+    void handle?.then((h) => h.close()).catch(() => undefined);
     this.index.close();
   }
 }
@@ -99,32 +137,35 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Group commit for directory fsyncs: a sync requested while one is running waits for the next one, which covers
- * every rename made before it started. Concurrent commits into one directory then share a single fsync.
+ * Group commit for one directory's fsync: a sync requested while one is running waits for the next one, which
+ * covers every rename made before it started. Concurrent commits then share a single fsync.
  */
-export class DirectorySyncer {
-  private readonly pending = new Map<string, { running: Promise<void>; next?: Promise<void> }>();
+export class GroupSync {
+  private readonly doSync: () => Promise<void>;
+  private running: Promise<void> | undefined;
+  private next: Promise<void> | undefined;
 
-  sync(dir: string): Promise<void> {
-    const state = this.pending.get(dir);
-    if (!state) {
-      const running = syncDirectory(dir).finally(() => this.advance(dir));
-      this.pending.set(dir, { running });
-      return running;
-    }
-    state.next ??= state.running.catch(() => undefined).then(() => syncDirectory(dir));
-    return state.next;
+  constructor(doSync: () => Promise<void>) {
+    this.doSync = doSync;
   }
 
-  private advance(dir: string): void {
-    const state = this.pending.get(dir);
-    if (!state) return;
-    if (state.next === undefined) {
-      this.pending.delete(dir);
-      return;
-    }
-    const running = state.next.finally(() => this.advance(dir));
-    this.pending.set(dir, { running });
+  run(): Promise<void> {
+    if (this.running === undefined) return this.start();
+    this.next ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.start();
+      });
+    return this.next;
+  }
+
+  private start(): Promise<void> {
+    const running = this.doSync().finally(() => {
+      if (this.running === running) this.running = undefined;
+    });
+    this.running = running;
+    return running;
   }
 }
 

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { AwsError } from "../aws-error.ts";
 import { createChecksummer, type ChecksumAlgorithm, type Checksummer } from "../checksums/checksum.ts";
-import type { DecodedBody } from "../sigv4/payload.ts";
+import { payloadHashMismatch, type DecodedBody } from "../sigv4/payload.ts";
 import { discard } from "./bucket.ts";
-
-const WRITE_BATCH = 1024 * 1024;
+import { hashWorkers, OFFLOAD_MIN_BYTES, type Digests } from "./hash-offload.ts";
+import { PipelinedWriter } from "./pipelined-writer.ts";
 
 /** What the client asked us to verify about the payload. */
 export interface PayloadExpectations {
@@ -26,6 +26,35 @@ export interface Ingested {
   checksums: Partial<Record<ChecksumAlgorithm, string>>;
 }
 
+/** Small bodies: hashed on the event loop, written in batches through the threadpool. */
+class InlineSink {
+  private readonly md5 = createHash("md5");
+  private readonly summers: Map<ChecksumAlgorithm, Checksummer>;
+  private readonly writer: PipelinedWriter;
+
+  constructor(file: FileHandle, algorithms: Iterable<ChecksumAlgorithm>) {
+    this.summers = new Map([...algorithms].map((a) => [a, createChecksummer(a)]));
+    this.writer = new PipelinedWriter(file);
+  }
+
+  write(chunk: Buffer): Promise<void> | undefined {
+    this.md5.update(chunk);
+    for (const summer of this.summers.values()) summer.update(chunk);
+    return this.writer.write(chunk);
+  }
+
+  async end(): Promise<Digests> {
+    await this.writer.end();
+    const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
+    for (const [algorithm, summer] of this.summers) checksums[algorithm] = summer.digest().toString("base64");
+    return { md5: this.md5.digest(), sha256: undefined, checksums };
+  }
+
+  abort(): Promise<void> {
+    return this.writer.settled();
+  }
+}
+
 /**
  * Streams the body into `tempPath` (memory stays flat), hashing as it goes, then fsyncs. Every check — signed
  * payload hash, chunk signatures, length, Content-MD5, flexible checksums — must pass before the caller
@@ -41,53 +70,39 @@ export async function ingest(
     ...(expect.trailerAlgorithm ? [expect.trailerAlgorithm] : []),
     ...(expect.compute ?? []),
   ]);
-  const summers = new Map<ChecksumAlgorithm, Checksummer>(
-    [...algorithms].map((a) => [a, createChecksummer(a)]),
-  );
-  const md5 = createHash("md5");
   let size = 0;
   const file = await open(tempPath, "wx");
   try {
+    let digests: Digests;
     try {
-      // Network chunks are ~64 KiB: gather them into ~1 MiB writes (one threadpool round trip each, not 16).
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      const flush = async () => {
-        // writev, not Buffer.concat: no 1 MiB copy (and garbage) per batch.
-        let buffers = pending;
-        let remaining = pendingBytes;
-        pending = [];
-        pendingBytes = 0;
-        while (remaining > 0) {
-          let { bytesWritten } = await file.writev(buffers);
-          remaining -= bytesWritten;
-          // A short write: drop what was written and retry the rest.
-          while (remaining > 0 && bytesWritten >= buffers[0]!.length) bytesWritten -= buffers.shift()!.length;
-          if (remaining > 0 && bytesWritten > 0)
-            buffers = [buffers[0]!.subarray(bytesWritten), ...buffers.slice(1)];
+      const offload = (body.declaredLength ?? 0) >= OFFLOAD_MIN_BYTES;
+      const expectedSha256 = offload ? body.takePayloadHashCheck?.() : undefined;
+      const sink = offload
+        ? hashWorkers.begin(file, expectedSha256 !== undefined, [...algorithms])
+        : new InlineSink(file, algorithms);
+      try {
+        for await (const chunk of body.chunks) {
+          size += chunk.length;
+          const wait = sink.write(chunk);
+          if (wait) await wait;
         }
-      };
-      for await (const chunk of body.chunks) {
-        md5.update(chunk);
-        for (const summer of summers.values()) summer.update(chunk);
-        size += chunk.length;
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes >= WRITE_BATCH) await flush();
+        digests = await sink.end();
+      } finally {
+        await sink.abort();
       }
-      if (pendingBytes > 0) await flush();
       await file.sync();
+      if (expectedSha256 !== undefined && digests.sha256 !== expectedSha256)
+        throw payloadHashMismatch(expectedSha256, digests.sha256 ?? "");
     } finally {
       await file.close();
     }
-    const digest = md5.digest();
+    const digest = digests.md5;
     if (expect.contentMd5 !== undefined && digest.toString("base64") !== expect.contentMd5)
       throw new AwsError("BadDigest", 400, "The Content-MD5 you specified did not match what we received.", {
         ExpectedDigest: Buffer.from(expect.contentMd5, "base64").toString("hex"),
         CalculatedDigest: digest.toString("hex"),
       });
-    const checksums: Partial<Record<ChecksumAlgorithm, string>> = {};
-    for (const [algorithm, summer] of summers) checksums[algorithm] = summer.digest().toString("base64");
+    const checksums = digests.checksums;
     const expected = { ...expect.checksums };
     if (expect.trailerAlgorithm) {
       const value = body.trailers.get(`x-amz-checksum-${expect.trailerAlgorithm}`);

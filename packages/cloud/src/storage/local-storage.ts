@@ -1,7 +1,8 @@
-import { copyFile, link, open, type FileHandle } from "node:fs/promises";
+import { copyFile, link, mkdir, open, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { s3Errors } from "../aws-error.ts";
-import type { Bucket } from "./bucket.ts";
+import { syncDirectory, type Bucket } from "./bucket.ts";
+import { readExtents } from "./extent-reader.ts";
 import { ingest } from "./ingest.ts";
 import * as multipart from "./multipart.ts";
 import type { PartInfo, UploadInfo } from "./multipart.ts";
@@ -17,17 +18,62 @@ import type {
 } from "./object-storage.ts";
 import { BucketDirectory } from "./storage.ts";
 
-/** The current version and an open handle on its data; retries if a concurrent PUT replaced it meanwhile. */
-async function openCurrent(bucket: Bucket, key: string): Promise<{ record: ObjectRecord; file: FileHandle }> {
+/**
+ * The current version, held so its data stays readable: a single data file is opened (unlinking an open file is
+ * safe on POSIX); a multipart object's part files are acquired (removal waits for release). Retries if a
+ * concurrent PUT replaced the version between the lookup and the open.
+ */
+async function openCurrent(
+  bucket: Bucket,
+  key: string,
+): Promise<{ record: ObjectRecord; file?: FileHandle; release: () => Promise<void> }> {
   for (let attempt = 0; ; attempt++) {
     const record = bucket.get(key);
     if (!record) throw s3Errors.noSuchKey(key);
+    if (record.extents) {
+      // In the same tick as the lookup, so a concurrent replace cannot remove the parts in between.
+      bucket.acquire(record.file);
+      return { record, release: () => bucket.release(record.file) };
+    }
     try {
-      return { record, file: await open(bucket.dataPath(record.file), "r") };
+      const file = await open(bucket.dataPath(record.file), "r");
+      return { record, file, release: () => file.close() };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 3) throw error;
     }
   }
+}
+
+/** Committed data files are immutable, so a hard link is a complete, durable copy. */
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  await link(from, to).catch(() => copyFile(from, to));
+}
+
+/** Puts a copy of the key's current data at `temp` (a file, or a directory of parts); returns its record. */
+async function linkCurrent(
+  bucket: Bucket,
+  key: string,
+  temp: string,
+  check?: (record: ObjectRecord) => void,
+): Promise<ObjectRecord> {
+  const { record, release } = await openCurrent(bucket, key);
+  const source = bucket.dataPath(record.file);
+  try {
+    check?.(record);
+    if (record.extents) {
+      await mkdir(temp);
+      for (const { file } of record.extents) await linkOrCopy(join(source, file), join(temp, file));
+      await syncDirectory(temp);
+    } else {
+      await linkOrCopy(source, temp);
+    }
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await release();
+  }
+  return record;
 }
 
 /**
@@ -80,17 +126,26 @@ export class LocalStorage implements ObjectStorage {
   }
 
   async openObject(bucketName: string, key: string): Promise<OpenedObject> {
-    const { record, file } = await openCurrent(await this.buckets.bucket(bucketName), key);
+    const bucket = await this.buckets.bucket(bucketName);
+    const { record, file, release } = await openCurrent(bucket, key);
+    const last = Math.max(0, record.size - 1);
     return {
       record,
       read: (range) =>
-        file.createReadStream({
-          start: range?.start ?? 0,
-          end: range?.end ?? Math.max(0, record.size - 1),
-          autoClose: false,
-          highWaterMark: 1024 * 1024,
-        }),
-      close: () => file.close(),
+        file
+          ? file.createReadStream({
+              start: range?.start ?? 0,
+              end: range?.end ?? last,
+              autoClose: false,
+              highWaterMark: 1024 * 1024,
+            })
+          : readExtents(
+              bucket.dataPath(record.file),
+              record.extents ?? [],
+              range?.start ?? 0,
+              range?.end ?? last,
+            ),
+      close: release,
     };
   }
 
@@ -123,17 +178,8 @@ export class LocalStorage implements ObjectStorage {
   ): Promise<ObjectRecord> {
     const sourceBucket = await this.buckets.bucket(source.bucket);
     const targetBucket = await this.buckets.bucket(target.bucket);
-    const { record, file } = await openCurrent(sourceBucket, source.key);
     const temp = targetBucket.tempPath();
-    try {
-      options.check?.(record);
-      // Committed data files are immutable, so a hard link is a complete, durable copy.
-      await link(sourceBucket.dataPath(record.file), temp).catch(() =>
-        copyFile(sourceBucket.dataPath(record.file), temp),
-      );
-    } finally {
-      await file.close();
-    }
+    const record = await linkCurrent(sourceBucket, source.key, temp, options.check);
     const meta = options.meta ?? {
       contentType: record.contentType,
       headers: record.headers,
@@ -146,6 +192,7 @@ export class LocalStorage implements ObjectStorage {
       lastModified: Date.now(),
       ...meta,
       ...(record.checksum ? { checksum: record.checksum } : {}),
+      ...(record.extents ? { extents: record.extents } : {}),
     });
   }
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { s3Errors } from "../aws-error.ts";
 import { checksumOf, createChecksummer, type ChecksumAlgorithm } from "../checksums/checksum.ts";
@@ -143,8 +143,10 @@ export function multipartEtag(parts: readonly PartInfo[]): string {
 }
 
 /**
- * Joins the chosen parts into one object and commits it. The upload is claimed first (renamed away), so a
- * concurrent UploadPart, Complete or Abort sees NoSuchUpload; on failure it is put back.
+ * Makes the chosen parts the object, without copying them: the claimed upload directory (its part files already
+ * fsynced) becomes the object's data directory and the record lists the parts in order as its extents. The
+ * upload is claimed first (renamed away), so a concurrent UploadPart, Complete or Abort sees NoSuchUpload; on
+ * failure it is put back.
  */
 export async function completeUpload(
   bucket: Bucket,
@@ -158,49 +160,38 @@ export async function completeUpload(
   } catch {
     throw s3Errors.noSuchUpload(uploadId);
   }
-  const temp = bucket.tempPath();
   const algorithm = upload.checksumAlgorithm;
-  const fullSummer =
-    algorithm && upload.checksumType === "FULL_OBJECT" ? createChecksummer(algorithm) : undefined;
-  let size = 0;
+  let checksum: StoredChecksum | undefined;
+  let record: ObjectRecord;
   try {
-    const out = await open(temp, "wx");
-    try {
-      for (const part of chosen) {
-        for await (const chunk of createReadStream(join(claimed, part.file), {
-          highWaterMark: 1024 * 1024,
-        })) {
-          const data = chunk as Buffer;
-          fullSummer?.update(data);
-          size += data.length;
-          let written = 0;
-          while (written < data.length) written += (await out.write(data, written)).bytesWritten;
-        }
-      }
-      await out.sync();
-    } finally {
-      await out.close();
+    if (algorithm && upload.checksumType === "FULL_OBJECT") {
+      const summer = createChecksummer(algorithm);
+      for (const part of chosen)
+        for await (const chunk of createReadStream(join(claimed, part.file), { highWaterMark: 1024 * 1024 }))
+          summer.update(chunk as Buffer);
+      checksum = { algorithm, value: summer.digest().toString("base64"), type: "FULL_OBJECT" };
+    } else if (algorithm && chosen.every((p) => p.checksum)) {
+      const joined = Buffer.concat(chosen.map((p) => Buffer.from(p.checksum!, "base64")));
+      checksum = { algorithm, value: `${checksumOf(algorithm, joined)}-${chosen.length}`, type: "COMPOSITE" };
     }
+    record = await bucket.commit(claimed, {
+      key: upload.key,
+      size: chosen.reduce((sum, p) => sum + p.size, 0),
+      etag: multipartEtag(chosen),
+      lastModified: Date.now(),
+      ...upload.meta,
+      ...(checksum ? { checksum } : {}),
+      extents: chosen.map((p) => ({ file: p.file, size: p.size })),
+    });
   } catch (error) {
-    await rm(temp, { force: true });
     await rename(claimed, uploadDir(bucket, uploadId)).catch(() => undefined);
     throw error;
   }
-  let checksum: StoredChecksum | undefined;
-  if (algorithm && fullSummer)
-    checksum = { algorithm, value: fullSummer.digest().toString("base64"), type: "FULL_OBJECT" };
-  else if (algorithm && chosen.every((p) => p.checksum)) {
-    const joined = Buffer.concat(chosen.map((p) => Buffer.from(p.checksum!, "base64")));
-    checksum = { algorithm, value: `${checksumOf(algorithm, joined)}-${chosen.length}`, type: "COMPOSITE" };
+  // The upload's descriptions and unchosen parts are not part of the object (its extents name what is).
+  const keep = new Set(chosen.map((p) => p.file));
+  const dir = bucket.dataPath(record.file);
+  for (const name of await readdir(dir).catch(() => [])) {
+    if (!keep.has(name)) await rm(join(dir, name), { force: true });
   }
-  const record = await bucket.commit(temp, {
-    key: upload.key,
-    size,
-    etag: multipartEtag(chosen),
-    lastModified: Date.now(),
-    ...upload.meta,
-    ...(checksum ? { checksum } : {}),
-  });
-  await rm(claimed, { recursive: true, force: true });
   return record;
 }

@@ -86,6 +86,7 @@ export class ObjectIndex {
       headers: record.headers,
       userMetadata: record.userMetadata,
       ...(record.checksum ? { checksum: record.checksum } : {}),
+      ...(record.extents ? { extents: record.extents } : {}),
     };
     this.db.exec("BEGIN IMMEDIATE");
     try {
@@ -209,7 +210,7 @@ function toListed(row: ListRow): ListedObject {
 }
 
 function toRecord(row: Row): ObjectRecord {
-  const meta = JSON.parse(row.meta) as ObjectMeta;
+  const meta = JSON.parse(row.meta) as ObjectMeta & Pick<ObjectRecord, "extents">;
   return {
     key: row.key,
     file: row.file,

@@ -17,6 +17,12 @@ export interface ObjectMeta {
   checksum?: StoredChecksum;
 }
 
+/** One piece of a multipart object's data on local disk: a part file and its length. */
+export interface Extent {
+  file: string;
+  size: number;
+}
+
 /** One committed object version as recorded in the bucket index. */
 export interface ObjectRecord extends ObjectMeta {
   key: string;
@@ -26,6 +32,11 @@ export interface ObjectRecord extends ObjectMeta {
   /** Quoted ETag exactly as returned on the wire. */
   etag: string;
   lastModified: number;
+  /**
+   * Local storage only: the object's bytes are these files of its data directory, in order (a completed
+   * multipart upload keeps its parts rather than copying them into one file).
+   */
+  extents?: Extent[];
 }
 
 /** The standard headers S3 stores with an object and returns on GET/HEAD. */
