@@ -36,7 +36,7 @@ const SPARE_BUFFERS = 16;
 
 /**
  * MD5 (the ETag), SHA-256 (the SigV4 payload hash) and CRCs run at a few hundred MB/s each: on the event loop
- * they serialise with receiving, and a 2-core host's second core sits idle. A few worker threads (one per core,
+ * they serialise with receiving, and a 2-core host's second core sits idle. A few worker threads (one per core but one,
  * created on first use, unref'd) hash and write the bodies of large uploads instead.
  */
 class HashWorkers {
@@ -48,7 +48,8 @@ class HashWorkers {
 
   private pick(): Worker {
     if (this.workers.length === 0) {
-      const count = Math.max(1, Math.min(4, availableParallelism()));
+      // One core stays with the event loop, which receives the bodies the workers hash.
+      const count = Math.max(1, Math.min(4, availableParallelism() - 1));
       for (let i = 0; i < count; i++) {
         const worker = new Worker(new URL("./hash-worker.ts", import.meta.url));
         worker.on("message", (message: FromWorker) => this.uploads.get(message.id)?.receive(message));
