@@ -169,8 +169,17 @@ export const JobAssignment = z.object({
 });
 export type JobAssignment = z.infer<typeof JobAssignment>;
 
-/** A git revision a job will soon need: idle agents fetch it into their mirrors ahead of the assignment. */
-export const GitPrefetch = z.object({ url: z.string().min(1), revision: z.string().regex(/^[0-9a-f]{40}$/) });
+/**
+ * A git revision a job will soon need, or (no revision) a repository that was just pushed to: idle agents
+ * fetch it into their mirrors ahead of the assignment.
+ */
+export const GitPrefetch = z.object({
+  url: z.string().min(1),
+  revision: z
+    .string()
+    .regex(/^[0-9a-f]{40}$/)
+    .optional(),
+});
 export type GitPrefetch = z.infer<typeof GitPrefetch>;
 
 /**

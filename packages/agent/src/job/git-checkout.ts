@@ -70,14 +70,20 @@ function fetchMirror(mirror: string): Promise<{ ok: boolean; output: string }> {
 }
 
 /**
- * The server saw a new revision of a material (its run is being scheduled): fetch it now into an existing
- * mirror, so the checkout finds it there. Mirrors are not cloned on a hint; failures are left to the checkout.
+ * The server saw a new revision of a material (its run is being scheduled), or a push to its repository (no
+ * revision yet): fetch now into an existing mirror, so the checkout finds the revision there. Mirrors are not
+ * cloned on a hint; failures are left to the checkout.
  */
-export function prefetchRevision(workDir: string, url: string, revision: string, log: AgentLog): void {
+export function prefetchRevision(
+  workDir: string,
+  url: string,
+  revision: string | undefined,
+  log: AgentLog,
+): void {
   const mirror = mirrorPath(workDir, url);
   void exists(mirror).then(async (found) => {
-    if (!found || fetching.has(mirror) || (await git(["cat-file", "-e", `${revision}^{commit}`], mirror)).ok)
-      return;
+    if (!found || fetching.has(mirror)) return;
+    if (revision !== undefined && (await git(["cat-file", "-e", `${revision}^{commit}`], mirror)).ok) return;
     const fetched = await fetchMirror(mirror);
     if (!fetched.ok) log("warn", "prefetch failed", { url: displayUrl(url), message: fetched.output });
   });

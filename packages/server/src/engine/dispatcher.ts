@@ -122,10 +122,13 @@ export class Dispatcher {
     this.#waiting.get(agentId)?.resolve({ job: null });
   }
 
-  /** Tells every idle agent about a new revision, so its fetch overlaps the scheduling of the run. */
-  prefetch(url: string, revision: string): void {
-    for (const waiter of [...this.#waiting.values()])
-      waiter.resolve({ job: null, prefetch: [{ url, revision }] });
+  /**
+   * Tells every idle agent about a new revision (or, without one, that the repository was just pushed to),
+   * so its fetch overlaps the server's own and the scheduling of the run.
+   */
+  prefetch(url: string, revision?: string): void {
+    const hint = revision === undefined ? { url } : { url, revision };
+    for (const waiter of [...this.#waiting.values()]) waiter.resolve({ job: null, prefetch: [hint] });
   }
 
   /**

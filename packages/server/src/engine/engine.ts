@@ -122,6 +122,8 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     // brings the commits the trigger needs next (filters, GO_FROM_REVISION), so a commit costs one round trip.
     lsRemote: async (url, branch) => (await mirror.ensure(url)).branchHead(branch),
     onRevision: (fingerprint, sha) => triggers.onGitRevision(fingerprint, sha).then(() => undefined),
+    // A push names the repository before our fetch learns the new head: idle agents fetch alongside it.
+    onNotified: (material) => dispatcher.prefetch(material.url),
   });
 
   // Config repositories are watched like materials; a new commit reloads the config.

@@ -32,6 +32,8 @@ export interface MaterialWatcherOptions {
   checkTimeoutMs?: number;
   /** How to read a branch's head; `git ls-remote` unless replaced. */
   lsRemote?: (url: string, branch: string) => Promise<string | null>;
+  /** A push notification named this material, before its check starts. */
+  onNotified?: (material: WatchedMaterial) => void;
 }
 
 interface Waiter {
@@ -61,7 +63,8 @@ interface MaterialState {
  * Never runs two checks of one material at a time, nor more than `maxParallelChecks` overall.
  */
 export class MaterialWatcher {
-  readonly #options: Required<Omit<MaterialWatcherOptions, "lsRemote">>;
+  readonly #options: Required<Omit<MaterialWatcherOptions, "lsRemote" | "onNotified">>;
+  readonly #onNotified: (material: WatchedMaterial) => void;
   readonly #lsRemote: (url: string, branch: string) => Promise<string | null>;
   readonly #states = new Map<string, MaterialState>();
   /** setKnown() for materials not (yet) watched: picked up by watch(). */
@@ -80,6 +83,7 @@ export class MaterialWatcher {
     };
     const timeoutMs = this.#options.checkTimeoutMs;
     this.#lsRemote = options.lsRemote ?? ((url, branch) => lsRemote(url, branch, { timeoutMs }));
+    this.#onNotified = options.onNotified ?? (() => {});
   }
 
   /**
@@ -170,6 +174,7 @@ export class MaterialWatcher {
       if (state.repoKey !== repoKey) continue;
       if (branch !== undefined && branch !== null && state.material.branch !== branch) continue;
       matched++;
+      this.#onNotified(state.material);
       this.#request(state).catch(() => {});
     }
     return matched;

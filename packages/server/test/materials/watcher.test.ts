@@ -57,7 +57,11 @@ function countingLsRemote() {
 test("a commit reaches onRevision through notifyUrl at once, not at the next poll", async (t) => {
   const repo = await createGitRepo(t, { "a.txt": "1" });
   const first = await repo.head();
-  const { watcher, revisions } = startWatcher(t);
+  // onNotified hears of the push before the check that finds its commit (idle agents fetch alongside).
+  const notified: string[] = [];
+  const { watcher, revisions } = startWatcher(t, {
+    onNotified: (material) => notified.push(`${material.fingerprint} after ${revisions.length} revisions`),
+  });
   watcher.watch([{ fingerprint: "m1", url: repo.path, branch: "main", pollIntervalMs: hour }]);
   await waitFor(() => revisions.length === 1, { message: "first revision" });
   assert.deepEqual(revisions, [["m1", first]]);
@@ -65,7 +69,9 @@ test("a commit reaches onRevision through notifyUrl at once, not at the next pol
   const second = await repo.commit({ "a.txt": "2" });
   assert.equal(watcher.notifyUrl(repo.url, "other-branch"), 0);
   assert.equal(watcher.notifyUrl("https://example.com/other.git"), 0);
+  assert.deepEqual(notified, []);
   assert.equal(watcher.notifyUrl(repo.url, "main"), 1);
+  assert.deepEqual(notified, ["m1 after 1 revisions"]);
   await waitFor(() => revisions.length === 2, { timeoutMs: 5000, message: "revision after notify" });
   assert.deepEqual(revisions[1], ["m1", second]);
   assert.equal(watcher.known("m1"), second);
