@@ -4,14 +4,19 @@ import { ConsoleStream } from "../src/job/console-stream.ts";
 
 const MiB = 1024 * 1024;
 
-test("batches are sent as their parts and never end inside a UTF-8 character", async () => {
+/** A console whose first batch stays in flight until `release()`, so that the next writes queue up. */
+function heldConsole(): { stream: ConsoleStream; batches: Buffer[]; release: () => void } {
   const batches: Buffer[] = [];
   let release: () => void = () => {};
   const stream = new ConsoleStream(async (parts) => {
     batches.push(Buffer.concat(parts));
-    // Hold the first batch in flight so that the next writes queue up into one 4 MiB batch.
     if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
   }, []);
+  return { stream, batches, release: () => release() };
+}
+
+test("batches are sent as their parts and never end inside a UTF-8 character", async () => {
+  const { stream, batches, release } = heldConsole();
   const writes = [
     Buffer.from("first\n"),
     Buffer.alloc(4 * MiB - 1, "a"),
@@ -32,12 +37,7 @@ test("batches are sent as their parts and never end inside a UTF-8 character", a
 });
 
 test("a character split across small writes at the batch end is held back whole", async () => {
-  const batches: Buffer[] = [];
-  let release: () => void = () => {};
-  const stream = new ConsoleStream(async (parts) => {
-    batches.push(Buffer.concat(parts));
-    if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
-  }, []);
+  const { stream, batches, release } = heldConsole();
   const euro = Buffer.from("€"); // 3 bytes, written one byte at a time
   stream.write(Buffer.from("x"));
   stream.write(Buffer.alloc(4 * MiB - 2, "b"));
