@@ -55,8 +55,13 @@ interface BenchServer {
 async function startServer(dataDir: string): Promise<BenchServer> {
   const child: ChildProcess = spawn(process.execPath, [path.join(here, "server.ts"), "--data-dir", dataDir], {
     stdio: ["ignore", "pipe", "inherit"],
-    // fsync blocks a libuv thread; 4 (the default) serialise 16 concurrent PUTs behind 4 fsyncs.
-    env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "16" },
+    // What `fawkes server` runs with (packages/cli/src/main.ts): 16 libuv threads, and the compile cache, so
+    // that neither thread loads the TypeScript stripper (worker threads hash large bodies).
+    env: {
+      ...process.env,
+      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "16",
+      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? path.join(tmpdir(), "node-compile-cache"),
+    },
   });
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {

@@ -35,6 +35,10 @@ if (
     env.NODE_COMPILE_CACHE = cacheDir;
     env[CACHE_MARKER] = "1";
   }
+  // The cloud endpoint syncs every object it stores: with libuv's default 4 threads, 16 concurrent PUTs wait
+  // behind 4 fsyncs (and console and artifact writes behind them). libuv reads it when its pool first starts,
+  // so it stays set (agents that `fawkes up` starts inherit it; harmless).
+  if (command !== "agent") env.UV_THREADPOOL_SIZE ??= "16";
   const flags = [YOUNG_GENERATION_FLAG, ...(command === "agent" ? AGENT_FLAGS : [])];
   process.execve(
     process.execPath,
