@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { readdir } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
@@ -82,4 +82,52 @@ test("multipart objects kept as parts: ranges across part boundaries, copy, and 
     await new Promise((resolve) => setImmediate(resolve));
   }
   assert.ok((await get("copy")).equals(whole), "the copy's hard links survive the original's removal");
+});
+
+/** What a crash between a rename into data/ and the index commit leaves behind is removed when the bucket opens. */
+test("data no key points at is removed when the bucket opens; every object stays whole", async (t) => {
+  const first = await startTestEndpoint(t);
+  const s3 = first.client();
+  await s3.send(new CreateBucketCommand({ Bucket: "orph" }));
+  const small = randomBytes(1000);
+  await s3.send(new PutObjectCommand({ Bucket: "orph", Key: "small", Body: small }));
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "orph", Key: "multi" }));
+  const parts = [randomBytes(5 * MiB), randomBytes(10)];
+  const etags = [];
+  for (const [i, Body] of parts.entries()) {
+    const out = await s3.send(
+      new UploadPartCommand({ Bucket: "orph", Key: "multi", UploadId, PartNumber: i + 1, Body }),
+    );
+    etags.push({ ETag: out.ETag!, PartNumber: i + 1 });
+  }
+  await s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: "orph",
+      Key: "multi",
+      UploadId,
+      MultipartUpload: { Parts: etags },
+    }),
+  );
+  await first.endpoint.close();
+
+  const dataDir = join(first.dataDir, "buckets", "orph", "data");
+  const kept = (await readdir(dataDir)).sort();
+  assert.equal(kept.length, 2);
+  await writeFile(join(dataDir, "o-0123456789abcdef0123456789abcdef"), "orphan");
+  await mkdir(join(dataDir, "m-orphan"));
+  await writeFile(join(dataDir, "m-orphan", "1"), "orphan part");
+  await mkdir(join(dataDir, "ab"));
+  await writeFile(join(dataDir, "ab", "ab0123456789abcdef0123456789abcd"), "orphan, first layout");
+
+  const second = await startTestEndpoint(t, { dataDir: first.dataDir });
+  const get = async (Key: string) =>
+    Buffer.from(
+      await (
+        await second.client().send(new GetObjectCommand({ Bucket: "orph", Key }))
+      ).Body!.transformToByteArray(),
+    );
+  assert.ok((await get("small")).equals(small));
+  assert.ok((await get("multi")).equals(Buffer.concat(parts)));
+  assert.deepEqual((await readdir(dataDir)).sort(), [...kept, "ab"].sort());
+  assert.deepEqual(await readdir(join(dataDir, "ab")), []);
 });

@@ -1,17 +1,19 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { ObjectIndex } from "./object-index.ts";
 import type { ObjectRecord } from "./object-record.ts";
 
 /** Data files of the first layout were `data/<xx>/<32 hex>`; newer ones live directly in `data/`. */
 const SHARDED = /^[0-9a-f]{32}$/;
+const SHARD_DIRECTORY = /^[0-9a-f]{2}$/;
 
 /**
  * One bucket on local disk:
  *   index.sqlite        key → record (the only place a key appears; keys never become paths)
  *   data/o-<id>         immutable data of an object uploaded in one piece, named by a random id
  *   data/m-<id>/        a multipart object: its part files, listed in order by the record's `extents`
+ *                       (data/ entries that no key points at are removed on open: a crash's leftovers)
  *   tmp/                uploads in progress (cleared on open)
  *   uploads/<uploadId>/ multipart uploads
  * A new version is written to tmp/, fsynced, renamed into data/ (which is fsynced), and only then committed to
@@ -112,11 +114,31 @@ export class Bucket {
     await rm(this.dataPath(file), { recursive: true, force: true }).catch(() => undefined);
   }
 
+  /** Runs once, when the bucket is opened and before anything uses it. */
   async prepare(): Promise<void> {
     await rm(join(this.dir, "tmp"), { recursive: true, force: true });
     await mkdir(join(this.dir, "tmp"), { recursive: true });
     await mkdir(this.uploadsDir, { recursive: true });
     await mkdir(this.dataDir, { recursive: true });
+    await this.removeOrphans();
+  }
+
+  /**
+   * Removes data no key points at: left when the process died between a rename into data/ and its index commit,
+   * or while a replaced multipart object was still being read. Safe only here, with no commit in flight.
+   */
+  private async removeOrphans(): Promise<void> {
+    const referenced = this.index.files();
+    for (const entry of await readdir(this.dataDir, { withFileTypes: true })) {
+      if (entry.isDirectory() && SHARD_DIRECTORY.test(entry.name)) {
+        const shard = join(this.dataDir, entry.name);
+        for (const name of await readdir(shard)) {
+          if (!referenced.has(name)) await rm(join(shard, name), { force: true });
+        }
+      } else if (!referenced.has(entry.name)) {
+        await rm(join(this.dataDir, entry.name), { recursive: true, force: true });
+      }
+    }
   }
 
   close(): void {

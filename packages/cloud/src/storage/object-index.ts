@@ -122,6 +122,12 @@ export class ObjectIndex {
     return this.anyStmt.get() === undefined;
   }
 
+  /** Every data file some key points at. */
+  files(): Set<string> {
+    const rows = this.db.prepare("SELECT file FROM objects").all() as { file: string }[];
+    return new Set(rows.map((row) => row.file));
+  }
+
   /** One page of a listing with S3's prefix/delimiter/marker semantics; common prefixes count toward maxKeys. */
   list(query: ListQuery): ListPage {
     const { prefix, delimiter, maxKeys } = query;
