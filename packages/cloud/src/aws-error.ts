@@ -57,10 +57,4 @@ export const s3Errors = {
       "You did not provide the number of bytes specified by the Content-Length HTTP header",
     ),
   accessDenied: (message = "Access Denied") => new AwsError("AccessDenied", 403, message),
-  notImplemented: (what: string) =>
-    new AwsError(
-      "NotImplemented",
-      501,
-      `A header or query you provided implies functionality that is not implemented: ${what}`,
-    ),
 };

@@ -22,3 +22,4 @@ export { writePipelineDir, yamlString } from "./pipeline-files.ts";
 export { type CapturedProcess } from "./child-process.ts";
 export { cliMain, pathWithNodeFirst, repoRoot } from "./paths.ts";
 export { startFawkes, type Fawkes, type FawkesOptions } from "./scenario.ts";
+export { adminCloudClient } from "./cloud-client.ts";

@@ -85,25 +85,31 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest("hex");
 }
 
-/** Uploads every artifact of the job, streaming each file twice (hash, then body): memory stays flat. */
+/**
+ * PUTs one file to the job's `sub` path with its SHA-256, streaming it twice (hash, then body): memory stays
+ * flat for any size.
+ */
+export async function putFile(ctx: TaskContext, sub: string, upload: Upload): Promise<void> {
+  const sha256 = await sha256Of(upload.file);
+  const response = await ctx.client.jobCall(ctx.job, sub, {
+    method: "PUT",
+    headers: {
+      [AgentHeader.sha256]: sha256,
+      "content-type": "application/octet-stream",
+      "content-length": String(upload.size),
+    },
+    body: () => createReadStream(upload.file),
+    idleTimeoutMs: 60_000,
+    signal: ctx.abortSignal,
+  });
+  response.resume();
+}
+
+/** Uploads every artifact of the job. */
 export async function uploadArtifacts(ctx: TaskContext): Promise<void> {
   for (const spec of ctx.job.artifacts) {
     const uploads = await collectUploads(ctx.workspace, spec);
-    for (const upload of uploads) {
-      const sha256 = await sha256Of(upload.file);
-      const response = await ctx.client.jobCall(ctx.job, `artifacts/${encodePath(upload.artifactPath)}`, {
-        method: "PUT",
-        headers: {
-          [AgentHeader.sha256]: sha256,
-          "content-type": "application/octet-stream",
-          "content-length": String(upload.size),
-        },
-        body: () => createReadStream(upload.file),
-        idleTimeoutMs: 60_000,
-        signal: ctx.abortSignal,
-      });
-      response.resume();
-    }
+    for (const upload of uploads) await putFile(ctx, `artifacts/${encodePath(upload.artifactPath)}`, upload);
     ctx.console.line(
       `Uploaded ${uploads.length} artifact file(s) from '${spec.source}' to '${spec.destination}'`,
     );

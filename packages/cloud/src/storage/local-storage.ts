@@ -7,7 +7,7 @@ import { ingest } from "./ingest.ts";
 import * as multipart from "./multipart.ts";
 import type { PartInfo, UploadInfo } from "./multipart.ts";
 import type { ListPage, ListQuery } from "./object-index.ts";
-import type { ObjectMeta, ObjectRecord } from "./object-record.ts";
+import { fullObjectChecksum, type ObjectMeta, type ObjectRecord } from "./object-record.ts";
 import type {
   BucketDocumentName,
   BucketInfo,
@@ -158,16 +158,13 @@ export class LocalStorage implements ObjectStorage {
     const bucket = await this.buckets.bucket(bucketName);
     const temp = bucket.tempPath();
     const ingested = await ingest(payload.body, temp, payload.expectations);
-    const value = payload.algorithm && ingested.checksums[payload.algorithm];
     return bucket.commit(temp, {
       key,
       size: ingested.size,
       etag: `"${ingested.md5.toString("hex")}"`,
       lastModified: Date.now(),
       ...meta,
-      ...(payload.algorithm && value
-        ? { checksum: { algorithm: payload.algorithm, value, type: "FULL_OBJECT" as const } }
-        : {}),
+      ...fullObjectChecksum(payload.algorithm, ingested.checksums),
     });
   }
 

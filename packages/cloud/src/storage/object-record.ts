@@ -17,6 +17,15 @@ export interface ObjectMeta {
   checksum?: StoredChecksum;
 }
 
+/** The stored checksum of an object uploaded in one piece: the one its client sent, if any. */
+export function fullObjectChecksum(
+  algorithm: ChecksumAlgorithm | undefined,
+  checksums: Partial<Record<ChecksumAlgorithm, string>>,
+): Pick<ObjectMeta, "checksum"> {
+  const value = algorithm && checksums[algorithm];
+  return algorithm && value ? { checksum: { algorithm, value, type: "FULL_OBJECT" } } : {};
+}
+
 /** One piece of a multipart object's data on local disk: a part file and its length. */
 export interface Extent {
   file: string;

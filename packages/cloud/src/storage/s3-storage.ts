@@ -28,7 +28,7 @@ import { s3Errors } from "../aws-error.ts";
 import { ingest, type Ingested } from "./ingest.ts";
 import type { PartInfo, UploadInfo } from "./multipart.ts";
 import { compareUtf8, type ListPage, type ListQuery } from "./object-index.ts";
-import type { ObjectMeta, ObjectRecord } from "./object-record.ts";
+import { fullObjectChecksum, type ObjectMeta, type ObjectRecord } from "./object-record.ts";
 import type {
   BucketDocumentName,
   BucketInfo,
@@ -252,9 +252,7 @@ export class S3Storage implements ObjectStorage {
         etag: out.ETag ?? `"${ingested.md5.toString("hex")}"`,
         lastModified: Date.now(),
         ...meta,
-        ...(payload.algorithm && value
-          ? { checksum: { algorithm: payload.algorithm, value, type: "FULL_OBJECT" as const } }
-          : {}),
+        ...fullObjectChecksum(payload.algorithm, ingested.checksums),
       };
     });
   }

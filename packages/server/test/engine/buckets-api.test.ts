@@ -4,35 +4,22 @@
  */
 import assert from "node:assert/strict";
 import test from "node:test";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import {
   ApiRoutes,
   apiPath,
   type AccessKeyListDto,
   type BucketListDto,
-  type CreatedAccessKeyDto,
   type ObjectDetailsDto,
   type ObjectListDto,
 } from "@fawkes/protocol";
-import { startServerProcess } from "@fawkes/testing";
+import { adminCloudClient, startServerProcess } from "@fawkes/testing";
 
-const ADMIN = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 const ODD_KEY = "odd dir/naïve 100% ..//plan + ünïcode ☃.txt";
 
 test("browse buckets, prefixes, details and downloads through /api/v1", { timeout: 60_000 }, async (t) => {
   const server = await startServerProcess(t);
-  const key = await server.api.post<CreatedAccessKeyDto>(ApiRoutes.credentials, {
-    name: "tester",
-    policy: ADMIN,
-  });
-  const s3 = new S3Client({
-    endpoint: server.cloudUrl,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-    maxAttempts: 1,
-  });
-  t.after(() => s3.destroy());
+  const s3 = await adminCloudClient(t, server, "tester");
   await s3.send(new CreateBucketCommand({ Bucket: "releases" }));
   await s3.send(new CreateBucketCommand({ Bucket: "logs" }));
   const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7) % 256));
@@ -137,18 +124,7 @@ test("browse buckets, prefixes, details and downloads through /api/v1", { timeou
 
 test("pages of 200 objects continue where the previous page stopped", { timeout: 60_000 }, async (t) => {
   const server = await startServerProcess(t);
-  const key = await server.api.post<CreatedAccessKeyDto>(ApiRoutes.credentials, {
-    name: "pager",
-    policy: ADMIN,
-  });
-  const s3 = new S3Client({
-    endpoint: server.cloudUrl,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-    maxAttempts: 1,
-  });
-  t.after(() => s3.destroy());
+  const s3 = await adminCloudClient(t, server, "pager");
   await s3.send(new CreateBucketCommand({ Bucket: "many" }));
   const keys = Array.from({ length: 230 }, (_, i) => `k/${String(i).padStart(3, "0")}`);
   for (let i = 0; i < keys.length; i += 20)

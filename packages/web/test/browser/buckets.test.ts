@@ -1,27 +1,15 @@
 /** The Buckets page: list buckets, open a folder, follow the breadcrumbs, open an object and download it. */
 import assert from "node:assert/strict";
 import test from "node:test";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { ApiRoutes, type CreatedAccessKeyDto } from "@fawkes/protocol";
-import { startServerProcess } from "@fawkes/testing";
+import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { adminCloudClient, startServerProcess } from "@fawkes/testing";
 import { assertNoHorizontalOverflow, openUi, withFailureScreenshot } from "./support.ts";
 
 const ODD_KEY = "releases/v1/app build 100% ü.tar.gz";
 
 test("browse a bucket's folders and download an object", { timeout: 90_000 }, async (t) => {
   const server = await startServerProcess(t);
-  const key = await server.api.post<CreatedAccessKeyDto>(ApiRoutes.credentials, {
-    name: "ui-test",
-    policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
-  });
-  const s3 = new S3Client({
-    endpoint: server.cloudUrl,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey },
-    maxAttempts: 1,
-  });
-  t.after(() => s3.destroy());
+  const s3 = await adminCloudClient(t, server, "ui-test");
   await s3.send(new CreateBucketCommand({ Bucket: "artifacts" }));
   await s3.send(new CreateBucketCommand({ Bucket: "logs" }));
   const body = "tarball bytes ".repeat(100);
