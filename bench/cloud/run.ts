@@ -6,6 +6,7 @@
  *      byte copy that syncs, as a PUT does), and the server's RSS growth over those transfers;
  *  (b) 10,000 (2,000) 4 KiB objects PUT by 16 concurrent SDK clients → PUT/s;
  *  (c) ListObjectsV2 paging (1,000 keys a page) over 100,000 (20,000) keys → keys/s.
+ * `--only large|small|list` (repeatable) runs some parts.
  * `benchCloud` returns the figures for `npm run bench`; run alone: `node bench/cloud/run.ts [--quick]`.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -358,16 +359,24 @@ async function listing(server: BenchServer, keys: number, repeats: number): Prom
 }
 
 /** Runs the cloud figures against a fresh endpoint process in a temp data directory (removed afterwards). */
-export async function benchCloud(options: { quick: boolean }): Promise<CloudFigure[]> {
+export type CloudPart = "large" | "small" | "list";
+const cloudParts: readonly CloudPart[] = ["large", "small", "list"];
+
+export async function benchCloud(options: {
+  quick: boolean;
+  only?: readonly CloudPart[];
+}): Promise<CloudFigure[]> {
+  const only = new Set(options.only ?? cloudParts);
   const sizes = options.quick
     ? { large: 256 * MiB, repeats: 1, small: 2_000, keys: 20_000, listRepeats: 3 }
     : { large: 1024 * MiB, repeats: 2, small: 10_000, keys: 100_000, listRepeats: 3 };
   const dir = await mkdtemp(path.join(tmpdir(), "fawkes-bench-cloud-"));
   const server = await startServer(path.join(dir, "data"));
   try {
-    const figures = await largeObject(server, dir, sizes.large, sizes.repeats);
-    figures.push(await smallPuts(server, sizes.small));
-    figures.push(...(await listing(server, sizes.keys, sizes.listRepeats)));
+    const figures: CloudFigure[] = [];
+    if (only.has("large")) figures.push(...(await largeObject(server, dir, sizes.large, sizes.repeats)));
+    if (only.has("small")) figures.push(await smallPuts(server, sizes.small));
+    if (only.has("list")) figures.push(...(await listing(server, sizes.keys, sizes.listRepeats)));
     return figures;
   } finally {
     await server.stop();
@@ -376,8 +385,15 @@ export async function benchCloud(options: { quick: boolean }): Promise<CloudFigu
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false } } });
-  const figures = await benchCloud({ quick: values.quick === true });
+  const { values } = parseArgs({
+    options: { quick: { type: "boolean", default: false }, only: { type: "string", multiple: true } },
+  });
+  const only = values.only?.map((part) => {
+    if (!(cloudParts as readonly string[]).includes(part))
+      throw new Error(`--only ${part}: expected one of ${cloudParts.join(", ")}`);
+    return part as CloudPart;
+  });
+  const figures = await benchCloud({ quick: values.quick === true, only });
   const full: Figure[] = figures.map((f) => ({ ...f, summary: summarize(f.samples) }));
   console.log(renderTable(full));
   for (const f of figures) if (f.note) console.log(`  ${f.label}: ${f.note}`);

@@ -73,7 +73,15 @@ export function sendXml(
   document: string,
   headers: Record<string, string> = {},
 ): void {
-  const payload = Buffer.from(document, "utf8");
+  sendXmlBody(ctx, status, Buffer.from(document, "utf8"), headers);
+}
+
+export function sendXmlBody(
+  ctx: S3Context,
+  status: number,
+  payload: Buffer,
+  headers: Record<string, string> = {},
+): void {
   ctx.res.writeHead(status, {
     ...headers,
     "content-type": "application/xml",

@@ -201,6 +201,10 @@ export class LocalStorage implements ObjectStorage {
     return (await this.buckets.bucket(bucketName)).index.list(query);
   }
 
+  async listingVersion(bucketName: string): Promise<string> {
+    return (await this.buckets.bucket(bucketName)).index.version;
+  }
+
   async createUpload(bucketName: string, info: Omit<UploadInfo, "uploadId">): Promise<UploadInfo> {
     return multipart.createUpload(await this.buckets.bucket(bucketName), info);
   }

@@ -37,6 +37,7 @@ export interface ListPage {
 }
 
 const BATCH = 1000;
+let indexesOpened = 0;
 
 /**
  * The per-bucket key index: one SQLite file (node:sqlite) with a clustered primary key on the object key.
@@ -50,6 +51,9 @@ export class ObjectIndex {
   private readonly deleteStmt: StatementSync;
   private readonly deleteIfStmt: StatementSync;
   private readonly anyStmt: StatementSync;
+  /** Distinguishes this index from one opened later for a bucket of the same name. */
+  private readonly instance = ++indexesOpened;
+  private generation = 0;
 
   constructor(path: string) {
     this.db = new DatabaseSync(path);
@@ -72,6 +76,11 @@ export class ObjectIndex {
     this.deleteStmt = this.db.prepare("DELETE FROM objects WHERE key = ? RETURNING file");
     this.deleteIfStmt = this.db.prepare("DELETE FROM objects WHERE key = ? AND file = ? RETURNING file");
     this.anyStmt = this.db.prepare("SELECT 1 FROM objects LIMIT 1");
+  }
+
+  /** Changes whenever a listing of this index could change (see ObjectStorage.listingVersion). */
+  get version(): string {
+    return `${this.instance}.${this.generation}`;
   }
 
   get(key: string): ObjectRecord | undefined {
@@ -100,6 +109,7 @@ export class ObjectIndex {
         JSON.stringify(meta),
       );
       this.db.exec("COMMIT");
+      this.generation++;
       return old && old.file !== record.file ? old.file : undefined;
     } catch (error) {
       this.db.exec("ROLLBACK");
@@ -110,12 +120,15 @@ export class ObjectIndex {
   /** Removes the key; returns its data file, or undefined when there was none. */
   delete(key: string): string | undefined {
     const row = this.deleteStmt.get(key) as { file: string } | undefined;
+    if (row) this.generation++;
     return row?.file;
   }
 
   /** Removes the key only while `file` is its current version (a compare-and-delete, atomic in SQLite). */
   deleteIf(key: string, file: string): boolean {
-    return this.deleteIfStmt.get(key, file) !== undefined;
+    const deleted = this.deleteIfStmt.get(key, file) !== undefined;
+    if (deleted) this.generation++;
+    return deleted;
   }
 
   isEmpty(): boolean {
@@ -141,7 +154,9 @@ export class ObjectIndex {
     const stmtInclusive = this.listStatement(">=", upper !== undefined);
     const stmtExclusive = this.listStatement(">", upper !== undefined);
     for (;;) {
-      const args: (string | number)[] = upper === undefined ? [cursor, BATCH] : [cursor, upper, BATCH];
+      // One row past what the page still has room for tells whether it is truncated, without reading a batch more.
+      const limit = Math.min(BATCH, maxKeys - contents.length - commonPrefixes.length + 1);
+      const args: (string | number)[] = upper === undefined ? [cursor, limit] : [cursor, upper, limit];
       const rows = (inclusive ? stmtInclusive : stmtExclusive).all(...args) as unknown as ListRow[];
       if (rows.length === 0) return { contents, commonPrefixes, isTruncated: false, last };
       let jumped = false;
@@ -173,7 +188,7 @@ export class ObjectIndex {
         last = key;
       }
       if (!jumped) {
-        if (rows.length < BATCH) return { contents, commonPrefixes, isTruncated: false, last };
+        if (rows.length < limit) return { contents, commonPrefixes, isTruncated: false, last };
         cursor = rows[rows.length - 1]!.key;
         inclusive = false;
       }

@@ -76,6 +76,11 @@ export interface ObjectStorage {
    */
   deleteObject(bucket: string, key: string, ifCurrent?: CurrentVersion): Promise<boolean>;
   listObjects(bucket: string, query: ListQuery): Promise<ListPage>;
+  /**
+   * A value that changes whenever the bucket's listing could change (NoSuchBucket when missing), or undefined
+   * when the backend cannot tell: then no listing may be computed ahead of its request.
+   */
+  listingVersion(bucket: string): Promise<string | undefined>;
 
   createUpload(bucket: string, info: Omit<UploadInfo, "uploadId">): Promise<UploadInfo>;
   /** NoSuchUpload when missing or (with `key`) for another key. */

@@ -306,6 +306,11 @@ export class S3Storage implements ObjectStorage {
     return true;
   }
 
+  /** Other clients of the remote service change it too: its listings are never computed ahead. */
+  listingVersion(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+
   async listObjects(bucket: string, query: ListQuery): Promise<ListPage> {
     const { prefix, delimiter, after } = query;
     // A marker that is a common prefix must skip every key under it, not resume inside it.

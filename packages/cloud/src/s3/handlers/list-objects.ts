@@ -1,7 +1,9 @@
 import { AwsError } from "../../aws-error.ts";
 import { uriEncode } from "../../sigv4/canonical.ts";
 import type { ListedObject, ListPage } from "../../storage/object-index.ts";
-import { isoTime, OWNER, param, sendXml, type S3Context } from "../context.ts";
+import type { ObjectStorage } from "../../storage/object-storage.ts";
+import { isoTime, OWNER, param, sendXml, sendXmlBody, type S3Context } from "../context.ts";
+import { listPrefetch, type RenderedPage } from "../list-prefetch.ts";
 import { el, s3Document, text } from "../xml.ts";
 
 const MAX_KEYS = 1000;
@@ -62,37 +64,71 @@ function readToken(token: string): string {
   return decoded.slice(TOKEN_VERSION.length);
 }
 
-export async function listObjectsV2(ctx: S3Context, bucketName: string): Promise<void> {
-  const { type, encode } = encoder(ctx);
-  const prefix = param(ctx, "prefix") ?? "";
-  const delimiter = param(ctx, "delimiter") ?? "";
-  const token = param(ctx, "continuation-token");
-  const startAfter = param(ctx, "start-after");
-  const limit = maxKeys(ctx);
+interface ListV2Request {
+  bucket: string;
+  prefix: string;
+  delimiter: string;
+  token: string | undefined;
+  startAfter: string | undefined;
+  limit: number;
+  type: string | undefined;
+  encode: (value: string) => string;
+  fetchOwner: boolean;
+}
+
+/** Everything the response depends on besides the listing itself. */
+function prefetchKey(request: ListV2Request): string {
+  const { bucket, prefix, delimiter, token, startAfter, limit, type, fetchOwner } = request;
+  return JSON.stringify([bucket, prefix, delimiter, token, startAfter, limit, type, fetchOwner]);
+}
+
+async function renderV2(storage: ObjectStorage, request: ListV2Request): Promise<RenderedPage> {
+  const { bucket, prefix, delimiter, token, startAfter, limit, type, encode } = request;
   const after = token !== undefined ? readToken(token) : (startAfter ?? "");
-  const page = await ctx.storage.listObjects(bucketName, { prefix, delimiter, after, maxKeys: limit });
-  const fetchOwner = param(ctx, "fetch-owner") === "true";
-  sendXml(
-    ctx,
-    200,
-    s3Document(
-      "ListBucketResult",
-      text("Name", bucketName),
-      text("Prefix", encode(prefix)),
-      delimiter === "" ? "" : text("Delimiter", encode(delimiter)),
-      text("MaxKeys", limit),
-      text("EncodingType", type),
-      text("IsTruncated", page.isTruncated),
-      text("ContinuationToken", token),
-      page.isTruncated && page.last !== undefined
-        ? text("NextContinuationToken", continuationToken(page.last))
-        : "",
-      text("KeyCount", page.contents.length + page.commonPrefixes.length),
-      text("StartAfter", startAfter === undefined ? undefined : encode(startAfter)),
-      ...page.contents.map((r) => contents(r, encode, fetchOwner)),
-      ...commonPrefixes(page, encode),
-    ),
+  const page = await storage.listObjects(bucket, { prefix, delimiter, after, maxKeys: limit });
+  const nextToken = page.isTruncated && page.last !== undefined ? continuationToken(page.last) : undefined;
+  const document = s3Document(
+    "ListBucketResult",
+    text("Name", bucket),
+    text("Prefix", encode(prefix)),
+    delimiter === "" ? "" : text("Delimiter", encode(delimiter)),
+    text("MaxKeys", limit),
+    text("EncodingType", type),
+    text("IsTruncated", page.isTruncated),
+    text("ContinuationToken", token),
+    text("NextContinuationToken", nextToken),
+    text("KeyCount", page.contents.length + page.commonPrefixes.length),
+    text("StartAfter", startAfter === undefined ? undefined : encode(startAfter)),
+    ...page.contents.map((r) => contents(r, encode, request.fetchOwner)),
+    ...commonPrefixes(page, encode),
   );
+  return { body: Buffer.from(document, "utf8"), nextToken };
+}
+
+export async function listObjectsV2(ctx: S3Context, bucket: string): Promise<void> {
+  const { type, encode } = encoder(ctx);
+  const request: ListV2Request = {
+    bucket,
+    prefix: param(ctx, "prefix") ?? "",
+    delimiter: param(ctx, "delimiter") ?? "",
+    token: param(ctx, "continuation-token"),
+    startAfter: param(ctx, "start-after"),
+    limit: maxKeys(ctx),
+    type,
+    encode,
+    fetchOwner: param(ctx, "fetch-owner") === "true",
+  };
+  if (request.token !== undefined) readToken(request.token);
+  const version = await ctx.storage.listingVersion(bucket);
+  const prefetch = listPrefetch(ctx.storage);
+  const page =
+    (version !== undefined ? prefetch.take(prefetchKey(request), version) : undefined) ??
+    (await renderV2(ctx.storage, request));
+  sendXmlBody(ctx, 200, page.body);
+  if (version !== undefined && page.nextToken !== undefined) {
+    const next = { ...request, token: page.nextToken };
+    void prefetch.prefetch(ctx.storage, bucket, prefetchKey(next), () => renderV2(ctx.storage, next));
+  }
 }
 
 export async function listObjectsV1(ctx: S3Context, bucketName: string): Promise<void> {
