@@ -27,7 +27,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { renderTable, type Figure } from "../lib/figures.ts";
-import { rssMiB } from "../lib/proc.ts";
+import { cpuMs, rssMiB } from "../lib/proc.ts";
 import { summarize } from "../lib/stats.ts";
 import { BENCH_KEY } from "./key.ts";
 import { rawListAll } from "./raw-list.ts";
@@ -54,7 +54,7 @@ interface BenchServer {
 }
 
 async function startServer(dataDir: string): Promise<BenchServer> {
-  const child: ChildProcess = spawn(process.execPath, [path.join(here, "server.ts"), "--data-dir", dataDir], {
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_SERVER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : []), path.join(here, "server.ts"), "--data-dir", dataDir], {
     stdio: ["ignore", "pipe", "inherit"],
     // What `fawkes server` runs with (packages/cli/src/main.ts): 16 libuv threads, and the compile cache, so
     // that neither thread loads the TypeScript stripper (worker threads hash large bodies).
@@ -278,6 +278,8 @@ async function smallPuts(server: BenchServer, count: number): Promise<CloudFigur
   const body = randomBytes(4096);
   // Warm-up: connections, JIT, the bucket's index.
   await putMany(server.url, "small", 200, 16, (i) => `warm/${i}`, body);
+  const serverCpu = cpuMs(server.pid);
+  const clientCpu = process.cpuUsage();
   const seconds = await putMany(
     server.url,
     "small",
@@ -293,8 +295,16 @@ async function smallPuts(server: BenchServer, count: number): Promise<CloudFigur
     samples: [count / seconds],
     target: { min: 1000, text: "≥ 1,000 PUT/s" },
     peer: "",
+    note: `CPU per PUT: SDK clients ${perPut(cpuSpentMs(clientCpu), count)} ms, server ${perPut(cpuMs(server.pid) - serverCpu, count)} ms`,
   };
 }
+
+function cpuSpentMs(since: NodeJS.CpuUsage): number {
+  const spent = process.cpuUsage(since);
+  return (spent.user + spent.system) / 1000;
+}
+
+const perPut = (ms: number, count: number): string => (ms / count).toFixed(2);
 
 async function listing(server: BenchServer, keys: number, repeats: number): Promise<CloudFigure[]> {
   const s3 = client(server.url);
