@@ -213,8 +213,11 @@ async function main(): Promise<void> {
     const outputJob: number[] = [];
     const outputNullJob: number[] = [];
     const outputDirect: number[] = [];
+    const outputToFile: number[] = [];
+    const outputFile = path.join(outDir, "output-floor.txt");
     for (let index = 0; index < sizes.output; index++) {
       outputDirect.push(await shellToDevNullMs(outputCommand));
+      outputToFile.push(await shellToDevNullMs(`${outputCommand} > '${outputFile}'; rm '${outputFile}'`));
       outputNullJob.push(await triggerToComplete(context, "outputnull"));
       outputJob.push(await triggerToComplete(context, "output"));
     }
@@ -237,6 +240,16 @@ async function main(): Promise<void> {
       target: null,
       peer: "—",
       note: `/dev/null job ${nullJobMedian.toFixed(0)} ms`,
+    });
+    // What keeping the output costs at all: the same command writing to a file on this disk, no Fawkes.
+    record({
+      id: "output_100mb_to_file_ratio",
+      label: `same command to a local file ÷ to /dev/null (direct, the floor)`,
+      unit: "×",
+      samples: outputToFile.map((ms) => ms / directMedian),
+      target: null,
+      peer: "—",
+      note: `to a file ${summarize(outputToFile).median.toFixed(0)} ms`,
     });
 
     // Memory: 1,000 consecutive jobs in a full run (bursts); a quick run reports after what it ran.

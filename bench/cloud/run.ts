@@ -6,7 +6,7 @@
  *      byte copy that syncs, as a PUT does), and the server's RSS growth over those transfers;
  *  (b) 10,000 (2,000) 4 KiB objects PUT by 16 concurrent SDK clients → PUT/s;
  *  (c) ListObjectsV2 paging (1,000 keys a page) over 100,000 (20,000) keys → keys/s.
- * `--only large|small|list` (repeatable) runs some parts.
+ * `--only large|small|list` (repeatable) runs some parts; BENCH_SERVER_PROF=DIR writes the endpoint's CPU profile there.
  * `benchCloud` returns the figures for `npm run bench`; run alone: `node bench/cloud/run.ts [--quick]`.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -54,16 +54,22 @@ interface BenchServer {
 }
 
 async function startServer(dataDir: string): Promise<BenchServer> {
-  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_SERVER_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : []), path.join(here, "server.ts"), "--data-dir", dataDir], {
-    stdio: ["ignore", "pipe", "inherit"],
-    // What `fawkes server` runs with (packages/cli/src/main.ts): 16 libuv threads, and the compile cache, so
-    // that neither thread loads the TypeScript stripper (worker threads hash large bodies).
-    env: {
-      ...process.env,
-      UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "16",
-      NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? path.join(tmpdir(), "node-compile-cache"),
+  const profile = process.env.BENCH_SERVER_PROF;
+  const profileFlags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...profileFlags, path.join(here, "server.ts"), "--data-dir", dataDir],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      // What `fawkes server` runs with (packages/cli/src/main.ts): 16 libuv threads, and the compile cache, so
+      // that neither thread loads the TypeScript stripper (worker threads hash large bodies).
+      env: {
+        ...process.env,
+        UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "16",
+        NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? path.join(tmpdir(), "node-compile-cache"),
+      },
     },
-  });
+  );
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once("line", resolve);

@@ -35,6 +35,15 @@ const PUBLIC_PATHS = new Set<string>([
   ApiRoutes.session,
 ]);
 
+/**
+ * Requests are parsed with zod in the handlers and replies are plain JSON, so no route declares a fastify
+ * schema. Without these, fastify would load ajv and fast-json-stringify anyway (~8 MB resident); a route that
+ * did declare one fails at start-up rather than go unvalidated.
+ */
+function noRouteSchemas(): never {
+  throw new Error("fastify route schemas are not used in Fawkes: parse requests with zod (http/problem.ts)");
+}
+
 export async function buildApp(
   engine: Engine,
   keys: ServerKeys,
@@ -46,6 +55,9 @@ export async function buildApp(
     bodyLimit: 1_048_576,
     return503OnClosing: true,
     forceCloseConnections: true,
+    schemaController: {
+      compilersFactory: { buildValidator: noRouteSchemas, buildSerializer: noRouteSchemas },
+    },
   });
   const routes = new RouteRegistry();
 
