@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { sleep } from "./backoff.ts";
 import { prefetchRevision } from "./job/git-checkout.ts";
 import { JobRunner } from "./job/job-runner.ts";
@@ -25,6 +26,8 @@ export interface RunningAgent {
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const compiled = compileOptions(options);
   await mkdir(compiled.workDir, { recursive: true, mode: 0o700 });
+  // Console spools of jobs a previous run of this agent did not finish (their leases are gone).
+  await rm(join(compiled.workDir, "spool"), { recursive: true, force: true });
   const client = new ServerClient(compiled);
   const stopping = new AbortController();
   let current: JobRunner | undefined;

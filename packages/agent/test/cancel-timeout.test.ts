@@ -5,6 +5,7 @@ import {
   jobAssignment,
   processAlive,
   readPid,
+  runToCompletion,
   sh,
   startServer,
   startTestAgent,
@@ -89,4 +90,25 @@ test("no output for noOutputTimeoutMs kills the task and fails the job", async (
   assert.match(text, /^on-cancel-ran$/m);
   assert.doesNotMatch(text, /^next-task$/m);
   assert.equal(await processAlive((await readPid(pidFile))!), false);
+});
+
+test("a background process lives through the job's later tasks and is stopped when the job ends", async (t) => {
+  const server = await startServer(t);
+  await startTestAgent(t, server);
+  const dir = await tempDir(t);
+  const pidFile = join(dir, "daemon.pid");
+  const job = jobAssignment({
+    tasks: [
+      // A "database" for the next task, writing to the console after its task has ended.
+      sh(`(echo daemon-up; sleep 0.3; echo daemon-still-here; sleep 1000) & echo $! > ${pidFile}`),
+      sh(`sleep 0.6; kill -0 $(cat ${pidFile}) && echo daemon-alive-in-task-2`),
+    ],
+  });
+  assert.equal(await runToCompletion(server, job), "passed");
+  const daemon = (await readPid(pidFile))!;
+  assert.equal(await processAlive(daemon), false, "stopped with the job");
+  const text = server.consoleText(job.jobRunId);
+  assert.match(text, /^daemon-alive-in-task-2$/m);
+  assert.match(text, /^daemon-still-here$/m, "its output after its task ended is in the console");
+  assert.match(text, /Stopping 1 process group\(s\) the tasks left running/);
 });

@@ -1,49 +1,137 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test, type TestContext } from "node:test";
 import { ConsoleStream } from "../src/job/console-stream.ts";
+import { waitFor } from "./support/helpers.ts";
 
 const MiB = 1024 * 1024;
 
-/** A console whose first batch stays in flight until `release()`, so that the next writes queue up. */
-function heldConsole(): { stream: ConsoleStream; batches: Buffer[]; release: () => void } {
-  const batches: Buffer[] = [];
-  let release: () => void = () => {};
-  const stream = new ConsoleStream(async (parts) => {
-    batches.push(Buffer.concat(parts));
-    if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
-  }, []);
-  return { stream, batches, release: () => release() };
+async function spoolPath(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "fawkes-spool-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return join(dir, "job.log");
 }
 
-test("batches are sent as their parts and never end inside a UTF-8 character", async () => {
-  const { stream, batches, release } = heldConsole();
-  const writes = [
-    Buffer.from("first\n"),
-    Buffer.alloc(4 * MiB - 1, "a"),
-    Buffer.from("éz"),
-    Buffer.from("€"),
-  ];
-  for (const chunk of writes) stream.write(chunk);
+/**
+ * A console whose first batch stays in flight until `release()`: whatever is written meanwhile waits in the
+ * spool and is read in one go afterwards, so where batches end is known.
+ */
+async function heldConsole(
+  t: TestContext,
+  secrets: string[] = [],
+): Promise<{ stream: ConsoleStream; batches: Buffer[]; release: () => void; path: string }> {
+  const batches: Buffer[] = [];
+  let release: () => void = () => {};
+  const path = await spoolPath(t);
+  const stream = new ConsoleStream(
+    async (parts) => {
+      batches.push(Buffer.concat(parts));
+      if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    },
+    secrets,
+    path,
+  );
+  return { stream, batches, release: () => release(), path };
+}
+
+test("batches never end inside a UTF-8 character, and the spool is removed once sent", async (t) => {
+  const { stream, batches, release, path } = await heldConsole(t);
+  stream.write(Buffer.from("first\n"));
+  await waitFor("the first batch", () => batches.length === 1);
+  const rest = [Buffer.alloc(4 * MiB - 1, "a"), Buffer.from("éz"), Buffer.from("€")];
+  for (const chunk of rest) stream.write(chunk);
   release();
   await stream.close();
 
-  assert.deepEqual(Buffer.concat(batches), Buffer.concat(writes));
+  assert.deepEqual(Buffer.concat(batches), Buffer.concat([Buffer.from("first\n"), ...rest]));
   assert.equal(batches.length, 3);
-  // The 4 MiB limit fell after the first byte of "é": that byte waited for the next batch.
+  // The 4 MiB read ended after the first byte of "é": that byte waited for the next batch.
   assert.equal(batches[1]!.length, 4 * MiB - 1);
   assert.equal(batches[2]!.toString(), "éz€");
   for (const batch of batches)
     assert.equal(Buffer.from(batch.toString()).length, batch.length, "valid UTF-8");
+  assert.equal(existsSync(path), false, "the spool is gone");
 });
 
-test("a character split across small writes at the batch end is held back whole", async () => {
-  const { stream, batches, release } = heldConsole();
-  const euro = Buffer.from("€"); // 3 bytes, written one byte at a time
+test("a character written a byte at a time across the batch end is sent whole", async (t) => {
+  const { stream, batches, release } = await heldConsole(t);
   stream.write(Buffer.from("x"));
+  await waitFor("the first batch", () => batches.length === 1);
   stream.write(Buffer.alloc(4 * MiB - 2, "b"));
-  for (const byte of euro) stream.write(Buffer.from([byte]));
+  for (const byte of Buffer.from("€")) stream.write(Buffer.from([byte]));
   release();
   await stream.close();
   assert.equal(batches[1]!.length, 4 * MiB - 2);
   assert.equal(batches[2]!.toString(), "€");
+});
+
+test("an incomplete character at the end waits for its rest; at close it goes as it is", async (t) => {
+  const batches: Buffer[] = [];
+  const stream = new ConsoleStream(
+    async (parts) => {
+      batches.push(Buffer.concat(parts));
+    },
+    [],
+    await spoolPath(t),
+  );
+  const e = Buffer.from("é");
+  stream.write(Buffer.from([0x78, e[0]!]));
+  await waitFor("the first batch", () => batches.length === 1);
+  assert.deepEqual(batches[0], Buffer.from("x"));
+  stream.write(Buffer.from([e[1]!, 0xe2]));
+  await waitFor("the second batch", () => batches.length === 2);
+  assert.equal(batches[1]!.toString(), "é");
+  await stream.close();
+  assert.deepEqual(batches[2], Buffer.from([0xe2]), "nothing could complete it any more");
+});
+
+test("the agent's lines start on a line of their own and are masked like task output", async (t) => {
+  const { stream, batches, release } = await heldConsole(t, ["s3cret"]);
+  stream.write(Buffer.from("partial"));
+  await waitFor("the first batch", () => batches.length === 1);
+  stream.line("Task exited with code 0");
+  stream.line("value s3cret");
+  release();
+  await stream.close();
+  assert.equal(
+    Buffer.concat(batches).toString(),
+    "partial\n[fawkes] Task exited with code 0\n[fawkes] value ******\n",
+  );
+});
+
+test("output counts as activity when it reaches the spool, whoever wrote it", async (t) => {
+  const batches: Buffer[] = [];
+  const stream = new ConsoleStream(
+    async (parts) => {
+      batches.push(Buffer.concat(parts));
+    },
+    [],
+    await spoolPath(t),
+  );
+  const before = stream.lastOutputAt;
+  await waitFor("the clock to move", () => Date.now() > before + 5);
+  const { writeSync } = await import("node:fs");
+  // What a task does: write to the descriptor it was given, not through the stream's methods.
+  writeSync(stream.outputFd, "from a task\n");
+  await waitFor("the first batch", () => batches.length === 1);
+  assert.ok(stream.lastOutputAt > before);
+  assert.equal(batches[0]!.toString(), "from a task\n");
+  await stream.close();
+});
+
+test("stop drops what was not sent and removes the spool", async (t) => {
+  const { stream, batches, release, path } = await heldConsole(t);
+  stream.write(Buffer.from("sent\n"));
+  await waitFor("the first batch", () => batches.length === 1);
+  stream.write(Buffer.from("never sent\n"));
+  stream.stop();
+  release();
+  await waitFor("the spool to go", () => !existsSync(path));
+  assert.deepEqual(
+    batches.map((b) => b.toString()),
+    ["sent\n"],
+  );
 });

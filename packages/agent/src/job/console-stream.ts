@@ -1,195 +1,180 @@
+import {
+  closeSync,
+  fstatSync,
+  openSync,
+  read,
+  readSync,
+  rmSync,
+  watch,
+  writeSync,
+  type FSWatcher,
+} from "node:fs";
 import { SecretMasker } from "./secret-masker.ts";
 
 /**
- * Sends one batch of console bytes, given as the parts they were read in (joining them would copy every byte
- * once more); `time` is the epoch ms of the first byte. Throws only to give up.
+ * Sends one batch of console bytes, given as parts; `time` is the epoch ms at which they were seen.
+ * Throws only to give up.
  */
 export type ConsoleSender = (parts: readonly Buffer[], time: number) => Promise<void>;
 
-const maxBatchBytes = 4 * 1024 * 1024;
-const pauseAboveBytes = 16 * 1024 * 1024;
-const resumeBelowBytes = 4 * 1024 * 1024;
-
-interface Pending {
-  bytes: Buffer;
-  time: number;
-}
-
-interface Batch {
-  parts: Buffer[];
-  time: number;
-}
+/** Bytes read from the spool and sent per request. */
+const batchBytes = 4 * 1024 * 1024;
+/** The read buffer goes from job to job (an agent runs one at a time): garbage V8 would collect late. */
+let spareBuffer: Buffer | undefined;
 
 /**
- * The job's console: bytes are masked, queued, and posted as soon as no post is in flight — so output
- * streams live with no fixed interval, and batches grow by themselves while the server is busy.
- * Producers check `overloaded` and wait for `onDrain` (back-pressure) so memory stays bounded.
+ * The job's console, spooled through a file on the agent's disk: tasks write their stdout and stderr straight
+ * into it (one descriptor for both, so their order is kept), and the agent's own lines are appended to it too.
+ * Whenever the file grows (inotify, so with no fixed interval), the agent reads what is new into one reused
+ * buffer, masks it and sends it. So a task never waits for the server, however fast it prints; the agent's
+ * memory does not grow with the output (pipes would hand it a fresh 64 KiB buffer per read, garbage that V8
+ * collects late and glibc keeps); and bytes not yet sent survive a server restart on disk.
  */
 export class ConsoleStream {
+  /** The write end for tasks (O_APPEND, shared by every task of the job). */
+  readonly outputFd: number;
+  readonly #path: string;
+  readonly #readFd: number;
   readonly #send: ConsoleSender;
   readonly #masker: SecretMasker;
-  readonly #queue: Pending[] = [];
-  #queuedBytes = 0;
-  #inFlight = false;
+  readonly #watcher: FSWatcher;
+  #buffer: Buffer | undefined;
+  /** Spool bytes read and handed to the masker. */
+  #consumed = 0;
+  #lastOutputAt = Date.now();
+  #running: Promise<void> | undefined;
+  #again = false;
   #closed = false;
   #stopped = false;
-  #atLineStart = true;
-  #drainListeners: (() => void)[] = [];
-  #idleListeners: (() => void)[] = [];
+  #disposed = false;
 
-  constructor(send: ConsoleSender, secrets: string[]) {
+  constructor(send: ConsoleSender, secrets: string[], spoolPath: string) {
     this.#send = send;
     this.#masker = new SecretMasker(secrets);
+    this.#path = spoolPath;
+    rmSync(spoolPath, { force: true });
+    this.outputFd = openSync(spoolPath, "a", 0o600);
+    this.#readFd = openSync(spoolPath, "r");
+    this.#watcher = watch(spoolPath, { persistent: false }, () => this.#onChange());
+    this.#watcher.on("error", () => this.#onChange());
   }
 
-  /** Raw output of a task. */
+  /** When the spool last grew (the no-output timeout counts from here). */
+  get lastOutputAt(): number {
+    return this.#lastOutputAt;
+  }
+
+  /** Raw output from the agent itself (tasks write to `outputFd`). */
   write(chunk: Buffer): void {
-    if (this.#stopped) return;
-    this.#enqueue(this.#masker.push(chunk));
+    if (this.#disposed) return;
+    writeSync(this.outputFd, chunk);
+    this.#onChange();
   }
 
   /** A line from the agent itself, e.g. `[fawkes] Task: make (run_if passed)`, always on a line of its own. Also masked. */
   line(text: string): void {
-    this.flushTask();
-    this.write(Buffer.from(`${this.#atLineStart ? "" : "\n"}[fawkes] ${text}\n`));
+    if (this.#disposed) return;
+    this.write(Buffer.from(`${this.#endsWithNewline() ? "" : "\n"}[fawkes] ${text}\n`));
   }
 
-  /** End of one task's output: releases bytes held back for split secrets. */
-  flushTask(): void {
-    if (this.#stopped) return;
-    this.#enqueue(this.#masker.end());
-  }
-
-  get overloaded(): boolean {
-    return this.#queuedBytes > pauseAboveBytes;
-  }
-
-  /** Calls `listener` once when the queue has drained below the resume mark. */
-  onDrain(listener: () => void): void {
-    if (!this.overloaded) return listener();
-    this.#drainListeners.push(listener);
-  }
-
-  /** Stops sending (the lease was lost): pending bytes are dropped. */
+  /** Stops sending (the lease was lost, or the job is over): what is not sent yet is dropped with the spool. */
   stop(): void {
     this.#stopped = true;
-    this.#queue.length = 0;
-    this.#queuedBytes = 0;
-    this.#notify();
+    this.#watcher.close();
+    if (this.#running === undefined) this.#dispose();
   }
 
-  /** Flushes everything and resolves once the server has it (or sending was stopped). */
-  close(): Promise<void> {
-    this.flushTask();
+  /** Sends everything written so far and resolves once the server has it (or sending was stopped). */
+  async close(): Promise<void> {
     this.#closed = true;
-    this.#pump();
-    if (this.#isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.#idleListeners.push(resolve));
+    this.#watcher.close();
+    while (this.#running) await this.#running;
+    // One whole pass with #closed set reads to the end and releases what the masker held back.
+    await this.#pump();
+    while (this.#running) await this.#running;
+    this.#dispose();
   }
 
-  #enqueue(bytes: Buffer): void {
-    if (bytes.length === 0) return;
-    this.#atLineStart = bytes[bytes.length - 1] === 0x0a;
-    this.#queue.push({ bytes, time: Date.now() });
-    this.#queuedBytes += bytes.length;
-    this.#pump();
+  #onChange(): void {
+    this.#lastOutputAt = Date.now();
+    void this.#pump();
   }
 
-  #isIdle(): boolean {
-    return !this.#inFlight && (this.#stopped || this.#queuedBytes === 0);
-  }
-
-  #pump(): void {
-    if (this.#inFlight || this.#stopped || this.#queue.length === 0) return;
-    const batch = this.#take();
-    if (batch === undefined) return;
-    this.#inFlight = true;
-    this.#send(batch.parts, batch.time).then(
-      () => this.#afterSend(),
-      () => {
-        // The sender gave up for good (lease lost or refused): nothing more leaves this console.
-        this.stop();
-        this.#afterSend();
-      },
-    );
-  }
-
-  #afterSend(): void {
-    this.#inFlight = false;
-    this.#notify();
-    this.#pump();
-  }
-
-  #notify(): void {
-    if (this.#queuedBytes <= resumeBelowBytes && this.#drainListeners.length > 0) {
-      const listeners = this.#drainListeners;
-      this.#drainListeners = [];
-      for (const listener of listeners) listener();
+  #pump(): Promise<void> {
+    if (this.#stopped || this.#disposed) return Promise.resolve();
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
     }
-    if (this.#isIdle() && this.#idleListeners.length > 0) {
-      const listeners = this.#idleListeners;
-      this.#idleListeners = [];
-      for (const listener of listeners) listener();
-    }
+    this.#again = false;
+    this.#running = this.#sendNew()
+      .catch(() => this.stop())
+      .finally(() => {
+        this.#running = undefined;
+        if (this.#stopped) this.#dispose();
+        else if (this.#again) void this.#pump();
+      });
+    return this.#running;
   }
 
-  /** Takes up to `maxBatchBytes` from the queue, ending on a UTF-8 character boundary. */
-  #take(): Batch | undefined {
-    const time = this.#queue[0]!.time;
-    const parts: Buffer[] = [];
-    let size = 0;
-    while (this.#queue.length > 0 && size < maxBatchBytes) {
-      const head = this.#queue[0]!;
-      const room = maxBatchBytes - size;
-      if (head.bytes.length <= room) {
-        parts.push(head.bytes);
-        size += head.bytes.length;
-        this.#queue.shift();
-      } else {
-        parts.push(head.bytes.subarray(0, room));
-        head.bytes = head.bytes.subarray(room);
-        size += room;
+  /** Reads and sends until the end of the spool (or a character cut by the end: it waits for its rest). */
+  async #sendNew(): Promise<void> {
+    while (!this.#stopped) {
+      const buffer = (this.#buffer ??= takeSpare() ?? Buffer.allocUnsafe(batchBytes));
+      const length = await readAt(this.#readFd, buffer, this.#consumed);
+      const time = Date.now();
+      if (length === 0) {
+        if (this.#closed) await this.#deliver(this.#masker.end(), time);
+        return;
       }
+      const data = buffer.subarray(0, length);
+      // Once closed, the very last bytes go as they are: nothing could complete them.
+      const usable = this.#closed && length < batchBytes ? length : utf8SafeLength(data);
+      if (usable === 0) return;
+      this.#lastOutputAt = time;
+      this.#consumed += usable;
+      // The masked bytes may be a view of the buffer: it is reused only once they are sent.
+      await this.#deliver(this.#masker.push(data.subarray(0, usable)), time);
     }
-    // Once closed, the very last bytes go as they are: nothing could complete them.
-    if (!this.#closed || this.#queue.length > 0) size -= this.#holdBackIncompleteCharacter(parts);
-    this.#queuedBytes -= size;
-    return size === 0 ? undefined : { parts, time };
   }
 
-  /** Moves a character cut by the batch's end back to the queue; returns how many bytes it moved. */
-  #holdBackIncompleteCharacter(parts: Buffer[]): number {
-    // A UTF-8 character is at most 4 bytes, and its end may straddle parts: look at the last 4 bytes only.
-    const tail = lastBytes(parts, 4);
-    const held = tail.length - utf8SafeLength(tail);
-    if (held === 0) return 0;
-    this.#queue.unshift({ bytes: tail.subarray(tail.length - held), time: Date.now() });
-    let remove = held;
-    while (remove > 0) {
-      const last = parts[parts.length - 1]!;
-      if (last.length <= remove) {
-        parts.pop();
-        remove -= last.length;
-      } else {
-        parts[parts.length - 1] = last.subarray(0, last.length - remove);
-        remove = 0;
-      }
-    }
-    return held;
+  async #deliver(bytes: Buffer, time: number): Promise<void> {
+    if (bytes.length > 0) await this.#send([bytes], time);
+  }
+
+  #endsWithNewline(): boolean {
+    const size = fstatSync(this.outputFd).size;
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    readSync(this.#readFd, last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  }
+
+  #dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#watcher.close();
+    closeSync(this.outputFd);
+    closeSync(this.#readFd);
+    // No read is in flight once disposed: the buffer is free for the next job.
+    spareBuffer ??= this.#buffer;
+    this.#buffer = undefined;
+    rmSync(this.#path, { force: true });
   }
 }
 
-/** A copy of the last `count` bytes (or fewer) of `parts`. */
-function lastBytes(parts: readonly Buffer[], count: number): Buffer {
-  const picked: Buffer[] = [];
-  let length = 0;
-  for (let index = parts.length - 1; index >= 0 && length < count; index--) {
-    const part = parts[index]!;
-    const slice = part.subarray(Math.max(0, part.length - (count - length)));
-    picked.unshift(slice);
-    length += slice.length;
-  }
-  return Buffer.concat(picked, length);
+function takeSpare(): Buffer | undefined {
+  const buffer = spareBuffer;
+  spareBuffer = undefined;
+  return buffer;
+}
+
+function readAt(fd: number, buffer: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    read(fd, buffer, 0, buffer.length, position, (error, bytesRead) =>
+      error ? reject(error) : resolve(bytesRead),
+    ),
+  );
 }
 
 /** Length of `bytes` without a trailing incomplete UTF-8 sequence. */

@@ -5,12 +5,10 @@ import { resolveInside } from "./paths.ts";
 import { killProcessGroup } from "./process-group.ts";
 import type { TaskContext, TaskOutcome } from "./task-context.ts";
 
-/** After the main process exits, how long its pipes may stay open (held by a background child). */
-const pipeLingerMs = 1_000;
-
 /**
- * Runs an exec task: no shell, its own process group (`detached`), stdout and stderr into the console.
- * Cancel and the no-output timeout kill the whole group.
+ * Runs an exec task: no shell, its own process group (`detached`), stdout and stderr straight into the job's
+ * console spool. Cancel and the no-output timeout kill the whole group. A background process the task leaves
+ * behind (a database for the next task, say) runs, and writes to the console, until the job ends.
  */
 export async function runExecTask(
   task: ExecTask,
@@ -28,35 +26,16 @@ export async function runExecTask(
   }
   if (killSignal.aborted) return ctx.abortSignal.aborted ? "aborted" : "cancelled";
 
+  const output = ctx.console.outputFd;
   const child = spawn(task.command, task.arguments, {
     cwd,
     env: ctx.env,
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", output, output],
   });
-  const { stdout, stderr } = child;
-  let lastOutputAt = Date.now();
-  let paused = false;
+  if (child.pid !== undefined) ctx.processGroups.push(child.pid);
   let killedFor: "cancel" | "timeout" | "abort" | undefined;
   let killing: Promise<void> = Promise.resolve();
-
-  const resume = (): void => {
-    paused = false;
-    stdout.resume();
-    stderr.resume();
-  };
-  const onData = (chunk: Buffer): void => {
-    lastOutputAt = Date.now();
-    ctx.console.write(chunk);
-    if (!paused && ctx.console.overloaded) {
-      paused = true;
-      stdout.pause();
-      stderr.pause();
-      ctx.console.onDrain(resume);
-    }
-  };
-  stdout.on("data", onData);
-  stderr.on("data", onData);
 
   const kill = (reason: "cancel" | "timeout" | "abort"): void => {
     if (killedFor !== undefined || child.pid === undefined) return;
@@ -67,10 +46,11 @@ export async function runExecTask(
   killSignal.addEventListener("abort", onKillSignal, { once: true });
 
   let timer: NodeJS.Timeout | undefined;
+  const startedAt = Date.now();
   const timeoutMs = ctx.job.noOutputTimeoutMs;
   if (timeoutMs !== null) {
     const check = (): void => {
-      const idle = Date.now() - lastOutputAt;
+      const idle = Date.now() - Math.max(startedAt, ctx.console.lastOutputAt);
       if (idle < timeoutMs) {
         timer = setTimeout(check, timeoutMs - idle);
         return;
@@ -83,30 +63,15 @@ export async function runExecTask(
 
   const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>(
     (resolve) => {
-      let linger: NodeJS.Timeout | undefined;
       child.once("error", (error) => {
         if (child.pid === undefined) resolve(error);
       });
-      child.once("exit", () => {
-        const closeLingeringPipes = (): void => {
-          if (paused) linger = setTimeout(closeLingeringPipes, pipeLingerMs);
-          else {
-            stdout.destroy();
-            stderr.destroy();
-          }
-        };
-        linger = setTimeout(closeLingeringPipes, pipeLingerMs);
-      });
-      child.once("close", (code, signal) => {
-        clearTimeout(linger);
-        resolve({ code, signal });
-      });
+      child.once("exit", (code, signal) => resolve({ code, signal }));
     },
   );
   clearTimeout(timer);
   killSignal.removeEventListener("abort", onKillSignal);
   await killing;
-  ctx.console.flushTask();
 
   if (ended instanceof Error) {
     ctx.console.line(`Could not start '${task.command}': ${ended.message}`);

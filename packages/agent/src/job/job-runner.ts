@@ -1,3 +1,5 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { AgentHeader, JobResult } from "@fawkes/protocol/constants";
 import type { JobAssignment } from "@fawkes/protocol";
 import type { CompiledOptions } from "../options.ts";
@@ -12,6 +14,7 @@ import { sendHeartbeats, watchCancel } from "./job-watchers.ts";
 import type { TaskContext } from "./task-context.ts";
 import { runTasks } from "./task-runner.ts";
 import type { TasksOutcome } from "./task-runner.ts";
+import { groupAlive, groupExists, killProcessGroup } from "./process-group.ts";
 import { prepareWorkspace } from "./workspace.ts";
 
 /** Thrown inside a job once its lease is lost: unwinds the job without reporting anything more. */
@@ -30,6 +33,7 @@ export class JobRunner {
   readonly #cancel = new AbortController();
   readonly #finished = new AbortController();
   readonly #console: ConsoleStream;
+  readonly #processGroups: number[] = [];
   #fenced = false;
   /** State reports go out in order without holding the job up; `complete` waits for them. */
   #stateReports: Promise<void> = Promise.resolve();
@@ -38,9 +42,12 @@ export class JobRunner {
     this.#job = job;
     this.#client = client;
     this.#options = options;
+    const spoolDir = join(options.workDir, "spool");
+    mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
     this.#console = new ConsoleStream(
       (parts, time) => this.#sendConsole(parts, time),
       secretValues(job.environment),
+      join(spoolDir, `job-${job.jobRunId}.log`),
     );
   }
 
@@ -77,6 +84,7 @@ export class JobRunner {
     ]);
     try {
       const result = await this.#execute();
+      await this.#stopLeftovers();
       await this.#console.close();
       await this.#stateReports;
       if (this.#abort.signal.aborted) throw new Fenced();
@@ -88,6 +96,7 @@ export class JobRunner {
       else if (this.#fenced) log("warn", "lease lost; job stopped", { jobRunId: job.jobRunId });
     } finally {
       this.#finished.abort();
+      await this.#stopLeftovers();
       this.#console.stop();
       await watchers;
     }
@@ -106,6 +115,7 @@ export class JobRunner {
       client: this.#client,
       cancelSignal: this.#cancel.signal,
       abortSignal: this.#abort.signal,
+      processGroups: this.#processGroups,
     };
     let outcome: TasksOutcome;
     try {
@@ -133,6 +143,18 @@ export class JobRunner {
       return JobResult.failed;
     }
     return outcome;
+  }
+
+  /**
+   * Processes the job's tasks left running in the background are stopped with it (as Jenkins and Buildkite do):
+   * nothing outlives its job to hold the agent's next workspace, ports or console.
+   */
+  async #stopLeftovers(): Promise<void> {
+    const alive = this.#processGroups.filter((pgid) => groupExists(pgid) && groupAlive(pgid));
+    this.#processGroups.length = 0;
+    if (alive.length === 0) return;
+    this.#console.line(`Stopping ${alive.length} process group(s) the tasks left running`);
+    await Promise.all(alive.map((pgid) => killProcessGroup(pgid)));
   }
 
   #reportState(state: "preparing" | "building" | "completing"): void {

@@ -9,6 +9,16 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Whether the group has any member at all, zombies included (cheap: no /proc scan). */
+export function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /**
  * Whether any live (non-zombie) process is still in the group. On Linux this reads /proc, because a
  * container's PID 1 may never reap orphans and their zombies would otherwise look alive for ever.
@@ -18,12 +28,7 @@ export function groupAlive(pgid: number): boolean {
   try {
     entries = readdirSync("/proc");
   } catch {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === "EPERM";
-    }
+    return groupExists(pgid);
   }
   for (const entry of entries) {
     if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;

@@ -16,4 +16,6 @@ export interface TaskContext {
   cancelSignal: AbortSignal;
   /** Aborts when the lease is lost or the agent stops (killed, nothing more reported). */
   abortSignal: AbortSignal;
+  /** Process groups of the job's exec tasks: whatever is still running in them is stopped when the job ends. */
+  processGroups: number[];
 }
