@@ -19,6 +19,7 @@ export type ConsoleSender = (parts: readonly Buffer[], time: number) => Promise<
 
 /** Bytes read from the spool and sent per request. */
 const batchBytes = 4 * 1024 * 1024;
+const safetyNetMs = 1_000;
 /** The read buffer goes from job to job (an agent runs one at a time): garbage V8 would collect late. */
 let spareBuffer: Buffer | undefined;
 
@@ -38,6 +39,7 @@ export class ConsoleStream {
   readonly #send: ConsoleSender;
   readonly #masker: SecretMasker;
   readonly #watcher: FSWatcher;
+  readonly #safetyNet: NodeJS.Timeout;
   #buffer: Buffer | undefined;
   /** Spool bytes read and handed to the masker. */
   #consumed = 0;
@@ -57,6 +59,8 @@ export class ConsoleStream {
     this.#readFd = openSync(spoolPath, "r");
     this.#watcher = watch(spoolPath, { persistent: false }, () => this.#onChange());
     this.#watcher.on("error", () => this.#onChange());
+    // inotify can drop events (queue overflow) or miss writes on network filesystems: a slow look as well.
+    this.#safetyNet = setInterval(() => void this.#pump(), safetyNetMs).unref();
   }
 
   /** When the spool last grew (the no-output timeout counts from here). */
@@ -80,19 +84,24 @@ export class ConsoleStream {
   /** Stops sending (the lease was lost, or the job is over): what is not sent yet is dropped with the spool. */
   stop(): void {
     this.#stopped = true;
-    this.#watcher.close();
+    this.#stopWatching();
     if (this.#running === undefined) this.#dispose();
   }
 
   /** Sends everything written so far and resolves once the server has it (or sending was stopped). */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#watcher.close();
+    this.#stopWatching();
     while (this.#running) await this.#running;
     // One whole pass with #closed set reads to the end and releases what the masker held back.
     await this.#pump();
     while (this.#running) await this.#running;
     this.#dispose();
+  }
+
+  #stopWatching(): void {
+    this.#watcher.close();
+    clearInterval(this.#safetyNet);
   }
 
   #onChange(): void {
@@ -153,7 +162,7 @@ export class ConsoleStream {
   #dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#watcher.close();
+    this.#stopWatching();
     closeSync(this.outputFd);
     closeSync(this.#readFd);
     // No read is in flight once disposed: the buffer is free for the next job.
