@@ -37,6 +37,19 @@ async function heldConsole(
   return { stream, batches, release: () => release(), path };
 }
 
+/** A console that keeps every batch it sends. */
+async function collectingConsole(t: TestContext): Promise<{ stream: ConsoleStream; batches: Buffer[] }> {
+  const batches: Buffer[] = [];
+  const stream = new ConsoleStream(
+    async (parts) => {
+      batches.push(Buffer.concat(parts));
+    },
+    [],
+    await spoolPath(t),
+  );
+  return { stream, batches };
+}
+
 test("batches never end inside a UTF-8 character, and the spool is removed once sent", async (t) => {
   const { stream, batches, release, path } = await heldConsole(t);
   stream.write(Buffer.from("first\n"));
@@ -69,14 +82,7 @@ test("a character written a byte at a time across the batch end is sent whole", 
 });
 
 test("an incomplete character at the end waits for its rest; at close it goes as it is", async (t) => {
-  const batches: Buffer[] = [];
-  const stream = new ConsoleStream(
-    async (parts) => {
-      batches.push(Buffer.concat(parts));
-    },
-    [],
-    await spoolPath(t),
-  );
+  const { stream, batches } = await collectingConsole(t);
   const e = Buffer.from("é");
   stream.write(Buffer.from([0x78, e[0]!]));
   await waitFor("the first batch", () => batches.length === 1);
@@ -103,14 +109,7 @@ test("the agent's lines start on a line of their own and are masked like task ou
 });
 
 test("output counts as activity when it reaches the spool, whoever wrote it", async (t) => {
-  const batches: Buffer[] = [];
-  const stream = new ConsoleStream(
-    async (parts) => {
-      batches.push(Buffer.concat(parts));
-    },
-    [],
-    await spoolPath(t),
-  );
+  const { stream, batches } = await collectingConsole(t);
   const before = stream.lastOutputAt;
   await waitFor("the clock to move", () => Date.now() > before + 5);
   const { writeSync } = await import("node:fs");
