@@ -38,7 +38,7 @@ export class ConsoleStream {
   readonly #readFd: number;
   readonly #send: ConsoleSender;
   readonly #masker: SecretMasker;
-  readonly #watcher: FSWatcher;
+  readonly #watcher: FSWatcher | undefined;
   readonly #safetyNet: NodeJS.Timeout;
   #buffer: Buffer | undefined;
   /** Spool bytes read and handed to the masker. */
@@ -57,10 +57,10 @@ export class ConsoleStream {
     rmSync(spoolPath, { force: true });
     this.outputFd = openSync(spoolPath, "a", 0o600);
     this.#readFd = openSync(spoolPath, "r");
-    this.#watcher = watch(spoolPath, { persistent: false }, () => this.#onChange());
-    this.#watcher.on("error", () => this.#onChange());
-    // inotify can drop events (queue overflow) or miss writes on network filesystems: a slow look as well.
-    this.#safetyNet = setInterval(() => void this.#pump(), safetyNetMs).unref();
+    this.#watcher = watchSpool(spoolPath, () => this.#onChange());
+    // inotify can drop events (queue overflow), miss writes on network filesystems, or be out of watches:
+    // a look every second as well (every 50 ms without a watch).
+    this.#safetyNet = setInterval(() => void this.#pump(), this.#watcher ? safetyNetMs : 50).unref();
   }
 
   /** When the spool last grew (the no-output timeout counts from here). */
@@ -71,7 +71,12 @@ export class ConsoleStream {
   /** Raw output from the agent itself (tasks write to `outputFd`). */
   write(chunk: Buffer): void {
     if (this.#disposed) return;
-    writeSync(this.outputFd, chunk);
+    try {
+      writeSync(this.outputFd, chunk);
+    } catch {
+      // The agent's disk is full: the job goes on without this line rather than fail over it.
+      return;
+    }
     this.#onChange();
   }
 
@@ -100,7 +105,7 @@ export class ConsoleStream {
   }
 
   #stopWatching(): void {
-    this.#watcher.close();
+    this.#watcher?.close();
     clearInterval(this.#safetyNet);
   }
 
@@ -169,6 +174,16 @@ export class ConsoleStream {
     spareBuffer ??= this.#buffer;
     this.#buffer = undefined;
     rmSync(this.#path, { force: true });
+  }
+}
+
+function watchSpool(path: string, onChange: () => void): FSWatcher | undefined {
+  try {
+    const watcher = watch(path, { persistent: false }, onChange);
+    watcher.on("error", onChange);
+    return watcher;
+  } catch {
+    return undefined;
   }
 }
 
