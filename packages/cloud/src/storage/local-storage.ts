@@ -7,7 +7,7 @@ import { ingest } from "./ingest.ts";
 import * as multipart from "./multipart.ts";
 import type { PartInfo, UploadInfo } from "./multipart.ts";
 import type { ListPage, ListQuery } from "./object-index.ts";
-import { fullObjectChecksum, type ObjectMeta, type ObjectRecord } from "./object-record.ts";
+import { uploadedRecord, type ObjectMeta, type ObjectRecord } from "./object-record.ts";
 import type {
   BucketDocumentName,
   BucketInfo,
@@ -158,14 +158,7 @@ export class LocalStorage implements ObjectStorage {
     const bucket = await this.buckets.bucket(bucketName);
     const temp = bucket.tempPath();
     const ingested = await ingest(payload.body, temp, payload.expectations);
-    return bucket.commit(temp, {
-      key,
-      size: ingested.size,
-      etag: `"${ingested.md5.toString("hex")}"`,
-      lastModified: Date.now(),
-      ...meta,
-      ...fullObjectChecksum(payload.algorithm, ingested.checksums),
-    });
+    return bucket.commit(temp, uploadedRecord(key, ingested, meta, payload.algorithm));
   }
 
   async copyObject(

@@ -1,4 +1,5 @@
 import type { ChecksumAlgorithm } from "../checksums/checksum.ts";
+import type { Ingested } from "./ingest.ts";
 
 /** A stored checksum as S3 reports it: FULL_OBJECT for a single PUT, COMPOSITE (`…-N`) for multipart. */
 export interface StoredChecksum {
@@ -17,13 +18,25 @@ export interface ObjectMeta {
   checksum?: StoredChecksum;
 }
 
-/** The stored checksum of an object uploaded in one piece: the one its client sent, if any. */
-export function fullObjectChecksum(
+/**
+ * The record of an object uploaded in one piece, less its data file: S3's ETag (the MD5) and, as its stored
+ * checksum, the one its client sent, if any.
+ */
+export function uploadedRecord(
+  key: string,
+  ingested: Pick<Ingested, "size" | "md5" | "checksums">,
+  meta: ObjectMeta,
   algorithm: ChecksumAlgorithm | undefined,
-  checksums: Partial<Record<ChecksumAlgorithm, string>>,
-): Pick<ObjectMeta, "checksum"> {
-  const value = algorithm && checksums[algorithm];
-  return algorithm && value ? { checksum: { algorithm, value, type: "FULL_OBJECT" } } : {};
+): Omit<ObjectRecord, "file"> {
+  const value = algorithm && ingested.checksums[algorithm];
+  return {
+    key,
+    size: ingested.size,
+    etag: `"${ingested.md5.toString("hex")}"`,
+    lastModified: Date.now(),
+    ...meta,
+    ...(algorithm && value ? { checksum: { algorithm, value, type: "FULL_OBJECT" as const } } : {}),
+  };
 }
 
 /** One piece of a multipart object's data on local disk: a part file and its length. */

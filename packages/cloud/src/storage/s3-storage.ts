@@ -28,7 +28,7 @@ import { s3Errors } from "../aws-error.ts";
 import { ingest, type Ingested } from "./ingest.ts";
 import type { PartInfo, UploadInfo } from "./multipart.ts";
 import { compareUtf8, type ListPage, type ListQuery } from "./object-index.ts";
-import { fullObjectChecksum, type ObjectMeta, type ObjectRecord } from "./object-record.ts";
+import { uploadedRecord, type ObjectMeta, type ObjectRecord } from "./object-record.ts";
 import type {
   BucketDocumentName,
   BucketInfo,
@@ -245,15 +245,8 @@ export class S3Storage implements ObjectStorage {
           }),
         ),
       );
-      return {
-        key,
-        file: "",
-        size: ingested.size,
-        etag: out.ETag ?? `"${ingested.md5.toString("hex")}"`,
-        lastModified: Date.now(),
-        ...meta,
-        ...fullObjectChecksum(payload.algorithm, ingested.checksums),
-      };
+      const record = uploadedRecord(key, ingested, meta, payload.algorithm);
+      return { ...record, file: "", etag: out.ETag ?? record.etag };
     });
   }
 
