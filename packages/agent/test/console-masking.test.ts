@@ -3,13 +3,19 @@ import { test } from "node:test";
 import { SecretMasker } from "../src/job/secret-masker.ts";
 import { jobAssignment, runToCompletion, sh, startServer, startTestAgent } from "./support/helpers.ts";
 
+/** Feeds `input` as the console stream does: what is not consumed comes again with the next chunk. */
 function maskInChunks(secrets: string[], input: string, chunkSize: number): string {
   const masker = new SecretMasker(secrets);
   const bytes = Buffer.from(input);
   const out: Buffer[] = [];
-  for (let at = 0; at < bytes.length; at += chunkSize)
-    out.push(masker.push(bytes.subarray(at, at + chunkSize)));
-  out.push(masker.end());
+  let consumedTo = 0;
+  for (let end = chunkSize; consumedTo < bytes.length; end += chunkSize) {
+    const final = end >= bytes.length;
+    const { output, consumed } = masker.mask(bytes.subarray(consumedTo, end), final);
+    out.push(output);
+    consumedTo += consumed;
+    assert.ok(!final || consumedTo === bytes.length, "a final call consumes everything");
+  }
   return Buffer.concat(out).toString();
 }
 
@@ -25,17 +31,18 @@ test("secrets are masked at every chunk split", () => {
 
 test("output is held back only while its tail could still become a secret", () => {
   const masker = new SecretMasker(["AKIAEXAMPLE", "wJalrXUtnFEMI/K7MDENG"]);
+  const mask = (text: string, final = false) => {
+    const { output, consumed } = masker.mask(Buffer.from(text), final);
+    return [output.toString(), consumed];
+  };
   // Nothing in "sleeping\n" can start a secret: it leaves at once, even before a long pause.
-  assert.equal(masker.push(Buffer.from("sleeping\n")).toString(), "sleeping\n");
-  // "key=AKIA" could be the start of a secret: "AKIA" waits for the next chunk.
-  assert.equal(masker.push(Buffer.from("key=AKIA")).toString(), "key=");
-  assert.equal(masker.push(Buffer.from("EXAMPLE done\n")).toString(), "****** done\n");
-  assert.equal(masker.push(Buffer.from("tail wJal")).toString(), "tail ");
-  assert.equal(
-    masker.end().toString(),
-    "wJal",
-    "a partial prefix that never completed is released at the end",
-  );
+  assert.deepEqual(mask("sleeping\n"), ["sleeping\n", 9]);
+  // "key=AKIA" could be the start of a secret: "AKIA" is left to come again with what follows.
+  assert.deepEqual(mask("key=AKIA"), ["key=", 4]);
+  assert.deepEqual(mask("AKIAEXAMPLE done\n"), ["****** done\n", 17]);
+  assert.deepEqual(mask("tail wJal"), ["tail ", 5]);
+  assert.deepEqual(mask("wJal"), ["", 0], "only a possible secret's start: nothing is consumed");
+  assert.deepEqual(mask("wJal", true), ["wJal", 4], "a start that never completed is released at the end");
 });
 
 test("a job's secure variable never reaches the server, even split across writes", async (t) => {

@@ -20,8 +20,6 @@ export type ConsoleSender = (parts: readonly Buffer[], time: number) => Promise<
 /** Bytes read from the spool and sent per request. */
 const batchBytes = 4 * 1024 * 1024;
 const safetyNetMs = 1_000;
-/** The read buffer goes from job to job (an agent runs one at a time): garbage V8 would collect late. */
-let spareBuffer: Buffer | undefined;
 
 /**
  * The job's console, spooled through a file on the agent's disk: tasks write their stdout and stderr straight
@@ -30,6 +28,10 @@ let spareBuffer: Buffer | undefined;
  * buffer, masks it and sends it. So a task never waits for the server, however fast it prints; the agent's
  * memory does not grow with the output (pipes would hand it a fresh 64 KiB buffer per read, garbage that V8
  * collects late and glibc keeps); and bytes not yet sent survive a server restart on disk.
+ *
+ * The read buffer is a resizable ArrayBuffer: only the pages a read fills become resident, and shrinking it to
+ * nothing when the job ends hands them back to the OS at once. A plain 4 MiB buffer would wait for a full GC,
+ * and glibc would keep its memory even then (an agent stayed ~4 MiB larger after every chatty job).
  */
 export class ConsoleStream {
   /** The write end for tasks (O_APPEND, shared by every task of the job). */
@@ -40,8 +42,9 @@ export class ConsoleStream {
   readonly #masker: SecretMasker;
   readonly #watcher: FSWatcher | undefined;
   readonly #safetyNet: NodeJS.Timeout;
-  #buffer: Buffer | undefined;
-  /** Spool bytes read and handed to the masker. */
+  readonly #memory = new ArrayBuffer(batchBytes, { maxByteLength: batchBytes });
+  readonly #buffer = Buffer.from(this.#memory);
+  /** Spool bytes masked and sent. */
   #consumed = 0;
   #lastOutputAt = Date.now();
   #running: Promise<void> | undefined;
@@ -98,7 +101,7 @@ export class ConsoleStream {
     this.#closed = true;
     this.#stopWatching();
     while (this.#running) await this.#running;
-    // One whole pass with #closed set reads to the end and releases what the masker held back.
+    // One whole pass with #closed set reads to the end, including what was held back.
     await this.#pump();
     while (this.#running) await this.#running;
     this.#dispose();
@@ -131,24 +134,27 @@ export class ConsoleStream {
     return this.#running;
   }
 
-  /** Reads and sends until the end of the spool (or a character cut by the end: it waits for its rest). */
+  /**
+   * Reads and sends until the end of the spool, or until what is left could still change: a character cut by
+   * the end, or the start of a secret. Those bytes are read again, with their rest, on the next pass.
+   */
   async #sendNew(): Promise<void> {
     while (!this.#stopped) {
-      const buffer = (this.#buffer ??= takeSpare() ?? Buffer.allocUnsafe(batchBytes));
-      const length = await readAt(this.#readFd, buffer, this.#consumed);
+      const length = await readAt(this.#readFd, this.#buffer, this.#consumed);
+      if (length === 0) return;
       const time = Date.now();
-      if (length === 0) {
-        if (this.#closed) await this.#deliver(this.#masker.end(), time);
-        return;
-      }
-      const data = buffer.subarray(0, length);
-      // Once closed, the very last bytes go as they are: nothing could complete them.
-      const usable = this.#closed && length < batchBytes ? length : utf8SafeLength(data);
-      if (usable === 0) return;
+      const data = this.#buffer.subarray(0, length);
+      // Once closed, a read that reaches the end holds the very last bytes: nothing could complete them.
+      const final = this.#closed && length < batchBytes;
+      const { output, consumed } = this.#masker.mask(
+        data.subarray(0, final ? length : utf8SafeLength(data)),
+        final,
+      );
+      if (consumed === 0) return;
       this.#lastOutputAt = time;
-      this.#consumed += usable;
-      // The masked bytes may be a view of the buffer: it is reused only once they are sent.
-      await this.#deliver(this.#masker.push(data.subarray(0, usable)), time);
+      this.#consumed += consumed;
+      // The output may be a view of the buffer: it is read into again only once this batch is sent.
+      await this.#deliver(output, time);
     }
   }
 
@@ -170,9 +176,8 @@ export class ConsoleStream {
     this.#stopWatching();
     closeSync(this.outputFd);
     closeSync(this.#readFd);
-    // No read is in flight once disposed: the buffer is free for the next job.
-    spareBuffer ??= this.#buffer;
-    this.#buffer = undefined;
+    // No read is in flight and no batch is being sent once disposed.
+    this.#memory.resize(0);
     rmSync(this.#path, { force: true });
   }
 }
@@ -185,12 +190,6 @@ function watchSpool(path: string, onChange: () => void): FSWatcher | undefined {
   } catch {
     return undefined;
   }
-}
-
-function takeSpare(): Buffer | undefined {
-  const buffer = spareBuffer;
-  spareBuffer = undefined;
-  return buffer;
 }
 
 function readAt(fd: number, buffer: Buffer, position: number): Promise<number> {

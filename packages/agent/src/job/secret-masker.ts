@@ -1,14 +1,15 @@
 const mask = Buffer.from("******");
 
 /**
- * Replaces every occurrence of any secret with `******` in a byte stream. A secret may be split across
- * chunks, so a chunk's tail is held back until more data arrives or the stream ends — but only the tail that
- * could still become a secret (the longest suffix that is a proper prefix of one), so ordinary output such as
- * `sleeping\n` before a long pause is never delayed. Works on Buffers only (Buffer.indexOf is native).
+ * Replaces every occurrence of any secret with `******` in a byte stream. A secret may be split across reads,
+ * so the tail of the bytes given may be left unconsumed, for the caller to give again with what follows — but
+ * only the tail that could still become a secret (the longest suffix that is a proper prefix of one), so
+ * ordinary output such as `sleeping\n` before a long pause is never delayed. The masker keeps no bytes itself:
+ * the console spool already holds them, and joining a held tail to the next read would copy every batch.
+ * Works on Buffers only (Buffer.indexOf is native).
  */
 export class SecretMasker {
   readonly #secrets: Buffer[];
-  #held: Buffer = Buffer.alloc(0);
 
   constructor(secrets: string[]) {
     const unique = [...new Set(secrets.filter((secret) => secret.length > 0))];
@@ -16,17 +17,14 @@ export class SecretMasker {
     this.#secrets = unique.map((secret) => Buffer.from(secret)).sort((a, b) => b.length - a.length);
   }
 
-  get active(): boolean {
-    return this.#secrets.length > 0;
-  }
-
-  /** Masks what can be masked safely now; may return an empty buffer. */
-  push(chunk: Buffer): Buffer {
-    if (!this.active) return chunk;
-    const data = this.#held.length === 0 ? chunk : Buffer.concat([this.#held, chunk]);
-    const { output, consumed } = this.#mask(data, data.length - this.#partialSuffix(data));
-    this.#held = Buffer.from(data.subarray(consumed));
-    return output;
+  /**
+   * Masks what can be masked safely now. `consumed` bytes of `data` are done with (the output is their
+   * masked form, possibly a view of `data`); the rest must come again at the start of the next call. With
+   * `final`, no more bytes follow and everything is consumed.
+   */
+  mask(data: Buffer, final: boolean): { output: Buffer; consumed: number } {
+    if (this.#secrets.length === 0) return { output: data, consumed: data.length };
+    return this.#mask(data, final ? data.length : data.length - this.#partialSuffix(data));
   }
 
   /** Length of the longest suffix of `data` that is a proper prefix of some secret (0 if none). */
@@ -42,14 +40,6 @@ export class SecretMasker {
       }
     }
     return longest;
-  }
-
-  /** Flushes the held-back tail (end of a task's output). */
-  end(): Buffer {
-    if (this.#held.length === 0) return this.#held;
-    const data = this.#held;
-    this.#held = Buffer.alloc(0);
-    return this.#mask(data, data.length).output;
   }
 
   /**
