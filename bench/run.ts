@@ -321,6 +321,16 @@ async function main(): Promise<void> {
     else console.log("  (web UI figures skipped: no Chromium at /usr/bin/chromium)");
     // Issue 4: the S3 endpoint (its own process) against plain file copies and client counts.
     for (const figure of await benchCloud({ quick })) record(figure);
+    // The agents again, idle since the core figures (minutes): V8 gives back its young generation only once
+    // allocation stops, so this is what a waiting agent holds (Buildbot's worker figure is read idle too).
+    record({
+      id: "agent_rss_idle_mib",
+      label: "agent RSS once idle (after the UI and cloud figures)",
+      unit: "MiB",
+      samples: agentPids.map((pid) => rssMiB(pid)),
+      target: null,
+      peer: "~50 MiB (worker, idle_end)",
+    });
 
     console.log(`\n${renderTable(figures)}\n`);
     const resultsDir = path.join(import.meta.dirname, "results");
