@@ -26,6 +26,7 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { SERVER_FLAGS, SERVER_THREADPOOL_SIZE, YOUNG_GENERATION_FLAG } from "@fawkes/cli/process-flags";
 import { renderTable, type Figure } from "../lib/figures.ts";
 import { cpuMs, rssMiB } from "../lib/proc.ts";
 import { summarize } from "../lib/stats.ts";
@@ -58,14 +59,21 @@ async function startServer(dataDir: string): Promise<BenchServer> {
   const profileFlags = profile ? ["--cpu-prof", `--cpu-prof-dir=${profile}`] : [];
   const child: ChildProcess = spawn(
     process.execPath,
-    [...profileFlags, path.join(here, "server.ts"), "--data-dir", dataDir],
+    [
+      YOUNG_GENERATION_FLAG,
+      ...SERVER_FLAGS,
+      ...profileFlags,
+      path.join(here, "server.ts"),
+      "--data-dir",
+      dataDir,
+    ],
     {
       stdio: ["ignore", "pipe", "inherit"],
-      // What `fawkes server` runs with (packages/cli/src/main.ts): 16 libuv threads, and the compile cache, so
-      // that neither thread loads the TypeScript stripper (worker threads hash large bodies).
+      // What `fawkes server` runs with (packages/cli/src/main.ts): its V8 flags and libuv threads, and the
+      // compile cache, so that no thread loads the TypeScript stripper (worker threads hash large bodies).
       env: {
         ...process.env,
-        UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "16",
+        UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? SERVER_THREADPOOL_SIZE,
         NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? path.join(tmpdir(), "node-compile-cache"),
       },
     },
