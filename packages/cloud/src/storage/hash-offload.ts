@@ -31,8 +31,8 @@ export interface Digests {
 export const OFFLOAD_MIN_BYTES = 1024 * 1024;
 const BUFFER_BYTES = 1024 * 1024;
 /** Buffers per upload: bytes received but not yet hashed and written are bounded by this (memory stays flat). */
-const BUFFERS_PER_UPLOAD = 4;
-const SPARE_BUFFERS = 16;
+const BUFFERS_PER_UPLOAD = 2;
+const SPARE_BUFFERS = 4;
 
 /**
  * MD5 (the ETag), SHA-256 (the SigV4 payload hash) and CRCs run at a few hundred MB/s each: on the event loop

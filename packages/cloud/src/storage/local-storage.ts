@@ -2,7 +2,7 @@ import { copyFile, link, mkdir, open, rm, type FileHandle } from "node:fs/promis
 import { join } from "node:path";
 import { s3Errors } from "../aws-error.ts";
 import { syncDirectory, type Bucket } from "./bucket.ts";
-import { readExtents } from "./extent-reader.ts";
+import { ExtentReader, readRange, type ReadAt } from "./extent-reader.ts";
 import { ingest } from "./ingest.ts";
 import * as multipart from "./multipart.ts";
 import type { PartInfo, UploadInfo } from "./multipart.ts";
@@ -128,24 +128,18 @@ export class LocalStorage implements ObjectStorage {
   async openObject(bucketName: string, key: string): Promise<OpenedObject> {
     const bucket = await this.buckets.bucket(bucketName);
     const { record, file, release } = await openCurrent(bucket, key);
-    const last = Math.max(0, record.size - 1);
+    const extents = file ? undefined : new ExtentReader(bucket.dataPath(record.file), record.extents ?? []);
+    const readAt: ReadAt =
+      extents?.readAt ??
+      (async (buffer, length, position) => (await file!.read(buffer, 0, length, position)).bytesRead);
     return {
       record,
-      read: (range) =>
-        file
-          ? file.createReadStream({
-              start: range?.start ?? 0,
-              end: range?.end ?? last,
-              autoClose: false,
-              highWaterMark: 1024 * 1024,
-            })
-          : readExtents(
-              bucket.dataPath(record.file),
-              record.extents ?? [],
-              range?.start ?? 0,
-              range?.end ?? last,
-            ),
-      close: release,
+      readAt,
+      read: (range) => readRange(readAt, range?.start ?? 0, range?.end ?? record.size - 1),
+      close: async () => {
+        await extents?.close();
+        await release();
+      },
     };
   }
 

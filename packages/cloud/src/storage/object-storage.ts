@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { ChecksumAlgorithm } from "../checksums/checksum.ts";
 import type { DecodedBody } from "../sigv4/payload.ts";
+import type { ReadAt } from "./extent-reader.ts";
 import type { PayloadExpectations } from "./ingest.ts";
 import type { PartInfo, UploadInfo } from "./multipart.ts";
 import type { ListPage, ListQuery } from "./object-index.ts";
@@ -30,6 +31,11 @@ export interface OpenedObject {
   record: ObjectRecord;
   /** The bytes (inclusive range), read from the version described by `record`. */
   read(range?: { start: number; end: number }): Readable;
+  /**
+   * Positional reads of the same bytes, where the storage has them (local disk): a response can then reuse
+   * its buffers instead of getting a new one per chunk from a stream.
+   */
+  readAt?: ReadAt;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import { pipeline } from "node:stream/promises";
 import type { ObjectRecord } from "../../storage/object-record.ts";
 import { httpTime, param, requestHeader, type S3Context } from "../context.ts";
 import { checkPreconditions, parseRange } from "../preconditions.ts";
+import { sendRange } from "../send-range.ts";
 import { checksumHeaders } from "../upload-headers.ts";
 
 const OVERRIDES = [
@@ -56,8 +57,10 @@ export async function getObject(
       ctx.res.end();
       return;
     }
-    const stream = object.read(range ? { start: range.start, end: range.end } : undefined);
-    await pipeline(stream, ctx.res).catch(() => ctx.res.destroy());
+    const sent = object.readAt
+      ? sendRange(ctx.res, object.readAt, range?.start ?? 0, length)
+      : pipeline(object.read(range ? { start: range.start, end: range.end } : undefined), ctx.res);
+    await sent.catch(() => ctx.res.destroy());
   } finally {
     await object.close();
   }
