@@ -31,7 +31,7 @@ export interface Digests {
 export const OFFLOAD_MIN_BYTES = 1024 * 1024;
 const BUFFER_BYTES = 1024 * 1024;
 /** Buffers per upload: bytes received but not yet hashed and written are bounded by this (memory stays flat). */
-const BUFFERS_PER_UPLOAD = 2;
+const BUFFERS_PER_UPLOAD = 4;
 const SPARE_BUFFERS = 4;
 
 /**
