@@ -10,11 +10,25 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   PutObjectCommand,
+  S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { startTestEndpoint } from "./helpers.ts";
 
 const MiB = 1024 * 1024;
+
+/** Uploads `parts` as one multipart object, in order. */
+async function uploadInParts(s3: S3Client, Bucket: string, Key: string, parts: Buffer[]): Promise<void> {
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+  const etags = [];
+  for (const [i, Body] of parts.entries()) {
+    const out = await s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body }));
+    etags.push({ ETag: out.ETag!, PartNumber: i + 1 });
+  }
+  await s3.send(
+    new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: etags } }),
+  );
+}
 
 /** A completed multipart object is kept as its parts (no copy); reads must stitch them exactly. */
 test("multipart objects kept as parts: ranges across part boundaries, copy, and replace during a read", async (t) => {
@@ -96,22 +110,7 @@ test("a GET the client abandons midway releases the object, and the next GET is 
     randomBytes(5 * MiB),
     randomBytes(99),
   ];
-  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "gone", Key: "big" }));
-  const etags = [];
-  for (const [i, Body] of parts.entries()) {
-    const out = await s3.send(
-      new UploadPartCommand({ Bucket: "gone", Key: "big", UploadId, PartNumber: i + 1, Body }),
-    );
-    etags.push({ ETag: out.ETag!, PartNumber: i + 1 });
-  }
-  await s3.send(
-    new CompleteMultipartUploadCommand({
-      Bucket: "gone",
-      Key: "big",
-      UploadId,
-      MultipartUpload: { Parts: etags },
-    }),
-  );
+  await uploadInParts(s3, "gone", "big", parts);
   const dataDir = join(ep.dataDir, "buckets", "gone", "data");
   const [objectDir] = (await readdir(dataDir)).filter((n) => n.startsWith("m-"));
 
@@ -140,23 +139,8 @@ test("data no key points at is removed when the bucket opens; every object stays
   await s3.send(new CreateBucketCommand({ Bucket: "orph" }));
   const small = randomBytes(1000);
   await s3.send(new PutObjectCommand({ Bucket: "orph", Key: "small", Body: small }));
-  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: "orph", Key: "multi" }));
   const parts = [randomBytes(5 * MiB), randomBytes(10)];
-  const etags = [];
-  for (const [i, Body] of parts.entries()) {
-    const out = await s3.send(
-      new UploadPartCommand({ Bucket: "orph", Key: "multi", UploadId, PartNumber: i + 1, Body }),
-    );
-    etags.push({ ETag: out.ETag!, PartNumber: i + 1 });
-  }
-  await s3.send(
-    new CompleteMultipartUploadCommand({
-      Bucket: "orph",
-      Key: "multi",
-      UploadId,
-      MultipartUpload: { Parts: etags },
-    }),
-  );
+  await uploadInParts(s3, "orph", "multi", parts);
   await first.endpoint.close();
 
   const dataDir = join(first.dataDir, "buckets", "orph", "data");
