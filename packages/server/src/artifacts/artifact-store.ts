@@ -8,6 +8,7 @@ import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { ErrorCode, FawkesError, type JobLocator } from "@fawkes/protocol";
+import { BodyWriter } from "./body-writer.ts";
 import { jobDirectory } from "./job-dir.ts";
 import { KeyedQueue } from "./keyed-queue.ts";
 import { MANIFEST_NAME, appendManifest, readManifest, type ArtifactFile } from "./manifest.ts";
@@ -139,29 +140,29 @@ export class ArtifactStore {
     relPath: string,
   ): Promise<{ size: number; sha256: string }> {
     const hash = createHash("sha256");
+    const writer = new BodyWriter(handle);
     let size = 0;
-    // Awaiting each write is the backpressure: at most one chunk is in memory at a time.
-    for await (const chunk of body as AsyncIterable<Buffer | string>) {
-      const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-      size += bytes.length;
-      if (size > this.#maxFileBytes) {
-        throw new FawkesError(
-          ErrorCode.payloadTooLarge,
-          413,
-          `artifact ${relPath} exceeds the limit of ${this.#maxFileBytes} bytes`,
-        );
+    try {
+      for await (const chunk of body as AsyncIterable<Buffer | string>) {
+        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        size += bytes.length;
+        if (size > this.#maxFileBytes) {
+          throw new FawkesError(
+            ErrorCode.payloadTooLarge,
+            413,
+            `artifact ${relPath} exceeds the limit of ${this.#maxFileBytes} bytes`,
+          );
+        }
+        hash.update(bytes);
+        writer.push(bytes);
+        await writer.ready();
       }
-      hash.update(bytes);
-      await writeFully(handle, bytes);
+      await writer.end();
+    } catch (error) {
+      // The caller closes the file: no write may still be using it then.
+      await writer.settle();
+      throw error;
     }
     return { size, sha256: hash.digest("hex") };
-  }
-}
-
-async function writeFully(handle: FileHandle, bytes: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
-    offset += bytesWritten;
   }
 }

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { ErrorCode, FawkesError, type JobLocator } from "@fawkes/protocol";
 import { jobDirectory } from "../artifacts/job-dir.ts";
+import { BodyWriter } from "../artifacts/body-writer.ts";
 import { KeyedQueue } from "../artifacts/keyed-queue.ts";
 import { readRange } from "./read-range.ts";
 import { encodeIndexEntry, timestampedLines } from "./timestamped.ts";
@@ -73,17 +74,21 @@ export class ConsoleStore {
     return this.#queue.run(dir, async () => {
       const file = await this.#acquire(dir);
       const start = file.size;
+      const writer = new BodyWriter(file.log);
       let written = 0;
       try {
         for await (const part of parts) {
           if (written + part.length > maxBytes) {
             throw new FawkesError(ErrorCode.payloadTooLarge, 413, `console batch over ${maxBytes} bytes`);
           }
-          await writeFully(file.log, part);
+          writer.push(part);
           written += part.length;
+          await writer.ready();
         }
+        await writer.end();
         if (written > 0) await writeFully(file.index, encodeIndexEntry(start, time));
       } catch (error) {
+        await writer.settle();
         // If the cut fails too, the size we hold no longer matches the file; reopening re-reads it.
         if (written > 0) await file.log.truncate(start).catch(() => this.#evict(dir));
         throw error;
