@@ -59,12 +59,23 @@ async function ensureMirror(workDir: string, url: string): Promise<string> {
 
 /** One fetch per mirror at a time; a checkout waiting for a revision joins the fetch under way. */
 const fetching = new Map<string, Promise<{ ok: boolean; output: string }>>();
+/** Git's own auto-maintenance runs after this many fetches of a mirror, in the background. */
+const MAINTAIN_EVERY = 50;
+const fetchesSinceMaintenance = new Map<string, number>();
 
 function fetchMirror(mirror: string): Promise<{ ok: boolean; output: string }> {
   let running = fetching.get(mirror);
   if (!running) {
-    running = git(["fetch", "--quiet", "--prune", "origin"], mirror).finally(() => fetching.delete(mirror));
+    // Not the `git maintenance run --auto` a fetch would start before exiting: a process between a push and
+    // the job's first task.
+    running = git(["-c", "maintenance.auto=false", "fetch", "--quiet", "--prune", "origin"], mirror).finally(
+      () => fetching.delete(mirror),
+    );
     fetching.set(mirror, running);
+    const fetches = (fetchesSinceMaintenance.get(mirror) ?? 0) + 1;
+    fetchesSinceMaintenance.set(mirror, fetches % MAINTAIN_EVERY);
+    if (fetches === MAINTAIN_EVERY)
+      void running.then(() => git(["maintenance", "run", "--auto", "--quiet"], mirror));
   }
   return running;
 }

@@ -16,6 +16,7 @@ import {
   updateJobRun,
 } from "../store/stages-repo.ts";
 import type { EngineContext } from "./context.ts";
+import { PrefetchHints } from "./prefetch-hints.ts";
 import { evaluateStage, type LifecycleHooks } from "./run-lifecycle.ts";
 
 interface Waiter {
@@ -39,6 +40,7 @@ export class Dispatcher {
   readonly #cancelWaiters = new Map<number, Set<() => void>>();
   readonly #lastSeen = new Map<string, number>();
   readonly #lastWritten = new Map<string, number>();
+  readonly #hints = new PrefetchHints();
   #passQueued = false;
   #sweepTimer: NodeJS.Timeout | undefined;
 
@@ -123,12 +125,18 @@ export class Dispatcher {
   }
 
   /**
-   * Tells every idle agent about a new revision (or, without one, that the repository was just pushed to),
-   * so its fetch overlaps the server's own and the scheduling of the run.
+   * Tells idle agents about a new revision (or, without one, that the repository was just pushed to), so their
+   * fetch overlaps the server's own and the scheduling of the run. Agents told of the push that brought the
+   * revision are not told again ({@link PrefetchHints}).
    */
   prefetch(url: string, revision?: string): void {
+    const now = this.#ctx.now();
+    this.#hints.prune(now);
     const hint = revision === undefined ? { url } : { url, revision };
-    for (const waiter of [...this.#waiting.values()]) waiter.resolve({ job: null, prefetch: [hint] });
+    for (const waiter of [...this.#waiting.values()]) {
+      if (this.#hints.tell(waiter.agentId, url, revision, now))
+        waiter.resolve({ job: null, prefetch: [hint] });
+    }
   }
 
   /**

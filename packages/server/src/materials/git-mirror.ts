@@ -5,8 +5,12 @@ import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import { assertBranchName, assertGitUrl, gitFailure, runGit, runGitRaw } from "./git.ts";
 import { redactUrl } from "./redact.ts";
 
-/** History between two full shas never changes: `git log` answers are kept (bounded). */
-const historyCache = new Map<string, MaterialCommit[]>();
+/**
+ * History between two full shas never changes: `git log` answers are kept (bounded). An answer shorter than
+ * its limit is the whole range, so it also serves any other limit (a trigger reads up to 1,000 commits for
+ * its filters, then run creation up to 100: one `git log`).
+ */
+const historyCache = new Map<string, { commits: MaterialCommit[]; limit: number }>();
 /** `dir\nsha` of commits seen in a mirror (a mirror never loses objects it fetched). */
 const present = new Set<string>();
 function notePresent(dir: string, sha: string): void {
@@ -38,6 +42,9 @@ export interface GitMirrorOptions {
   fetchTimeoutMs?: number;
 }
 
+/** Git's own auto-maintenance (packing loose objects, etc.) runs after this many fetches of a mirror. */
+const MAINTAIN_EVERY = 50;
+
 const fullSha = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /**
@@ -49,6 +56,8 @@ export class GitMirror {
   readonly root: string;
   readonly #options: Required<GitMirrorOptions>;
   readonly #inFlight = new Map<string, Promise<MirrorRepo>>();
+  /** Fetches per mirror since its last background maintenance. */
+  readonly #fetches = new Map<string, number>();
 
   constructor(root: string, options: GitMirrorOptions = {}) {
     this.root = root;
@@ -97,11 +106,17 @@ export class GitMirror {
   async #update(url: string): Promise<MirrorRepo> {
     const dir = this.dirFor(url);
     if (await isBareRepo(dir)) {
-      const fetch = await runGit(["fetch", "--prune", "--quiet", "origin"], {
+      // Without the `git maintenance run --auto` that every fetch would start before exiting: a process on
+      // the path from push to first task. It runs in the background every MAINTAIN_EVERY fetches instead.
+      const fetch = await runGit(["-c", "maintenance.auto=false", "fetch", "--prune", "--quiet", "origin"], {
         cwd: dir,
         timeoutMs: this.#options.fetchTimeoutMs,
       });
       if (fetch.code !== 0) throw unreachable(url, fetch.stderr);
+      const fetches = (this.#fetches.get(dir) ?? 0) + 1;
+      this.#fetches.set(dir, fetches % MAINTAIN_EVERY);
+      if (fetches === MAINTAIN_EVERY)
+        void runGit(["maintenance", "run", "--auto", "--quiet"], { cwd: dir }).catch(() => {});
       return new MirrorRepo(url, dir);
     }
     // Clone beside the final place and rename, so a crash mid-clone never leaves a half mirror behind.
@@ -180,9 +195,10 @@ export class MirrorRepo {
     // Full shas go straight to `git log` (one process); anything else is resolved first.
     const toSha = fullSha.test(to) ? to : await this.#mustResolve(to);
     const fromSha = from === null || fullSha.test(from) ? from : await this.resolve(from);
-    const key = `${this.dir}\n${fromSha}\n${toSha}\n${limit}`;
+    const key = `${this.dir}\n${fromSha}\n${toSha}`;
     const known = historyCache.get(key);
-    if (known) return known;
+    if (known && (known.limit >= limit || known.commits.length < known.limit))
+      return known.commits.slice(0, limit);
     const log = (range: string[]) =>
       runGit(
         [
@@ -206,8 +222,9 @@ export class MirrorRepo {
     if (result.code !== 0) throw this.#failed("read the history", result.stderr);
     const commits = parseLog(result.stdout);
     if (historyCache.size >= 1_000) historyCache.clear();
-    historyCache.set(key, commits);
-    return commits;
+    historyCache.set(key, { commits, limit });
+    // A copy, here and on a hit: callers may reorder what they get (triggers reverse it).
+    return commits.slice();
   }
 
   /** Paths that differ between two commits; with `from` null (or unknown), the files `to` itself changed. */

@@ -62,7 +62,7 @@ export function runGitRaw(args: readonly string[], options: RunGitOptions = {}):
       child.stdout.destroy();
       child.stderr.destroy();
       reject(
-        new FawkesError(ErrorCode.internal, 500, `git ${args[0] ?? ""} timed out after ${timeoutMs} ms`),
+        new FawkesError(ErrorCode.internal, 500, `git ${subcommand(args)} timed out after ${timeoutMs} ms`),
       );
     }, timeoutMs);
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
@@ -87,6 +87,11 @@ export function runGitRaw(args: readonly string[], options: RunGitOptions = {}):
     });
     child.stdin.end(options.input ?? "");
   });
+}
+
+/** `fetch` of `-c key=value fetch --prune …`. */
+function subcommand(args: readonly string[]): string {
+  return args.find((arg, index) => !arg.startsWith("-") && args[index - 1] !== "-c") ?? "";
 }
 
 function killGroup(pid: number | undefined): void {

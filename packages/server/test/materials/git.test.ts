@@ -4,7 +4,7 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
-import { createGitRepo, git, tempDir } from "@fawkes/testing";
+import { createGitRepo, git, tempDir, waitFor } from "@fawkes/testing";
 import { GitMirror, lsRemote, runGit } from "../../src/materials/index.ts";
 
 test("runGit returns output and exit code without a shell", async () => {
@@ -87,6 +87,16 @@ test("GitMirror clones, fetches, and lists commits with their files newest first
   assert.equal(commits[0]!.author, "Fawkes Test <test@fawkes.invalid>");
   assert.ok(Math.abs(commits[0]!.time - Date.now()) < 60_000, "time is epoch ms");
   assert.equal((await fetched.commitsBetween(first, third, 1)).length, 1);
+  // One read serves every limit once it holds the whole range; reordering an answer changes no later one.
+  (await fetched.commitsBetween(first, third, 1000)).reverse();
+  assert.deepEqual(
+    (await fetched.commitsBetween(first, third, 1)).map((c) => c.sha),
+    [third],
+  );
+  assert.deepEqual(
+    (await fetched.commitsBetween(first, third)).map((c) => c.sha),
+    [third, second],
+  );
 
   assert.deepEqual((await fetched.changedFiles(first, third)).sort(), ["docs/x.md", "src/a.ts"]);
   assert.deepEqual(await fetched.changedFiles(null, third), ["src/a.ts"]);
@@ -137,7 +147,13 @@ test("GitMirror coalesces concurrent ensure() calls into one git process", async
     .map((entry) => path.join(entry, "git"))
     .find((candidate) => existsSync(candidate));
   assert.ok(realGit, "git is on PATH");
-  await writeFile(path.join(bin, "git"), `#!/bin/sh\necho "$1" >> "${log}"\nexec "${realGit}" "$@"\n`);
+  await writeFile(path.join(bin, "git"), `#!/bin/sh\necho "$*" >> "${log}"\nexec "${realGit}" "$@"\n`);
+  // The git command of each invocation, past any `-c key=value`.
+  const commands = async () =>
+    (await readFile(log, "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => line.replace(/^(-c \S+ )+/, "").split(" ")[0]);
   await chmod(path.join(bin, "git"), 0o755);
   const savedPath = process.env.PATH;
   process.env.PATH = `${bin}:${savedPath ?? ""}`;
@@ -152,11 +168,24 @@ test("GitMirror coalesces concurrent ensure() calls into one git process", async
     mirror.ensure(repo.path),
   ]);
   assert.ok(repos.every((r) => r.dir === repos[0]!.dir));
-  assert.deepEqual((await readFile(log, "utf8")).trim().split("\n"), ["clone"]);
+  assert.deepEqual(await commands(), ["clone"]);
 
   await writeFile(log, "");
   await Promise.all([mirror.ensure(repo.path), mirror.ensure(repo.path)]);
-  assert.deepEqual((await readFile(log, "utf8")).trim().split("\n"), ["fetch"]);
+  assert.deepEqual(await commands(), ["fetch"]);
+  assert.match(
+    await readFile(log, "utf8"),
+    /^-c maintenance\.auto=false fetch /,
+    "no fetch maintains itself",
+  );
+
+  // Git's auto-maintenance runs in the background once every 50 fetches instead.
+  await writeFile(log, "");
+  for (let fetch = 2; fetch <= 50; fetch++) await mirror.ensure(repo.path);
+  await waitFor(async () => (await commands()).includes("maintenance"), { message: "maintenance" });
+  const counts = Map.groupBy(await commands(), (command) => command);
+  assert.equal(counts.get("fetch")?.length, 49);
+  assert.equal(counts.get("maintenance")?.length, 1);
 });
 
 test("GitMirror.ensure fails clearly for an unreachable repository", async (t) => {
