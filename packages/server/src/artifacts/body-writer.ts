@@ -1,13 +1,15 @@
 import type { FileHandle } from "node:fs/promises";
 
-/** Bytes that may wait behind a write in flight before the reader is held back. */
-const HIGH_WATER_BYTES = 1024 * 1024;
+/** Bytes that may wait behind the write in flight before the reader is held back. */
+const HIGH_WATER_BYTES = 256 * 1024;
 
 /**
  * Appends a request body to a file as its parts arrive, joining the parts that arrive while a write is in
  * flight into one `writev`. A body comes in 64 KiB socket reads: awaiting one threadpool write per read left
  * the socket idle during every write and cost a round trip per 64 KiB (a 100 MB console took ~1,600).
- * The reader waits (`ready`) only once a megabyte is queued, so memory stays bounded when the disk is slow.
+ * The reader waits (`ready`) once 256 KiB are queued: memory stays bounded when the disk is slow, and few
+ * socket buffers are alive at once (glibc keeps the heap a burst of them took: with 1 MiB, a server that had
+ * taken a 100 MB console stayed ~4 MiB larger).
  */
 export class BodyWriter {
   readonly #handle: FileHandle;
