@@ -4,7 +4,6 @@ import type { Readable } from "node:stream";
 // Not `import http from "node:http"`: an ESM import reads every export of the module, and node:http's lazy
 // ones load undici, http2 and worker_threads (~13 MB of RSS on every build host) that the agent never uses.
 const http = process.getBuiltinModule("node:http");
-const https = process.getBuiltinModule("node:https");
 
 /** A request body: bytes, bytes in parts (sent one after the other, never joined), or a stream. */
 export type TransportBody = Buffer | readonly Buffer[] | Readable;
@@ -44,9 +43,10 @@ export class HttpTransport {
 
   constructor(serverUrl: string) {
     this.#base = new URL(serverUrl);
-    const secure = this.#base.protocol === "https:";
-    this.#agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
-    this.#request = secure ? https.request : http.request;
+    // node:https (and with it TLS and node:crypto, ~4 MB resident) only for a server that needs it.
+    const client = this.#base.protocol === "https:" ? process.getBuiltinModule("node:https") : http;
+    this.#agent = new client.Agent({ keepAlive: true });
+    this.#request = client.request;
   }
 
   send(req: TransportRequest): Promise<TransportResponse> {
