@@ -126,17 +126,14 @@ export class Dispatcher {
 
   /**
    * Tells idle agents about a new revision (or, without one, that the repository was just pushed to), so their
-   * fetch overlaps the server's own and the scheduling of the run. Agents told of the push that brought the
-   * revision are not told again ({@link PrefetchHints}).
+   * fetch overlaps the server's own and the scheduling of the run: at most `wanted` of them, the number of jobs
+   * the news can start ({@link PrefetchHints}).
    */
-  prefetch(url: string, revision?: string): void {
-    const now = this.#ctx.now();
-    this.#hints.prune(now);
+  prefetch(url: string, revision: string | undefined, wanted: number): void {
     const hint = revision === undefined ? { url } : { url, revision };
-    for (const waiter of [...this.#waiting.values()]) {
-      if (this.#hints.tell(waiter.agentId, url, revision, now))
-        waiter.resolve({ job: null, prefetch: [hint] });
-    }
+    const waiting = [...this.#waiting.keys()];
+    for (const agentId of this.#hints.recipients(waiting, url, revision, wanted, this.#ctx.now()))
+      this.#waiting.get(agentId)?.resolve({ job: null, prefetch: [hint] });
   }
 
   /**
@@ -190,11 +187,16 @@ export class Dispatcher {
         if (free.size === 0) return;
         if (!runs.has(job.runId)) runs.set(job.runId, await findRunById(this.#ctx.db, job.runId));
         const run = runs.get(job.runId);
-        const agent = [...free.values()].find(
+        const candidates = [...free.values()].filter(
           (candidate) =>
             this.#waiting.has(candidate.id) && this.fits(candidate, job, run?.config.environment ?? null),
         );
+        // An agent told of the run's news has fetched it already: its checkout need not.
+        const urls = run ? gitUrls(run) : [];
+        const now = this.#ctx.now();
+        const agent = candidates.find((c) => this.#hints.warm(c.id, urls, now)) ?? candidates[0];
         if (!agent) continue;
+        this.#hints.checkedOut(agent.id, urls);
         free.delete(agent.id);
         await this.#assign(job, agent, run);
       }
@@ -373,4 +375,8 @@ export class Dispatcher {
   wakeCancelWaiters(jobRunId: number): void {
     for (const wake of this.#cancelWaiters.get(jobRunId) ?? []) wake();
   }
+}
+
+function gitUrls(run: RunRecord): string[] {
+  return run.config.materials.flatMap((material) => (material.type === "git" ? [material.url] : []));
 }

@@ -50,7 +50,7 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     jobsScheduled: () => dispatcher.kick(),
     stagePassed: (run, stage) =>
       setImmediate(() => background("dependency trigger", triggers.onStagePassed(run, stage))),
-    revisionSeen: (url, revision) => dispatcher.prefetch(url, revision),
+    revisionSeen: (url, revision) => dispatcher.prefetch(url, revision, jobsStartedBy(url)),
     pipelineUnlocked: (pipeline) =>
       setImmediate(() => background("unlock trigger", triggers.checkForChanges(pipeline))),
   };
@@ -73,6 +73,19 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     config,
     serverUrl: "",
     now: Date.now,
+  };
+
+  /** At most how many jobs a new commit in `url` starts at once: the first stages that check it out. */
+  const jobsStartedBy = (url: string): number => {
+    let jobs = 0;
+    for (const pipeline of config.snapshot().pipelines) {
+      const first = pipeline.stages[0];
+      const triggered = pipeline.materials.some((m) => m.type === "git" && m.url === url && m.autoUpdate);
+      if (!triggered || !first || !first.fetchMaterials || first.approval.type === "manual") continue;
+      for (const job of first.jobs)
+        jobs += job.runInstances === "all" ? Number.POSITIVE_INFINITY : (job.runInstances ?? 1);
+    }
+    return jobs;
   };
 
   const watchedMaterials = () => {
@@ -123,7 +136,7 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     lsRemote: async (url, branch) => (await mirror.ensure(url)).branchHead(branch),
     onRevision: (fingerprint, sha) => triggers.onGitRevision(fingerprint, sha).then(() => undefined),
     // A push names the repository before our fetch learns the new head: idle agents fetch alongside it.
-    onNotified: (material) => dispatcher.prefetch(material.url),
+    onNotified: (material) => dispatcher.prefetch(material.url, undefined, jobsStartedBy(material.url)),
   });
 
   // Config repositories are watched like materials; a new commit reloads the config.
