@@ -43,7 +43,7 @@ export class HttpTransport {
 
   constructor(serverUrl: string) {
     this.#base = new URL(serverUrl);
-    // node:https (and with it TLS and node:crypto, ~4 MB resident) only for a server that needs it.
+    // node:https (and with it TLS and node:crypto, ~3 MB resident) only for a server that needs it.
     const client = this.#base.protocol === "https:" ? process.getBuiltinModule("node:https") : http;
     this.#agent = new client.Agent({ keepAlive: true });
     this.#request = client.request;

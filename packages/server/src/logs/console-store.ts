@@ -11,8 +11,8 @@ import { access, mkdir, open, stat, writeFile, type FileHandle } from "node:fs/p
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { ErrorCode, FawkesError, type JobLocator } from "@fawkes/protocol";
-import { jobDirectory } from "../artifacts/job-dir.ts";
 import { BodyWriter } from "../artifacts/body-writer.ts";
+import { jobDirectory } from "../artifacts/job-dir.ts";
 import { KeyedQueue } from "../artifacts/keyed-queue.ts";
 import { readRange } from "./read-range.ts";
 import { encodeIndexEntry, timestampedLines } from "./timestamped.ts";
