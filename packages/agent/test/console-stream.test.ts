@@ -121,6 +121,25 @@ test("output counts as activity when it reaches the spool, whoever wrote it", as
   await stream.close();
 });
 
+test("what a task writes while a batch is being sent counts as output at once, and follows that batch", async (t) => {
+  const { stream, batches, release } = await heldConsole(t);
+  const { writeSync } = await import("node:fs");
+  // Written by a "task", so the first batch starts from the spool's watch, which stays off while it is sent.
+  writeSync(stream.outputFd, "first\n");
+  await waitFor("the first batch", () => batches.length === 1);
+  const before = stream.lastOutputAt;
+  await waitFor("the clock to move", () => Date.now() > before + 5);
+  writeSync(stream.outputFd, "during the send\n");
+  assert.ok(stream.lastOutputAt > before, "output during a send keeps the no-output timeout away");
+  release();
+  await waitFor("the second batch", () => batches.length === 2);
+  assert.deepEqual(
+    batches.map((b) => b.toString()),
+    ["first\n", "during the send\n"],
+  );
+  await stream.close();
+});
+
 test("stop drops what was not sent and removes the spool", async (t) => {
   const { stream, batches, release, path } = await heldConsole(t);
   stream.write(Buffer.from("sent\n"));
