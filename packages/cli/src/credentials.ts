@@ -28,6 +28,19 @@ export interface CloudCredentials {
   accessKey?: { accessKeyId: string; secretAccessKey: string };
 }
 
+/** The banner lines of `fawkes up`/`fawkes server` on a data directory's first start. */
+export function initialAccessKeyLines(
+  key: { accessKeyId: string; secretAccessKey: string },
+  savedTo: string,
+): string[] {
+  return [
+    "Administrator access key for the cloud endpoint (save it now: it is not shown again):",
+    `  AWS_ACCESS_KEY_ID=${key.accessKeyId}`,
+    `  AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}`,
+    `  also saved to ${savedTo}`,
+  ];
+}
+
 export const maxCredentialEntries = 50;
 
 type Env = Record<string, string | undefined>;

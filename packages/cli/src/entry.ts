@@ -3,11 +3,21 @@ import { fileURLToPath } from "node:url";
 import { processIo } from "./io.ts";
 import { runCli, type RegisterCommand } from "./program.ts";
 
-// The agent is a long-running process on every build host: it loads only its own command (no API client).
-const commands: readonly RegisterCommand[] =
-  process.argv[2] === "agent"
-    ? [(await import("./commands/agent.ts")).registerAgentCommand]
-    : (await import("./commands/all.ts")).allCommands;
+/**
+ * The long-running commands load only their own code: every module a process loads stays in its heap for good
+ * (the other commands, the API client and its progress views cost the server ~1 MB), and both the server and
+ * the agent on every build host have a memory budget.
+ */
+const longRunning: Record<string, () => Promise<RegisterCommand>> = {
+  agent: async () => (await import("./commands/agent.ts")).registerAgentCommand,
+  server: async () => (await import("./commands/server.ts")).registerServerCommand,
+  up: async () => (await import("./commands/up.ts")).registerUpCommand,
+};
+
+const only = Object.hasOwn(longRunning, process.argv[2] ?? "") ? longRunning[process.argv[2]!] : undefined;
+const commands: readonly RegisterCommand[] = only
+  ? [await only()]
+  : (await import("./commands/all.ts")).allCommands;
 
 process.exitCode = await runCli(
   process.argv.slice(2),

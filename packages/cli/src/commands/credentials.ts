@@ -11,19 +11,6 @@ import type { CliContext } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { ago, formatTable, printJson } from "../output.ts";
 
-/** The banner lines of `fawkes up`/`fawkes server` on a data directory's first start. */
-export function initialAccessKeyLines(
-  key: { accessKeyId: string; secretAccessKey: string },
-  savedTo: string,
-): string[] {
-  return [
-    "Administrator access key for the cloud endpoint (save it now: it is not shown again):",
-    `  AWS_ACCESS_KEY_ID=${key.accessKeyId}`,
-    `  AWS_SECRET_ACCESS_KEY=${key.secretAccessKey}`,
-    `  also saved to ${savedTo}`,
-  ];
-}
-
 function readPolicy(file: string): Record<string, unknown> {
   let text: string;
   try {

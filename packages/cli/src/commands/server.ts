@@ -1,11 +1,10 @@
 /** `fawkes server`: run the Fawkes server in the foreground until SIGINT/SIGTERM. */
 import type { Command } from "commander";
 import type { CliContext } from "../context.ts";
-import { credentialsPath, saveServerToken } from "../credentials.ts";
+import { credentialsPath, initialAccessKeyLines, saveServerToken } from "../credentials.ts";
 import { addServerFlags, explainStartFailure, rawServerOptions } from "../server-flags.ts";
 import type { ServerFlags } from "../server-flags.ts";
 import { untilSignal } from "../signals.ts";
-import { initialAccessKeyLines } from "./credentials.ts";
 
 export function registerServerCommand(program: Command, { io }: CliContext): void {
   addServerFlags(

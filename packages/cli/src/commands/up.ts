@@ -7,14 +7,13 @@ import type { Command } from "commander";
 import { superviseAgents, localAgentSpecs } from "../agent-supervisor.ts";
 import { FawkesClient } from "../client.ts";
 import type { CliContext } from "../context.ts";
-import { credentialsPath, saveServerToken } from "../credentials.ts";
+import { credentialsPath, initialAccessKeyLines, saveServerToken } from "../credentials.ts";
 import { installNotifyHook, prepareExampleRepo } from "../example-repo.ts";
 import { positiveInt } from "../options.ts";
 import { addServerFlags, explainStartFailure, rawServerOptions } from "../server-flags.ts";
 import type { ServerFlags } from "../server-flags.ts";
 import { untilSignal } from "../signals.ts";
 import { waitUntilHealthy } from "../wait-healthy.ts";
-import { initialAccessKeyLines } from "./credentials.ts";
 
 interface UpFlags extends ServerFlags {
   agents: number;
