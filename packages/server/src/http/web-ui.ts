@@ -1,11 +1,11 @@
 /**
- * Serves the web UI (packages/web/dist): hashed assets cached for a year, index.html never cached, both
- * compressed; any other GET that is not an API route gets index.html (client-side routing).
+ * Serves the web UI (packages/web/dist): hashed assets cached for a year, index.html never cached; assets as
+ * the build compressed them (`.br`/`.gz` beside each, chosen by Accept-Encoding); any other GET that is not an
+ * API route gets index.html (client-side routing).
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import compress from "@fastify/compress";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply } from "fastify";
 
@@ -26,12 +26,12 @@ export async function webUi(
   };
   if (!built) return sendIndex;
   await app.register(async (scope) => {
-    await scope.register(compress, { global: true, threshold: 1024 });
     await scope.register(fastifyStatic, {
       root: dist,
       prefix: "/",
       wildcard: true,
       index: false,
+      preCompressed: true,
       decorateReply: false,
       setHeaders: (res, file) => {
         res.header(

@@ -1,6 +1,10 @@
 /** What the web UI relies on: cookie sessions, the app shell for client routes, changes and the value stream map. */
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { request } from "node:http";
+import path from "node:path";
 import test from "node:test";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import type { RunChangesDto, VsmDto } from "@fawkes/protocol";
 import { createGitRepo, startFawkes, waitForRun, yamlString } from "@fawkes/testing";
 
@@ -70,6 +74,55 @@ test(
     });
     assert.equal(api404.status, 404);
     assert.equal(((await api404.json()) as { code: string }).code, "FAWKES_NOT_FOUND");
+  },
+);
+
+/** One GET with exactly the headers given (fetch would add Accept-Encoding and decode the body). */
+function rawGet(url: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>(
+    (resolve, reject) => {
+      request(url, { headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () =>
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on("error", reject);
+      })
+        .on("error", reject)
+        .end();
+    },
+  );
+}
+
+test(
+  "the UI's assets are sent as the build compressed them, chosen by Accept-Encoding",
+  { timeout: 60_000 },
+  async (t) => {
+    const fawkes = await startFawkes(t, { pipelineFiles: {}, agents: 0 });
+    const assets = path.resolve(import.meta.dirname, "../../../web/dist/assets");
+    const script = readdirSync(assets).find((name) => name.endsWith(".js"));
+    assert.ok(script, `no script in ${assets}: the web UI is not built (npm install builds it)`);
+    const original = readFileSync(path.join(assets, script));
+    const url = `${fawkes.server.url}/assets/${script}`;
+
+    const br = await rawGet(url, { "accept-encoding": "gzip, br" });
+    assert.equal(br.status, 200);
+    assert.equal(br.headers["content-encoding"], "br");
+    assert.equal(br.headers["cache-control"], "public, max-age=31536000, immutable");
+    assert.match(String(br.headers.vary), /accept-encoding/i);
+    assert.ok(br.body.length < original.length / 2, "the brotli variant is the small one");
+    assert.deepEqual(brotliDecompressSync(br.body), original);
+
+    const gzip = await rawGet(url, { "accept-encoding": "gzip" });
+    assert.equal(gzip.headers["content-encoding"], "gzip");
+    assert.deepEqual(gunzipSync(gzip.body), original);
+
+    const plain = await rawGet(url, {});
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers["content-encoding"], undefined);
+    assert.match(String(plain.headers["content-type"]), /javascript/);
+    assert.deepEqual(plain.body, original);
   },
 );
 
