@@ -26,7 +26,12 @@ import {
   PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
-import { SERVER_FLAGS, SERVER_THREADPOOL_SIZE, YOUNG_GENERATION_FLAG } from "@fawkes/cli/process-flags";
+import {
+  SERVER_FLAGS,
+  SERVER_THREADPOOL_SIZE,
+  YOUNG_GENERATION_FLAG,
+  withServerMallocTunables,
+} from "@fawkes/cli/process-flags";
 import { renderTable, type Figure } from "../lib/figures.ts";
 import { cpuMs, rssMiB } from "../lib/proc.ts";
 import { summarize } from "../lib/stats.ts";
@@ -69,11 +74,12 @@ async function startServer(dataDir: string): Promise<BenchServer> {
     ],
     {
       stdio: ["ignore", "pipe", "inherit"],
-      // What `fawkes server` runs with (packages/cli/src/main.ts): its V8 flags and libuv threads, and the
+      // What `fawkes server` runs with (packages/cli/src/main.ts): its V8 flags, libuv threads and malloc, and the
       // compile cache, so that no thread loads the TypeScript stripper (worker threads hash large bodies).
       env: {
         ...process.env,
         UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? SERVER_THREADPOOL_SIZE,
+        GLIBC_TUNABLES: withServerMallocTunables(process.env.GLIBC_TUNABLES),
         NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? path.join(tmpdir(), "node-compile-cache"),
       },
     },

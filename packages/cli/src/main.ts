@@ -10,11 +10,19 @@
  *   stripper is never loaded.
  */
 import module from "node:module";
-import { AGENT_FLAGS, SERVER_FLAGS, SERVER_THREADPOOL_SIZE, YOUNG_GENERATION_FLAG } from "./process-flags.ts";
+import {
+  AGENT_FLAGS,
+  SERVER_FLAGS,
+  SERVER_THREADPOOL_SIZE,
+  YOUNG_GENERATION_FLAG,
+  withServerMallocTunables,
+} from "./process-flags.ts";
 
 const LONG_RUNNING = new Set(["server", "agent", "up"]);
 /** Set across the re-exec when we added NODE_COMPILE_CACHE, so that we can take it away again. */
 const CACHE_MARKER = "FAWKES_ADDED_NODE_COMPILE_CACHE";
+/** Set across the re-exec to the user's own GLIBC_TUNABLES ("" for none), so that we can put it back. */
+const TUNABLES_MARKER = "FAWKES_USER_GLIBC_TUNABLES";
 const command = process.argv[2] ?? "";
 
 module.enableCompileCache?.();
@@ -29,9 +37,13 @@ if (
     env.NODE_COMPILE_CACHE = cacheDir;
     env[CACHE_MARKER] = "1";
   }
-  // libuv reads it when its pool first starts, so it stays set (agents that `fawkes up` starts inherit it;
-  // harmless).
-  if (command !== "agent") env.UV_THREADPOOL_SIZE ??= SERVER_THREADPOOL_SIZE;
+  if (command !== "agent") {
+    // libuv reads it when its pool first starts, so it stays set (agents that `fawkes up` starts inherit it;
+    // harmless).
+    env.UV_THREADPOOL_SIZE ??= SERVER_THREADPOOL_SIZE;
+    env[TUNABLES_MARKER] = env.GLIBC_TUNABLES ?? "";
+    env.GLIBC_TUNABLES = withServerMallocTunables(env.GLIBC_TUNABLES);
+  }
   const flags = [YOUNG_GENERATION_FLAG, ...(command === "agent" ? AGENT_FLAGS : SERVER_FLAGS)];
   process.execve(
     process.execPath,
@@ -43,5 +55,12 @@ if (process.env[CACHE_MARKER] !== undefined) {
   // Node read it at start-up; jobs and tools this process starts must not inherit our cache.
   delete process.env.NODE_COMPILE_CACHE;
   delete process.env[CACHE_MARKER];
+}
+const userTunables = process.env[TUNABLES_MARKER];
+if (userTunables !== undefined) {
+  // glibc read ours at start-up; the agents and jobs this process starts get the user's.
+  if (userTunables === "") delete process.env.GLIBC_TUNABLES;
+  else process.env.GLIBC_TUNABLES = userTunables;
+  delete process.env[TUNABLES_MARKER];
 }
 await import("./entry.ts");
