@@ -28,6 +28,7 @@ import {
 } from "../services/job-reports.ts";
 import { hashToken, registerAgent } from "../services/register-agent.ts";
 import { agentExternalRoutes } from "./agent-external-routes.ts";
+import { whenDisconnected } from "./disconnect-signal.ts";
 import { intParam, parse } from "./problem.ts";
 
 const header = (request: FastifyRequest, name: string): string | undefined => {
@@ -62,10 +63,12 @@ export function agentRoutes(app: FastifyInstance, engine: Engine, keys: ServerKe
   app.post("/agent/v1/work", async (request) => {
     const agent = await authenticate(request);
     const { waitMs } = parse(WorkRequest, request.body);
-    const abort = new AbortController();
-    request.raw.on("close", () => abort.abort());
-    request.raw.socket.on("close", () => abort.abort());
-    return engine.dispatcher.work(agent, waitMs, abort.signal);
+    const gone = whenDisconnected(request);
+    try {
+      return await engine.dispatcher.work(agent, waitMs, gone.signal);
+    } finally {
+      gone.release();
+    }
   });
 
   app.post("/agent/v1/heartbeat", async (request) => {
@@ -139,17 +142,20 @@ export function agentRoutes(app: FastifyInstance, engine: Engine, keys: ServerKe
     const leaseId = lease(request);
     await requireLease(engine, agent, id, leaseId);
     if (await isCancelRequested(engine, id, leaseId ?? "")) return { cancel: true };
-    const abort = new AbortController();
-    request.raw.socket.on("close", () => abort.abort());
+    const gone = whenDisconnected(request);
     const waitMs = Math.min(
       60_000,
       Math.max(0, Number((request.query as Record<string, string>).waitMs ?? 25_000) || 25_000),
     );
-    return {
-      cancel: await engine.dispatcher.waitCancel(id, waitMs, abort.signal, () =>
-        isCancelRequested(engine, id, leaseId ?? ""),
-      ),
-    };
+    try {
+      return {
+        cancel: await engine.dispatcher.waitCancel(id, waitMs, gone.signal, () =>
+          isCancelRequested(engine, id, leaseId ?? ""),
+        ),
+      };
+    } finally {
+      gone.release();
+    }
   });
 
   const locatorFrom = (request: FastifyRequest): JobLocator => {
