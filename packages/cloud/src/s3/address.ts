@@ -22,6 +22,8 @@ export function s3Address(
   if (rest === "") return { bucket: undefined, key: undefined };
   const slash = rest.indexOf("/");
   const bucket = decodeComponent(slash < 0 ? rest : rest.slice(0, slash));
+  // `//key`: no operation takes an empty bucket name, and IAM could not name its resource.
+  if (bucket === "") throw new AwsError("InvalidBucketName", 400, "The specified bucket is not valid.");
   const key = slash < 0 || slash === rest.length - 1 ? undefined : decodeComponent(rest.slice(slash + 1));
   return { bucket, key };
 }
