@@ -5,6 +5,7 @@
 export { startCloudEndpoint } from "./endpoint.ts";
 export type { CloudEndpoint, CloudLogger, CloudOptions } from "./endpoint.ts";
 export { memoryCredentialStore } from "./credentials.ts";
+export { validBucketName } from "./storage/storage.ts";
 export type { StorageOptions } from "./storage/create-storage.ts";
 export type { S3StorageOptions } from "./storage/s3-storage.ts";
 export type { LifecycleReport } from "./lifecycle/apply.ts";

@@ -110,11 +110,11 @@ const request = fc.record({
   ),
   trailingSlash: fc.boolean(),
   query: fc.oneof(
-    fc.constant({}),
+    fc.constant<Record<string, string>>({}),
     fc.dictionary(fc.constantFrom(...SUBRESOURCES), fc.oneof(fc.constant(""), printable(40)), { maxKeys: 3 }),
   ),
   headers: fc.oneof(
-    fc.constant({}),
+    fc.constant<Record<string, string>>({}),
     fc.dictionary(fc.constantFrom(...HEADERS), printable(80), { maxKeys: 3 }),
   ),
   body,

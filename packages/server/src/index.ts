@@ -11,6 +11,8 @@ import { startCloud } from "./cloud/runtime.ts";
 import { loadDataKey, loadServerKeys } from "./keys.ts";
 import { openDatabase } from "./store/db.ts";
 import type { ServerOptions } from "./options.ts";
+import type { RouteSpec } from "./http/registry.ts";
+import type { z } from "zod";
 
 export { compileServerOptions, type ServerOptions } from "./options.ts";
 export { buildApp, VERSION } from "./http/app.ts";
@@ -27,6 +29,8 @@ export interface RunningServer {
    * the server stores it encrypted). Undefined on every later start.
    */
   initialAccessKey?: { accessKeyId: string; secretAccessKey: string };
+  /** Every route the HTTP server registered, with its declared access (for tests that walk them all). */
+  routes: readonly RouteSpec<z.ZodType | undefined>[];
   close(): Promise<void>;
 }
 
@@ -50,7 +54,7 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
   });
   const engine = createEngine(options, database.db, log);
   engine.ctx.cloud = cloud;
-  const { app } = await buildApp(engine, keys, log);
+  const { app, routes } = await buildApp(engine, keys, log);
   await app.listen({ host: options.host, port: options.port }).catch(async (error: unknown) => {
     await cloud.close();
     await database.close();
@@ -76,6 +80,7 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     agentKey: keys.agentKey,
     autoRegisterKey: keys.autoRegisterKey,
     ...(initialAccessKey && { initialAccessKey }),
+    routes: routes.specs,
     close() {
       closing ??= (async () => {
         await engine.close();

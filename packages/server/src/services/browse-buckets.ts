@@ -12,6 +12,7 @@ import {
   type ObjectDetailsDto,
   type ObjectListDto,
 } from "@fawkes/protocol";
+import { validBucketName } from "@fawkes/cloud";
 import { ADMIN_POLICY } from "../cloud/access-keys.ts";
 import { CLOUD_REGION, type CloudRuntime } from "../cloud/runtime.ts";
 
@@ -71,19 +72,37 @@ async function session(cloud: CloudRuntime): Promise<Session> {
   return next;
 }
 
-/** S3 errors as Fawkes errors: a missing bucket or key is a 404, anything else the endpoint's fault (502). */
+/**
+ * S3 errors as Fawkes errors: a missing bucket or key is a 404, another refusal (an invalid bucket name, a key
+ * too long) the request's fault (400), anything else the endpoint's fault (502).
+ */
 function translate(error: unknown, what: string): FawkesError {
   if (error instanceof FawkesError) return error;
   const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = failure.$metadata?.httpStatusCode;
   if (status === 404 || failure.name === "NoSuchBucket" || failure.name === "NoSuchKey")
     return new FawkesError(ErrorCode.notFound, 404, `no ${what}`, { cause: error });
+  if (status !== undefined && status >= 400 && status < 500)
+    return new FawkesError(
+      ErrorCode.badRequest,
+      400,
+      `the cloud endpoint refused it: ${failure.name ?? "Error"}`,
+      {
+        cause: error,
+      },
+    );
   return new FawkesError(
     ErrorCode.internal,
     502,
     `the cloud endpoint failed: ${failure.name ?? "Error"}${status ? ` (HTTP ${status})` : ""}`,
     { cause: error },
   );
+}
+
+/** The SDK refuses an invalid bucket name itself, before any request: that is the caller's mistake too. */
+function checkBucket(bucket: string): void {
+  if (!validBucketName(bucket))
+    throw new FawkesError(ErrorCode.badRequest, 400, `${JSON.stringify(bucket)} is not a valid bucket name`);
 }
 
 async function call<T>(cloud: CloudRuntime, what: string, run: (s: Session) => Promise<T>): Promise<T> {
@@ -114,6 +133,7 @@ export async function listObjects(
   prefix: string,
   continuation: string | undefined,
 ): Promise<ObjectListDto> {
+  checkBucket(bucket);
   return call(cloud, `bucket ${bucket}`, async ({ client, sdk }) => {
     const answer = await client.send(
       new sdk.ListObjectsV2Command({
@@ -142,6 +162,7 @@ export async function objectDetails(
   bucket: string,
   key: string,
 ): Promise<ObjectDetailsDto> {
+  checkBucket(bucket);
   return call(cloud, `object ${key} in bucket ${bucket}`, async ({ client, sdk }) => {
     const head = await client.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }));
     return {
@@ -163,6 +184,7 @@ export interface ObjectDownload {
 
 /** Opens the object's bytes as a stream (nothing is buffered: objects may be gigabytes). */
 export async function openObject(cloud: CloudRuntime, bucket: string, key: string): Promise<ObjectDownload> {
+  checkBucket(bucket);
   return call(cloud, `object ${key} in bucket ${bucket}`, async ({ client, sdk }) => {
     const answer = await client.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }));
     return {
