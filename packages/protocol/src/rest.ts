@@ -79,8 +79,11 @@ export const PipelineStatusDto = z.object({
   paused: z.boolean(),
   pauseReason: z.string().nullable(),
   locked: z.boolean(),
-  /** The only variables a trigger may set (`TriggerRequest.variables`), sorted by name; empty for a pipeline no longer in the config. */
-  triggerVariables: z.array(TriggerVariableDto),
+  /**
+   * The only variables a trigger may set (`TriggerRequest.variables`), sorted by name; empty for a pipeline no
+   * longer in the config. Defaults to empty so that a client reading an older server's answer still parses it.
+   */
+  triggerVariables: z.array(TriggerVariableDto).default([]),
   runs: z.array(PipelineRunDto),
 });
 export type PipelineStatusDto = z.infer<typeof PipelineStatusDto>;
@@ -90,8 +93,8 @@ export const PipelineSummaryDto = z.object({
   group: z.string(),
   paused: z.boolean(),
   stages: z.array(name),
-  /** The only variables a trigger may set (`TriggerRequest.variables`), sorted by name. */
-  triggerVariables: z.array(TriggerVariableDto),
+  /** The only variables a trigger may set (`TriggerRequest.variables`), sorted by name; defaults to empty, as in PipelineStatusDto. */
+  triggerVariables: z.array(TriggerVariableDto).default([]),
   latest: PipelineRunDto.nullable(),
 });
 export type PipelineSummaryDto = z.infer<typeof PipelineSummaryDto>;
