@@ -93,7 +93,7 @@ export const PipelineSummaryDto = z.object({
   group: z.string(),
   paused: z.boolean(),
   stages: z.array(name),
-  /** The only variables a trigger may set (`TriggerRequest.variables`), sorted by name; defaults to empty, as in PipelineStatusDto. */
+  /** The only variables a trigger may set, sorted by name; defaults to empty, as in PipelineStatusDto. */
   triggerVariables: z.array(TriggerVariableDto).default([]),
   latest: PipelineRunDto.nullable(),
 });
