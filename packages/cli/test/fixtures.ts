@@ -54,6 +54,7 @@ export const statusFixture: PipelineStatusDto = {
   paused: false,
   pauseReason: null,
   locked: false,
+  triggerVariables: [],
   // Deliberately oldest first: the CLI must print newest first.
   runs: [
     runFixture(1, "failed", [

@@ -19,7 +19,16 @@ async function runningServer(t: TestContext, phases: PipelineRunDto[]) {
       sendJson(response, 202, { pipeline: "app", counter: 5, label: "1.5" });
     } else if (request.url === "/api/v1/pipelines") {
       sendJson(response, 200, {
-        pipelines: [{ name: "app", group: "g", paused: false, stages: ["test", "package"], latest: null }],
+        pipelines: [
+          {
+            name: "app",
+            group: "g",
+            paused: false,
+            stages: ["test", "package"],
+            triggerVariables: [],
+            latest: null,
+          },
+        ],
       });
     } else if (request.url === "/api/v1/pipelines/app/runs/5") {
       sendJson(response, 200, phases[phase]);
@@ -128,4 +137,60 @@ test("trigger without --wait prints the new run and returns at once", async (t) 
   const run = await cli(["trigger", "app", "--server", server.url, "--token", "t"]);
   assert.equal(run.code, 0);
   assert.equal(run.stdout, "started app/5 (label 1.5)\n");
+});
+
+test("trigger --var with an undeclared name prints the server's error, the declared variables, and exits 1", async (t) => {
+  const detail =
+    'variable "PATH" is not declared by pipeline app: a trigger may only override variables the pipeline declares; ' +
+    "declare it under environment_variables (or secure_variables) of the pipeline, a stage or a job";
+  const server = await fakeServer(t, (request, response) => {
+    if (request.url === "/api/v1/pipelines/app/trigger") {
+      response.writeHead(400, { "content-type": "application/problem+json" });
+      response.end(
+        JSON.stringify({
+          type: "about:blank",
+          title: "Bad Request",
+          status: 400,
+          code: "FAWKES_UNDECLARED_VARIABLE",
+          detail,
+          errors: [{ path: "variables.PATH", message: "not declared by pipeline app" }],
+        }),
+      );
+    } else if (request.url === "/api/v1/pipelines") {
+      sendJson(response, 200, {
+        pipelines: [
+          {
+            name: "app",
+            group: "g",
+            paused: false,
+            stages: ["test"],
+            triggerVariables: [
+              { name: "GREETING", secure: false, value: "hello" },
+              { name: "TOKEN", secure: true, value: null },
+            ],
+            latest: null,
+          },
+        ],
+      });
+    } else {
+      sendJson(response, 404, { code: "FAWKES_NOT_FOUND", detail: `no route ${request.url}` });
+    }
+  });
+  const run = await cli([
+    "trigger",
+    "app",
+    "--var",
+    "PATH=/tmp/evil",
+    "--server",
+    server.url,
+    "--token",
+    "t",
+  ]);
+  assert.equal(run.code, 1);
+  assert.equal(run.stdout, "");
+  assert.ok(run.stderr.includes(`fawkes: ${detail}`), run.stderr);
+  assert.match(run.stderr, /variables\.PATH: not declared by pipeline app \[FAWKES_UNDECLARED_VARIABLE\]/);
+  assert.match(run.stderr, /\nvariables pipeline app declares: GREETING, TOKEN \(secure\)\n$/);
+  const trigger = server.requests.find((request) => request.url.endsWith("/trigger"));
+  assert.deepEqual(JSON.parse(trigger?.body ?? ""), { revisions: {}, variables: { PATH: "/tmp/evil" } });
 });

@@ -1,7 +1,9 @@
 /**
  * The environment variables of one job, as GoCD sets them: the `GO_*` set, then user variables with GoCD's
- * precedence (lowest first): environment < pipeline < trigger-time overrides < stage < job. A user variable
- * with the name of a `GO_*` variable replaces it, as in GoCD ("overriding environment variable").
+ * precedence (lowest first): environment < pipeline < stage < job. A user variable with the name of a `GO_*`
+ * variable replaces it, as in GoCD ("overriding environment variable"). Last, values given at trigger time
+ * replace the variable wherever it is declared, but only a variable declared for this job (GoCD's
+ * `addToIfExists`): a trigger never adds a variable (see trigger-variables.ts).
  */
 import type { EnvironmentConfig, JobConfig, PipelineConfig, StageConfig, Variable } from "./config/model.ts";
 
@@ -45,7 +47,11 @@ export interface JobEnvironmentInput {
   runIndex?: number | null;
   runCount?: number | null;
   agentResources: readonly string[];
-  /** Variables chosen when the run was triggered; they override the pipeline's and environment's. */
+  /**
+   * Variables chosen when the run was triggered; each replaces the declared variable of that name at whatever
+   * level declares it, and is ignored when no level declares it for this job. Secure when it says so or when
+   * any level of this job declares it secure.
+   */
   triggerVariables?: Readonly<Record<string, string>> | readonly Variable[];
   environment?: Pick<EnvironmentConfig, "name" | "environmentVariables"> | null;
   materials: readonly MaterialRevisionInput[];
@@ -100,19 +106,24 @@ export function buildJobEnvironment(input: JobEnvironmentInput): JobEnvironmentV
   set("GO_AGENT_RESOURCES", input.agentResources.join(","));
   materialVariables(input.materials, set);
 
-  const levels: { variables: readonly Variable[]; trigger: boolean }[] = [
-    { variables: input.environment?.environmentVariables ?? [], trigger: false },
-    { variables: input.pipeline.environmentVariables, trigger: false },
-    { variables: triggerVariables(input.triggerVariables), trigger: true },
-    { variables: input.stage.environmentVariables, trigger: false },
-    { variables: input.job.environmentVariables, trigger: false },
+  // Name → whether a level of this job declares it secure.
+  const declared = new Map<string, boolean>();
+  const levels = [
+    input.environment?.environmentVariables ?? [],
+    input.pipeline.environmentVariables,
+    input.stage.environmentVariables,
+    input.job.environmentVariables,
   ];
-  for (const { variables: level, trigger } of levels) {
+  for (const level of levels) {
     for (const variable of level) {
-      // A value given at trigger time for a secure variable stays secret.
-      const secure = variable.secure || (trigger && variables.get(variable.name)?.secure === true);
-      set(variable.name, variable.value, secure);
+      set(variable.name, variable.value, variable.secure);
+      declared.set(variable.name, declared.get(variable.name) === true || variable.secure);
     }
+  }
+  for (const variable of triggerVariables(input.triggerVariables)) {
+    const declaredSecure = declared.get(variable.name);
+    if (declaredSecure === undefined) continue;
+    set(variable.name, variable.value, variable.secure || declaredSecure);
   }
   return [...variables.values()];
 }

@@ -8,3 +8,14 @@ export { renderLabel, validateLabelTemplate } from "./label.ts";
 export type { LabelInput } from "./label.ts";
 export { buildJobEnvironment, materialVariableSuffix, stripCredentials } from "./environment.ts";
 export type { JobEnvironmentInput, JobEnvironmentVariable, MaterialRevisionInput } from "./environment.ts";
+export {
+  overridableVariables,
+  resolveTriggerVariables,
+  undeclaredVariablesMessage,
+} from "./trigger-variables.ts";
+export type {
+  OverridableVariable,
+  TriggerVariablesEnvironment,
+  TriggerVariablesPipeline,
+  TriggerVariablesResult,
+} from "./trigger-variables.ts";

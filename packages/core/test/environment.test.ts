@@ -76,16 +76,58 @@ test("GoCD's GO_* variables for a job with one git material", () => {
   );
 });
 
-test("user variables: job > stage > trigger-time > pipeline > environment, secure flags kept", () => {
-  const env = buildJobEnvironment({ ...base, triggerVariables: { P_ONLY: "trigger", TOKEN: "override" } });
-  const byName = new Map(env.map((variable) => [variable.name, variable]));
+test("user variables: job > stage > pipeline > environment, secure flags kept", () => {
+  const byName = new Map(buildJobEnvironment(base).map((variable) => [variable.name, variable]));
   assert.equal(byName.get("LEVEL")?.value, "job");
   assert.equal(byName.get("S_ONLY")?.value, "s");
-  assert.equal(byName.get("P_ONLY")?.value, "trigger");
+  assert.equal(byName.get("P_ONLY")?.value, "p");
   assert.equal(byName.get("E_ONLY")?.value, "e");
   assert.equal(byName.get("GO_ENVIRONMENT_NAME")?.value, "dev");
+  assert.deepEqual(byName.get("TOKEN"), { name: "TOKEN", value: "x", secure: true });
+});
+
+test("trigger-time values replace a declared variable wherever it is declared, and add nothing", () => {
+  const env = buildJobEnvironment({
+    ...base,
+    triggerVariables: {
+      LEVEL: "trigger",
+      P_ONLY: "trigger",
+      E_ONLY: "trigger",
+      TOKEN: "override",
+      PATH: "/tmp/evil",
+      LD_PRELOAD: "/tmp/evil.so",
+    },
+  });
+  const byName = new Map(env.map((variable) => [variable.name, variable]));
+  // GoCD applies trigger variables last (addToIfExists): over the job's, stage's, pipeline's and environment's.
+  assert.equal(byName.get("LEVEL")?.value, "trigger");
+  assert.equal(byName.get("P_ONLY")?.value, "trigger");
+  assert.equal(byName.get("E_ONLY")?.value, "trigger");
+  assert.equal(byName.get("S_ONLY")?.value, "s");
   assert.deepEqual(byName.get("TOKEN"), { name: "TOKEN", value: "override", secure: true });
+  assert.equal(byName.has("PATH"), false, "an undeclared trigger variable never reaches the job");
+  assert.equal(byName.has("LD_PRELOAD"), false);
   assert.equal(new Set(env.map((variable) => variable.name)).size, env.length, "names are unique");
+});
+
+test("a trigger value is secure when any level of the job declares the name secure, or when it says so", () => {
+  const input: JobEnvironmentInput = {
+    ...base,
+    environment: { name: "dev", environmentVariables: [v("KEY", "e", true)] },
+    // The job's plain declaration wins over the environment's secure one for the declared value ...
+    job: { ...base.job, environmentVariables: [v("KEY", "plain"), v("OTHER", "o")] },
+  };
+  const declaredOnly = new Map(buildJobEnvironment(input).map((variable) => [variable.name, variable]));
+  assert.deepEqual(declaredOnly.get("KEY"), { name: "KEY", value: "plain", secure: false });
+  // ... but a value given at trigger time for a name declared secure anywhere stays secret.
+  const triggered = new Map(
+    buildJobEnvironment({
+      ...input,
+      triggerVariables: [v("KEY", "typed"), v("OTHER", "typed-secret", true)],
+    }).map((variable) => [variable.name, variable]),
+  );
+  assert.deepEqual(triggered.get("KEY"), { name: "KEY", value: "typed", secure: true });
+  assert.deepEqual(triggered.get("OTHER"), { name: "OTHER", value: "typed-secret", secure: true });
 });
 
 test("several materials: only suffixed names; dependencies, reruns and run instances", () => {

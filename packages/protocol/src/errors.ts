@@ -22,6 +22,7 @@ export const ErrorCode = {
   stageStillRunning: "FAWKES_STAGE_STILL_RUNNING",
   runAlreadyFinished: "FAWKES_RUN_ALREADY_FINISHED",
   invalidRevision: "FAWKES_INVALID_REVISION",
+  undeclaredVariable: "FAWKES_UNDECLARED_VARIABLE",
   protocolVersion: "FAWKES_PROTOCOL_VERSION_UNSUPPORTED",
   leaseLost: "FAWKES_LEASE_LOST",
   agentNotEnabled: "FAWKES_AGENT_NOT_ENABLED",

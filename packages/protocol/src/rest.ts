@@ -62,6 +62,16 @@ export const PipelineRunDto = z.object({
 });
 export type PipelineRunDto = z.infer<typeof PipelineRunDto>;
 
+/** A variable a manual trigger may override: one the pipeline (or a stage, job or its environment) declares. */
+export const TriggerVariableDto = z.object({
+  name,
+  /** Declared secure at some level: its value is never sent, and a value given at trigger time is secret too. */
+  secure: z.boolean(),
+  /** The declared plain value; null when secure or when levels declare different values. */
+  value: z.string().nullable(),
+});
+export type TriggerVariableDto = z.infer<typeof TriggerVariableDto>;
+
 /** `fawkes status PIPELINE --json` prints this; newest run first. Acceptance checks rely on its shape. */
 export const PipelineStatusDto = z.object({
   pipeline: name,
@@ -69,6 +79,11 @@ export const PipelineStatusDto = z.object({
   paused: z.boolean(),
   pauseReason: z.string().nullable(),
   locked: z.boolean(),
+  /**
+   * The only variables a trigger may set (`TriggerRequest.variables`), sorted by name; empty for a pipeline no
+   * longer in the config. Defaults to empty so that a client reading an older server's answer still parses it.
+   */
+  triggerVariables: z.array(TriggerVariableDto).default([]),
   runs: z.array(PipelineRunDto),
 });
 export type PipelineStatusDto = z.infer<typeof PipelineStatusDto>;
@@ -78,6 +93,8 @@ export const PipelineSummaryDto = z.object({
   group: z.string(),
   paused: z.boolean(),
   stages: z.array(name),
+  /** The only variables a trigger may set, sorted by name; defaults to empty, as in PipelineStatusDto. */
+  triggerVariables: z.array(TriggerVariableDto).default([]),
   latest: PipelineRunDto.nullable(),
 });
 export type PipelineSummaryDto = z.infer<typeof PipelineSummaryDto>;
@@ -88,7 +105,11 @@ export type PipelineListDto = z.infer<typeof PipelineListDto>;
 export const TriggerRequest = z.strictObject({
   /** Material name → git revision (full or abbreviated SHA) to build instead of the latest. */
   revisions: z.record(z.string(), z.string().min(1)).default({}),
-  /** Pipeline-level variables for this run only (override the configured values). */
+  /**
+   * Values for this run only. Each name must be a variable the pipeline declares (at the pipeline, a stage, a
+   * job or its environment: `PipelineSummaryDto.triggerVariables`), else 400 FAWKES_UNDECLARED_VARIABLE; the
+   * value replaces the declared one wherever it is declared, and stays secret if it is declared secure.
+   */
   variables: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}),
 });
 export type TriggerRequest = z.infer<typeof TriggerRequest>;

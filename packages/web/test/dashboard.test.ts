@@ -8,7 +8,7 @@ import {
   rerunnableStage,
   stageBars,
 } from "../src/dashboard/shape.ts";
-import { buildTriggerRequest } from "../src/dashboard/trigger-request.ts";
+import { buildTriggerRequest, initialVariableValue } from "../src/dashboard/trigger-request.ts";
 
 const stage = (name: string, result: StageRunDto["result"], counter = 1): StageRunDto => ({
   name,
@@ -39,6 +39,7 @@ const summary = (name: string, group: string, latest: PipelineRunDto | null = nu
   group,
   paused: false,
   stages: ["build", "test", "deploy"],
+  triggerVariables: [],
   latest,
 });
 
@@ -119,23 +120,27 @@ test("the filter matches pipeline and group names, case-insensitively", () => {
   );
 });
 
-test("trigger options become a TriggerRequest; bad variable names are reported", () => {
+test("trigger options become a TriggerRequest: only declared variables whose field changed are sent", () => {
+  const declared = [
+    { name: "ENV", secure: false, value: "staging" },
+    { name: "MIXED", secure: false, value: null },
+    { name: "TOKEN", secure: true, value: null },
+    { name: "UNTOUCHED", secure: false, value: "keep" },
+  ];
   assert.deepEqual(
-    buildTriggerRequest({ app: " abc123 ", lib: "" }, [
-      { name: "ENV", value: "prod" },
-      { name: "", value: "x" },
-    ]),
-    {
-      request: { revisions: { app: "abc123" }, variables: { ENV: "prod" } },
-      errors: [],
-    },
+    buildTriggerRequest({ app: " abc123 ", lib: "" }, declared, {
+      ENV: "prod",
+      MIXED: "",
+      TOKEN: "s3cret",
+      UNTOUCHED: "keep",
+      // Edited, then the config stopped declaring it: its field is gone, so is the value.
+      GONE: "x",
+    }),
+    { revisions: { app: "abc123" }, variables: { ENV: "prod", TOKEN: "s3cret" } },
   );
-  const { errors } = buildTriggerRequest({}, [
-    { name: "1BAD", value: "" },
-    { name: "A", value: "1" },
-    { name: "A", value: "2" },
-  ]);
-  assert.equal(errors.length, 2);
-  assert.match(errors[0] ?? "", /1BAD/);
-  assert.match(errors[1] ?? "", /twice/);
+  // A plain variable can be overridden with an empty value; an untouched form sends no variable.
+  assert.deepEqual(buildTriggerRequest({}, declared, { ENV: "" }).variables, { ENV: "" });
+  assert.deepEqual(buildTriggerRequest({}, declared, {}).variables, {});
+  assert.equal(initialVariableValue(declared[0]!), "staging");
+  assert.equal(initialVariableValue({ name: "TOKEN", secure: true, value: "never shown" }), "");
 });

@@ -1,13 +1,15 @@
 /**
  * `fawkes trigger PIPELINE [--revision MATERIAL=SHA]... [--var NAME=VALUE]... [--wait]`. With --wait it shows the
  * run's stages and jobs live and exits 0 only if the run passes (on failure: the failed jobs' last console lines).
+ * `--var` may only name a variable the pipeline declares; the server refuses any other, and then the error
+ * lists the ones it declares.
  */
 import type { Command } from "commander";
-import type { PipelineRunDto } from "@fawkes/protocol";
+import { ErrorCode, type PipelineRunDto, type TriggerRequest, type TriggerResponse } from "@fawkes/protocol";
 import type { FawkesClient } from "../client.ts";
 import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
-import { ExitCode } from "../errors.ts";
+import { CliError, ExitCode } from "../errors.ts";
 import type { CliIo } from "../io.ts";
 import { collectPair } from "../options.ts";
 import { printJson } from "../output.ts";
@@ -28,12 +30,16 @@ export function registerTriggerCommand(program: Command, { io }: CliContext): vo
     .description("start a pipeline run now (optionally at chosen revisions, with variables)")
     .argument("<pipeline>", "pipeline name")
     .option("--revision <material=sha>", "build this revision of a material (repeatable)", collectPair)
-    .option("--var <name=value>", "set a pipeline variable for this run (repeatable)", collectPair)
+    .option(
+      "--var <name=value>",
+      "override a variable the pipeline declares, for this run (repeatable)",
+      collectPair,
+    )
     .option("--wait", "show progress live; exit 0 only if the run passes")
     .option("--json", "print the run (with --wait: the finished run) as JSON")
     .action(async (pipeline: string, options: TriggerOptions, command: Command) => {
       const client = clientFor(command, io);
-      const started = await client.trigger(pipeline, {
+      const started = await triggerRun(client, pipeline, {
         revisions: options.revision ?? {},
         variables: options.var ?? {},
       });
@@ -56,6 +62,32 @@ export function registerTriggerCommand(program: Command, { io }: CliContext): vo
       if (!options.json) await printFailedJobTails(client, io, pipeline, run);
       throw new ExitCode(1);
     });
+}
+
+/** Triggers the run; a refused variable gets, as a hint, the variables the pipeline does declare. */
+async function triggerRun(
+  client: FawkesClient,
+  pipeline: string,
+  request: TriggerRequest,
+): Promise<TriggerResponse> {
+  try {
+    return await client.trigger(pipeline, request);
+  } catch (error) {
+    if (!(error instanceof CliError) || error.code !== ErrorCode.undeclaredVariable) throw error;
+    const summary = await client.pipelines().then(
+      (list) => list.pipelines.find((candidate) => candidate.name === pipeline),
+      () => undefined,
+    );
+    if (summary === undefined) throw error;
+    const names = summary.triggerVariables.map((variable) =>
+      variable.secure ? `${variable.name} (secure)` : variable.name,
+    );
+    const hint =
+      names.length === 0
+        ? `pipeline ${pipeline} declares no variables, so --var cannot be used with it`
+        : `variables pipeline ${pipeline} declares: ${names.join(", ")}`;
+    throw new CliError(error.message, { code: error.code, status: error.status, hint, cause: error });
+  }
 }
 
 async function printFailedJobTails(

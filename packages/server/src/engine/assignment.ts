@@ -2,7 +2,13 @@
  * Turns a scheduled job into the fully resolved JobAssignment the agent runs: environment, checkouts,
  * tasks with fetches pinned to exact upstream job runs, artifact specs. The agent never reads config.
  */
-import { buildJobEnvironment, type FetchTaskConfig, type JobConfig, type TaskConfig } from "@fawkes/core";
+import {
+  buildJobEnvironment,
+  resolveTriggerVariables,
+  type FetchTaskConfig,
+  type JobConfig,
+  type TaskConfig,
+} from "@fawkes/core";
 import {
   ErrorCode,
   FawkesError,
@@ -130,6 +136,7 @@ export async function buildAssignment(
     if (m.upstreamRunId !== null)
       upstreamLabels.set(m.upstreamRunId, (await findRunById(ctx.db, m.upstreamRunId))?.label ?? "");
   }
+  const environmentConfig = ctx.config.environment(run.config.environment) ?? null;
   const environment = buildJobEnvironment({
     serverUrl: ctx.serverUrl,
     pipeline: run.config,
@@ -144,8 +151,9 @@ export async function buildAssignment(
     runIndex: index,
     runCount: count,
     agentResources: agent.resources,
-    triggerVariables: run.variables,
-    environment: ctx.config.environment(run.config.environment) ?? null,
+    // Secure when any level of the pipeline declares the variable secure, not only this job's levels.
+    triggerVariables: resolveTriggerVariables(run.config, environmentConfig, run.variables).variables,
+    environment: environmentConfig,
     materials: materials.map((m) => {
       const config = run.config.materials.find((c) => c.name === m.material);
       return {

@@ -3,7 +3,12 @@
  * a person (`fawkes trigger`), or the pipeline becoming free again (unpause, unlock).
  * Git work happens outside the engine lock; only run creation takes it.
  */
-import type { GitMaterial, PipelineConfig } from "@fawkes/core";
+import {
+  resolveTriggerVariables,
+  undeclaredVariablesMessage,
+  type GitMaterial,
+  type PipelineConfig,
+} from "@fawkes/core";
 import { ErrorCode, FawkesError, type TriggerRequest } from "@fawkes/protocol";
 import { shouldTrigger, type GitMirror } from "../materials/index.ts";
 import type { RunRecord, StageRunRecord } from "../store/records.ts";
@@ -161,6 +166,7 @@ export class Triggers {
   async triggerManual(name: string, request: TriggerRequest, user: string): Promise<RunRecord> {
     const config = this.#ctx.config.pipeline(name);
     if (!config) throw new FawkesError(ErrorCode.pipelineNotFound, 404, `no pipeline named ${name}`);
+    this.#checkVariables(config, request.variables);
     const state = await findPipeline(this.#ctx.db, name);
     if (state?.paused)
       throw new FawkesError(
@@ -179,6 +185,24 @@ export class Triggers {
     if (!run)
       throw new FawkesError(ErrorCode.pipelineLocked, 409, `pipeline ${name} could not start a run now`);
     return run;
+  }
+
+  /** Refuses, before anything is written, a trigger that sets a variable the pipeline does not declare. */
+  #checkVariables(config: PipelineConfig, variables: Readonly<Record<string, string>>): void {
+    const environment = this.#ctx.config.environment(config.environment);
+    const checked = resolveTriggerVariables(config, environment, variables);
+    if (checked.undeclared.length === 0) return;
+    throw new FawkesError(
+      ErrorCode.undeclaredVariable,
+      400,
+      undeclaredVariablesMessage(config.name, checked.undeclared),
+      {
+        errors: checked.undeclared.map((variable) => ({
+          path: `variables.${variable}`,
+          message: `not declared by pipeline ${config.name}`,
+        })),
+      },
+    );
   }
 
   /** An upstream stage passed: start every downstream pipeline that depends on it (once per upstream run). */

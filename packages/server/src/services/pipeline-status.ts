@@ -1,4 +1,5 @@
 /** Read models for the API: pipeline status and run details, built from the store in a few queries. */
+import { overridableVariables } from "@fawkes/core";
 import {
   ErrorCode,
   FawkesError,
@@ -99,6 +100,7 @@ export async function pipelineStatus(
     paused: state?.paused ?? false,
     pauseReason: state?.pauseReason ?? null,
     locked: state?.lockedByCounter != null,
+    triggerVariables: config ? overridableVariables(config, ctx.config.environment(config.environment)) : [],
     runs: await runDtos(engine, runs),
   };
 }
@@ -118,6 +120,7 @@ export async function pipelineSummaries(
     group: config.group,
     paused: states.get(config.name)?.paused ?? false,
     stages: config.stages.map((s) => s.name),
+    triggerVariables: overridableVariables(config, ctx.config.environment(config.environment)),
     latest: dtos.get(config.name) ?? null,
   }));
 }

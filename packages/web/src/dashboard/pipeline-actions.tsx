@@ -10,7 +10,7 @@ import type { DashboardPipeline } from "./use-dashboard.ts";
 export function PipelineActions({ pipeline }: { pipeline: DashboardPipeline }) {
   const triggerDialog = useCommandDialog();
   const pauseDialog = useCommandDialog();
-  const { name, latest, paused } = pipeline;
+  const { name, latest, paused, triggerVariables } = pipeline;
   const rerunStage = rerunnableStage(latest);
   return (
     <div className="card-actions">
@@ -80,7 +80,7 @@ export function PipelineActions({ pipeline }: { pipeline: DashboardPipeline }) {
           Cancel
         </ActionButton>
       )}
-      <TriggerDialog pipeline={name} latest={latest} dialog={triggerDialog} />
+      <TriggerDialog pipeline={name} latest={latest} variables={triggerVariables} dialog={triggerDialog} />
       <PauseDialog pipeline={name} dialog={pauseDialog} />
     </div>
   );

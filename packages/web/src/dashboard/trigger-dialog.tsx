@@ -1,36 +1,35 @@
-import type { PipelineRunDto } from "@fawkes/protocol";
+import type { PipelineRunDto, TriggerVariableDto } from "@fawkes/protocol";
 import { useId, useState } from "react";
 import { commands } from "../api/commands.ts";
 import { shortRevision } from "../format/time.ts";
 import { Dialog } from "../ui/dialog.tsx";
 import type { CommandDialog } from "../ui/use-command-dialog.ts";
-import { buildTriggerRequest, type VariableRow } from "./trigger-request.ts";
+import { buildTriggerRequest, initialVariableValue } from "./trigger-request.ts";
 
-/** "Trigger with options": pin material revisions and set variables for this run only. */
+/**
+ * "Trigger with options": pin material revisions and override, for this run only, the variables the pipeline
+ * declares (the server refuses any other name). Secure ones are password fields and show no value.
+ */
 export function TriggerDialog({
   pipeline,
   latest,
+  variables,
   dialog,
 }: {
   pipeline: string;
   latest: PipelineRunDto | null;
+  variables: readonly TriggerVariableDto[];
   dialog: CommandDialog;
 }) {
   const materials = (latest?.materials ?? []).filter((material) => material.type === "git");
   const [revisions, setRevisions] = useState<Record<string, string>>({});
-  const [variables, setVariables] = useState<VariableRow[]>([{ name: "", value: "" }]);
-  const [formErrors, setFormErrors] = useState<string[]>([]);
+  const [edits, setEdits] = useState<Record<string, string>>({});
   const id = useId();
 
   const submit = () => {
-    const { request, errors } = buildTriggerRequest(revisions, variables);
-    setFormErrors(errors);
-    if (errors.length > 0) return;
+    const request = buildTriggerRequest(revisions, variables, edits);
     void dialog.run(() => commands.trigger(pipeline, request), `Triggered ${pipeline}`);
   };
-  const setVariable = (index: number, change: Partial<VariableRow>) =>
-    setVariables((rows) => rows.map((row, at) => (at === index ? { ...row, ...change } : row)));
-  const errors = dialog.error === undefined ? formErrors : [...formErrors, dialog.error];
 
   return (
     <Dialog
@@ -62,52 +61,41 @@ export function TriggerDialog({
       </fieldset>
       <fieldset>
         <legend>Variables</legend>
-        {variables.map((row, index) => (
-          <div className="variable-row" key={index}>
-            <label className="visually-hidden" htmlFor={`${id}-var-${index}`}>
-              Variable {index + 1} name
+        {variables.length === 0 ? (
+          <p className="hint">
+            This pipeline declares no variables. A trigger may only override variables declared under
+            environment_variables or secure_variables of the pipeline, a stage, a job or its environment.
+          </p>
+        ) : (
+          <p className="hint">
+            Change a value to override it for this run only; untouched fields keep theirs.
+          </p>
+        )}
+        {variables.map((variable) => (
+          <div className="field" key={variable.name}>
+            <label htmlFor={`${id}-var-${variable.name}`}>
+              <span className="mono">{variable.name}</span>
+              {variable.secure && <span className="muted"> (secure)</span>}
             </label>
             <input
-              id={`${id}-var-${index}`}
+              id={`${id}-var-${variable.name}`}
               className="mono"
-              placeholder="NAME"
-              value={row.name}
-              onChange={(event) => setVariable(index, { name: event.target.value })}
+              type={variable.secure ? "password" : "text"}
+              autoComplete={variable.secure ? "new-password" : "off"}
+              placeholder={
+                variable.secure ? "unchanged (secret)" : variable.value === null ? "as declared" : undefined
+              }
+              value={edits[variable.name] ?? initialVariableValue(variable)}
+              onChange={(event) => setEdits({ ...edits, [variable.name]: event.target.value })}
               spellCheck={false}
             />
-            <label className="visually-hidden" htmlFor={`${id}-val-${index}`}>
-              Variable {index + 1} value
-            </label>
-            <input
-              id={`${id}-val-${index}`}
-              placeholder="value"
-              value={row.value}
-              onChange={(event) => setVariable(index, { value: event.target.value })}
-            />
-            <button
-              type="button"
-              className="button button-quiet"
-              onClick={() => setVariables((rows) => rows.filter((_, at) => at !== index))}
-              aria-label={`Remove variable ${index + 1}`}
-            >
-              Remove
-            </button>
           </div>
         ))}
-        <button
-          type="button"
-          className="button button-secondary"
-          onClick={() => setVariables((rows) => [...rows, { name: "", value: "" }])}
-        >
-          Add variable
-        </button>
       </fieldset>
-      {errors.length > 0 && (
-        <ul className="notice notice-error" role="alert">
-          {errors.map((error) => (
-            <li key={error}>{error}</li>
-          ))}
-        </ul>
+      {dialog.error !== undefined && (
+        <p className="notice notice-error" role="alert">
+          {dialog.error}
+        </p>
       )}
     </Dialog>
   );

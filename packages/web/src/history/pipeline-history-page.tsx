@@ -43,6 +43,7 @@ export function PipelineHistoryPage({ pipeline, page }: { pipeline: string; page
               paused: data.paused,
               pauseReason: data.pauseReason,
               stages: [],
+              triggerVariables: data.triggerVariables,
               latest: page === 1 ? (data.runs[0] ?? null) : null,
             }}
           />

@@ -11,10 +11,12 @@ const pipelineYaml = (repo: string) => `format_version: 10
 pipelines:
   web-app:
     group: delivery
+    environment_variables: {GREETING: hi}
+    secure_variables: {DEPLOY_TOKEN: declared-token-value}
     materials:
       app: {git: ${yamlString(repo)}, branch: main, auto_update: false}
     stages:
-      - build: {jobs: {compile: {tasks: [{exec: {command: sh, arguments: ["-c", "echo compiling; mkdir -p out; echo jar > out/app.jar"]}}], artifacts: [{build: {source: out, destination: pkg}}]}}}
+      - build: {jobs: {compile: {tasks: [{exec: {command: sh, arguments: ["-c", "echo compiling greeting=$GREETING token=$DEPLOY_TOKEN; mkdir -p out; echo jar > out/app.jar"]}}], artifacts: [{build: {source: out, destination: pkg}}]}}}
       - test: {jobs: {unit: {tasks: [{exec: {command: sh, arguments: ["-c", "echo testing; sleep 1; echo done"]}}]}}}
   other:
     group: ops
@@ -88,17 +90,27 @@ test(
         await page.getByRole("row").filter({ hasText: "Manual by" }).first().waitFor();
         await ui.screenshot("pipeline-history");
 
-        // Trigger with options: a variable for this run only.
+        // Trigger with options: the declared variables are offered (the secure one as a password field with no
+        // value), and overridden for this run only.
         await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dashboard" }).click();
         await card.getByRole("button", { name: "Trigger web-app with options" }).click();
         const dialog = page.getByRole("dialog", { name: "Trigger web-app with options" });
-        await dialog.getByLabel("Variable 1 name").fill("GREETING");
-        await dialog.getByLabel("Variable 1 value").fill("hello");
+        const greeting = dialog.getByLabel("GREETING", { exact: true });
+        assert.equal(await greeting.inputValue(), "hi");
+        const token = dialog.getByLabel("DEPLOY_TOKEN (secure)");
+        assert.equal(await token.getAttribute("type"), "password");
+        assert.equal(await token.inputValue(), "");
+        assert.equal((await dialog.innerHTML()).includes("declared-token-value"), false);
+        await greeting.fill("hello");
+        await token.fill("typed-token-value");
         await ui.screenshot("trigger-dialog");
         await dialog.getByRole("button", { name: "Trigger", exact: true }).click();
         await dialog.waitFor({ state: "hidden" });
         await card.getByRole("link", { name: "2", exact: true }).waitFor();
         await waitForRun(fawkes.api, "web-app", 2, (candidate) => candidate.result === "passed");
+        const compileLog = await fawkes.api.console("web-app", 2, "build", "compile");
+        assert.match(compileLog, /compiling greeting=hello token=\*+/);
+        assert.equal(compileLog.includes("typed-token-value"), false);
 
         // Pause with a reason, then unpause.
         await card.getByRole("button", { name: "Pause web-app" }).click();
