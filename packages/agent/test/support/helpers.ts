@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
@@ -143,4 +143,24 @@ export async function readPid(file: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A `sleep` with a duration no other process uses, found by its command line: a task may run in a PID
+ * namespace of its job, where `$!` is not the pid this test process sees.
+ */
+export function uniqueSleep(): { command: string; alive(): Promise<boolean> } {
+  const duration = `1000.${process.pid}${Math.floor(Math.random() * 1e9)}`;
+  const wanted = `sleep\0${duration}\0`;
+  return {
+    command: `sleep ${duration}`,
+    async alive() {
+      for (const entry of await readdir("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        const cmdline = await readFile(`/proc/${entry}/cmdline`, "latin1").catch(() => "");
+        if (cmdline === wanted && (await processAlive(Number(entry)))) return true;
+      }
+      return false;
+    },
+  };
 }
