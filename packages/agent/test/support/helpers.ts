@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { EnvVar, ExecTask, JobAssignment, JobRunId, LeaseId, Task } from "@fawkes/protocol";
 import { startAgent } from "@fawkes/agent";
-import type { RunningAgent } from "@fawkes/agent";
+import type { AgentLog, RunningAgent } from "@fawkes/agent";
 import { FakeServer } from "./fake-server.ts";
 
 export async function tempDir(t: TestContext, prefix = "fawkes-agent-"): Promise<string> {
@@ -64,8 +64,10 @@ export async function startTestAgent(
   t: TestContext,
   server: FakeServer,
   workDir?: string,
+  log?: AgentLog,
 ): Promise<RunningAgent> {
   const agent = await startAgent({
+    ...(log ? { log } : {}),
     serverUrl: server.url,
     key: "test-key",
     name: "test-agent",

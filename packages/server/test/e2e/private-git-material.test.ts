@@ -127,6 +127,11 @@ pipelines:
       const serverLog = fawkes.server.output().replace(/"fingerprint":"[^"]*"/g, "");
       assert.ok(!serverLog.includes(password), "server log");
       assert.ok(!agent!.output().includes(password), "agent log");
+      // The server ends the job's wait-cancel poll when it records the result: that is no cancel.
+      await waitFor(() => agent!.output().includes("job completed"), {
+        message: "the agent's completion line",
+      });
+      assert.doesNotMatch(agent!.output(), /job cancelled/);
       assert.ok((await stat(path.join(agent!.workDir, "credentials"))).mode % 0o1000 === 0o700);
       assert.deepEqual(
         await readdir(path.join(agent!.workDir, "credentials")),
