@@ -2,7 +2,10 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { sleep } from "./backoff.ts";
 import { prefetchRevision } from "./job/git-checkout.ts";
-import { JobRunner } from "./job/job-runner.ts";
+import { JobRunner, type TaskHost } from "./job/job-runner.ts";
+import { ProcessLedger } from "./job/leftover-processes.ts";
+import { removeCredentialedMirrors } from "./job/git-checkout.ts";
+import { detectSandboxing } from "./job/task-sandbox.ts";
 import { compileOptions } from "./options.ts";
 import type { AgentOptions } from "./options.ts";
 import { ServerClient } from "./server-client.ts";
@@ -28,6 +31,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   await mkdir(compiled.workDir, { recursive: true, mode: 0o700 });
   // Console spools of jobs a previous run of this agent did not finish (their leases are gone).
   await rm(join(compiled.workDir, "spool"), { recursive: true, force: true });
+  // Processes of a job a previous run of this agent was killed in (their lease is gone too).
+  const ledger = new ProcessLedger(compiled.workDir);
+  ledger.killLeftovers(compiled.log);
+  const host: TaskHost = { sandboxing: await detectSandboxing(), ledger };
+  compiled.log("info", "task processes end with the agent", { mechanism: host.sandboxing.mechanism });
+  // Mirrors an older agent cloned with credentials in their URL; sockets of a job it did not finish.
+  await removeCredentialedMirrors(compiled.workDir);
+  await rm(join(compiled.workDir, "credentials"), { recursive: true, force: true });
   const client = new ServerClient(compiled);
   const stopping = new AbortController();
   let current: JobRunner | undefined;
@@ -55,7 +66,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       for (const hint of work.prefetch ?? [])
         prefetchRevision(compiled.workDir, hint.url, hint.revision, compiled.log);
       if (!work.job) continue;
-      current = new JobRunner(work.job, client, compiled);
+      current = new JobRunner(work.job, client, compiled, host);
       await current.run();
       current = undefined;
     }

@@ -3,8 +3,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import {
   jobAssignment,
-  processAlive,
-  readPid,
+  uniqueSleep,
   runToCompletion,
   sh,
   startServer,
@@ -16,11 +15,10 @@ import {
 test("cancel kills the whole process tree and runs on_cancel", async (t) => {
   const server = await startServer(t);
   await startTestAgent(t, server);
-  const dir = await tempDir(t);
-  const pidFile = join(dir, "grandchild.pid");
+  const grandchild = uniqueSleep();
   const job = jobAssignment({
     tasks: [
-      sh(`sleep 1000 & echo $! > ${pidFile}; echo started; sleep 1000`, {
+      sh(`${grandchild.command} & echo started; sleep 1000`, {
         onCancel: sh("echo cleaning-up"),
       }),
       sh("echo after-cancel", { runIf: ["any"] }),
@@ -28,13 +26,12 @@ test("cancel kills the whole process tree and runs on_cancel", async (t) => {
   });
   const record = server.assign(job);
   await waitFor("the task to start", () => server.consoleText(job.jobRunId).includes("started"));
-  const grandchild = (await readPid(pidFile))!;
-  assert.ok(await processAlive(grandchild));
+  await waitFor("the background grandchild to run", () => grandchild.alive());
 
   server.cancel(job.jobRunId);
   await waitFor("the cancelled result", () => record.result !== undefined);
   assert.equal(record.result, "cancelled");
-  assert.equal(await processAlive(grandchild), false, "the background grandchild was killed with its group");
+  assert.equal(await grandchild.alive(), false, "the background grandchild was killed with its group");
   const text = server.consoleText(job.jobRunId);
   assert.match(text, /Task cancelled/);
   assert.match(text, /^cleaning-up$/m);
@@ -70,12 +67,11 @@ test("a revoked lease in a heartbeat cancels the job", async (t) => {
 test("no output for noOutputTimeoutMs kills the task and fails the job", async (t) => {
   const server = await startServer(t);
   await startTestAgent(t, server);
-  const dir = await tempDir(t);
-  const pidFile = join(dir, "child.pid");
+  const child = uniqueSleep();
   const job = jobAssignment({
     noOutputTimeoutMs: 600,
     tasks: [
-      sh(`echo tick; sleep 0.3; echo tick; sleep 1000 & echo $! > ${pidFile}; wait`, {
+      sh(`echo tick; sleep 0.3; echo tick; ${child.command} & wait`, {
         onCancel: sh("echo on-cancel-ran"),
       }),
       sh("echo next-task", { runIf: ["any"] }),
@@ -89,7 +85,7 @@ test("no output for noOutputTimeoutMs kills the task and fails the job", async (
   assert.equal((text.match(/^tick$/gm) ?? []).length, 2, "output before the silence is kept");
   assert.match(text, /^on-cancel-ran$/m);
   assert.doesNotMatch(text, /^next-task$/m);
-  assert.equal(await processAlive((await readPid(pidFile))!), false);
+  assert.equal(await child.alive(), false);
 });
 
 test("a background process lives through the job's later tasks and is stopped when the job ends", async (t) => {
@@ -97,16 +93,16 @@ test("a background process lives through the job's later tasks and is stopped wh
   await startTestAgent(t, server);
   const dir = await tempDir(t);
   const pidFile = join(dir, "daemon.pid");
+  const daemon = uniqueSleep();
   const job = jobAssignment({
     tasks: [
       // A "database" for the next task, writing to the console after its task has ended.
-      sh(`(echo daemon-up; sleep 0.3; echo daemon-still-here; sleep 1000) & echo $! > ${pidFile}`),
+      sh(`(echo daemon-up; sleep 0.3; echo daemon-still-here; ${daemon.command}) & echo $! > ${pidFile}`),
       sh(`sleep 0.6; kill -0 $(cat ${pidFile}) && echo daemon-alive-in-task-2`),
     ],
   });
   assert.equal(await runToCompletion(server, job), "passed");
-  const daemon = (await readPid(pidFile))!;
-  assert.equal(await processAlive(daemon), false, "stopped with the job");
+  assert.equal(await daemon.alive(), false, "stopped with the job");
   const text = server.consoleText(job.jobRunId);
   assert.match(text, /^daemon-alive-in-task-2$/m);
   assert.match(text, /^daemon-still-here$/m, "its output after its task ended is in the console");

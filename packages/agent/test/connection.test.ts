@@ -6,8 +6,7 @@ import { startAgent } from "@fawkes/agent";
 import { FakeServer } from "./support/fake-server.ts";
 import {
   jobAssignment,
-  processAlive,
-  readPid,
+  uniqueSleep,
   runToCompletion,
   sh,
   startServer,
@@ -49,8 +48,8 @@ test("a 401 makes the agent register again before retrying", async (t) => {
 test("409 FAWKES_LEASE_LOST fences the job: processes killed, nothing more reported", async (t) => {
   const server = await startServer(t);
   await startTestAgent(t, server);
-  const pidFile = join(await tempDir(t), "child.pid");
-  const script = `sleep 1000 & echo $! > ${pidFile}; echo started; sleep 0.5; echo more; wait`;
+  const child = uniqueSleep();
+  const script = `${child.command} & echo started; sleep 0.5; echo more; wait`;
   const job = jobAssignment({ tasks: [sh(script), sh("echo second", { runIf: ["any"] })] });
   const record = server.assign(job);
   await waitFor("the task to start", () => server.consoleText(job.jobRunId).includes("started"));
@@ -69,11 +68,7 @@ test("409 FAWKES_LEASE_LOST fences the job: processes killed, nothing more repor
   );
   assert.equal(record.result, undefined);
   assert.doesNotMatch(server.consoleText(job.jobRunId), /second/);
-  assert.equal(
-    await processAlive((await readPid(pidFile))!),
-    false,
-    "the fenced job's processes were killed",
-  );
+  assert.equal(await child.alive(), false, "the fenced job's processes were killed");
 });
 
 test("the agent reconnects after a server restart and the running job completes", async (t) => {

@@ -79,7 +79,13 @@ export type EnvVar = z.infer<typeof EnvVar>;
 export const GitCheckout = z.object({
   /** Material name used for GO_REVISION_<NAME> etc. (already included in `environment`). */
   name: name,
+  /** The repository URL without user info: it names the agent's mirror and is written as the workspace's origin. */
   url: z.string().min(1),
+  /**
+   * Credentials the URL carried in the config, for this job only: the agent gives them to git through a
+   * credential helper that reads them from its memory while the job runs, never through a URL, a file or argv.
+   */
+  credentials: z.object({ username: z.string(), password: z.string() }).optional(),
   branch: z.string().min(1),
   revision: z.string().regex(/^[0-9a-f]{40}$/),
   /** Directory relative to the job's working directory; "" for the root. Never escapes it. */
@@ -174,6 +180,7 @@ export type JobAssignment = z.infer<typeof JobAssignment>;
  * fetch it into their mirrors ahead of the assignment.
  */
 export const GitPrefetch = z.object({
+  /** The repository URL without user info (hints are never sent for repositories that need credentials). */
   url: z.string().min(1),
   revision: z
     .string()

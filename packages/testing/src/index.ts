@@ -23,3 +23,4 @@ export { type CapturedProcess } from "./child-process.ts";
 export { cliMain, pathWithNodeFirst, repoRoot } from "./paths.ts";
 export { startFawkes, type Fawkes, type FawkesOptions } from "./scenario.ts";
 export { adminCloudClient } from "./cloud-client.ts";
+export { startGitHttpServer, type GitHttpServer, type GitHttpServerOptions } from "./git-http-server.ts";

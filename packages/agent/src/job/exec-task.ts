@@ -3,11 +3,12 @@ import { stat } from "node:fs/promises";
 import type { ExecTask } from "@fawkes/protocol";
 import { resolveInside } from "./paths.ts";
 import { killProcessGroup } from "./process-group.ts";
+import { resolveExecutable } from "./task-sandbox.ts";
 import type { TaskContext, TaskOutcome } from "./task-context.ts";
 
 /**
- * Runs an exec task: no shell, its own process group (`detached`), stdout and stderr straight into the job's
- * console spool. Cancel and the no-output timeout kill the whole group. A background process the task leaves
+ * Runs an exec task: no shell, its own process group (`detached`), inside the job's sandbox (so it dies with
+ * the agent), stdout and stderr straight into the job's console spool. Cancel and the no-output timeout kill the whole group. A background process the task leaves
  * behind (a database for the next task, say) runs, and writes to the console, until the job ends.
  */
 export async function runExecTask(
@@ -25,15 +26,25 @@ export async function runExecTask(
     return "failed";
   }
   if (killSignal.aborted) return ctx.abortSignal.aborted ? "aborted" : "cancelled";
+  const executable = await resolveExecutable(task.command, ctx.env, cwd);
+  if (executable === undefined) {
+    ctx.console.line(`Could not start '${task.command}': no such executable file`);
+    return "failed";
+  }
+  const wrapped = await ctx.sandbox.wrap(executable, task.arguments, cwd);
+  if (killSignal.aborted) return ctx.abortSignal.aborted ? "aborted" : "cancelled";
 
   const output = ctx.console.outputFd;
-  const child = spawn(task.command, task.arguments, {
+  const child = spawn(wrapped.command, wrapped.args, {
     cwd,
     env: ctx.env,
     detached: true,
     stdio: ["ignore", output, output],
   });
-  if (child.pid !== undefined) ctx.processGroups.push(child.pid);
+  if (child.pid !== undefined) {
+    ctx.processGroups.push(child.pid);
+    ctx.sandbox.recordTask(child.pid);
+  }
   let killedFor: "cancel" | "timeout" | "abort" | undefined;
   let killing: Promise<void> = Promise.resolve();
 

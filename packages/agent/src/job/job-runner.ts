@@ -14,8 +14,17 @@ import { sendHeartbeats, watchCancel } from "./job-watchers.ts";
 import type { TaskContext } from "./task-context.ts";
 import { runTasks } from "./task-runner.ts";
 import type { TasksOutcome } from "./task-runner.ts";
+import { JobCredentials } from "./job-credentials.ts";
 import { groupAlive, groupExists, killProcessGroup } from "./process-group.ts";
 import { prepareWorkspace } from "./workspace.ts";
+import type { ProcessLedger } from "./leftover-processes.ts";
+import { JobSandbox, type TaskSandboxing } from "./task-sandbox.ts";
+
+/** What the agent keeps across jobs for its tasks' processes. */
+export interface TaskHost {
+  sandboxing: TaskSandboxing;
+  ledger: ProcessLedger;
+}
 
 /** Thrown inside a job once its lease is lost: unwinds the job without reporting anything more. */
 class Fenced extends Error {}
@@ -34,19 +43,27 @@ export class JobRunner {
   readonly #finished = new AbortController();
   readonly #console: ConsoleStream;
   readonly #processGroups: number[] = [];
+  readonly #sandbox: JobSandbox;
+  readonly #ledger: ProcessLedger;
   #fenced = false;
+  /** Set once the result is being reported: a cancel or revoked lease after that is the job's end, not a cancel. */
+  #reportingResult = false;
+  /** Serves the materials' credentials to git in the workspace while the job runs. */
+  #credentials: JobCredentials | undefined;
   /** State reports go out in order without holding the job up; `complete` waits for them. */
   #stateReports: Promise<void> = Promise.resolve();
 
-  constructor(job: JobAssignment, client: ServerClient, options: CompiledOptions) {
+  constructor(job: JobAssignment, client: ServerClient, options: CompiledOptions, host: TaskHost) {
     this.#job = job;
+    this.#sandbox = new JobSandbox(host.sandboxing, host.ledger);
+    this.#ledger = host.ledger;
     this.#client = client;
     this.#options = options;
     const spoolDir = join(options.workDir, "spool");
     mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
     this.#console = new ConsoleStream(
       (parts, time) => this.#sendConsole(parts, time),
-      secretValues(job.environment),
+      [...secretValues(job.environment), ...JobCredentials.secretsOf(job.materials)],
       join(spoolDir, `job-${job.jobRunId}.log`),
     );
   }
@@ -55,8 +72,13 @@ export class JobRunner {
     return this.#job.leaseId;
   }
 
-  /** The server cancelled the job: kill the running task, run its on_cancel, report `cancelled`. */
+  /**
+   * The server cancelled the job: kill the running task, run its on_cancel, report `cancelled`. Once the result
+   * is being reported there is nothing left to cancel: the server ends the job's wait-cancel poll and revokes
+   * its lease when it records the result, and that is no cancel.
+   */
   cancel(): void {
+    if (this.#reportingResult) return;
     if (!this.#cancel.signal.aborted)
       this.#options.log("info", "job cancelled", { jobRunId: this.#job.jobRunId });
     this.#cancel.abort();
@@ -88,6 +110,7 @@ export class JobRunner {
       await this.#console.close();
       await this.#stateReports;
       if (this.#abort.signal.aborted) throw new Fenced();
+      this.#reportingResult = true;
       await this.#report("complete", { result });
       log("info", "job completed", { jobRunId: job.jobRunId, result });
     } catch (error) {
@@ -97,6 +120,7 @@ export class JobRunner {
     } finally {
       this.#finished.abort();
       await this.#stopLeftovers();
+      await this.#credentials?.close();
       this.#console.stop();
       await watchers;
     }
@@ -116,11 +140,19 @@ export class JobRunner {
       cancelSignal: this.#cancel.signal,
       abortSignal: this.#abort.signal,
       processGroups: this.#processGroups,
+      sandbox: this.#sandbox,
     };
     let outcome: TasksOutcome;
     try {
       ctx.env = await withAwsWrapper(this.#options.workDir, ctx.env);
-      ctx.workspace = await prepareWorkspace(this.#options.workDir, job, this.#console);
+      if (job.fetchMaterials)
+        this.#credentials = await JobCredentials.open(this.#options.workDir, job.materials);
+      ctx.workspace = await prepareWorkspace(
+        this.#options.workDir,
+        job,
+        this.#console,
+        this.#credentials?.helper,
+      );
       this.#reportState("building");
       outcome = await runTasks(job.tasks, ctx);
     } catch (error) {
@@ -152,9 +184,13 @@ export class JobRunner {
   async #stopLeftovers(): Promise<void> {
     const alive = this.#processGroups.filter((pgid) => groupExists(pgid) && groupAlive(pgid));
     this.#processGroups.length = 0;
-    if (alive.length === 0) return;
-    this.#console.line(`Stopping ${alive.length} process group(s) the tasks left running`);
-    await Promise.all(alive.map((pgid) => killProcessGroup(pgid)));
+    if (alive.length > 0) {
+      this.#console.line(`Stopping ${alive.length} process group(s) the tasks left running`);
+      await Promise.all(alive.map((pgid) => killProcessGroup(pgid)));
+    }
+    // Whatever left its group (setsid) ends with the job's namespace.
+    await this.#sandbox.stop();
+    this.#ledger.clear();
   }
 
   #reportState(state: "preparing" | "building" | "completing"): void {

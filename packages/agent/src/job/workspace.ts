@@ -8,12 +8,13 @@ import { resolveInside } from "./paths.ts";
 
 /**
  * Prepares `<workDir>/pipelines/<pipeline>` (wiped first when cleanWorkspace) and checks out every
- * material at its exact revision. Returns the workspace, or throws with a message fit for the console.
+ * material at its exact revision; a material with credentials gets `credentialHelper` in its `.git/config`. Returns the workspace, or throws with a message fit for the console.
  */
 export async function prepareWorkspace(
   workDir: string,
   job: JobAssignment,
   console: ConsoleStream,
+  credentialHelper?: string,
 ): Promise<string> {
   const workspace = resolveInside(join(workDir, "pipelines"), job.locator.pipeline, "pipeline workspace");
   if (job.cleanWorkspace) {
@@ -28,7 +29,7 @@ export async function prepareWorkspace(
     console.line(
       `Material ${material.name}: ${displayUrl(material.url)} at ${material.revision} into '${where}'`,
     );
-    await checkoutMaterial(workDir, workspace, material);
+    await checkoutMaterial(workDir, workspace, material, credentialHelper);
     console.line(`Material ${material.name} checked out in ${Date.now() - started} ms`);
   }
   return workspace;

@@ -1,11 +1,11 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { EnvVar, ExecTask, JobAssignment, JobRunId, LeaseId, Task } from "@fawkes/protocol";
 import { startAgent } from "@fawkes/agent";
-import type { RunningAgent } from "@fawkes/agent";
+import type { AgentLog, RunningAgent } from "@fawkes/agent";
 import { FakeServer } from "./fake-server.ts";
 
 export async function tempDir(t: TestContext, prefix = "fawkes-agent-"): Promise<string> {
@@ -64,8 +64,10 @@ export async function startTestAgent(
   t: TestContext,
   server: FakeServer,
   workDir?: string,
+  log?: AgentLog,
 ): Promise<RunningAgent> {
   const agent = await startAgent({
+    ...(log ? { log } : {}),
     serverUrl: server.url,
     key: "test-key",
     name: "test-agent",
@@ -143,4 +145,24 @@ export async function readPid(file: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A `sleep` with a duration no other process uses, found by its command line: a task may run in a PID
+ * namespace of its job, where `$!` is not the pid this test process sees.
+ */
+export function uniqueSleep(): { command: string; alive(): Promise<boolean> } {
+  const duration = `1000.${process.pid}${Math.floor(Math.random() * 1e9)}`;
+  const wanted = `sleep\0${duration}\0`;
+  return {
+    command: `sleep ${duration}`,
+    async alive() {
+      for (const entry of await readdir("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        const cmdline = await readFile(`/proc/${entry}/cmdline`, "latin1").catch(() => "");
+        if (cmdline === wanted && (await processAlive(Number(entry)))) return true;
+      }
+      return false;
+    },
+  };
 }

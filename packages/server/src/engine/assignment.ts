@@ -18,6 +18,7 @@ import {
   type JobRunId,
   type Task,
 } from "@fawkes/protocol";
+import { splitCredentials } from "../materials/index.ts";
 import type { AgentRecord, JobRunRecord, RunRecord } from "../store/records.ts";
 import { findRunById, runMaterials } from "../store/runs-repo.ts";
 import { findStageRun, stageRunsOfRun } from "../store/stages-repo.ts";
@@ -198,10 +199,14 @@ export async function buildAssignment(
     materials: run.config.materials.flatMap((config) => {
       const m = materials.find((row) => row.material === config.name);
       if (config.type !== "git" || !m) return [];
+      // The URL goes without its credentials (it names the agent's mirror and is written to the workspace);
+      // they travel beside it, for this job only.
+      const remote = splitCredentials(config.url);
       return [
         {
           name: config.name,
-          url: config.url,
+          url: remote.url,
+          ...(remote.credentials ? { credentials: remote.credentials } : {}),
           branch: config.branch,
           revision: m.revision,
           destination: config.destination,

@@ -15,12 +15,14 @@ import {
   scheduledJobRuns,
   updateJobRun,
 } from "../store/stages-repo.ts";
+import { splitCredentials } from "../materials/index.ts";
 import type { EngineContext } from "./context.ts";
 import { PrefetchHints } from "./prefetch-hints.ts";
 import { evaluateStage, type LifecycleHooks } from "./run-lifecycle.ts";
 
 interface Waiter {
-  agentId: string;
+  /** The agent as it was when its poll began (enabling or disabling it ends the poll). */
+  agent: AgentRecord;
   resolve(response: WorkResponse): void;
 }
 
@@ -111,7 +113,7 @@ export class Dispatcher {
         resolve(response);
       };
       const onAbort = (): void => finish({ job: null });
-      const waiter: Waiter = { agentId: agent.id, resolve: finish };
+      const waiter: Waiter = { agent, resolve: finish };
       this.#waiting.set(agent.id, waiter);
       const timer = setTimeout(() => finish({ job: null }), waitMs);
       signal.addEventListener("abort", onAbort, { once: true });
@@ -127,11 +129,17 @@ export class Dispatcher {
   /**
    * Tells idle agents about a new revision (or, without one, that the repository was just pushed to), so their
    * fetch overlaps the server's own and the scheduling of the run: at most `wanted` of them, the number of jobs
-   * the news can start ({@link PrefetchHints}).
+   * the news can start ({@link PrefetchHints}). Only enabled agents that are not lost hear of anything: a
+   * pending or disabled agent has not been let in. A repository whose URL carries credentials gets no hint at
+   * all: an agent holds credentials only inside a job, so its prefetch could not authenticate.
    */
   prefetch(url: string, revision: string | undefined, wanted: number): void {
-    const hint = revision === undefined ? { url } : { url, revision };
-    const waiting = [...this.#waiting.keys()];
+    const remote = splitCredentials(url);
+    if (remote.credentials) return;
+    const hint = revision === undefined ? { url: remote.url } : { url: remote.url, revision };
+    const waiting = [...this.#waiting.values()]
+      .filter((waiter) => this.stateOf(waiter.agent) === "idle")
+      .map((waiter) => waiter.agent.id);
     for (const agentId of this.#hints.recipients(waiting, url, revision, wanted, this.#ctx.now()))
       this.#waiting.get(agentId)?.resolve({ job: null, prefetch: [hint] });
   }

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import { assertBranchName, assertGitUrl, gitFailure, runGit, runGitRaw } from "./git.ts";
-import { redactUrl } from "./redact.ts";
+import { redactUrl, splitCredentials } from "./redact.ts";
 
 /**
  * History between two full shas never changes: `git log` answers are kept (bounded). An answer shorter than
@@ -48,7 +48,9 @@ const MAINTAIN_EVERY = 50;
 const fullSha = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
 
 /**
- * A cache of bare mirrors, one per repository URL, under `<root>/<first 16 hex of sha256(url)>.git`.
+ * A cache of bare mirrors, one per repository URL, under `<root>/<first 16 hex of sha256(url)>.git`, the URL
+ * taken without credentials: a mirror's name and its `remote.origin.url` never hold a password, and git gets
+ * the credentials from memory on every clone and fetch ({@link runGit}'s `credentials`).
  * `ensure(url)` clones or fetches and hands back a {@link MirrorRepo} to read commits and files from.
  * Concurrent `ensure()` calls for one URL share one git process.
  */
@@ -67,9 +69,13 @@ export class GitMirror {
     };
   }
 
-  /** The mirror directory for a URL (whether or not it exists yet). */
+  /** Deletes, once per process, mirrors an older Fawkes cloned with credentials in their remote URL. */
+  #swept: Promise<void> | undefined;
+
+  /** The mirror directory for a URL (whether or not it exists yet); credentials in the URL do not count. */
   dirFor(url: string): string {
-    return join(this.root, `${createHash("sha256").update(url).digest("hex").slice(0, 16)}.git`);
+    const bare = splitCredentials(url).url;
+    return join(this.root, `${createHash("sha256").update(bare).digest("hex").slice(0, 16)}.git`);
   }
 
   /** A handle on the mirror of `url` without fetching; its reads fail if `ensure()` never ran. */
@@ -84,6 +90,7 @@ export class GitMirror {
    */
   async ensure(url: string, want?: string): Promise<MirrorRepo> {
     assertGitUrl(url);
+    await (this.#swept ??= removeCredentialedMirrors(this.root));
     // The commit is already here: no fetch (a full sha names one commit forever).
     if (want !== undefined && fullSha.test(want)) {
       const repo = this.repo(url);
@@ -105,12 +112,15 @@ export class GitMirror {
 
   async #update(url: string): Promise<MirrorRepo> {
     const dir = this.dirFor(url);
+    const remote = splitCredentials(url);
+    const auth = { credentials: remote.credentials, credentialsFor: remote.url };
     if (await isBareRepo(dir)) {
       // Without the `git maintenance run --auto` that every fetch would start before exiting: a process on
       // the path from push to first task. It runs in the background every MAINTAIN_EVERY fetches instead.
       const fetch = await runGit(["-c", "maintenance.auto=false", "fetch", "--prune", "--quiet", "origin"], {
         cwd: dir,
         timeoutMs: this.#options.fetchTimeoutMs,
+        ...auth,
       });
       if (fetch.code !== 0) throw unreachable(url, fetch.stderr);
       const fetches = (this.#fetches.get(dir) ?? 0) + 1;
@@ -123,8 +133,9 @@ export class GitMirror {
     await mkdir(this.root, { recursive: true });
     await rm(dir, { recursive: true, force: true });
     const partial = `${dir}.partial-${process.pid}-${Date.now()}`;
-    const clone = await runGit(["clone", "--mirror", "--quiet", "--", url, partial], {
+    const clone = await runGit(["clone", "--mirror", "--quiet", "--", remote.url, partial], {
       timeoutMs: this.#options.cloneTimeoutMs,
+      ...auth,
     });
     if (clone.code !== 0) {
       await rm(partial, { recursive: true, force: true });
@@ -291,6 +302,22 @@ function unreachable(url: string, stderr: string): FawkesError {
     502,
     `cannot mirror git repository ${redactUrl(url)}: ${gitFailure(stderr)}`,
   );
+}
+
+/**
+ * Mirrors cloned before credentials were kept out of remote URLs have `url = https://user:secret@…` in their
+ * config (and a name derived from that URL, which nothing looks up any more): they are deleted, and the
+ * repository is cloned again under its new name when next needed.
+ */
+async function removeCredentialedMirrors(root: string): Promise<void> {
+  const entries = await readdir(root).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.endsWith(".git")) continue;
+    const config = await readFile(join(root, entry, "config"), "utf8").catch(() => "");
+    const urls = [...config.matchAll(/^\s*url\s*=\s*"?([^"\n]*)"?\s*$/gm)].map((match) => match[1]!.trim());
+    if (urls.some((remote) => splitCredentials(remote).url !== remote))
+      await rm(join(root, entry), { recursive: true, force: true });
+  }
 }
 
 /** True when `dir` holds a bare repository (HEAD, objects/, refs/ at its top). */

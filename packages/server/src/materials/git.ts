@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
-import { redactUrl } from "./redact.ts";
+import { redactUrl, splitCredentials, type UrlCredentials } from "./redact.ts";
 
 export interface RunGitOptions {
   /** Working directory of the git process. @default process.cwd() */
@@ -9,6 +9,12 @@ export interface RunGitOptions {
   timeoutMs?: number;
   /** Written to git's stdin, which is then closed. */
   input?: string | Buffer;
+  /**
+   * Credentials for the remote at `credentialsFor` (a URL without user info): given to git by a credential
+   * helper that reads them from this git process's environment, so they are never in argv or on disk.
+   */
+  credentials?: UrlCredentials;
+  credentialsFor?: string;
 }
 
 export interface GitResult {
@@ -41,13 +47,43 @@ function gitEnv(): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * A credential helper run by git's shell (`!…`): it answers `get` with the values in this git process's
+ * environment, and only for the host they belong to (a redirect to another host gets nothing). A shell
+ * function costs no extra interpreter start. `credential.helper=` first empties the list, so no helper the
+ * user configured (`store`, a keychain) is asked, or told to save the password.
+ */
+const envCredentialHelper =
+  '!f() { test "$1" = get || exit 0; while read -r line && [ -n "$line" ]; do case "$line" in host=*) host="${line#host=}";; esac; done; ' +
+  'test "$host" = "$FAWKES_GIT_HOST" && printf "username=%s\\npassword=%s\\n" "$FAWKES_GIT_USERNAME" "$FAWKES_GIT_PASSWORD"; }; f';
+
+/** The `-c` options and environment that hand `credentials` to git for the remote at `url`. */
+function credentialArgs(options: RunGitOptions): { args: string[]; env: Record<string, string> } | undefined {
+  if (!options.credentials || options.credentialsFor === undefined) return undefined;
+  let host: string;
+  try {
+    host = new URL(options.credentialsFor).host;
+  } catch {
+    return undefined;
+  }
+  return {
+    args: ["-c", "credential.helper=", "-c", `credential.helper=${envCredentialHelper}`],
+    env: {
+      FAWKES_GIT_HOST: host,
+      FAWKES_GIT_USERNAME: options.credentials.username,
+      FAWKES_GIT_PASSWORD: options.credentials.password,
+    },
+  };
+}
+
 /** Runs git (never through a shell) and returns its raw stdout, for binary protocols like `cat-file --batch`. */
 export function runGitRaw(args: readonly string[], options: RunGitOptions = {}): Promise<GitRawResult> {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  const credentials = credentialArgs(options);
   return new Promise((resolve, reject) => {
-    const child = spawn("git", args, {
+    const child = spawn("git", credentials ? [...credentials.args, ...args] : args, {
       cwd: options.cwd,
-      env: gitEnv(),
+      env: credentials ? { ...gitEnv(), ...credentials.env } : gitEnv(),
       stdio: ["pipe", "pipe", "pipe"],
       shell: false,
       // Its own process group, so a timeout also kills the helpers git starts (ssh, git-remote-https).
@@ -163,8 +199,11 @@ export async function lsRemote(
   assertGitUrl(url);
   assertBranchName(branch);
   const ref = `refs/heads/${branch}`;
-  const result = await runGit(["ls-remote", "--heads", "--", url, ref], {
+  const remote = splitCredentials(url);
+  const result = await runGit(["ls-remote", "--heads", "--", remote.url, ref], {
     timeoutMs: options.timeoutMs ?? 30_000,
+    credentials: remote.credentials,
+    credentialsFor: remote.url,
   });
   if (result.code !== 0) {
     throw new FawkesError(
@@ -186,8 +225,11 @@ export async function remoteDefaultBranch(
   options: LsRemoteOptions = {},
 ): Promise<string | null> {
   assertGitUrl(url);
-  const result = await runGit(["ls-remote", "--symref", "--", url, "HEAD"], {
+  const remote = splitCredentials(url);
+  const result = await runGit(["ls-remote", "--symref", "--", remote.url, "HEAD"], {
     timeoutMs: options.timeoutMs ?? 30_000,
+    credentials: remote.credentials,
+    credentialsFor: remote.url,
   });
   if (result.code !== 0) {
     throw new FawkesError(

@@ -3,7 +3,8 @@ export { runGit, runGitRaw, lsRemote, remoteDefaultBranch, assertGitUrl, assertB
 export type { RunGitOptions, GitResult, GitRawResult, LsRemoteOptions } from "./git.ts";
 export { GitMirror, MirrorRepo, isBareRepo } from "./git-mirror.ts";
 export type { GitMirrorOptions, MaterialCommit, RepoFile } from "./git-mirror.ts";
-export { redactUrl } from "./redact.ts";
+export { redactUrl, splitCredentials } from "./redact.ts";
+export type { UrlCredentials } from "./redact.ts";
 export { normalizeRepoUrl, sameRepo } from "./url-match.ts";
 export { shouldTrigger } from "./filters.ts";
 export type { MaterialFilter } from "./filters.ts";

@@ -16,3 +16,47 @@ export function redactUrl(url: string): string {
     return `${scheme}***@`;
   });
 }
+
+/** What a repository URL's user info held, percent-decoded: what git's credential protocol wants. */
+export interface UrlCredentials {
+  username: string;
+  password: string;
+}
+
+const sshScheme = /^(ssh|git\+ssh|ssh\+git):\/\//i;
+const userInfoAtStart = /^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/i;
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/**
+ * Splits a repository URL into the URL without credentials and the credentials it carried. The URL part is
+ * what names mirrors, goes over the wire and is written to disk; the credentials are handed to git in memory
+ * only. An ssh user name (`ssh://git@host/…`) is not a secret and stays in the URL (ssh needs it); an ssh
+ * password is dropped, since git never sends one. scp-like (`git@host:repo`) and local paths carry none.
+ */
+export function splitCredentials(url: string): { url: string; credentials?: UrlCredentials } {
+  const match = userInfoAtStart.exec(url);
+  if (!match) return { url };
+  const scheme = match[1]!;
+  const userInfo = match[2]!;
+  const colon = userInfo.indexOf(":");
+  const username = decode(colon < 0 ? userInfo : userInfo.slice(0, colon));
+  const password = colon < 0 ? "" : decode(userInfo.slice(colon + 1));
+  const rest = url.slice(match[0].length);
+  if (sshScheme.test(scheme)) {
+    return {
+      url:
+        username === ""
+          ? `${scheme}${rest}`
+          : `${scheme}${userInfo.slice(0, colon < 0 ? undefined : colon)}@${rest}`,
+    };
+  }
+  if (username === "" && password === "") return { url: `${scheme}${rest}` };
+  return { url: `${scheme}${rest}`, credentials: { username, password } };
+}
