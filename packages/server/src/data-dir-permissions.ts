@@ -11,11 +11,16 @@
  * `instances/` is not entered: its entries are the writable roots of running phoenix instances, guarded by the
  * 0700 directories above them.
  */
-import { chmod, lstat, readdir, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 const MARKER = ".private";
 const NOT_ENTERED = new Set(["instances"]);
+/**
+ * Created 0700 here, before their owners create them: a directory made by `mkdir -p` or by git would follow the
+ * umask, and git (server mirrors, under `materials/`) writes its files by the umask too.
+ */
+const SUBDIRECTORIES = ["keys", "materials", "logs", "artifacts", "buckets"];
 
 /** Makes the data directory private; returns how many entries had group or other permissions. */
 export async function tightenDataDir(dataDir: string): Promise<number> {
@@ -49,5 +54,6 @@ export async function tightenDataDir(dataDir: string): Promise<number> {
       mode: 0o600,
     });
   }
+  for (const name of SUBDIRECTORIES) await mkdir(path.join(dataDir, name), { recursive: true, mode: 0o700 });
   return tightened;
 }

@@ -66,7 +66,9 @@ async function open(sqlite: DatabaseSync, dataKey: Buffer): Promise<OpenDatabase
     plugins: [new SealingPlugin(dataKey)],
   });
   try {
-    await migrateToLatest(db, dataKey);
+    const applied = await migrateToLatest(db, dataKey);
+    // Migration 007 replaced clear secrets; the WAL frames with the old pages must not outlive it.
+    if (applied.includes("007-sealed-secrets")) sqlite.exec("pragma wal_checkpoint(truncate)");
   } catch (error) {
     await db.destroy();
     throw error;

@@ -6,6 +6,8 @@
  * into their keyed form (engine/fingerprints.ts), all in the migration's one transaction.
  *
  * Writes go through raw SQL on purpose: the sealing plugin would seal a second time what this already sealed.
+ * `secure_delete` makes SQLite zero the old cells instead of leaving the clear bytes in free space; the WAL
+ * frames that held them are dropped by the checkpoint after migrating (db.ts).
  */
 import { sql, type Kysely, type Migration } from "kysely";
 import { materialFingerprints } from "../../engine/fingerprints.ts";
@@ -18,6 +20,7 @@ type AnyDb = Kysely<any>;
 export function sealedSecretsMigration(dataKey: Buffer): Migration {
   return {
     async up(db: AnyDb): Promise<void> {
+      await sql`pragma secure_delete = on`.execute(db);
       const runs = await sql<{ id: number; config_json: string; variables_json: string }>`
         select id, config_json, variables_json from pipeline_runs`.execute(db);
       for (const run of runs.rows) {
@@ -51,6 +54,7 @@ export function sealedSecretsMigration(dataKey: Buffer): Migration {
         await sql`update run_materials set fingerprint = ${fingerprint}
           where type = 'git' and fingerprint = ${old}`.execute(db);
       }
+      await sql`pragma secure_delete = off`.execute(db);
     },
   };
 }
