@@ -16,7 +16,8 @@ export interface MaterialFingerprints {
 
 export function materialFingerprints(dataKey: Buffer): MaterialFingerprints {
   const key = createHmac("sha256", dataKey).update("fawkes material fingerprint v1").digest();
-  const hash = (text: string): string => createHmac("sha256", key).update(text, "utf8").digest("hex").slice(0, 16);
+  const hash = (text: string): string =>
+    createHmac("sha256", key).update(text, "utf8").digest("hex").slice(0, 16);
   return {
     git: ({ url, branch }) => `${redactUrl(url)}#${branch}#${hash(`${url}\n${branch}`)}`,
     configSource: (source) => `config:${redactUrl(source)}#${hash(`config\n${source}`)}`,

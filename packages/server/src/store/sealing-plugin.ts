@@ -99,7 +99,10 @@ export class SealingPlugin implements KyselyPlugin {
       const column = (update.column as { column?: { name?: string } }).column?.name;
       const sealer = column === undefined ? undefined : sealed[column]?.seal;
       if (!sealer || !ValueNode.is(update.value) || typeof update.value.value !== "string") return update;
-      return ColumnUpdateNode.create(update.column, ValueNode.create(sealer(this.#dataKey, update.value.value)));
+      return ColumnUpdateNode.create(
+        update.column,
+        ValueNode.create(sealer(this.#dataKey, update.value.value)),
+      );
     });
     return { ...node, updates };
   }

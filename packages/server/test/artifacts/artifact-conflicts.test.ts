@@ -33,7 +33,10 @@ test("an upload onto an existing directory, or under an existing file, is a 409 
   const before = await store.list(locator);
 
   await assert.rejects(store.write(locator, "dist", Readable.from([Buffer.from("x")]), null), conflict);
-  await assert.rejects(store.write(locator, "report.txt/inner", Readable.from([Buffer.from("x")]), null), conflict);
+  await assert.rejects(
+    store.write(locator, "report.txt/inner", Readable.from([Buffer.from("x")]), null),
+    conflict,
+  );
 
   assert.deepEqual(await store.list(locator), before, "the manifest is unchanged");
   const jobDir = jobDirectory(root, locator);
@@ -69,7 +72,10 @@ test("leftover upload temp files older than the start are swept; live ones and l
   await utimes(live, new Date(startedAt + 1000), new Date(startedAt + 1000));
 
   assert.equal(await store.sweepTempFiles(startedAt), 2);
-  assert.deepEqual((await readdir(join(jobDir, "out"))).sort(), [".tmp-0123456789abcdef", ".tmp-cccccccccccccccc"]);
+  assert.deepEqual((await readdir(join(jobDir, "out"))).sort(), [
+    ".tmp-0123456789abcdef",
+    ".tmp-cccccccccccccccc",
+  ]);
   assert.deepEqual((await readdir(jobDir)).sort(), [".fawkes-manifest.jsonl", "out"]);
   assert.equal(await store.sweepTempFiles(startedAt), 0, "a second sweep finds nothing");
   assert.equal(await new ArtifactStore({ root: join(root, "missing") }).sweepTempFiles(startedAt), 0);

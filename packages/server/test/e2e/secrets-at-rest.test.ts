@@ -65,86 +65,91 @@ async function leaksIn(dir: string, filter: (relative: string) => boolean = () =
   return found;
 }
 
-test("no secret of a run reaches the data directory, the logs or the API", { timeout: 120_000 }, async (t) => {
-  const repo = await createGitRepo(t, { "README.md": "secret things\n" });
-  // git takes user info in a file:// URL with the host `localhost`, so the credentialed URL is a real material.
-  const url = `file://deploy:${secrets.password}@localhost${repo.path}`;
-  const fawkes = await startFawkes(t, {
-    pipelineFiles: { "vault.gocd.yaml": pipelineYaml(url) },
-    expectPipelines: ["vault"],
-  });
-  const { api, server } = fawkes;
-  const events: string[] = [];
-  const eventsAbort = new AbortController();
-  t.after(() => eventsAbort.abort());
-
-  await fawkes.diagnose(async () => {
-    const stream = await fetch(server.url + ApiRoutes.events, {
-      headers: { authorization: `Bearer ${server.token}` },
-      signal: eventsAbort.signal,
+test(
+  "no secret of a run reaches the data directory, the logs or the API",
+  { timeout: 120_000 },
+  async (t) => {
+    const repo = await createGitRepo(t, { "README.md": "secret things\n" });
+    // git takes user info in a file:// URL with the host `localhost`, so the credentialed URL is a real material.
+    const url = `file://deploy:${secrets.password}@localhost${repo.path}`;
+    const fawkes = await startFawkes(t, {
+      pipelineFiles: { "vault.gocd.yaml": pipelineYaml(url) },
+      expectPipelines: ["vault"],
     });
-    assert.equal(stream.status, 200);
-    void (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of stream.body as AsyncIterable<Uint8Array>) events.push(decoder.decode(chunk));
-    })().catch(() => undefined);
+    const { api, server } = fawkes;
+    const events: string[] = [];
+    const eventsAbort = new AbortController();
+    t.after(() => eventsAbort.abort());
 
-    await api.trigger("vault", { variables: { SECRET_VAR: secrets.trigger } });
-    const run = await waitForRun(api, "vault", 1, (r) => r.result !== "building");
-    assert.equal(run.result, "passed", summarizeRun(run));
-    const console = await api.console("vault", 1, "build", "make");
-    assert.match(console, /value=\*+/, "the trigger value reached the job, masked");
+    await fawkes.diagnose(async () => {
+      const stream = await fetch(server.url + ApiRoutes.events, {
+        headers: { authorization: `Bearer ${server.token}` },
+        signal: eventsAbort.signal,
+      });
+      assert.equal(stream.status, 200);
+      void (async () => {
+        const decoder = new TextDecoder();
+        for await (const chunk of stream.body as AsyncIterable<Uint8Array>)
+          events.push(decoder.decode(chunk));
+      })().catch(() => undefined);
 
-    const answers = [
-      JSON.stringify(await api.status("vault")),
-      JSON.stringify(await api.get(ApiRoutes.pipelines)),
-      JSON.stringify(await api.run("vault", 1)),
-      JSON.stringify(await api.get("/api/v1/pipelines/vault/runs/1/changes")),
-      JSON.stringify(await api.get("/api/v1/pipelines/vault/runs/1/vsm")),
-      JSON.stringify(await api.configErrors()),
-      events.join(""),
-    ];
-    assert.deepEqual(leaked(answers.join("\n")), [], "API answers and events");
-    assert.ok(!answers.join("").includes(`deploy:`), "no user info in any answer");
-    const vsm = await api.get<VsmDto>("/api/v1/pipelines/vault/runs/1/vsm");
-    const gitNode = vsm.nodes.find((node) => node.kind === "git");
-    assert.match(gitNode?.id ?? "", /^git:file:\/\/\*\*\*@localhost\/.+#main#[0-9a-f]{16}$/);
+      await api.trigger("vault", { variables: { SECRET_VAR: secrets.trigger } });
+      const run = await waitForRun(api, "vault", 1, (r) => r.result !== "building");
+      assert.equal(run.result, "passed", summarizeRun(run));
+      const console = await api.console("vault", 1, "build", "make");
+      assert.match(console, /value=\*+/, "the trigger value reached the job, masked");
 
-    // Running: the WAL holds the newest pages.
-    const database = (file: string) => file.startsWith("fawkes.db");
-    assert.deepEqual(await leaksIn(server.dataDir, database), [], "database files while running");
-  });
+      const answers = [
+        JSON.stringify(await api.status("vault")),
+        JSON.stringify(await api.get(ApiRoutes.pipelines)),
+        JSON.stringify(await api.run("vault", 1)),
+        JSON.stringify(await api.get("/api/v1/pipelines/vault/runs/1/changes")),
+        JSON.stringify(await api.get("/api/v1/pipelines/vault/runs/1/vsm")),
+        JSON.stringify(await api.configErrors()),
+        events.join(""),
+      ];
+      assert.deepEqual(leaked(answers.join("\n")), [], "API answers and events");
+      assert.ok(!answers.join("").includes(`deploy:`), "no user info in any answer");
+      const vsm = await api.get<VsmDto>("/api/v1/pipelines/vault/runs/1/vsm");
+      const gitNode = vsm.nodes.find((node) => node.kind === "git");
+      assert.match(gitNode?.id ?? "", /^git:file:\/\/\*\*\*@localhost\/.+#main#[0-9a-f]{16}$/);
 
-  await server.kill("SIGTERM");
-  const dataDir = server.dataDir;
-  assert.deepEqual(
-    await leaksIn(dataDir, (file) => file.startsWith("fawkes.db")),
-    [],
-    "database files after the checkpoint of a clean stop",
-  );
-  assert.deepEqual(await leaksIn(path.join(dataDir, "logs")), [], "console logs");
-  assert.deepEqual(await leaksIn(path.join(dataDir, "artifacts")), [], "artifacts");
-  assert.deepEqual(leaked(server.output()), [], "the server's log output");
-  const artifact = await readFile(path.join(dataDir, "artifacts/vault/1/build/1/make/result.txt"), "utf8");
-  assert.equal(artifact, "built\n", "the artifact is where the test looks");
+      // Running: the WAL holds the newest pages.
+      const database = (file: string) => file.startsWith("fawkes.db");
+      assert.deepEqual(await leaksIn(server.dataDir, database), [], "database files while running");
+    });
 
-  // Closed to group and others: every entry. Files the server writes itself are exactly 0600. Git writes the
-  // server's mirrors (materials/) by the umask: the 0700 directory above them is their guard.
-  const loose: string[] = [];
-  const notPrivateFile: string[] = [];
-  for (const entry of await readdir(dataDir, { recursive: true, withFileTypes: true })) {
-    const file = path.join(entry.parentPath, entry.name);
-    const relative = path.relative(dataDir, file);
-    const stats = await lstat(file);
-    if (stats.isSymbolicLink()) continue;
-    const mode = stats.mode & 0o777;
-    if (relative.startsWith(`materials${path.sep}`)) continue;
-    if ((mode & 0o077) !== 0) loose.push(`${relative} ${mode.toString(8)}`);
-    if (stats.isFile() && mode !== 0o600) notPrivateFile.push(`${relative} ${mode.toString(8)}`);
-    if (stats.isDirectory() && mode !== 0o700) loose.push(`${relative}/ ${mode.toString(8)}`);
-  }
-  assert.equal((await lstat(dataDir)).mode & 0o777, 0o700);
-  assert.equal((await lstat(path.join(dataDir, "materials"))).mode & 0o777, 0o700);
-  assert.deepEqual(loose, []);
-  assert.deepEqual(notPrivateFile, []);
-});
+    await server.kill("SIGTERM");
+    const dataDir = server.dataDir;
+    assert.deepEqual(
+      await leaksIn(dataDir, (file) => file.startsWith("fawkes.db")),
+      [],
+      "database files after the checkpoint of a clean stop",
+    );
+    assert.deepEqual(await leaksIn(path.join(dataDir, "logs")), [], "console logs");
+    assert.deepEqual(await leaksIn(path.join(dataDir, "artifacts")), [], "artifacts");
+    assert.deepEqual(leaked(server.output()), [], "the server's log output");
+    const artifact = await readFile(path.join(dataDir, "artifacts/vault/1/build/1/make/result.txt"), "utf8");
+    assert.equal(artifact, "built\n", "the artifact is where the test looks");
+
+    // Closed to group and others: every entry. Files the server writes itself are exactly 0600. Git writes the
+    // server's mirrors (materials/) by the umask: the 0700 directory above them is their guard.
+    const loose: string[] = [];
+    const notPrivateFile: string[] = [];
+    for (const entry of await readdir(dataDir, { recursive: true, withFileTypes: true })) {
+      const file = path.join(entry.parentPath, entry.name);
+      const relative = path.relative(dataDir, file);
+      const stats = await lstat(file);
+      if (stats.isSymbolicLink()) continue;
+      const mode = stats.mode & 0o777;
+      if (relative.startsWith(`materials${path.sep}`)) continue;
+      if ((mode & 0o077) !== 0) loose.push(`${relative} ${mode.toString(8)}`);
+      if (stats.isFile() && mode !== 0o600) notPrivateFile.push(`${relative} ${mode.toString(8)}`);
+      if (stats.isDirectory() && mode !== 0o700) loose.push(`${relative}/ ${mode.toString(8)}`);
+    }
+    assert.equal((await lstat(dataDir)).mode & 0o777, 0o700);
+    assert.equal((await lstat(path.join(dataDir, "materials"))).mode & 0o777, 0o700);
+    assert.deepEqual(loose, []);
+    assert.deepEqual(notPrivateFile, []);
+  },
+);

@@ -139,7 +139,10 @@ test("fingerprints: credentials never show, and URLs differing only in credentia
   assert.match(one, /^https:\/\/\*\*\*@host\/r\.git#main#[0-9a-f]{16}$/);
   assert.notEqual(one, two);
   assert.equal(one, fingerprints.git({ url: "https://u:first@host/r.git", branch: "main" }));
-  assert.notEqual(one, materialFingerprints(randomBytes(32)).git({ url: "https://u:first@host/r.git", branch: "main" }));
+  assert.notEqual(
+    one,
+    materialFingerprints(randomBytes(32)).git({ url: "https://u:first@host/r.git", branch: "main" }),
+  );
   assert.doesNotMatch(fingerprints.configSource("https://u:first@host/c.git#main"), /first/);
 });
 
@@ -155,7 +158,9 @@ test("migration 007 seals what an older database holds in clear and rewrites git
       variables_json, awaiting_stage, created_at, completed_at) values ('app', 1, '1', 'manual', 'alice', 'passed',
       ${JSON.stringify(config)}, ${JSON.stringify({ TOKEN: secrets.trigger })}, null, 1, 2)`.execute(db);
     await sql`insert into run_materials (run_id, material, type, fingerprint, revision, from_revision, description,
-      changed, upstream_run_id) values (1, 'src', 'git', ${oldFingerprint}, 'abc', 'abc', 'x', 1, null)`.execute(db);
+      changed, upstream_run_id) values (1, 'src', 'git', ${oldFingerprint}, 'abc', 'abc', 'x', 1, null)`.execute(
+      db,
+    );
     await sql`insert into materials (fingerprint, type, url, branch, last_revision, last_checked_at, last_error)
       values (${oldFingerprint}, 'git', ${credentialedUrl}, 'main', 'abc', 1, null)`.execute(db);
     await sql`delete from fawkes_migrations where name = '007-sealed-secrets'`.execute(db);
