@@ -11,7 +11,15 @@ import { lstat, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
 import { ApiRoutes, type VsmDto } from "@fawkes/protocol";
-import { createGitRepo, startFawkes, summarizeRun, waitForRun, yamlString } from "@fawkes/testing";
+import { CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  adminCloudClient,
+  createGitRepo,
+  startFawkes,
+  summarizeRun,
+  waitForRun,
+  yamlString,
+} from "@fawkes/testing";
 
 const secrets = {
   secure: `secure-${randomBytes(8).toString("hex")}`,
@@ -113,6 +121,12 @@ test(
       const vsm = await api.get<VsmDto>("/api/v1/pipelines/vault/runs/1/vsm");
       const gitNode = vsm.nodes.find((node) => node.kind === "git");
       assert.match(gitNode?.id ?? "", /^git:file:\/\/\*\*\*@localhost\/.+#main#[0-9a-f]{16}$/);
+
+      // The cloud endpoint's files (bucket, object index, object, multipart upload) are private too.
+      const s3 = await adminCloudClient(t, server, "modes");
+      await s3.send(new CreateBucketCommand({ Bucket: "vault-releases" }));
+      await s3.send(new PutObjectCommand({ Bucket: "vault-releases", Key: "app/v1.txt", Body: "v1" }));
+      await s3.send(new CreateMultipartUploadCommand({ Bucket: "vault-releases", Key: "big" }));
 
       // Running: the WAL holds the newest pages.
       const database = (file: string) => file.startsWith("fawkes.db");
