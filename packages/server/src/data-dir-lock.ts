@@ -24,6 +24,8 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const lock = new DatabaseSync(file, { timeout: 0 });
   try {
     lock.exec("pragma locking_mode = exclusive");
+    lock.exec("pragma journal_mode = memory"); // no -journal file beside it
+
     // A write transaction takes the exclusive lock; in this locking mode it is kept after the commit.
     lock.exec("begin exclusive");
     lock.exec("create table if not exists held (at integer)");
