@@ -9,6 +9,7 @@
  * are none, so the dashboard pays nothing for runs without secrets).
  */
 import {
+  ColumnNode,
   ColumnUpdateNode,
   InsertQueryNode,
   PrimitiveValueListNode,
@@ -72,7 +73,7 @@ export class SealingPlugin implements KyselyPlugin {
   }
 
   #sealInsert(node: InsertQueryNode): InsertQueryNode {
-    const sealed = tableName(node.into) && SEALED_COLUMNS[tableName(node.into)!];
+    const sealed = sealedColumnsOf(node.into);
     if (!sealed || !node.columns || !node.values || !ValuesNode.is(node.values)) return node;
     const sealers = node.columns.map((column) => sealed[column.column.name]?.seal);
     if (sealers.every((sealer) => sealer === undefined)) return node;
@@ -93,11 +94,10 @@ export class SealingPlugin implements KyselyPlugin {
   }
 
   #sealUpdate(node: UpdateQueryNode): UpdateQueryNode {
-    const sealed = tableName(node.table) && SEALED_COLUMNS[tableName(node.table)!];
+    const sealed = sealedColumnsOf(node.table);
     if (!sealed || !node.updates) return node;
     const updates = node.updates.map((update) => {
-      const column = (update.column as { column?: { name?: string } }).column?.name;
-      const sealer = column === undefined ? undefined : sealed[column]?.seal;
+      const sealer = ColumnNode.is(update.column) ? sealed[update.column.column.name]?.seal : undefined;
       if (!sealer || !ValueNode.is(update.value) || typeof update.value.value !== "string") return update;
       return ColumnUpdateNode.create(
         update.column,
@@ -108,7 +108,7 @@ export class SealingPlugin implements KyselyPlugin {
   }
 }
 
-/** The table an insert or update writes, when it is named plainly (no alias). */
-function tableName(node: OperationNode | undefined): string | undefined {
-  return node && TableNode.is(node) ? node.table.identifier.name : undefined;
+/** The sealed columns of the table an insert or update writes (named plainly: the store uses no aliases). */
+function sealedColumnsOf(node: OperationNode | undefined): (typeof SEALED_COLUMNS)[string] | undefined {
+  return node && TableNode.is(node) ? SEALED_COLUMNS[node.table.identifier.name] : undefined;
 }

@@ -113,6 +113,13 @@ test("run secrets reach the file and the WAL only sealed, and read back plain", 
   assert.match(raw, /visible-value/, "only the secrets are sealed");
   assert.doesNotMatch(raw, /visible-trigger/, "every trigger value is sealed");
 
+  // An update is sealed as well (no code path writes these columns in clear).
+  await db
+    .updateTable("pipeline_runs")
+    .set({ variables_json: JSON.stringify({ TOKEN: secrets.trigger }) })
+    .where("id", "=", inserted.id)
+    .execute();
+  assert.deepEqual((await findRun(db, "app", 1))?.variables, { TOKEN: secrets.trigger });
   assert.deepEqual(leaked(await databaseBytes(file)), [], "before a checkpoint (WAL)");
   const [material] = await listMaterials(db);
   assert.equal(material?.url, "https://***@git.example.com/app.git");
