@@ -22,15 +22,28 @@ const NOT_ENTERED = new Set(["instances"]);
  */
 const SUBDIRECTORIES = ["keys", "materials", "logs", "artifacts", "buckets"];
 
-/** Makes the data directory private; returns how many entries had group or other permissions. */
-export async function tightenDataDir(dataDir: string): Promise<number> {
-  let tightened = 0;
+export interface Tightened {
+  /** How many entries had group or other permissions. */
+  count: number;
+  /** The first few of them (relative to the data directory, `.` for itself), for the log line. */
+  examples: string[];
+}
+
+const EXAMPLES = 5;
+
+/** Makes the data directory private. */
+export async function tightenDataDir(dataDir: string): Promise<Tightened> {
+  const tightened: Tightened = { count: 0, examples: [] };
   const tighten = async (entry: string): Promise<boolean> => {
     const stats = await lstat(entry).catch(() => null);
     if (!stats || stats.isSymbolicLink()) return false;
     if ((stats.mode & 0o077) !== 0) {
       await chmod(entry, stats.mode & 0o700);
-      tightened += 1;
+      tightened.count += 1;
+      if (tightened.examples.length < EXAMPLES)
+        tightened.examples.push(
+          `${path.relative(dataDir, entry) || "."} (was ${(stats.mode & 0o777).toString(8)})`,
+        );
     }
     return stats.isDirectory();
   };

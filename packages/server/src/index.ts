@@ -42,8 +42,11 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
   const undo: (() => Promise<unknown>)[] = [() => lock.release()];
   try {
     const tightened = await tightenDataDir(options.dataDir);
-    if (tightened > 0)
-      log.info({ dataDir: options.dataDir, entries: tightened }, "data directory made private to its owner");
+    if (tightened.count > 0)
+      log.info(
+        { dataDir: options.dataDir, entries: tightened.count, examples: tightened.examples },
+        "data directory made private to its owner",
+      );
     const keys = await loadServerKeys(options.dataDir);
     const dataKey = await loadDataKey(options.dataDir);
     const database = await openDatabase(path.join(options.dataDir, "fawkes.db"), { dataKey });

@@ -104,5 +104,6 @@ test(
     const tightened = lines().filter((line) => line.msg === "data directory made private to its owner");
     assert.equal(tightened.length, 1);
     assert.ok(Number(tightened[0]?.entries) >= 6, JSON.stringify(tightened[0]));
+    assert.ok((tightened[0]?.examples as string[]).includes(". (was 755)"), JSON.stringify(tightened[0]));
   },
 );
