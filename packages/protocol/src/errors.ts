@@ -15,6 +15,7 @@ export const ErrorCode = {
   agentNotFound: "FAWKES_AGENT_NOT_FOUND",
   materialNotFound: "FAWKES_MATERIAL_NOT_FOUND",
   artifactNotFound: "FAWKES_ARTIFACT_NOT_FOUND",
+  artifactPathConflict: "FAWKES_ARTIFACT_PATH_CONFLICT",
   pipelinePaused: "FAWKES_PIPELINE_PAUSED",
   pipelineLocked: "FAWKES_PIPELINE_LOCKED",
   stageNotAwaitingApproval: "FAWKES_STAGE_NOT_AWAITING_APPROVAL",
@@ -32,6 +33,7 @@ export const ErrorCode = {
   webhookPayload: "FAWKES_WEBHOOK_PAYLOAD_INVALID",
   configInvalid: "FAWKES_CONFIG_INVALID",
   payloadTooLarge: "FAWKES_PAYLOAD_TOO_LARGE",
+  dataDirInUse: "FAWKES_DATA_DIR_IN_USE",
   internal: "FAWKES_INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -205,7 +205,7 @@ export type RunChangesDto = z.infer<typeof RunChangesDto>;
  * from and every downstream run built from it (transitively), as a graph.
  */
 export const VsmNodeDto = z.object({
-  /** `git:<url>#<branch>` or `run:<pipeline>/<counter>`. */
+  /** `git:<fingerprint>` (redacted url, branch and a keyed hash) or `run:<pipeline>/<counter>`. */
   id: z.string(),
   kind: z.enum(["git", "run"]),
   /** Material name or pipeline name. */

@@ -8,6 +8,8 @@ import { pino, type Logger } from "pino";
 import { createEngine } from "./engine/engine.ts";
 import { buildApp } from "./http/app.ts";
 import { startCloud } from "./cloud/runtime.ts";
+import { lockDataDir } from "./data-dir-lock.ts";
+import { tightenDataDir } from "./data-dir-permissions.ts";
 import { loadDataKey, loadServerKeys } from "./keys.ts";
 import { openDatabase } from "./store/db.ts";
 import type { ServerOptions } from "./options.ts";
@@ -36,60 +38,81 @@ export interface RunningServer {
 
 export async function startServer(options: Readonly<ServerOptions>, logger?: Logger): Promise<RunningServer> {
   const log = logger ?? pino({ level: options.logLevel, base: { component: "server" } });
-  await mkdir(options.dataDir, { recursive: true });
-  const keys = await loadServerKeys(options.dataDir);
-  const database = await openDatabase(path.join(options.dataDir, "fawkes.db"));
-  const cloud = await startCloud(
-    {
-      dataDir: options.dataDir,
-      host: options.host,
-      port: options.cloudPort,
-      dataKey: await loadDataKey(options.dataDir),
-      log: log.child({ component: "cloud" }),
-    },
-    database.db,
-  ).catch(async (error: unknown) => {
-    await database.close();
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  // Before anything reads or writes the directory: a second server on it must change nothing.
+  const lock = await lockDataDir(options.dataDir);
+  const startedAt = Date.now();
+  /** What a start that fails half-way undoes, newest first. */
+  const undo: (() => Promise<unknown>)[] = [() => lock.release()];
+  try {
+    const tightened = await tightenDataDir(options.dataDir);
+    if (tightened.count > 0)
+      log.info(
+        { dataDir: options.dataDir, entries: tightened.count, examples: tightened.examples },
+        "data directory made private to its owner",
+      );
+    const keys = await loadServerKeys(options.dataDir);
+    const dataKey = await loadDataKey(options.dataDir);
+    const database = await openDatabase(path.join(options.dataDir, "fawkes.db"), { dataKey });
+    undo.unshift(() => database.close());
+    const cloud = await startCloud(
+      {
+        dataDir: options.dataDir,
+        host: options.host,
+        port: options.cloudPort,
+        dataKey,
+        log: log.child({ component: "cloud" }),
+      },
+      database.db,
+    );
+    undo.unshift(() => cloud.close());
+    const engine = createEngine(options, database.db, log, dataKey);
+    engine.ctx.cloud = cloud;
+    const { app, routes } = await buildApp(engine, keys, log);
+    undo.unshift(() => app.close());
+    await app.listen({ host: options.host, port: options.port });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : options.port;
+    const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
+    engine.ctx.serverUrl = url;
+    undo.unshift(() => engine.close());
+    await engine.start();
+    // Last, once everything listens: a start that fails earlier must not consume the one showing of the secret.
+    const initialAccessKey = await cloud.accessKeys.ensureAdminKey();
+    await writeFile(
+      path.join(options.dataDir, "server.json"),
+      JSON.stringify({ url, cloudUrl: cloud.url, pid: process.pid }) + "\n",
+      { mode: 0o600 },
+    );
+    log.info({ url, cloudUrl: cloud.url, dataDir: options.dataDir }, "fawkes server listening");
+    // Uploads cut short by a killed server left temp files; live uploads' are younger than this start.
+    engine.artifacts.sweepTempFiles(startedAt).then(
+      (swept) => swept > 0 && log.info({ files: swept }, "leftover artifact upload files deleted"),
+      (error: unknown) => log.warn({ err: error }, "sweeping leftover artifact upload files failed"),
+    );
+    let closing: Promise<void> | null = null;
+    return {
+      url,
+      cloudUrl: cloud.url,
+      apiToken: keys.apiToken,
+      agentKey: keys.agentKey,
+      autoRegisterKey: keys.autoRegisterKey,
+      ...(initialAccessKey && { initialAccessKey }),
+      routes: routes.specs,
+      close() {
+        closing ??= (async () => {
+          await engine.close();
+          await app.close();
+          await cloud.close();
+          await database.close();
+          await rm(path.join(options.dataDir, "server.json"), { force: true });
+          await lock.release();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    for (const step of undo) await step().catch(() => undefined);
     throw error;
-  });
-  const engine = createEngine(options, database.db, log);
-  engine.ctx.cloud = cloud;
-  const { app, routes } = await buildApp(engine, keys, log);
-  await app.listen({ host: options.host, port: options.port }).catch(async (error: unknown) => {
-    await cloud.close();
-    await database.close();
-    throw error;
-  });
-  const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : options.port;
-  const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
-  engine.ctx.serverUrl = url;
-  await engine.start();
-  // Last, once everything listens: a start that fails earlier must not consume the one showing of the secret.
-  const initialAccessKey = await cloud.accessKeys.ensureAdminKey();
-  await writeFile(
-    path.join(options.dataDir, "server.json"),
-    JSON.stringify({ url, cloudUrl: cloud.url, pid: process.pid }) + "\n",
-  );
-  log.info({ url, cloudUrl: cloud.url, dataDir: options.dataDir }, "fawkes server listening");
-  let closing: Promise<void> | null = null;
-  return {
-    url,
-    cloudUrl: cloud.url,
-    apiToken: keys.apiToken,
-    agentKey: keys.agentKey,
-    autoRegisterKey: keys.autoRegisterKey,
-    ...(initialAccessKey && { initialAccessKey }),
-    routes: routes.specs,
-    close() {
-      closing ??= (async () => {
-        await engine.close();
-        await app.close();
-        await cloud.close();
-        await database.close();
-        await rm(path.join(options.dataDir, "server.json"), { force: true });
-      })();
-      return closing;
-    },
-  };
+  }
 }

@@ -117,9 +117,9 @@ export class Bucket {
   /** Runs once, when the bucket is opened and before anything uses it. */
   async prepare(): Promise<void> {
     await rm(join(this.dir, "tmp"), { recursive: true, force: true });
-    await mkdir(join(this.dir, "tmp"), { recursive: true });
-    await mkdir(this.uploadsDir, { recursive: true });
-    await mkdir(this.dataDir, { recursive: true });
+    await mkdir(join(this.dir, "tmp"), { recursive: true, mode: 0o700 });
+    await mkdir(this.uploadsDir, { recursive: true, mode: 0o700 });
+    await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
     await this.removeOrphans();
   }
 

@@ -71,7 +71,7 @@ export async function ingest(
     ...(expect.compute ?? []),
   ]);
   let size = 0;
-  const file = await open(tempPath, "wx");
+  const file = await open(tempPath, "wx", 0o600);
   try {
     let digests: Digests;
     try {

@@ -61,7 +61,7 @@ async function linkCurrent(
   try {
     check?.(record);
     if (record.extents) {
-      await mkdir(temp);
+      await mkdir(temp, 0o700);
       for (const { file } of record.extents) await linkOrCopy(join(source, file), join(temp, file));
       await syncDirectory(temp);
     } else {

@@ -36,14 +36,14 @@ function uploadDir(bucket: Bucket, uploadId: string): string {
 
 async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
   const temp = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temp, JSON.stringify(value), { flush: true });
+  await writeFile(temp, JSON.stringify(value), { flush: true, mode: 0o600 });
   await rename(temp, path);
 }
 
 export async function createUpload(bucket: Bucket, info: Omit<UploadInfo, "uploadId">): Promise<UploadInfo> {
   const uploadId = randomBytes(24).toString("base64url");
   const dir = uploadDir(bucket, uploadId);
-  await mkdir(dir);
+  await mkdir(dir, 0o700);
   const upload = { ...info, uploadId };
   await writeJsonAtomically(join(dir, "upload.json"), upload);
   return upload;

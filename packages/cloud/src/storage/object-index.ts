@@ -1,3 +1,4 @@
+import { closeSync, openSync } from "node:fs";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { ObjectMeta, ObjectRecord, StoredChecksum } from "./object-record.ts";
 
@@ -56,6 +57,8 @@ export class ObjectIndex {
   private generation = 0;
 
   constructor(path: string) {
+    // Created private first: SQLite gives the -wal and -shm files the database file's mode.
+    closeSync(openSync(path, "a", 0o600));
     this.db = new DatabaseSync(path);
     this.db.exec(`
       PRAGMA journal_mode = WAL;

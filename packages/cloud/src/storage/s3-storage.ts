@@ -95,9 +95,9 @@ export class S3Storage implements ObjectStorage {
 
   async init(): Promise<void> {
     await rm(this.spoolDir, { recursive: true, force: true });
-    await mkdir(this.spoolDir, { recursive: true });
-    await mkdir(join(this.stateDir, "uploads"), { recursive: true });
-    await mkdir(join(this.stateDir, "buckets"), { recursive: true });
+    await mkdir(this.spoolDir, { recursive: true, mode: 0o700 });
+    await mkdir(join(this.stateDir, "uploads"), { recursive: true, mode: 0o700 });
+    await mkdir(join(this.stateDir, "buckets"), { recursive: true, mode: 0o700 });
   }
 
   async close(): Promise<void> {
@@ -156,7 +156,7 @@ export class S3Storage implements ObjectStorage {
   async putBucketDocument(bucket: string, name: BucketDocumentName, text: string | undefined): Promise<void> {
     await this.headBucket(bucket);
     const dir = this.documentDir(bucket);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     const path = join(dir, `${name}.doc`);
     if (text === undefined) await rm(path, { force: true });
     else await writeAtomically(path, text);
@@ -511,6 +511,6 @@ export class S3Storage implements ObjectStorage {
 
 async function writeAtomically(path: string, text: string): Promise<void> {
   const temp = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temp, text, { flush: true });
+  await writeFile(temp, text, { flush: true, mode: 0o600 });
   await rename(temp, path);
 }

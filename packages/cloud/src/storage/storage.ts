@@ -50,7 +50,7 @@ export class BucketDirectory {
   }
 
   async init(): Promise<void> {
-    await mkdir(this.root, { recursive: true });
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
     // Leftovers of interrupted bucket creations and deletions.
     for (const entry of await readdir(this.root)) {
       if (entry.startsWith(".")) await rm(join(this.root, entry), { recursive: true, force: true });
@@ -84,10 +84,13 @@ export class BucketDirectory {
     checkBucketName(name);
     if (await this.readInfo(name)) throw alreadyOwned(name);
     const staging = join(this.root, `.new-${randomUUID()}`);
-    await mkdir(join(staging, "tmp"), { recursive: true });
-    await mkdir(join(staging, "uploads"));
-    await mkdir(join(staging, "data"));
-    await writeFile(join(staging, "bucket.json"), JSON.stringify({ created: Date.now() }), { flush: true });
+    await mkdir(join(staging, "tmp"), { recursive: true, mode: 0o700 });
+    await mkdir(join(staging, "uploads"), 0o700);
+    await mkdir(join(staging, "data"), 0o700);
+    await writeFile(join(staging, "bucket.json"), JSON.stringify({ created: Date.now() }), {
+      flush: true,
+      mode: 0o600,
+    });
     try {
       await rename(staging, join(this.root, name));
     } catch (error) {
@@ -149,7 +152,7 @@ export class BucketDirectory {
     if (text === undefined) await unlink(path).catch(() => undefined);
     else {
       const temp = bucket.tempPath();
-      await writeFile(temp, text, { flush: true });
+      await writeFile(temp, text, { flush: true, mode: 0o600 });
       await rename(temp, path);
     }
     await syncDirectory(bucket.dir);

@@ -4,7 +4,7 @@
  * complete and verified, so readers never see a partial file and memory stays flat for any size.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { ErrorCode, FawkesError, type JobLocator } from "@fawkes/protocol";
@@ -22,6 +22,15 @@ export interface ArtifactStoreOptions {
 }
 
 const DEFAULT_MAX_FILE_BYTES = 10 * 1024 ** 3;
+/** Uploads in progress are written to `<dir>/.tmp-<16 hex>` beside their target. */
+const TEMP_PREFIX = ".tmp-";
+const TEMP_NAME = /^\.tmp-[0-9a-f]{16}$/;
+/** `<pipeline>/<counter>/<stage>/<stageCounter>/<job>` below the root. */
+const JOB_DIR_DEPTH = 5;
+
+/** Renaming onto a directory, or creating a directory where a file is. */
+const isPathConflict = (error: unknown): boolean =>
+  ["EISDIR", "ENOTDIR", "EEXIST", "ENOTEMPTY"].includes((error as NodeJS.ErrnoException).code ?? "");
 
 export class ArtifactStore {
   readonly #root: string;
@@ -46,9 +55,18 @@ export class ArtifactStore {
     expectedSha256: string | null,
   ): Promise<ArtifactFile> {
     const { jobDir, target, path } = this.#resolve(locator, relPath);
-    await mkdir(dirname(target), { recursive: true });
-    const temp = join(dirname(target), `.tmp-${randomBytes(8).toString("hex")}`);
-    const handle = await open(temp, "wx");
+    const conflict = (cause: unknown) =>
+      new FawkesError(
+        ErrorCode.artifactPathConflict,
+        409,
+        `artifact ${path}: the path is a directory of this job's artifacts or lies under one of its files`,
+        { cause },
+      );
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      throw isPathConflict(error) ? conflict(error) : error;
+    });
+    const temp = join(dirname(target), `${TEMP_PREFIX}${randomBytes(8).toString("hex")}`);
+    const handle = await open(temp, "wx", 0o600);
     let closed = false;
     try {
       const { size, sha256 } = await this.#copyHashed(body, handle, relPath);
@@ -64,7 +82,9 @@ export class ArtifactStore {
       }
       const file = { path, size, sha256 };
       await this.#jobQueue.run(jobDir, async () => {
-        await rename(temp, target);
+        await rename(temp, target).catch((error: unknown) => {
+          throw isPathConflict(error) ? conflict(error) : error;
+        });
         await appendManifest(jobDir, file);
       });
       return file;
@@ -73,6 +93,40 @@ export class ArtifactStore {
       await rm(temp, { force: true });
       throw error;
     }
+  }
+
+  /**
+   * Deletes the temp files that uploads cut short by a killed server left behind, and returns how many. Only
+   * files last written before `startedAt` (this server's start) go: a live upload's temp file is younger, so
+   * the sweep can run in the background while uploads arrive. An artifact that merely looks like a temp file
+   * is kept: it is in its job's manifest.
+   */
+  async sweepTempFiles(startedAt: number): Promise<number> {
+    let swept = 0;
+    type Job = { dir: string; manifest: Set<string> };
+    const sweep = async (dir: string, depth: number, job: Job | null): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if (["ENOENT", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "")) return;
+        throw error;
+      }
+      if (depth === JOB_DIR_DEPTH) job = { dir, manifest: new Set((await readManifest(dir)).keys()) };
+      for (const entry of entries) {
+        const file = join(dir, entry.name);
+        if (entry.isDirectory()) await sweep(file, depth + 1, job);
+        else if (entry.isFile() && TEMP_NAME.test(entry.name) && job !== null) {
+          if (job.manifest.has(relative(job.dir, file).split(sep).join("/"))) continue;
+          const stats = await stat(file).catch(() => null);
+          if (!stats || stats.mtimeMs >= startedAt) continue;
+          await rm(file, { force: true });
+          swept += 1;
+        }
+      }
+    };
+    await sweep(this.#root, 0, null);
+    return swept;
   }
 
   /** Size and checksum of one artifact, or null when there is none at that path. */

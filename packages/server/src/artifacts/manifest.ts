@@ -19,7 +19,7 @@ export interface ArtifactFile {
 }
 
 export async function appendManifest(jobDir: string, file: ArtifactFile): Promise<void> {
-  await appendFile(join(jobDir, MANIFEST_NAME), JSON.stringify(file) + "\n");
+  await appendFile(join(jobDir, MANIFEST_NAME), JSON.stringify(file) + "\n", { mode: 0o600 });
 }
 
 /** Every recorded file by path; empty when the job has no artifacts. */

@@ -6,6 +6,7 @@ import type { CloudRuntime } from "../cloud/runtime.ts";
 import type { ServerOptions } from "../options.ts";
 import type { Database } from "../store/schema.ts";
 import type { EventBus } from "./events.ts";
+import type { MaterialFingerprints } from "./fingerprints.ts";
 import type { Mutex } from "./mutex.ts";
 
 /** The live, validated configuration (last valid version of each pipeline). */
@@ -23,6 +24,8 @@ export interface EngineContext {
   /** Serialises run/stage/job/agent state changes. */
   readonly lock: Mutex;
   readonly config: ConfigView;
+  /** Keyed, credential-free material identities (fingerprints.ts). */
+  readonly fingerprints: MaterialFingerprints;
   /** Base URL agents and jobs use to reach the server (GO_SERVER_URL). */
   serverUrl: string;
   /** The cloud endpoint, once started (jobs get its AWS_* variables); absent in tests without one. */

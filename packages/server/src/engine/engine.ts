@@ -1,4 +1,5 @@
 /** The engine: config, triggers, run lifecycle and dispatcher wired together (no HTTP here). */
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { JobLocator } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
@@ -17,7 +18,7 @@ import { ConfigService } from "./config-service.ts";
 import type { EngineContext } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { EventBus } from "./events.ts";
-import { gitFingerprint } from "./fingerprints.ts";
+import { materialFingerprints } from "./fingerprints.ts";
 import { Mutex } from "./mutex.ts";
 import type { LifecycleHooks } from "./run-lifecycle.ts";
 import { Triggers } from "./triggers.ts";
@@ -37,7 +38,17 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Database>, log: Logger): Engine {
+/**
+ * `dataKey` keys the material fingerprints, which the database stores: a server passes its data directory's key.
+ * Without one (the OpenAPI generator, tests without a database to keep) a random key is used.
+ */
+export function createEngine(
+  options: Readonly<ServerOptions>,
+  db: Kysely<Database>,
+  log: Logger,
+  dataKey: Buffer = randomBytes(32),
+): Engine {
+  const fingerprints = materialFingerprints(dataKey);
   const events = new EventBus();
   const mirror = new GitMirror(path.join(options.dataDir, "materials"));
   const consoles = new ConsoleStore({ root: path.join(options.dataDir, "logs") });
@@ -71,6 +82,7 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     events,
     lock: new Mutex(),
     config,
+    fingerprints,
     serverUrl: "",
     now: Date.now,
   };
@@ -96,8 +108,8 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     for (const pipeline of config.snapshot().pipelines) {
       for (const m of pipeline.materials) {
         if (m.type === "git")
-          seen.set(gitFingerprint(m), {
-            fingerprint: gitFingerprint(m),
+          seen.set(fingerprints.git(m), {
+            fingerprint: fingerprints.git(m),
             url: m.url,
             branch: m.branch,
             pollIntervalMs: options.pollIntervalMs,
@@ -150,7 +162,12 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
     for (const source of config.repositorySources()) {
       const [url = source, pinned] = source.split("#");
       const branch = pinned ?? (await remoteDefaultBranch(url).catch(() => null)) ?? "main";
-      watched.push({ fingerprint: `config:${source}`, url, branch, pollIntervalMs: options.pollIntervalMs });
+      watched.push({
+        fingerprint: fingerprints.configSource(source),
+        url,
+        branch,
+        pollIntervalMs: options.pollIntervalMs,
+      });
     }
     configWatcher.watch(watched);
   };

@@ -11,7 +11,7 @@ import { findRunById, latestRun, runMaterials, runMaterialsOf } from "../store/r
 import { passedStageRuns } from "../store/stages-repo.ts";
 import { listMaterials } from "../store/materials-repo.ts";
 import type { EngineContext } from "./context.ts";
-import { dependencyFingerprint, dependencyRevision, gitFingerprint } from "./fingerprints.ts";
+import { dependencyFingerprint, dependencyRevision } from "./fingerprints.ts";
 
 const FAN_IN_BACKTRACK = 100;
 const ANCESTRY_DEPTH = 10;
@@ -100,7 +100,7 @@ export async function chooseUpstreams(
  * known revisions), or — when nothing was seen yet — asked of the remote now (`git ls-remote`, no fetch).
  */
 async function headOf(deps: RevisionDeps, material: GitMaterial): Promise<string> {
-  const fingerprint = gitFingerprint(material);
+  const fingerprint = deps.ctx.fingerprints.git(material);
   const known = (await listMaterials(deps.ctx.db)).find((m) => m.fingerprint === fingerprint)?.lastRevision;
   if (known) return known;
   const sha = await lsRemote(material.url, material.branch);
@@ -145,7 +145,7 @@ export async function resolveRunMaterials(
   for (const material of input.config.materials) {
     const before = previous.find((p) => p.material === material.name);
     if (material.type === "git") {
-      const fingerprint = gitFingerprint(material);
+      const fingerprint = ctx.fingerprints.git(material);
       const override = input.overrides[material.name];
       let revision: string | null;
       let repo: MirrorRepo;

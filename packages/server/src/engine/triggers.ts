@@ -15,7 +15,7 @@ import type { RunRecord, StageRunRecord } from "../store/records.ts";
 import { findPipeline, latestRun, runMaterials, hasRunFromUpstream } from "../store/runs-repo.ts";
 import { listMaterials, saveMaterialRevision } from "../store/materials-repo.ts";
 import type { EngineContext } from "./context.ts";
-import { dependencyFingerprint, dependencyRevision, gitFingerprint } from "./fingerprints.ts";
+import { dependencyFingerprint, dependencyRevision } from "./fingerprints.ts";
 import { chooseUpstreams, resolveRunMaterials } from "./material-revisions.ts";
 import { createRun, type LifecycleHooks } from "./run-lifecycle.ts";
 
@@ -34,7 +34,7 @@ export class Triggers {
     const found = [];
     for (const pipeline of this.#ctx.config.snapshot().pipelines) {
       for (const material of pipeline.materials) {
-        if (material.type === "git" && gitFingerprint(material) === fingerprint)
+        if (material.type === "git" && this.#ctx.fingerprints.git(material) === fingerprint)
           found.push({ pipeline, material });
       }
     }
@@ -80,7 +80,7 @@ export class Triggers {
       this.#ctx.log.info({ pipeline: config.name, reason: blocked }, "material change waits");
       return [];
     }
-    const fingerprint = gitFingerprint(material);
+    const fingerprint = this.#ctx.fingerprints.git(material);
     const previousRun = await latestRun(this.#ctx.db, config.name);
     const before = previousRun
       ? (await runMaterials(this.#ctx.db, previousRun.id)).find((m) => m.material === material.name)
@@ -238,10 +238,10 @@ export class Triggers {
       for (const material of config.materials) {
         if (material.type !== "git" || !material.autoUpdate) continue;
         const known = (await listMaterials(this.#ctx.db)).find(
-          (m) => m.fingerprint === gitFingerprint(material),
+          (m) => m.fingerprint === this.#ctx.fingerprints.git(material),
         )?.lastRevision;
         const was = before.find((b) => b.material === material.name)?.revision;
-        if (known && known !== was) gitRevisions.set(gitFingerprint(material), known);
+        if (known && known !== was) gitRevisions.set(this.#ctx.fingerprints.git(material), known);
       }
       if (gitRevisions.size === 0) return;
     } else if (!config.materials.some((m) => m.type === "git" && m.autoUpdate)) {

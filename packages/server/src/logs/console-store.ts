@@ -109,8 +109,8 @@ export class ConsoleStore {
         this.#open.delete(dir);
         await closeLog(file);
       }
-      await mkdir(dir, { recursive: true });
-      await writeFile(join(dir, CONSOLE_DONE_FILE), "");
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFile(join(dir, CONSOLE_DONE_FILE), "", { mode: 0o600 });
       this.#followers.get(dir)?.emit("finish");
     });
   }
@@ -215,11 +215,11 @@ export class ConsoleStore {
       this.#open.set(dir, cached);
       return cached;
     }
-    await mkdir(dir, { recursive: true });
-    const log = await open(join(dir, CONSOLE_LOG_FILE), "a");
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const log = await open(join(dir, CONSOLE_LOG_FILE), "a", 0o600);
     let index: FileHandle;
     try {
-      index = await open(join(dir, CONSOLE_INDEX_FILE), "a");
+      index = await open(join(dir, CONSOLE_INDEX_FILE), "a", 0o600);
     } catch (error) {
       await log.close();
       throw error;

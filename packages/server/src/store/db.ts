@@ -2,12 +2,14 @@
  * Opening the database: SQLite through node:sqlite, tuned for one server process, migrated to the latest
  * schema before anyone queries it. No module-level singleton: callers own the handle and close it.
  */
-import { mkdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, open as openFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Kysely } from "kysely";
 import { NodeSqliteDialect } from "./dialect.ts";
 import { migrateToLatest } from "./migrate.ts";
+import { SealingPlugin } from "./sealing-plugin.ts";
 import type { Database } from "./schema.ts";
 
 export type { Database } from "./schema.ts";
@@ -20,9 +22,18 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-/** Opens (creating if needed) the SQLite file, creates its directory, and runs pending migrations. */
-export async function openDatabase(file: string): Promise<OpenDatabase> {
-  await mkdir(dirname(file), { recursive: true });
+export interface DatabaseOptions {
+  /** The data directory's key (keys.ts `loadDataKey`): secrets are sealed with it before they reach the file. */
+  dataKey: Buffer;
+}
+
+/**
+ * Opens (creating if needed) the SQLite file, creates its directory, and runs pending migrations. A new file
+ * is created 0600 first: SQLite gives its -wal and -shm files the mode of the database file.
+ */
+export async function openDatabase(file: string, options: DatabaseOptions): Promise<OpenDatabase> {
+  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await (await openFile(file, "a", 0o600)).close();
   const sqlite = new DatabaseSync(file);
   try {
     // WAL lets readers proceed during a write; NORMAL sync is durable across process crashes in WAL mode
@@ -34,14 +45,14 @@ export async function openDatabase(file: string): Promise<OpenDatabase> {
     sqlite.close();
     throw error;
   }
-  return open(sqlite);
+  return open(sqlite, options.dataKey);
 }
 
-/** A private in-memory database with the full schema, for unit tests. */
-export async function openMemoryDatabase(): Promise<OpenDatabase> {
+/** A private in-memory database with the full schema, for unit tests (a random data key unless given). */
+export async function openMemoryDatabase(options?: Partial<DatabaseOptions>): Promise<OpenDatabase> {
   const sqlite = new DatabaseSync(":memory:");
   applyCommonPragmas(sqlite);
-  return open(sqlite);
+  return open(sqlite, options?.dataKey ?? randomBytes(32));
 }
 
 function applyCommonPragmas(sqlite: DatabaseSync): void {
@@ -49,10 +60,15 @@ function applyCommonPragmas(sqlite: DatabaseSync): void {
   sqlite.exec("pragma busy_timeout = 5000");
 }
 
-async function open(sqlite: DatabaseSync): Promise<OpenDatabase> {
-  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect({ database: sqlite }) });
+async function open(sqlite: DatabaseSync, dataKey: Buffer): Promise<OpenDatabase> {
+  const db = new Kysely<Database>({
+    dialect: new NodeSqliteDialect({ database: sqlite }),
+    plugins: [new SealingPlugin(dataKey)],
+  });
   try {
-    await migrateToLatest(db);
+    const applied = await migrateToLatest(db, dataKey);
+    // Migration 007 replaced clear secrets; the WAL frames with the old pages must not outlive it.
+    if (applied.includes("007-sealed-secrets")) sqlite.exec("pragma wal_checkpoint(truncate)");
   } catch (error) {
     await db.destroy();
     throw error;

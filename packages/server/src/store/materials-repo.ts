@@ -1,4 +1,5 @@
 /** Last revisions seen on each material's remote, so a restart does not retrigger. */
+import { redactUrl } from "../materials/redact.ts";
 import type { Executor } from "./executor.ts";
 import type { MaterialRecord } from "./records.ts";
 
@@ -26,7 +27,8 @@ export async function saveMaterialRevision(
     .values({
       fingerprint: material.fingerprint,
       type: "git",
-      url: material.url,
+      // For people reading the table: the fingerprint identifies the material, so credentials have no use here.
+      url: redactUrl(material.url),
       branch: material.branch,
       last_revision: revision,
       last_checked_at: now,

@@ -9,24 +9,26 @@ import { lookupIndexesMigration } from "./migrations/002-lookup-indexes.ts";
 import { downstreamIndexMigration } from "./migrations/003-downstream-index.ts";
 import { accessKeysMigration } from "./migrations/004-access-keys.ts";
 import { externalArtifactsMigration } from "./migrations/005-external-artifacts.ts";
+import { sealedSecretsMigration } from "./migrations/007-sealed-secrets.ts";
 import type { Database } from "./schema.ts";
 
-/** In order; names sort lexically in the same order, as kysely requires. */
-const migrations: Record<string, Migration> = {
+/** In order; names sort lexically in the same order, as kysely requires. Some need the data key. */
+const migrations = (dataKey: Buffer): Record<string, Migration> => ({
   "001-initial": initialMigration,
   "002-lookup-indexes": lookupIndexesMigration,
   "003-downstream-index": downstreamIndexMigration,
   "004-access-keys": accessKeysMigration,
   "005-external-artifacts": externalArtifactsMigration,
-};
+  "007-sealed-secrets": sealedSecretsMigration(dataKey),
+});
 
 export const MIGRATION_TABLE = "fawkes_migrations";
 
 /** Brings the database to the latest schema; a no-op when it is already there. Returns applied names. */
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+export async function migrateToLatest(db: Kysely<Database>, dataKey: Buffer): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => migrations },
+    provider: { getMigrations: async () => migrations(dataKey) },
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: `${MIGRATION_TABLE}_lock`,
   });

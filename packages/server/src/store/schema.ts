@@ -26,9 +26,12 @@ export interface DbPipelineRunTable {
   trigger_user: string;
   /** "building" | "passed" | "failed" | "cancelled" */
   result: string;
-  /** PipelineConfig snapshot (JSON) the run was created with; later stages and reruns use it. */
+  /**
+   * PipelineConfig snapshot (JSON) the run was created with; later stages and reruns use it. Its secrets are
+   * sealed (sealed-values.ts, by the sealing plugin).
+   */
   config_json: string;
-  /** Variables given at trigger time (JSON object name → value). */
+  /** Variables given at trigger time (JSON object name → value, every value sealed). */
   variables_json: string;
   /** Name of the stage waiting for manual approval, if any. */
   awaiting_stage: string | null;
@@ -42,7 +45,7 @@ export interface DbRunMaterialTable {
   /** Material name in the pipeline config. */
   material: string;
   type: string;
-  /** Git: url + branch; dependency: pipeline/stage. Identifies the material across pipelines. */
+  /** Git: redacted url # branch # keyed hash (engine/fingerprints.ts); dependency: pipeline/stage. */
   fingerprint: string;
   /** Git SHA or `pipeline/counter/stage/stageCounter`. */
   revision: string;
@@ -115,9 +118,10 @@ export interface DbAgentTable {
 }
 
 export interface DbMaterialTable {
-  /** url + "#" + branch for git. */
+  /** Redacted url # branch # keyed hash (engine/fingerprints.ts). */
   fingerprint: string;
   type: string;
+  /** Redacted (no user info). */
   url: string;
   branch: string;
   /** Last revision seen on the remote branch. */

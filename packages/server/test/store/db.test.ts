@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -13,8 +14,10 @@ async function tempDbFile(t: TestContext): Promise<string> {
   return join(dir, "nested", "fawkes.db");
 }
 
+const dataKey = randomBytes(32);
+
 async function openTemp(t: TestContext, file: string): Promise<OpenDatabase> {
-  const handle = await openDatabase(file);
+  const handle = await openDatabase(file, { dataKey });
   t.after(() => handle.close());
   return handle;
 }
@@ -35,7 +38,7 @@ const run = (pipeline: string, counter: number) => ({
 
 test("migrating an up-to-date database again applies nothing", async (t) => {
   const { db } = await openTemp(t, await tempDbFile(t));
-  assert.deepEqual(await migrateToLatest(db), []);
+  assert.deepEqual(await migrateToLatest(db, dataKey), []);
   const applied = await sql<{ name: string }>`select name from fawkes_migrations`.execute(db);
   assert.deepEqual(
     applied.rows.map((row) => row.name),
@@ -45,6 +48,7 @@ test("migrating an up-to-date database again applies nothing", async (t) => {
       "003-downstream-index",
       "004-access-keys",
       "005-external-artifacts",
+      "007-sealed-secrets",
     ],
   );
 });
@@ -171,7 +175,7 @@ test("a failed transaction rolls back, and the single connection stays usable", 
 
 test("data survives close and reopen; WAL mode and foreign keys are on", async (t) => {
   const file = await tempDbFile(t);
-  const first = await openDatabase(file);
+  const first = await openDatabase(file, { dataKey });
   await first.db.insertInto("key_values").values({ key: "k", value: "v" }).execute();
   await first.close();
 

@@ -1,0 +1,169 @@
+/**
+ * A run that uses every kind of secret — a secure variable, a git URL with a password, a webhook secret and a
+ * secret value given at trigger time — leaves none of them in the database files (file, WAL and shared memory,
+ * before and after the checkpoint of a clean stop), the console logs, the artifacts, the server's log output,
+ * the API's answers (status, run, value stream map, changes) or the event stream; and every file and directory
+ * of the data directory is closed to group and others.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { lstat, readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import test from "node:test";
+import { ApiRoutes, type VsmDto } from "@fawkes/protocol";
+import { CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  adminCloudClient,
+  createGitRepo,
+  startFawkes,
+  summarizeRun,
+  waitForRun,
+  yamlString,
+} from "@fawkes/testing";
+
+const secrets = {
+  secure: `secure-${randomBytes(8).toString("hex")}`,
+  password: `pw${randomBytes(8).toString("hex")}`,
+  webhook: `whsec-${randomBytes(8).toString("hex")}`,
+  trigger: `trigger-${randomBytes(8).toString("hex")}`,
+};
+const leaked = (text: string): string[] =>
+  Object.entries(secrets).flatMap(([kind, secret]) => (text.includes(secret) ? [kind] : []));
+
+const pipelineYaml = (url: string) => `
+format_version: 10
+pipelines:
+  vault:
+    group: e2e
+    secure_variables:
+      SECRET_VAR: ${yamlString(secrets.secure)}
+    materials:
+      src:
+        git: ${yamlString(url)}
+        branch: main
+        webhook_secret: ${yamlString(secrets.webhook)}
+    stages:
+      - build:
+          jobs:
+            make:
+              artifacts:
+                - build:
+                    source: out/result.txt
+              tasks:
+                - exec:
+                    command: sh
+                    arguments: ["-c", "echo value=$SECRET_VAR; mkdir -p out; echo built > out/result.txt"]
+`;
+
+/** Every file under `dir` (relative path → bytes as latin1, so any byte sequence can be searched). */
+async function filesUnder(dir: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    files.set(path.relative(dir, file), (await readFile(file)).toString("latin1"));
+  }
+  return files;
+}
+
+async function leaksIn(dir: string, filter: (relative: string) => boolean = () => true): Promise<string[]> {
+  const found: string[] = [];
+  for (const [file, bytes] of await filesUnder(dir))
+    if (filter(file)) for (const kind of leaked(bytes)) found.push(`${kind} in ${file}`);
+  return found;
+}
+
+test(
+  "no secret of a run reaches the data directory, the logs or the API",
+  { timeout: 120_000 },
+  async (t) => {
+    const repo = await createGitRepo(t, { "README.md": "secret things\n" });
+    // git takes user info in a file:// URL with the host `localhost`, so the credentialed URL is a real material.
+    const url = `file://deploy:${secrets.password}@localhost${repo.path}`;
+    const fawkes = await startFawkes(t, {
+      pipelineFiles: { "vault.gocd.yaml": pipelineYaml(url) },
+      expectPipelines: ["vault"],
+    });
+    const { api, server } = fawkes;
+    const events: string[] = [];
+    const eventsAbort = new AbortController();
+    t.after(() => eventsAbort.abort());
+
+    await fawkes.diagnose(async () => {
+      const stream = await fetch(server.url + ApiRoutes.events, {
+        headers: { authorization: `Bearer ${server.token}` },
+        signal: eventsAbort.signal,
+      });
+      assert.equal(stream.status, 200);
+      void (async () => {
+        const decoder = new TextDecoder();
+        for await (const chunk of stream.body as AsyncIterable<Uint8Array>)
+          events.push(decoder.decode(chunk));
+      })().catch(() => undefined);
+
+      await api.trigger("vault", { variables: { SECRET_VAR: secrets.trigger } });
+      const run = await waitForRun(api, "vault", 1, (r) => r.result !== "building");
+      assert.equal(run.result, "passed", summarizeRun(run));
+      const console = await api.console("vault", 1, "build", "make");
+      assert.match(console, /value=\*+/, "the trigger value reached the job, masked");
+
+      const answers = [
+        JSON.stringify(await api.status("vault")),
+        JSON.stringify(await api.get(ApiRoutes.pipelines)),
+        JSON.stringify(await api.run("vault", 1)),
+        JSON.stringify(await api.get("/api/v1/pipelines/vault/runs/1/changes")),
+        JSON.stringify(await api.get("/api/v1/pipelines/vault/runs/1/vsm")),
+        JSON.stringify(await api.configErrors()),
+        events.join(""),
+      ];
+      assert.deepEqual(leaked(answers.join("\n")), [], "API answers and events");
+      assert.ok(!answers.join("").includes(`deploy:`), "no user info in any answer");
+      const vsm = await api.get<VsmDto>("/api/v1/pipelines/vault/runs/1/vsm");
+      const gitNode = vsm.nodes.find((node) => node.kind === "git");
+      assert.match(gitNode?.id ?? "", /^git:file:\/\/\*\*\*@localhost\/.+#main#[0-9a-f]{16}$/);
+
+      // The cloud endpoint's files (bucket, object index, object, multipart upload) are private too.
+      const s3 = await adminCloudClient(t, server, "modes");
+      await s3.send(new CreateBucketCommand({ Bucket: "vault-releases" }));
+      await s3.send(new PutObjectCommand({ Bucket: "vault-releases", Key: "app/v1.txt", Body: "v1" }));
+      await s3.send(new CreateMultipartUploadCommand({ Bucket: "vault-releases", Key: "big" }));
+
+      // Running: the WAL holds the newest pages.
+      const database = (file: string) => file.startsWith("fawkes.db");
+      assert.deepEqual(await leaksIn(server.dataDir, database), [], "database files while running");
+    });
+
+    await server.kill("SIGTERM");
+    const dataDir = server.dataDir;
+    assert.deepEqual(
+      await leaksIn(dataDir, (file) => file.startsWith("fawkes.db")),
+      [],
+      "database files after the checkpoint of a clean stop",
+    );
+    assert.deepEqual(await leaksIn(path.join(dataDir, "logs")), [], "console logs");
+    assert.deepEqual(await leaksIn(path.join(dataDir, "artifacts")), [], "artifacts");
+    assert.deepEqual(leaked(server.output()), [], "the server's log output");
+    const artifact = await readFile(path.join(dataDir, "artifacts/vault/1/build/1/make/result.txt"), "utf8");
+    assert.equal(artifact, "built\n", "the artifact is where the test looks");
+
+    // Closed to group and others: every entry. Files the server writes itself are exactly 0600. Git writes the
+    // server's mirrors (materials/) by the umask: the 0700 directory above them is their guard.
+    const loose: string[] = [];
+    const notPrivateFile: string[] = [];
+    for (const entry of await readdir(dataDir, { recursive: true, withFileTypes: true })) {
+      const file = path.join(entry.parentPath, entry.name);
+      const relative = path.relative(dataDir, file);
+      const stats = await lstat(file);
+      if (stats.isSymbolicLink()) continue;
+      const mode = stats.mode & 0o777;
+      if (relative.startsWith(`materials${path.sep}`)) continue;
+      if ((mode & 0o077) !== 0) loose.push(`${relative} ${mode.toString(8)}`);
+      if (stats.isFile() && mode !== 0o600) notPrivateFile.push(`${relative} ${mode.toString(8)}`);
+      if (stats.isDirectory() && mode !== 0o700) loose.push(`${relative}/ ${mode.toString(8)}`);
+    }
+    assert.equal((await lstat(dataDir)).mode & 0o777, 0o700);
+    assert.equal((await lstat(path.join(dataDir, "materials"))).mode & 0o777, 0o700);
+    assert.deepEqual(loose, []);
+    assert.deepEqual(notPrivateFile, []);
+  },
+);

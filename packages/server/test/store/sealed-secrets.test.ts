@@ -1,0 +1,200 @@
+/**
+ * Secrets at rest in the store: a run's secure variable values, webhook secrets, credentialed git URLs and
+ * trigger-time values reach the SQLite file (and its WAL) only sealed, and read back plain; migration 007 seals
+ * what older databases hold in clear and rewrites git fingerprints into their keyed, credential-free form.
+ */
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test, type TestContext } from "node:test";
+import type { PipelineConfig } from "@fawkes/core";
+import { sql } from "kysely";
+import { materialFingerprints } from "../../src/engine/fingerprints.ts";
+import { openDatabase, type OpenDatabase } from "../../src/store/db.ts";
+import { listMaterials, saveMaterialRevision } from "../../src/store/materials-repo.ts";
+import type { RunRecord } from "../../src/store/records.ts";
+import { findRun, insertRun, runMaterials } from "../../src/store/runs-repo.ts";
+
+const secrets = {
+  secure: `secure-${randomBytes(6).toString("hex")}`,
+  webhook: `whsec-${randomBytes(6).toString("hex")}`,
+  password: `pw-${randomBytes(6).toString("hex")}`,
+  trigger: `trigger-${randomBytes(6).toString("hex")}`,
+};
+const credentialedUrl = `https://deploy:${secrets.password}@git.example.com/app.git`;
+
+const config = {
+  name: "app",
+  group: "g",
+  environmentVariables: [
+    { name: "PLAIN", value: "visible-value", secure: false },
+    { name: "TOKEN", value: secrets.secure, secure: true },
+  ],
+  materials: [
+    {
+      type: "git",
+      name: "src",
+      url: credentialedUrl,
+      branch: "main",
+      webhookSecret: secrets.webhook,
+      autoUpdate: false,
+    },
+  ],
+  // User text that looks like a sealed value must come back as it was, not be taken for one.
+  stages: [{ name: "build", note: `echo "fawkes:sealed:v1:AAAA"`, jobs: [] }],
+} as unknown as PipelineConfig;
+
+async function tempDbFile(t: TestContext): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "fawkes-sealed-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return join(dir, "fawkes.db");
+}
+
+async function open(t: TestContext, file: string, dataKey: Buffer): Promise<OpenDatabase> {
+  const handle = await openDatabase(file, { dataKey });
+  t.after(() => handle.close());
+  return handle;
+}
+
+/** Every byte the database keeps on disk: the file, its WAL and its shared-memory index. */
+async function databaseBytes(file: string): Promise<string> {
+  const dir = join(file, "..");
+  const names = (await readdir(dir)).filter((name) => name.startsWith("fawkes.db"));
+  assert.ok(names.includes("fawkes.db"));
+  const parts = await Promise.all(names.map((name) => readFile(join(dir, name))));
+  return Buffer.concat(parts).toString("latin1");
+}
+
+const leaked = (bytes: string): string[] => Object.values(secrets).filter((secret) => bytes.includes(secret));
+
+async function insertSecretRun(db: OpenDatabase["db"], fingerprint: string): Promise<RunRecord> {
+  return insertRun(db, {
+    pipeline: "app",
+    counter: 1,
+    label: "1",
+    trigger: { kind: "manual", user: "alice" },
+    config,
+    variables: { TOKEN: secrets.trigger, PLAIN: "visible-trigger" },
+    createdAt: Date.now(),
+    materials: [
+      {
+        material: "src",
+        type: "git",
+        fingerprint,
+        revision: "a".repeat(40),
+        fromRevision: "a".repeat(40),
+        description: "first",
+        changed: true,
+        upstreamRunId: null,
+      },
+    ],
+  });
+}
+
+test("run secrets reach the file and the WAL only sealed, and read back plain", async (t) => {
+  const file = await tempDbFile(t);
+  const dataKey = randomBytes(32);
+  const { db, close } = await open(t, file, dataKey);
+  const fingerprint = materialFingerprints(dataKey).git({ url: credentialedUrl, branch: "main" });
+  await db.insertInto("pipelines").values(pipelineRow()).execute();
+  const inserted = await insertSecretRun(db, fingerprint);
+  assert.deepEqual(inserted.config, JSON.parse(JSON.stringify(config)), "the inserted record is plain too");
+  await saveMaterialRevision(db, { fingerprint, url: credentialedUrl, branch: "main" }, "a".repeat(40), 1);
+
+  const run = await findRun(db, "app", 1);
+  assert.deepEqual(run?.config, JSON.parse(JSON.stringify(config)), "the engine sees the plain config");
+  assert.deepEqual(run?.variables, { TOKEN: secrets.trigger, PLAIN: "visible-trigger" });
+  const row = await sql<{ c: string; v: string }>`
+    select cast(config_json as blob) as c, cast(variables_json as blob) as v from pipeline_runs`.execute(db);
+  const raw = Buffer.from(row.rows[0]!.c).toString() + Buffer.from(row.rows[0]!.v).toString();
+  assert.deepEqual(leaked(raw), [], "the stored columns hold no secret");
+  assert.match(raw, /visible-value/, "only the secrets are sealed");
+  assert.doesNotMatch(raw, /visible-trigger/, "every trigger value is sealed");
+
+  // An update is sealed as well (no code path writes these columns in clear).
+  await db
+    .updateTable("pipeline_runs")
+    .set({ variables_json: JSON.stringify({ TOKEN: secrets.trigger }) })
+    .where("id", "=", inserted.id)
+    .execute();
+  assert.deepEqual((await findRun(db, "app", 1))?.variables, { TOKEN: secrets.trigger });
+  assert.deepEqual(leaked(await databaseBytes(file)), [], "before a checkpoint (WAL)");
+  const [material] = await listMaterials(db);
+  assert.equal(material?.url, "https://***@git.example.com/app.git");
+  assert.doesNotMatch(material?.fingerprint ?? "", new RegExp(secrets.password));
+  assert.doesNotMatch((await runMaterials(db, run!.id))[0]?.fingerprint ?? "", new RegExp(secrets.password));
+  await sql`pragma wal_checkpoint(truncate)`.execute(db);
+  await close();
+  assert.deepEqual(leaked(await databaseBytes(file)), [], "after a checkpoint");
+
+  await assert.rejects(
+    async () => {
+      const other = await open(t, file, randomBytes(32));
+      await findRun(other.db, "app", 1);
+    },
+    /unable to authenticate|Unsupported state/,
+    "another data key cannot open the secrets",
+  );
+});
+
+test("fingerprints: credentials never show, and URLs differing only in credentials stay apart", () => {
+  const fingerprints = materialFingerprints(randomBytes(32));
+  const one = fingerprints.git({ url: "https://u:first@host/r.git", branch: "main" });
+  const two = fingerprints.git({ url: "https://u:second@host/r.git", branch: "main" });
+  assert.match(one, /^https:\/\/\*\*\*@host\/r\.git#main#[0-9a-f]{16}$/);
+  assert.notEqual(one, two);
+  assert.equal(one, fingerprints.git({ url: "https://u:first@host/r.git", branch: "main" }));
+  assert.notEqual(
+    one,
+    materialFingerprints(randomBytes(32)).git({ url: "https://u:first@host/r.git", branch: "main" }),
+  );
+  assert.doesNotMatch(fingerprints.configSource("https://u:first@host/c.git#main"), /first/);
+});
+
+test("migration 007 seals what an older database holds in clear and rewrites git fingerprints", async (t) => {
+  const file = await tempDbFile(t);
+  const dataKey = randomBytes(32);
+  const oldFingerprint = `${credentialedUrl}#main`;
+  {
+    const { db, close } = await open(t, file, dataKey);
+    // Rows as a server before 007 wrote them (raw SQL: the sealing plugin does not touch it).
+    await db.insertInto("pipelines").values(pipelineRow()).execute();
+    await sql`insert into pipeline_runs (pipeline, counter, label, trigger_kind, trigger_user, result, config_json,
+      variables_json, awaiting_stage, created_at, completed_at) values ('app', 1, '1', 'manual', 'alice', 'passed',
+      ${JSON.stringify(config)}, ${JSON.stringify({ TOKEN: secrets.trigger })}, null, 1, 2)`.execute(db);
+    await sql`insert into run_materials (run_id, material, type, fingerprint, revision, from_revision, description,
+      changed, upstream_run_id) values (1, 'src', 'git', ${oldFingerprint}, 'abc', 'abc', 'x', 1, null)`.execute(
+      db,
+    );
+    await sql`insert into materials (fingerprint, type, url, branch, last_revision, last_checked_at, last_error)
+      values (${oldFingerprint}, 'git', ${credentialedUrl}, 'main', 'abc', 1, null)`.execute(db);
+    await sql`delete from fawkes_migrations where name = '007-sealed-secrets'`.execute(db);
+    await sql`pragma wal_checkpoint(truncate)`.execute(db);
+    await close();
+    assert.notDeepEqual(leaked(await databaseBytes(file)), [], "the old rows are in clear");
+  }
+  const { db, close } = await open(t, file, dataKey);
+  const run = await findRun(db, "app", 1);
+  assert.deepEqual(run?.config, JSON.parse(JSON.stringify(config)));
+  assert.deepEqual(run?.variables, { TOKEN: secrets.trigger });
+  const expected = materialFingerprints(dataKey).git({ url: credentialedUrl, branch: "main" });
+  assert.equal((await runMaterials(db, run!.id))[0]?.fingerprint, expected);
+  const [material] = await listMaterials(db);
+  assert.deepEqual([material?.fingerprint, material?.url], [expected, "https://***@git.example.com/app.git"]);
+  await close();
+  assert.deepEqual(leaked(await databaseBytes(file)), []);
+});
+
+function pipelineRow() {
+  return {
+    name: "app",
+    paused: 0,
+    pause_reason: null,
+    paused_by: null,
+    locked_by_counter: null,
+    last_counter: 1,
+    updated_at: 1,
+  };
+}
