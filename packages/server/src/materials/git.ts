@@ -81,7 +81,9 @@ export function runGitRaw(args: readonly string[], options: RunGitOptions = {}):
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const credentials = credentialArgs(options);
   return new Promise((resolve, reject) => {
-    const child = spawn("git", credentials ? [...credentials.args, ...args] : args, {
+    // Through `sh` for the umask: git creates the mirrors' files itself, and the data directory is private.
+    const gitArgs = credentials ? [...credentials.args, ...args] : args;
+    const child = spawn("/bin/sh", ["-c", 'umask 077 && exec git "$@"', "git", ...gitArgs], {
       cwd: options.cwd,
       env: credentials ? { ...gitEnv(), ...credentials.env } : gitEnv(),
       stdio: ["pipe", "pipe", "pipe"],

@@ -146,8 +146,8 @@ test(
     const artifact = await readFile(path.join(dataDir, "artifacts/vault/1/build/1/make/result.txt"), "utf8");
     assert.equal(artifact, "built\n", "the artifact is where the test looks");
 
-    // Closed to group and others: every entry. Files the server writes itself are exactly 0600. Git writes the
-    // server's mirrors (materials/) by the umask: the 0700 directory above them is their guard.
+    // Closed to group and others: every entry. Files the server writes itself are exactly 0600; git, which writes
+    // the server's mirrors (materials/) under umask 077, keeps its objects read-only (0400).
     const loose: string[] = [];
     const notPrivateFile: string[] = [];
     for (const entry of await readdir(dataDir, { recursive: true, withFileTypes: true })) {
@@ -156,8 +156,8 @@ test(
       const stats = await lstat(file);
       if (stats.isSymbolicLink()) continue;
       const mode = stats.mode & 0o777;
-      if (relative.startsWith(`materials${path.sep}`)) continue;
       if ((mode & 0o077) !== 0) loose.push(`${relative} ${mode.toString(8)}`);
+      if (relative.startsWith(`materials${path.sep}`)) continue;
       if (stats.isFile() && mode !== 0o600) notPrivateFile.push(`${relative} ${mode.toString(8)}`);
       if (stats.isDirectory() && mode !== 0o700) loose.push(`${relative}/ ${mode.toString(8)}`);
     }
