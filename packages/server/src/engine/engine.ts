@@ -56,6 +56,7 @@ export function createEngine(options: Readonly<ServerOptions>, db: Kysely<Databa
   };
   const config = new ConfigService({
     sources: options.pipelineSources,
+    maxFileBytes: options.configMaxBytes,
     mirror,
     log: log.child({ component: "config" }),
     events,

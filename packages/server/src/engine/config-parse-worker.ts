@@ -1,0 +1,27 @@
+/**
+ * Worker thread entry (started by config-parser.ts): parses config files off the server's event loop. Says which
+ * file it is at as it goes, so that a parse stopped for taking too long (or a crash) can be blamed on a file.
+ */
+import { parentPort } from "node:worker_threads";
+import { parseConfigFiles } from "@fawkes/core";
+import type { ParseReply, ParseRequest } from "./config-parser.ts";
+
+const port = parentPort!;
+const reply = (message: ParseReply): void => port.postMessage(message);
+
+port.on("message", (request: ParseRequest) => {
+  reply({ id: request.id, kind: "started" });
+  try {
+    const snapshot = parseConfigFiles(request.files, {
+      maxFileBytes: request.maxFileBytes,
+      onFile: (path) => reply({ id: request.id, kind: "file", path }),
+    });
+    reply({ id: request.id, kind: "done", snapshot });
+  } catch (error) {
+    reply({
+      id: request.id,
+      kind: "failed",
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+});
