@@ -2,7 +2,7 @@
  * Loads pipeline config from every source (local directories and config repositories), parses all files
  * together, and keeps the last valid version of a pipeline whose new version is invalid (reported, not
  * applied). Reloads when a directory changes, when a config repository gets a commit, or on notify. Files are
- * parsed in a worker thread (config-parser.ts), and a file over the size limit is reported without being read.
+ * parsed in a child process (config-parser.ts), and a file over the size limit is reported without being read.
  */
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
@@ -51,7 +51,7 @@ export class ConfigService implements ConfigView {
     onChange: () => void;
     /** Largest config file parsed, in bytes (`--config-max-bytes`). */
     maxFileBytes: number;
-    /** Time and memory bounds of the parsing worker. */
+    /** Time and memory bounds of the parsing process. */
     parser?: ConfigParserOptions;
   }) {
     this.#sources = options.sources;

@@ -1,15 +1,16 @@
 /**
- * Worker thread entry (started by config-parser.ts): parses config files off the server's event loop. Says which
- * file it is at as it goes, so that a parse stopped for taking too long (or a crash) can be blamed on a file.
+ * Entry of the config parsing process (started by config-parser.ts): parses config files away from the server's
+ * event loop. Says which file it is at as it goes, so that a parse stopped for taking too long (or a crash) can
+ * be blamed on a file. Exits when the server goes away.
  */
-import { parentPort } from "node:worker_threads";
 import { parseConfigFiles } from "@fawkes/core";
 import type { ParseReply, ParseRequest } from "./config-parser.ts";
 
-const port = parentPort!;
-const reply = (message: ParseReply): void => port.postMessage(message);
+const reply = (message: ParseReply): void => {
+  process.send?.(message);
+};
 
-port.on("message", (request: ParseRequest) => {
+process.on("message", (request: ParseRequest) => {
   reply({ id: request.id, kind: "started" });
   try {
     const snapshot = parseConfigFiles(request.files, {
@@ -25,3 +26,5 @@ port.on("message", (request: ParseRequest) => {
     });
   }
 });
+process.on("disconnect", () => process.exit(0));
+reply({ id: 0, kind: "ready" });
