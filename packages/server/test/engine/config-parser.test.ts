@@ -49,15 +49,7 @@ test("a parse over its time budget is blamed on its file; the other files load; 
 
   // The next parse starts a new process.
   const again = await parser.parse([{ path: "ok.gocd.yaml", text: valid }], 1024);
-  assert.deepEqual(
-    again.issues.map(formatIssue),
-    [
-      "ok.gocd.yaml:1:1: file is 226 bytes, over the limit of 1024 bytes (--config-max-bytes)".replace(
-        "226 bytes, over the limit of 1024",
-        `${Buffer.byteLength(valid)} bytes, over the limit of 1024`,
-      ),
-    ].filter(() => Buffer.byteLength(valid) > 1024),
-  );
+  assert.deepEqual(again.issues, []);
   assert.deepEqual(
     again.pipelines.map((p) => p.name),
     ["ok"],
