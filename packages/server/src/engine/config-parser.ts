@@ -15,6 +15,8 @@ import { deepFreeze, type ConfigFileInput, type ConfigIssue, type ConfigSnapshot
 export interface ConfigParserOptions {
   /** Longest one parse may run (from when the process starts it); then the process is killed. @default 30000 */
   timeoutMs?: number;
+  /** Longest the process may take to start and load the parser, before a parse's own budget. @default 30000 */
+  startTimeoutMs?: number;
   /** A process idle this long exits; the next parse starts a new one. @default 10000 */
   idleMs?: number;
   /** Heap limit of the process (old generation), in MiB: past it the parser dies, not the server. @default 512 */
@@ -43,6 +45,7 @@ const MAX_ATTEMPTS = 3;
 
 export class ConfigParser {
   readonly #timeoutMs: number;
+  readonly #startTimeoutMs: number;
   readonly #idleMs: number;
   readonly #maxHeapMb: number;
   #child: ChildProcess | null = null;
@@ -54,6 +57,7 @@ export class ConfigParser {
 
   constructor(options: ConfigParserOptions = {}) {
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#startTimeoutMs = options.startTimeoutMs ?? 30_000;
     this.#idleMs = options.idleMs ?? 10_000;
     this.#maxHeapMb = options.maxHeapMb ?? 512;
   }
@@ -115,8 +119,12 @@ export class ConfigParser {
       };
       const expire = (): void =>
         finish({ ok: false, file, reason: `parsing took longer than ${this.#timeoutMs} ms` });
-      // Armed now for a process that never starts, and again when it starts: loading the parser is not parsing.
-      let deadline = setTimeout(expire, this.#timeoutMs);
+      // Loading the parser (a cold process on a busy machine) is not parsing: it has a budget of its own.
+      let deadline = setTimeout(
+        () =>
+          finish({ ok: false, file, reason: `the parser did not start within ${this.#startTimeoutMs} ms` }),
+        this.#startTimeoutMs,
+      );
       const onMessage = (reply: ParseReply): void => {
         if (reply.id !== id) return;
         if (reply.kind === "started") {
