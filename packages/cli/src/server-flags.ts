@@ -11,6 +11,7 @@ export interface ServerFlags {
   pipelines?: string[];
   pollInterval?: number;
   logLevel?: string;
+  configMaxBytes?: number;
 }
 
 export function addServerFlags(command: Command): Command {
@@ -36,6 +37,11 @@ export function addServerFlags(command: Command): Command {
     .option(
       "--log-level <level>",
       "server log level: fatal, error, warn, info, debug (default: $FAWKES_LOG_LEVEL or info)",
+    )
+    .option(
+      "--config-max-bytes <n>",
+      "largest *.gocd.yaml file parsed, in bytes (default: $FAWKES_CONFIG_MAX_BYTES or 1048576)",
+      positiveInt,
     );
 }
 
@@ -49,6 +55,7 @@ export function rawServerOptions(flags: ServerFlags): Record<string, unknown> {
     pipelineSources: flags.pipelines,
     pollIntervalMs: flags.pollInterval,
     logLevel: flags.logLevel,
+    configMaxBytes: flags.configMaxBytes,
   };
   return Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
 }

@@ -1,7 +1,8 @@
 export type * from "./config/model.ts";
 export * from "./runs/job-state.ts";
-export { parseConfigFiles } from "./config/parse-config-files.ts";
-export type { ConfigFileInput } from "./config/parse-config-files.ts";
+export { defaultConfigMaxBytes, oversizedFileIssue, parseConfigFiles } from "./config/parse-config-files.ts";
+export type { ConfigFileInput, ParseConfigOptions } from "./config/parse-config-files.ts";
+export { deepFreeze } from "./config/deep-freeze.ts";
 export { formatIssue } from "./config/format-issue.ts";
 export { gocdConfigJsonSchema } from "./config/json-schema.ts";
 export { renderLabel, validateLabelTemplate } from "./label.ts";

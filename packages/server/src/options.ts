@@ -3,6 +3,7 @@
  * Precedence: defaults < FAWKES_* environment < raw (flags).
  */
 import path from "node:path";
+import { defaultConfigMaxBytes } from "@fawkes/core";
 
 export interface ServerOptions {
   /** Absolute data directory. @default "./.fawkes" */
@@ -25,6 +26,11 @@ export interface ServerOptions {
   defaultJobTimeoutMinutes: number;
   /** pino level. @default "info" */
   logLevel: string;
+  /**
+   * Largest pipeline config file (`*.gocd.yaml`) parsed, in bytes; a larger one is a config error and is not
+   * read. @default 1048576 (1 MiB)
+   */
+  configMaxBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -57,6 +63,7 @@ export function compileServerOptions(
     maxJobReschedules: 2,
     defaultJobTimeoutMinutes: 0,
     logLevel: "info",
+    configMaxBytes: defaultConfigMaxBytes,
   };
   const fromEnv = defined<Partial<ServerOptions>>({
     dataDir: env.FAWKES_DATA_DIR || undefined,
@@ -66,9 +73,12 @@ export function compileServerOptions(
     pollIntervalMs: intFrom(env, "FAWKES_POLL_INTERVAL_MS"),
     agentLostAfterMs: intFrom(env, "FAWKES_AGENT_LOST_AFTER_MS"),
     logLevel: env.FAWKES_LOG_LEVEL || undefined,
+    configMaxBytes: intFrom(env, "FAWKES_CONFIG_MAX_BYTES"),
   });
   const merged: ServerOptions = { ...defaults, ...fromEnv, ...defined(raw) };
   if (merged.port > 65535) throw new Error(`port must be at most 65535, got ${merged.port}`);
+  if (!Number.isInteger(merged.configMaxBytes) || merged.configMaxBytes < 1)
+    throw new Error(`the config file size limit must be a positive integer, got ${merged.configMaxBytes}`);
   return Object.freeze({
     ...merged,
     dataDir: path.resolve(merged.dataDir),

@@ -4,6 +4,7 @@
  * depend on it); a file that is not valid YAML, or whose top level is wrong, is dropped alone.
  */
 import { crossValidate } from "./cross-validate.ts";
+import { deepFreeze } from "./deep-freeze.ts";
 import type { ConfigIssue, ConfigSnapshot, PipelineConfig } from "./model.ts";
 import { bindArtifactStores, resolveArtifactStores } from "./resolve-artifact-stores.ts";
 import type { DeclaredStore } from "./resolve-artifact-stores.ts";
@@ -23,6 +24,21 @@ export interface ConfigFileInput {
   text: string;
   /** Where the file comes from (a directory or config repository); informational. */
   source?: string;
+  /**
+   * Size of the file in bytes, when the reader knows it without reading the file: a file over the limit is then
+   * reported without its text (which may be left empty). @default the UTF-8 length of `text`
+   */
+  size?: number;
+}
+
+/** The largest config file parsed, in bytes (`--config-max-bytes`). */
+export const defaultConfigMaxBytes = 1024 * 1024;
+
+export interface ParseConfigOptions {
+  /** Files larger than this are an issue instead of being parsed. @default {@link defaultConfigMaxBytes} */
+  maxFileBytes?: number;
+  /** Called as each file's parsing starts, so a caller can tell which file a parse that never ended was at. */
+  onFile?: (path: string) => void;
 }
 
 interface Declarations {
@@ -38,7 +54,10 @@ interface Declarations {
   pipelinePlaces: Map<string, Place[]>;
 }
 
-export function parseConfigFiles(files: readonly ConfigFileInput[]): ConfigSnapshot {
+export function parseConfigFiles(
+  files: readonly ConfigFileInput[],
+  options: ParseConfigOptions = {},
+): ConfigSnapshot {
   const issues: ConfigIssue[] = [];
   const places = new WeakMap<object, Place>();
   const fileSink = new IssueSink([], places);
@@ -49,7 +68,7 @@ export function parseConfigFiles(files: readonly ConfigFileInput[]): ConfigSnaps
     return sink;
   };
 
-  const declarations = declare(files, issues);
+  const declarations = declare(files, issues, options);
   const templates = new Map<string, Declared<RawTemplate>[]>();
   for (const template of declarations.templates) {
     const list = templates.get(template.name.toLowerCase()) ?? [];
@@ -109,7 +128,11 @@ export function parseConfigFiles(files: readonly ConfigFileInput[]): ConfigSnaps
 }
 
 /** Parses and validates the structure of every file, collecting what each declares. */
-function declare(files: readonly ConfigFileInput[], issues: ConfigIssue[]): Declarations {
+function declare(
+  files: readonly ConfigFileInput[],
+  issues: ConfigIssue[],
+  { maxFileBytes = defaultConfigMaxBytes, onFile }: ParseConfigOptions,
+): Declarations {
   const result: Declarations = {
     pipelines: [],
     templates: [],
@@ -120,6 +143,12 @@ function declare(files: readonly ConfigFileInput[], issues: ConfigIssue[]): Decl
     pipelinePlaces: new Map(),
   };
   for (const file of files) {
+    onFile?.(file.path);
+    const size = file.size ?? utf8Length(file.text);
+    if (size > maxFileBytes) {
+      issues.push(oversizedFileIssue(file.path, size, maxFileBytes));
+      continue;
+    }
     const parsed = parseYamlFile(file.path, file.text);
     issues.push(...parsed.issues);
     if (parsed.data === undefined || parsed.data === null) continue;
@@ -163,6 +192,33 @@ function declare(files: readonly ConfigFileInput[], issues: ConfigIssue[]): Decl
   return result;
 }
 
+/** The issue for a file over the size limit (also used by readers that refuse to read it). */
+export function oversizedFileIssue(path: string, size: number, maxFileBytes: number): ConfigIssue {
+  return {
+    file: path,
+    line: 1,
+    column: 1,
+    message: `file is ${size} bytes, over the limit of ${maxFileBytes} bytes (--config-max-bytes)`,
+    pipelines: [],
+  };
+}
+
+/** Bytes of `text` in UTF-8, without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair is one 4-byte character.
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
 /** Pipelines declared once; a name declared twice (in any files) is an error on every declaration. */
 function uniquePipelines(
   declarations: Declarations,
@@ -199,12 +255,4 @@ function sortIssues(issues: ConfigIssue[], files: readonly ConfigFileInput[]): C
       a.column - b.column ||
       a.message.localeCompare(b.message),
   );
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const item of Object.values(value)) deepFreeze(item);
-  }
-  return value;
 }

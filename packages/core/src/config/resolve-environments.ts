@@ -40,7 +40,7 @@ export function resolveEnvironments(
       byName.set(name.toLowerCase(), environment);
     }
     const variables = resolveVariables(raw.environment_variables, raw.secure_variables, place, fileSink);
-    mergeVariables(environment.environmentVariables, variables, place, fileSink);
+    mergeVariables(environment, variables, place, fileSink);
     for (const [index, pipeline] of (raw.pipelines ?? []).entries()) {
       const listed = at(place, "pipelines", index);
       const known = declaredPipelines.get(pipeline.toLowerCase());
@@ -53,23 +53,35 @@ export function resolveEnvironments(
         continue;
       }
       const entries = memberships.get(known.toLowerCase()) ?? [];
+      // Entries name few environments: a pipeline in several of them is already an error.
       if (entries.some((entry) => entry.environment === environment.name)) continue;
       entries.push({ environment: environment.name, place: listed });
       memberships.set(known.toLowerCase(), entries);
       environment.pipelines.push(known);
     }
-    for (const agent of raw.agents ?? []) {
-      if (!environment.agents.includes(String(agent))) environment.agents.push(String(agent));
-    }
+    const agents = new Set(environment.agents);
+    for (const agent of raw.agents ?? []) agents.add(String(agent));
+    environment.agents = [...agents];
   }
   return { environments: [...byName.values()], memberships };
 }
 
-function mergeVariables(into: Variable[], variables: Variable[], place: Place, sink: IssueSink): void {
+/** Variables by name, per environment, so that merging declarations is linear in their variables. */
+const variablesByName = new WeakMap<EnvironmentConfig, Map<string, Variable>>();
+
+function mergeVariables(
+  environment: EnvironmentConfig,
+  variables: Variable[],
+  place: Place,
+  sink: IssueSink,
+): void {
+  let byName = variablesByName.get(environment);
+  if (byName === undefined) variablesByName.set(environment, (byName = new Map()));
   for (const variable of variables) {
-    const existing = into.find((other) => other.name === variable.name);
+    const existing = byName.get(variable.name);
     if (existing === undefined) {
-      into.push(variable);
+      byName.set(variable.name, variable);
+      environment.environmentVariables.push(variable);
     } else if (existing.value !== variable.value || existing.secure !== variable.secure) {
       const key = variable.secure ? "secure_variables" : "environment_variables";
       sink.add(

@@ -1,29 +1,28 @@
 /**
  * Loads pipeline config from every source (local directories and config repositories), parses all files
  * together, and keeps the last valid version of a pipeline whose new version is invalid (reported, not
- * applied). Reloads when a directory changes, when a config repository gets a commit, or on notify.
+ * applied). Reloads when a directory changes, when a config repository gets a commit, or on notify. Files are
+ * parsed in a child process (config-parser.ts), and a file over the size limit is reported without being read.
  */
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
-import {
-  parseConfigFiles,
-  type ConfigIssue,
-  type ConfigSnapshot,
-  type EnvironmentConfig,
-  type PipelineConfig,
-} from "@fawkes/core";
+import type { ConfigIssue, ConfigSnapshot, EnvironmentConfig, PipelineConfig } from "@fawkes/core";
 import type { ConfigIssueDto } from "@fawkes/protocol";
 import type { Logger } from "pino";
 import { readConfigSource, sameRepo, type GitMirror } from "../materials/index.ts";
+import { ConfigParser, type ConfigParserOptions } from "./config-parser.ts";
 import type { ConfigView } from "./context.ts";
 import type { EventBus } from "./events.ts";
 
 interface SourceFiles {
   source: string;
   local: boolean;
-  files: { path: string; text: string }[];
+  files: { path: string; text: string; size?: number }[];
   error: string | null;
 }
+
+/** Issues logged one by one per load; a file with thousands of errors gets a count for the rest. */
+const MAX_LOGGED_ISSUES = 100;
 
 const isRemote = (url: string): boolean => /^[a-z][a-z0-9+.-]*:/i.test(url) || /^[^/]+@[^/:]+:/.test(url);
 
@@ -33,6 +32,8 @@ export class ConfigService implements ConfigView {
   readonly #log: Logger;
   readonly #events: EventBus;
   readonly #onChange: () => void;
+  readonly #maxFileBytes: number;
+  readonly #parser: ConfigParser;
   #snapshot: ConfigSnapshot = { pipelines: [], environments: [], issues: [] };
   #issues: ConfigIssueDto[] = [];
   /** Pipeline name → the source it was last loaded from. */
@@ -48,12 +49,18 @@ export class ConfigService implements ConfigView {
     log: Logger;
     events: EventBus;
     onChange: () => void;
+    /** Largest config file parsed, in bytes (`--config-max-bytes`). */
+    maxFileBytes: number;
+    /** Time and memory bounds of the parsing process. */
+    parser?: ConfigParserOptions;
   }) {
     this.#sources = options.sources;
     this.#mirror = options.mirror;
     this.#log = options.log;
     this.#events = options.events;
     this.#onChange = options.onChange;
+    this.#maxFileBytes = options.maxFileBytes;
+    this.#parser = new ConfigParser(options.parser);
   }
 
   snapshot(): ConfigSnapshot {
@@ -121,6 +128,7 @@ export class ConfigService implements ConfigView {
   close(): void {
     clearTimeout(this.#reloadTimer);
     for (const watcher of this.#watchers) watcher.close();
+    this.#parser.close();
   }
 
   #scheduleReload(): void {
@@ -135,6 +143,7 @@ export class ConfigService implements ConfigView {
           const read = await readConfigSource(source, {
             mirrorRoot: this.#mirror.root,
             mirror: this.#mirror,
+            maxFileBytes: this.#maxFileBytes,
           });
           const local = read.revision === null;
           return {
@@ -143,6 +152,7 @@ export class ConfigService implements ConfigView {
             files: read.files.map((f) => ({
               path: local ? path.join(source, f.path) : f.path,
               text: f.text,
+              ...(f.size === undefined ? {} : { size: f.size }),
             })),
             error: null,
           };
@@ -155,7 +165,10 @@ export class ConfigService implements ConfigView {
 
   async #load(): Promise<void> {
     const sources = await this.#readSources();
-    const parsed = parseConfigFiles(sources.flatMap((s) => s.files.map((f) => ({ ...f, source: s.source }))));
+    const parsed = await this.#parser.parse(
+      sources.flatMap((s) => s.files.map((f) => ({ ...f, source: s.source }))),
+      this.#maxFileBytes,
+    );
     const localFiles = new Set(sources.filter((s) => s.local).flatMap((s) => s.files.map((f) => f.path)));
     const pipelines = parsed.pipelines.map((p) =>
       localFiles.has(p.location.file) ? resolveRelativeUrls(p) : p,
@@ -198,10 +211,15 @@ export class ConfigService implements ConfigView {
       pipelines: issue.pipelines,
     }));
     this.#log.info({ pipelines: pipelines.length, issues: issues.length }, "config loaded");
-    for (const issue of issues)
+    for (const issue of issues.slice(0, MAX_LOGGED_ISSUES))
       this.#log.warn(
         { file: issue.file, line: issue.line, column: issue.column, pipelines: issue.pipelines },
         "config issue: " + issue.message,
+      );
+    if (issues.length > MAX_LOGGED_ISSUES)
+      this.#log.warn(
+        { more: issues.length - MAX_LOGGED_ISSUES },
+        "more config issues: see /api/v1/config/errors",
       );
     this.#events.publish({ type: "config" });
     this.#onChange();

@@ -67,6 +67,7 @@ export function createEngine(
   };
   const config = new ConfigService({
     sources: options.pipelineSources,
+    maxFileBytes: options.configMaxBytes,
     mirror,
     log: log.child({ component: "config" }),
     events,

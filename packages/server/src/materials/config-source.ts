@@ -1,5 +1,5 @@
 import type { Dirent } from "node:fs";
-import { readdir, readFile, realpath, stat } from "node:fs/promises";
+import { open, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { basename, join, relative, sep } from "node:path";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import { remoteDefaultBranch } from "./git.ts";
@@ -19,6 +19,8 @@ export interface ReadConfigSourceOptions {
   mirrorRoot: string;
   /** A shared mirror cache (its root should be `mirrorRoot`), so concurrent reads of one repository coalesce. */
   mirror?: GitMirror;
+  /** A file larger than this is not read: it is listed with its size and no text. @default Infinity */
+  maxFileBytes?: number;
 }
 
 const skippedDirs = new Set(["node_modules", ".git"]);
@@ -38,13 +40,14 @@ export async function readConfigSource(
   source: string,
   options: ReadConfigSourceOptions,
 ): Promise<ConfigSourceSnapshot> {
+  const maxFileBytes = options.maxFileBytes ?? Infinity;
   if ((await isDirectory(source)) && !(await isBareRepo(source))) {
-    return { source, revision: null, files: await readDirectory(source) };
+    return { source, revision: null, files: await readDirectory(source, maxFileBytes) };
   }
-  return readRepository(source, options.mirror ?? new GitMirror(options.mirrorRoot));
+  return readRepository(source, options.mirror ?? new GitMirror(options.mirrorRoot), maxFileBytes);
 }
 
-async function readDirectory(dir: string): Promise<RepoFile[]> {
+async function readDirectory(dir: string, maxFileBytes: number): Promise<RepoFile[]> {
   const root = await realpath(dir);
   const files: RepoFile[] = [];
   const visited = new Set<string>([root]);
@@ -69,7 +72,7 @@ async function readDirectory(dir: string): Promise<RepoFile[]> {
         visited.add(target);
         await walk(target, shownPath);
       } else if (isPipelineFile(entry.name)) {
-        files.push({ path: shownPath, text: await readFile(target, "utf8") });
+        files.push({ path: shownPath, ...(await readLimited(target, maxFileBytes)) });
       }
     }
   };
@@ -77,7 +80,23 @@ async function readDirectory(dir: string): Promise<RepoFile[]> {
   return files;
 }
 
-async function readRepository(source: string, mirror: GitMirror): Promise<ConfigSourceSnapshot> {
+/** The file's text, or only its size when it is over `maxBytes` (one descriptor: the size is the file's read). */
+async function readLimited(file: string, maxBytes: number): Promise<{ text: string; size?: number }> {
+  const handle = await open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    if (size > maxBytes) return { text: "", size };
+    return { text: await handle.readFile("utf8") };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readRepository(
+  source: string,
+  mirror: GitMirror,
+  maxFileBytes: number,
+): Promise<ConfigSourceSnapshot> {
   const { url, branch: askedBranch } = splitBranch(source);
   const repo = await mirror.ensure(url);
   const branch = askedBranch ?? (await defaultBranch(url, repo.dir));
@@ -90,11 +109,11 @@ async function readRepository(source: string, mirror: GitMirror): Promise<Config
     );
   }
   const name = repositoryName(url);
-  const files = await repo.readFiles(revision, isPipelineFile);
+  const files = await repo.readFiles(revision, isPipelineFile, maxFileBytes);
   return {
     source,
     revision,
-    files: files.map((file) => ({ path: `${name}/${file.path}`, text: file.text })),
+    files: files.map((file) => ({ ...file, path: `${name}/${file.path}` })),
   };
 }
 

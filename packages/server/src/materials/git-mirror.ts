@@ -32,7 +32,10 @@ export interface MaterialCommit {
 
 export interface RepoFile {
   path: string;
+  /** Empty for a file that was not read (see `size`). */
   text: string;
+  /** Set only for a file that was not read, being larger than the limit it was read with: its size in bytes. */
+  size?: number;
 }
 
 export interface GitMirrorOptions {
@@ -251,28 +254,47 @@ export class MirrorRepo {
     return [...new Set(result.stdout.split("\0").filter((path) => path.length > 0))];
   }
 
-  /** The text of every regular file at `rev` whose path satisfies `predicate` (e.g. `*.gocd.yaml`). */
-  async readFiles(rev: string, predicate: (path: string) => boolean): Promise<RepoFile[]> {
+  /**
+   * The text of every regular file at `rev` whose path satisfies `predicate` (e.g. `*.gocd.yaml`). A file larger
+   * than `maxBytes` is not read: it comes back with its size and no text.
+   */
+  async readFiles(
+    rev: string,
+    predicate: (path: string) => boolean,
+    maxBytes = Infinity,
+  ): Promise<RepoFile[]> {
     const sha = await this.#mustResolve(rev);
-    const tree = await runGit(["ls-tree", "-r", "-z", "--full-tree", sha], { cwd: this.dir });
+    const tree = await runGit(["ls-tree", "-r", "-z", "-l", "--full-tree", sha], { cwd: this.dir });
     if (tree.code !== 0) throw this.#failed("list files", tree.stderr);
-    const wanted: { path: string; blob: string }[] = [];
+    const wanted: { path: string; blob: string; size: number }[] = [];
     for (const entry of tree.stdout.split("\0")) {
       const tab = entry.indexOf("\t");
       if (tab < 0) continue;
-      const [mode, type, blob] = entry.slice(0, tab).split(" ");
+      // `<mode> <type> <object> <size, padded>`
+      const [mode, type, blob, size] = entry.slice(0, tab).split(/ +/);
       const path = entry.slice(tab + 1);
       // Symlinks (120000) and submodules (commit entries) are not files to read.
-      if (type === "blob" && mode !== "120000" && blob && predicate(path)) wanted.push({ path, blob });
+      if (type === "blob" && mode !== "120000" && blob && predicate(path))
+        wanted.push({ path, blob, size: Number(size) });
     }
-    if (wanted.length === 0) return [];
-    const batch = await runGitRaw(["cat-file", "--batch"], {
-      cwd: this.dir,
-      input: wanted.map((file) => file.blob).join("\n") + "\n",
-    });
-    if (batch.code !== 0) throw this.#failed("read files", batch.stderr);
-    const texts = parseCatFileBatch(batch.stdout);
-    return wanted.map((file, index) => ({ path: file.path, text: texts[index] ?? "" }));
+    const toRead = wanted.filter((file) => file.size <= maxBytes);
+    const texts =
+      toRead.length === 0
+        ? []
+        : await (async () => {
+            const batch = await runGitRaw(["cat-file", "--batch"], {
+              cwd: this.dir,
+              input: toRead.map((file) => file.blob).join("\n") + "\n",
+            });
+            if (batch.code !== 0) throw this.#failed("read files", batch.stderr);
+            return parseCatFileBatch(batch.stdout);
+          })();
+    let next = 0;
+    return wanted.map((file) =>
+      file.size > maxBytes
+        ? { path: file.path, text: "", size: file.size }
+        : { path: file.path, text: texts[next++] ?? "" },
+    );
   }
 
   async #mustResolve(rev: string): Promise<string> {
