@@ -19,7 +19,8 @@ export interface RunningServer {
   url: string;
   /** The cloud endpoint (S3 …), e.g. `http://127.0.0.1:8154`. */
   cloudUrl: string;
-  apiToken: string;
+  /** The current API token (`POST /api/v1/api-token/rotate` replaces it). */
+  readonly apiToken: string;
   agentKey: string;
   autoRegisterKey: string;
   /**
@@ -72,7 +73,9 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
   return {
     url,
     cloudUrl: cloud.url,
-    apiToken: keys.apiToken,
+    get apiToken() {
+      return keys.apiToken;
+    },
     agentKey: keys.agentKey,
     autoRegisterKey: keys.autoRegisterKey,
     ...(initialAccessKey && { initialAccessKey }),

@@ -73,6 +73,7 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       path: ApiRoutes.console,
       summary: "A job's console log (text); follow=true streams until the job completes",
       tag,
+      access: "user",
       produces: "text/plain",
     },
     async (request, reply) => {
@@ -102,6 +103,7 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       path: ApiRoutes.artifacts,
       summary: "List a job's artifacts",
       tag: "artifacts",
+      access: "user",
       response: ArtifactManifest,
     },
     async (request) => {
@@ -116,6 +118,7 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       path: ApiRoutes.artifactFile,
       summary: "Download one artifact file",
       tag: "artifacts",
+      access: "user",
       produces: "application/octet-stream",
     },
     async (request, reply) => {

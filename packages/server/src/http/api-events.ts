@@ -12,6 +12,7 @@ export function eventRoutes(app: FastifyInstance, routes: RouteRegistry, engine:
       path: ApiRoutes.events,
       summary: "Live change events (text/event-stream)",
       tag: "events",
+      access: "user",
       produces: "text/event-stream",
     },
     async (request, reply) => {

@@ -9,6 +9,7 @@ import { lookupIndexesMigration } from "./migrations/002-lookup-indexes.ts";
 import { downstreamIndexMigration } from "./migrations/003-downstream-index.ts";
 import { accessKeysMigration } from "./migrations/004-access-keys.ts";
 import { externalArtifactsMigration } from "./migrations/005-external-artifacts.ts";
+import { sessionsMigration } from "./migrations/006-sessions.ts";
 import type { Database } from "./schema.ts";
 
 /** In order; names sort lexically in the same order, as kysely requires. */
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   "003-downstream-index": downstreamIndexMigration,
   "004-access-keys": accessKeysMigration,
   "005-external-artifacts": externalArtifactsMigration,
+  "006-sessions": sessionsMigration,
 };
 
 export const MIGRATION_TABLE = "fawkes_migrations";
