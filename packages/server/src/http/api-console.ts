@@ -90,8 +90,9 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
             : await engine.consoles.readRaw(locator, offset),
         );
       }
+      // The response's "close": the client went away or the log ended (the request's fires once it is read).
       const abort = new AbortController();
-      request.raw.on("close", () => abort.abort());
+      reply.raw.once("close", () => abort.abort());
       const live = engine.consoles.follow(locator, offset, abort.signal);
       return reply.send(Readable.from(timestamps ? stampLive(live, true) : live));
     },

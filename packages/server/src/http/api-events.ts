@@ -15,7 +15,7 @@ export function eventRoutes(app: FastifyInstance, routes: RouteRegistry, engine:
       access: "user",
       produces: "text/event-stream",
     },
-    async (request, reply) => {
+    async (_request, reply) => {
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -34,7 +34,7 @@ export function eventRoutes(app: FastifyInstance, routes: RouteRegistry, engine:
         clearInterval(keepAlive);
         unsubscribe();
       };
-      request.raw.on("close", close);
+      res.once("close", close);
       res.on("error", close);
     },
   );

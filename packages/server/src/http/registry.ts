@@ -44,9 +44,10 @@ export class RouteRegistry {
           ? z.infer<B>
           : undefined;
         const result = await handler(request, reply, body);
-        // A handler that sent (a stream still flowing) or hijacked the reply owns it: sending again would
-        // write the headers twice.
-        if (result === reply || reply.sent) return reply;
+        // A handler that sent or hijacked the reply owns it; sending again would write the headers twice. A
+        // returned `reply.send(stream)` is a thenable that `await` resolves to undefined once the stream ends
+        // (or the client leaves): the headers tell that case apart from "nothing to say" (204).
+        if (result === reply || reply.sent || reply.raw.headersSent) return reply;
         if (result === undefined) return reply.code(spec.status ?? 204).send();
         return reply.code(spec.status ?? 200).send(result);
       },

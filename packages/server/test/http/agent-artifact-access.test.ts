@@ -6,17 +6,21 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import {
-  AGENT_PROTOCOL_VERSION,
   AgentHeader,
   ApiRoutes,
   ErrorCode,
   apiPath,
-  type JobAssignment,
   type JobLocator,
   type Problem,
-  type WorkResponse,
 } from "@fawkes/protocol";
 import { createGitRepo, waitFor, writePipelineDir, yamlString } from "@fawkes/testing";
+import {
+  completeJob,
+  playUntil,
+  registerAgent,
+  uploadArtifact,
+  type PlayedAgent,
+} from "./support/agent-player.ts";
 import { startHttpServer, type HttpServer } from "./support/http-server.ts";
 
 const pipelineYaml = (repo: string): string => `
@@ -48,37 +52,12 @@ pipelines:
                     source: out
 `;
 
-interface TestAgent {
-  name: string;
-  token: string;
-}
-
-async function register(server: HttpServer, key: string, name: string): Promise<TestAgent> {
-  const answer = await fetch(`${server.url}/agent/v1/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ protocolVersion: AGENT_PROTOCOL_VERSION, key, name, hostname: name, resources: [] }),
-  });
-  assert.equal(answer.status, 200, await answer.clone().text());
-  return { name, token: ((await answer.json()) as { token: string }).token };
-}
-
-async function work(server: HttpServer, agent: TestAgent): Promise<JobAssignment | null> {
-  const answer = await fetch(`${server.url}/agent/v1/work`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${agent.token}` },
-    body: JSON.stringify({ waitMs: 2_000 }),
-  });
-  assert.equal(answer.status, 200, await answer.clone().text());
-  return ((await answer.json()) as WorkResponse).job ?? null;
-}
-
 const locatorPath = (from: JobLocator): string =>
   [from.pipeline, from.counter, from.stage, from.stageCounter, from.job].map(encodeURIComponent).join("/");
 
 function readArtifact(
   server: HttpServer,
-  agent: TestAgent,
+  agent: PlayedAgent,
   from: JobLocator,
   what: "manifest" | "file",
   lease?: string,
@@ -101,9 +80,9 @@ test("an agent reads only the artifacts its state and its held job allow", { tim
   const config = await writePipelineDir(t, { "demo.gocd.yaml": pipelineYaml(repo.path) });
   const server = await startHttpServer(t, { pipelineSources: [config] });
   const user = { authorization: `Bearer ${server.keys.apiToken}`, "content-type": "application/json" };
-  const builder = await register(server, server.keys.autoRegisterKey, "builder");
-  const pending = await register(server, server.keys.agentKey, "pending");
-  const idle = await register(server, server.keys.autoRegisterKey, "idle");
+  const builder = await registerAgent(server, server.keys.autoRegisterKey, "builder");
+  const pending = await registerAgent(server, server.keys.agentKey, "pending");
+  const idle = await registerAgent(server, server.keys.autoRegisterKey, "idle");
 
   await waitFor(
     async () =>
@@ -118,31 +97,17 @@ test("an agent reads only the artifacts its state and its held job allow", { tim
   );
 
   // Play the builder: upload compile's artifact, complete it, and take the job that fetches it.
-  let check: JobAssignment | null = null;
-  await waitFor(
-    async () => {
-      const job = await work(server, builder);
-      if (job?.locator.job === "compile") {
-        const lease = { authorization: `Bearer ${builder.token}`, [AgentHeader.lease]: job.leaseId };
-        const upload = await fetch(`${server.url}/agent/v1/jobs/${job.jobRunId}/artifacts/out/app.txt`, {
-          method: "PUT",
-          headers: { ...lease, "content-type": "application/octet-stream" },
-          body: `built by run ${job.locator.counter}\n`,
-        });
-        assert.equal(upload.status, 200, await upload.text());
-        const done = await fetch(`${server.url}/agent/v1/jobs/${job.jobRunId}/complete`, {
-          method: "POST",
-          headers: { ...lease, "content-type": "application/json" },
-          body: JSON.stringify({ result: "passed" }),
-        });
-        assert.equal(done.status, 204, await done.text());
-      }
-      if (job?.locator.job === "check") check = job;
-      return check;
+  const held = await playUntil(
+    server,
+    builder,
+    async (job) => {
+      if (job.locator.job === "check") return job;
+      await uploadArtifact(server, builder, job, "out/app.txt", `built by run ${job.locator.counter}\n`);
+      await completeJob(server, builder, job);
+      return undefined;
     },
-    { timeoutMs: 30_000, message: "the check job to be assigned" },
+    "the check job to be assigned",
   );
-  const held = check as unknown as JobAssignment;
   const fetchTask = held.tasks.find((task) => task.kind === "fetch");
   assert.ok(fetchTask?.kind === "fetch");
   const source = fetchTask.from;

@@ -14,6 +14,7 @@ import { AGENT_PROTOCOL_VERSION, ApiRoutes, AgentHeader } from "@fawkes/protocol
 import { createGitRepo, waitFor, writePipelineDir, yamlString } from "@fawkes/testing";
 import { requireDeclaredAccess } from "../../src/http/access.ts";
 import type { RouteSpec } from "../../src/http/registry.ts";
+import { registerAgent } from "./support/agent-player.ts";
 import { rawRequest, startHttpServer, type HttpServer } from "./support/http-server.ts";
 
 const pipelineYaml = (repo: string): string => `
@@ -118,16 +119,6 @@ async function snapshot(server: HttpServer): Promise<string> {
   return JSON.stringify({ rows, apiToken });
 }
 
-async function registerAgent(server: HttpServer, key: string, name: string): Promise<string> {
-  const answer = await fetch(`${server.url}/agent/v1/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ protocolVersion: AGENT_PROTOCOL_VERSION, key, name, hostname: name, resources: [] }),
-  });
-  assert.equal(answer.status, 200, await answer.clone().text());
-  return ((await answer.json()) as { token: string }).token;
-}
-
 test(
   "no route lets in a caller its declared access does not name, however its path is spelled",
   { timeout: 180_000 },
@@ -143,8 +134,8 @@ test(
       },
       { message: "pipeline demo to load" },
     );
-    const pendingToken = await registerAgent(server, server.keys.agentKey, "pending-agent");
-    const enabledToken = await registerAgent(server, server.keys.autoRegisterKey, "enabled-agent");
+    const pendingToken = (await registerAgent(server, server.keys.agentKey, "pending-agent")).token;
+    const enabledToken = (await registerAgent(server, server.keys.autoRegisterKey, "enabled-agent")).token;
     const adminKeyId = (await server.engine.ctx.cloud!.accessKeys.list())[0]?.accessKeyId ?? "AKIAX";
 
     const specs = server.routes.specs as RouteSpec<never>[];

@@ -5,6 +5,7 @@
  */
 import { connect } from "node:net";
 import path from "node:path";
+import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { tempDir, type CleanupScope, onCleanup } from "@fawkes/testing";
 import { startCloud } from "../../../src/cloud/runtime.ts";
@@ -23,6 +24,7 @@ export interface HttpServer {
   keys: ServerKeys;
   engine: Engine;
   routes: RouteRegistry;
+  app: FastifyInstance;
 }
 
 export async function startHttpServer(
@@ -61,7 +63,7 @@ export async function startHttpServer(
   engine.ctx.serverUrl = url;
   await engine.start();
   onCleanup(t, () => engine.close());
-  return { url, host: "127.0.0.1", port, dataDir, keys, engine, routes };
+  return { url, host: "127.0.0.1", port, dataDir, keys, engine, routes, app };
 }
 
 export interface RawResponse {
