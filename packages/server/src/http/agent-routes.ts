@@ -104,9 +104,7 @@ export function agentRoutes(
     async (request, _reply, { runningLeases }) => {
       const agent = agentOf(request);
       const active = (await activeJobRuns(engine.ctx.db)).filter((j) => j.agentId === agent.id);
-      const revoked = runningLeases.filter(
-        (l) => !active.some((j) => j.leaseId === l && !j.cancelRequested),
-      );
+      const revoked = runningLeases.filter((l) => !active.some((j) => j.leaseId === l && !j.cancelRequested));
       return { state: engine.dispatcher.stateOf(agent), revokedLeases: revoked as LeaseId[] };
     },
   );

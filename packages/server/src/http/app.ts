@@ -125,7 +125,8 @@ export async function buildApp(
     {
       method: "POST",
       path: ApiRoutes.apiTokenRotate,
-      summary: "Replace the API token (the answer holds the new one, shown only this once) and end every web session",
+      summary:
+        "Replace the API token (the answer holds the new one, shown only this once) and end every web session",
       tag: "server",
       access: "user",
       response: ApiTokenDto,

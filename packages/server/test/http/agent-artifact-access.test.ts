@@ -5,23 +5,10 @@
  */
 import assert from "node:assert/strict";
 import test from "node:test";
-import {
-  AgentHeader,
-  ApiRoutes,
-  ErrorCode,
-  apiPath,
-  type JobLocator,
-  type Problem,
-} from "@fawkes/protocol";
+import { AgentHeader, ApiRoutes, ErrorCode, apiPath, type JobLocator, type Problem } from "@fawkes/protocol";
 import { createGitRepo, waitFor, writePipelineDir, yamlString } from "@fawkes/testing";
-import {
-  completeJob,
-  playUntil,
-  registerAgent,
-  uploadArtifact,
-  type PlayedAgent,
-} from "./support/agent-player.ts";
-import { startHttpServer, type HttpServer } from "./support/http-server.ts";
+import { completeJob, playUntil, registerAgent, uploadArtifact, type PlayedAgent } from "./agent-player.ts";
+import { startHttpServer, type HttpServer } from "./http-server.ts";
 
 const pipelineYaml = (repo: string): string => `
 format_version: 10

@@ -14,8 +14,8 @@ import { AGENT_PROTOCOL_VERSION, ApiRoutes, AgentHeader } from "@fawkes/protocol
 import { createGitRepo, waitFor, writePipelineDir, yamlString } from "@fawkes/testing";
 import { requireDeclaredAccess } from "../../src/http/access.ts";
 import type { RouteSpec } from "../../src/http/registry.ts";
-import { registerAgent } from "./support/agent-player.ts";
-import { rawRequest, startHttpServer, type HttpServer } from "./support/http-server.ts";
+import { registerAgent } from "./agent-player.ts";
+import { rawRequest, startHttpServer, type HttpServer } from "./http-server.ts";
 
 const pipelineYaml = (repo: string): string => `
 format_version: 10
@@ -59,7 +59,11 @@ function bodyFor(spec: RouteSpec<never>, repoUrl: string): string {
     "POST /agent/v1/jobs/:jobRunId/complete": { result: "passed" },
   };
   const body = bodies[`${spec.method} ${spec.path}`];
-  return body === undefined ? (spec.method === "GET" || spec.method === "DELETE" ? "" : "{}") : JSON.stringify(body);
+  return body === undefined
+    ? spec.method === "GET" || spec.method === "DELETE"
+      ? ""
+      : "{}"
+    : JSON.stringify(body);
 }
 
 function concretePath(spec: RouteSpec<never>, params: Record<string, string>): string {
@@ -112,9 +116,9 @@ async function snapshot(server: HttpServer): Promise<string> {
   ];
   const rows: Record<string, unknown[]> = {};
   for (const table of tables) rows[table] = (await sql`select * from ${sql.table(table)}`.execute(db)).rows;
-  rows.agents = (
-    await sql<Record<string, unknown>>`select * from agents order by id`.execute(db)
-  ).rows.map(({ last_heartbeat_at: _ignored, ...row }) => row);
+  rows.agents = (await sql<Record<string, unknown>>`select * from agents order by id`.execute(db)).rows.map(
+    ({ last_heartbeat_at: _ignored, ...row }) => row,
+  );
   const apiToken = await readFile(path.join(server.dataDir, "keys", "api-token"), "utf8");
   return JSON.stringify({ rows, apiToken });
 }
@@ -219,7 +223,11 @@ test(
           });
       }
     }
-    assert.deepEqual(failures, [], `${failures.length} of ${sent} requests got through:\n${failures.join("\n")}`);
+    assert.deepEqual(
+      failures,
+      [],
+      `${failures.length} of ${sent} requests got through:\n${failures.join("\n")}`,
+    );
     assert.equal(await snapshot(server), before, "a refused request changed the server's state");
 
     // The bodies were good: the same requests with the API token do what they say.

@@ -10,7 +10,7 @@ import test from "node:test";
 import { sql } from "kysely";
 import { ApiRoutes, ErrorCode, apiPath, type Problem } from "@fawkes/protocol";
 import { createGitRepo, waitFor, writePipelineDir, yamlString } from "@fawkes/testing";
-import { rawRequest, startHttpServer, type HttpServer, type RawResponse } from "./support/http-server.ts";
+import { rawRequest, startHttpServer, type HttpServer, type RawResponse } from "./http-server.ts";
 
 const pipelineYaml = (repo: string): string => `
 format_version: 10
@@ -65,28 +65,38 @@ async function startWithPipeline(t: test.TestContext): Promise<HttpServer> {
   return server;
 }
 
-test("cookie writes from another origin are refused with 403, never a 500", { timeout: 60_000 }, async (t) => {
-  const server = await startWithPipeline(t);
-  const cookie = await logIn(server, server.keys.apiToken);
-  const pause = (origin?: string): Promise<RawResponse> =>
-    rawRequest(server, {
-      method: "POST",
-      target: apiPath(ApiRoutes.pause, { name: "demo" }),
-      headers: { cookie, ...(origin !== undefined && { origin }) },
-      body: JSON.stringify({ reason: "cross-origin" }),
+test(
+  "cookie writes from another origin are refused with 403, never a 500",
+  { timeout: 60_000 },
+  async (t) => {
+    const server = await startWithPipeline(t);
+    const cookie = await logIn(server, server.keys.apiToken);
+    const pause = (origin?: string): Promise<RawResponse> =>
+      rawRequest(server, {
+        method: "POST",
+        target: apiPath(ApiRoutes.pause, { name: "demo" }),
+        headers: { cookie, ...(origin !== undefined && { origin }) },
+        body: JSON.stringify({ reason: "cross-origin" }),
+      });
+    for (const origin of [
+      "null",
+      "not a url",
+      "http://evil.example",
+      "http://",
+      `https://${server.host}:1`,
+    ]) {
+      expectProblem(await pause(origin), 403, ErrorCode.forbidden);
+    }
+    const status = await rawRequest(server, {
+      method: "GET",
+      target: apiPath(ApiRoutes.pipelineStatus, { name: "demo" }),
+      headers: { cookie },
     });
-  for (const origin of ["null", "not a url", "http://evil.example", "http://", `https://${server.host}:1`]) {
-    expectProblem(await pause(origin), 403, ErrorCode.forbidden);
-  }
-  const status = await rawRequest(server, {
-    method: "GET",
-    target: apiPath(ApiRoutes.pipelineStatus, { name: "demo" }),
-    headers: { cookie },
-  });
-  assert.equal((JSON.parse(status.body) as { paused: boolean }).paused, false, "a refused write paused it");
-  // The same write from the server's own origin goes through.
-  assert.equal((await pause(`http://${server.host}:${server.port}`)).status, 204);
-});
+    assert.equal((JSON.parse(status.body) as { paused: boolean }).paused, false, "a refused write paused it");
+    // The same write from the server's own origin goes through.
+    assert.equal((await pause(`http://${server.host}:${server.port}`)).status, 204);
+  },
+);
 
 test("logout and token rotation end sessions on the server", { timeout: 60_000 }, async (t) => {
   const server = await startWithPipeline(t);
@@ -100,7 +110,11 @@ test("logout and token rotation end sessions on the server", { timeout: 60_000 }
   assert.ok(!JSON.stringify(rows).includes(cookie.split("=")[1]!));
 
   // Logout: the cookie the browser had (or a stolen copy of it) stops working.
-  const logout = await rawRequest(server, { method: "DELETE", target: ApiRoutes.session, headers: { cookie } });
+  const logout = await rawRequest(server, {
+    method: "DELETE",
+    target: ApiRoutes.session,
+    headers: { cookie },
+  });
   assert.equal(logout.status, 204);
   expectProblem(await listPipelines(server, { cookie }), 401, ErrorCode.unauthorized);
   const session = await rawRequest(server, { method: "GET", target: ApiRoutes.session, headers: { cookie } });

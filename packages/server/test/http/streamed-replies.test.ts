@@ -9,14 +9,8 @@ import test from "node:test";
 import { ApiRoutes, apiPath } from "@fawkes/protocol";
 import { createGitRepo, waitFor, writePipelineDir, yamlString } from "@fawkes/testing";
 import { pino } from "pino";
-import {
-  appendConsole,
-  completeJob,
-  playUntil,
-  registerAgent,
-  uploadArtifact,
-} from "./support/agent-player.ts";
-import { startHttpServer, type HttpServer } from "./support/http-server.ts";
+import { appendConsole, completeJob, playUntil, registerAgent, uploadArtifact } from "./agent-player.ts";
+import { startHttpServer, type HttpServer } from "./http-server.ts";
 
 const pipelineYaml = (repo: string): string => `
 format_version: 10

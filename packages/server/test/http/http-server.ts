@@ -8,13 +8,13 @@ import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { tempDir, type CleanupScope, onCleanup } from "@fawkes/testing";
-import { startCloud } from "../../../src/cloud/runtime.ts";
-import { createEngine, type Engine } from "../../../src/engine/engine.ts";
-import { buildApp } from "../../../src/http/app.ts";
-import type { RouteRegistry } from "../../../src/http/registry.ts";
-import { loadDataKey, loadServerKeys, type ServerKeys } from "../../../src/keys.ts";
-import { compileServerOptions } from "../../../src/options.ts";
-import { openDatabase } from "../../../src/store/db.ts";
+import { startCloud } from "../../src/cloud/runtime.ts";
+import { createEngine, type Engine } from "../../src/engine/engine.ts";
+import { buildApp } from "../../src/http/app.ts";
+import type { RouteRegistry } from "../../src/http/registry.ts";
+import { loadDataKey, loadServerKeys, type ServerKeys } from "../../src/keys.ts";
+import { compileServerOptions } from "../../src/options.ts";
+import { openDatabase } from "../../src/store/db.ts";
 
 export interface HttpServer {
   url: string;

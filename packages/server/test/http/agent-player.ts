@@ -3,12 +3,7 @@
  * exactly when a job holds its lease and what it sends.
  */
 import assert from "node:assert/strict";
-import {
-  AGENT_PROTOCOL_VERSION,
-  AgentHeader,
-  type JobAssignment,
-  type WorkResponse,
-} from "@fawkes/protocol";
+import { AGENT_PROTOCOL_VERSION, AgentHeader, type JobAssignment, type WorkResponse } from "@fawkes/protocol";
 import { waitFor } from "@fawkes/testing";
 import type { HttpServer } from "./http-server.ts";
 
@@ -21,13 +16,23 @@ export async function registerAgent(server: HttpServer, key: string, name: strin
   const answer = await fetch(`${server.url}/agent/v1/register`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ protocolVersion: AGENT_PROTOCOL_VERSION, key, name, hostname: name, resources: [] }),
+    body: JSON.stringify({
+      protocolVersion: AGENT_PROTOCOL_VERSION,
+      key,
+      name,
+      hostname: name,
+      resources: [],
+    }),
   });
   assert.equal(answer.status, 200, await answer.clone().text());
   return { name, token: ((await answer.json()) as { token: string }).token };
 }
 
-export async function work(server: HttpServer, agent: PlayedAgent, waitMs = 2_000): Promise<JobAssignment | null> {
+export async function work(
+  server: HttpServer,
+  agent: PlayedAgent,
+  waitMs = 2_000,
+): Promise<JobAssignment | null> {
   const answer = await fetch(`${server.url}/agent/v1/work`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${agent.token}` },
