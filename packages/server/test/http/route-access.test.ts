@@ -60,7 +60,7 @@ function bodyFor(spec: RouteSpec<never>, repoUrl: string): string {
   };
   const body = bodies[`${spec.method} ${spec.path}`];
   return body === undefined
-    ? spec.method === "GET" || spec.method === "DELETE"
+    ? ["GET", "HEAD", "DELETE"].includes(spec.method)
       ? ""
       : "{}"
     : JSON.stringify(body);
@@ -215,6 +215,8 @@ test(
         };
       }
       for (const [caller, headers] of Object.entries(callers)) await check(spec, caller, p, headers);
+      // fastify answers HEAD for every GET route: the same access applies.
+      if (spec.method === "GET") await check({ ...spec, method: "HEAD" } as never, "no credentials", p, {});
       for (const [spelling, target] of Object.entries(spellings(p, server))) {
         await check(spec, `no credentials, ${spelling}`, target, {});
         if (!agentRoute)
