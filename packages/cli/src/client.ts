@@ -4,6 +4,7 @@
  */
 import {
   AccessKeyListDto,
+  ApiTokenDto,
   AgentDto,
   AgentListDto,
   ApiRoutes,
@@ -123,6 +124,10 @@ export class FawkesClient {
   }
   createAccessKey(request: CreateAccessKeyRequest): Promise<CreatedAccessKeyDto> {
     return this.#json("POST", ApiRoutes.credentials, CreatedAccessKeyDto, request);
+  }
+  /** A new API token (shown only in this answer); the one this client holds stops working. */
+  rotateApiToken(): Promise<ApiTokenDto> {
+    return this.#json("POST", ApiRoutes.apiTokenRotate, ApiTokenDto);
   }
   deleteAccessKey(accessKeyId: string): Promise<void> {
     return this.#empty("DELETE", apiPath(ApiRoutes.credential, { accessKeyId }));

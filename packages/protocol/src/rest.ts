@@ -235,6 +235,13 @@ export type SessionRequest = z.infer<typeof SessionRequest>;
 export const SessionDto = z.object({ authenticated: z.boolean() });
 export type SessionDto = z.infer<typeof SessionDto>;
 
+/**
+ * POST /api/v1/api-token/rotate: the new API token, shown only in this answer. The old token and every web UI
+ * session stop working at once.
+ */
+export const ApiTokenDto = z.object({ token: z.string() });
+export type ApiTokenDto = z.infer<typeof ApiTokenDto>;
+
 /** An access key of the cloud endpoint (S3 …), as listed: never its secret. */
 export const AccessKeyDto = z.object({
   /** `AKIA` + 16 upper-case letters and digits. */

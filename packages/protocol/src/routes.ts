@@ -1,6 +1,7 @@
 /**
  * REST routes under /api/v1 (the CLI and the web UI use only these). `:name` etc. are path parameters.
- * All need `Authorization: Bearer <api token>` except health and the git webhook.
+ * All need `Authorization: Bearer <api token>` (or the web UI's session cookie) except health, the OpenAPI
+ * document, the session routes and the git webhook.
  */
 export const ApiRoutes = {
   /** GET → Health. Public. */
@@ -62,6 +63,8 @@ export const ApiRoutes = {
    * The web UI authenticates with the cookie; the CLI with the bearer token.
    */
   session: "/api/v1/session",
+  /** POST → ApiTokenDto: a new API token (shown once); the old one and every web UI session stop working. */
+  apiTokenRotate: "/api/v1/api-token/rotate",
   /** GET → AccessKeyListDto; POST CreateAccessKeyRequest → 201 CreatedAccessKeyDto (the secret, once) */
   credentials: "/api/v1/credentials",
   /** DELETE → 204 (the key stops working at once) */

@@ -13,17 +13,18 @@ import { tightenDataDir } from "./data-dir-permissions.ts";
 import { loadDataKey, loadServerKeys } from "./keys.ts";
 import { openDatabase } from "./store/db.ts";
 import type { ServerOptions } from "./options.ts";
-import type { RouteSpec } from "./http/registry.ts";
-import type { z } from "zod";
+import type { RouteAccess } from "./http/access.ts";
 
 export { compileServerOptions, type ServerOptions } from "./options.ts";
 export { buildApp, VERSION } from "./http/app.ts";
+export type { RouteAccess } from "./http/access.ts";
 
 export interface RunningServer {
   url: string;
   /** The cloud endpoint (S3 …), e.g. `http://127.0.0.1:8154`. */
   cloudUrl: string;
-  apiToken: string;
+  /** The current API token (`POST /api/v1/api-token/rotate` replaces it). */
+  readonly apiToken: string;
   agentKey: string;
   autoRegisterKey: string;
   /**
@@ -32,7 +33,7 @@ export interface RunningServer {
    */
   initialAccessKey?: { accessKeyId: string; secretAccessKey: string };
   /** Every route the HTTP server registered, with its declared access (for tests that walk them all). */
-  routes: readonly RouteSpec<z.ZodType | undefined>[];
+  routes: readonly { method: string; path: string; access: RouteAccess }[];
   close(): Promise<void>;
 }
 
@@ -94,11 +95,13 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     return {
       url,
       cloudUrl: cloud.url,
-      apiToken: keys.apiToken,
+      get apiToken() {
+        return keys.apiToken;
+      },
       agentKey: keys.agentKey,
       autoRegisterKey: keys.autoRegisterKey,
       ...(initialAccessKey && { initialAccessKey }),
-      routes: routes.specs,
+      routes: routes.specs.map(({ method, path, access }) => ({ method, path, access })),
       close() {
         closing ??= (async () => {
           await engine.close();

@@ -3,7 +3,7 @@
  * restarts: the admin API token and the two agent registration keys.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 export interface ServerKeys {
@@ -23,6 +23,25 @@ async function loadOrCreate(dir: string, name: string): Promise<string> {
   const value = randomBytes(24).toString("base64url");
   await writeFile(file, value + "\n", { mode: 0o600, flag: "w" });
   return value;
+}
+
+/**
+ * A new API token, written to `keys/api-token` atomically (a temp file, mode 0600, renamed over the old one: a
+ * crash leaves the old token or the new one, never half a file) and set on `keys`. The caller ends sessions.
+ */
+export async function rotateApiToken(dataDir: string, keys: ServerKeys): Promise<string> {
+  const file = path.join(dataDir, "keys", "api-token");
+  const temp = `${file}.tmp-${randomBytes(6).toString("hex")}`;
+  const token = randomBytes(24).toString("base64url");
+  try {
+    await writeFile(temp, token + "\n", { mode: 0o600, flag: "wx" });
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  keys.apiToken = token;
+  return token;
 }
 
 export async function loadServerKeys(dataDir: string): Promise<ServerKeys> {

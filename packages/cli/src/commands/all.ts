@@ -12,6 +12,7 @@ import { registerRerunCommand } from "./rerun.ts";
 import { registerS3Command } from "./s3/index.ts";
 import { registerServerCommand } from "./server.ts";
 import { registerStatusCommand } from "./status.ts";
+import { registerTokenCommand } from "./token.ts";
 import { registerTriggerCommand } from "./trigger.ts";
 import { registerUpCommand } from "./up.ts";
 import { registerValidateCommand } from "./validate.ts";
@@ -32,5 +33,6 @@ export const allCommands: readonly RegisterCommand[] = [
   registerAgentsCommand,
   registerNotifyCommand,
   registerCredentialsCommand,
+  registerTokenCommand,
   registerS3Command,
 ];

@@ -82,6 +82,41 @@ async function resolveFetch(ctx: EngineContext, run: RunRecord, task: FetchTaskC
   };
 }
 
+/** One job run a job's fetch task reads from: its build artifacts, or one of its external artifacts. */
+export interface FetchSource {
+  from: JobLocator;
+  /** The external artifact's id for `artifact_origin: external`; null for build artifacts. */
+  externalArtifactId: string | null;
+}
+
+/**
+ * Every job run that `job`'s fetch tasks (their `on_cancel` tasks included) read from: all that the agent
+ * holding its lease may read. A fetch that no longer resolves is left out (it fails on the agent anyway).
+ */
+export async function fetchSourcesOf(ctx: EngineContext, job: JobRunRecord): Promise<FetchSource[]> {
+  const run = await findRunById(ctx.db, job.runId);
+  const stageRun = await findStageRun(ctx.db, job.stageRunId);
+  const stage = stageRun && run?.config.stages[stageRun.stageIndex];
+  if (!run || !stage) return [];
+  const fetchesOf = (tasks: readonly TaskConfig[]): FetchTaskConfig[] =>
+    tasks.flatMap((task) => [
+      ...(task.kind === "fetch" ? [task] : []),
+      ...(task.onCancel ? fetchesOf([task.onCancel]) : []),
+    ]);
+  const sources: FetchSource[] = [];
+  for (const task of fetchesOf(jobConfigOf(run, stage.name, job.name).job.tasks)) {
+    try {
+      sources.push({
+        from: await resolveFetch(ctx, run, task),
+        externalArtifactId: task.external?.artifactId ?? null,
+      });
+    } catch (error) {
+      if (!(error instanceof FawkesError)) throw error;
+    }
+  }
+  return sources;
+}
+
 async function resolveTask(ctx: EngineContext, run: RunRecord, task: TaskConfig): Promise<Task> {
   const onCancel = task.onCancel ? await resolveTask(ctx, run, task.onCancel) : null;
   if (task.kind === "exec") {

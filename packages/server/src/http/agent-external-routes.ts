@@ -12,10 +12,9 @@ import {
   openExternalArtifactFile,
   storeExternalArtifactFile,
 } from "../services/external-artifacts.ts";
-import { hashToken } from "../services/register-agent.ts";
-import { findAgentByTokenHash } from "../store/agents-repo.ts";
-import type { AgentRecord } from "../store/records.ts";
+import { agentOf } from "./access.ts";
 import { intParam } from "./problem.ts";
+import type { RouteRegistry } from "./registry.ts";
 
 const header = (request: FastifyRequest, name: string): string | undefined => {
   const value = request.headers[name];
@@ -32,32 +31,33 @@ function splitWildcard(request: FastifyRequest): { artifactId: string; path: str
   return { artifactId, path: rest.map(decodeURIComponent).join("/") };
 }
 
-export function agentExternalRoutes(app: FastifyInstance, engine: Engine): void {
-  const authenticate = async (request: FastifyRequest): Promise<AgentRecord> => {
-    const auth = header(request, "authorization") ?? "";
-    const token = auth.startsWith("Bearer ") ? auth.slice(7) : "";
-    const agent = token ? await findAgentByTokenHash(engine.ctx.db, hashToken(token)) : undefined;
-    if (!agent) throw new FawkesError(ErrorCode.unauthorized, 401, "unknown agent token: register again");
-    engine.dispatcher.touch(agent);
-    return agent;
-  };
-
-  app.put("/agent/v1/jobs/:jobRunId/external-artifacts/*", async (request) => {
-    const agent = await authenticate(request);
-    if (!(request.body instanceof Readable))
-      throw new FawkesError(ErrorCode.badRequest, 400, "external artifact body missing");
-    const { artifactId, path } = splitWildcard(request);
-    const length = header(request, "content-length");
-    return storeExternalArtifactFile(engine, agent, {
-      jobRunId: intParam((request.params as Record<string, string>).jobRunId ?? "", "job run id"),
-      lease: header(request, AgentHeader.lease),
-      artifactId,
-      path,
-      body: request.body,
-      sha256: header(request, AgentHeader.sha256) ?? null,
-      size: length === undefined ? Number.NaN : Number(length),
-    });
-  });
+export function agentExternalRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
+  const tag = "agent protocol";
+  routes.add(
+    app,
+    {
+      method: "PUT",
+      path: "/agent/v1/jobs/:jobRunId/external-artifacts/*",
+      summary: "Publish one file of the held job's external artifact (a stream)",
+      tag,
+      access: "agent-lease",
+    },
+    async (request) => {
+      if (!(request.body instanceof Readable))
+        throw new FawkesError(ErrorCode.badRequest, 400, "external artifact body missing");
+      const { artifactId, path } = splitWildcard(request);
+      const length = header(request, "content-length");
+      return storeExternalArtifactFile(engine, agentOf(request), {
+        jobRunId: intParam((request.params as Record<string, string>).jobRunId ?? "", "job run id"),
+        lease: header(request, AgentHeader.lease),
+        artifactId,
+        path,
+        body: request.body,
+        sha256: header(request, AgentHeader.sha256) ?? null,
+        size: length === undefined ? Number.NaN : Number(length),
+      });
+    },
+  );
 
   const base = "/agent/v1/external-artifacts/:pipeline/:counter/:stage/:stageCounter/:job/:artifactId";
   const target = (request: FastifyRequest): { locator: JobLocator; artifactId: string } => {
@@ -74,31 +74,56 @@ export function agentExternalRoutes(app: FastifyInstance, engine: Engine): void 
     };
   };
 
-  app.get(`${base}/manifest`, async (request) => {
-    const agent = await authenticate(request);
-    const { locator, artifactId } = target(request);
-    return externalArtifactManifest(engine, agent, header(request, AgentHeader.lease), locator, artifactId);
-  });
+  routes.add(
+    app,
+    {
+      method: "GET",
+      path: `${base}/manifest`,
+      summary: "List an upstream job's external artifact that the held job fetches",
+      tag,
+      access: "agent-fetch",
+    },
+    async (request) => {
+      const { locator, artifactId } = target(request);
+      return externalArtifactManifest(
+        engine,
+        agentOf(request),
+        header(request, AgentHeader.lease),
+        locator,
+        artifactId,
+      );
+    },
+  );
 
-  app.get(`${base}/files/*`, async (request, reply) => {
-    const agent = await authenticate(request);
-    const { locator, artifactId } = target(request);
-    const path = ((request.params as Record<string, string>)["*"] ?? "")
-      .split("/")
-      .map(decodeURIComponent)
-      .join("/");
-    const file = await openExternalArtifactFile(
-      engine,
-      agent,
-      header(request, AgentHeader.lease),
-      locator,
-      artifactId,
-      path,
-    );
-    reply
-      .type("application/octet-stream")
-      .header("content-length", file.size)
-      .header(AgentHeader.sha256, file.sha256);
-    return reply.send(file.body);
-  });
+  routes.add(
+    app,
+    {
+      method: "GET",
+      path: `${base}/files/*`,
+      summary: "Stream one file of an external artifact that the held job fetches",
+      tag,
+      access: "agent-fetch",
+      produces: "application/octet-stream",
+    },
+    async (request, reply) => {
+      const { locator, artifactId } = target(request);
+      const path = ((request.params as Record<string, string>)["*"] ?? "")
+        .split("/")
+        .map(decodeURIComponent)
+        .join("/");
+      const file = await openExternalArtifactFile(
+        engine,
+        agentOf(request),
+        header(request, AgentHeader.lease),
+        locator,
+        artifactId,
+        path,
+      );
+      reply
+        .type("application/octet-stream")
+        .header("content-length", file.size)
+        .header(AgentHeader.sha256, file.sha256);
+      return reply.send(file.body);
+    },
+  );
 }

@@ -9,19 +9,26 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
   const name = (params: unknown): string => (params as Record<string, string>).agent ?? "";
   routes.add(
     app,
-    { method: "GET", path: ApiRoutes.agents, summary: "List agents", tag, response: AgentListDto },
+    {
+      method: "GET",
+      path: ApiRoutes.agents,
+      summary: "List agents",
+      tag,
+      access: "user",
+      response: AgentListDto,
+    },
     async () => ({ agents: await listAgentDtos(engine) }),
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.enableAgent, summary: "Enable an agent", tag },
+    { method: "POST", path: ApiRoutes.enableAgent, summary: "Enable an agent", tag, access: "user" },
     async (request) => {
       await setAgentEnabled(engine, name(request.params), true);
     },
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.disableAgent, summary: "Disable an agent", tag },
+    { method: "POST", path: ApiRoutes.disableAgent, summary: "Disable an agent", tag, access: "user" },
     async (request) => {
       await setAgentEnabled(engine, name(request.params), false);
     },
@@ -33,6 +40,7 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
       path: ApiRoutes.agent,
       summary: "Change an agent's resources",
       tag,
+      access: "user",
       body: AgentUpdateRequest,
       response: AgentDto,
     },
@@ -40,7 +48,7 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
   );
   routes.add(
     app,
-    { method: "DELETE", path: ApiRoutes.agent, summary: "Delete an agent", tag },
+    { method: "DELETE", path: ApiRoutes.agent, summary: "Delete an agent", tag, access: "user" },
     async (request) => {
       await removeAgent(engine, name(request.params));
     },

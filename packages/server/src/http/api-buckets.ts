@@ -49,7 +49,14 @@ export function bucketRoutes(app: FastifyInstance, routes: RouteRegistry, engine
   };
   routes.add(
     app,
-    { method: "GET", path: ApiRoutes.buckets, summary: "List buckets", tag, response: BucketListDto },
+    {
+      method: "GET",
+      path: ApiRoutes.buckets,
+      summary: "List buckets",
+      tag,
+      access: "user",
+      response: BucketListDto,
+    },
     async () => listBuckets(cloud()),
   );
   routes.add(
@@ -59,6 +66,7 @@ export function bucketRoutes(app: FastifyInstance, routes: RouteRegistry, engine
       path: ApiRoutes.bucketObjects,
       summary: "List one level of a bucket under ?prefix= (folders and objects), 200 a page (?continuation=)",
       tag,
+      access: "user",
       response: ObjectListDto,
     },
     async (request) =>
@@ -76,6 +84,7 @@ export function bucketRoutes(app: FastifyInstance, routes: RouteRegistry, engine
       path: ApiRoutes.bucketObject,
       summary: "An object's details (?key=): size, type, metadata",
       tag,
+      access: "user",
       response: ObjectDetailsDto,
     },
     async (request) => objectDetails(cloud(), bucketOf(request), requiredKey(request)),
@@ -87,6 +96,7 @@ export function bucketRoutes(app: FastifyInstance, routes: RouteRegistry, engine
       path: ApiRoutes.bucketDownload,
       summary: "Download an object (?key=)",
       tag,
+      access: "user",
       produces: "application/octet-stream",
     },
     async (request, reply) => {

@@ -73,6 +73,7 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       path: ApiRoutes.console,
       summary: "A job's console log (text); follow=true streams until the job completes",
       tag,
+      access: "user",
       produces: "text/plain",
     },
     async (request, reply) => {
@@ -89,8 +90,9 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
             : await engine.consoles.readRaw(locator, offset),
         );
       }
+      // The response's "close": the client went away or the log ended (the request's fires once it is read).
       const abort = new AbortController();
-      request.raw.on("close", () => abort.abort());
+      reply.raw.once("close", () => abort.abort());
       const live = engine.consoles.follow(locator, offset, abort.signal);
       return reply.send(Readable.from(timestamps ? stampLive(live, true) : live));
     },
@@ -102,6 +104,7 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       path: ApiRoutes.artifacts,
       summary: "List a job's artifacts",
       tag: "artifacts",
+      access: "user",
       response: ArtifactManifest,
     },
     async (request) => {
@@ -116,6 +119,7 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       path: ApiRoutes.artifactFile,
       summary: "Download one artifact file",
       tag: "artifacts",
+      access: "user",
       produces: "application/octet-stream",
     },
     async (request, reply) => {

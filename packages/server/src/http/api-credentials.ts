@@ -27,6 +27,7 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
       path: ApiRoutes.credentials,
       summary: "List the cloud endpoint's access keys (without secrets)",
       tag,
+      access: "user",
       response: AccessKeyListDto,
     },
     async () => ({ accessKeys: await accessKeys().list() }),
@@ -38,6 +39,7 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
       path: ApiRoutes.credentials,
       summary: "Create an access key with an IAM policy; the answer holds its secret, shown only this once",
       tag,
+      access: "user",
       body: CreateAccessKeyRequest,
       response: CreatedAccessKeyDto,
       status: 201,
@@ -46,7 +48,7 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
   );
   routes.add(
     app,
-    { method: "DELETE", path: ApiRoutes.credential, summary: "Delete an access key", tag },
+    { method: "DELETE", path: ApiRoutes.credential, summary: "Delete an access key", tag, access: "user" },
     async (request) => {
       await accessKeys().delete((request.params as Record<string, string>).accessKeyId ?? "");
     },

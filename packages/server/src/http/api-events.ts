@@ -12,9 +12,10 @@ export function eventRoutes(app: FastifyInstance, routes: RouteRegistry, engine:
       path: ApiRoutes.events,
       summary: "Live change events (text/event-stream)",
       tag: "events",
+      access: "user",
       produces: "text/event-stream",
     },
-    async (request, reply) => {
+    async (_request, reply) => {
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -33,7 +34,7 @@ export function eventRoutes(app: FastifyInstance, routes: RouteRegistry, engine:
         clearInterval(keepAlive);
         unsubscribe();
       };
-      request.raw.on("close", close);
+      res.once("close", close);
       res.on("error", close);
     },
   );

@@ -40,6 +40,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       path: ApiRoutes.pipelines,
       summary: "List pipelines with their latest run",
       tag,
+      access: "user",
       response: PipelineListDto,
     },
     async (_request, reply) => {
@@ -54,6 +55,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       path: ApiRoutes.pipelineStatus,
       summary: "A pipeline's runs, newest first",
       tag,
+      access: "user",
       response: PipelineStatusDto,
     },
     async (request) => {
@@ -71,6 +73,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       path: ApiRoutes.trigger,
       summary: "Start a run now",
       tag,
+      access: "user",
       body: TriggerRequest,
       response: TriggerResponse,
       status: 202,
@@ -83,21 +86,28 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.pause, summary: "Pause a pipeline", tag, body: PauseRequest },
+    {
+      method: "POST",
+      path: ApiRoutes.pause,
+      summary: "Pause a pipeline",
+      tag,
+      access: "user",
+      body: PauseRequest,
+    },
     async (request, _reply, body) => {
       await pausePipeline(engine, (request.params as Params).name ?? "", body.reason, USER);
     },
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.unpause, summary: "Unpause a pipeline", tag },
+    { method: "POST", path: ApiRoutes.unpause, summary: "Unpause a pipeline", tag, access: "user" },
     async (request) => {
       await unpausePipeline(engine, (request.params as Params).name ?? "");
     },
   );
   routes.add(
     app,
-    { method: "GET", path: ApiRoutes.run, summary: "One run", tag, response: PipelineRunDto },
+    { method: "GET", path: ApiRoutes.run, summary: "One run", tag, access: "user", response: PipelineRunDto },
     async (request) => {
       const { name, counter } = request.params as Params;
       const run = await requireRun(engine.ctx, name ?? "", intParam(counter ?? "", "counter"));
@@ -111,6 +121,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       path: ApiRoutes.runChanges,
       summary: "Commits since the previous run, per material",
       tag,
+      access: "user",
       response: RunChangesDto,
     },
     async (request) => {
@@ -120,7 +131,14 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
   );
   routes.add(
     app,
-    { method: "GET", path: ApiRoutes.vsm, summary: "Value stream map of a run", tag, response: VsmDto },
+    {
+      method: "GET",
+      path: ApiRoutes.vsm,
+      summary: "Value stream map of a run",
+      tag,
+      access: "user",
+      response: VsmDto,
+    },
     async (request) => {
       const { name, counter } = request.params as Params;
       return valueStreamMap(engine, name ?? "", intParam(counter ?? "", "counter"));
@@ -128,7 +146,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.cancelRun, summary: "Cancel a run", tag },
+    { method: "POST", path: ApiRoutes.cancelRun, summary: "Cancel a run", tag, access: "user" },
     async (request) => {
       const { name, counter } = request.params as Params;
       await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), null);
@@ -136,7 +154,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.cancelStage, summary: "Cancel a stage", tag },
+    { method: "POST", path: ApiRoutes.cancelStage, summary: "Cancel a stage", tag, access: "user" },
     async (request) => {
       const { name, counter, stage } = request.params as Params;
       await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "");
@@ -144,7 +162,13 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.approve, summary: "Approve a stage waiting for manual approval", tag },
+    {
+      method: "POST",
+      path: ApiRoutes.approve,
+      summary: "Approve a stage waiting for manual approval",
+      tag,
+      access: "user",
+    },
     async (request) => {
       const { name, counter, stage } = request.params as Params;
       await approveStage(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "", USER);
@@ -157,6 +181,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       path: ApiRoutes.rerun,
       summary: "Rerun a stage",
       tag,
+      access: "user",
       body: RerunRequest,
       response: RerunResponse,
       status: 202,
@@ -181,6 +206,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       path: ApiRoutes.configErrors,
       summary: "Config errors of every source",
       tag: "config",
+      access: "user",
       response: ConfigHealthDto,
     },
     async () => ({

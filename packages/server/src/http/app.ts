@@ -1,10 +1,19 @@
-/** The HTTP server: REST API (/api/v1), agent protocol (/agent/v1), one error mapping, bearer auth. */
-import { ApiRoutes, ErrorCode, FawkesError, Health, SessionDto, SessionRequest } from "@fawkes/protocol";
+/** The HTTP server: REST API (/api/v1), agent protocol (/agent/v1), one error mapping, access per route. */
+import {
+  ApiRoutes,
+  ApiTokenDto,
+  ErrorCode,
+  FawkesError,
+  Health,
+  SessionDto,
+  SessionRequest,
+} from "@fawkes/protocol";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.ts";
-import type { ServerKeys } from "../keys.ts";
+import { rotateApiToken, type ServerKeys } from "../keys.ts";
 import { sameSecret } from "../services/register-agent.ts";
+import { authorizer, requireDeclaredAccess } from "./access.ts";
 import { agentAdminRoutes } from "./api-agents.ts";
 import { consoleRoutes } from "./api-console.ts";
 import { eventRoutes } from "./api-events.ts";
@@ -13,13 +22,16 @@ import { pipelineRoutes } from "./api-pipelines.ts";
 import { agentRoutes } from "./agent-routes.ts";
 import { bucketRoutes } from "./api-buckets.ts";
 import { credentialRoutes } from "./api-credentials.ts";
+import { notFoundHandler } from "./not-found.ts";
 import { openApiDocument } from "./openapi.ts";
 import { sendProblem } from "./problem.ts";
 import { RouteRegistry } from "./registry.ts";
 import {
   clearedSessionCookie,
   cookieValue,
-  newSession,
+  createSession,
+  endAllSessions,
+  endSession,
   SESSION_COOKIE,
   sessionCookie,
   validSession,
@@ -27,13 +39,6 @@ import {
 import { webUi } from "./web-ui.ts";
 
 export const VERSION = "0.1.0";
-
-const PUBLIC_PATHS = new Set<string>([
-  ApiRoutes.health,
-  ApiRoutes.openapi,
-  ApiRoutes.webhook,
-  ApiRoutes.session,
-]);
 
 /**
  * Requests are parsed with zod in the handlers and replies are plain JSON, so no route declares a fastify
@@ -55,49 +60,22 @@ export async function buildApp(
     bodyLimit: 1_048_576,
     return503OnClosing: true,
     forceCloseConnections: true,
+    // A malformed path (`/%zz`) never reaches routing: answer it with a problem like any other bad request.
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, error),
     schemaController: {
       compilersFactory: { buildValidator: noRouteSchemas, buildSerializer: noRouteSchemas },
     },
   });
   const routes = new RouteRegistry();
 
+  // Before any route is added: a route that declares no access stops the start-up.
+  app.addHook("onRoute", requireDeclaredAccess);
+  app.addHook("onRequest", authorizer(engine, keys));
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
-  const sendIndex = await webUi(app);
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split("?")[0] ?? "";
-    // Client-side routes of the web UI (/pipelines/x, /agents …) all load the app.
-    if (request.method === "GET" && !path.startsWith("/api/") && !path.startsWith("/agent/"))
-      return sendIndex(reply);
-    return sendProblem(
-      request,
-      reply,
-      new FawkesError(ErrorCode.notFound, 404, `no route ${request.method} ${path}`),
-    );
-  });
+  app.setNotFoundHandler(notFoundHandler(await webUi(app)));
 
-  app.addHook("onRequest", async (request) => {
-    const path = request.url.split("?")[0] ?? "";
-    if (!path.startsWith("/api/") || PUBLIC_PATHS.has(path)) return;
-    const auth = request.headers.authorization ?? "";
-    if (auth.startsWith("Bearer ") && sameSecret(auth.slice(7), keys.apiToken)) return;
-    if (
-      !auth &&
-      validSession(keys.apiToken, cookieValue(request.headers.cookie, SESSION_COOKIE), Date.now())
-    ) {
-      // The cookie is SameSite=Strict; a cross-origin write is refused all the same.
-      const origin = request.headers.origin;
-      if (request.method !== "GET" && origin && new URL(origin).host !== request.headers.host) {
-        throw new FawkesError(ErrorCode.forbidden, 403, "cross-origin request refused");
-      }
-      return;
-    }
-    throw new FawkesError(
-      ErrorCode.unauthorized,
-      401,
-      "missing or wrong API token: pass --token, set FAWKES_TOKEN, or use the token in <data-dir>/keys/api-token",
-    );
-  });
-
+  const { db } = engine.ctx;
+  const sessionOf = (cookie: string | undefined): string | undefined => cookieValue(cookie, SESSION_COOKIE);
   routes.add(
     app,
     {
@@ -105,15 +83,11 @@ export async function buildApp(
       path: ApiRoutes.session,
       summary: "Whether this browser is logged in",
       tag: "server",
-      public: true,
+      access: "public",
       response: SessionDto,
     },
     async (request) => ({
-      authenticated: validSession(
-        keys.apiToken,
-        cookieValue(request.headers.cookie, SESSION_COOKIE),
-        Date.now(),
-      ),
+      authenticated: await validSession(db, sessionOf(request.headers.cookie), engine.ctx.now()),
     }),
   );
   routes.add(
@@ -123,7 +97,7 @@ export async function buildApp(
       path: ApiRoutes.session,
       summary: "Log the web UI in with the API token",
       tag: "server",
-      public: true,
+      access: "public",
       body: SessionRequest,
     },
     async (request, reply, body) => {
@@ -133,17 +107,36 @@ export async function buildApp(
           401,
           "wrong API token: use the one in <data-dir>/keys/api-token",
         );
-      reply.header(
-        "set-cookie",
-        sessionCookie(newSession(keys.apiToken, Date.now()), request.protocol === "https"),
-      );
+      const session = await createSession(db, engine.ctx.now());
+      reply.header("set-cookie", sessionCookie(session, request.protocol === "https"));
     },
   );
   routes.add(
     app,
-    { method: "DELETE", path: ApiRoutes.session, summary: "Log out", tag: "server", public: true },
-    async (_request, reply) => {
+    { method: "DELETE", path: ApiRoutes.session, summary: "Log out", tag: "server", access: "public" },
+    async (request, reply) => {
+      // Ends the session on the server too: a copy of the cookie stops working.
+      await endSession(db, sessionOf(request.headers.cookie));
       reply.header("set-cookie", clearedSessionCookie);
+    },
+  );
+  routes.add(
+    app,
+    {
+      method: "POST",
+      path: ApiRoutes.apiTokenRotate,
+      summary:
+        "Replace the API token (the answer holds the new one, shown only this once) and end every web session",
+      tag: "server",
+      access: "user",
+      response: ApiTokenDto,
+    },
+    async (_request, reply) => {
+      const token = await rotateApiToken(engine.ctx.options.dataDir, keys);
+      await endAllSessions(db);
+      engine.ctx.log.info("api token rotated; web sessions ended");
+      reply.header("set-cookie", clearedSessionCookie);
+      return { token };
     },
   );
 
@@ -154,7 +147,7 @@ export async function buildApp(
       path: ApiRoutes.health,
       summary: "Liveness",
       tag: "server",
-      public: true,
+      access: "public",
       response: Health,
     },
     async () => ({ status: "ok" as const, version: VERSION }),
@@ -167,7 +160,7 @@ export async function buildApp(
   credentialRoutes(app, routes, engine);
   bucketRoutes(app, routes, engine);
   void app.register(async (scope) => webhookRoutes(scope, routes, engine));
-  void app.register(async (scope) => agentRoutes(scope, engine, keys));
+  void app.register(async (scope) => agentRoutes(scope, routes, engine, keys));
   routes.add(
     app,
     {
@@ -175,7 +168,7 @@ export async function buildApp(
       path: ApiRoutes.openapi,
       summary: "This document",
       tag: "server",
-      public: true,
+      access: "public",
       produces: "application/json",
     },
     async () => openApiDocument(routes, VERSION),

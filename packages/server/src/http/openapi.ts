@@ -10,6 +10,8 @@ const problem = {
 export function openApiDocument(registry: RouteRegistry, version: string): object {
   const paths: Record<string, Record<string, object>> = {};
   for (const spec of registry.specs) {
+    // The agent protocol (/agent/v1) is not public API: packages/protocol/src/agent-wire.ts describes it.
+    if (!spec.path.startsWith("/api/")) continue;
     const path = spec.path.replace(/:([A-Za-z]+)/g, "{$1}").replace(/\*$/, "{path}");
     const parameters = [...path.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => ({
       name: m[1],
@@ -35,7 +37,7 @@ export function openApiDocument(registry: RouteRegistry, version: string): objec
       summary: spec.summary,
       tags: [spec.tag],
       ...(parameters.length > 0 && { parameters }),
-      ...(spec.public ? { security: [] } : {}),
+      ...(spec.access === "public" ? { security: [] } : {}),
       ...(spec.body && {
         requestBody: {
           required: false,

@@ -26,6 +26,14 @@ export function problemOf(error: unknown): Problem {
       errors: error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
     };
   }
+  if (error instanceof URIError)
+    return {
+      type: "about:blank",
+      title: "Bad Request",
+      status: 400,
+      code: ErrorCode.badRequest,
+      detail: "the request path holds a malformed percent-escape",
+    };
   const fastifyError = error as Partial<FastifyError>;
   const status = typeof fastifyError.statusCode === "number" ? fastifyError.statusCode : 500;
   if (status === 413)

@@ -1,9 +1,10 @@
 /**
- * Routes are declared once with their zod schemas: the same declaration registers the fastify handler,
- * validates the body, and feeds the OpenAPI document.
+ * Routes are declared once with their access and zod schemas: the same declaration registers the fastify
+ * handler, decides who may call it (http/access.ts), validates the body, and feeds the OpenAPI document.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
+import type { RouteAccess } from "./access.ts";
 import { parse } from "./problem.ts";
 
 export interface RouteSpec<B extends z.ZodType | undefined> {
@@ -19,7 +20,8 @@ export interface RouteSpec<B extends z.ZodType | undefined> {
   status?: number;
   /** Content type of a non-JSON response. */
   produces?: string;
-  public?: boolean;
+  /** Who may call it; checked on the matched route before the body is read. */
+  access: RouteAccess;
 }
 
 export type RouteHandler<B> = (request: FastifyRequest, reply: FastifyReply, body: B) => Promise<unknown>;
@@ -36,12 +38,16 @@ export class RouteRegistry {
     app.route({
       method: spec.method,
       url: spec.path,
+      config: { access: spec.access },
       handler: async (request, reply) => {
         const body = (spec.body ? parse(spec.body, request.body) : undefined) as B extends z.ZodType
           ? z.infer<B>
           : undefined;
         const result = await handler(request, reply, body);
-        if (reply.sent) return reply;
+        // A handler that sent or hijacked the reply owns it; sending again would write the headers twice. A
+        // returned `reply.send(stream)` is a thenable that `await` resolves to undefined once the stream ends
+        // (or the client leaves): the headers tell that case apart from "nothing to say" (204).
+        if (result === reply || reply.sent || reply.raw.headersSent) return reply;
         if (result === undefined) return reply.code(spec.status ?? 204).send();
         return reply.code(spec.status ?? 200).send(result);
       },

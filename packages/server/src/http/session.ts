@@ -1,32 +1,45 @@
 /**
- * The web UI's login: the API token is exchanged once for an HttpOnly, SameSite=Strict cookie holding a
- * signed, expiring session (stateless, so it survives server restarts; rotating the token ends all sessions).
+ * The web UI's login: the API token is exchanged once for an HttpOnly, SameSite=Strict cookie holding a random
+ * session id. The server keeps only the id's SHA-256 (migration 006) with an expiry, so logout ends the session
+ * for good (a stolen cookie stops working) and rotating the API token ends every session.
  */
-import { createHmac } from "node:crypto";
-import { sameSecret } from "../services/register-agent.ts";
+import { createHash, randomBytes } from "node:crypto";
+import type { Executor } from "../store/executor.ts";
+import {
+  deleteAllSessions,
+  deleteExpiredSessions,
+  deleteSession,
+  insertSession,
+  sessionExists,
+} from "../store/sessions-repo.ts";
 
 export const SESSION_COOKIE = "fawkes_session";
 const SESSION_DAYS = 30;
+const SESSION_MS = SESSION_DAYS * 86_400_000;
+/** base64url of 32 random bytes; anything else is not one of ours and is never looked up. */
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
 
-const sign = (apiToken: string, issuedAt: number): string =>
-  createHmac("sha256", apiToken).update(`fawkes-session:${issuedAt}`).digest("base64url");
+const hashOf = (id: string): string => createHash("sha256").update(id).digest("hex");
 
-export function newSession(apiToken: string, now: number): string {
-  return `${now}.${sign(apiToken, now)}`;
+/** Starts a session and returns its id (for the cookie only: it is stored hashed). */
+export async function createSession(db: Executor, now: number): Promise<string> {
+  const id = randomBytes(32).toString("base64url");
+  await deleteExpiredSessions(db, now);
+  await insertSession(db, { idHash: hashOf(id), createdAt: now, expiresAt: now + SESSION_MS });
+  return id;
 }
 
-export function validSession(apiToken: string, value: string | undefined, now: number): boolean {
-  if (!value) return false;
-  const [issued, signature] = value.split(".");
-  const issuedAt = Number(issued);
-  if (
-    !Number.isSafeInteger(issuedAt) ||
-    !signature ||
-    now - issuedAt > SESSION_DAYS * 86_400_000 ||
-    issuedAt > now + 60_000
-  )
-    return false;
-  return sameSecret(signature, sign(apiToken, issuedAt));
+export async function validSession(db: Executor, id: string | undefined, now: number): Promise<boolean> {
+  if (!id || !SESSION_ID.test(id)) return false;
+  return sessionExists(db, hashOf(id), now);
+}
+
+export async function endSession(db: Executor, id: string | undefined): Promise<void> {
+  if (id && SESSION_ID.test(id)) await deleteSession(db, hashOf(id));
+}
+
+export async function endAllSessions(db: Executor): Promise<void> {
+  await deleteAllSessions(db);
 }
 
 export function sessionCookie(value: string, secure: boolean): string {

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { declareScopeAccess } from "./access.ts";
 
 /** Where `npm install` (postinstall) builds the UI. */
 export const WEB_DIST = path.resolve(import.meta.dirname, "../../../web/dist");
@@ -26,6 +27,8 @@ export async function webUi(
   };
   if (!built) return sendIndex;
   await app.register(async (scope) => {
+    // The UI's files hold no data: everything it shows comes from the API, which checks access itself.
+    declareScopeAccess(scope, "public");
     await scope.register(fastifyStatic, {
       root: dist,
       prefix: "/",

@@ -19,6 +19,26 @@ export interface HeldJob {
   locator: JobLocator;
 }
 
+/** The job run if `agent` holds it under `lease` and it has not completed, else undefined. */
+export async function heldJobRun(
+  engine: Engine,
+  agent: AgentRecord,
+  jobRunId: number,
+  lease: string | undefined,
+): Promise<JobRunRecord | undefined> {
+  const job = await findJobRun(engine.ctx.db, jobRunId);
+  if (!job || !lease || job.leaseId !== lease || job.agentId !== agent.id || job.state === "completed")
+    return undefined;
+  return job;
+}
+
+export const leaseLost = (jobRunId: number): FawkesError =>
+  new FawkesError(
+    ErrorCode.leaseLost,
+    409,
+    `the lease on job run ${jobRunId} is no longer held by this agent: stop the job`,
+  );
+
 /** The job if `agent` holds it under `lease`, else FAWKES_LEASE_LOST. */
 export async function requireLease(
   engine: Engine,
@@ -26,14 +46,8 @@ export async function requireLease(
   jobRunId: number,
   lease: string | undefined,
 ): Promise<HeldJob> {
-  const job = await findJobRun(engine.ctx.db, jobRunId);
-  if (!job || !lease || job.leaseId !== lease || job.agentId !== agent.id || job.state === "completed") {
-    throw new FawkesError(
-      ErrorCode.leaseLost,
-      409,
-      `the lease on job run ${jobRunId} is no longer held by this agent: stop the job`,
-    );
-  }
+  const job = await heldJobRun(engine, agent, jobRunId, lease);
+  if (!job) throw leaseLost(jobRunId);
   const locator = await engine.locatorOf(job);
   if (!locator) throw new FawkesError(ErrorCode.jobNotFound, 404, `job run ${jobRunId} has no stage`);
   return { job, locator };

@@ -9,6 +9,7 @@ import { lookupIndexesMigration } from "./migrations/002-lookup-indexes.ts";
 import { downstreamIndexMigration } from "./migrations/003-downstream-index.ts";
 import { accessKeysMigration } from "./migrations/004-access-keys.ts";
 import { externalArtifactsMigration } from "./migrations/005-external-artifacts.ts";
+import { sessionsMigration } from "./migrations/006-sessions.ts";
 import { sealedSecretsMigration } from "./migrations/007-sealed-secrets.ts";
 import type { Database } from "./schema.ts";
 
@@ -19,6 +20,7 @@ const migrations = (dataKey: Buffer): Record<string, Migration> => ({
   "003-downstream-index": downstreamIndexMigration,
   "004-access-keys": accessKeysMigration,
   "005-external-artifacts": externalArtifactsMigration,
+  "006-sessions": sessionsMigration,
   "007-sealed-secrets": sealedSecretsMigration(dataKey),
 });
 

@@ -180,6 +180,14 @@ export interface DbAccessKeyTable {
   deleted: Generated<number>;
 }
 
+/** Web UI sessions (migration 006). */
+export interface DbSessionTable {
+  /** sha256 hex of the random session id the cookie carries. */
+  id_hash: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   pipelines: DbPipelineTable;
   pipeline_runs: DbPipelineRunTable;
@@ -192,6 +200,7 @@ export interface Database {
   key_values: DbKeyValueTable;
   access_keys: DbAccessKeyTable;
   external_artifacts: DbExternalArtifactTable;
+  sessions: DbSessionTable;
 }
 
 export type DbPipeline = Selectable<DbPipelineTable>;

@@ -12,7 +12,7 @@ import test from "node:test";
 import fc from "fast-check";
 import { pino } from "pino";
 import { AGENT_PROTOCOL_VERSION, AgentHeader, ApiRoutes, apiPath } from "@fawkes/protocol";
-import { compileServerOptions, startServer, type RunningServer } from "@fawkes/server";
+import { compileServerOptions, startServer, type RouteAccess, type RunningServer } from "@fawkes/server";
 import { createGitRepo, tempDir, waitFor, writePipelineDir, yamlString } from "@fawkes/testing";
 
 const yaml = (repo: string) => `format_version: 10
@@ -200,7 +200,23 @@ const body = fc.oneof(
   printable(2000),
 );
 
-const request = (routes: { method: string; path: string; public: boolean }[]) =>
+interface Route {
+  method: string;
+  path: string;
+  access: RouteAccess;
+}
+
+/** Which of the generated credentials a route's declared access lets through at all. */
+const MAY_PASS: Record<RouteAccess, readonly Auth[]> = {
+  public: ["none", "garbage", "user", "agent", "pending-agent", "cookie"],
+  user: ["user"],
+  agent: ["agent", "pending-agent"],
+  "agent-lease": ["agent"],
+  // The fixture's job fetches nothing: no artifact read may succeed, whoever asks.
+  "agent-fetch": [],
+};
+
+const request = (routes: Route[]) =>
   fc.constantFrom(...routes).chain((route) => {
     const params = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
     return fc.record({
@@ -298,11 +314,7 @@ test(
   { timeout: 300_000 },
   async (t) => {
     const f = await setUp(t);
-    const routes = f.server.routes.map((r) => ({
-      method: r.method,
-      path: r.path,
-      public: r.public === true,
-    }));
+    const routes = f.server.routes.map((r) => ({ method: r.method, path: r.path, access: r.access }));
     assert.ok(routes.length > 30, `only ${routes.length} routes registered`);
     await snapshot(f); // the first bucket listing creates the UI's internal access key
     const seen = new Set<string>();
@@ -314,9 +326,8 @@ test(
         if (answer === "timed out") return;
         const what = `${r.route.method} ${r.route.path} (${r.auth}) → ${answer.status}: ${answer.text.slice(0, 300)}`;
         assert.ok(answer.status < 500, what);
-        const unauthenticated = r.auth === "none" || r.auth === "garbage" || r.auth === "cookie";
-        if (unauthenticated && !r.route.public)
-          assert.ok(answer.status >= 400, `no credentials, yet ${what}`);
+        if (!MAY_PASS[r.route.access].includes(r.auth))
+          assert.ok(answer.status >= 400, `${r.route.access} route let ${r.auth} through: ${what}`);
         if (answer.status >= 400) assert.equal(await snapshot(f), before, `refused, yet changed: ${what}`);
       }),
       {

@@ -48,6 +48,7 @@ test("migrating an up-to-date database again applies nothing", async (t) => {
       "003-downstream-index",
       "004-access-keys",
       "005-external-artifacts",
+      "006-sessions",
       "007-sealed-secrets",
     ],
   );

@@ -119,6 +119,7 @@ const expected = {
     "sha256",
     "created_at",
   ],
+  sessions: ["id_hash", "created_at", "expires_at"],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.

@@ -1,0 +1,178 @@
+/**
+ * Deny by default: every route declares who may call it, and the decision is made on the route that matched
+ * (after fastify decoded and routed the request target), never on the spelling of the URL. A route that
+ * declares nothing cannot be registered: the server refuses to start.
+ */
+import { AgentHeader, ErrorCode, FawkesError, type JobLocator } from "@fawkes/protocol";
+import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
+import type { Engine } from "../engine/engine.ts";
+import type { ServerKeys } from "../keys.ts";
+import { hashToken, sameSecret } from "../services/register-agent.ts";
+import { heldJobRun, leaseLost } from "../services/job-reports.ts";
+import { findAgentByTokenHash } from "../store/agents-repo.ts";
+import type { AgentRecord } from "../store/records.ts";
+import { FetchScope } from "./fetch-scope.ts";
+import { refuseCrossOrigin } from "./origin.ts";
+import { intParam } from "./problem.ts";
+import { cookieValue, SESSION_COOKIE, validSession } from "./session.ts";
+
+/**
+ * Who may call a route:
+ * - `public`: anyone; the handler checks what it needs itself (agent registration key, webhook signature).
+ * - `user`: the API token as a bearer token, or a web UI session cookie (same-origin for writes).
+ * - `agent`: any registered agent's token, whatever the agent's state: the work long poll and the heartbeat,
+ *   which tell a pending or disabled agent its state and give it nothing else.
+ * - `agent-lease`: an agent holding the lease named by `x-fawkes-lease` on the job run in the path
+ *   (`:jobRunId`): its reports and uploads. An agent disabled while building may finish its job (GoCD).
+ * - `agent-fetch`: an enabled, live agent whose held job (named by its lease) fetches from the job run in the
+ *   path (`:pipeline/:counter/:stage/:stageCounter/:job`, and `:artifactId` for an external artifact).
+ */
+export const ROUTE_ACCESS = ["public", "user", "agent", "agent-lease", "agent-fetch"] as const;
+export type RouteAccess = (typeof ROUTE_ACCESS)[number];
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Set on every route (see {@link RouteAccess}); the onRoute check refuses a route without it. */
+    access?: RouteAccess;
+  }
+}
+
+const SCOPE_ACCESS = "fawkesScopeAccess";
+
+/**
+ * Declares the access of every route a plugin registers in `scope` without passing route options of ours
+ * (the web UI's static files): a declaration for the whole scope, still explicit.
+ */
+export function declareScopeAccess(scope: FastifyInstance, access: RouteAccess): void {
+  scope.decorate(SCOPE_ACCESS, access);
+}
+
+/** The onRoute hook: a route must declare its access (in its config, or by its scope), or start-up fails. */
+export function requireDeclaredAccess(this: FastifyInstance, route: RouteOptions): void {
+  const declared =
+    route.config?.access ??
+    (this.hasDecorator(SCOPE_ACCESS)
+      ? (this as unknown as Record<string, unknown>)[SCOPE_ACCESS]
+      : undefined);
+  if (!ROUTE_ACCESS.includes(declared as RouteAccess))
+    throw new Error(
+      `route ${String(route.method)} ${route.url} declares no access (${ROUTE_ACCESS.join(", ")}): every route must (http/access.ts)`,
+    );
+  route.config = { ...route.config, access: declared as RouteAccess };
+}
+
+const agentOfRequest = new WeakMap<FastifyRequest, AgentRecord>();
+
+/** The agent an `agent*` route's request was authenticated as. */
+export function agentOf(request: FastifyRequest): AgentRecord {
+  const agent = agentOfRequest.get(request);
+  if (!agent)
+    throw new Error(`${request.routeOptions.url} is not an agent route: no agent was authenticated`);
+  return agent;
+}
+
+const header = (request: FastifyRequest, name: string): string | undefined => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+const unauthorizedUser = (): FawkesError =>
+  new FawkesError(
+    ErrorCode.unauthorized,
+    401,
+    "missing or wrong API token: pass --token, set FAWKES_TOKEN, or use the token in <data-dir>/keys/api-token",
+  );
+
+/** The onRequest hook that enforces each route's declared access. */
+export function authorizer(engine: Engine, keys: ServerKeys): (request: FastifyRequest) => Promise<void> {
+  const { db } = engine.ctx;
+  const fetchScope = new FetchScope(engine);
+
+  const requireUser = async (request: FastifyRequest): Promise<void> => {
+    const auth = request.headers.authorization;
+    if (auth !== undefined) {
+      if (auth.startsWith("Bearer ") && sameSecret(auth.slice(7), keys.apiToken)) return;
+      throw unauthorizedUser();
+    }
+    if (!(await validSession(db, cookieValue(request.headers.cookie, SESSION_COOKIE), engine.ctx.now())))
+      throw unauthorizedUser();
+    // The cookie is SameSite=Strict; a cross-origin write is refused all the same.
+    if (request.method !== "GET" && request.method !== "HEAD") refuseCrossOrigin(request);
+  };
+
+  const knownAgent = async (request: FastifyRequest): Promise<AgentRecord> => {
+    const auth = header(request, "authorization") ?? "";
+    const token = auth.startsWith("Bearer ") ? auth.slice(7) : "";
+    const agent = token ? await findAgentByTokenHash(db, hashToken(token)) : undefined;
+    if (!agent) throw new FawkesError(ErrorCode.unauthorized, 401, "unknown agent token: register again");
+    agentOfRequest.set(request, agent);
+    return agent;
+  };
+
+  const requireLeaseHolder = async (request: FastifyRequest): Promise<void> => {
+    const agent = await knownAgent(request);
+    engine.dispatcher.touch(agent);
+    const jobRunId = intParam((request.params as Record<string, string>).jobRunId ?? "", "job run id");
+    if (!(await heldJobRun(engine, agent, jobRunId, header(request, AgentHeader.lease))))
+      throw leaseLost(jobRunId);
+  };
+
+  const requireFetcher = async (request: FastifyRequest): Promise<void> => {
+    const agent = await knownAgent(request);
+    // Before `touch`: an agent that went silent long enough to be lost must come back through a heartbeat.
+    const state = engine.dispatcher.stateOf(agent);
+    if (state !== "idle" && state !== "building")
+      throw new FawkesError(
+        ErrorCode.agentNotEnabled,
+        403,
+        `agent ${agent.name} is ${state}: it reads no artifacts until an administrator enables it`,
+      );
+    engine.dispatcher.touch(agent);
+    const lease = header(request, AgentHeader.lease);
+    const job =
+      lease && agent.currentJobRunId !== null
+        ? await heldJobRun(engine, agent, agent.currentJobRunId, lease)
+        : undefined;
+    if (!job || !lease)
+      throw new FawkesError(
+        ErrorCode.forbidden,
+        403,
+        "an artifact read needs the lease (x-fawkes-lease) of the job this agent holds",
+      );
+    const p = request.params as Record<string, string>;
+    const from: JobLocator = {
+      pipeline: p.pipeline ?? "",
+      counter: intParam(p.counter ?? "", "counter"),
+      stage: p.stage ?? "",
+      stageCounter: intParam(p.stageCounter ?? "", "stage counter"),
+      job: p.job ?? "",
+    };
+    if (!(await fetchScope.allows(job, lease, from, p.artifactId ?? null)))
+      throw new FawkesError(
+        ErrorCode.forbidden,
+        403,
+        `${from.pipeline}/${from.counter}/${from.stage}/${from.stageCounter}/${from.job} is not fetched by the job this agent holds`,
+      );
+  };
+
+  return async (request) => {
+    // The not-found handler is public: it answers a 404 problem, or the web UI's index.html for its routes.
+    const access: RouteAccess | undefined = request.is404 ? "public" : request.routeOptions.config.access;
+    switch (access) {
+      case "public":
+        return;
+      case "user":
+        return requireUser(request);
+      case "agent":
+        engine.dispatcher.touch(await knownAgent(request));
+        return;
+      case "agent-lease":
+        return requireLeaseHolder(request);
+      case "agent-fetch":
+        return requireFetcher(request);
+      default:
+        // Unreachable (requireDeclaredAccess) unless a route slipped past it: refuse.
+        throw new FawkesError(ErrorCode.forbidden, 403, "this route declares no access");
+    }
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Plays an agent over the real agent protocol (register, long poll, upload, complete), so a test controls
+ * exactly when a job holds its lease and what it sends.
+ */
+import assert from "node:assert/strict";
+import { AGENT_PROTOCOL_VERSION, AgentHeader, type JobAssignment, type WorkResponse } from "@fawkes/protocol";
+import { waitFor } from "@fawkes/testing";
+import type { HttpServer } from "./http-server.ts";
+
+export interface PlayedAgent {
+  name: string;
+  token: string;
+}
+
+export async function registerAgent(server: HttpServer, key: string, name: string): Promise<PlayedAgent> {
+  const answer = await fetch(`${server.url}/agent/v1/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      protocolVersion: AGENT_PROTOCOL_VERSION,
+      key,
+      name,
+      hostname: name,
+      resources: [],
+    }),
+  });
+  assert.equal(answer.status, 200, await answer.clone().text());
+  return { name, token: ((await answer.json()) as { token: string }).token };
+}
+
+export async function work(
+  server: HttpServer,
+  agent: PlayedAgent,
+  waitMs = 2_000,
+): Promise<JobAssignment | null> {
+  const answer = await fetch(`${server.url}/agent/v1/work`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${agent.token}` },
+    body: JSON.stringify({ waitMs }),
+  });
+  assert.equal(answer.status, 200, await answer.clone().text());
+  return ((await answer.json()) as WorkResponse).job ?? null;
+}
+
+const leaseHeaders = (agent: PlayedAgent, job: JobAssignment): Record<string, string> => ({
+  authorization: `Bearer ${agent.token}`,
+  [AgentHeader.lease]: job.leaseId,
+});
+
+export async function uploadArtifact(
+  server: HttpServer,
+  agent: PlayedAgent,
+  job: JobAssignment,
+  path: string,
+  body: string | Buffer,
+): Promise<void> {
+  const answer = await fetch(`${server.url}/agent/v1/jobs/${job.jobRunId}/artifacts/${path}`, {
+    method: "PUT",
+    headers: { ...leaseHeaders(agent, job), "content-type": "application/octet-stream" },
+    body,
+  });
+  assert.equal(answer.status, 200, await answer.text());
+}
+
+export async function appendConsole(
+  server: HttpServer,
+  agent: PlayedAgent,
+  job: JobAssignment,
+  text: string,
+): Promise<void> {
+  const answer = await fetch(`${server.url}/agent/v1/jobs/${job.jobRunId}/console`, {
+    method: "POST",
+    headers: { ...leaseHeaders(agent, job), "content-type": "text/plain" },
+    body: text,
+  });
+  assert.equal(answer.status, 204, await answer.text());
+}
+
+export async function completeJob(server: HttpServer, agent: PlayedAgent, job: JobAssignment): Promise<void> {
+  const answer = await fetch(`${server.url}/agent/v1/jobs/${job.jobRunId}/complete`, {
+    method: "POST",
+    headers: { ...leaseHeaders(agent, job), "content-type": "application/json" },
+    body: JSON.stringify({ result: "passed" }),
+  });
+  assert.equal(answer.status, 204, await answer.text());
+}
+
+/**
+ * Polls for work as `agent`, passing every job to `onJob` until it returns a value (the job it keeps).
+ */
+export async function playUntil<T>(
+  server: HttpServer,
+  agent: PlayedAgent,
+  onJob: (job: JobAssignment) => Promise<T | undefined>,
+  message: string,
+): Promise<T> {
+  return waitFor(
+    async () => {
+      const job = await work(server, agent);
+      return job ? onJob(job) : undefined;
+    },
+    { timeoutMs: 30_000, message },
+  );
+}
