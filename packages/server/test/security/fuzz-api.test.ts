@@ -142,8 +142,9 @@ async function snapshot(f: Fixture): Promise<string> {
 type Auth = "none" | "garbage" | "user" | "agent" | "pending-agent" | "cookie";
 
 /** A value for a `:param`: mostly the fixture's real one, so that requests get past lookups. */
-function paramValue(name: string): fc.Arbitrary<string> {
+function paramValue(name: string, jobRunId: number): fc.Arbitrary<string> {
   const real: Record<string, string> = {
+    jobRunId: String(jobRunId),
     name: "fz",
     pipeline: "fz",
     counter: "1",
@@ -216,13 +217,13 @@ const MAY_PASS: Record<RouteAccess, readonly Auth[]> = {
   "agent-fetch": [],
 };
 
-const request = (routes: Route[]) =>
+const request = (routes: Route[], jobRunId: number) =>
   fc.constantFrom(...routes).chain((route) => {
     const params = [...route.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
     return fc.record({
       route: fc.constant(route),
       params: fc
-        .tuple(...params.map(paramValue))
+        .tuple(...params.map((param) => paramValue(param, jobRunId)))
         .map((values) => Object.fromEntries(params.map((p, i) => [p, values[i]!]))),
       wildcard: fc.oneof(
         fc.constantFrom("out", "out/x", "../../keys/api-token", "%2e%2e/%2e%2e/fawkes.db", "%zz"),
@@ -319,7 +320,7 @@ test(
     await snapshot(f); // the first bucket listing creates the UI's internal access key
     const seen = new Set<string>();
     await fc.assert(
-      fc.asyncProperty(request(routes), async (r) => {
+      fc.asyncProperty(request(routes, f.jobRunId), async (r) => {
         seen.add(`${r.route.method} ${r.route.path}`);
         const before = await snapshot(f);
         const answer = await send(f, r);
