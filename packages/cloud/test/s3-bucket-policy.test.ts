@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { test } from "node:test";
 import {
   CreateBucketCommand,
@@ -193,4 +195,47 @@ test("aws:SourceIp in a bucket policy: 127.0.0.1 matches, other networks do not"
     }),
   );
   await admin.send(new GetObjectCommand({ Bucket: "ips", Key: "k" }));
+});
+
+test("a bucket policy that cannot be read denies every request and is read again, never taken as absent", async (t) => {
+  const first = await startTestEndpoint(t);
+  const s3 = first.client();
+  await s3.send(new CreateBucketCommand({ Bucket: "guarded" }));
+  await s3.send(new PutObjectCommand({ Bucket: "guarded", Key: "release.jar", Body: "jar" }));
+  await s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: "guarded",
+      Policy: policy({
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:DeleteObject",
+        Resource: "arn:aws:s3:::guarded/*",
+      }),
+    }),
+  );
+  const [file] = (await readdir(first.dataDir, { recursive: true })).filter((f) => f.endsWith("policy.doc"));
+  assert.ok(file, "the policy is stored in a file");
+  // Unreadable whatever the user (root ignores modes): a directory where the document was.
+  const policyPath = join(first.dataDir, file);
+  const text = await readFile(policyPath, "utf8");
+  await rm(policyPath);
+  await mkdir(policyPath);
+
+  const second = await startTestEndpoint(t, { dataDir: first.dataDir });
+  const again = second.client();
+  for (let attempt = 0; attempt < 2; attempt++)
+    await rejectsWith(
+      again.send(new DeleteObjectCommand({ Bucket: "guarded", Key: "release.jar" })),
+      "InternalError",
+      500,
+    );
+  await rm(policyPath, { recursive: true });
+  await writeFile(policyPath, text);
+  await rejectsWith(
+    again.send(new DeleteObjectCommand({ Bucket: "guarded", Key: "release.jar" })),
+    "AccessDenied",
+    403,
+  );
+  const got = await again.send(new GetObjectCommand({ Bucket: "guarded", Key: "release.jar" }));
+  assert.equal(await got.Body?.transformToString(), "jar");
 });

@@ -47,7 +47,7 @@ import {
   remote,
   remoteError,
 } from "./s3-remote.ts";
-import { alreadyOwned, checkBucketName, validBucketName } from "./storage.ts";
+import { alreadyOwned, checkBucketName, readBucketDocument, validBucketName } from "./storage.ts";
 
 export interface S3StorageOptions {
   /** The service's endpoint, e.g. `https://s3.eu-west-1.amazonaws.com` or another Fawkes's `http://127.0.0.1:8154`. */
@@ -148,7 +148,7 @@ export class S3Storage implements ObjectStorage {
     const cached = this.documents.get(`${bucket}/${name}`);
     if (cached !== undefined) return cached ?? undefined;
     if (!validBucketName(bucket)) return undefined;
-    const text = await readFile(join(this.documentDir(bucket), `${name}.doc`), "utf8").catch(() => null);
+    const text = await readBucketDocument(join(this.documentDir(bucket), `${name}.doc`));
     this.documents.set(`${bucket}/${name}`, text);
     return text ?? undefined;
   }

@@ -20,6 +20,19 @@ export function validBucketName(name: string): boolean {
   );
 }
 
+/**
+ * A bucket document's text, or null when the bucket has none. Any other failure (EMFILE, EACCES, EIO) throws and
+ * is not cached: an authorization document that cannot be read must deny the request, never count as absent.
+ */
+export async function readBucketDocument(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
 export function checkBucketName(name: string): void {
   if (!validBucketName(name))
     throw new AwsError("InvalidBucketName", 400, "The specified bucket is not valid.", {
@@ -140,7 +153,7 @@ export class BucketDirectory {
     } catch {
       return undefined;
     }
-    const text = await readFile(join(bucket.dir, `${document}.doc`), "utf8").catch(() => null);
+    const text = await readBucketDocument(join(bucket.dir, `${document}.doc`));
     this.documents.set(cacheKey, text);
     return text ?? undefined;
   }

@@ -36,21 +36,27 @@ export function validateBucketPolicy(bucket: string, text: string): Policy {
  */
 export class BucketPolicies {
   private readonly storage: ObjectStorage;
-  private readonly parsed = new Map<string, Policy | null>();
+  private readonly parsed = new Map<string, Policy>();
 
   constructor(storage: ObjectStorage) {
     this.storage = storage;
   }
 
+  /** Throws when the stored policy cannot be read or parsed: the request is then refused, never let through. */
   async of(bucket: string): Promise<Policy | undefined> {
     const text = await this.storage.getBucketDocument(bucket, "policy");
     if (text === undefined) return undefined;
     let policy = this.parsed.get(text);
     if (policy === undefined) {
-      policy = parsePolicy(text, { kind: "resource" }).policy ?? null;
+      const parsed = parsePolicy(text, { kind: "resource" });
+      if (!parsed.policy)
+        throw new Error(
+          `the stored policy of bucket ${bucket} does not parse: ${formatPolicyIssues(parsed.issues)}`,
+        );
+      policy = parsed.policy;
       if (this.parsed.size > 1000) this.parsed.clear();
       this.parsed.set(text, policy);
     }
-    return policy ?? undefined;
+    return policy;
   }
 }
