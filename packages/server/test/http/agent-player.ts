@@ -12,7 +12,7 @@ export interface PlayedAgent {
   token: string;
 }
 
-export async function registerAgent(server: HttpServer, key: string, name: string): Promise<PlayedAgent> {
+export async function registerAgent(server: Pick<HttpServer, "url">, key: string, name: string): Promise<PlayedAgent> {
   const answer = await fetch(`${server.url}/agent/v1/register`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -29,7 +29,7 @@ export async function registerAgent(server: HttpServer, key: string, name: strin
 }
 
 export async function work(
-  server: HttpServer,
+  server: Pick<HttpServer, "url">,
   agent: PlayedAgent,
   waitMs = 2_000,
 ): Promise<JobAssignment | null> {
@@ -48,7 +48,7 @@ const leaseHeaders = (agent: PlayedAgent, job: JobAssignment): Record<string, st
 });
 
 export async function uploadArtifact(
-  server: HttpServer,
+  server: Pick<HttpServer, "url">,
   agent: PlayedAgent,
   job: JobAssignment,
   path: string,
@@ -63,7 +63,7 @@ export async function uploadArtifact(
 }
 
 export async function appendConsole(
-  server: HttpServer,
+  server: Pick<HttpServer, "url">,
   agent: PlayedAgent,
   job: JobAssignment,
   text: string,
@@ -76,7 +76,7 @@ export async function appendConsole(
   assert.equal(answer.status, 204, await answer.text());
 }
 
-export async function completeJob(server: HttpServer, agent: PlayedAgent, job: JobAssignment): Promise<void> {
+export async function completeJob(server: Pick<HttpServer, "url">, agent: PlayedAgent, job: JobAssignment): Promise<void> {
   const answer = await fetch(`${server.url}/agent/v1/jobs/${job.jobRunId}/complete`, {
     method: "POST",
     headers: { ...leaseHeaders(agent, job), "content-type": "application/json" },
@@ -89,7 +89,7 @@ export async function completeJob(server: HttpServer, agent: PlayedAgent, job: J
  * Polls for work as `agent`, passing every job to `onJob` until it returns a value (the job it keeps).
  */
 export async function playUntil<T>(
-  server: HttpServer,
+  server: Pick<HttpServer, "url">,
   agent: PlayedAgent,
   onJob: (job: JobAssignment) => Promise<T | undefined>,
   message: string,

@@ -11,9 +11,10 @@ import { Writable } from "node:stream";
 import test from "node:test";
 import fc from "fast-check";
 import { pino } from "pino";
-import { AGENT_PROTOCOL_VERSION, AgentHeader, ApiRoutes, apiPath } from "@fawkes/protocol";
+import { AgentHeader, ApiRoutes, apiPath } from "@fawkes/protocol";
 import { compileServerOptions, startServer, type RouteAccess, type RunningServer } from "@fawkes/server";
 import { createGitRepo, tempDir, waitFor, writePipelineDir, yamlString } from "@fawkes/testing";
+import { registerAgent } from "../http/agent-player.ts";
 
 const yaml = (repo: string) => `format_version: 10
 pipelines:
@@ -40,22 +41,6 @@ interface Fixture {
   jobRunId: number;
   dataDir: string;
   logLines: { level: number; msg: string }[];
-}
-
-async function register(server: RunningServer, key: string, name: string): Promise<string> {
-  const response = await fetch(`${server.url}/agent/v1/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      protocolVersion: AGENT_PROTOCOL_VERSION,
-      key,
-      name,
-      hostname: name,
-      resources: [],
-    }),
-  });
-  assert.equal(response.status, 200, await response.clone().text());
-  return ((await response.json()) as { token: string }).token;
 }
 
 async function setUp(t: test.TestContext): Promise<Fixture> {
@@ -86,8 +71,8 @@ async function setUp(t: test.TestContext): Promise<Fixture> {
   await waitFor(async () => (await fetch(`${server.url}${ApiRoutes.pipelines}`, { headers: user })).ok, {
     message: "the pipeline list",
   });
-  const agentToken = await register(server, server.autoRegisterKey, "scripted");
-  const pendingToken = await register(server, server.agentKey, "pending-one");
+  const agentToken = (await registerAgent(server, server.autoRegisterKey, "scripted")).token;
+  const pendingToken = (await registerAgent(server, server.agentKey, "pending-one")).token;
   const trigger = await fetch(`${server.url}${apiPath(ApiRoutes.trigger, { name: "fz" })}`, {
     method: "POST",
     headers: { ...user, "content-type": "application/json" },
