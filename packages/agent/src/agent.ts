@@ -5,7 +5,7 @@ import { prefetchRevision } from "./job/git-checkout.ts";
 import { JobRunner, type TaskHost } from "./job/job-runner.ts";
 import { ProcessLedger } from "./job/leftover-processes.ts";
 import { removeCredentialedMirrors } from "./job/git-checkout.ts";
-import { detectSandboxing } from "./job/task-sandbox.ts";
+import { detectSandboxing, TaskSandbox } from "./job/task-sandbox.ts";
 import { compileOptions } from "./options.ts";
 import type { AgentOptions } from "./options.ts";
 import { ServerClient } from "./server-client.ts";
@@ -34,8 +34,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   // Processes of a job a previous run of this agent was killed in (their lease is gone too).
   const ledger = new ProcessLedger(compiled.workDir);
   ledger.killLeftovers(compiled.log);
-  const host: TaskHost = { sandboxing: await detectSandboxing(), ledger };
-  compiled.log("info", "task processes end with the agent", { mechanism: host.sandboxing.mechanism });
+  const host: TaskHost = { sandbox: new TaskSandbox(await detectSandboxing(), ledger), ledger };
+  compiled.log("info", "task processes end with the agent", { mechanism: host.sandbox.mechanism });
   // Mirrors an older agent cloned with credentials in their URL; sockets of a job it did not finish.
   await removeCredentialedMirrors(compiled.workDir);
   await rm(join(compiled.workDir, "credentials"), { recursive: true, force: true });
@@ -83,6 +83,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       stopping.abort();
       current?.abort();
       await done;
+      await host.sandbox.close();
     },
     done,
   };

@@ -18,11 +18,11 @@ import { JobCredentials } from "./job-credentials.ts";
 import { groupAlive, groupExists, killProcessGroup } from "./process-group.ts";
 import { prepareWorkspace } from "./workspace.ts";
 import type { ProcessLedger } from "./leftover-processes.ts";
-import { JobSandbox, type TaskSandboxing } from "./task-sandbox.ts";
+import type { TaskSandbox } from "./task-sandbox.ts";
 
 /** What the agent keeps across jobs for its tasks' processes. */
 export interface TaskHost {
-  sandboxing: TaskSandboxing;
+  sandbox: TaskSandbox;
   ledger: ProcessLedger;
 }
 
@@ -43,7 +43,7 @@ export class JobRunner {
   readonly #finished = new AbortController();
   readonly #console: ConsoleStream;
   readonly #processGroups: number[] = [];
-  readonly #sandbox: JobSandbox;
+  readonly #sandbox: TaskSandbox;
   readonly #ledger: ProcessLedger;
   #fenced = false;
   /** Set once the result is being reported: a cancel or revoked lease after that is the job's end, not a cancel. */
@@ -55,7 +55,7 @@ export class JobRunner {
 
   constructor(job: JobAssignment, client: ServerClient, options: CompiledOptions, host: TaskHost) {
     this.#job = job;
-    this.#sandbox = new JobSandbox(host.sandboxing, host.ledger);
+    this.#sandbox = host.sandbox;
     this.#ledger = host.ledger;
     this.#client = client;
     this.#options = options;
@@ -188,8 +188,8 @@ export class JobRunner {
       this.#console.line(`Stopping ${alive.length} process group(s) the tasks left running`);
       await Promise.all(alive.map((pgid) => killProcessGroup(pgid)));
     }
-    // Whatever left its group (setsid) ends with the job's namespace.
-    await this.#sandbox.stop();
+    // Whatever left its group (setsid) is found in the namespace.
+    await this.#sandbox.endJob();
     this.#ledger.clear();
   }
 

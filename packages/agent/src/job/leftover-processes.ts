@@ -9,6 +9,8 @@ interface Started {
   startTime: string;
   /** Kill the whole process group (a task), or the process alone (the namespace holder). */
   group: boolean;
+  /** Lives across jobs (the agent's namespace): kept when a job ends. */
+  lasting?: boolean;
 }
 
 /** The start time of `pid` from /proc, or undefined when it does not exist (or this is not Linux). */
@@ -25,7 +27,7 @@ export function processStartTime(pid: number): string | undefined {
 /**
  * Records, in `<workDir>/processes.json`, the processes the agent starts for jobs, so that an agent restarted
  * on the same work dir after a crash (SIGKILL, OOM) kills what its previous life left running. The file is
- * rewritten on every start (a few records) and emptied when a job ends.
+ * rewritten on every start (a few records); when a job ends, only the agent's namespace stays in it.
  */
 export class ProcessLedger {
   readonly #file: string;
@@ -35,18 +37,24 @@ export class ProcessLedger {
     this.#file = join(workDir, "processes.json");
   }
 
-  record(pid: number, group: boolean): void {
+  record(pid: number, group: boolean, lasting = false): void {
     const startTime = processStartTime(pid);
     if (startTime === undefined) return;
-    this.#started.push({ pid, startTime, group });
-    writeFileSync(this.#file, JSON.stringify(this.#started), { mode: 0o600 });
+    this.#started.push({ pid, startTime, group, ...(lasting && { lasting }) });
+    this.#write();
   }
 
-  /** The job ended and its processes were stopped. */
+  /** The job ended and its processes were stopped: only what lasts across jobs stays recorded. */
   clear(): void {
-    if (this.#started.length === 0) return;
-    this.#started.length = 0;
-    rmSync(this.#file, { force: true });
+    const kept = this.#started.filter((started) => started.lasting === true);
+    if (kept.length === this.#started.length) return;
+    this.#started.splice(0, this.#started.length, ...kept);
+    this.#write();
+  }
+
+  #write(): void {
+    if (this.#started.length === 0) rmSync(this.#file, { force: true });
+    else writeFileSync(this.#file, JSON.stringify(this.#started), { mode: 0o600 });
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { JobAssignment } from "@fawkes/protocol";
 import type { ServerClient } from "../server-client.ts";
 import type { ConsoleStream } from "./console-stream.ts";
-import type { JobSandbox } from "./task-sandbox.ts";
+import type { TaskSandbox } from "./task-sandbox.ts";
 
 /** How one task ended. `aborted`: the agent stopped or the lease was lost (nothing more is reported). */
 export type TaskOutcome = "passed" | "failed" | "cancelled" | "timedOut" | "aborted";
@@ -20,5 +20,5 @@ export interface TaskContext {
   /** Process groups of the job's exec tasks: whatever is still running in them is stopped when the job ends. */
   processGroups: number[];
   /** Starts the job's tasks so that they die with the agent. */
-  sandbox: JobSandbox;
+  sandbox: TaskSandbox;
 }

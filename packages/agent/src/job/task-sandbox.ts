@@ -7,12 +7,15 @@ import type { ProcessLedger } from "./leftover-processes.ts";
 
 /**
  * How tasks are made to die with their agent, best first (chosen once, at agent start):
- * - `pid-namespace`: each job gets a PID namespace with its own /proc (util-linux `unshare --pid --fork
- *   --kill-child --mount-proc`, held by a `sleep` as its init and started through `setpriv --pdeathsig KILL`),
- *   and its tasks enter it (`nsenter`). Inside, tasks see the job's processes only, with their own pids.
- *   When the agent dies, however it dies, the kernel kills the holder, then the init, and with the init every
- *   process in the namespace: tasks, their background processes, and those that left with `setsid`. Needs
- *   CAP_SYS_ADMIN (an agent running as root).
+ * - `pid-namespace`: the agent keeps one PID namespace with its own /proc (util-linux `unshare --pid --fork
+ *   --kill-child --mount-proc`, started through `setpriv --pdeathsig KILL`, with a shell as its init that reaps
+ *   orphans), and every task enters it (`nsenter`). Inside, tasks see only the job's processes, with their own
+ *   pids. When the agent dies, however it dies, the kernel kills the holder, then the init, and with the init
+ *   every process in the namespace: tasks, their background processes, and those that left with `setsid`. An
+ *   agent runs one job at a time, so whatever is left in the namespace when a job ends is that job's, and is
+ *   killed then. One namespace for the agent's life, not one per job: making and tearing down a mount namespace
+ *   per job cost ~10 ms of every job and serialised parallel agents in the kernel. Needs CAP_SYS_ADMIN (an agent
+ *   running as root).
  * - `parent-death-signal`: each task starts through `setpriv --pdeathsig KILL`: the task's own process dies
  *   with the agent; what it started in the background is killed by the next start of the agent on the same
  *   work dir (see ProcessLedger).
@@ -106,16 +109,33 @@ export async function resolveExecutable(
   return undefined;
 }
 
-/** One job's sandbox: wraps its tasks' commands, and ends with the job. */
-export class JobSandbox {
+/**
+ * The init of the agent's namespace: a shell that keeps a child (so it has something to wait for) and so reaps
+ * the orphans that are re-parented to it. `kill -1` from inside kills everything but the init, keeper included,
+ * and the loop starts a new keeper.
+ */
+const INIT_SCRIPT = "while :; do sleep 2147483647 & wait; done";
+
+interface Namespace {
+  /** `unshare` (through setpriv): dies with the agent, and takes the init with it. */
+  holder: number;
+  init: number;
+}
+
+/** The agent's sandbox for its tasks' processes: wraps each task's command, and cleans up after each job. */
+export class TaskSandbox {
   readonly #sandboxing: TaskSandboxing;
   readonly #ledger: ProcessLedger;
-  /** The namespace's holder (unshare) and init, once the first task asked for them. */
-  #namespace: Promise<{ holder: number; init: number } | undefined> | undefined;
+  /** Made at the first task and again if it died (it never should). */
+  #namespace: Promise<Namespace | undefined> | undefined;
 
   constructor(sandboxing: TaskSandboxing, ledger: ProcessLedger) {
     this.#sandboxing = sandboxing;
     this.#ledger = ledger;
+  }
+
+  get mechanism(): SandboxMechanism {
+    return this.#sandboxing.mechanism;
   }
 
   /** The command line that runs `executable args` so that it dies with the agent. */
@@ -126,7 +146,7 @@ export class JobSandbox {
   ): Promise<{ command: string; args: string[] }> {
     const { mechanism, tools } = this.#sandboxing;
     if (mechanism === "pid-namespace") {
-      const namespace = await (this.#namespace ??= this.#startNamespace());
+      const namespace = await this.#liveNamespace();
       if (namespace) {
         // Entering the mount namespace moves to its root: --wd puts the task back in its directory.
         const enter = ["--target", String(namespace.init), "--pid", "--mount", `--wd=${cwd}`, "--"];
@@ -143,8 +163,24 @@ export class JobSandbox {
     this.#ledger.record(pgid, true);
   }
 
-  /** Kills whatever is still in the job's namespace (after the job's process groups had their grace period). */
-  async stop(): Promise<void> {
+  /**
+   * Kills whatever the job left in the namespace (after its process groups had their grace period): processes
+   * that left their group with `setsid` are the init's children by then. Costs one /proc read when nothing is
+   * left, which is the common case.
+   */
+  async endJob(): Promise<void> {
+    const namespace = await this.#namespace;
+    if (!namespace || !isLive(namespace.init) || childrenOf(namespace.init).length <= 1) return;
+    const { nsenter } = this.#sandboxing.tools;
+    await new Promise<void>((done) =>
+      execFile(nsenter, ["--target", String(namespace.init), "--pid", "--", "kill", "-KILL", "-1"], () =>
+        done(),
+      ),
+    );
+  }
+
+  /** Ends the namespace and everything in it (the agent is stopping). */
+  async close(): Promise<void> {
     const namespace = await this.#namespace;
     this.#namespace = undefined;
     if (!namespace) return;
@@ -158,23 +194,35 @@ export class JobSandbox {
     while (Date.now() < deadline && isLive(namespace.init)) await sleep(5);
   }
 
-  async #startNamespace(): Promise<{ holder: number; init: number } | undefined> {
+  #liveNamespace(): Promise<Namespace | undefined> {
+    const current = this.#namespace;
+    if (current) {
+      return current.then((namespace) => {
+        if (namespace && isLive(namespace.init)) return namespace;
+        if (this.#namespace === current) this.#namespace = undefined;
+        return this.#liveNamespace();
+      });
+    }
+    return (this.#namespace = this.#startNamespace());
+  }
+
+  async #startNamespace(): Promise<Namespace | undefined> {
     const { tools } = this.#sandboxing;
     const holder = spawn(
       tools.setpriv,
-      ["--pdeathsig", "KILL", "--", tools.unshare, ...namespaceArgs, "sleep", "infinity"],
+      ["--pdeathsig", "KILL", "--", tools.unshare, ...namespaceArgs, "/bin/sh", "-c", INIT_SCRIPT],
       { detached: true, stdio: "ignore" },
     );
     holder.unref();
     holder.on("error", () => {});
     const pid = holder.pid;
     if (pid === undefined) return undefined;
-    this.#ledger.record(pid, false);
+    this.#ledger.record(pid, false, true);
     const deadline = Date.now() + 5_000;
     for (;;) {
       const [init] = childrenOf(pid);
       if (init !== undefined) {
-        this.#ledger.record(init, false);
+        this.#ledger.record(init, false, true);
         return { holder: pid, init };
       }
       if (Date.now() > deadline || holder.exitCode !== null) return undefined;
