@@ -26,7 +26,7 @@ export async function runExecTask(
     return "failed";
   }
   if (killSignal.aborted) return ctx.abortSignal.aborted ? "aborted" : "cancelled";
-  const executable = await resolveExecutable(task.command, ctx.env, cwd);
+  const executable = resolveExecutable(task.command, ctx.env, cwd);
   if (executable === undefined) {
     ctx.console.line(`Could not start '${task.command}': no such executable file`);
     return "failed";
