@@ -78,7 +78,12 @@ export class Dispatcher {
     this.#lastSeen.set(agent.id, now);
     if (now - (this.#lastWritten.get(agent.id) ?? 0) >= HEARTBEAT_WRITE_EVERY_MS) {
       this.#lastWritten.set(agent.id, now);
-      void updateAgent(this.#ctx.db, agent.id, { lastHeartbeatAt: now });
+      // A failed write is retried by the next heartbeat; it must never become an unhandled rejection (which ends
+      // the server), and the in-memory time above keeps the agent alive meanwhile.
+      updateAgent(this.#ctx.db, agent.id, { lastHeartbeatAt: now }).catch((error: unknown) => {
+        this.#lastWritten.delete(agent.id);
+        this.#ctx.log.error({ err: error, agentId: agent.id }, "recording an agent's heartbeat failed");
+      });
     }
   }
 
