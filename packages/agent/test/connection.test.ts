@@ -41,7 +41,8 @@ test("a 401 makes the agent register again before retrying", async (t) => {
   server.agents.clear();
   const job = jobAssignment({ tasks: [sh("echo hello")] });
   assert.equal(await runToCompletion(server, job), "passed");
-  assert.ok(server.registrations.length >= 3, "re-registered (saved identity refused, then afresh)");
+  // Like the real server, the fake registers an identity it no longer knows afresh (no 401 on register).
+  assert.ok(server.registrations.length >= 2, "registered again after the 401");
   assert.notEqual(agent.agentId(), undefined);
 });
 

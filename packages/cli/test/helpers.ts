@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { TestContext } from "node:test";
 import { runCli } from "@fawkes/cli";
+import { waitFor as sharedWaitFor } from "@fawkes/testing";
 
 export const mainScript = resolve(import.meta.dirname, "../src/main.ts");
 
@@ -85,19 +86,13 @@ export function sendJson(
   response.end(JSON.stringify(value));
 }
 
-/** Waits for a condition with a deadline (no fixed sleeps). */
+/** Waits for a condition with a deadline (no fixed sleeps): the shared waitFor. */
 export async function waitFor<T>(
   probe: () => T | undefined | false,
   timeoutMs = 5000,
   what = "condition",
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 10));
-  }
+  return sharedWaitFor(probe, { timeoutMs, message: what, intervalMs: 10 });
 }
 
 /** A port nothing listens on (bound, then released): connecting to it is refused. */

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { S3Client } from "@aws-sdk/client-s3";
+import { waitFor as sharedWaitFor } from "@fawkes/testing";
 import {
   memoryCredentialStore,
   startCloudEndpoint,
@@ -60,11 +61,7 @@ export async function startTestEndpoint(
   };
 }
 
-/** Polls `check` until it returns true or the deadline passes (no fixed sleeps). */
+/** Polls `check` until it returns true or the deadline passes (no fixed sleeps): the shared waitFor. */
 export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met before deadline");
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await sharedWaitFor(check, { timeoutMs, intervalMs: 20 });
 }

@@ -23,4 +23,11 @@ export { type CapturedProcess } from "./child-process.ts";
 export { cliMain, pathWithNodeFirst, repoRoot } from "./paths.ts";
 export { startFawkes, type Fawkes, type FawkesOptions } from "./scenario.ts";
 export { adminCloudClient } from "./cloud-client.ts";
+export {
+  agentProtocolContract,
+  playAgentProtocolContract,
+  type ContractOutcome,
+  type ContractTarget,
+} from "./agent-protocol-contract.ts";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 export { startGitHttpServer, type GitHttpServer, type GitHttpServerOptions } from "./git-http-server.ts";

@@ -30,6 +30,11 @@ const json = (res: ServerResponse, status: number, body: unknown): void => {
   res.end(text);
 };
 
+const noContent = (res: ServerResponse): void => {
+  res.writeHead(204);
+  res.end();
+};
+
 async function readAll(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -46,6 +51,8 @@ export class FakeServer {
   readonly registrations: RegisterRequest[] = [];
   /** agentId → token of registered agents. */
   readonly agents = new Map<string, string>();
+  /** agentId → name, for the real server's rule that a name is registered once. */
+  readonly #names = new Map<string, string>();
   /** Leases the heartbeat reports as revoked. */
   readonly revoked = new Set<string>();
   /** Jobs whose lease is no longer current: every job call answers 409. */
@@ -158,7 +165,7 @@ export class FakeServer {
       const { runningLeases } = JSON.parse(body.toString()) as { runningLeases: string[] };
       return json(res, 200, {
         state: "building",
-        revokedLeases: runningLeases.filter((lease) => this.revoked.has(lease)),
+        revokedLeases: runningLeases.filter((l) => this.#revoked(l)),
       });
     }
     const artifact =
@@ -185,22 +192,24 @@ export class FakeServer {
     if (!jobCall) return json(res, 404, { code: ErrorCode.notFound, detail: path });
     const record = this.jobs.get(Number(jobCall[1]));
     if (!record) return json(res, 404, { code: ErrorCode.jobNotFound, detail: "no such job" });
-    if (req.headers[AgentHeader.lease] !== record.job.leaseId || this.fencedJobs.has(record.job.jobRunId)) {
+    // Like the real server, a completed job's lease is no longer current.
+    const current = record.result === undefined && !this.fencedJobs.has(record.job.jobRunId);
+    if (req.headers[AgentHeader.lease] !== record.job.leaseId || !current) {
       return json(res, 409, { code: ErrorCode.leaseLost, detail: "lease lost" });
     }
     const sub = jobCall[2]!;
     if (sub === "state") {
       record.states.push((JSON.parse(body.toString()) as { state: string }).state);
-      return json(res, 200, {});
+      return noContent(res);
     }
     if (sub === "console") {
       record.console.push(body);
       record.consoleTimes.push(Number(req.headers[AgentHeader.consoleTime]));
-      return json(res, 200, {});
+      return noContent(res);
     }
     if (sub === "complete") {
       record.result = (JSON.parse(body.toString()) as { result: string }).result;
-      return json(res, 200, {});
+      return noContent(res);
     }
     if (sub === "wait-cancel") return this.#waitCancel(record, res);
     const sha256 = createHash("sha256").update(body).digest("hex");
@@ -208,27 +217,35 @@ export class FakeServer {
       return json(res, 400, { code: ErrorCode.checksumMismatch, detail: "checksum mismatch" });
     }
     record.artifacts.set(jobCall[3]!.split("/").map(decodeURIComponent).join("/"), { body, sha256 });
-    return json(res, 201, {});
+    return json(res, 200, {});
   }
 
   #register(body: Buffer, res: ServerResponse): void {
     const request = RegisterRequest.parse(JSON.parse(body.toString()));
     this.registrations.push(request);
     let agentId: string | undefined = request.agentId;
-    if (agentId !== undefined && this.agents.get(agentId) !== request.token) {
-      return json(res, 401, { code: ErrorCode.unauthorized, detail: "unknown agent identity" });
-    }
-    if (agentId === undefined) {
+    // Like the real server: an identity it does not recognise registers afresh, under a name not yet taken.
+    if (agentId === undefined || this.agents.get(agentId) !== request.token) {
+      const taken = [...this.agents.keys()].some((id) => this.#names.get(id) === request.name);
+      if (taken) return json(res, 409, { code: ErrorCode.validation, detail: "name already registered" });
       agentId = `agent-${this.#nextAgent++}`;
       this.agents.set(agentId, `token-${agentId}-${Math.random().toString(36).slice(2)}`);
+      this.#names.set(agentId, request.name);
     }
     json(res, 200, {
       agentId,
       token: this.agents.get(agentId),
       state: "idle",
       heartbeatIntervalMs: this.heartbeatIntervalMs,
-      revokedLeases: request.runningLeases.filter((lease) => this.revoked.has(lease)),
+      revokedLeases: request.runningLeases.filter((lease) => this.#revoked(lease)),
     });
+  }
+
+  /** Revoked by the test, or not the current lease of a running job (completed, fenced or unknown). */
+  #revoked(lease: string): boolean {
+    if (this.revoked.has(lease)) return true;
+    const record = [...this.jobs.values()].find((candidate) => candidate.job.leaseId === lease);
+    return record === undefined || record.result !== undefined || this.fencedJobs.has(record.job.jobRunId);
   }
 
   #authenticate(req: IncomingMessage): string | undefined {

@@ -6,6 +6,7 @@ import type { TestContext } from "node:test";
 import type { EnvVar, ExecTask, JobAssignment, JobRunId, LeaseId, Task } from "@fawkes/protocol";
 import { startAgent } from "@fawkes/agent";
 import type { AgentLog, RunningAgent } from "@fawkes/agent";
+import { waitFor as sharedWaitFor } from "@fawkes/testing";
 import { FakeServer } from "./fake-server.ts";
 
 export async function tempDir(t: TestContext, prefix = "fawkes-agent-"): Promise<string> {
@@ -14,17 +15,13 @@ export async function tempDir(t: TestContext, prefix = "fawkes-agent-"): Promise
   return dir;
 }
 
-/** Polls `condition` until it holds or the deadline passes (then throws with `what`). */
+/** Polls `condition` until it holds or the deadline passes (then throws with `what`): the shared waitFor. */
 export async function waitFor(
   what: string,
   condition: () => boolean | Promise<boolean>,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await sharedWaitFor(condition, { message: what, timeoutMs, intervalMs: 20 });
 }
 
 const gitEnv = {

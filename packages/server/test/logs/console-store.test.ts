@@ -7,6 +7,7 @@ import type { Readable } from "node:stream";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { JobLocator } from "@fawkes/protocol";
+import { waitFor } from "@fawkes/testing";
 import { ConsoleStore } from "../../src/logs/index.ts";
 
 const locator: JobLocator = { pipeline: "build", counter: 1, stage: "test", stageCounter: 1, job: "unit" };
@@ -31,13 +32,9 @@ async function text(stream: Readable): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Resolves when `condition` holds, polling the event loop (not the clock) with a deadline. */
+/** Resolves when `condition` holds, checking on every turn of the event loop, with a deadline. */
 async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  await waitFor(condition, { message: what, timeoutMs, intervalMs: 0 });
 }
 
 test("raw and timestamped reads; a line spanning two batches gets the first batch's time", async (t) => {
