@@ -72,7 +72,12 @@ const packageWalls = PACKAGES.flatMap((pkg) => [
       // The code a package ships may use its own dependencies only (devDependencies are for its tests and build).
       "import-x/no-extraneous-dependencies": [
         "error",
-        { packageDir: [`packages/${pkg}`], devDependencies: false, includeInternal: true, includeTypes: true },
+        {
+          packageDir: [`packages/${pkg}`],
+          devDependencies: false,
+          includeInternal: true,
+          includeTypes: true,
+        },
       ],
     },
   },
@@ -139,7 +144,11 @@ export default tseslint.config(
         {
           // node:test registers tests and suites by call; the runner awaits what they return.
           allowForKnownSafeCalls: [
-            { from: "package", package: "node:test", name: ["test", "it", "describe", "suite", "before", "after"] },
+            {
+              from: "package",
+              package: "node:test",
+              name: ["test", "it", "describe", "suite", "before", "after"],
+            },
           ],
         },
       ],
