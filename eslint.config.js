@@ -132,6 +132,9 @@ export default tseslint.config(
     // no-relative-packages and no-extraneous-dependencies silently see nothing.
     settings: {
       "import-x/resolver-next": [createNodeResolver({ extensions: [".ts", ".tsx", ".js"] })],
+      // Without these, import-x does not parse the .ts files it resolves, and no-cycle sees no edges.
+      "import-x/extensions": [".ts", ".tsx", ".js"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".tsx"] },
     },
   },
   {
