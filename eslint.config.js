@@ -1,21 +1,98 @@
-// Lint rules that enforce the dependency walls of DESIGN.md §4.
+// Lint rules that enforce the dependency walls of DESIGN.md §4. One table (ALLOWED) says which workspace package
+// may import which; every per-package rule below is generated from it. packages/testing/test/lint-walls.test.ts
+// proves each wall fails on a forbidden import, a relative escape, a cycle, an undeclared dependency and a
+// floating promise.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
-import { importX } from "eslint-plugin-import-x";
+import { createNodeResolver, importX } from "eslint-plugin-import-x";
 
+/**
+ * The architecture: which `@fawkes/*` packages each package's own code (src, bin) may import. Anything not listed
+ * is forbidden. protocol ← core ← {server, cloud, cli}; agent ← protocol; web ← protocol. server is the
+ * composition root and composes the cloud endpoint; cli's `server`, `agent` and `up` commands launch the server
+ * and the agent in-process, so it composes both.
+ */
+export const ALLOWED = {
+  protocol: [],
+  core: ["protocol"],
+  cloud: ["protocol", "core"],
+  server: ["protocol", "core", "cloud"],
+  cli: ["protocol", "core", "server", "agent"],
+  agent: ["protocol"],
+  web: ["protocol"],
+  testing: ["protocol"],
+};
+
+/**
+ * What a package's tests, scripts and build config may import on top of ALLOWED: the package itself and the private
+ * testing package always, plus these (with the reason).
+ */
+const TEST_ALSO = {
+  // The `fawkes s3` commands are tested against the real S3 endpoint.
+  cli: ["cloud"],
+};
+
+/** protocol, core and web run in the browser as well as in Node: no node:* there. */
+const ISOMORPHIC = new Set(["protocol", "core", "web"]);
+
+const PACKAGES = Object.keys(ALLOWED);
 const deepImports = {
-  group: ["@fawkes/*/src/*", "@fawkes/*/src", "../../*/src/*"],
+  group: ["@fawkes/*/src/*", "@fawkes/*/src"],
   message: "Import a package through its entry point, never its internals.",
 };
 const nodeBuiltins = {
   group: ["node:*"],
   message: "protocol, core and web are isomorphic: no node:* imports (do the I/O in server, agent or cli).",
 };
-const walls = (extra = [], patterns = []) => ({
-  "no-restricted-imports": ["error", { paths: extra, patterns: [deepImports, ...patterns] }],
+const walls = (pkg, allowed, patterns = []) => ({
+  "no-restricted-imports": [
+    "error",
+    {
+      paths: PACKAGES.filter((other) => other !== pkg && !allowed.includes(other)).map((other) => ({
+        name: `@fawkes/${other}`,
+        message: `${pkg} must not depend on @fawkes/${other} (the allowed edges are ALLOWED in eslint.config.js).`,
+      })),
+      patterns: [deepImports, ...patterns],
+    },
+  ],
 });
-const forbid = (...names) =>
-  names.map((name) => ({ name, message: `This package must not depend on ${name}.` }));
+const codeOf = (pkg) => [`packages/${pkg}/src/**/*.{ts,tsx}`, `packages/${pkg}/bin/**/*.js`];
+const testsOf = (pkg) => [
+  `packages/${pkg}/test/**/*.{ts,tsx}`,
+  `packages/${pkg}/scripts/**/*.ts`,
+  `packages/${pkg}/*.config.ts`,
+];
+
+/** Per package: the import walls and the dependencies its package.json must declare. */
+const packageWalls = PACKAGES.flatMap((pkg) => [
+  {
+    files: codeOf(pkg),
+    rules: {
+      ...walls(pkg, ALLOWED[pkg], ISOMORPHIC.has(pkg) ? [nodeBuiltins] : []),
+      // The code a package ships may use its own dependencies only (devDependencies are for its tests and build).
+      "import-x/no-extraneous-dependencies": [
+        "error",
+        {
+          packageDir: [`packages/${pkg}`],
+          devDependencies: false,
+          includeInternal: true,
+          includeTypes: true,
+        },
+      ],
+    },
+  },
+  {
+    files: testsOf(pkg),
+    rules: {
+      ...walls(pkg, [...ALLOWED[pkg], pkg, "testing", ...(TEST_ALSO[pkg] ?? [])]),
+      // Tests may also use the root's shared devDependencies (the AWS SDK, fast-check, playwright).
+      "import-x/no-extraneous-dependencies": [
+        "error",
+        { packageDir: [`packages/${pkg}`, "."], includeInternal: true, includeTypes: true },
+      ],
+    },
+  },
+]);
 
 export default tseslint.config(
   { ignores: ["**/node_modules/**", ".fawkes/**", "tmp/**", "**/dist/**", "examples/*/node_modules/**"] },
@@ -47,32 +124,40 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "import-x/no-cycle": ["error", { maxDepth: 10 }],
       "import-x/no-self-import": "error",
-      ...walls(),
+      // A relative path into another package (whatever its depth) bypasses the walls above.
+      "import-x/no-relative-packages": "error",
+      "no-restricted-imports": ["error", { patterns: [deepImports] }],
     },
-    settings: { "import-x/resolver-next": [] },
+    // A real resolver (Node's algorithm, package.json "exports" included), without which no-cycle,
+    // no-relative-packages and no-extraneous-dependencies silently see nothing.
+    settings: {
+      "import-x/resolver-next": [createNodeResolver({ extensions: [".ts", ".tsx", ".js"] })],
+      // Without these, import-x does not parse the .ts files it resolves, and no-cycle sees no edges.
+      "import-x/extensions": [".ts", ".tsx", ".js"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts", ".tsx"] },
+    },
   },
   {
-    files: ["packages/protocol/**/*.ts"],
-    rules: walls(
-      forbid("@fawkes/core", "@fawkes/server", "@fawkes/agent", "@fawkes/cli", "@fawkes/testing"),
-      [nodeBuiltins],
-    ),
+    // Typed linting: each file is checked with the tsconfig that covers it (root, or packages/web).
+    files: ["**/*.{ts,tsx}"],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      "@typescript-eslint/no-floating-promises": [
+        "error",
+        {
+          // node:test registers tests and suites by call; the runner awaits what they return.
+          allowForKnownSafeCalls: [
+            {
+              from: "package",
+              package: "node:test",
+              name: ["test", "it", "describe", "suite", "before", "after"],
+            },
+          ],
+        },
+      ],
+    },
   },
-  {
-    files: ["packages/core/**/*.ts"],
-    ignores: ["packages/core/test/**", "packages/core/scripts/**"],
-    rules: walls(forbid("@fawkes/server", "@fawkes/agent", "@fawkes/cli", "@fawkes/testing"), [nodeBuiltins]),
-  },
-  {
-    files: ["packages/agent/**/*.ts"],
-    ignores: ["packages/agent/test/**"],
-    rules: walls(forbid("@fawkes/core", "@fawkes/server", "@fawkes/cli")),
-  },
-  {
-    files: ["packages/server/**/*.ts"],
-    ignores: ["packages/server/test/**"],
-    rules: walls(forbid("@fawkes/agent", "@fawkes/cli")),
-  },
+  ...packageWalls,
   {
     files: ["packages/web/**/*.{ts,tsx}"],
     languageOptions: {
@@ -97,21 +182,5 @@ export default tseslint.config(
         getComputedStyle: "readonly",
       },
     },
-  },
-  {
-    // The browser bundle: talks to the server over HTTP only (its tests and build config run in Node).
-    files: ["packages/web/**/*.{ts,tsx}"],
-    ignores: ["packages/web/test/**", "packages/web/vite.config.ts"],
-    rules: walls(
-      forbid(
-        "@fawkes/server",
-        "@fawkes/agent",
-        "@fawkes/cli",
-        "@fawkes/core",
-        "@fawkes/cloud",
-        "@fawkes/testing",
-      ),
-      [nodeBuiltins],
-    ),
   },
 );

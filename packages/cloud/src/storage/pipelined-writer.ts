@@ -73,7 +73,8 @@ export class PipelinedWriter {
         this.failure ??= { error };
       } finally {
         this.inFlight -= bytes;
-        this.batches.shift();
+        // Drops this very batch (batches run in order) from the list; it is settling now and never rejects.
+        void this.batches.shift();
       }
     });
     this.batches.push(this.chain);
