@@ -4,11 +4,37 @@
  * API keeps answering fast throughout, since parsing happens in its own process.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import test from "node:test";
 import type { ConfigHealthDto, PipelineListDto } from "@fawkes/protocol";
 import { createGitRepo, startServerProcess, waitFor } from "@fawkes/testing";
 
 const LIMIT = 1024 * 1024;
+
+/** Milliseconds one GET takes, its body read. */
+async function timed(url: string): Promise<number> {
+  const start = performance.now();
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  assert.equal(response.status, 200);
+  return performance.now() - start;
+}
+
+/** A bare HTTP server in its own process, for the floor of every probe; stopped when the test ends. */
+async function startControlServer(t: test.TestContext): Promise<string> {
+  const child = spawn(
+    process.execPath,
+    [
+      "-e",
+      `require("node:http").createServer((q, s) => s.end("ok")).listen(0, "127.0.0.1", function () { console.log(this.address().port); })`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  t.after(() => void child.kill());
+  const [line] = (await once(child.stdout, "data")) as [Buffer];
+  return `http://127.0.0.1:${line.toString().trim()}/`;
+}
 
 const pipeline = (name: string) => `format_version: 10
 pipelines:
@@ -54,6 +80,11 @@ test(
       message: "the steady pipeline",
     });
 
+    const control = await startControlServer(t);
+    // Both connections warm before the clock starts.
+    await timed(`${server.url}/api/v1/health`);
+    await timed(control);
+
     const over = hugeMapping(LIMIT + 4096);
     await config.commit(
       {
@@ -67,16 +98,18 @@ test(
     );
     await api.notify(config.url);
 
-    // Probe health back to back until the config errors are in; every answer must be fast.
+    // Probe health back to back until the config errors are in; every answer must be fast. Each probe is paired
+    // with one to a bare HTTP server in another process (the floor: what this machine's load alone costs), so
+    // a busy host is not mistaken for a stalled server, while a stall of the event loop still shows in full.
     const latencies: number[] = [];
+    const beyondFloor: number[] = [];
     let errors: ConfigHealthDto["errors"] = [];
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      const start = performance.now();
-      const health = await fetch(`${server.url}/api/v1/health`);
-      latencies.push(performance.now() - start);
-      assert.equal(health.status, 200);
-      await health.arrayBuffer();
+      const health = await timed(`${server.url}/api/v1/health`);
+      const floor = await timed(control);
+      latencies.push(health);
+      beyondFloor.push(health - floor);
       if (latencies.length % 10 === 0) {
         errors = (await api.get<ConfigHealthDto>("/api/v1/config/errors")).errors;
         if (errors.length > 0) break;
@@ -94,12 +127,12 @@ test(
     assert.match(byFile.get("deep.gocd.yaml")!.message, /nesting deeper than 100 levels/);
     assert.deepEqual((await names()).sort(), ["added", "steady"]);
 
-    const worst = Math.max(...latencies);
-    t.diagnostic(`health: ${latencies.length} probes, worst ${worst.toFixed(1)} ms`);
-    assert.ok(latencies.length >= 10, "health was probed while the config was parsed");
-    assert.ok(
-      worst < 100,
-      `GET /api/v1/health took up to ${worst.toFixed(1)} ms over ${latencies.length} probes`,
+    const worst = Math.max(...beyondFloor);
+    t.diagnostic(
+      `health: ${latencies.length} probes, slowest ${Math.max(...latencies).toFixed(1)} ms, ` +
+        `at most ${worst.toFixed(1)} ms over the floor`,
     );
+    assert.ok(latencies.length >= 10, "health was probed while the config was parsed");
+    assert.ok(worst < 100, `GET /api/v1/health took up to ${worst.toFixed(1)} ms more than a bare server`);
   },
 );
