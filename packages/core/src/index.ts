@@ -20,3 +20,13 @@ export type {
   TriggerVariablesPipeline,
   TriggerVariablesResult,
 } from "./trigger-variables.ts";
+export { agentFits } from "./scheduling/agent-fits.ts";
+export type { EnvironmentMembers, JobNeeds, SchedulingAgent } from "./scheduling/agent-fits.ts";
+export { agentState } from "./scheduling/agent-state.ts";
+export type { AgentStateInput } from "./scheduling/agent-state.ts";
+export { waitingReason } from "./scheduling/waiting-reason.ts";
+export type { WaitingAgent, WaitingJob, WaitingReasonInput } from "./scheduling/waiting-reason.ts";
+export { jobInstanceNames } from "./scheduling/job-instances.ts";
+export type { InstancedJob } from "./scheduling/job-instances.ts";
+export { agreesWith, fanInOrder, mergeAncestry } from "./scheduling/fan-in.ts";
+export type { Ancestry } from "./scheduling/fan-in.ts";

@@ -3,7 +3,15 @@
  * a consistent set of upstream runs (GoCD's fan-in: runs that share an ancestor material must have built
  * the same revision of it; backtracks up to 100 upstream runs).
  */
-import type { DependencyMaterial, GitMaterial, PipelineConfig } from "@fawkes/core";
+import {
+  agreesWith,
+  fanInOrder,
+  mergeAncestry,
+  type Ancestry,
+  type DependencyMaterial,
+  type GitMaterial,
+  type PipelineConfig,
+} from "@fawkes/core";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import { lsRemote, type GitMirror, type MirrorRepo } from "../materials/index.ts";
 import type { RunMaterialRecord, StageRunRecord } from "../store/records.ts";
@@ -16,9 +24,6 @@ import { dependencyFingerprint, dependencyRevision } from "./fingerprints.ts";
 const FAN_IN_BACKTRACK = 100;
 const ANCESTRY_DEPTH = 10;
 
-/** Ancestor material fingerprint → revision, for consistency checks. */
-export type Ancestry = Map<string, string>;
-
 export interface RevisionDeps {
   ctx: EngineContext;
   mirror: GitMirror;
@@ -29,8 +34,8 @@ export async function ancestryOf(
   ctx: EngineContext,
   runId: number,
   depth = ANCESTRY_DEPTH,
-): Promise<Ancestry> {
-  const ancestry: Ancestry = new Map();
+): Promise<Map<string, string>> {
+  const ancestry = new Map<string, string>();
   let frontier = [runId];
   for (let level = 0; level < depth && frontier.length > 0; level++) {
     const byRun = await runMaterialsOf(ctx.db, frontier);
@@ -43,14 +48,6 @@ export async function ancestryOf(
     }
   }
   return ancestry;
-}
-
-function consistent(a: Ancestry, b: Ancestry): boolean {
-  for (const [fingerprint, revision] of b) {
-    const other = a.get(fingerprint);
-    if (other !== undefined && other !== revision) return false;
-  }
-  return true;
 }
 
 interface UpstreamChoice {
@@ -70,11 +67,10 @@ export async function chooseUpstreams(
 ): Promise<UpstreamChoice[] | null> {
   const dependencies = config.materials.filter((m): m is DependencyMaterial => m.type === "dependency");
   const chosen: UpstreamChoice[] = [];
-  const merged: Ancestry = new Map();
-  const ordered = [...dependencies].sort(
-    (a, b) => Number(b.name === fixed?.material) - Number(a.name === fixed?.material),
-  );
-  for (const material of ordered) {
+  let merged: Ancestry = new Map();
+  // The rule is core's (fanInOrder, agreesWith); the search stays here so that each candidate's ancestry is
+  // read only when the candidates before it disagreed.
+  for (const material of fanInOrder(dependencies, fixed?.material ?? null)) {
     const candidates =
       fixed?.material === material.name
         ? [fixed.stage]
@@ -83,13 +79,13 @@ export async function chooseUpstreams(
     for (const stage of candidates) {
       const ancestry = await ancestryOf(ctx, stage.runId);
       ancestry.set(dependencyFingerprint(material), dependencyRevision(stage));
-      if (consistent(merged, ancestry)) {
+      if (agreesWith(merged, ancestry)) {
         picked = { material, stage, ancestry };
         break;
       }
     }
     if (!picked) return null;
-    for (const [k, v] of picked.ancestry) merged.set(k, v);
+    merged = mergeAncestry(merged, picked.ancestry);
     chosen.push(picked);
   }
   return chosen;
@@ -139,8 +135,10 @@ export async function resolveRunMaterials(
   }
   const previousRun = await latestRun(ctx.db, input.config.name);
   const previous = previousRun ? await runMaterials(ctx.db, previousRun.id) : [];
-  const upstreamAncestry: Ancestry = new Map();
-  for (const choice of input.upstreams) for (const [k, v] of choice.ancestry) upstreamAncestry.set(k, v);
+  const upstreamAncestry = input.upstreams.reduce<Ancestry>(
+    (merged, choice) => mergeAncestry(merged, choice.ancestry),
+    new Map(),
+  );
   const rows: RunMaterialRecord[] = [];
   for (const material of input.config.materials) {
     const before = previous.find((p) => p.material === material.name);

@@ -3,6 +3,7 @@
  * gate, or run result → unlock → downstream triggers. Every function here runs under `ctx.lock`.
  */
 import {
+  jobInstanceNames,
   renderLabel,
   stageResultOf,
   type JobConfig,
@@ -67,24 +68,13 @@ export async function createRun(
   return run;
 }
 
-/** Expands `run_instances` into job names, as GoCD does. */
+/** Expands `run_instances` into job runs, as GoCD does (`all` reads the agents only when asked for). */
 async function jobInstances(
   ctx: EngineContext,
   job: JobConfig,
 ): Promise<{ name: string; resources: string[] }[]> {
-  if (job.runInstances === null) return [{ name: job.name, resources: job.resources }];
-  let count = job.runInstances === "all" ? 0 : job.runInstances;
-  if (job.runInstances === "all") {
-    const agents = await listAgents(ctx.db);
-    count = agents.filter(
-      (a) => a.configState === "enabled" && job.resources.every((r) => a.resources.includes(r)),
-    ).length;
-  }
-  const suffix = job.runInstances === "all" ? "runOnAll" : "runInstance";
-  return Array.from({ length: Math.max(1, count) }, (_, i) => ({
-    name: `${job.name}-${suffix}-${i + 1}`,
-    resources: job.resources,
-  }));
+  const agents = job.runInstances === "all" ? await listAgents(ctx.db) : [];
+  return jobInstanceNames(job, agents).map((name) => ({ name, resources: job.resources }));
 }
 
 export interface ScheduleStageOptions {

@@ -1,0 +1,28 @@
+/** What the dispatch steps share: built once by the Dispatcher and passed to each step explicitly. */
+import type { JobAssignment } from "@fawkes/protocol";
+import type { AgentRecord, JobRunRecord } from "../../store/records.ts";
+import type { EngineContext } from "../context.ts";
+import type { PrefetchHints } from "../prefetch-hints.ts";
+import type { LifecycleHooks } from "../run-lifecycle.ts";
+import type { AgentHeartbeats } from "./agent-heartbeats.ts";
+import type { CancelPolls } from "./cancel-polls.ts";
+import type { WorkPolls } from "./work-polls.ts";
+
+/** What dispatch needs from other engine modules (wired in the engine; avoids import cycles). */
+export interface DispatcherDeps {
+  buildAssignment(job: JobRunRecord, agent: AgentRecord): Promise<JobAssignment>;
+  /** Adds a `[fawkes]` line to a job's console log (agent lost, rescheduled, …). */
+  consoleNote(job: JobRunRecord, text: string): Promise<void>;
+}
+
+export interface DispatchContext {
+  ctx: EngineContext;
+  hooks: LifecycleHooks;
+  deps: DispatcherDeps;
+  workPolls: WorkPolls;
+  cancelPolls: CancelPolls;
+  heartbeats: AgentHeartbeats;
+  hints: PrefetchHints;
+  /** Queues a dispatch pass. */
+  kick(): void;
+}

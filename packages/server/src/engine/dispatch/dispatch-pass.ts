@@ -1,0 +1,96 @@
+/**
+ * The dispatch pass: hands the oldest scheduled jobs to the agents whose work polls are waiting, each under a
+ * new lease. Pages through the queue only while some waiting agent is still free, so a pass costs little
+ * however long the queue is. Runs under the lock.
+ */
+import { randomUUID } from "node:crypto";
+import { agentFits } from "@fawkes/core";
+import { listAgents, updateAgent } from "../../store/agents-repo.ts";
+import type { AgentRecord, JobRunRecord, RunRecord } from "../../store/records.ts";
+import { findRunById } from "../../store/runs-repo.ts";
+import { scheduledJobRuns, updateJobRun } from "../../store/stages-repo.ts";
+import { failJob } from "./complete-job.ts";
+import type { DispatchContext } from "./context.ts";
+
+const QUEUE_PAGE = 50;
+
+export async function dispatchPass(dc: DispatchContext): Promise<void> {
+  const { ctx, workPolls } = dc;
+  if (workPolls.all().length === 0) return;
+  const agents = (await listAgents(ctx.db)).filter(
+    (a) => a.configState === "enabled" && a.currentJobRunId === null,
+  );
+  const free = new Map(agents.filter((a) => workPolls.isWaiting(a.id)).map((a) => [a.id, a]));
+  const environments = ctx.config.snapshot().environments;
+  const runs = new Map<number, RunRecord | undefined>();
+  let afterId = 0;
+  while (free.size > 0) {
+    const page = await scheduledJobRuns(ctx.db, afterId, QUEUE_PAGE);
+    if (page.length === 0) return;
+    afterId = page.at(-1)!.id;
+    for (const job of page) {
+      if (free.size === 0) return;
+      if (!runs.has(job.runId)) runs.set(job.runId, await findRunById(ctx.db, job.runId));
+      const run = runs.get(job.runId);
+      const environment = run?.config.environment ?? null;
+      const candidates = [...free.values()].filter(
+        (candidate) =>
+          workPolls.isWaiting(candidate.id) && agentFits(candidate, job, environment, environments),
+      );
+      // An agent told of the run's news has fetched it already: its checkout need not.
+      const urls = run ? gitUrls(run) : [];
+      const now = ctx.now();
+      const agent = candidates.find((c) => dc.hints.warm(c.id, urls, now)) ?? candidates[0];
+      if (!agent) continue;
+      dc.hints.checkedOut(agent.id, urls);
+      free.delete(agent.id);
+      await dispatchJob(dc, job, agent, run);
+    }
+  }
+}
+
+/** Gives `job` to `agent` under a new lease and answers the agent's work poll with the assignment. */
+async function dispatchJob(
+  dc: DispatchContext,
+  job: JobRunRecord,
+  agent: AgentRecord,
+  run: RunRecord | undefined,
+): Promise<void> {
+  const { ctx } = dc;
+  const leaseId = randomUUID();
+  const now = ctx.now();
+  await updateJobRun(ctx.db, job.id, {
+    state: "assigned",
+    agentId: agent.id,
+    leaseId,
+    attempts: job.attempts + 1,
+    assignedAt: now,
+    waitingReason: null,
+  });
+  await updateAgent(ctx.db, agent.id, { currentJobRunId: job.id });
+  agent.currentJobRunId = job.id;
+  const assigned: JobRunRecord = {
+    ...job,
+    state: "assigned",
+    agentId: agent.id,
+    leaseId,
+    attempts: job.attempts + 1,
+    assignedAt: now,
+  };
+  const poll = dc.workPolls.take(agent.id);
+  try {
+    poll?.answer({ job: await dc.deps.buildAssignment(assigned, agent) });
+  } catch (error) {
+    ctx.log.error({ err: error, jobRunId: job.id }, "could not build job assignment");
+    await failJob(dc, assigned, `could not prepare the job: ${(error as Error).message}`);
+    poll?.answer({ job: null });
+    return;
+  }
+  ctx.log.info({ jobRunId: job.id, agentId: agent.id, job: job.name }, "job assigned");
+  if (run) ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
+  ctx.events.publish({ type: "agent", agent: agent.name });
+}
+
+function gitUrls(run: RunRecord): string[] {
+  return run.config.materials.flatMap((material) => (material.type === "git" ? [material.url] : []));
+}

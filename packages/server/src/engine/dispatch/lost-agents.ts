@@ -1,0 +1,39 @@
+/** The lost-agent sweep: jobs whose agent stopped sending heartbeats are released (release-job.ts). */
+import { findAgentById, updateAgent } from "../../store/agents-repo.ts";
+import type { JobRunRecord } from "../../store/records.ts";
+import { activeJobRuns, findJobRun } from "../../store/stages-repo.ts";
+import type { DispatchContext } from "./context.ts";
+import { releaseJob } from "./release-job.ts";
+
+/** How often the sweep runs: a fifth of the lost bound, between 200 ms and 1 s. */
+export function sweepEveryMs(agentLostAfterMs: number): number {
+  return Math.max(200, Math.min(1_000, Math.floor(agentLostAfterMs / 5)));
+}
+
+export async function sweepLostAgents(dc: DispatchContext): Promise<void> {
+  const { ctx } = dc;
+  const cutoff = ctx.now() - ctx.options.agentLostAfterMs;
+  const active = await activeJobRuns(ctx.db);
+  const stale: { job: JobRunRecord; agentName: string }[] = [];
+  for (const job of active) {
+    if (!job.agentId) continue;
+    const agent = await findAgentById(ctx.db, job.agentId);
+    const seen = agent ? dc.heartbeats.lastSeen(agent) : null;
+    if (seen === null || seen < cutoff) stale.push({ job, agentName: agent?.name ?? job.agentId });
+  }
+  if (stale.length === 0) return;
+  await ctx.lock.run(async () => {
+    for (const { job, agentName } of stale) {
+      // Re-read under the lock: the job may have completed or been reassigned since.
+      const current = await findJobRun(ctx.db, job.id);
+      if (!current || current.leaseId !== job.leaseId || current.state === "completed") continue;
+      await releaseJob(
+        dc,
+        current,
+        `agent ${agentName} was lost (no heartbeat for ${ctx.options.agentLostAfterMs} ms)`,
+      );
+      if (current.agentId) await updateAgent(ctx.db, current.agentId, { currentJobRunId: null });
+      ctx.events.publish({ type: "agent", agent: agentName });
+    }
+  });
+}

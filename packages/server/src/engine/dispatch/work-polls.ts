@@ -1,0 +1,64 @@
+/**
+ * The agents' long polls for work (POST /agent/v1/work), held open until a job, a prefetch hint, the end of
+ * `waitMs` or the client going away answers them. At most one poll per agent: a new one ends the old.
+ */
+import type { WorkResponse } from "@fawkes/protocol";
+import type { AgentRecord } from "../../store/records.ts";
+
+export interface WorkPoll {
+  /** The agent as it was when its poll began (enabling or disabling it ends the poll). */
+  agent: AgentRecord;
+  answer(response: WorkResponse): void;
+}
+
+export class WorkPolls {
+  readonly #polls = new Map<string, WorkPoll>();
+
+  /** Holds the agent's poll; resolves with `job: null` when `waitMs` passes or `signal` aborts. */
+  hold(agent: AgentRecord, waitMs: number, signal: AbortSignal): Promise<WorkResponse> {
+    this.#polls.get(agent.id)?.answer({ job: null });
+    return new Promise<WorkResponse>((resolve) => {
+      const answer = (response: WorkResponse): void => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        if (this.#polls.get(agent.id) === poll) this.#polls.delete(agent.id);
+        resolve(response);
+      };
+      const onAbort = (): void => answer({ job: null });
+      const poll: WorkPoll = { agent, answer };
+      this.#polls.set(agent.id, poll);
+      const timer = setTimeout(() => answer({ job: null }), waitMs);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  isWaiting(agentId: string): boolean {
+    return this.#polls.has(agentId);
+  }
+
+  /** Every poll held now. */
+  all(): WorkPoll[] {
+    return [...this.#polls.values()];
+  }
+
+  /**
+   * Removes the agent's poll and returns it, for the caller to answer once its answer is ready: a poll the
+   * agent starts meanwhile is a new one, not this one.
+   */
+  take(agentId: string): WorkPoll | undefined {
+    const poll = this.#polls.get(agentId);
+    this.#polls.delete(agentId);
+    return poll;
+  }
+
+  /** Answers the agent's poll, if it holds one. */
+  answer(agentId: string, response: WorkResponse): void {
+    this.#polls.get(agentId)?.answer(response);
+  }
+
+  /** Ends every poll with no job (the server stops). */
+  endAll(): void {
+    for (const poll of this.all()) poll.answer({ job: null });
+    this.#polls.clear();
+  }
+}
