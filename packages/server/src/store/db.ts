@@ -25,7 +25,7 @@ export { describePostgresUrl, isPostgresUrl } from "./postgres.ts";
 export interface OpenDatabase {
   db: Kysely<Database>;
   dialect: SqlDialect;
-  /** Closes the connection; pending queries finish first (kysely waits for the connection). */
+  /** Closes the connection (once; later calls wait for the same close); pending queries finish first. */
   close(): Promise<void>;
 }
 
@@ -117,12 +117,15 @@ async function open(
     await db.destroy();
     throw error;
   }
+  let closing: Promise<void> | undefined;
   return {
     db,
     dialect: name,
-    async close() {
-      await db.destroy();
-      await hooks.afterClose?.();
-    },
+    // Idempotent: node-postgres's pool refuses a second end, and owners may close from several paths.
+    close: () =>
+      (closing ??= (async () => {
+        await db.destroy();
+        await hooks.afterClose?.();
+      })()),
   };
 }
