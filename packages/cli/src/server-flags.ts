@@ -1,10 +1,11 @@
 /** Flags shared by `fawkes server` and `fawkes up`, mapped onto the server's raw options. */
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import { CliError } from "./errors.ts";
 import { collect, port, positiveInt } from "./options.ts";
 
 export interface ServerFlags {
   dataDir?: string;
+  database?: string;
   host?: string;
   port?: number;
   cloudPort?: number;
@@ -17,6 +18,11 @@ export interface ServerFlags {
 export function addServerFlags(command: Command): Command {
   return command
     .option("--data-dir <dir>", "data directory (default: $FAWKES_DATA_DIR or ./.fawkes)")
+    .option(
+      "--database <postgres-url>",
+      "PostgreSQL store, postgres://USER@HOST:PORT/DB (default: $FAWKES_DATABASE_URL, else SQLite in the data directory)",
+      databaseUrl,
+    )
     .option("--host <host>", "address to listen on (default: $FAWKES_HOST or 127.0.0.1)")
     .option(
       "--port <n>",
@@ -45,10 +51,31 @@ export function addServerFlags(command: Command): Command {
     );
 }
 
+/**
+ * A command line is visible to every user of the machine (`ps`), so the flag takes a URL without a password:
+ * the password comes from FAWKES_DATABASE_URL, PGPASSWORD or ~/.pgpass (node-postgres reads both).
+ */
+function databaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("expected a postgres:// URL");
+  }
+  if (!/^postgres(ql)?:$/i.test(url.protocol))
+    throw new InvalidArgumentError(`expected a postgres:// URL, got ${url.protocol}//…`);
+  if (url.password !== "")
+    throw new InvalidArgumentError(
+      "a password here would show in the process list: set FAWKES_DATABASE_URL instead, or put it in PGPASSWORD or ~/.pgpass",
+    );
+  return value;
+}
+
 /** Only the flags given, so the server's own precedence (defaults < FAWKES_* env < flags) holds. */
 export function rawServerOptions(flags: ServerFlags): Record<string, unknown> {
   const raw: Record<string, unknown> = {
     dataDir: flags.dataDir,
+    database: flags.database,
     host: flags.host,
     port: flags.port,
     cloudPort: flags.cloudPort,

@@ -34,6 +34,7 @@ export const ErrorCode = {
   configInvalid: "FAWKES_CONFIG_INVALID",
   payloadTooLarge: "FAWKES_PAYLOAD_TOO_LARGE",
   dataDirInUse: "FAWKES_DATA_DIR_IN_USE",
+  databaseUnavailable: "FAWKES_DATABASE_UNAVAILABLE",
   internal: "FAWKES_INTERNAL",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

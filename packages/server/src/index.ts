@@ -11,7 +11,7 @@ import { startCloud } from "./cloud/runtime.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { tightenDataDir } from "./data-dir-permissions.ts";
 import { loadDataKey, loadServerKeys } from "./keys.ts";
-import { openDatabase } from "./store/db.ts";
+import { describePostgresUrl, openDatabase } from "./store/db.ts";
 import type { ServerOptions } from "./options.ts";
 import type { RouteAccess } from "./http/access.ts";
 
@@ -54,7 +54,11 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
       );
     const keys = await loadServerKeys(options.dataDir);
     const dataKey = await loadDataKey(options.dataDir);
-    const database = await openDatabase(path.join(options.dataDir, "fawkes.db"), { dataKey });
+    const database = await openDatabase(options.database ?? path.join(options.dataDir, "fawkes.db"), {
+      dataKey,
+    });
+    if (options.database !== undefined)
+      log.info({ database: describePostgresUrl(options.database) }, "store: PostgreSQL");
     undo.unshift(() => database.close());
     const cloud = await startCloud(
       {

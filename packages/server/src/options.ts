@@ -8,6 +8,12 @@ import { defaultConfigMaxBytes } from "@fawkes/core";
 export interface ServerOptions {
   /** Absolute data directory. @default "./.fawkes" */
   dataDir: string;
+  /**
+   * The store: a `postgres://` URL (env `FAWKES_DATABASE_URL`), or undefined for the embedded SQLite file
+   * `<dataDir>/fawkes.db`. The data directory still holds keys, logs and artifacts either way.
+   * @default undefined
+   */
+  database?: string | undefined;
   /** @default "127.0.0.1" */
   host: string;
   /** HTTP API, web UI and agent protocol; 0 picks a free port. @default 8153 */
@@ -67,6 +73,7 @@ export function compileServerOptions(
   };
   const fromEnv = defined<Partial<ServerOptions>>({
     dataDir: env.FAWKES_DATA_DIR || undefined,
+    database: env.FAWKES_DATABASE_URL || undefined,
     host: env.FAWKES_HOST || undefined,
     port: intFrom(env, "FAWKES_PORT"),
     cloudPort: intFrom(env, "FAWKES_CLOUD_PORT"),
@@ -76,6 +83,8 @@ export function compileServerOptions(
     configMaxBytes: intFrom(env, "FAWKES_CONFIG_MAX_BYTES"),
   });
   const merged: ServerOptions = { ...defaults, ...fromEnv, ...defined(raw) };
+  if (merged.database !== undefined && !/^postgres(ql)?:\/\/[^/]/i.test(merged.database))
+    throw new Error("the database must be a postgres:// URL (leave it unset for the embedded SQLite store)");
   if (merged.port > 65535) throw new Error(`port must be at most 65535, got ${merged.port}`);
   if (!Number.isInteger(merged.configMaxBytes) || merged.configMaxBytes < 1)
     throw new Error(`the config file size limit must be a positive integer, got ${merged.configMaxBytes}`);

@@ -31,3 +31,4 @@ export {
 } from "./agent-protocol-contract.ts";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 export { startGitHttpServer, type GitHttpServer, type GitHttpServerOptions } from "./git-http-server.ts";
+export { startPostgres, type Postgres } from "./postgres.ts";

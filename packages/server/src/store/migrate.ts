@@ -11,26 +11,34 @@ import { accessKeysMigration } from "./migrations/004-access-keys.ts";
 import { externalArtifactsMigration } from "./migrations/005-external-artifacts.ts";
 import { sessionsMigration } from "./migrations/006-sessions.ts";
 import { sealedSecretsMigration } from "./migrations/007-sealed-secrets.ts";
+import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
 
-/** In order; names sort lexically in the same order, as kysely requires. Some need the data key. */
-const migrations = (dataKey: Buffer): Record<string, Migration> => ({
-  "001-initial": initialMigration,
+/**
+ * In order; names sort lexically in the same order, as kysely requires. Some need the data key, some the
+ * dialect (column types, SQLite-only pragmas: migrations/portable.ts).
+ */
+const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migration> => ({
+  "001-initial": initialMigration(dialect),
   "002-lookup-indexes": lookupIndexesMigration,
   "003-downstream-index": downstreamIndexMigration,
-  "004-access-keys": accessKeysMigration,
-  "005-external-artifacts": externalArtifactsMigration,
-  "006-sessions": sessionsMigration,
-  "007-sealed-secrets": sealedSecretsMigration(dataKey),
+  "004-access-keys": accessKeysMigration(dialect),
+  "005-external-artifacts": externalArtifactsMigration(dialect),
+  "006-sessions": sessionsMigration(dialect),
+  "007-sealed-secrets": sealedSecretsMigration(dataKey, dialect),
 });
 
 export const MIGRATION_TABLE = "fawkes_migrations";
 
 /** Brings the database to the latest schema; a no-op when it is already there. Returns applied names. */
-export async function migrateToLatest(db: Kysely<Database>, dataKey: Buffer): Promise<string[]> {
+export async function migrateToLatest(
+  db: Kysely<Database>,
+  dataKey: Buffer,
+  dialect: SqlDialect = "sqlite",
+): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => migrations(dataKey) },
+    provider: { getMigrations: async () => migrations(dataKey, dialect) },
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: `${MIGRATION_TABLE}_lock`,
   });

@@ -1,8 +1,8 @@
-import { test } from "node:test";
+import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
-import { sql } from "kysely";
-import { openMemoryDatabase } from "../../src/store/db.ts";
+import { sql, type Kysely } from "kysely";
 import type { Database } from "../../src/store/schema.ts";
+import { openStore, testOnEachBackend } from "./backends.ts";
 
 /**
  * The columns of every table in schema.ts, listed by hand. `satisfies` makes the compiler reject a table
@@ -129,10 +129,9 @@ type MissingColumns = {
 }[keyof Database];
 const noneMissing: [MissingColumns] extends [never] ? true : false = true;
 
-test("migration 001 creates exactly the tables and columns of schema.ts", async (t) => {
+testOnEachBackend("the migrations create exactly the tables and columns of schema.ts", async (t, backend) => {
   assert.equal(noneMissing, true);
-  const { db, close } = await openMemoryDatabase();
-  t.after(close);
+  const { db } = await openStore(t, await backend.create(t), randomBytes(32));
   const tables = await db.introspection.getTables();
   const actual = Object.fromEntries(
     tables
@@ -145,17 +144,36 @@ test("migration 001 creates exactly the tables and columns of schema.ts", async 
   assert.deepEqual(actual, wanted);
 });
 
-test("the schema's indexes exist", async (t) => {
-  const { db, close } = await openMemoryDatabase();
-  t.after(close);
-  // origin 'c': created by CREATE INDEX (not the automatic ones behind primary keys).
+type IndexFlags = Record<string, { unique: number; partial: number }>;
+
+/** Indexes made by CREATE INDEX (not the automatic ones behind primary keys): origin 'c' on SQLite. */
+async function sqliteIndexes(db: Kysely<Database>): Promise<IndexFlags> {
   const { rows } = await sql<{ name: string; unique: number; partial: number }>`
     select il.name, il."unique", il.partial
     from sqlite_master m, pragma_index_list(m.name) il
     where m.type = 'table' and il.origin = 'c'`.execute(db);
-  const indexes = Object.fromEntries(
-    rows.map((row) => [row.name, { unique: row.unique, partial: row.partial }]),
+  return Object.fromEntries(rows.map((row) => [row.name, { unique: row.unique, partial: row.partial }]));
+}
+
+/** PostgreSQL: every non-primary-key index of the schema, the migration table's excepted. */
+async function postgresIndexes(db: Kysely<Database>): Promise<IndexFlags> {
+  const { rows } = await sql<{ name: string; unique: boolean; partial: boolean }>`
+    select c.relname as name, i.indisunique as "unique", i.indpred is not null as partial
+    from pg_index i
+    join pg_class c on c.oid = i.indexrelid
+    join pg_class t on t.oid = i.indrelid
+    join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = current_schema() and not i.indisprimary and t.relname not like 'fawkes_migrations%'`.execute(
+    db,
   );
+  return Object.fromEntries(
+    rows.map((row) => [row.name, { unique: Number(row.unique), partial: Number(row.partial) }]),
+  );
+}
+
+testOnEachBackend("the schema's indexes exist", async (t, backend) => {
+  const { db } = await openStore(t, await backend.create(t), randomBytes(32));
+  const indexes = backend.name === "sqlite" ? await sqliteIndexes(db) : await postgresIndexes(db);
   assert.deepEqual(indexes, {
     pipeline_runs_pipeline_counter: { unique: 1, partial: 0 },
     run_materials_run_id: { unique: 0, partial: 0 },

@@ -1,12 +1,12 @@
 /**
  * Secrets at rest in the store: a run's secure variable values, webhook secrets, credentialed git URLs and
- * trigger-time values reach the SQLite file (and its WAL) only sealed, and read back plain; migration 007 seals
- * what older databases hold in clear and rewrites git fingerprints into their keyed, credential-free form.
+ * trigger-time values reach the database (on SQLite: the file and its WAL, byte for byte) only sealed, and read
+ * back plain; migration 007 seals what older databases hold in clear and rewrites git fingerprints into their
+ * keyed, credential-free form. Both stores: the sealing plugin sits above the dialect.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import type { PipelineConfig } from "@fawkes/core";
@@ -16,6 +16,7 @@ import { openDatabase, type OpenDatabase } from "../../src/store/db.ts";
 import { listMaterials, saveMaterialRevision } from "../../src/store/materials-repo.ts";
 import type { RunRecord } from "../../src/store/records.ts";
 import { findRun, insertRun, runMaterials } from "../../src/store/runs-repo.ts";
+import { testOnEachBackend } from "./backends.ts";
 
 const secrets = {
   secure: `secure-${randomBytes(6).toString("hex")}`,
@@ -46,23 +47,18 @@ const config = {
   stages: [{ name: "build", note: `echo "fawkes:sealed:v1:AAAA"`, jobs: [] }],
 } as unknown as PipelineConfig;
 
-async function tempDbFile(t: TestContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "fawkes-sealed-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return join(dir, "fawkes.db");
-}
-
 async function open(t: TestContext, file: string, dataKey: Buffer): Promise<OpenDatabase> {
   const handle = await openDatabase(file, { dataKey });
   t.after(() => handle.close());
   return handle;
 }
 
-/** Every byte the database keeps on disk: the file, its WAL and its shared-memory index. */
+/** SQLite: every byte the database keeps on disk (the file, its WAL, its shared-memory index). */
 async function databaseBytes(file: string): Promise<string> {
   const dir = join(file, "..");
-  const names = (await readdir(dir)).filter((name) => name.startsWith("fawkes.db"));
-  assert.ok(names.includes("fawkes.db"));
+  const base = file.slice(dir.length + 1);
+  const names = (await readdir(dir)).filter((name) => name.startsWith(base));
+  assert.ok(names.includes(base));
   const parts = await Promise.all(names.map((name) => readFile(join(dir, name))));
   return Buffer.concat(parts).toString("latin1");
 }
@@ -93,8 +89,9 @@ async function insertSecretRun(db: OpenDatabase["db"], fingerprint: string): Pro
   });
 }
 
-test("run secrets reach the file and the WAL only sealed, and read back plain", async (t) => {
-  const file = await tempDbFile(t);
+testOnEachBackend("run secrets reach the database only sealed, and read back plain", async (t, backend) => {
+  const file = await backend.create(t);
+  const sqlite = backend.name === "sqlite";
   const dataKey = randomBytes(32);
   const { db, close } = await open(t, file, dataKey);
   const fingerprint = materialFingerprints(dataKey).git({ url: credentialedUrl, branch: "main" });
@@ -106,8 +103,14 @@ test("run secrets reach the file and the WAL only sealed, and read back plain", 
   const run = await findRun(db, "app", 1);
   assert.deepEqual(run?.config, JSON.parse(JSON.stringify(config)), "the engine sees the plain config");
   assert.deepEqual(run?.variables, { TOKEN: secrets.trigger, PLAIN: "visible-trigger" });
-  const row = await sql<{ c: string; v: string }>`
-    select cast(config_json as blob) as c, cast(variables_json as blob) as v from pipeline_runs`.execute(db);
+  // Renamed columns: the sealing plugin opens values only under their own names.
+  const row = sqlite
+    ? await sql<{ c: Uint8Array; v: Uint8Array }>`
+        select cast(config_json as blob) as c, cast(variables_json as blob) as v from pipeline_runs`.execute(
+        db,
+      )
+    : await sql<{ c: string; v: string }>`
+        select config_json as c, variables_json as v from pipeline_runs`.execute(db);
   const raw = Buffer.from(row.rows[0]!.c).toString() + Buffer.from(row.rows[0]!.v).toString();
   assert.deepEqual(leaked(raw), [], "the stored columns hold no secret");
   assert.match(raw, /visible-value/, "only the secrets are sealed");
@@ -120,14 +123,14 @@ test("run secrets reach the file and the WAL only sealed, and read back plain", 
     .where("id", "=", inserted.id)
     .execute();
   assert.deepEqual((await findRun(db, "app", 1))?.variables, { TOKEN: secrets.trigger });
-  assert.deepEqual(leaked(await databaseBytes(file)), [], "before a checkpoint (WAL)");
+  if (sqlite) assert.deepEqual(leaked(await databaseBytes(file)), [], "before a checkpoint (WAL)");
   const [material] = await listMaterials(db);
   assert.equal(material?.url, "https://***@git.example.com/app.git");
   assert.doesNotMatch(material?.fingerprint ?? "", new RegExp(secrets.password));
   assert.doesNotMatch((await runMaterials(db, run!.id))[0]?.fingerprint ?? "", new RegExp(secrets.password));
-  await sql`pragma wal_checkpoint(truncate)`.execute(db);
+  if (sqlite) await sql`pragma wal_checkpoint(truncate)`.execute(db);
   await close();
-  assert.deepEqual(leaked(await databaseBytes(file)), [], "after a checkpoint");
+  if (sqlite) assert.deepEqual(leaked(await databaseBytes(file)), [], "after a checkpoint");
 
   await assert.rejects(
     async () => {
@@ -153,39 +156,49 @@ test("fingerprints: credentials never show, and URLs differing only in credentia
   assert.doesNotMatch(fingerprints.configSource("https://u:first@host/c.git#main"), /first/);
 });
 
-test("migration 007 seals what an older database holds in clear and rewrites git fingerprints", async (t) => {
-  const file = await tempDbFile(t);
-  const dataKey = randomBytes(32);
-  const oldFingerprint = `${credentialedUrl}#main`;
-  {
-    const { db, close } = await open(t, file, dataKey);
-    // Rows as a server before 007 wrote them (raw SQL: the sealing plugin does not touch it).
-    await db.insertInto("pipelines").values(pipelineRow()).execute();
-    await sql`insert into pipeline_runs (pipeline, counter, label, trigger_kind, trigger_user, result, config_json,
+testOnEachBackend(
+  "migration 007 seals what an older database holds in clear and rewrites git fingerprints",
+  async (t, backend) => {
+    const file = await backend.create(t);
+    const sqlite = backend.name === "sqlite";
+    const dataKey = randomBytes(32);
+    const oldFingerprint = `${credentialedUrl}#main`;
+    {
+      const { db, close } = await open(t, file, dataKey);
+      // Rows as a server before 007 wrote them (raw SQL: the sealing plugin does not touch it).
+      await db.insertInto("pipelines").values(pipelineRow()).execute();
+      await sql`insert into pipeline_runs (pipeline, counter, label, trigger_kind, trigger_user, result, config_json,
       variables_json, awaiting_stage, created_at, completed_at) values ('app', 1, '1', 'manual', 'alice', 'passed',
       ${JSON.stringify(config)}, ${JSON.stringify({ TOKEN: secrets.trigger })}, null, 1, 2)`.execute(db);
-    await sql`insert into run_materials (run_id, material, type, fingerprint, revision, from_revision, description,
+      await sql`insert into run_materials (run_id, material, type, fingerprint, revision, from_revision, description,
       changed, upstream_run_id) values (1, 'src', 'git', ${oldFingerprint}, 'abc', 'abc', 'x', 1, null)`.execute(
-      db,
-    );
-    await sql`insert into materials (fingerprint, type, url, branch, last_revision, last_checked_at, last_error)
+        db,
+      );
+      await sql`insert into materials (fingerprint, type, url, branch, last_revision, last_checked_at, last_error)
       values (${oldFingerprint}, 'git', ${credentialedUrl}, 'main', 'abc', 1, null)`.execute(db);
-    await sql`delete from fawkes_migrations where name = '007-sealed-secrets'`.execute(db);
-    await sql`pragma wal_checkpoint(truncate)`.execute(db);
+      await sql`delete from fawkes_migrations where name = '007-sealed-secrets'`.execute(db);
+      if (sqlite) await sql`pragma wal_checkpoint(truncate)`.execute(db);
+      await close();
+      if (sqlite) assert.notDeepEqual(leaked(await databaseBytes(file)), [], "the old rows are in clear");
+    }
+    const { db, close } = await open(t, file, dataKey);
+    const run = await findRun(db, "app", 1);
+    assert.deepEqual(run?.config, JSON.parse(JSON.stringify(config)));
+    assert.deepEqual(run?.variables, { TOKEN: secrets.trigger });
+    const expected = materialFingerprints(dataKey).git({ url: credentialedUrl, branch: "main" });
+    assert.equal((await runMaterials(db, run!.id))[0]?.fingerprint, expected);
+    const [material] = await listMaterials(db);
+    assert.deepEqual(
+      [material?.fingerprint, material?.url],
+      [expected, "https://***@git.example.com/app.git"],
+    );
+    const stored = await sql<{ c: string; v: string }>`
+    select config_json as c, variables_json as v from pipeline_runs`.execute(db);
+    assert.deepEqual(leaked(stored.rows[0]!.c + stored.rows[0]!.v), [], "the rows are sealed in place");
     await close();
-    assert.notDeepEqual(leaked(await databaseBytes(file)), [], "the old rows are in clear");
-  }
-  const { db, close } = await open(t, file, dataKey);
-  const run = await findRun(db, "app", 1);
-  assert.deepEqual(run?.config, JSON.parse(JSON.stringify(config)));
-  assert.deepEqual(run?.variables, { TOKEN: secrets.trigger });
-  const expected = materialFingerprints(dataKey).git({ url: credentialedUrl, branch: "main" });
-  assert.equal((await runMaterials(db, run!.id))[0]?.fingerprint, expected);
-  const [material] = await listMaterials(db);
-  assert.deepEqual([material?.fingerprint, material?.url], [expected, "https://***@git.example.com/app.git"]);
-  await close();
-  assert.deepEqual(leaked(await databaseBytes(file)), []);
-});
+    if (sqlite) assert.deepEqual(leaked(await databaseBytes(file)), []);
+  },
+);
 
 function pipelineRow() {
   return {

@@ -3,24 +3,26 @@
  * endpoint); this table records where each file went and its SHA-256, so fetches list and verify them.
  */
 import type { Kysely, Migration } from "kysely";
+import { portableTypes, type SqlDialect } from "./portable.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDb = Kysely<any>;
 
-export const externalArtifactsMigration: Migration = {
+export const externalArtifactsMigration = (dialect: SqlDialect): Migration => ({
   async up(db: AnyDb): Promise<void> {
+    const { id, idColumn, int64 } = portableTypes(dialect);
     await db.schema
       .createTable("external_artifacts")
-      .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
-      .addColumn("job_run_id", "integer", (c) => c.notNull())
+      .addColumn("id", id, idColumn)
+      .addColumn("job_run_id", id, (c) => c.notNull())
       .addColumn("artifact_id", "text", (c) => c.notNull())
       .addColumn("store_id", "text", (c) => c.notNull())
       .addColumn("bucket", "text", (c) => c.notNull())
       .addColumn("object_key", "text", (c) => c.notNull())
       .addColumn("path", "text", (c) => c.notNull())
-      .addColumn("size", "integer", (c) => c.notNull())
+      .addColumn("size", int64, (c) => c.notNull())
       .addColumn("sha256", "text", (c) => c.notNull())
-      .addColumn("created_at", "integer", (c) => c.notNull())
+      .addColumn("created_at", int64, (c) => c.notNull())
       .execute();
     await db.schema
       .createIndex("external_artifacts_job_artifact_path")
@@ -29,4 +31,4 @@ export const externalArtifactsMigration: Migration = {
       .unique()
       .execute();
   },
-};
+});

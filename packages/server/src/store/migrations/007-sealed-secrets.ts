@@ -13,14 +13,18 @@ import { sql, type Kysely, type Migration } from "kysely";
 import { materialFingerprints } from "../../engine/fingerprints.ts";
 import { redactUrl } from "../../materials/redact.ts";
 import { sealConfigJson, sealVariablesJson } from "../sealed-values.ts";
+import type { SqlDialect } from "./portable.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyDb = Kysely<any>;
 
-export function sealedSecretsMigration(dataKey: Buffer): Migration {
+export function sealedSecretsMigration(dataKey: Buffer, dialect: SqlDialect): Migration {
   return {
     async up(db: AnyDb): Promise<void> {
-      await sql`pragma secure_delete = on`.execute(db);
+      // PostgreSQL has no such switch; its old row versions go with vacuum (a database new to Fawkes on
+      // PostgreSQL has no clear secrets to begin with).
+      const sqlite = dialect === "sqlite";
+      if (sqlite) await sql`pragma secure_delete = on`.execute(db);
       const runs = await sql<{ id: number; config_json: string; variables_json: string }>`
         select id, config_json, variables_json from pipeline_runs`.execute(db);
       for (const run of runs.rows) {
@@ -54,7 +58,7 @@ export function sealedSecretsMigration(dataKey: Buffer): Migration {
         await sql`update run_materials set fingerprint = ${fingerprint}
           where type = 'git' and fingerprint = ${old}`.execute(db);
       }
-      await sql`pragma secure_delete = off`.execute(db);
+      if (sqlite) await sql`pragma secure_delete = off`.execute(db);
     },
   };
 }
