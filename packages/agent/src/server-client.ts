@@ -1,6 +1,12 @@
 import { hostname } from "node:os";
 import type { IncomingMessage } from "node:http";
-import { AGENT_PROTOCOL_VERSION, AgentHeader, ErrorCode, FawkesError } from "@fawkes/protocol/constants";
+import {
+  AGENT_PROTOCOL_VERSION,
+  AgentHeader,
+  ErrorCode,
+  errorDefinitionOf,
+  FawkesError,
+} from "@fawkes/protocol/constants";
 import type {
   ArtifactManifest,
   HeartbeatResponse,
@@ -102,7 +108,7 @@ export class ServerClient {
         return;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        if (error instanceof FawkesError && error.status === 401 && identity) {
+        if (error instanceof FawkesError && error.code === ErrorCode.unauthorized && identity) {
           this.#options.log("warn", "saved agent identity rejected; registering afresh", {
             agentId: identity.agentId,
           });
@@ -330,7 +336,7 @@ async function readJson(stream: IncomingMessage): Promise<unknown> {
 }
 
 async function problemError(stream: IncomingMessage, status: number): Promise<FawkesError> {
-  let code: string = ErrorCode.badRequest;
+  let code: string | undefined;
   let detail = `server answered ${status}`;
   try {
     const problem = JSON.parse((await readBody(stream)).toString("utf8")) as {
@@ -340,12 +346,19 @@ async function problemError(stream: IncomingMessage, status: number): Promise<Fa
     if (typeof problem.code === "string") code = problem.code;
     if (typeof problem.detail === "string") detail = problem.detail;
   } catch {
-    // Not a problem document: keep the status-derived code.
+    // Not a problem document: the code comes from the status.
   }
-  const known = (Object.values(ErrorCode) as string[]).includes(code)
-    ? (code as ErrorCode)
-    : ErrorCode.badRequest;
-  return new FawkesError(known, status, detail);
+  return new FawkesError(errorDefinitionOf(code ?? "")?.code ?? codeForStatus(status), detail);
+}
+
+/** A code for an answer without a known Fawkes code (another server, a proxy): the nearest by status. */
+function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return ErrorCode.unauthorized;
+  if (status === 403) return ErrorCode.forbidden;
+  if (status === 404) return ErrorCode.notFound;
+  if (status === 413) return ErrorCode.payloadTooLarge;
+  if (status >= 500) return ErrorCode.badGateway;
+  return ErrorCode.badRequest;
 }
 
 /** True when the server fenced this lease: the job must stop and report nothing more. */
@@ -369,8 +382,7 @@ function messageOf(error: unknown): string {
 function expectObject<T>(value: unknown, key: string): T {
   if (typeof value !== "object" || value === null || !(key in value)) {
     throw new FawkesError(
-      ErrorCode.badRequest,
-      502,
+      ErrorCode.badGateway,
       `unexpected answer from the server (no "${key}"): is --server a Fawkes server?`,
     );
   }

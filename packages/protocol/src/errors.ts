@@ -1,43 +1,254 @@
 /**
- * Stable error codes. Every code is documented in docs/errors.md; a test fails on an undocumented one.
+ * The error registry: every stable code is defined here once, with the HTTP status it always travels with
+ * and the one-line meaning that opens its row in docs/errors.md (a test checks code, status and meaning).
+ * Throw sites name the code only: `new FawkesError(ErrorCode.pipelineNotFound, `no pipeline ${name}`)`.
  * Over HTTP they travel as RFC 9457 problem+json: { type, title, status, code, detail, errors? }.
  */
-export const ErrorCode = {
-  badRequest: "FAWKES_BAD_REQUEST",
-  validation: "FAWKES_VALIDATION_FAILED",
-  unauthorized: "FAWKES_UNAUTHORIZED",
-  forbidden: "FAWKES_FORBIDDEN",
-  notFound: "FAWKES_NOT_FOUND",
-  pipelineNotFound: "FAWKES_PIPELINE_NOT_FOUND",
-  runNotFound: "FAWKES_RUN_NOT_FOUND",
-  stageNotFound: "FAWKES_STAGE_NOT_FOUND",
-  jobNotFound: "FAWKES_JOB_NOT_FOUND",
-  agentNotFound: "FAWKES_AGENT_NOT_FOUND",
-  materialNotFound: "FAWKES_MATERIAL_NOT_FOUND",
-  artifactNotFound: "FAWKES_ARTIFACT_NOT_FOUND",
-  artifactPathConflict: "FAWKES_ARTIFACT_PATH_CONFLICT",
-  pipelinePaused: "FAWKES_PIPELINE_PAUSED",
-  pipelineLocked: "FAWKES_PIPELINE_LOCKED",
-  stageNotAwaitingApproval: "FAWKES_STAGE_NOT_AWAITING_APPROVAL",
-  approvalNotAllowed: "FAWKES_APPROVAL_NOT_ALLOWED",
-  stageStillRunning: "FAWKES_STAGE_STILL_RUNNING",
-  runAlreadyFinished: "FAWKES_RUN_ALREADY_FINISHED",
-  invalidRevision: "FAWKES_INVALID_REVISION",
-  undeclaredVariable: "FAWKES_UNDECLARED_VARIABLE",
-  protocolVersion: "FAWKES_PROTOCOL_VERSION_UNSUPPORTED",
-  leaseLost: "FAWKES_LEASE_LOST",
-  agentNotEnabled: "FAWKES_AGENT_NOT_ENABLED",
-  checksumMismatch: "FAWKES_CHECKSUM_MISMATCH",
-  pathEscape: "FAWKES_PATH_ESCAPE",
-  webhookSignature: "FAWKES_WEBHOOK_SIGNATURE_INVALID",
-  webhookPayload: "FAWKES_WEBHOOK_PAYLOAD_INVALID",
-  configInvalid: "FAWKES_CONFIG_INVALID",
-  payloadTooLarge: "FAWKES_PAYLOAD_TOO_LARGE",
-  dataDirInUse: "FAWKES_DATA_DIR_IN_USE",
-  databaseUnavailable: "FAWKES_DATABASE_UNAVAILABLE",
-  internal: "FAWKES_INTERNAL",
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+const errorRegistry = {
+  badRequest: {
+    code: "FAWKES_BAD_REQUEST",
+    status: 400,
+    meaning: "The request is malformed.",
+  },
+  validation: {
+    code: "FAWKES_VALIDATION_FAILED",
+    status: 400,
+    meaning: "A body or query failed its schema.",
+  },
+  lengthRequired: {
+    code: "FAWKES_LENGTH_REQUIRED",
+    status: 411,
+    meaning: "An upload came without a `content-length`.",
+  },
+  unauthorized: {
+    code: "FAWKES_UNAUTHORIZED",
+    status: 401,
+    meaning: "Missing or wrong API token or agent token/key.",
+  },
+  forbidden: {
+    code: "FAWKES_FORBIDDEN",
+    status: 403,
+    meaning: "Authenticated but not allowed.",
+  },
+  notFound: {
+    code: "FAWKES_NOT_FOUND",
+    status: 404,
+    meaning: "No such route.",
+  },
+  pipelineNotFound: {
+    code: "FAWKES_PIPELINE_NOT_FOUND",
+    status: 404,
+    meaning: "No pipeline with that name in the loaded config.",
+  },
+  runNotFound: {
+    code: "FAWKES_RUN_NOT_FOUND",
+    status: 404,
+    meaning: "No run with that counter.",
+  },
+  stageNotFound: {
+    code: "FAWKES_STAGE_NOT_FOUND",
+    status: 404,
+    meaning: "The pipeline has no such stage, or the stage has not run in that run.",
+  },
+  jobNotFound: {
+    code: "FAWKES_JOB_NOT_FOUND",
+    status: 404,
+    meaning: "The stage has no such job.",
+  },
+  agentNotFound: {
+    code: "FAWKES_AGENT_NOT_FOUND",
+    status: 404,
+    meaning: "No agent with that name.",
+  },
+  materialNotFound: {
+    code: "FAWKES_MATERIAL_NOT_FOUND",
+    status: 404,
+    meaning: "The pipeline has no material of that name.",
+  },
+  materialUnreachable: {
+    code: "FAWKES_MATERIAL_UNREACHABLE",
+    status: 502,
+    meaning: "A git repository could not be reached, cloned or fetched.",
+  },
+  artifactNotFound: {
+    code: "FAWKES_ARTIFACT_NOT_FOUND",
+    status: 404,
+    meaning: "No such artifact, or a fetch path that does not lead to an upstream run.",
+  },
+  artifactPathConflict: {
+    code: "FAWKES_ARTIFACT_PATH_CONFLICT",
+    status: 409,
+    meaning: "An artifact upload names a path that clashes with the job's other artifacts.",
+  },
+  pipelinePaused: {
+    code: "FAWKES_PIPELINE_PAUSED",
+    status: 409,
+    meaning: "The pipeline is paused.",
+  },
+  pipelineLocked: {
+    code: "FAWKES_PIPELINE_LOCKED",
+    status: 409,
+    meaning: "`lock_behavior` holds the pipeline for an unfinished (or failed, with `lockOnFailure`) run.",
+  },
+  stageNotAwaitingApproval: {
+    code: "FAWKES_STAGE_NOT_AWAITING_APPROVAL",
+    status: 409,
+    meaning: "The stage is not waiting for manual approval.",
+  },
+  approvalNotAllowed: {
+    code: "FAWKES_APPROVAL_NOT_ALLOWED",
+    status: 409,
+    meaning: "`allow_only_on_success` and the previous stage did not pass.",
+  },
+  stageStillRunning: {
+    code: "FAWKES_STAGE_STILL_RUNNING",
+    status: 409,
+    meaning: "A stage of the run is still running.",
+  },
+  runAlreadyFinished: {
+    code: "FAWKES_RUN_ALREADY_FINISHED",
+    status: 409,
+    meaning: "Nothing to cancel: the run or stage is not running.",
+  },
+  upstreamNotPassed: {
+    code: "FAWKES_UPSTREAM_NOT_PASSED",
+    status: 409,
+    meaning: "An upstream pipeline has no passed run yet, so a dependency material has no revision.",
+  },
+  invalidRevision: {
+    code: "FAWKES_INVALID_REVISION",
+    status: 400,
+    meaning: "A revision named in the request does not exist in the material.",
+  },
+  branchNotFound: {
+    code: "FAWKES_BRANCH_NOT_FOUND",
+    status: 409,
+    meaning: "The material's branch does not exist in its repository.",
+  },
+  undeclaredVariable: {
+    code: "FAWKES_UNDECLARED_VARIABLE",
+    status: 400,
+    meaning: "A trigger set a variable the pipeline does not declare.",
+  },
+  illegalTransition: {
+    code: "FAWKES_ILLEGAL_TRANSITION",
+    status: 409,
+    meaning: "A run, stage, job or agent was asked to move to a state its current state does not allow.",
+  },
+  protocolVersion: {
+    code: "FAWKES_PROTOCOL_VERSION_UNSUPPORTED",
+    status: 400,
+    meaning: "The agent speaks another protocol version.",
+  },
+  leaseLost: {
+    code: "FAWKES_LEASE_LOST",
+    status: 409,
+    meaning: "Agent protocol: the job was reassigned or cancelled.",
+  },
+  agentNotEnabled: {
+    code: "FAWKES_AGENT_NOT_ENABLED",
+    status: 403,
+    meaning: "The agent is pending, disabled or lost, so it may not do this.",
+  },
+  agentNameTaken: {
+    code: "FAWKES_AGENT_NAME_TAKEN",
+    status: 409,
+    meaning: "Another agent is already registered under that name.",
+  },
+  agentBusy: {
+    code: "FAWKES_AGENT_BUSY",
+    status: 409,
+    meaning: "The agent is running a job.",
+  },
+  checksumMismatch: {
+    code: "FAWKES_CHECKSUM_MISMATCH",
+    status: 400,
+    meaning: "An artifact's SHA-256 does not match what the sender declared.",
+  },
+  pathEscape: {
+    code: "FAWKES_PATH_ESCAPE",
+    status: 400,
+    meaning: "A path (artifact, destination, working directory) would leave its directory.",
+  },
+  webhookSignature: {
+    code: "FAWKES_WEBHOOK_SIGNATURE_INVALID",
+    status: 401,
+    meaning: "The webhook's HMAC signature (or GitLab token) does not match the material's `webhook_secret`.",
+  },
+  webhookPayload: {
+    code: "FAWKES_WEBHOOK_PAYLOAD_INVALID",
+    status: 400,
+    meaning: "The webhook body is not a push payload Fawkes understands.",
+  },
+  configInvalid: {
+    code: "FAWKES_CONFIG_INVALID",
+    status: 400,
+    meaning: "A pipeline file is invalid.",
+  },
+  payloadTooLarge: {
+    code: "FAWKES_PAYLOAD_TOO_LARGE",
+    status: 413,
+    meaning: "The request body is over the limit.",
+  },
+  dataDirInUse: {
+    code: "FAWKES_DATA_DIR_IN_USE",
+    status: 409,
+    meaning: "Start-up only: another server holds the store's lock.",
+  },
+  databaseUnavailable: {
+    code: "FAWKES_DATABASE_UNAVAILABLE",
+    status: 503,
+    meaning:
+      "Start-up only: the PostgreSQL server cannot be reached, or refused the user, password or database.",
+  },
+  internal: {
+    code: "FAWKES_INTERNAL",
+    status: 500,
+    meaning: "A bug or an environment failure.",
+  },
+  badGateway: {
+    code: "FAWKES_BAD_GATEWAY",
+    status: 502,
+    meaning: "A service Fawkes called failed or answered something unexpected.",
+  },
+  unavailable: {
+    code: "FAWKES_UNAVAILABLE",
+    status: 503,
+    meaning: "A part of the server this request needs is not running.",
+  },
+} as const satisfies Record<string, { code: `FAWKES_${string}`; status: number; meaning: string }>;
+
+type Registry = typeof errorRegistry;
+
+/** The stable codes by name: `ErrorCode.pipelineNotFound` is `"FAWKES_PIPELINE_NOT_FOUND"`. */
+export const ErrorCode = Object.fromEntries(
+  Object.entries(errorRegistry).map(([name, definition]) => [name, definition.code]),
+) as { readonly [Name in keyof Registry]: Registry[Name]["code"] };
+export type ErrorCode = Registry[keyof Registry]["code"];
+
+/** What a code means over HTTP; one entry per code. */
+export interface ErrorDefinition {
+  code: ErrorCode;
+  status: number;
+  /** One sentence: the start of the code's row in docs/errors.md. */
+  meaning: string;
+}
+
+/** Every code's definition, in registry order. */
+export const errorDefinitions: readonly ErrorDefinition[] = Object.values(errorRegistry);
+
+const definitionsByCode = new Map<string, ErrorDefinition>(errorDefinitions.map((d) => [d.code, d]));
+
+/** The registry's definition of a code, or undefined for a string that is not a Fawkes code. */
+export function errorDefinitionOf(code: string): ErrorDefinition | undefined {
+  return definitionsByCode.get(code);
+}
+
+/** The HTTP status every error with this code travels with. */
+export function statusOf(code: ErrorCode): number {
+  // Present by construction: ErrorCode is derived from the registry.
+  return definitionsByCode.get(code)?.status ?? 500;
+}
 
 /** RFC 9457 problem document with Fawkes's stable code. */
 export interface Problem {
@@ -50,21 +261,19 @@ export interface Problem {
   errors?: { path?: string; file?: string; line?: number; column?: number; message: string }[];
 }
 
-/** An error with a stable code and an HTTP status; thrown by services, mapped to problem+json in one place. */
+/**
+ * An error with a stable code; its HTTP status comes from the registry, never from the throw site.
+ * Thrown by services, mapped to problem+json in one place.
+ */
 export class FawkesError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly errors: Problem["errors"];
-  constructor(
-    code: ErrorCode,
-    status: number,
-    message: string,
-    options?: { cause?: unknown; errors?: Problem["errors"] },
-  ) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; errors?: Problem["errors"] }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "FawkesError";
     this.code = code;
-    this.status = status;
+    this.status = statusOf(code);
     this.errors = options?.errors;
   }
 }

@@ -36,7 +36,6 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
     const pid = (await readFile(pidFile, "utf8").catch(() => "")).trim();
     throw new FawkesError(
       ErrorCode.dataDirInUse,
-      409,
       `data directory ${dataDir} is in use by another fawkes server${/^\d+$/.test(pid) ? ` (pid ${pid})` : ""}`,
       { cause: error },
     );

@@ -30,7 +30,7 @@ const registerKeys = ["agentId", "heartbeatIntervalMs", "revokedLeases:0", "stat
 export const agentProtocolContract: readonly ContractOutcome[] = [
   { step: "register", status: 200, keys: registerKeys },
   // An identity the server does not recognise registers afresh; the name is taken, so that is refused.
-  { step: "register again with the wrong token", status: 409, code: ErrorCode.validation },
+  { step: "register again with the wrong token", status: 409, code: ErrorCode.agentNameTaken },
   { step: "work with an unknown token", status: 401, code: ErrorCode.unauthorized },
   { step: "work", status: 200, keys: ["job"] },
   { step: "heartbeat while building", status: 200, keys: ["revokedLeases:0", "state"] },

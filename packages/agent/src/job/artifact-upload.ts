@@ -63,7 +63,6 @@ export async function collectUploads(workspace: string, spec: ArtifactSpec): Pro
   if (uploads.length === 0) {
     throw new FawkesError(
       ErrorCode.artifactNotFound,
-      404,
       `artifact source '${spec.source}' matched no file in the workspace`,
     );
   }
@@ -71,7 +70,6 @@ export async function collectUploads(workspace: string, spec: ArtifactSpec): Pro
     if (upload.artifactPath.startsWith("../") || upload.artifactPath === "..") {
       throw new FawkesError(
         ErrorCode.pathEscape,
-        400,
         `artifact path '${upload.artifactPath}' escapes the job's artifacts`,
       );
     }

@@ -23,11 +23,7 @@ export async function runExternalFetch(
     const destination = resolveInside(ctx.workspace, task.destination, "fetch destination");
     const manifest = await ctx.client.externalArtifactManifest(ctx.job.leaseId, from, artifactId, killSignal);
     if (manifest.files.length === 0)
-      throw new FawkesError(
-        ErrorCode.artifactNotFound,
-        404,
-        `no external artifact '${artifactId}' in ${locator}`,
-      );
+      throw new FawkesError(ErrorCode.artifactNotFound, `no external artifact '${artifactId}' in ${locator}`);
     for (const file of manifest.files) {
       const target = resolveInside(destination, file.path, "artifact path");
       const open = () =>

@@ -36,7 +36,7 @@ export async function runFetchTask(
         : file.path === source || file.path.startsWith(`${source}/`) || source === ".",
     );
     if (files.length === 0)
-      throw new FawkesError(ErrorCode.artifactNotFound, 404, `no artifact '${task.source}' in ${locator}`);
+      throw new FawkesError(ErrorCode.artifactNotFound, `no artifact '${task.source}' in ${locator}`);
     const parent = posix.dirname(source);
     for (const file of files) {
       const relativePath = parent === "." ? file.path : file.path.slice(parent.length + 1);
@@ -77,7 +77,6 @@ export async function downloadFile(
     if (actual !== file.sha256) {
       throw new FawkesError(
         ErrorCode.checksumMismatch,
-        422,
         `checksum mismatch for ${file.path}: expected ${file.sha256}, got ${actual}`,
       );
     }

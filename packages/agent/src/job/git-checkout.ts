@@ -116,7 +116,7 @@ async function ensureMirror(workDir: string, auth: RemoteAuth): Promise<string> 
   const cloned = await git(["clone", "--mirror", "--quiet", "--", auth.url, temp], undefined, auth);
   if (!cloned.ok) {
     await rm(temp, { recursive: true, force: true });
-    throw new FawkesError(ErrorCode.materialNotFound, 502, `git clone --mirror failed: ${cloned.output}`);
+    throw new FawkesError(ErrorCode.materialUnreachable, `git clone --mirror failed: ${cloned.output}`);
   }
   await rename(temp, mirror);
   return mirror;
@@ -174,12 +174,11 @@ async function fetchRevision(mirror: string, auth: RemoteAuth, revision: string)
   for (let attempt = 0; attempt < 2; attempt++) {
     const fetched = await fetchMirror(mirror, auth);
     if (!fetched.ok)
-      throw new FawkesError(ErrorCode.materialNotFound, 502, `git fetch failed: ${fetched.output}`);
+      throw new FawkesError(ErrorCode.materialUnreachable, `git fetch failed: ${fetched.output}`);
     if ((await git(["cat-file", "-e", `${revision}^{commit}`], mirror)).ok) return;
   }
   throw new FawkesError(
     ErrorCode.invalidRevision,
-    400,
     `revision ${revision} not found in ${displayUrl(auth.url)}`,
   );
 }
@@ -249,10 +248,10 @@ export async function checkoutMaterial(
     await fetchRevision(mirror, auth, material.revision);
     done = await checkout();
   }
-  if (!done.ok) throw new FawkesError(ErrorCode.invalidRevision, 400, `git checkout failed: ${done.output}`);
+  if (!done.ok) throw new FawkesError(ErrorCode.invalidRevision, `git checkout failed: ${done.output}`);
   if (!fresh) {
     const clean = await git(["clean", "-dffq"], destination);
-    if (!clean.ok) throw new FawkesError(ErrorCode.internal, 500, `git clean failed: ${clean.output}`);
+    if (!clean.ok) throw new FawkesError(ErrorCode.internal, `git clean failed: ${clean.output}`);
   }
   return destination;
 }

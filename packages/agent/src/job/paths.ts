@@ -10,7 +10,7 @@ export function resolveInside(root: string, path: string, what: string): string 
   const target = resolve(base, path);
   const rel = relative(base, target);
   if (isAbsolute(path) || rel === ".." || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
-    throw new FawkesError(ErrorCode.pathEscape, 400, `${what} '${path}' escapes ${base}`);
+    throw new FawkesError(ErrorCode.pathEscape, `${what} '${path}' escapes ${base}`);
   }
   return target;
 }

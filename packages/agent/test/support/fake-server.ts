@@ -227,7 +227,7 @@ export class FakeServer {
     // Like the real server: an identity it does not recognise registers afresh, under a name not yet taken.
     if (agentId === undefined || this.agents.get(agentId) !== request.token) {
       const taken = [...this.agents.keys()].some((id) => this.#names.get(id) === request.name);
-      if (taken) return json(res, 409, { code: ErrorCode.validation, detail: "name already registered" });
+      if (taken) return json(res, 409, { code: ErrorCode.agentNameTaken, detail: "name already registered" });
       agentId = `agent-${this.#nextAgent++}`;
       this.agents.set(agentId, `token-${agentId}-${Math.random().toString(36).slice(2)}`);
       this.#names.set(agentId, request.name);

@@ -309,7 +309,7 @@ export function formatPolicyIssues(issues: readonly PolicyIssue[]): string {
 export function parsePolicyOrThrow(input: string | unknown, options: ParsePolicyOptions = {}): Policy {
   const { policy, issues } = parsePolicy(input, options);
   if (policy !== undefined) return policy;
-  throw new FawkesError(ErrorCode.validation, 400, `invalid policy:\n${formatPolicyIssues(issues)}`, {
+  throw new FawkesError(ErrorCode.validation, `invalid policy:\n${formatPolicyIssues(issues)}`, {
     errors: issues.map((issue) => ({ path: issue.path, message: issue.message })),
   });
 }

@@ -68,16 +68,16 @@ export const s3ObjectArn = (bucket: string, key: string): string => `arn:aws:s3:
 export function s3ActionResource(operation: S3Operation, bucket?: string, key?: string): ActionResource {
   const entry = (table as Record<string, readonly [string, Scope]>)[operation];
   if (entry === undefined) {
-    throw new FawkesError(ErrorCode.badRequest, 400, `unknown S3 operation "${operation}"`);
+    throw new FawkesError(ErrorCode.badRequest, `unknown S3 operation "${operation}"`);
   }
   const [action, scope] = entry;
   if (scope === "service") return { action, resource: "*" };
   if (bucket === undefined || bucket === "") {
-    throw new FawkesError(ErrorCode.badRequest, 400, `S3 operation ${operation} needs a bucket`);
+    throw new FawkesError(ErrorCode.badRequest, `S3 operation ${operation} needs a bucket`);
   }
   if (scope === "bucket") return { action, resource: s3BucketArn(bucket) };
   if (key === undefined || key === "") {
-    throw new FawkesError(ErrorCode.badRequest, 400, `S3 operation ${operation} needs an object key`);
+    throw new FawkesError(ErrorCode.badRequest, `S3 operation ${operation} needs an object key`);
   }
   return { action, resource: s3ObjectArn(bucket, key) };
 }

@@ -20,7 +20,7 @@ export function canTransitionJob(from: JobState, to: JobState): boolean {
 
 export function assertJobTransition(from: JobState, to: JobState): void {
   if (!canTransitionJob(from, to)) {
-    throw new FawkesError(ErrorCode.badRequest, 409, `a job cannot go from ${from} to ${to}`);
+    throw new FawkesError(ErrorCode.illegalTransition, `a job cannot go from ${from} to ${to}`);
   }
 }
 

@@ -58,7 +58,6 @@ export class ArtifactStore {
     const conflict = (cause: unknown) =>
       new FawkesError(
         ErrorCode.artifactPathConflict,
-        409,
         `artifact ${path}: the path is a directory of this job's artifacts or lies under one of its files`,
         { cause },
       );
@@ -76,7 +75,6 @@ export class ArtifactStore {
       if (expectedSha256 !== null && expectedSha256.toLowerCase() !== sha256) {
         throw new FawkesError(
           ErrorCode.checksumMismatch,
-          400,
           `artifact ${path}: sha256 is ${sha256}, the uploader announced ${expectedSha256}`,
         );
       }
@@ -139,7 +137,7 @@ export class ArtifactStore {
   async createReadStream(locator: JobLocator, relPath: string): Promise<Readable> {
     const { target, path } = this.#resolve(locator, relPath);
     const notFound = (cause?: unknown) =>
-      new FawkesError(ErrorCode.artifactNotFound, 404, `no artifact ${path}`, { cause });
+      new FawkesError(ErrorCode.artifactNotFound, `no artifact ${path}`, { cause });
     let handle: FileHandle;
     try {
       handle = await open(target, "r");
@@ -179,11 +177,7 @@ export class ArtifactStore {
     const target = safePath(jobDir, relPath);
     const path = relative(jobDir, target).split(sep).join("/");
     if (path === MANIFEST_NAME) {
-      throw new FawkesError(
-        ErrorCode.badRequest,
-        400,
-        `${MANIFEST_NAME} is reserved and cannot be an artifact`,
-      );
+      throw new FawkesError(ErrorCode.badRequest, `${MANIFEST_NAME} is reserved and cannot be an artifact`);
     }
     return { jobDir, target, path };
   }
@@ -203,7 +197,6 @@ export class ArtifactStore {
         if (size > this.#maxFileBytes) {
           throw new FawkesError(
             ErrorCode.payloadTooLarge,
-            413,
             `artifact ${relPath} exceeds the limit of ${this.#maxFileBytes} bytes`,
           );
         }

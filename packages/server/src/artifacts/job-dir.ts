@@ -23,14 +23,14 @@ export function jobKey(locator: JobLocator): string {
 
 function nameSegment(name: string): string {
   if (name === "" || name === "." || name === ".." || /[/\\\0]/.test(name)) {
-    throw new FawkesError(ErrorCode.pathEscape, 400, `invalid name in job locator: ${JSON.stringify(name)}`);
+    throw new FawkesError(ErrorCode.pathEscape, `invalid name in job locator: ${JSON.stringify(name)}`);
   }
   return name;
 }
 
 function counterSegment(counter: number): string {
   if (!Number.isSafeInteger(counter) || counter < 1) {
-    throw new FawkesError(ErrorCode.pathEscape, 400, `invalid counter in job locator: ${counter}`);
+    throw new FawkesError(ErrorCode.pathEscape, `invalid counter in job locator: ${counter}`);
   }
   return String(counter);
 }

@@ -11,7 +11,7 @@ import { ErrorCode, FawkesError } from "@fawkes/protocol";
  */
 export function safePath(root: string, relativePath: string): string {
   const reject = (why: string): never => {
-    throw new FawkesError(ErrorCode.pathEscape, 400, `path ${JSON.stringify(relativePath)} ${why}`);
+    throw new FawkesError(ErrorCode.pathEscape, `path ${JSON.stringify(relativePath)} ${why}`);
   };
   if (relativePath === "") reject("is empty");
   if (relativePath.includes("\0")) reject("contains a NUL byte");

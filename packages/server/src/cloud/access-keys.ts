@@ -62,7 +62,6 @@ export function validateIdentityPolicy(policy: unknown): void {
   if (issues.length > 0)
     throw new FawkesError(
       ErrorCode.validation,
-      400,
       `the policy is invalid: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ")}`,
       { errors: issues.map((issue) => ({ path: `policy.${issue.path}`, message: issue.message })) },
     );
@@ -126,7 +125,7 @@ export class AccessKeys {
   async delete(accessKeyId: string): Promise<void> {
     this.#cache.delete(accessKeyId);
     if (!(await deleteAccessKey(this.#db, accessKeyId)))
-      throw new FawkesError(ErrorCode.notFound, 404, `no access key ${accessKeyId}`);
+      throw new FawkesError(ErrorCode.notFound, `no access key ${accessKeyId}`);
   }
 
   /** Creates the administrator key on the data directory's first start; undefined on every later start. */

@@ -36,7 +36,7 @@ export function jobConfigOf(
   const match = /^(.*)-(runInstance|runOnAll)-(\d+)$/.exec(jobName);
   const job = match && stage?.jobs.find((j) => j.name === match[1]);
   if (!job || !match)
-    throw new FawkesError(ErrorCode.jobNotFound, 404, `job ${jobName} is not in stage ${stageName}`);
+    throw new FawkesError(ErrorCode.jobNotFound, `job ${jobName} is not in stage ${stageName}`);
   return { job, index: Number(match[3]), count: typeof job.runInstances === "number" ? job.runInstances : 0 };
 }
 
@@ -55,7 +55,6 @@ async function resolveFetch(ctx: EngineContext, run: RunRecord, task: FetchTaskC
     if (!material || !next)
       throw new FawkesError(
         ErrorCode.artifactNotFound,
-        404,
         `fetch: ${upstream} is not an upstream of ${target.pipeline}`,
       );
     const [, , stageName, stageCounter] = material.revision.split("/");
@@ -70,7 +69,6 @@ async function resolveFetch(ctx: EngineContext, run: RunRecord, task: FetchTaskC
   if (!stage)
     throw new FawkesError(
       ErrorCode.artifactNotFound,
-      404,
       `fetch: stage ${task.stage} has not run in ${target.pipeline} ${target.counter}`,
     );
   return {
@@ -161,10 +159,10 @@ export async function buildAssignment(
   const run = await findRunById(ctx.db, job.runId);
   const stageRun = await findStageRun(ctx.db, job.stageRunId);
   if (!run || !stageRun || !job.leaseId)
-    throw new FawkesError(ErrorCode.jobNotFound, 404, `job run ${job.id} is not assignable`);
+    throw new FawkesError(ErrorCode.jobNotFound, `job run ${job.id} is not assignable`);
   const stage = run.config.stages[stageRun.stageIndex];
   if (!stage)
-    throw new FawkesError(ErrorCode.stageNotFound, 404, `stage ${stageRun.name} is not in the run's config`);
+    throw new FawkesError(ErrorCode.stageNotFound, `stage ${stageRun.name} is not in the run's config`);
   const { job: jobConfig, index, count } = jobConfigOf(run, stage.name, job.name);
   const materials = await runMaterials(ctx.db, run.id);
   const upstreamLabels = new Map<number, string>();

@@ -102,8 +102,7 @@ async function headOf(deps: RevisionDeps, material: GitMaterial): Promise<string
   const sha = await lsRemote(material.url, material.branch);
   if (!sha)
     throw new FawkesError(
-      ErrorCode.invalidRevision,
-      409,
+      ErrorCode.branchNotFound,
       `branch ${material.branch} does not exist in material ${material.name}`,
     );
   return sha;
@@ -128,7 +127,6 @@ export async function resolveRunMaterials(
     if (!input.config.materials.some((m) => m.name === name)) {
       throw new FawkesError(
         ErrorCode.materialNotFound,
-        404,
         `pipeline ${input.config.name} has no material named ${name}`,
       );
     }
@@ -153,7 +151,6 @@ export async function resolveRunMaterials(
         if (!revision)
           throw new FawkesError(
             ErrorCode.invalidRevision,
-            400,
             `revision ${override} not found in material ${material.name}`,
           );
       } else {
@@ -182,8 +179,7 @@ export async function resolveRunMaterials(
       const choice = input.upstreams.find((u) => u.material.name === material.name);
       if (!choice) {
         throw new FawkesError(
-          ErrorCode.runNotFound,
-          409,
+          ErrorCode.upstreamNotPassed,
           `upstream pipeline ${material.pipeline} has no passed run of stage ${material.stage} yet`,
         );
       }

@@ -125,8 +125,7 @@ export class Triggers {
     if (!upstreams) {
       if (trigger.kind === "manual") {
         throw new FawkesError(
-          ErrorCode.runNotFound,
-          409,
+          ErrorCode.upstreamNotPassed,
           `pipeline ${config.name} has no consistent set of passed upstream runs yet`,
         );
       }
@@ -165,25 +164,22 @@ export class Triggers {
   /** `fawkes trigger`: a person asks for a run now. */
   async triggerManual(name: string, request: TriggerRequest, user: string): Promise<RunRecord> {
     const config = this.#ctx.config.pipeline(name);
-    if (!config) throw new FawkesError(ErrorCode.pipelineNotFound, 404, `no pipeline named ${name}`);
+    if (!config) throw new FawkesError(ErrorCode.pipelineNotFound, `no pipeline named ${name}`);
     this.#checkVariables(config, request.variables);
     const state = await findPipeline(this.#ctx.db, name);
     if (state?.paused)
       throw new FawkesError(
         ErrorCode.pipelinePaused,
-        409,
         `pipeline ${name} is paused: unpause it with \`fawkes unpause ${name}\``,
       );
     if (state?.lockedByCounter != null) {
       throw new FawkesError(
         ErrorCode.pipelineLocked,
-        409,
         `pipeline ${name} is locked by run ${state.lockedByCounter} (lock_behavior ${config.lockBehavior})`,
       );
     }
     const run = await this.#create(config, { kind: "manual", user }, request, new Map(), null);
-    if (!run)
-      throw new FawkesError(ErrorCode.pipelineLocked, 409, `pipeline ${name} could not start a run now`);
+    if (!run) throw new FawkesError(ErrorCode.pipelineLocked, `pipeline ${name} could not start a run now`);
     return run;
   }
 
@@ -194,7 +190,6 @@ export class Triggers {
     if (checked.undeclared.length === 0) return;
     throw new FawkesError(
       ErrorCode.undeclaredVariable,
-      400,
       undeclaredVariablesMessage(config.name, checked.undeclared),
       {
         errors: checked.undeclared.map((variable) => ({

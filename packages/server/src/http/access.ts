@@ -79,7 +79,6 @@ const header = (request: FastifyRequest, name: string): string | undefined => {
 const unauthorizedUser = (): FawkesError =>
   new FawkesError(
     ErrorCode.unauthorized,
-    401,
     "missing or wrong API token: pass --token, set FAWKES_TOKEN, or use the token in <data-dir>/keys/api-token",
   );
 
@@ -104,7 +103,7 @@ export function authorizer(engine: Engine, keys: ServerKeys): (request: FastifyR
     const auth = header(request, "authorization") ?? "";
     const token = auth.startsWith("Bearer ") ? auth.slice(7) : "";
     const agent = token ? await findAgentByTokenHash(db, hashToken(token)) : undefined;
-    if (!agent) throw new FawkesError(ErrorCode.unauthorized, 401, "unknown agent token: register again");
+    if (!agent) throw new FawkesError(ErrorCode.unauthorized, "unknown agent token: register again");
     agentOfRequest.set(request, agent);
     return agent;
   };
@@ -124,7 +123,6 @@ export function authorizer(engine: Engine, keys: ServerKeys): (request: FastifyR
     if (state !== "idle" && state !== "building")
       throw new FawkesError(
         ErrorCode.agentNotEnabled,
-        403,
         `agent ${agent.name} is ${state}: it reads no artifacts until an administrator enables it`,
       );
     engine.dispatcher.touch(agent);
@@ -136,7 +134,6 @@ export function authorizer(engine: Engine, keys: ServerKeys): (request: FastifyR
     if (!job || !lease)
       throw new FawkesError(
         ErrorCode.forbidden,
-        403,
         "an artifact read needs the lease (x-fawkes-lease) of the job this agent holds",
       );
     const p = request.params as Record<string, string>;
@@ -150,7 +147,6 @@ export function authorizer(engine: Engine, keys: ServerKeys): (request: FastifyR
     if (!(await fetchScope.allows(job, lease, from, p.artifactId ?? null)))
       throw new FawkesError(
         ErrorCode.forbidden,
-        403,
         `${from.pipeline}/${from.counter}/${from.stage}/${from.stageCounter}/${from.job} is not fetched by the job this agent holds`,
       );
   };
@@ -172,7 +168,7 @@ export function authorizer(engine: Engine, keys: ServerKeys): (request: FastifyR
         return requireFetcher(request);
       default:
         // Unreachable (requireDeclaredAccess) unless a route slipped past it: refuse.
-        throw new FawkesError(ErrorCode.forbidden, 403, "this route declares no access");
+        throw new FawkesError(ErrorCode.forbidden, "this route declares no access");
     }
   };
 }

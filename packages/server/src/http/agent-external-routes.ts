@@ -27,7 +27,7 @@ function splitWildcard(request: FastifyRequest): { artifactId: string; path: str
   const [first = "", ...rest] = raw.split("/");
   const artifactId = decodeURIComponent(first);
   if (artifactId === "" || rest.length === 0)
-    throw new FawkesError(ErrorCode.badRequest, 400, "expected <artifact id>/<path>");
+    throw new FawkesError(ErrorCode.badRequest, "expected <artifact id>/<path>");
   return { artifactId, path: rest.map(decodeURIComponent).join("/") };
 }
 
@@ -44,7 +44,7 @@ export function agentExternalRoutes(app: FastifyInstance, routes: RouteRegistry,
     },
     async (request) => {
       if (!(request.body instanceof Readable))
-        throw new FawkesError(ErrorCode.badRequest, 400, "external artifact body missing");
+        throw new FawkesError(ErrorCode.badRequest, "external artifact body missing");
       const { artifactId, path } = splitWildcard(request);
       const length = header(request, "content-length");
       return storeExternalArtifactFile(engine, agentOf(request), {

@@ -175,7 +175,7 @@ export function agentRoutes(
     },
     async (request) => {
       if (!(request.body instanceof Readable))
-        throw new FawkesError(ErrorCode.badRequest, 400, "artifact body missing");
+        throw new FawkesError(ErrorCode.badRequest, "artifact body missing");
       const rel = (request.params as Record<string, string>)["*"] ?? "";
       return storeArtifact(
         engine,
@@ -263,7 +263,6 @@ export function agentRoutes(
       if (!stat)
         throw new FawkesError(
           ErrorCode.artifactNotFound,
-          404,
           `no artifact ${rel} in ${locator.pipeline}/${locator.counter}/${locator.stage}/${locator.stageCounter}/${locator.job}`,
         );
       reply

@@ -26,14 +26,14 @@ function stringQuery(request: FastifyRequest, name: string): string | undefined 
   const value = (request.query as Record<string, unknown> | undefined)?.[name];
   if (value === undefined) return undefined;
   if (typeof value !== "string")
-    throw new FawkesError(ErrorCode.badRequest, 400, `query parameter ${name} must be given once`);
+    throw new FawkesError(ErrorCode.badRequest, `query parameter ${name} must be given once`);
   return value;
 }
 
 function requiredKey(request: FastifyRequest): string {
   const key = stringQuery(request, "key");
   if (key === undefined || key === "")
-    throw new FawkesError(ErrorCode.badRequest, 400, "query parameter key (the object key) is required");
+    throw new FawkesError(ErrorCode.badRequest, "query parameter key (the object key) is required");
   return key;
 }
 
@@ -44,7 +44,7 @@ export function bucketRoutes(app: FastifyInstance, routes: RouteRegistry, engine
   // Read at request time: the server starts the cloud endpoint before listening, offline builds never do.
   const cloud = (): CloudRuntime => {
     const runtime = engine.ctx.cloud;
-    if (!runtime) throw new FawkesError(ErrorCode.notFound, 404, "this server runs no cloud endpoint");
+    if (!runtime) throw new FawkesError(ErrorCode.notFound, "this server runs no cloud endpoint");
     return runtime;
   };
   routes.add(

@@ -22,11 +22,10 @@ async function resolveJob(
   if (!stage)
     throw new FawkesError(
       ErrorCode.stageNotFound,
-      404,
       `stage ${p.stage}/${p.stageCounter} has not run in ${run.pipeline}/${run.counter}`,
     );
   const job = (await jobRunsOfStages(engine.ctx.db, [stage.id])).find((j) => j.name === p.job);
-  if (!job) throw new FawkesError(ErrorCode.jobNotFound, 404, `stage ${stage.name} has no job ${p.job}`);
+  if (!job) throw new FawkesError(ErrorCode.jobNotFound, `stage ${stage.name} has no job ${p.job}`);
   return {
     locator: {
       pipeline: run.pipeline,
@@ -126,7 +125,7 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       const { locator } = await resolveJob(engine, request);
       const rel = (request.params as Record<string, string>)["*"] ?? "";
       const stat = await engine.artifacts.stat(locator, rel);
-      if (!stat) throw new FawkesError(ErrorCode.artifactNotFound, 404, `no artifact ${rel}`);
+      if (!stat) throw new FawkesError(ErrorCode.artifactNotFound, `no artifact ${rel}`);
       reply
         .type("application/octet-stream")
         .header("content-length", stat.size)

@@ -17,7 +17,7 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
   // Read at request time: the server starts the cloud endpoint before listening, offline builds never do.
   const accessKeys = (): AccessKeys => {
     const cloud = engine.ctx.cloud;
-    if (!cloud) throw new FawkesError(ErrorCode.notFound, 404, "this server runs no cloud endpoint");
+    if (!cloud) throw new FawkesError(ErrorCode.notFound, "this server runs no cloud endpoint");
     return cloud.accessKeys;
   };
   routes.add(

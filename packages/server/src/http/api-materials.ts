@@ -69,7 +69,6 @@ export function webhookRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       if (secrets.length > 0 && !verifyWebhookSignature(hook.provider, request.headers, raw, secrets)) {
         throw new FawkesError(
           ErrorCode.webhookSignature,
-          401,
           `the ${hook.provider} webhook signature does not match the material's webhook_secret`,
         );
       }

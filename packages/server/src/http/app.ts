@@ -104,7 +104,6 @@ export async function buildApp(
       if (!sameSecret(body.token, keys.apiToken))
         throw new FawkesError(
           ErrorCode.unauthorized,
-          401,
           "wrong API token: use the one in <data-dir>/keys/api-token",
         );
       const session = await createSession(db, engine.ctx.now());

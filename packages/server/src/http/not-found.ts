@@ -37,7 +37,7 @@ export function notFoundHandler(
     return sendProblem(
       request,
       reply,
-      new FawkesError(ErrorCode.notFound, 404, `no route ${request.method} ${path}`),
+      new FawkesError(ErrorCode.notFound, `no route ${request.method} ${path}`),
     );
   };
 }

@@ -16,5 +16,5 @@ export function refuseCrossOrigin(request: FastifyRequest): void {
     host = undefined;
   }
   if (!host || host !== request.headers.host)
-    throw new FawkesError(ErrorCode.forbidden, 403, "cross-origin request refused");
+    throw new FawkesError(ErrorCode.forbidden, "cross-origin request refused");
 }

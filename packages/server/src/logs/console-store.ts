@@ -79,7 +79,7 @@ export class ConsoleStore {
       try {
         for await (const part of parts) {
           if (written + part.length > maxBytes) {
-            throw new FawkesError(ErrorCode.payloadTooLarge, 413, `console batch over ${maxBytes} bytes`);
+            throw new FawkesError(ErrorCode.payloadTooLarge, `console batch over ${maxBytes} bytes`);
           }
           writer.push(part);
           written += part.length;
@@ -281,6 +281,6 @@ async function writeFully(handle: FileHandle, bytes: Buffer): Promise<void> {
 
 function checkOffset(offset: number): void {
   if (!Number.isSafeInteger(offset) || offset < 0) {
-    throw new FawkesError(ErrorCode.badRequest, 400, `invalid console log offset: ${offset}`);
+    throw new FawkesError(ErrorCode.badRequest, `invalid console log offset: ${offset}`);
   }
 }

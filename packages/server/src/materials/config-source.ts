@@ -104,7 +104,6 @@ async function readRepository(
   if (revision === null) {
     throw new FawkesError(
       ErrorCode.configInvalid,
-      400,
       `branch ${branch} not found in config repository ${redactUrl(url)}`,
     );
   }
@@ -134,7 +133,6 @@ async function defaultBranch(url: string, mirrorDir: string): Promise<string> {
   if (match?.[1]) return match[1];
   throw new FawkesError(
     ErrorCode.configInvalid,
-    400,
     `config repository ${redactUrl(url)} has no default branch; name one as URL#branch`,
   );
 }

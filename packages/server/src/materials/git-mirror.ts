@@ -302,7 +302,6 @@ export class MirrorRepo {
     if (sha === null) {
       throw new FawkesError(
         ErrorCode.invalidRevision,
-        404,
         `revision ${JSON.stringify(rev)} not found in ${redactUrl(this.url)}`,
       );
     }
@@ -312,7 +311,6 @@ export class MirrorRepo {
   #failed(what: string, stderr: string): FawkesError {
     return new FawkesError(
       ErrorCode.internal,
-      500,
       `cannot ${what} of ${redactUrl(this.url)}: ${gitFailure(stderr)}`,
     );
   }
@@ -320,8 +318,7 @@ export class MirrorRepo {
 
 function unreachable(url: string, stderr: string): FawkesError {
   return new FawkesError(
-    ErrorCode.materialNotFound,
-    502,
+    ErrorCode.materialUnreachable,
     `cannot mirror git repository ${redactUrl(url)}: ${gitFailure(stderr)}`,
   );
 }

@@ -99,9 +99,7 @@ export function runGitRaw(args: readonly string[], options: RunGitOptions = {}):
       killGroup(child.pid);
       child.stdout.destroy();
       child.stderr.destroy();
-      reject(
-        new FawkesError(ErrorCode.internal, 500, `git ${subcommand(args)} timed out after ${timeoutMs} ms`),
-      );
+      reject(new FawkesError(ErrorCode.internal, `git ${subcommand(args)} timed out after ${timeoutMs} ms`));
     }, timeoutMs);
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
@@ -111,7 +109,7 @@ export function runGitRaw(args: readonly string[], options: RunGitOptions = {}):
       clearTimeout(timer);
       if (settled) return;
       settled = true;
-      reject(new FawkesError(ErrorCode.internal, 500, `cannot run git: ${error.message}`, { cause: error }));
+      reject(new FawkesError(ErrorCode.internal, `cannot run git: ${error.message}`, { cause: error }));
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
@@ -152,7 +150,6 @@ export function assertGitUrl(url: string): void {
   if (url.length === 0 || url.startsWith("-") || /[\0\r\n]/.test(url)) {
     throw new FawkesError(
       ErrorCode.badRequest,
-      400,
       `invalid git repository url: ${JSON.stringify(redactUrl(url))}`,
     );
   }
@@ -170,8 +167,7 @@ export function assertBranchName(branch: string): void {
     branch.includes("@{") ||
     // eslint-disable-next-line no-control-regex
     /[\x00-\x20\x7f~^:?*[\\]/.test(branch);
-  if (bad)
-    throw new FawkesError(ErrorCode.badRequest, 400, `invalid git branch name: ${JSON.stringify(branch)}`);
+  if (bad) throw new FawkesError(ErrorCode.badRequest, `invalid git branch name: ${JSON.stringify(branch)}`);
 }
 
 /** The first meaningful line of git's stderr, credentials redacted: what a person needs to see. */
@@ -209,8 +205,7 @@ export async function lsRemote(
   });
   if (result.code !== 0) {
     throw new FawkesError(
-      ErrorCode.materialNotFound,
-      502,
+      ErrorCode.materialUnreachable,
       `cannot reach git repository ${redactUrl(url)}: ${gitFailure(result.stderr)}`,
     );
   }
@@ -235,8 +230,7 @@ export async function remoteDefaultBranch(
   });
   if (result.code !== 0) {
     throw new FawkesError(
-      ErrorCode.materialNotFound,
-      502,
+      ErrorCode.materialUnreachable,
       `cannot reach git repository ${redactUrl(url)}: ${gitFailure(result.stderr)}`,
     );
   }

@@ -157,7 +157,7 @@ export class MaterialWatcher {
     const state = this.#states.get(fingerprint);
     if (!state) {
       return Promise.reject(
-        new FawkesError(ErrorCode.materialNotFound, 404, `material ${fingerprint} is not watched`),
+        new FawkesError(ErrorCode.materialNotFound, `material ${fingerprint} is not watched`),
       );
     }
     return this.#request(state);
@@ -267,7 +267,7 @@ export class MaterialWatcher {
         { fingerprint, revision: sha, err: message },
         "material revision handler failed",
       );
-      throw new FawkesError(ErrorCode.internal, 500, `handling revision ${sha} failed: ${message}`, {
+      throw new FawkesError(ErrorCode.internal, `handling revision ${sha} failed: ${message}`, {
         cause: error,
       });
     }

@@ -189,7 +189,7 @@ function unique(values: string[]): string[] {
 }
 
 function invalid(message: string): never {
-  throw new FawkesError(ErrorCode.webhookPayload, 400, `invalid webhook payload: ${message}`);
+  throw new FawkesError(ErrorCode.webhookPayload, `invalid webhook payload: ${message}`);
 }
 
 function header(headers: WebhookHeaders, name: string): string | undefined {

@@ -17,11 +17,10 @@ export async function approveStage(
     const run = await requireRun(ctx, pipeline, counter);
     const index = run.config.stages.findIndex((s) => s.name === stageName);
     if (index < 0)
-      throw new FawkesError(ErrorCode.stageNotFound, 404, `pipeline ${pipeline} has no stage ${stageName}`);
+      throw new FawkesError(ErrorCode.stageNotFound, `pipeline ${pipeline} has no stage ${stageName}`);
     if (run.awaitingStage !== stageName) {
       throw new FawkesError(
         ErrorCode.stageNotAwaitingApproval,
-        409,
         `stage ${stageName} of ${pipeline}/${counter} is not waiting for approval`,
       );
     }
@@ -30,7 +29,6 @@ export async function approveStage(
     if (stage?.approval.allowOnlyOnSuccess && previous && previous.result !== "passed") {
       throw new FawkesError(
         ErrorCode.approvalNotAllowed,
-        409,
         `stage ${stageName} may only be approved after ${previous.name} passed`,
       );
     }
@@ -40,7 +38,7 @@ export async function approveStage(
       !stage.approval.users.includes(user) &&
       user !== "admin"
     ) {
-      throw new FawkesError(ErrorCode.forbidden, 403, `user ${user} may not approve stage ${stageName}`);
+      throw new FawkesError(ErrorCode.forbidden, `user ${user} may not approve stage ${stageName}`);
     }
     await scheduleStage(ctx, engine.hooks, run, index, { approvedBy: user, rerunOfCounter: null });
   });

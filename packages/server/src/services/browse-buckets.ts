@@ -81,19 +81,17 @@ function translate(error: unknown, what: string): FawkesError {
   const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = failure.$metadata?.httpStatusCode;
   if (status === 404 || failure.name === "NoSuchBucket" || failure.name === "NoSuchKey")
-    return new FawkesError(ErrorCode.notFound, 404, `no ${what}`, { cause: error });
+    return new FawkesError(ErrorCode.notFound, `no ${what}`, { cause: error });
   if (status !== undefined && status >= 400 && status < 500)
     return new FawkesError(
       ErrorCode.badRequest,
-      400,
       `the cloud endpoint refused it: ${failure.name ?? "Error"}`,
       {
         cause: error,
       },
     );
   return new FawkesError(
-    ErrorCode.internal,
-    502,
+    ErrorCode.badGateway,
     `the cloud endpoint failed: ${failure.name ?? "Error"}${status ? ` (HTTP ${status})` : ""}`,
     { cause: error },
   );
@@ -102,7 +100,7 @@ function translate(error: unknown, what: string): FawkesError {
 /** The SDK refuses an invalid bucket name itself, before any request: that is the caller's mistake too. */
 function checkBucket(bucket: string): void {
   if (!validBucketName(bucket))
-    throw new FawkesError(ErrorCode.badRequest, 400, `${JSON.stringify(bucket)} is not a valid bucket name`);
+    throw new FawkesError(ErrorCode.badRequest, `${JSON.stringify(bucket)} is not a valid bucket name`);
 }
 
 async function call<T>(cloud: CloudRuntime, what: string, run: (s: Session) => Promise<T>): Promise<T> {

@@ -21,7 +21,7 @@ export async function cancelRun(
       (s) => s.result === "building" && (stageName === null || s.name === stageName),
     );
     if (stageName !== null && !run.config.stages.some((s) => s.name === stageName)) {
-      throw new FawkesError(ErrorCode.stageNotFound, 404, `pipeline ${pipeline} has no stage ${stageName}`);
+      throw new FawkesError(ErrorCode.stageNotFound, `pipeline ${pipeline} has no stage ${stageName}`);
     }
     if (stages.length === 0) {
       if (run.awaitingStage !== null && stageName === null) {
@@ -31,7 +31,6 @@ export async function cancelRun(
       }
       throw new FawkesError(
         ErrorCode.runAlreadyFinished,
-        409,
         `nothing to cancel: ${pipeline}/${counter}${stageName ? `/${stageName}` : ""} is not running`,
       );
     }

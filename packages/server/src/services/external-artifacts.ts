@@ -44,7 +44,7 @@ async function s3For(
 ): Promise<{ s3: S3Client; sdk: S3Sdk; state: EngineS3 }> {
   const cloud = engine.ctx.cloud;
   if (!cloud)
-    throw new FawkesError(ErrorCode.internal, 503, "the cloud endpoint is not running: no artifact store");
+    throw new FawkesError(ErrorCode.unavailable, "the cloud endpoint is not running: no artifact store");
   let state = perEngine.get(engine);
   if (!state) perEngine.set(engine, (state = { clients: new Map(), buckets: new Set() }));
   const s3Sdk = await loadSdk();
@@ -94,7 +94,7 @@ async function ensureBucket(s3: S3Client, s3Sdk: S3Sdk, state: EngineS3, bucket:
 function checkedPath(path: string): string {
   const segments = path.split("/");
   if (path === "" || path.includes("\0") || segments.some((s) => s === "" || s === "." || s === ".."))
-    throw new FawkesError(ErrorCode.pathEscape, 400, `invalid external artifact path '${path}'`);
+    throw new FawkesError(ErrorCode.pathEscape, `invalid external artifact path '${path}'`);
   return path;
 }
 
@@ -121,7 +121,6 @@ async function publishedArtifact(
   if (!artifact)
     throw new FawkesError(
       ErrorCode.artifactNotFound,
-      404,
       `job ${job.name} publishes no external artifact '${artifactId}'`,
     );
   return artifact;
@@ -145,7 +144,7 @@ export async function storeExternalArtifactFile(
   const artifact = await publishedArtifact(engine, job, locator, request.artifactId);
   const path = checkedPath(request.path);
   if (!Number.isSafeInteger(request.size) || request.size < 0)
-    throw new FawkesError(ErrorCode.badRequest, 411, "an external artifact upload needs content-length");
+    throw new FawkesError(ErrorCode.lengthRequired, "an external artifact upload needs content-length");
   const { s3, sdk: s3Sdk, state } = await s3For(engine, job);
   await ensureBucket(s3, s3Sdk, state, artifact.bucket);
   const key = externalObjectKey(artifact.prefix, locator, artifact.id, path);
@@ -174,7 +173,6 @@ export async function storeExternalArtifactFile(
     await s3.send(new s3Sdk.DeleteObjectCommand({ Bucket: artifact.bucket, Key: key }));
     throw new FawkesError(
       ErrorCode.checksumMismatch,
-      422,
       `external artifact ${path}: expected ${request.sha256 ?? "?"} (${request.size} bytes), got ${sha256} (${size} bytes)`,
     );
   }
@@ -200,11 +198,7 @@ async function fetchingJob(
 ): Promise<JobRunRecord> {
   const job = (await activeJobRuns(engine.ctx.db)).find((j) => j.agentId === agent.id && j.leaseId === lease);
   if (!job || !lease)
-    throw new FawkesError(
-      ErrorCode.leaseLost,
-      409,
-      "the lease is no longer held by this agent: stop the job",
-    );
+    throw new FawkesError(ErrorCode.leaseLost, "the lease is no longer held by this agent: stop the job");
   return job;
 }
 
@@ -225,7 +219,6 @@ async function filesOf(
   if (files.length === 0)
     throw new FawkesError(
       ErrorCode.artifactNotFound,
-      404,
       `no external artifact '${artifactId}' in ${locator.pipeline}/${locator.counter}/${locator.stage}/${locator.stageCounter}/${locator.job}`,
     );
   return files;
@@ -258,16 +251,11 @@ export async function openExternalArtifactFile(
   if (!file)
     throw new FawkesError(
       ErrorCode.artifactNotFound,
-      404,
       `no file '${path}' in external artifact '${artifactId}'`,
     );
   const { s3, sdk: s3Sdk } = await s3For(engine, job);
   const object = await s3.send(new s3Sdk.GetObjectCommand({ Bucket: file.bucket, Key: file.objectKey }));
   if (!(object.Body instanceof Readable))
-    throw new FawkesError(
-      ErrorCode.internal,
-      502,
-      `the artifact store returned no body for ${file.objectKey}`,
-    );
+    throw new FawkesError(ErrorCode.badGateway, `the artifact store returned no body for ${file.objectKey}`);
   return { size: file.size, sha256: file.sha256, body: object.Body };
 }

@@ -35,7 +35,6 @@ export async function heldJobRun(
 export const leaseLost = (jobRunId: number): FawkesError =>
   new FawkesError(
     ErrorCode.leaseLost,
-    409,
     `the lease on job run ${jobRunId} is no longer held by this agent: stop the job`,
   );
 
@@ -49,7 +48,7 @@ export async function requireLease(
   const job = await heldJobRun(engine, agent, jobRunId, lease);
   if (!job) throw leaseLost(jobRunId);
   const locator = await engine.locatorOf(job);
-  if (!locator) throw new FawkesError(ErrorCode.jobNotFound, 404, `job run ${jobRunId} has no stage`);
+  if (!locator) throw new FawkesError(ErrorCode.jobNotFound, `job run ${jobRunId} has no stage`);
   return { job, locator };
 }
 

@@ -9,7 +9,6 @@ async function requireAgent(engine: Engine, name: string): Promise<AgentRecord> 
   if (!agent)
     throw new FawkesError(
       ErrorCode.agentNotFound,
-      404,
       `no agent named ${name}: list them with \`fawkes agents\``,
     );
   return agent;
@@ -68,8 +67,7 @@ export async function removeAgent(engine: Engine, name: string): Promise<void> {
   const agent = await requireAgent(engine, name);
   if (agent.currentJobRunId !== null && engine.dispatcher.stateOf(agent) === "building") {
     throw new FawkesError(
-      ErrorCode.validation,
-      409,
+      ErrorCode.agentBusy,
       `agent ${name} is running a job: disable it and wait, or cancel the job first`,
     );
   }

@@ -4,7 +4,7 @@ import { ensurePipeline, updatePipeline } from "../store/runs-repo.ts";
 
 function requireConfigured(engine: Engine, name: string): void {
   if (!engine.config.pipeline(name))
-    throw new FawkesError(ErrorCode.pipelineNotFound, 404, `no pipeline named ${name}`);
+    throw new FawkesError(ErrorCode.pipelineNotFound, `no pipeline named ${name}`);
 }
 
 export async function pausePipeline(

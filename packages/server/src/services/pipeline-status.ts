@@ -92,7 +92,7 @@ export async function pipelineStatus(
   const { ctx } = engine;
   const config = ctx.config.pipeline(name);
   const state = await findPipeline(ctx.db, name);
-  if (!config && !state) throw new FawkesError(ErrorCode.pipelineNotFound, 404, `no pipeline named ${name}`);
+  if (!config && !state) throw new FawkesError(ErrorCode.pipelineNotFound, `no pipeline named ${name}`);
   const runs = await listRuns(ctx.db, name, limit, offset);
   return {
     pipeline: name,
@@ -127,6 +127,6 @@ export async function pipelineSummaries(
 
 export async function requireRun(ctx: EngineContext, pipeline: string, counter: number): Promise<RunRecord> {
   const run = await findRun(ctx.db, pipeline, counter);
-  if (!run) throw new FawkesError(ErrorCode.runNotFound, 404, `pipeline ${pipeline} has no run ${counter}`);
+  if (!run) throw new FawkesError(ErrorCode.runNotFound, `pipeline ${pipeline} has no run ${counter}`);
   return run;
 }

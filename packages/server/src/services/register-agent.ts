@@ -33,7 +33,6 @@ export async function registerAgent(
   if (request.protocolVersion !== AGENT_PROTOCOL_VERSION) {
     throw new FawkesError(
       ErrorCode.protocolVersion,
-      400,
       `agent protocol ${request.protocolVersion} is not supported; this server speaks ${AGENT_PROTOCOL_VERSION}: upgrade the agent`,
     );
   }
@@ -41,7 +40,6 @@ export async function registerAgent(
   if (!auto && !sameSecret(request.key, keys.agentKey)) {
     throw new FawkesError(
       ErrorCode.unauthorized,
-      401,
       "the agent registration key is wrong: use the key in <data-dir>/keys/agent-key",
     );
   }
@@ -77,8 +75,7 @@ export async function registerAgent(
     const sameName = await findAgentByName(ctx.db, request.name);
     if (sameName) {
       throw new FawkesError(
-        ErrorCode.validation,
-        409,
+        ErrorCode.agentNameTaken,
         `an agent named ${request.name} is already registered: pick another --name, or delete it with \`fawkes agents delete ${request.name}\``,
       );
     }

@@ -20,12 +20,11 @@ export async function rerunStage(
     const run = await requireRun(ctx, pipeline, counter);
     const index = run.config.stages.findIndex((s) => s.name === stageName);
     if (index < 0)
-      throw new FawkesError(ErrorCode.stageNotFound, 404, `pipeline ${pipeline} has no stage ${stageName}`);
+      throw new FawkesError(ErrorCode.stageNotFound, `pipeline ${pipeline} has no stage ${stageName}`);
     const stages = await stageRunsOfRun(ctx.db, run.id);
     if (stages.some((s) => s.result === "building")) {
       throw new FawkesError(
         ErrorCode.stageStillRunning,
-        409,
         `${pipeline}/${counter} still has a stage running: wait for it or cancel it`,
       );
     }
@@ -33,14 +32,12 @@ export async function rerunStage(
     if (!previous)
       throw new FawkesError(
         ErrorCode.stageNotFound,
-        409,
         `stage ${stageName} has not run in ${pipeline}/${counter} yet`,
       );
     const state = await findPipeline(ctx.db, pipeline);
     if (state?.lockedByCounter != null && state.lockedByCounter !== counter) {
       throw new FawkesError(
         ErrorCode.pipelineLocked,
-        409,
         `pipeline ${pipeline} is locked by run ${state.lockedByCounter}`,
       );
     }
@@ -49,7 +46,7 @@ export async function rerunStage(
       const previousJobs = await jobRunsOfStages(ctx.db, [previous.id]);
       for (const job of jobs) {
         if (!previousJobs.some((j) => j.name === job))
-          throw new FawkesError(ErrorCode.jobNotFound, 404, `stage ${stageName} has no job ${job}`);
+          throw new FawkesError(ErrorCode.jobNotFound, `stage ${stageName} has no job ${job}`);
       }
       onlyJobs = { rerun: new Set(jobs), previous: new Map(previousJobs.map((j) => [j.name, j.result])) };
     }

@@ -45,7 +45,7 @@ export async function migrateToLatest(
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((result) => result.status === "Error")?.migrationName ?? "unknown";
-    throw new FawkesError(ErrorCode.internal, 500, `database migration ${failed} failed`, { cause: error });
+    throw new FawkesError(ErrorCode.internal, `database migration ${failed} failed`, { cause: error });
   }
   return (results ?? [])
     .filter((result) => result.status === "Success")

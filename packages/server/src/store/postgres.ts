@@ -75,7 +75,6 @@ export async function connectPostgres(url: string): Promise<PostgresConnection> 
     await lockSession.end().catch(() => {});
     throw new FawkesError(
       ErrorCode.databaseUnavailable,
-      503,
       `cannot connect to PostgreSQL at ${target}: ${connectionFailure(error)}`,
       { cause: error },
     );
@@ -88,11 +87,7 @@ export async function connectPostgres(url: string): Promise<PostgresConnection> 
     });
   if (locked.rows[0]?.locked !== true) {
     await lockSession.end().catch(() => {});
-    throw new FawkesError(
-      ErrorCode.dataDirInUse,
-      409,
-      `database ${target} is in use by another fawkes server`,
-    );
+    throw new FawkesError(ErrorCode.dataDirInUse, `database ${target} is in use by another fawkes server`);
   }
 
   const pool = new pg.Pool({ ...config, max: 1 });

@@ -24,6 +24,17 @@ pipelines:
               tasks:
                 - exec:
                     command: "true"
+  after-good:
+    group: e2e
+    materials:
+      good: {pipeline: good, stage: build}
+    stages:
+      - deploy:
+          jobs:
+            ship:
+              tasks:
+                - exec:
+                    command: "true"
 `;
 
 // Line 10, column 11 holds the mistake: a misspelt stage key (everything else in the file is valid).
@@ -73,7 +84,7 @@ test(
     const repo = await createGitRepo(t, null); // no commit: nothing triggers a run by itself
     const fawkes = await startFawkes(t, {
       pipelineFiles: { "good.gocd.yaml": goodYaml(repo.path), "bad.gocd.yaml": badYaml },
-      expectPipelines: ["good"],
+      expectPipelines: ["good", "after-good"],
       agents: 0,
     });
     const { api } = fawkes;
@@ -119,7 +130,17 @@ test(
           code: ErrorCode.runNotFound,
         },
       );
+      // The repository has no commit yet, so its branch does not exist and `good` has never passed.
+      await expectProblem(await api.request("POST", triggerPath, { body: {} }), {
+        status: 409,
+        code: ErrorCode.branchNotFound,
+      });
+      await expectProblem(
+        await api.request("POST", apiPath(ApiRoutes.trigger, { name: "after-good" }), { body: {} }),
+        { status: 409, code: ErrorCode.upstreamNotPassed },
+      );
       assert.equal((await api.status("good")).runs.length, runsBefore, "no bad request created a run");
+      assert.equal((await api.status("after-good")).runs.length, 0, "no bad request created a run");
 
       // Webhooks: public, but a malformed payload is rejected.
       await expectProblem(await api.request("POST", ApiRoutes.webhook, { body: "{oops", anonymous: true }), {
@@ -177,10 +198,7 @@ test(
 
       await assertHealthy(api);
       const pipelines = (await api.get<{ pipelines: { name: string }[] }>(ApiRoutes.pipelines)).pipelines;
-      assert.deepEqual(
-        pipelines.map((pipeline) => pipeline.name),
-        ["good"],
-      );
+      assert.deepEqual(pipelines.map((pipeline) => pipeline.name).sort(), ["after-good", "good"]);
     });
   },
 );
@@ -192,7 +210,7 @@ test(
     const repo = await createGitRepo(t, null); // no commit: nothing triggers a run by itself
     const fawkes = await startFawkes(t, {
       pipelineFiles: { "good.gocd.yaml": goodYaml(repo.path), "bad.gocd.yaml": badYaml },
-      expectPipelines: ["good"],
+      expectPipelines: ["good", "after-good"],
       agents: 0,
     });
     await fawkes.diagnose(async () => {

@@ -107,7 +107,7 @@ test("an unreachable source fails clearly", async (t) => {
   await assert.rejects(
     readConfigSource(path.join(base, "nothing-here"), { mirrorRoot: path.join(base, "m") }),
     {
-      code: ErrorCode.materialNotFound,
+      code: ErrorCode.materialUnreachable,
     },
   );
 });

@@ -39,7 +39,7 @@ test("lsRemote on an unreachable repository throws a clear error without credent
   const missing = path.join(await tempDir(t), "missing");
   await assert.rejects(lsRemote(missing, "main"), (error: unknown) => {
     assert.ok(error instanceof FawkesError);
-    assert.equal(error.code, ErrorCode.materialNotFound);
+    assert.equal(error.code, ErrorCode.materialUnreachable);
     assert.match(error.message, /cannot reach git repository .*missing/);
     return true;
   });
@@ -192,7 +192,7 @@ test("GitMirror.ensure fails clearly for an unreachable repository", async (t) =
   const mirror = new GitMirror(path.join(await tempDir(t), "mirrors"));
   await assert.rejects(mirror.ensure("https://bob:hunter2@127.0.0.1:9/r.git"), (error: unknown) => {
     assert.ok(error instanceof FawkesError);
-    assert.equal(error.code, ErrorCode.materialNotFound);
+    assert.equal(error.code, ErrorCode.materialUnreachable);
     assert.doesNotMatch(error.message, /hunter2|bob/);
     return true;
   });
