@@ -12,6 +12,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../.
 const USED_WITHOUT_IMPORT: Record<string, string> = {
   "@types/react": "type declarations the compiler reads for react",
   "@types/react-dom": "type declarations the compiler reads for react-dom",
+  "@types/pg": "type declarations the compiler reads for pg",
+  "@types/pg-cursor": "type declarations the compiler reads for pg-cursor",
   vite: "web's build and dev scripts run it",
 };
 
