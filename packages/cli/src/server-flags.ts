@@ -55,7 +55,7 @@ export function addServerFlags(command: Command): Command {
  * A command line is visible to every user of the machine (`ps`), so the flag takes a URL without a password:
  * the password comes from FAWKES_DATABASE_URL, PGPASSWORD or ~/.pgpass (node-postgres reads both).
  */
-function databaseUrl(value: string): string {
+export function databaseUrl(value: string): string {
   let url: URL;
   try {
     url = new URL(value);

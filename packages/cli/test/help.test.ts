@@ -8,6 +8,7 @@ const commands: [string[], string[]][] = [
   [[], ["--server", "--token"]],
   [["up"], ["--data-dir", "--port", "--cloud-port", "--agents", "--pipelines", "--poll-interval"]],
   [["server"], ["--data-dir", "--host", "--port", "--pipelines", "--poll-interval"]],
+  [["db", "copy"], ["--to", "--data-dir", "--json"]],
   [["agent"], ["--key", "--name", "--resources", "--environments", "--work-dir"]],
   [["validate"], ["--json"]],
   [["trigger"], ["--revision", "--var", "--wait", "--json"]],

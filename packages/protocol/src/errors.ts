@@ -201,6 +201,11 @@ const errorRegistry = {
     meaning:
       "Start-up only: the PostgreSQL server cannot be reached, or refused the user, password or database.",
   },
+  databaseNotEmpty: {
+    code: "FAWKES_DATABASE_NOT_EMPTY",
+    status: 409,
+    meaning: "`fawkes db copy` only: the target database already holds Fawkes data.",
+  },
   internal: {
     code: "FAWKES_INTERNAL",
     status: 500,

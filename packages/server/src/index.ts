@@ -18,6 +18,12 @@ import type { RouteAccess } from "./http/access.ts";
 export { compileServerOptions, type ServerOptions } from "./options.ts";
 export { buildApp, VERSION } from "./http/app.ts";
 export type { RouteAccess } from "./http/access.ts";
+export {
+  copySqliteToPostgres,
+  type CopyDatabaseOptions,
+  type CopyDatabaseResult,
+  type CopyProgress,
+} from "./store/copy.ts";
 
 export interface RunningServer {
   url: string;

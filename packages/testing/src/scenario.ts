@@ -26,6 +26,8 @@ export interface FawkesOptions {
   serverEnv?: Record<string, string>;
   /** Environment of agent processes. */
   agentEnv?: Record<string, string>;
+  /** A `postgres://` URL for the server's state (server-process.ts `database`). @default SQLite */
+  database?: string;
 }
 
 /** A running server with its agents, and shortcuts the scenarios use. */
@@ -50,6 +52,7 @@ export async function startFawkes(t: CleanupScope, options: FawkesOptions): Prom
     pipelines: [pipelineDir],
     pollIntervalMs: options.pollIntervalMs ?? 60_000,
     env: options.serverEnv,
+    database: options.database,
   });
   const agents: AgentProcess[] = [];
   const sources = (): HasOutput[] => [server, ...agents];

@@ -18,6 +18,11 @@ export interface ServerProcessOptions {
   env?: Record<string, string>;
   /** Deadline for server.json and a healthy /api/v1/health. @default 30000 */
   startTimeoutMs?: number;
+  /**
+   * A `postgres://` URL the server stores its state in (passed as FAWKES_DATABASE_URL, so it stays out of the
+   * process list). @default the data dir's SQLite file
+   */
+  database?: string;
 }
 
 /** A `fawkes server` subprocess. */
@@ -52,7 +57,11 @@ export async function startServerProcess(
   const dataDir = options.dataDir ?? (await tempDir(t, "fawkes-data-"));
   const timeoutMs = options.startTimeoutMs ?? 30_000;
   // The server saves its token for the CLI under $XDG_CONFIG_HOME: keep that out of the user's home.
-  const env = { XDG_CONFIG_HOME: await tempDir(t, "fawkes-xdg-"), ...options.env };
+  const env: Record<string, string> = {
+    XDG_CONFIG_HOME: await tempDir(t, "fawkes-xdg-"),
+    ...options.env,
+    ...(options.database !== undefined && { FAWKES_DATABASE_URL: options.database }),
+  };
   const baseArgs = ["server", "--data-dir", dataDir];
   for (const source of options.pipelines ?? []) baseArgs.push("--pipelines", source);
   baseArgs.push("--poll-interval", String(options.pollIntervalMs ?? 60_000));

@@ -5,6 +5,7 @@ import { registerAgentsCommand } from "./agents.ts";
 import { registerApproveCommand } from "./approve.ts";
 import { registerCancelCommand } from "./cancel.ts";
 import { registerCredentialsCommand } from "./credentials.ts";
+import { registerDbCommand } from "./db.ts";
 import { registerLogsCommand } from "./logs.ts";
 import { registerNotifyCommand } from "./notify.ts";
 import { registerPauseCommand, registerUnpauseCommand } from "./pause.ts";
@@ -20,6 +21,7 @@ import { registerValidateCommand } from "./validate.ts";
 export const allCommands: readonly RegisterCommand[] = [
   registerUpCommand,
   registerServerCommand,
+  registerDbCommand,
   registerAgentCommand,
   registerValidateCommand,
   registerTriggerCommand,
