@@ -22,7 +22,11 @@ export function createProgram(context: CliContext, commands: readonly RegisterCo
     .configureOutput({
       writeOut: (text) => io.out(text),
       writeErr: (text) => io.err(text),
-      outputError: (text, write) => write(`fawkes: ${text.replace(/^error: /, "")}`),
+      // Commander repeats a refused argument; a URL's password must not reach the terminal or a CI log.
+      outputError: (text, write) =>
+        write(
+          `fawkes: ${text.replace(/^error: /, "").replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/@\s:']*):[^/@\s']*@/gi, "$1:***@")}`,
+        ),
     })
     .showHelpAfterError("(add --help for usage)")
     .showSuggestionAfterError(true);

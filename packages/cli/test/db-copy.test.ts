@@ -151,4 +151,5 @@ test("fawkes db copy without a target, or with a password on the command line, e
   const withPassword = await runCli(["db", "copy", "--to", "postgres://u:secret@127.0.0.1:1/db"]);
   assert.equal(withPassword.code, 1);
   assert.match(withPassword.stderr, /process list/);
+  assert.doesNotMatch(withPassword.stderr, /secret/, "the refused URL is repeated without its password");
 });
