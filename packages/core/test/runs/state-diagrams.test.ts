@@ -80,5 +80,5 @@ test("the diagram check notices a missing or an extra edge", () => {
     doc.replace("  completed --> [*]\n", "  completed --> scheduled: reschedule\n"),
   ).get("job");
   assert.ok(added?.edges.includes("completed --reschedule--> scheduled"));
-  assert.deepEqual(added.final, []);
+  assert.deepEqual(added?.final, []);
 });
