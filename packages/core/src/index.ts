@@ -1,5 +1,17 @@
 export type * from "./config/model.ts";
 export * from "./runs/job-state.ts";
+export { edgesOf, nextState, transition } from "./runs/state-machine.ts";
+export type { EventOf, StateMachine, StateOf } from "./runs/state-machine.ts";
+export {
+  agentMachine,
+  decisionEvent,
+  jobMachine,
+  reportEvent,
+  runMachine,
+  runStateOf,
+  stageMachine,
+} from "./runs/machines.ts";
+export type { AgentConfigState, RunState } from "./runs/machines.ts";
 export { defaultConfigMaxBytes, oversizedFileIssue, parseConfigFiles } from "./config/parse-config-files.ts";
 export type { ConfigFileInput, ParseConfigOptions } from "./config/parse-config-files.ts";
 export { deepFreeze } from "./config/deep-freeze.ts";

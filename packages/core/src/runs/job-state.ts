@@ -1,28 +1,5 @@
-/**
- * The JobState machine: one transition table; services go through `assertJobTransition`.
- * `completed` is terminal. `scheduled` may be re-entered from an assigned/preparing/building job when its
- * agent is lost (rescheduling).
- */
-import { ErrorCode, FawkesError, type JobResult, type JobState, type RunResult } from "@fawkes/protocol";
-
-const transitions: Readonly<Record<JobState, readonly JobState[]>> = {
-  scheduled: ["assigned", "completed"],
-  assigned: ["preparing", "building", "completing", "completed", "scheduled"],
-  preparing: ["building", "completing", "completed", "scheduled"],
-  building: ["completing", "completed", "scheduled"],
-  completing: ["completed", "scheduled"],
-  completed: [],
-};
-
-export function canTransitionJob(from: JobState, to: JobState): boolean {
-  return from === to ? from !== "completed" : transitions[from].includes(to);
-}
-
-export function assertJobTransition(from: JobState, to: JobState): void {
-  if (!canTransitionJob(from, to)) {
-    throw new FawkesError(ErrorCode.illegalTransition, `a job cannot go from ${from} to ${to}`);
-  }
-}
+/** How a stage is decided from its jobs (the job and stage machines themselves are in machines.ts). */
+import type { JobResult, JobState, RunResult } from "@fawkes/protocol";
 
 /** How many of a stage's jobs are unfinished, and how the finished ones ended. */
 export interface StageJobCounts {

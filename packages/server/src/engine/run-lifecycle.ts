@@ -3,9 +3,16 @@
  * gate, or run result → unlock → downstream triggers. Every function here runs under `ctx.lock`.
  */
 import {
+  decisionEvent,
   jobInstanceNames,
   renderLabel,
+  runMachine,
+  runStateOf,
+  stageMachine,
   stageResultOf,
+  transition,
+  type EventOf,
+  type RunState,
   type JobConfig,
   type PipelineConfig,
   type StageConfig,
@@ -59,7 +66,11 @@ export async function createRun(
   }
   const first = input.config.stages[0];
   if (first)
-    await scheduleStage(ctx, hooks, run, 0, { approvedBy: input.trigger.user, rerunOfCounter: null });
+    await scheduleStage(ctx, hooks, run, 0, {
+      runEvent: "advance",
+      approvedBy: input.trigger.user,
+      rerunOfCounter: null,
+    });
   ctx.log.info(
     { pipeline: run.pipeline, counter, label, trigger: input.trigger.kind },
     "pipeline run created",
@@ -77,7 +88,11 @@ async function jobInstances(
   return jobInstanceNames(job, agents).map((name) => ({ name, resources: job.resources }));
 }
 
+export type RunEvent = EventOf<typeof runMachine>;
+
 export interface ScheduleStageOptions {
+  /** Why the stage is scheduled: the run's next stage (or first), an approval, or a rerun. */
+  runEvent: Extract<RunEvent, "advance" | "approve" | "rerun">;
   approvedBy: string | null;
   rerunOfCounter: number | null;
   /** For a rerun of selected jobs: jobs not listed keep their previous result. */
@@ -92,6 +107,8 @@ export async function scheduleStage(
   options: ScheduleStageOptions,
 ): Promise<StageRunRecord> {
   const stage = run.config.stages[stageIndex] as StageConfig;
+  // Refuse before anything is written.
+  const runState = transition(runMachine, runStateOf(run), options.runEvent);
   const jobs: { name: string; resources: string[]; copiedResult?: JobResult }[] = [];
   for (const job of stage.jobs) {
     for (const instance of await jobInstances(ctx, job)) {
@@ -116,7 +133,7 @@ export async function scheduleStage(
     scheduledAt: now,
     jobs,
   });
-  await updateRun(ctx.db, run.id, { result: "building", awaitingStage: null, completedAt: null });
+  await writeRunState(ctx, run, runState, null);
   ctx.log.info(
     { pipeline: run.pipeline, counter: run.counter, stage: stage.name, stageCounter: stageRun.counter },
     "stage scheduled",
@@ -135,32 +152,42 @@ export async function evaluateStage(
 ): Promise<void> {
   const result = stageResultOf(await stageJobCounts(ctx.db, stageRun.id));
   if (result === "building") return;
-  const now = ctx.now();
-  await updateStageRun(ctx.db, stageRun.id, { result, completedAt: now });
+  const stageResult = transition(stageMachine, stageRun.result, decisionEvent[result]);
   const run = await findRunById(ctx.db, stageRun.runId);
+  const next = run?.config.stages[stageRun.stageIndex + 1];
+  const runEvent: RunEvent =
+    result !== "passed"
+      ? decisionEvent[result]
+      : !next
+        ? "pass"
+        : next.approval.type === "success"
+          ? "advance"
+          : "awaitApproval";
+  // Refuse before anything is written: the stage is decided only if its run can take the decision.
+  if (run) transition(runMachine, runStateOf(run), runEvent);
+  const now = ctx.now();
+  await updateStageRun(ctx.db, stageRun.id, { result: stageResult, completedAt: now });
   if (!run) return;
   ctx.log.info(
     { pipeline: run.pipeline, counter: run.counter, stage: stageRun.name, result },
     "stage completed",
   );
   ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
-  if (result !== "passed") {
-    await finishRun(ctx, hooks, run, result);
-    return;
-  }
-  hooks.stagePassed(run, { ...stageRun, result, completedAt: now });
-  const next = run.config.stages[stageRun.stageIndex + 1];
-  if (!next) {
-    await finishRun(ctx, hooks, run, "passed");
-  } else if (next.approval.type === "success") {
+  if (runEvent === "advance") {
+    hooks.stagePassed(run, { ...stageRun, result: stageResult, completedAt: now });
     await scheduleStage(ctx, hooks, run, stageRun.stageIndex + 1, {
+      runEvent,
       approvedBy: "changes",
       rerunOfCounter: null,
     });
-  } else {
-    await updateRun(ctx.db, run.id, { awaitingStage: next.name });
+  } else if (runEvent === "awaitApproval") {
+    hooks.stagePassed(run, { ...stageRun, result: stageResult, completedAt: now });
+    await writeRunState(ctx, run, transition(runMachine, runStateOf(run), runEvent), next?.name ?? null);
     // A run that stops at a manual gate no longer holds the pipeline lock.
     await releaseLock(ctx, hooks, run, "passed");
+  } else {
+    if (runEvent === "pass") hooks.stagePassed(run, { ...stageRun, result: stageResult, completedAt: now });
+    await finishRun(ctx, hooks, run, runEvent);
   }
 }
 
@@ -168,12 +195,31 @@ async function finishRun(
   ctx: EngineContext,
   hooks: LifecycleHooks,
   run: RunRecord,
-  result: "passed" | "failed" | "cancelled",
+  event: "pass" | "fail" | "cancel",
 ): Promise<void> {
-  await updateRun(ctx.db, run.id, { result, awaitingStage: null, completedAt: ctx.now() });
+  const result = transition(runMachine, runStateOf(run), event);
+  await writeRunState(ctx, run, result, null);
   ctx.log.info({ pipeline: run.pipeline, counter: run.counter, result }, "pipeline run completed");
   await releaseLock(ctx, hooks, run, result);
   ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
+}
+
+/**
+ * Writes a run's state (from `transition(runMachine, ...)`) into the columns that hold it: awaitingApproval is
+ * result building plus the gate's stage; a finished run gets its completion time.
+ */
+export async function writeRunState(
+  ctx: EngineContext,
+  run: RunRecord,
+  state: RunState,
+  awaitingStage: string | null,
+): Promise<void> {
+  const finished = state === "passed" || state === "failed" || state === "cancelled";
+  await updateRun(ctx.db, run.id, {
+    result: state === "awaitingApproval" ? "building" : state,
+    awaitingStage: state === "awaitingApproval" ? awaitingStage : null,
+    completedAt: finished ? ctx.now() : null,
+  });
 }
 
 async function releaseLock(

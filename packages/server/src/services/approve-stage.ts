@@ -40,6 +40,10 @@ export async function approveStage(
     ) {
       throw new FawkesError(ErrorCode.forbidden, `user ${user} may not approve stage ${stageName}`);
     }
-    await scheduleStage(ctx, engine.hooks, run, index, { approvedBy: user, rerunOfCounter: null });
+    await scheduleStage(ctx, engine.hooks, run, index, {
+      runEvent: "approve",
+      approvedBy: user,
+      rerunOfCounter: null,
+    });
   });
 }

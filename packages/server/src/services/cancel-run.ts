@@ -1,6 +1,7 @@
+import { runMachine, runStateOf, transition } from "@fawkes/core";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Engine } from "../engine/engine.ts";
-import { updateRun } from "../store/runs-repo.ts";
+import { writeRunState } from "../engine/run-lifecycle.ts";
 import { jobRunsOfStages, stageRunsOfRun, updateJobRun } from "../store/stages-repo.ts";
 import { requireRun } from "./pipeline-status.ts";
 
@@ -25,7 +26,7 @@ export async function cancelRun(
     }
     if (stages.length === 0) {
       if (run.awaitingStage !== null && stageName === null) {
-        await updateRun(ctx.db, run.id, { result: "cancelled", awaitingStage: null, completedAt: ctx.now() });
+        await writeRunState(ctx, run, transition(runMachine, runStateOf(run), "cancel"), null);
         ctx.events.publish({ type: "run", pipeline, counter });
         return;
       }

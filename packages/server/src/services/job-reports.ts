@@ -4,7 +4,7 @@
  * lost is never written to by the old agent).
  */
 import type { Readable } from "node:stream";
-import { assertJobTransition } from "@fawkes/core";
+import { jobMachine, reportEvent, transition } from "@fawkes/core";
 import { ErrorCode, FawkesError, type JobLocator, type JobResult } from "@fawkes/protocol";
 import type { Engine } from "../engine/engine.ts";
 import { insertArtifact } from "../store/materials-repo.ts";
@@ -62,9 +62,14 @@ export async function reportJobState(
   const { ctx } = engine;
   await ctx.lock.run(async () => {
     const { job, locator } = await requireLease(engine, agent, jobRunId, lease);
+    // An agent repeats a report it is not sure arrived: the same state again changes nothing.
     if (job.state === state) return;
-    assertJobTransition(job.state, state);
-    await updateJobRun(ctx.db, job.id, { state }, lease);
+    await updateJobRun(
+      ctx.db,
+      job.id,
+      { state: transition(jobMachine, job.state, reportEvent[state]) },
+      lease,
+    );
     ctx.events.publish({ type: "run", pipeline: locator.pipeline, counter: locator.counter });
   });
 }

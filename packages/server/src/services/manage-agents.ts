@@ -1,3 +1,4 @@
+import { agentMachine, transition } from "@fawkes/core";
 import { ErrorCode, FawkesError, type AgentDto } from "@fawkes/protocol";
 import type { Engine } from "../engine/engine.ts";
 import { deleteAgent, findAgentByName, listAgents, updateAgent } from "../store/agents-repo.ts";
@@ -43,7 +44,11 @@ export async function setAgentEnabled(engine: Engine, name: string, enabled: boo
   const { ctx } = engine;
   await ctx.lock.run(async () => {
     const agent = await requireAgent(engine, name);
-    await updateAgent(ctx.db, agent.id, { configState: enabled ? "enabled" : "disabled" });
+    // Enabling an enabled agent (or disabling a disabled one) is not an error: it changes nothing.
+    if (agent.configState !== (enabled ? "enabled" : "disabled")) {
+      const configState = transition(agentMachine, agent.configState, enabled ? "enable" : "disable");
+      await updateAgent(ctx.db, agent.id, { configState });
+    }
     engine.dispatcher.wake(agent.id);
   });
   ctx.log.info({ agent: name, enabled }, "agent updated");

@@ -3,6 +3,7 @@
  * and it gets its own bearer token. An agent coming back with its token keeps its record and its jobs.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { agentMachine, transition } from "@fawkes/core";
 import {
   AGENT_PROTOCOL_VERSION,
   ErrorCode,
@@ -54,7 +55,10 @@ export async function registerAgent(
         environments: request.environments,
         tokenHash: hashToken(token),
         lastHeartbeatAt: now,
-        ...(auto && existing.configState === "pending" && { configState: "enabled" as const }),
+        ...(auto &&
+          existing.configState === "pending" && {
+            configState: transition(agentMachine, existing.configState, "enable"),
+          }),
       });
       const fresh = (await findAgentById(ctx.db, existing.id))!;
       engine.dispatcher.touch(fresh);

@@ -51,6 +51,7 @@ export async function rerunStage(
       onlyJobs = { rerun: new Set(jobs), previous: new Map(previousJobs.map((j) => [j.name, j.result])) };
     }
     return scheduleStage(ctx, engine.hooks, run, index, {
+      runEvent: "rerun",
       approvedBy: user,
       rerunOfCounter: previous.counter,
       ...(onlyJobs && { onlyJobs }),

@@ -67,6 +67,9 @@ pipelines:
       async () => (await api.agents()).agents.find((a) => a.name === "builder")?.state === "idle",
       { timeoutMs: 10_000, message: "builder idle" },
     );
+    // The agent machine has no enabled → enabled edge: enabling again is accepted and changes nothing.
+    await fawkes.cliOk(["agents", "enable", "builder"]);
+    assert.equal((await api.agents()).agents.find((a) => a.name === "builder")?.state, "idle");
   });
 });
 

@@ -1,4 +1,5 @@
 /** A job run ends: recorded, its agent freed, its cancel polls answered, and its stage decided. */
+import { jobMachine, transition } from "@fawkes/core";
 import type { JobResult } from "@fawkes/protocol";
 import { updateAgent } from "../../store/agents-repo.ts";
 import type { JobRunRecord } from "../../store/records.ts";
@@ -10,7 +11,7 @@ import type { DispatchContext } from "./context.ts";
 export async function completeJob(dc: DispatchContext, job: JobRunRecord, result: JobResult): Promise<void> {
   const { ctx } = dc;
   await updateJobRun(ctx.db, job.id, {
-    state: "completed",
+    state: transition(jobMachine, job.state, "complete"),
     result,
     completedAt: ctx.now(),
     leaseId: null,

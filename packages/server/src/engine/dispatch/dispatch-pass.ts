@@ -4,7 +4,7 @@
  * however long the queue is. Runs under the lock.
  */
 import { randomUUID } from "node:crypto";
-import { agentFits } from "@fawkes/core";
+import { agentFits, jobMachine, transition } from "@fawkes/core";
 import { listAgents, updateAgent } from "../../store/agents-repo.ts";
 import type { AgentRecord, JobRunRecord, RunRecord } from "../../store/records.ts";
 import { findRunById } from "../../store/runs-repo.ts";
@@ -59,8 +59,9 @@ async function dispatchJob(
   const { ctx } = dc;
   const leaseId = randomUUID();
   const now = ctx.now();
+  const state = transition(jobMachine, job.state, "assign");
   await updateJobRun(ctx.db, job.id, {
-    state: "assigned",
+    state,
     agentId: agent.id,
     leaseId,
     attempts: job.attempts + 1,
@@ -71,7 +72,7 @@ async function dispatchJob(
   agent.currentJobRunId = job.id;
   const assigned: JobRunRecord = {
     ...job,
-    state: "assigned",
+    state,
     agentId: agent.id,
     leaseId,
     attempts: job.attempts + 1,

@@ -2,6 +2,7 @@
  * The reschedule policy: a job whose agent no longer runs it (lost, or restarted) goes back to the queue under
  * a new lease, is cancelled if a cancel was asked for, or fails after `maxJobReschedules` reassignments.
  */
+import { jobMachine, transition } from "@fawkes/core";
 import type { JobRunRecord } from "../../store/records.ts";
 import { updateJobRun } from "../../store/stages-repo.ts";
 import { completeJob, failJob } from "./complete-job.ts";
@@ -18,9 +19,10 @@ export async function releaseJob(dc: DispatchContext, job: JobRunRecord, why: st
     await failJob(dc, job, `${why}; failed after ${job.attempts} attempts`);
     return;
   }
+  const state = transition(jobMachine, job.state, "reschedule");
   await dc.deps.consoleNote(job, `${why}; job rescheduled`);
   await updateJobRun(ctx.db, job.id, {
-    state: "scheduled",
+    state,
     agentId: null,
     leaseId: null,
     assignedAt: null,
