@@ -12,7 +12,11 @@ export interface PlayedAgent {
   token: string;
 }
 
-export async function registerAgent(server: Pick<HttpServer, "url">, key: string, name: string): Promise<PlayedAgent> {
+export async function registerAgent(
+  server: Pick<HttpServer, "url">,
+  key: string,
+  name: string,
+): Promise<PlayedAgent> {
   const answer = await fetch(`${server.url}/agent/v1/register`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -76,7 +80,11 @@ export async function appendConsole(
   assert.equal(answer.status, 204, await answer.text());
 }
 
-export async function completeJob(server: Pick<HttpServer, "url">, agent: PlayedAgent, job: JobAssignment): Promise<void> {
+export async function completeJob(
+  server: Pick<HttpServer, "url">,
+  agent: PlayedAgent,
+  job: JobAssignment,
+): Promise<void> {
   const answer = await fetch(`${server.url}/agent/v1/jobs/${job.jobRunId}/complete`, {
     method: "POST",
     headers: { ...leaseHeaders(agent, job), "content-type": "application/json" },

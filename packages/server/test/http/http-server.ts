@@ -7,7 +7,7 @@ import { connect } from "node:net";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
-import { tempDir, type CleanupScope, onCleanup } from "@fawkes/testing";
+import { tempDir, type CleanupScope, onCleanup, yamlString } from "@fawkes/testing";
 import { startCloud } from "../../src/cloud/runtime.ts";
 import { createEngine, type Engine } from "../../src/engine/engine.ts";
 import { buildApp } from "../../src/http/app.ts";
@@ -15,6 +15,25 @@ import type { RouteRegistry } from "../../src/http/registry.ts";
 import { loadDataKey, loadServerKeys, type ServerKeys } from "../../src/keys.ts";
 import { compileServerOptions } from "../../src/options.ts";
 import { openDatabase } from "../../src/store/db.ts";
+
+/** One pipeline `demo` (one stage, one job running `true`) on the git repository at `repo`. */
+export const demoPipelineYaml = (repo: string, group: string): string => `
+format_version: 10
+pipelines:
+  demo:
+    group: ${group}
+    materials:
+      src:
+        git: ${yamlString(repo)}
+        branch: main
+    stages:
+      - build:
+          jobs:
+            compile:
+              tasks:
+                - exec:
+                    command: "true"
+`;
 
 export interface HttpServer {
   url: string;

@@ -11,29 +11,13 @@ import test from "node:test";
 import Fastify from "fastify";
 import { sql } from "kysely";
 import { AGENT_PROTOCOL_VERSION, ApiRoutes, AgentHeader } from "@fawkes/protocol";
-import { createGitRepo, waitFor, writePipelineDir, yamlString } from "@fawkes/testing";
+import { createGitRepo, waitFor, writePipelineDir } from "@fawkes/testing";
 import { requireDeclaredAccess } from "../../src/http/access.ts";
 import type { RouteSpec } from "../../src/http/registry.ts";
 import { registerAgent } from "./agent-player.ts";
-import { rawRequest, startHttpServer, type HttpServer } from "./http-server.ts";
+import { rawRequest, startHttpServer, type HttpServer, demoPipelineYaml } from "./http-server.ts";
 
-const pipelineYaml = (repo: string): string => `
-format_version: 10
-pipelines:
-  demo:
-    group: access
-    materials:
-      src:
-        git: ${yamlString(repo)}
-        branch: main
-    stages:
-      - build:
-          jobs:
-            compile:
-              tasks:
-                - exec:
-                    command: "true"
-`;
+const pipelineYaml = (repo: string): string => demoPipelineYaml(repo, "access");
 
 const ADMIN_POLICY = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] };
 

@@ -9,26 +9,16 @@ import path from "node:path";
 import test from "node:test";
 import { sql } from "kysely";
 import { ApiRoutes, ErrorCode, apiPath, type Problem } from "@fawkes/protocol";
-import { createGitRepo, waitFor, writePipelineDir, yamlString } from "@fawkes/testing";
-import { rawRequest, startHttpServer, type HttpServer, type RawResponse } from "./http-server.ts";
+import { createGitRepo, waitFor, writePipelineDir } from "@fawkes/testing";
+import {
+  rawRequest,
+  startHttpServer,
+  type HttpServer,
+  type RawResponse,
+  demoPipelineYaml,
+} from "./http-server.ts";
 
-const pipelineYaml = (repo: string): string => `
-format_version: 10
-pipelines:
-  demo:
-    group: sessions
-    materials:
-      src:
-        git: ${yamlString(repo)}
-        branch: main
-    stages:
-      - build:
-          jobs:
-            compile:
-              tasks:
-                - exec:
-                    command: "true"
-`;
+const pipelineYaml = (repo: string): string => demoPipelineYaml(repo, "sessions");
 
 function expectProblem(answer: RawResponse, status: number, code: string): void {
   assert.equal(answer.status, status, answer.body);
