@@ -18,7 +18,7 @@ import { sql, type Kysely } from "kysely";
 import { lockDataDir } from "../data-dir-lock.ts";
 import { loadDataKey } from "../keys.ts";
 import { MIGRATION_TABLE, openDatabase, type OpenDatabase } from "./db.ts";
-import { describePostgresUrl, isPostgresUrl } from "./postgres.ts";
+import { describePostgresUrl, isPostgresUrl } from "./postgres-url.ts";
 
 /** Rows per insert: far below PostgreSQL's 65,535 parameters for the widest table. */
 const BATCH_ROWS = 500;

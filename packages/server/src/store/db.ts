@@ -12,7 +12,7 @@ import { Kysely, type Dialect } from "kysely";
 import { NodeSqliteDialect } from "./dialect.ts";
 import { migrateToLatest } from "./migrate.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
-import { connectPostgres, isPostgresUrl } from "./postgres.ts";
+import { isPostgresUrl } from "./postgres-url.ts";
 import { SealingPlugin } from "./sealing-plugin.ts";
 import type { Database } from "./schema.ts";
 
@@ -20,7 +20,7 @@ export type { Database } from "./schema.ts";
 export { NodeSqliteDialect } from "./dialect.ts";
 export { migrateToLatest, MIGRATION_TABLE } from "./migrate.ts";
 export type { SqlDialect } from "./migrations/portable.ts";
-export { describePostgresUrl, isPostgresUrl } from "./postgres.ts";
+export { describePostgresUrl, isPostgresUrl } from "./postgres-url.ts";
 
 export interface OpenDatabase {
   db: Kysely<Database>;
@@ -66,6 +66,7 @@ async function openSqliteDatabase(file: string, options: DatabaseOptions): Promi
 
 /** Connects (one server per database: postgres.ts) and migrates; a failed migration releases the lock. */
 async function openPostgresDatabase(url: string, options: DatabaseOptions): Promise<OpenDatabase> {
+  const { connectPostgres } = await import("./postgres.ts");
   const connection = await connectPostgres(url);
   try {
     return await open(connection.dialect, "postgres", options.dataKey, {

@@ -12,6 +12,7 @@
  *   that session ends, however the holder died.
  */
 import { FawkesError, ErrorCode } from "@fawkes/protocol";
+import { describePostgresUrl } from "./postgres-url.ts";
 import { PostgresDialect } from "kysely";
 import pg from "pg";
 import Cursor from "pg-cursor";
@@ -21,17 +22,6 @@ const SERVER_LOCK_KEY = "112780546221415";
 const CONNECT_TIMEOUT_MS = 10_000;
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
-
-export function isPostgresUrl(target: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(target);
-}
-
-/** `host:port/database`: what errors and logs name (never the password the URL may carry). */
-export function describePostgresUrl(url: string): string {
-  const parsed = new URL(url);
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, "")) || "(default)";
-  return `${parsed.hostname || "localhost"}:${parsed.port || "5432"}/${database}`;
-}
 
 function parseInt64(text: string): number {
   const value = Number(text);
