@@ -65,6 +65,8 @@ test(
     const fawkes = await startFawkes(t, {
       pipelineFiles: { "moving.gocd.yaml": pipelineYaml(repo.path) },
       expectPipelines: ["moving"],
+      // The copy's source is a SQLite data directory by nature, whatever store the suite runs on.
+      database: "sqlite",
     });
     const { server } = fawkes;
     const copy = (extra: string[] = []) =>

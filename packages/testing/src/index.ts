@@ -31,4 +31,6 @@ export {
 } from "./agent-protocol-contract.ts";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 export { startGitHttpServer, type GitHttpServer, type GitHttpServerOptions } from "./git-http-server.ts";
-export { startPostgres, type Postgres } from "./postgres.ts";
+export { dumpDatabase, sharedPostgres, startPostgres, type Postgres } from "./postgres.ts";
+export { storeContents, type StoredServer } from "./store-contents.ts";
+export { testDatabase, testStore, type TestStore } from "./test-store.ts";

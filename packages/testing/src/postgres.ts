@@ -7,10 +7,11 @@
  * PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user the Debian package
  * creates, and its commands run through `runuser`.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chown, readdir, readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { chown, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { onCleanup, type CleanupScope } from "./cleanup.ts";
@@ -28,12 +29,50 @@ export interface Postgres {
   port: number;
   /** Creates an empty database and returns its URL (one per test keeps tests independent). */
   createDatabase(name?: string): Promise<string>;
+  /** Drops a database `createDatabase` made, ending any session still connected to it. */
+  dropDatabase(url: string): Promise<void>;
 }
 
 /** Starts a cluster that is stopped (and its files removed) when `scope` ends. */
 export async function startPostgres(scope: CleanupScope): Promise<Postgres> {
+  const cluster = await launchCluster(await tempDir(scope, "fawkes-pg-"));
+  onCleanup(scope, cluster.stop);
+  return cluster.postgres;
+}
+
+let shared: Promise<Postgres> | undefined;
+
+/**
+ * One cluster for the whole test process, started on first use and stopped when the process ends, however it
+ * ends: a watchdog child waits for its stdin pipe from this process to close (exit, crash or SIGKILL alike),
+ * then stops the cluster and removes its files. Starting a cluster costs about a second; a database, a few
+ * milliseconds, so tests share the cluster and each server gets a database of its own.
+ */
+export function sharedPostgres(): Promise<Postgres> {
+  shared ??= (async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "fawkes-pg-shared-"));
+    try {
+      const cluster = await launchCluster(dir);
+      watchOverCluster(dir, cluster.stopCommand);
+      return cluster.postgres;
+    } catch (error) {
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+  })();
+  return shared;
+}
+
+interface Cluster {
+  postgres: Postgres;
+  /** Stops the server (files stay: their temp dir's owner removes them). */
+  stop(): Promise<void>;
+  /** The same stop as an argv, for the watchdog. */
+  stopCommand: string[];
+}
+
+async function launchCluster(dir: string): Promise<Cluster> {
   const bin = await postgresBin();
-  const dir = await tempDir(scope, "fawkes-pg-");
   const asOwner = await ownerRunner(dir);
   const data = path.join(dir, "data");
   const password = randomBytes(18).toString("base64url");
@@ -82,23 +121,68 @@ export async function startPostgres(scope: CleanupScope): Promise<Postgres> {
     const serverLog = await readFile(log, "utf8").catch(() => "(no log)");
     throw new Error(`PostgreSQL did not start on ${host}:${port}:\n${serverLog}`, { cause: error });
   }
-  onCleanup(scope, () =>
-    asOwner.exec(path.join(bin, "pg_ctl"), ["stop", "-D", data, "-m", "immediate", "-w"]),
-  );
+  const stopArgs = ["stop", "-D", data, "-m", "immediate", "-w"];
 
   const urlOf = (database: string) =>
     `postgres://${SUPERUSER}:${encodeURIComponent(password)}@${host}:${port}/${database}`;
+  const viaSocket = ["-h", dir, "-p", String(port), "-U", SUPERUSER];
   let databases = 0;
   return {
-    url: urlOf("postgres"),
-    host,
-    port,
-    async createDatabase(name = `test_${++databases}_${randomBytes(3).toString("hex")}`) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
-      await asOwner.exec(path.join(bin, "createdb"), ["-h", dir, "-p", String(port), "-U", SUPERUSER, name]);
-      return urlOf(name);
+    stop: () => asOwner.exec(path.join(bin, "pg_ctl"), stopArgs),
+    stopCommand: asOwner.argv(path.join(bin, "pg_ctl"), stopArgs),
+    postgres: {
+      url: urlOf("postgres"),
+      host,
+      port,
+      async createDatabase(name = `test_${++databases}_${randomBytes(3).toString("hex")}`) {
+        if (!PLAIN_NAME.test(name)) throw new Error(`not a plain database name: ${name}`);
+        await asOwner.exec(path.join(bin, "createdb"), [...viaSocket, name]);
+        return urlOf(name);
+      },
+      async dropDatabase(url) {
+        const name = decodeURIComponent(new URL(url).pathname.slice(1));
+        if (!PLAIN_NAME.test(name)) throw new Error(`not a plain database name: ${name}`);
+        // --force ends the sessions a killed server may have left behind.
+        await asOwner.exec(path.join(bin, "dropdb"), [...viaSocket, "--force", name]);
+      },
     },
   };
+}
+
+const PLAIN_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * A detached shell (its own process group, so a Ctrl-C meant for the tests does not kill it first) that blocks
+ * reading a pipe only this process writes to; the pipe closes when this process ends in any way.
+ */
+function watchOverCluster(dir: string, stopCommand: string[]): void {
+  const script = 'dir=$1; shift; cat >/dev/null; "$@" >/dev/null 2>&1; rm -rf -- "$dir"';
+  const watchdog = spawn("sh", ["-c", script, "fawkes-pg-watchdog", dir, ...stopCommand], {
+    stdio: ["pipe", "ignore", "ignore"],
+    detached: true,
+  });
+  // Neither the child nor its pipe keeps this process alive: the pipe closing at exit is the signal.
+  watchdog.unref();
+  (watchdog.stdin as Socket).unref();
+}
+
+/**
+ * Everything a database holds, as `pg_dump`'s SQL text: what a test searches for data that must not be stored
+ * in clear. The password goes in PGPASSWORD, never in pg_dump's arguments.
+ */
+export async function dumpDatabase(url: string): Promise<string> {
+  const parsed = new URL(url);
+  const database = decodeURIComponent(parsed.pathname.slice(1));
+  const { stdout } = await run(
+    path.join(await postgresBin(), "pg_dump"),
+    ["-h", parsed.hostname, "-p", parsed.port || "5432", "-U", decodeURIComponent(parsed.username), database],
+    {
+      env: { ...process.env, PGPASSWORD: decodeURIComponent(parsed.password) },
+      maxBuffer: 256 * 1024 * 1024,
+      timeout: 60_000,
+    },
+  );
+  return stdout;
 }
 
 /** The newest installed major version's bin directory; a clear failure when the package is missing. */
@@ -116,6 +200,8 @@ interface OwnerRunner {
   uid: number | undefined;
   gid: number | undefined;
   exec(command: string, args: string[]): Promise<void>;
+  /** The argv that runs `command` as the owner. */
+  argv(command: string, args: string[]): string[];
 }
 
 /** Runs PostgreSQL's commands as the current user, or as `postgres` (owning `dir`) when we are root. */
@@ -129,7 +215,8 @@ async function ownerRunner(dir: string): Promise<OwnerRunner> {
       throw new Error(`${path.basename(command)} failed: ${output}`, { cause: error });
     }
   };
-  if (process.getuid?.() !== 0) return { uid: undefined, gid: undefined, exec };
+  if (process.getuid?.() !== 0)
+    return { uid: undefined, gid: undefined, exec, argv: (command, args) => [command, ...args] };
   const uid = Number((await run("id", ["-u", "postgres"])).stdout.trim());
   const gid = Number((await run("id", ["-g", "postgres"])).stdout.trim());
   await chown(dir, uid, gid);
@@ -137,6 +224,7 @@ async function ownerRunner(dir: string): Promise<OwnerRunner> {
     uid,
     gid,
     exec: (command, args) => exec("runuser", ["-u", "postgres", "--", command, ...args], command),
+    argv: (command, args) => ["runuser", "-u", "postgres", "--", command, ...args],
   };
 }
 

@@ -26,7 +26,7 @@ export interface FawkesOptions {
   serverEnv?: Record<string, string>;
   /** Environment of agent processes. */
   agentEnv?: Record<string, string>;
-  /** A `postgres://` URL for the server's state (server-process.ts `database`). @default SQLite */
+  /** A `postgres://` URL or `"sqlite"` (server-process.ts `database`). @default the test store */
   database?: string;
 }
 

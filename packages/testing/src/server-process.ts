@@ -5,6 +5,7 @@ import { createApiClient, type ApiClient } from "./api-client.ts";
 import { spawnFawkes, type CapturedProcess } from "./child-process.ts";
 import { onCleanup, type CleanupScope } from "./cleanup.ts";
 import { tempDir } from "./temp-dir.ts";
+import { testDatabase } from "./test-store.ts";
 import { waitFor } from "./wait-for.ts";
 
 export interface ServerProcessOptions {
@@ -20,7 +21,8 @@ export interface ServerProcessOptions {
   startTimeoutMs?: number;
   /**
    * A `postgres://` URL the server stores its state in (passed as FAWKES_DATABASE_URL, so it stays out of the
-   * process list). @default the data dir's SQLite file
+   * process list), or `"sqlite"` for the data dir's SQLite file whatever FAWKES_TEST_STORE says (a test about
+   * SQLite itself). @default the test store (test-store.ts): SQLite, or a fresh PostgreSQL database
    */
   database?: string;
 }
@@ -33,6 +35,8 @@ export interface ServerProcess {
   /** The cloud endpoint (S3 …), from server.json (kept across `restart`). */
   readonly cloudUrl: string;
   readonly dataDir: string;
+  /** The PostgreSQL URL of its store; undefined when it is the data dir's SQLite file. */
+  readonly database: string | undefined;
   /** Admin API bearer token (from keys/api-token). */
   readonly token: string;
   /** Registers agents as pending. */
@@ -56,11 +60,13 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? (await tempDir(t, "fawkes-data-"));
   const timeoutMs = options.startTimeoutMs ?? 30_000;
+  const chosen = options.database ?? (await testDatabase(t));
+  const database = chosen === "sqlite" ? undefined : chosen;
   // The server saves its token for the CLI under $XDG_CONFIG_HOME: keep that out of the user's home.
   const env: Record<string, string> = {
     XDG_CONFIG_HOME: await tempDir(t, "fawkes-xdg-"),
     ...options.env,
-    ...(options.database !== undefined && { FAWKES_DATABASE_URL: options.database }),
+    ...(database !== undefined && { FAWKES_DATABASE_URL: database }),
   };
   const baseArgs = ["server", "--data-dir", dataDir];
   for (const source of options.pipelines ?? []) baseArgs.push("--pipelines", source);
@@ -131,6 +137,7 @@ export async function startServerProcess(
       return cloudUrl;
     },
     dataDir,
+    database,
     get token() {
       return keys.token;
     },

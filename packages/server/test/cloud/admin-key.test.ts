@@ -8,7 +8,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { startServerProcess, tempDir, waitFor } from "@fawkes/testing";
+import { startServerProcess, storeContents, tempDir, waitFor } from "@fawkes/testing";
 import { s3, s3ErrorOf, savedCredentials, type Key } from "./support.ts";
 
 const BANNER = "save it now: it is not shown again";
@@ -64,17 +64,9 @@ test(
       "SignatureDoesNotMatch",
     );
 
-    // The database (with its write-ahead log) holds the key id but never the secret in clear.
-    const databaseBytes = async (): Promise<Buffer> => {
-      const parts = await Promise.all(
-        ["fawkes.db", "fawkes.db-wal"].map((name) =>
-          readFile(path.join(server.dataDir, name)).catch(() => Buffer.alloc(0)),
-        ),
-      );
-      return Buffer.concat(parts);
-    };
-    const bytes = await databaseBytes();
-    assert.ok(bytes.includes(key.accessKeyId), "the key's row is in the database files");
+    // The store (SQLite with its write-ahead log, or PostgreSQL) holds the key id but never the secret in clear.
+    const bytes = await storeContents(server);
+    assert.ok(bytes.includes(key.accessKeyId), "the key's row is in the store");
     assert.ok(!bytes.includes(key.secretAccessKey), "the secret is not stored in clear");
     assert.equal((await stat(path.join(server.dataDir, "keys", "data-key"))).mode & 0o777, 0o600);
 
@@ -93,6 +85,6 @@ test(
     t.after(() => afterRestart.destroy());
     const still = await afterRestart.send(new GetObjectCommand({ Bucket: "releases", Key: "app/1.txt" }));
     assert.equal(await still.Body?.transformToString(), "build 1");
-    assert.ok(!(await databaseBytes()).includes(key.secretAccessKey));
+    assert.ok(!(await storeContents(server)).includes(key.secretAccessKey));
   },
 );

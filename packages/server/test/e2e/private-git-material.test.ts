@@ -13,6 +13,7 @@ import {
   createGitRepo,
   startFawkes,
   startGitHttpServer,
+  storeContents,
   waitFor,
   waitForRun,
   yamlString,
@@ -117,12 +118,13 @@ pipelines:
         assert.ok(!text.includes(password) && !text.includes("builder@"), text);
       }
       assert.deepEqual(await filesContaining(agent!.workDir, password, () => false), [], "agent work dir");
-      // The database included: it holds the credentials only sealed.
+      // The database included (SQLite's files are in the data dir): it holds the credentials only sealed.
       assert.deepEqual(
         await filesContaining(fawkes.server.dataDir, password, () => false),
         [],
         "server data dir",
       );
+      assert.ok(!(await storeContents(fawkes.server)).includes(password), "the store, whichever it is");
       assert.ok(!fawkes.server.output().includes(password), "server log");
       assert.ok(!agent!.output().includes(password), "agent log");
       // The server ends the job's wait-cancel poll when it records the result: that is no cancel.
