@@ -7,7 +7,7 @@ import { connect } from "node:net";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
-import { tempDir, type CleanupScope, onCleanup, yamlString } from "@fawkes/testing";
+import { tempDir, testDatabase, type CleanupScope, onCleanup, yamlString } from "@fawkes/testing";
 import { startCloud } from "../../src/cloud/runtime.ts";
 import { createEngine, type Engine } from "../../src/engine/engine.ts";
 import { buildApp } from "../../src/http/app.ts";
@@ -65,7 +65,9 @@ export async function startHttpServer(
   );
   const keys = await loadServerKeys(dataDir);
   const dataKey = await loadDataKey(dataDir);
-  const database = await openDatabase(path.join(dataDir, "fawkes.db"), { dataKey });
+  // The suite's store (FAWKES_TEST_STORE): the data dir's SQLite file, or a fresh PostgreSQL database.
+  const target = (await testDatabase(t)) ?? path.join(dataDir, "fawkes.db");
+  const database = await openDatabase(target, { dataKey });
   onCleanup(t, () => database.close());
   const cloud = await startCloud({ dataDir, host: "127.0.0.1", port: 0, dataKey, log }, database.db);
   onCleanup(t, () => cloud.close());
