@@ -256,6 +256,8 @@ export async function downstreamRunIds(db: Executor, runId: number): Promise<num
     .selectFrom("run_materials")
     .select("run_id")
     .where("upstream_run_id", "=", runId)
+    // Stable on both stores: the value stream map lists downstream runs in the order they were created.
+    .orderBy("id")
     .execute();
   return [...new Set(rows.map((row) => row.run_id))];
 }

@@ -208,6 +208,9 @@ export async function activeJobRuns(db: Executor): Promise<JobRunRecord[]> {
     .selectAll()
     .where(unfinished)
     .where("state", "in", ["assigned", "preparing", "building", "completing"])
+    // Oldest first on both stores (PostgreSQL has no rowid order to fall back on): the lost-agent sweep
+    // reschedules in the order the jobs were created.
+    .orderBy("id")
     .execute();
   return rows.map(toJob);
 }
