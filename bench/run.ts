@@ -6,19 +6,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { CleanupStack, createGitRepo, startFawkes, tempDir, waitFor, type Fawkes } from "@fawkes/testing";
+import { CleanupStack, startFawkes, startPostgres } from "@fawkes/testing";
+import { engineFigures, startEngineBench, type BenchSizes } from "./lib/engine-bench.ts";
 import { renderTable, verdict, type Figure } from "./lib/figures.ts";
-import {
-  burst,
-  commitToFirstTask,
-  perJobOverhead,
-  shellToDevNullMs,
-  stageToNextStage,
-  triggerToComplete,
-  trueDirectSamples,
-  type BenchContext,
-} from "./lib/measure.ts";
-import { OUTPUT_BYTES, benchPipelineNames, benchPipelines, outputCommand } from "./lib/pipelines.ts";
+import { shellToDevNullMs, triggerToComplete, trueDirectSamples } from "./lib/measure.ts";
+import { OUTPUT_BYTES, outputCommand } from "./lib/pipelines.ts";
 import { existsSync } from "node:fs";
 import { benchCloud } from "./cloud/run.ts";
 import { dashboardApi } from "./lib/dashboard.ts";
@@ -43,17 +35,51 @@ function record(figure: Omit<Figure, "summary">): void {
   );
 }
 
-async function waitForQuiet(fawkes: Fawkes): Promise<void> {
-  await waitFor(
-    async () => {
-      for (const name of benchPipelineNames) {
-        const status = await fawkes.api.status(name, 5);
-        if (status.runs.some((run) => run.result === "building")) return false;
-      }
-      return true;
-    },
-    { timeoutMs: 180_000, intervalMs: 200, message: "every warm-up run to finish" },
-  );
+/** Median of a recorded figure (by id). */
+function medianOf(id: string): number {
+  const figure = figures.find((candidate) => candidate.id === id);
+  if (figure === undefined) throw new Error(`no figure ${id} yet`);
+  return figure.summary.median;
+}
+
+/**
+ * The engine figures again on PostgreSQL: its own server and agents (the SQLite ones stay up, idle), then the
+ * per-job overhead as a ratio to SQLite's. Everything it started is stopped before the next figures.
+ */
+async function postgresFigures(options: { sizes: BenchSizes; trueMs: number }): Promise<void> {
+  console.log("PostgreSQL: starting a private cluster, a server and its agents…");
+  const pgScope = new CleanupStack();
+  try {
+    const postgres = await startPostgres(pgScope);
+    const bench = await startEngineBench(pgScope, { sizes: options.sizes, postgres });
+    await engineFigures(bench, { store: "postgres", ...options, record });
+    record({
+      id: "server_rss_idle_mib_pg",
+      label: "PostgreSQL: server RSS idle (after the first runs)",
+      unit: "MiB",
+      samples: [bench.idleRss],
+      target: { max: 100, text: "≤ 100 MB" },
+      peer: "—",
+    });
+  } finally {
+    await pgScope.close();
+  }
+  for (const [base, text] of [
+    ["job_overhead_no_materials_ms", "no materials"],
+    ["job_overhead_checkout_ms", "clean checkout"],
+  ] as const) {
+    const pg = medianOf(`${base}_pg`);
+    const sqlite = medianOf(base);
+    record({
+      id: `${base}_pg_ratio`,
+      label: `per-job overhead, ${text}: PostgreSQL ÷ SQLite (medians)`,
+      unit: "×",
+      samples: [pg / sqlite],
+      target: { max: 1.5, text: "≤ 1.5× (issue 13)" },
+      peer: "—",
+      note: `PostgreSQL ${pg.toFixed(1)} ms, SQLite ${sqlite.toFixed(1)} ms`,
+    });
+  }
 }
 
 /** Issue 3's figures, measured in headless Chromium against the built UI. */
@@ -118,97 +144,18 @@ async function main(): Promise<void> {
 
   const scope = new CleanupStack();
   try {
-    const outDir = await tempDir(scope, "fawkes-bench-out-");
-    const latencyRepo = await createGitRepo(scope, { "README.md": "latency\n" });
-    const sharedRepo = await createGitRepo(scope, { "README.md": "shared\n", "src/app.txt": "small repo\n" });
-    const yaml = benchPipelines({
-      latencyRepo: latencyRepo.path,
-      sharedRepo: sharedRepo.path,
-      outDir,
-      burstJobs: sizes.burstJobs,
-    });
-    const fawkes = await startFawkes(scope, {
-      pipelineFiles: { "bench.gocd.yaml": yaml },
-      expectPipelines: [...benchPipelineNames],
-      agents: sizes.agents,
-      serverEnv: { FAWKES_LOG_LEVEL: "warn" },
-    });
-    const serverPid = fawkes.server.process.child.pid as number;
-    const agentPids = fawkes.agents.map((agent) => agent.process.child.pid as number);
-    const context: BenchContext = { api: fawkes.api, outDir, latencyRepo, serverPid };
-
-    // A new pipeline runs as soon as its material is first seen (as in GoCD), so at this point the first runs
-    // are being scheduled: "idle" is measured once they are done.
-    const startRss = rssMiB(serverPid);
     console.log("warming up (first runs of every pipeline)…");
-    await fawkes.api.notify(latencyRepo.path);
-    await fawkes.api.notify(sharedRepo.path);
-    await waitForQuiet(fawkes);
-    const idleRss = rssMiB(serverPid);
+    const sqliteBench = await startEngineBench(scope, { sizes });
+    const { context, agentPids, startRss, idleRss } = sqliteBench;
+    const serverPid = context.serverPid;
+    const outDir = context.outDir;
 
     console.log("measuring…");
-    record({
-      id: "commit_to_first_task_ms",
-      label: "commit (notify) → first task start, with checkout",
-      unit: "ms",
-      samples: await commitToFirstTask(context, sizes.latency),
-      target: { max: 100, text: "≤ 100 ms" },
-      peer: "85 ms (no checkout) / ~455 ms (clean checkout)",
-    });
-    record({
-      id: "stage_to_next_stage_ms",
-      label: "stage passed → next stage first task, with checkout",
-      unit: "ms",
-      samples: await stageToNextStage(context, "hop", sizes.hop),
-      target: { max: 50, text: "≤ 50 ms" },
-      peer: "—",
-    });
-    record({
-      id: "stage_to_next_stage_no_fetch_ms",
-      label: "stage passed → next stage first task, fetch_materials: false",
-      unit: "ms",
-      samples: await stageToNextStage(context, "hopnofetch", sizes.hop),
-      target: { max: 50, text: "≤ 50 ms" },
-      peer: "—",
-    });
     const trueMs = summarize(trueDirectSamples(20)).median;
-    console.log(`  \`true\` run directly: median ${trueMs.toFixed(2)} ms (subtracted below)`);
-    record({
-      id: "job_overhead_no_materials_ms",
-      label: "per-job overhead (`true`), no materials",
-      unit: "ms",
-      samples: await perJobOverhead(context, "noop", sizes.overhead, trueMs),
-      target: { max: 25, text: "≤ 25 ms" },
-      peer: "275 ms trigger → complete",
-    });
-    record({
-      id: "job_overhead_checkout_ms",
-      label: "per-job overhead (`true`), clean checkout",
-      unit: "ms",
-      samples: await perJobOverhead(context, "noopcheckout", sizes.overhead, trueMs),
-      target: { max: 60, text: "≤ 60 ms" },
-      peer: "572 ms trigger → complete",
-    });
-
-    const bursts = [];
-    for (let index = 0; index < sizes.bursts; index++) bursts.push(await burst(context));
-    const burstJobs = bursts.reduce((sum, sample) => sum + sample.jobs, 0);
-    record({
-      id: "throughput_jobs_per_s",
-      label: `throughput, ${sizes.burstJobs} trivial jobs on ${sizes.agents} agents`,
-      unit: "jobs/s",
-      samples: bursts.map((sample) => sample.jobsPerSecond),
-      target: { min: 30, text: "≥ 30 jobs/s" },
-      peer: "~3 builds/s",
-    });
-    record({
-      id: "server_cpu_per_job_ms",
-      label: "server CPU per trivial job",
-      unit: "ms",
-      samples: bursts.map((sample) => sample.serverCpuMsPerJob),
-      target: { max: 10, text: "≤ 10 ms" },
-      peer: "270 ms",
-    });
+    console.log(
+      `  \`true\` run directly: median ${trueMs.toFixed(2)} ms (subtracted from the per-job overheads)`,
+    );
+    const { burstJobs } = await engineFigures(sqliteBench, { store: "sqlite", sizes, trueMs, record });
 
     const outputJob: number[] = [];
     const outputNullJob: number[] = [];
@@ -302,6 +249,9 @@ async function main(): Promise<void> {
       peer: "—",
     });
     const serverCpuTotal = cpuMs(serverPid);
+
+    // Issue 13: the same engine figures with the state in PostgreSQL (a private cluster on this machine).
+    await postgresFigures({ sizes, trueMs });
 
     // Issue 3: the dashboard's API at 200 pipelines × 1,000 runs (its own server on a seeded database).
     const dashboard = await dashboardApi(scope, {

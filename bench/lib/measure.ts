@@ -16,6 +16,8 @@ export interface BenchContext {
   outDir: string;
   latencyRepo: GitRepo;
   serverPid: number;
+  /** CPU used so far by a store outside the server process (PostgreSQL's processes), ms; none for SQLite. */
+  storeCpuMs?: () => number;
 }
 
 const finished = (run: PipelineRunDto) => run.result !== "building";
@@ -111,11 +113,14 @@ export interface BurstSample {
   jobs: number;
   jobsPerSecond: number;
   serverCpuMsPerJob: number;
+  /** The store's own processes' CPU per job (BenchContext `storeCpuMs`), or NaN without one. */
+  storeCpuMsPerJob: number;
 }
 
 /** One run of the `burst` pipeline (N parallel `true` jobs over the agents): jobs/s and server CPU per job. */
 export async function burst(context: BenchContext): Promise<BurstSample> {
   const cpuBefore = cpuMs(context.serverPid);
+  const storeCpuBefore = context.storeCpuMs?.() ?? Number.NaN;
   const sentAt = nowMs();
   const { counter } = await context.api.trigger("burst");
   // Coarse polling here: every request costs server CPU, which this figure measures.
@@ -124,6 +129,7 @@ export async function burst(context: BenchContext): Promise<BurstSample> {
     intervalMs: 250,
   });
   const cpuAfter = cpuMs(context.serverPid);
+  const storeCpuAfter = context.storeCpuMs?.() ?? Number.NaN;
   if (run.result !== "passed") throw new Error(`burst ${counter} ended ${run.result}`);
   const jobs = run.stages.flatMap((stage) => stage.jobs);
   const lastJobAt = Math.max(...jobs.map((job) => job.completedAt ?? Number.NaN));
@@ -131,6 +137,7 @@ export async function burst(context: BenchContext): Promise<BurstSample> {
     jobs: jobs.length,
     jobsPerSecond: jobs.length / ((lastJobAt - sentAt) / 1000),
     serverCpuMsPerJob: (cpuAfter - cpuBefore) / jobs.length,
+    storeCpuMsPerJob: (storeCpuAfter - storeCpuBefore) / jobs.length,
   };
 }
 

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** Resident set size of a process in MiB (VmRSS in /proc/<pid>/status). */
 export function rssMiB(pid: number): number {
@@ -36,6 +36,27 @@ export function cpuMs(pid: number): number {
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   return ((utime + stime) * 1000) / clockTicks;
+}
+
+/**
+ * CPU time of a process and its direct children, in milliseconds: PostgreSQL's postmaster and its backends,
+ * checkpointer and WAL writer (a child that exited in between is not counted; the server's backends live as
+ * long as its connections).
+ */
+export function processTreeCpuMs(pid: number): number {
+  let total = cpuMs(pid);
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (parent === pid) total += cpuMs(Number(entry));
+  }
+  return total;
 }
 
 export function machineInfo(): { nproc: number; cpu: string; loadavg: string; node: string; git: string } {

@@ -27,6 +27,8 @@ export interface Postgres {
   url: string;
   host: string;
   port: number;
+  /** The cluster's data directory (its `postmaster.pid` names the server process, for the bench's CPU figures). */
+  dataDir: string;
   /** Creates an empty database and returns its URL (one per test keeps tests independent). */
   createDatabase(name?: string): Promise<string>;
   /** Drops a database `createDatabase` made, ending any session still connected to it. */
@@ -134,6 +136,7 @@ async function launchCluster(dir: string): Promise<Cluster> {
       url: urlOf("postgres"),
       host,
       port,
+      dataDir: data,
       async createDatabase(name = `test_${++databases}_${randomBytes(3).toString("hex")}`) {
         if (!PLAIN_NAME.test(name)) throw new Error(`not a plain database name: ${name}`);
         await asOwner.exec(path.join(bin, "createdb"), [...viaSocket, name]);
