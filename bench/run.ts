@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick]`: starts a real `fawkes server` and 4 `fawkes agent` processes (through the
  * testing package) and prints the figures of issue 2's Performance section next to their targets and
- * Buildbot's figures. Also writes bench/results/latest.json. See bench/README.md for what each figure means.
+ * Buildbot's figures; the scheduling figures again with the state in PostgreSQL (issue 13). Also writes
+ * bench/results/latest.json. See bench/README.md for what each figure means.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";

@@ -3,10 +3,19 @@
  * the process's shared cluster, dropped when its test ends; `database: "sqlite"` keeps a test on SQLite.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { access } from "node:fs/promises";
+import { connect } from "node:net";
 import path from "node:path";
 import test, { type TestContext } from "node:test";
-import { CleanupStack, startServerProcess, storeContents, testStore } from "@fawkes/testing";
+import {
+  CleanupStack,
+  repoRoot,
+  startServerProcess,
+  storeContents,
+  testStore,
+  waitFor,
+} from "@fawkes/testing";
 
 test("FAWKES_TEST_STORE names sqlite (the default) or postgres, and nothing else", () => {
   assert.equal(testStore({}), "sqlite");
@@ -70,3 +79,57 @@ test(
     await access(path.join(server.dataDir, "fawkes.db"));
   },
 );
+
+test(
+  "the shared cluster is stopped and removed when its process is killed with SIGKILL",
+  { timeout: 90_000 },
+  async (t) => {
+    const script = `
+    import { sharedPostgres } from "@fawkes/testing";
+    const postgres = await sharedPostgres();
+    console.log(JSON.stringify({ dataDir: postgres.dataDir, port: postgres.port }));
+    setInterval(() => {}, 60_000);
+  `;
+    const child = spawn(process.execPath, ["--input-type=module", "--eval", script], {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    t.after(() => child.kill("SIGKILL"));
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const started = await waitFor(
+      () => (output.includes("\n") ? (JSON.parse(output) as { dataDir: string; port: number }) : undefined),
+      {
+        timeoutMs: 60_000,
+        message: "the child's cluster to start",
+        abortIf: () => (child.exitCode !== null ? "the child exited" : undefined),
+      },
+    );
+    assert.equal(await accepts(started.port), true, "the cluster is up");
+
+    child.kill("SIGKILL");
+    await waitFor(async () => !(await exists(started.dataDir)) && !(await accepts(started.port)), {
+      timeoutMs: 30_000,
+      message: "the watchdog to stop the cluster and remove its files",
+    });
+  },
+);
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
