@@ -32,3 +32,4 @@ export {
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 export { startGitHttpServer, type GitHttpServer, type GitHttpServerOptions } from "./git-http-server.ts";
 export { startPostgres, type Postgres } from "./postgres.ts";
+export { ManualClock } from "./manual-clock.ts";
