@@ -33,3 +33,4 @@ export { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
 export { startGitHttpServer, type GitHttpServer, type GitHttpServerOptions } from "./git-http-server.ts";
 export { startPostgres, type Postgres } from "./postgres.ts";
 export { ManualClock } from "./manual-clock.ts";
+export { aliasBomb, hostileConfigFiles, hugeMapping, steadyPipeline } from "./hostile-config.ts";

@@ -164,5 +164,8 @@ test("a job whose agents keep getting lost fails after the reschedule bound", as
   }
   const run = await harness.run("p", 1, (current) => current.result !== "building");
   assert.equal(run.result, "failed", summarizeRun(run));
-  assert.match(await harness.api.console("p", 1, "only", "j"), /agent a3 was lost .*; failed after 3 attempts/);
+  assert.match(
+    await harness.api.console("p", 1, "only", "j"),
+    /agent a3 was lost .*; failed after 3 attempts/,
+  );
 });

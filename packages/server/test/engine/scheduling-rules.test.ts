@@ -37,7 +37,9 @@ pipelines:
   const builder = await harness.pendingAgent({ name: "builder", resources: ["linux", "docker"] });
   const builderPoll = builder.work();
   await harness.run("needs-linux", 1, (run) =>
-    /1 agent pending: enable with `fawkes agents enable NAME`/.test(run.stages[0]?.jobs[0]?.waitingReason ?? ""),
+    /1 agent pending: enable with `fawkes agents enable NAME`/.test(
+      run.stages[0]?.jobs[0]?.waitingReason ?? "",
+    ),
   );
   await harness.polling(builder);
   // Enabling ends the pending poll (empty) so the agent polls again at once, now let in.
@@ -52,6 +54,9 @@ pipelines:
   const done = await harness.run("needs-linux", 1, (run) => run.result !== "building");
   assert.equal(done.result, "passed");
   assert.equal(done.stages[0]?.jobs[0]?.agent, "builder");
+  // The agent machine has no enabled → enabled edge: enabling again is accepted and changes nothing.
+  await harness.api.enableAgent("builder");
+  assert.equal((await harness.api.agents()).agents.find((a) => a.name === "builder")?.state, "idle");
 
   // The agent without the resource waited the whole time: its poll ends empty when its wait runs out.
   await harness.polling(plain);
@@ -120,10 +125,11 @@ pipelines:
   const polls = agents.map((agent) => agent.work());
   await harness.api.trigger("fan");
   const jobs = await Promise.all(polls);
-  assert.deepEqual(
-    jobs.map((job) => job?.locator.job).sort(),
-    ["shard-runInstance-1", "shard-runInstance-2", "shard-runInstance-3"],
-  );
+  assert.deepEqual(jobs.map((job) => job?.locator.job).sort(), [
+    "shard-runInstance-1",
+    "shard-runInstance-2",
+    "shard-runInstance-3",
+  ]);
   for (const job of jobs) {
     const env = new Map(job!.environment.map((v) => [v.name, v.value]));
     assert.equal(env.get("GO_JOB_RUN_COUNT"), "3");

@@ -85,9 +85,7 @@ export async function startEngineHarness(
   const log = pino({ level: "silent" });
   const keys = await loadServerKeys(dataDir);
   const dataKey = await loadDataKey(dataDir);
-  const target = options.postgres
-    ? await options.postgres.createDatabase()
-    : path.join(dataDir, "fawkes.db");
+  const target = options.postgres ? await options.postgres.createDatabase() : path.join(dataDir, "fawkes.db");
   const database = await openDatabase(target, { dataKey });
   onCleanup(t, () => database.close());
   const clock = new ManualClock();
