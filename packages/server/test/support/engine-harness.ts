@@ -17,7 +17,6 @@ import {
   writePipelineDir,
   type ApiClient,
   type CleanupScope,
-  type Postgres,
 } from "@fawkes/testing";
 import { pino } from "pino";
 import { createEngine, type Engine } from "../../src/engine/engine.ts";
@@ -32,8 +31,11 @@ export interface EngineHarnessOptions {
   pipelineFiles: Record<string, string>;
   /** Pipelines that must have loaded (a config error fails the start, naming the errors). @default [] */
   expectPipelines?: string[];
-  /** A private PostgreSQL cluster to take a fresh database from; without it, a SQLite file. */
-  postgres?: Postgres;
+  /**
+   * The store: a SQLite file path or a PostgreSQL URL (test/store/backends.ts makes either). @default a SQLite
+   * file in the temporary data directory
+   */
+  database?: string;
   /** Server options on top of the harness's (no polling, ports 0). */
   options?: Partial<ServerOptions>;
 }
@@ -85,8 +87,7 @@ export async function startEngineHarness(
   const log = pino({ level: "silent" });
   const keys = await loadServerKeys(dataDir);
   const dataKey = await loadDataKey(dataDir);
-  const target = options.postgres ? await options.postgres.createDatabase() : path.join(dataDir, "fawkes.db");
-  const database = await openDatabase(target, { dataKey });
+  const database = await openDatabase(options.database ?? path.join(dataDir, "fawkes.db"), { dataKey });
   onCleanup(t, () => database.close());
   const clock = new ManualClock();
   const engine = createEngine(serverOptions, database.db, log, dataKey, clock);
