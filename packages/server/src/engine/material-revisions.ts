@@ -51,7 +51,7 @@ export async function ancestryOf(
 }
 
 /** An upstream run chosen for a dependency material (core's fan-in decides which). */
-export type UpstreamChoice = CoreUpstreamChoice<DependencyMaterial, StageRunRecord>;
+type UpstreamChoice = CoreUpstreamChoice<DependencyMaterial, StageRunRecord>;
 
 /**
  * The store side of the fan-in search (core's `chooseUpstreams`): each material's passed upstream stage runs,
