@@ -14,6 +14,7 @@ import { shellToDevNullMs, triggerToComplete, trueDirectSamples } from "./lib/me
 import { OUTPUT_BYTES, outputCommand } from "./lib/pipelines.ts";
 import { existsSync } from "node:fs";
 import { benchCloud } from "./cloud/run.ts";
+import { benchTimingBounds } from "./timing-bounds.ts";
 import { dashboardApi } from "./lib/dashboard.ts";
 import { benchConsole } from "./ui/console.ts";
 import { benchDashboardPage, benchStageEventLatency } from "./ui/dashboard.ts";
@@ -272,6 +273,8 @@ async function main(): Promise<void> {
     else console.log("  (web UI figures skipped: no Chromium at /usr/bin/chromium)");
     // Issue 4: the S3 endpoint (its own process) against plain file copies and client counts.
     for (const figure of await benchCloud({ quick })) record(figure);
+    // Timings the tests no longer assert on the wall clock (YAML scaling, health during a hostile config parse).
+    for (const figure of await benchTimingBounds({ quick })) record(figure);
     // The agents again, idle since the core figures (minutes): V8 gives back its young generation only once
     // allocation stops, so this is what a waiting agent holds (Buildbot's worker figure is read idle too).
     record({

@@ -71,7 +71,7 @@ export class ServerClient {
   /** Registers (reusing the saved identity), retrying until the server accepts or `signal` aborts. */
   async register(signal: AbortSignal): Promise<void> {
     this.#identity ??= await loadIdentity(this.#options.workDir);
-    const backoff = new Backoff();
+    const registerBackoff = new Backoff(1_000, 30_000);
     for (;;) {
       const identity = this.#identity;
       const body = {
@@ -108,18 +108,24 @@ export class ServerClient {
         return;
       } catch (error) {
         if (signal.aborted) throw signal.reason;
-        if (error instanceof FawkesError && error.code === ErrorCode.unauthorized && identity) {
+        // The server no longer knows this identity (the agent was deleted, or the work directory belongs to
+        // another server): register afresh. A wrong key is another 401 and keeps the identity.
+        if (codeOf(error) === ErrorCode.agentIdentityUnknown && identity) {
           this.#options.log("warn", "saved agent identity rejected; registering afresh", {
             agentId: identity.agentId,
           });
           this.#identity = undefined;
           continue;
         }
+        // Refusals a person must act on (a wrong key, a name held by another registration) are retried with a
+        // growing pause, so the agent comes in by itself once they act (e.g. `fawkes agents delete NAME`).
+        const retryInMs = registerBackoff.next();
         this.#options.log("error", "registration refused", {
           code: codeOf(error),
           message: messageOf(error),
+          retryInMs,
         });
-        await sleep(Math.max(backoff.next(), 1_000), signal);
+        await sleep(retryInMs, signal);
       }
     }
   }

@@ -37,13 +37,18 @@ test("a 401 makes the agent register again before retrying", async (t) => {
   const server = await startServer(t);
   const agent = await startTestAgent(t, server);
   await waitFor("registration", () => agent.agentId() !== undefined);
+  const forgotten = agent.agentId();
   // The server forgets the agent (e.g. its database was reset): the token no longer works.
   server.agents.clear();
   const job = jobAssignment({ tasks: [sh("echo hello")] });
   assert.equal(await runToCompletion(server, job), "passed");
-  // Like the real server, the fake registers an identity it no longer knows afresh (no 401 on register).
-  assert.ok(server.registrations.length >= 2, "registered again after the 401");
+  // Like the real server, the fake refuses the identity it no longer knows (401 FAWKES_AGENT_IDENTITY_UNKNOWN):
+  // the agent then registers without it.
+  assert.ok(server.registrations.length >= 3, "registered again after the 401, then afresh");
+  assert.equal(server.registrations[1]?.agentId, forgotten, "it first tried its saved identity");
+  assert.equal(server.registrations.at(-1)?.agentId, undefined, "the last registration carries no identity");
   assert.notEqual(agent.agentId(), undefined);
+  assert.notEqual(agent.agentId(), forgotten);
 });
 
 test("409 FAWKES_LEASE_LOST fences the job: processes killed, nothing more reported", async (t) => {

@@ -40,5 +40,5 @@ export { waitingReason } from "./scheduling/waiting-reason.ts";
 export type { WaitingAgent, WaitingJob, WaitingReasonInput } from "./scheduling/waiting-reason.ts";
 export { jobInstanceNames } from "./scheduling/job-instances.ts";
 export type { InstancedJob } from "./scheduling/job-instances.ts";
-export { agreesWith, fanInOrder, mergeAncestry } from "./scheduling/fan-in.ts";
-export type { Ancestry } from "./scheduling/fan-in.ts";
+export { agreesWith, chooseUpstreams, fanInOrder, mergeAncestry } from "./scheduling/fan-in.ts";
+export type { Ancestry, UpstreamChoice, UpstreamSource } from "./scheduling/fan-in.ts";

@@ -4,8 +4,10 @@
  *
  * Lifecycle:
  *  1. POST /agent/v1/register (RegisterRequest → RegisterResponse). The agent keeps {agentId, token} in its
- *     work dir and re-registers with them after a restart. Pending until an admin enables it, unless it used
- *     the server's auto-register key.
+ *     work dir and re-registers with them after a restart (the server answers with the same token: idempotent).
+ *     An identity the server does not know is 401 FAWKES_AGENT_IDENTITY_UNKNOWN: register without it. A new
+ *     registration under a name a record holds is 409 FAWKES_AGENT_NAME_TAKEN. Pending until an admin enables
+ *     it, unless it used the server's auto-register key.
  *  2. POST /agent/v1/work (WorkRequest) long-polls up to `waitMs`: 200 WorkResponse with a JobAssignment,
  *     or 200 WorkResponse with `job: null` when the wait ends without work (or with `prefetch` hints). The same call is the heartbeat
  *     while idle; POST /agent/v1/heartbeat is sent while building.

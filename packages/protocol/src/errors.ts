@@ -150,6 +150,11 @@ const errorRegistry = {
     status: 403,
     meaning: "The agent is pending, disabled or lost, so it may not do this.",
   },
+  agentIdentityUnknown: {
+    code: "FAWKES_AGENT_IDENTITY_UNKNOWN",
+    status: 401,
+    meaning: "Agent registration: the saved agent id and token are not known to this server.",
+  },
   agentNameTaken: {
     code: "FAWKES_AGENT_NAME_TAKEN",
     status: 409,

@@ -29,8 +29,11 @@ const registerKeys = ["agentId", "heartbeatIntervalMs", "revokedLeases:0", "stat
 /** The outcomes every agent-protocol server must produce, in order. */
 export const agentProtocolContract: readonly ContractOutcome[] = [
   { step: "register", status: 200, keys: registerKeys },
-  // An identity the server does not recognise registers afresh; the name is taken, so that is refused.
-  { step: "register again with the wrong token", status: 409, code: ErrorCode.agentNameTaken },
+  // An identity that does not authenticate is refused as such (the agent then registers without it) ...
+  { step: "register again with the wrong token", status: 401, code: ErrorCode.agentIdentityUnknown },
+  // ... and a fresh registration under a name a record holds is refused: names cannot be taken over.
+  { step: "register afresh under a taken name", status: 409, code: ErrorCode.agentNameTaken },
+  { step: "register again with the saved identity", status: 200, keys: registerKeys },
   { step: "work with an unknown token", status: 401, code: ErrorCode.unauthorized },
   { step: "work", status: 200, keys: ["job"] },
   { step: "heartbeat while building", status: 200, keys: ["revokedLeases:0", "state"] },
@@ -82,6 +85,13 @@ export async function playAgentProtocolContract(target: ContractTarget): Promise
     "register again with the wrong token",
     "/agent/v1/register",
     json({ ...registration, agentId: registered.agentId, token: "not-the-token" }),
+  );
+  await call("register afresh under a taken name", "/agent/v1/register", json(registration));
+  // Idempotent: the token stays the one the agent holds (the calls below still use it).
+  await call(
+    "register again with the saved identity",
+    "/agent/v1/register",
+    json({ ...registration, agentId: registered.agentId, token: registered.token }),
   );
   const auth = { authorization: `Bearer ${registered.token}` };
   await call(

@@ -34,3 +34,5 @@ export { startGitHttpServer, type GitHttpServer, type GitHttpServerOptions } fro
 export { dumpDatabase, sharedPostgres, startPostgres, type Postgres } from "./postgres.ts";
 export { storeContents, type StoredServer } from "./store-contents.ts";
 export { testDatabase, testStore, type TestStore } from "./test-store.ts";
+export { ManualClock } from "./manual-clock.ts";
+export { aliasBomb, hostileConfigFiles, hugeMapping, steadyPipeline } from "./hostile-config.ts";

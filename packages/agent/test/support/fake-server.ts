@@ -224,8 +224,12 @@ export class FakeServer {
     const request = RegisterRequest.parse(JSON.parse(body.toString()));
     this.registrations.push(request);
     let agentId: string | undefined = request.agentId;
-    // Like the real server: an identity it does not recognise registers afresh, under a name not yet taken.
-    if (agentId === undefined || this.agents.get(agentId) !== request.token) {
+    // Like the real server: an identity it does not recognise is refused (the agent then registers without it);
+    // a fresh registration gets a name not yet taken; a known identity keeps its token.
+    if (agentId !== undefined && this.agents.get(agentId) !== request.token) {
+      return json(res, 401, { code: ErrorCode.agentIdentityUnknown, detail: "identity not known" });
+    }
+    if (agentId === undefined) {
       const taken = [...this.agents.keys()].some((id) => this.#names.get(id) === request.name);
       if (taken) return json(res, 409, { code: ErrorCode.agentNameTaken, detail: "name already registered" });
       agentId = `agent-${this.#nextAgent++}`;

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { CloudRuntime } from "../cloud/runtime.ts";
 import type { ServerOptions } from "../options.ts";
 import type { Database } from "../store/schema.ts";
+import type { Clock } from "./clock.ts";
 import type { EventBus } from "./events.ts";
 import type { MaterialFingerprints } from "./fingerprints.ts";
 import type { Mutex } from "./mutex.ts";
@@ -30,5 +31,8 @@ export interface EngineContext {
   serverUrl: string;
   /** The cloud endpoint, once started (jobs get its AWS_* variables); absent in tests without one. */
   cloud?: CloudRuntime;
+  /** Time and timers of the engine (the system clock, or a test's hand-advanced one). */
+  readonly clock: Clock;
+  /** `clock.now()`. */
   now(): number;
 }

@@ -27,15 +27,15 @@ export type { DispatcherDeps } from "./dispatch/context.ts";
 export class Dispatcher {
   readonly #dc: DispatchContext;
   #passQueued = false;
-  #sweepTimer: NodeJS.Timeout | undefined;
+  #stopSweep: (() => void) | undefined;
 
   constructor(ctx: EngineContext, hooks: LifecycleHooks, deps: DispatcherDeps) {
     this.#dc = {
       ctx,
       hooks,
       deps,
-      workPolls: new WorkPolls(),
-      cancelPolls: new CancelPolls(),
+      workPolls: new WorkPolls(ctx.clock),
+      cancelPolls: new CancelPolls(ctx.clock),
       heartbeats: new AgentHeartbeats(ctx),
       hints: new PrefetchHints(),
       kick: () => this.kick(),
@@ -44,19 +44,18 @@ export class Dispatcher {
 
   start(): void {
     const { ctx } = this.#dc;
-    this.#sweepTimer = setInterval(
+    this.#stopSweep = ctx.clock.every(
+      sweepEveryMs(ctx.options.agentLostAfterMs),
       () =>
         void this.sweepLostAgents().catch((error: unknown) =>
           ctx.log.error({ err: error }, "lost-agent sweep failed"),
         ),
-      sweepEveryMs(ctx.options.agentLostAfterMs),
     );
-    this.#sweepTimer.unref();
     this.kick();
   }
 
   stop(): void {
-    clearInterval(this.#sweepTimer);
+    this.#stopSweep?.();
     this.#dc.workPolls.endAll();
     this.#dc.cancelPolls.wakeAll();
   }
@@ -87,6 +86,11 @@ export class Dispatcher {
     const response = this.#dc.workPolls.hold(agent, waitMs, signal);
     if (agent.configState === "enabled") this.kick();
     return response;
+  }
+
+  /** Whether the agent's work poll is held now (tests wait for it before they advance the clock). */
+  isPolling(agentId: string): boolean {
+    return this.#dc.workPolls.isWaiting(agentId);
   }
 
   /** Wakes an agent's pending long poll (e.g. after it was enabled) so it polls again at once. */

@@ -14,6 +14,7 @@ import { findRunById } from "../store/runs-repo.ts";
 import { findStageRun } from "../store/stages-repo.ts";
 import type { Database } from "../store/schema.ts";
 import { buildAssignment } from "./assignment.ts";
+import { systemClock, type Clock } from "./clock.ts";
 import { ConfigService } from "./config-service.ts";
 import type { EngineContext } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -40,13 +41,15 @@ export interface Engine {
 
 /**
  * `dataKey` keys the material fingerprints, which the database stores: a server passes its data directory's key.
- * Without one (the OpenAPI generator, tests without a database to keep) a random key is used.
+ * Without one (the OpenAPI generator, tests without a database to keep) a random key is used. `clock` is the
+ * system's except in the engine harness of tests, which advances time by hand.
  */
 export function createEngine(
   options: Readonly<ServerOptions>,
   db: Kysely<Database>,
   log: Logger,
   dataKey: Buffer = randomBytes(32),
+  clock: Clock = systemClock,
 ): Engine {
   const fingerprints = materialFingerprints(dataKey);
   const events = new EventBus();
@@ -85,7 +88,8 @@ export function createEngine(
     config,
     fingerprints,
     serverUrl: "",
-    now: Date.now,
+    clock,
+    now: () => clock.now(),
   };
 
   /** At most how many jobs a new commit in `url` starts at once: the first stages that check it out. */

@@ -1,14 +1,14 @@
 /**
  * Chooses the material revisions of a new run: git heads (or chosen commits), and for dependency materials
- * a consistent set of upstream runs (GoCD's fan-in: runs that share an ancestor material must have built
- * the same revision of it; backtracks up to 100 upstream runs).
+ * the store side of the fan-in search (GoCD's fan-in: runs that share an ancestor material must have built
+ * the same revision of it; backtracks up to 100 upstream runs). The fan-in decision is core's `chooseUpstreams`.
  */
 import {
-  agreesWith,
-  fanInOrder,
   mergeAncestry,
   type Ancestry,
   type DependencyMaterial,
+  type UpstreamChoice as CoreUpstreamChoice,
+  type UpstreamSource,
   type GitMaterial,
   type PipelineConfig,
 } from "@fawkes/core";
@@ -50,46 +50,27 @@ export async function ancestryOf(
   return ancestry;
 }
 
-interface UpstreamChoice {
-  material: DependencyMaterial;
-  stage: StageRunRecord;
-  ancestry: Ancestry;
-}
+/** An upstream run chosen for a dependency material (core's fan-in decides which). */
+type UpstreamChoice = CoreUpstreamChoice<DependencyMaterial, StageRunRecord>;
 
 /**
- * Picks one passed upstream stage run per dependency material, consistent with each other.
- * `fixed` pins one material (the upstream that just passed). Returns null when no consistent set exists yet.
+ * The store side of the fan-in search (core's `chooseUpstreams`): each material's passed upstream stage runs,
+ * newest first, up to 100 back, and what each was built from, read only when the search reaches it.
  */
-export async function chooseUpstreams(
-  ctx: EngineContext,
-  config: PipelineConfig,
-  fixed: { material: string; stage: StageRunRecord } | null,
-): Promise<UpstreamChoice[] | null> {
-  const dependencies = config.materials.filter((m): m is DependencyMaterial => m.type === "dependency");
-  const chosen: UpstreamChoice[] = [];
-  let merged: Ancestry = new Map();
-  // The rule is core's (fanInOrder, agreesWith); the search stays here so that each candidate's ancestry is
-  // read only when the candidates before it disagreed.
-  for (const material of fanInOrder(dependencies, fixed?.material ?? null)) {
-    const candidates =
-      fixed?.material === material.name
-        ? [fixed.stage]
-        : await passedStageRuns(ctx.db, material.pipeline, material.stage, FAN_IN_BACKTRACK);
-    let picked: UpstreamChoice | null = null;
-    for (const stage of candidates) {
+export function upstreamSource(ctx: EngineContext): UpstreamSource<DependencyMaterial, StageRunRecord> {
+  return {
+    candidates: (material) => passedStageRuns(ctx.db, material.pipeline, material.stage, FAN_IN_BACKTRACK),
+    async ancestry(material, stage) {
       const ancestry = await ancestryOf(ctx, stage.runId);
       ancestry.set(dependencyFingerprint(material), dependencyRevision(stage));
-      if (agreesWith(merged, ancestry)) {
-        picked = { material, stage, ancestry };
-        break;
-      }
-    }
-    if (!picked) return null;
-    merged = mergeAncestry(merged, picked.ancestry);
-    chosen.push(picked);
-  }
-  return chosen;
+      return ancestry;
+    },
+  };
 }
+
+/** The dependency materials of `config`, the ones fan-in chooses upstream runs for. */
+export const dependencyMaterials = (config: PipelineConfig): DependencyMaterial[] =>
+  config.materials.filter((m): m is DependencyMaterial => m.type === "dependency");
 
 /**
  * Head of a git material's branch: what the watcher last saw (as GoCD, a manual trigger builds the latest

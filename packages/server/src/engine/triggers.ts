@@ -4,6 +4,7 @@
  * Git work happens outside the engine lock; only run creation takes it.
  */
 import {
+  chooseUpstreams,
   resolveTriggerVariables,
   undeclaredVariablesMessage,
   type GitMaterial,
@@ -16,7 +17,7 @@ import { findPipeline, latestRun, runMaterials, hasRunFromUpstream } from "../st
 import { listMaterials, saveMaterialRevision } from "../store/materials-repo.ts";
 import type { EngineContext } from "./context.ts";
 import { dependencyFingerprint, dependencyRevision } from "./fingerprints.ts";
-import { chooseUpstreams, resolveRunMaterials } from "./material-revisions.ts";
+import { dependencyMaterials, resolveRunMaterials, upstreamSource } from "./material-revisions.ts";
 import { createRun, type LifecycleHooks } from "./run-lifecycle.ts";
 
 export class Triggers {
@@ -121,7 +122,7 @@ export class Triggers {
     gitRevisions: Map<string, string>,
     fixed: { material: string; stage: StageRunRecord } | null,
   ): Promise<RunRecord | null> {
-    const upstreams = await chooseUpstreams(this.#ctx, config, fixed);
+    const upstreams = await chooseUpstreams(dependencyMaterials(config), fixed, upstreamSource(this.#ctx));
     if (!upstreams) {
       if (trigger.kind === "manual") {
         throw new FawkesError(

@@ -1,6 +1,11 @@
 /**
  * Agent registration: a known key registers the agent (pending, or enabled with the auto-register key),
- * and it gets its own bearer token. An agent coming back with its token keeps its record and its jobs.
+ * and it gets its own bearer token. An agent coming back with its token keeps its record, its token and its
+ * jobs: re-registering is idempotent, so an answer lost on the way cannot leave the agent holding a token the
+ * server has replaced. An identity that does not authenticate (deleted, or from another server) is refused
+ * (401 FAWKES_AGENT_IDENTITY_UNKNOWN), and the agent registers afresh; a name is only ever given to a new record when no record holds it (a
+ * name held by a record, whatever its state, is freed only by deleting that agent), so no one can take over an
+ * agent's name, token or jobs with the registration key alone.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { agentMachine, transition } from "@fawkes/core";
@@ -46,14 +51,18 @@ export async function registerAgent(
   }
   return ctx.lock.run(async () => {
     const now = ctx.now();
-    const existing = request.agentId ? await findAgentById(ctx.db, request.agentId) : undefined;
-    const token = randomBytes(32).toString("base64url");
-    if (existing && request.token && sameSecret(hashToken(request.token), existing.tokenHash)) {
+    if (request.agentId !== undefined || request.token !== undefined) {
+      const existing = request.agentId ? await findAgentById(ctx.db, request.agentId) : undefined;
+      if (!existing || !request.token || !sameSecret(hashToken(request.token), existing.tokenHash)) {
+        throw new FawkesError(
+          ErrorCode.agentIdentityUnknown,
+          "the agent's saved identity is not known to this server (the agent was deleted, or registered with another server): register without it",
+        );
+      }
       await updateAgent(ctx.db, existing.id, {
         hostname: request.hostname,
         resources: request.resources,
         environments: request.environments,
-        tokenHash: hashToken(token),
         lastHeartbeatAt: now,
         ...(auto &&
           existing.configState === "pending" && {
@@ -70,7 +79,7 @@ export async function registerAgent(
       ctx.events.publish({ type: "agent", agent: fresh.name });
       return {
         agentId: existing.id as RegisterResponse["agentId"],
-        token,
+        token: request.token,
         state: engine.dispatcher.stateOf(fresh),
         heartbeatIntervalMs: heartbeatInterval(engine),
         revokedLeases: revoked as LeaseId[],
@@ -83,6 +92,7 @@ export async function registerAgent(
         `an agent named ${request.name} is already registered: pick another --name, or delete it with \`fawkes agents delete ${request.name}\``,
       );
     }
+    const token = randomBytes(32).toString("base64url");
     const id = randomUUID();
     const record = {
       id,

@@ -1,6 +1,13 @@
 /** The long polls (`wait-cancel`) an agent holds while it runs a job, answered as soon as the job is cancelled. */
+import type { Clock } from "../clock.ts";
+
 export class CancelPolls {
   readonly #polls = new Map<number, Set<() => void>>();
+  readonly #clock: Clock;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
 
   /** Resolves with `isCancelled()` once woken for the job, when `waitMs` passes, or when `signal` aborts. */
   hold(
@@ -13,7 +20,7 @@ export class CancelPolls {
       const set = this.#polls.get(jobRunId) ?? new Set<() => void>();
       this.#polls.set(jobRunId, set);
       const done = (): void => {
-        clearTimeout(timer);
+        cancelTimer();
         set.delete(wake);
         if (set.size === 0) this.#polls.delete(jobRunId);
         signal.removeEventListener("abort", done);
@@ -21,7 +28,7 @@ export class CancelPolls {
       };
       const wake = (): void => done();
       set.add(wake);
-      const timer = setTimeout(done, waitMs);
+      const cancelTimer = this.#clock.after(waitMs, done);
       signal.addEventListener("abort", done, { once: true });
     });
   }

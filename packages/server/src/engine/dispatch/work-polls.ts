@@ -4,6 +4,7 @@
  */
 import type { WorkResponse } from "@fawkes/protocol";
 import type { AgentRecord } from "../../store/records.ts";
+import type { Clock } from "../clock.ts";
 
 export interface WorkPoll {
   /** The agent as it was when its poll began (enabling or disabling it ends the poll). */
@@ -13,13 +14,18 @@ export interface WorkPoll {
 
 export class WorkPolls {
   readonly #polls = new Map<string, WorkPoll>();
+  readonly #clock: Clock;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
 
   /** Holds the agent's poll; resolves with `job: null` when `waitMs` passes or `signal` aborts. */
   hold(agent: AgentRecord, waitMs: number, signal: AbortSignal): Promise<WorkResponse> {
     this.#polls.get(agent.id)?.answer({ job: null });
     return new Promise<WorkResponse>((resolve) => {
       const answer = (response: WorkResponse): void => {
-        clearTimeout(timer);
+        cancelTimer();
         signal.removeEventListener("abort", onAbort);
         if (this.#polls.get(agent.id) === poll) this.#polls.delete(agent.id);
         resolve(response);
@@ -27,7 +33,7 @@ export class WorkPolls {
       const onAbort = (): void => answer({ job: null });
       const poll: WorkPoll = { agent, answer };
       this.#polls.set(agent.id, poll);
-      const timer = setTimeout(() => answer({ job: null }), waitMs);
+      const cancelTimer = this.#clock.after(waitMs, () => answer({ job: null }));
       signal.addEventListener("abort", onAbort, { once: true });
     });
   }
