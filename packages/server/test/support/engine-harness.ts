@@ -12,6 +12,7 @@ import {
   createApiClient,
   onCleanup,
   tempDir,
+  testDatabase,
   waitFor,
   waitForRun,
   writePipelineDir,
@@ -32,8 +33,9 @@ export interface EngineHarnessOptions {
   /** Pipelines that must have loaded (a config error fails the start, naming the errors). @default [] */
   expectPipelines?: string[];
   /**
-   * The store: a SQLite file path or a PostgreSQL URL (test/store/backends.ts makes either). @default a SQLite
-   * file in the temporary data directory
+   * The store: a SQLite file path or a PostgreSQL URL (test/store/backends.ts makes either). @default the
+   * suite's store (FAWKES_TEST_STORE: a SQLite file in the temporary data directory, or a fresh PostgreSQL
+   * database)
    */
   database?: string;
   /** Server options on top of the harness's (no polling, ports 0). */
@@ -87,7 +89,7 @@ export async function startEngineHarness(
   const log = pino({ level: "silent" });
   const keys = await loadServerKeys(dataDir);
   const dataKey = await loadDataKey(dataDir);
-  const database = await openDatabase(options.database ?? path.join(dataDir, "fawkes.db"), { dataKey });
+  const database = await openDatabase(options.database ?? (await testDatabase(t)) ?? path.join(dataDir, "fawkes.db"), { dataKey });
   onCleanup(t, () => database.close());
   const clock = new ManualClock();
   const engine = createEngine(serverOptions, database.db, log, dataKey, clock);
