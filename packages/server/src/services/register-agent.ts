@@ -44,12 +44,12 @@ export async function registerAgent(
       "the agent registration key is wrong: use the key in <data-dir>/keys/agent-key",
     );
   }
-  return ctx.lock.run(async () => {
-    const now = ctx.now();
-    const existing = request.agentId ? await findAgentById(ctx.db, request.agentId) : undefined;
+  return ctx.step(async (tx) => {
+    const now = tx.now();
+    const existing = request.agentId ? await findAgentById(tx.db, request.agentId) : undefined;
     const token = randomBytes(32).toString("base64url");
     if (existing && request.token && sameSecret(hashToken(request.token), existing.tokenHash)) {
-      await updateAgent(ctx.db, existing.id, {
+      await updateAgent(tx.db, existing.id, {
         hostname: request.hostname,
         resources: request.resources,
         environments: request.environments,
@@ -60,14 +60,15 @@ export async function registerAgent(
             configState: transition(agentMachine, existing.configState, "enable"),
           }),
       });
-      const fresh = (await findAgentById(ctx.db, existing.id))!;
+      const fresh = (await findAgentById(tx.db, existing.id))!;
+      // In memory only: its own write is the lastHeartbeatAt above.
       engine.dispatcher.touch(fresh);
-      const held = (await activeJobRuns(ctx.db))
+      const held = (await activeJobRuns(tx.db))
         .filter((j) => j.agentId === existing.id)
         .map((j) => j.leaseId);
       const revoked = request.runningLeases.filter((lease) => !held.includes(lease));
-      ctx.log.info({ agentId: existing.id, name: fresh.name }, "agent re-registered");
-      ctx.events.publish({ type: "agent", agent: fresh.name });
+      tx.log.info({ agentId: existing.id, name: fresh.name }, "agent re-registered");
+      tx.events.publish({ type: "agent", agent: fresh.name });
       return {
         agentId: existing.id as RegisterResponse["agentId"],
         token,
@@ -76,7 +77,7 @@ export async function registerAgent(
         revokedLeases: revoked as LeaseId[],
       };
     }
-    const sameName = await findAgentByName(ctx.db, request.name);
+    const sameName = await findAgentByName(tx.db, request.name);
     if (sameName) {
       throw new FawkesError(
         ErrorCode.agentNameTaken,
@@ -96,10 +97,10 @@ export async function registerAgent(
       lastHeartbeatAt: now,
       currentJobRunId: null,
     };
-    await insertAgent(ctx.db, record);
+    await insertAgent(tx.db, record);
     engine.dispatcher.touch(record);
-    ctx.log.info({ agentId: id, name: request.name, state: record.configState }, "agent registered");
-    ctx.events.publish({ type: "agent", agent: request.name });
+    tx.log.info({ agentId: id, name: request.name, state: record.configState }, "agent registered");
+    tx.events.publish({ type: "agent", agent: request.name });
     return {
       agentId: id as RegisterResponse["agentId"],
       token,
