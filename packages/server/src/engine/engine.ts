@@ -203,7 +203,7 @@ export function createEngine(
       await watchConfigRepositories();
       dispatcher.start();
       // Decisions a crash left in the outbox (a passed stage's downstream runs, changes after an unlock).
-      outbox.kick();
+      outbox.start();
     },
     async close() {
       config.close();

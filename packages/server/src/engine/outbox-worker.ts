@@ -1,7 +1,8 @@
 /**
  * The outbox worker: carries out the decisions lifecycle steps wrote to the outbox (store/outbox-repo.ts) and
  * could not carry out themselves because they need git I/O: start a downstream pipeline, run the changes held
- * back by a lock or a pause. One row at a time, oldest first. A run started for a row consumes the row in the
+ * back by a lock or a pause. It starts once the engine has loaded the config (a row is read against the live
+ * config), and then takes one row at a time, oldest first. A run started for a row consumes the row in the
  * run's own transaction (triggers.ts); a row that leads to no run is discarded after it was looked at. Rows a
  * crash left are taken when the server starts again.
  */
@@ -13,10 +14,17 @@ export class OutboxWorker {
   readonly #carryOut: (row: OutboxRow) => Promise<void>;
   #draining: Promise<void> | null = null;
   #again = false;
+  #started = false;
 
   constructor(ctx: EngineContext, carryOut: (row: OutboxRow) => Promise<void>) {
     this.#ctx = ctx;
     this.#carryOut = carryOut;
+  }
+
+  /** Takes the rows left by an earlier process, then every row as it is committed. */
+  start(): void {
+    this.#started = true;
+    this.kick();
   }
 
   /** Takes the rows committed so far; many kicks while it works coalesce into one more pass. */
@@ -24,8 +32,9 @@ export class OutboxWorker {
     void this.drain();
   }
 
-  /** Resolves once every row committed before the call has been taken. */
+  /** Resolves once every row committed before the call has been taken (at once before `start`). */
   drain(): Promise<void> {
+    if (!this.#started) return Promise.resolve();
     if (this.#draining) {
       this.#again = true;
       return this.#draining;

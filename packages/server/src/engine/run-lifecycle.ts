@@ -25,7 +25,7 @@ import type { RunMaterialRecord, RunRecord, StageRunRecord } from "../store/reco
 import { ensurePipeline, findRunById, insertRun, updatePipeline, updateRun } from "../store/runs-repo.ts";
 import { insertStageRun, stageJobCounts, updateStageRun } from "../store/stages-repo.ts";
 import { listAgents } from "../store/agents-repo.ts";
-import type { StepContext } from "./context.ts";
+import type { EngineServices, StepContext } from "./context.ts";
 import { dependencyFingerprint } from "./fingerprints.ts";
 import { insertOutboxRow } from "../store/outbox-repo.ts";
 
@@ -250,8 +250,8 @@ async function releaseLock(
 }
 
 /**
- * A passed stage starts the pipelines that depend on it: one outbox row per downstream pipeline, written in the
- * stage's transaction, so the decision survives a crash; creating each run needs git I/O, done by the worker.
+ * A passed stage starts the pipelines that depend on it: written to the outbox in the stage's transaction, so
+ * the decision survives a crash; the worker finds the pipelines (outbox-worker.ts) and creates their runs.
  */
 async function stagePassed(
   ctx: StepContext,
@@ -259,20 +259,24 @@ async function stagePassed(
   run: RunRecord,
   stageRun: StageRunRecord,
 ): Promise<void> {
-  const fingerprint = dependencyFingerprint({ pipeline: run.pipeline, stage: stageRun.name });
-  let wrote = false;
-  for (const config of ctx.config.snapshot().pipelines) {
-    const depends = config.materials.some(
-      (m) => m.type === "dependency" && !m.ignoreForScheduling && dependencyFingerprint(m) === fingerprint,
-    );
-    if (!depends) continue;
-    await insertOutboxRow(ctx.db, {
-      kind: "downstream",
-      pipeline: config.name,
-      stageRunId: stageRun.id,
-      createdAt: ctx.now(),
-    });
-    wrote = true;
-  }
-  if (wrote) ctx.afterCommit(hooks.outboxWritten);
+  await insertOutboxRow(ctx.db, {
+    kind: "stage-passed",
+    pipeline: run.pipeline,
+    stageRunId: stageRun.id,
+    createdAt: ctx.now(),
+  });
+  ctx.afterCommit(hooks.outboxWritten);
+}
+
+/** The pipelines that a passed stage run starts: those with a dependency material on it. */
+export function downstreamOf(ctx: EngineServices, pipeline: string, stage: string): string[] {
+  const fingerprint = dependencyFingerprint({ pipeline, stage });
+  return ctx.config
+    .snapshot()
+    .pipelines.filter((config) =>
+      config.materials.some(
+        (m) => m.type === "dependency" && !m.ignoreForScheduling && dependencyFingerprint(m) === fingerprint,
+      ),
+    )
+    .map((config) => config.name);
 }

@@ -12,7 +12,7 @@ import {
 } from "@fawkes/core";
 import { ErrorCode, FawkesError, type TriggerRequest } from "@fawkes/protocol";
 import { shouldTrigger, type GitMirror } from "../materials/index.ts";
-import { deleteOutboxRow, type OutboxRow } from "../store/outbox-repo.ts";
+import { deleteOutboxRow, insertOutboxRow, type OutboxRow } from "../store/outbox-repo.ts";
 import type { RunRecord, StageRunRecord } from "../store/records.ts";
 import {
   findPipeline,
@@ -26,7 +26,7 @@ import { listMaterials, saveMaterialRevision } from "../store/materials-repo.ts"
 import type { EngineContext, ReadContext } from "./context.ts";
 import { dependencyFingerprint, dependencyRevision } from "./fingerprints.ts";
 import { chooseUpstreams, resolveRunMaterials } from "./material-revisions.ts";
-import { createRun, type LifecycleHooks } from "./run-lifecycle.ts";
+import { createRun, downstreamOf, type LifecycleHooks } from "./run-lifecycle.ts";
 
 export class Triggers {
   readonly #ctx: EngineContext;
@@ -216,6 +216,10 @@ export class Triggers {
 
   /** Carries out an outbox row (outbox-worker.ts); a run it starts consumes the row in the same transaction. */
   async fromOutbox(row: OutboxRow): Promise<void> {
+    if (row.kind === "stage-passed") {
+      await this.#fanOut(row);
+      return;
+    }
     if (row.kind === "changes") {
       await this.checkForChanges(row.pipeline, row.id);
       return;
@@ -223,6 +227,23 @@ export class Triggers {
     const stage = row.stageRunId === null ? undefined : await findStageRun(this.#ctx.db, row.stageRunId);
     const run = stage && (await findRunById(this.#ctx.db, stage.runId));
     if (stage && run) await this.#startDownstream(row.pipeline, run, stage, row.id);
+  }
+
+  /** A passed stage becomes one `downstream` row per pipeline that depends on it, in one transaction. */
+  async #fanOut(row: OutboxRow): Promise<void> {
+    await this.#ctx.step(async (tx) => {
+      if (!(await deleteOutboxRow(tx.db, row.id))) return;
+      const stage = row.stageRunId === null ? undefined : await findStageRun(tx.db, row.stageRunId);
+      if (!stage) return;
+      for (const pipeline of downstreamOf(tx, row.pipeline, stage.name))
+        await insertOutboxRow(tx.db, {
+          kind: "downstream",
+          pipeline,
+          stageRunId: stage.id,
+          createdAt: tx.now(),
+        });
+      tx.afterCommit(this.#hooks.outboxWritten);
+    });
   }
 
   /** Upstream stage `stage` passed: start downstream pipeline `name` from it (once per upstream run). */

@@ -61,8 +61,8 @@ export async function registerAgent(
           }),
       });
       const fresh = (await findAgentById(tx.db, existing.id))!;
-      // In memory only: its own write is the lastHeartbeatAt above.
-      engine.dispatcher.touch(fresh);
+      // After COMMIT: touching may write the heartbeat time, which is no part of the step.
+      tx.afterCommit(() => engine.dispatcher.touch(fresh));
       const held = (await activeJobRuns(tx.db))
         .filter((j) => j.agentId === existing.id)
         .map((j) => j.leaseId);
@@ -98,7 +98,7 @@ export async function registerAgent(
       currentJobRunId: null,
     };
     await insertAgent(tx.db, record);
-    engine.dispatcher.touch(record);
+    tx.afterCommit(() => engine.dispatcher.touch(record));
     tx.log.info({ agentId: id, name: request.name, state: record.configState }, "agent registered");
     tx.events.publish({ type: "agent", agent: request.name });
     return {

@@ -2,12 +2,18 @@
 import type { Executor } from "./executor.ts";
 
 /**
+ * - `stage-passed`: stage run `stageRunId` of `pipeline` passed: find the pipelines that depend on it (in the live
+ *   config, which a server that just started may not have loaded yet when the stage passes).
  * - `downstream`: stage run `stageRunId` passed and `pipeline` depends on it: start its run from that stage.
  * - `changes`: `pipeline` became free (unlocked, unpaused): run the changes that arrived meanwhile.
  */
+export type OutboxKind = "stage-passed" | "downstream" | "changes";
+
+const kinds: readonly string[] = ["stage-passed", "downstream", "changes"] satisfies OutboxKind[];
+
 export interface OutboxRow {
   id: number;
-  kind: "downstream" | "changes";
+  kind: OutboxKind;
   pipeline: string;
   stageRunId: number | null;
   createdAt: number;
@@ -28,13 +34,19 @@ export async function insertOutboxRow(db: Executor, row: Omit<OutboxRow, "id">):
 /** Every row not consumed yet, oldest first. */
 export async function listOutboxRows(db: Executor): Promise<OutboxRow[]> {
   const rows = await db.selectFrom("lifecycle_outbox").selectAll().orderBy("id").execute();
-  return rows.map((row) => ({
-    id: row.id,
-    kind: row.kind === "changes" ? "changes" : "downstream",
-    pipeline: row.pipeline,
-    stageRunId: row.stage_run_id,
-    createdAt: row.created_at,
-  }));
+  return rows.flatMap((row) => {
+    // A kind this version does not know (written by a newer server) stays for that server.
+    if (!kinds.includes(row.kind)) return [];
+    return [
+      {
+        id: row.id,
+        kind: row.kind as OutboxKind,
+        pipeline: row.pipeline,
+        stageRunId: row.stage_run_id,
+        createdAt: row.created_at,
+      },
+    ];
+  });
 }
 
 /** Consumes a row; true if it was still there (a row is acted on once). */

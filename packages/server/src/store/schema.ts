@@ -191,7 +191,7 @@ export interface DbSessionTable {
 /** Decisions of lifecycle steps waiting for the outbox worker (migration 008, outbox-repo.ts). */
 export interface DbLifecycleOutboxTable {
   id: Generated<number>;
-  /** "downstream" | "changes" */
+  /** "stage-passed" | "downstream" | "changes" (outbox-repo.ts) */
   kind: string;
   pipeline: string;
   /** For "downstream": the upstream stage run that passed. */
