@@ -252,6 +252,8 @@ async function releaseLock(
 /**
  * A passed stage starts the pipelines that depend on it: written to the outbox in the stage's transaction, so
  * the decision survives a crash; the worker finds the pipelines (outbox-worker.ts) and creates their runs.
+ * Nothing is written when the live config has the pipeline and nothing depends on the stage (the common case);
+ * a config not loaded yet (a server just started) cannot tell, so the row is written and read later.
  */
 async function stagePassed(
   ctx: StepContext,
@@ -259,6 +261,8 @@ async function stagePassed(
   run: RunRecord,
   stageRun: StageRunRecord,
 ): Promise<void> {
+  const known = ctx.config.pipeline(run.pipeline) !== undefined;
+  if (known && downstreamOf(ctx, run.pipeline, stageRun.name).length === 0) return;
   await insertOutboxRow(ctx.db, {
     kind: "stage-passed",
     pipeline: run.pipeline,
