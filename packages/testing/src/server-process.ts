@@ -48,8 +48,11 @@ export interface ServerProcess {
   readonly api: ApiClient;
   /** Stop the process with `signal` (SIGKILL = crash) and wait for it to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
-  /** Start again on the same data dir and port (stops the running process first with SIGTERM if needed). */
-  restart(): Promise<void>;
+  /**
+   * Start again on the same data dir and port (stops the running process first with SIGTERM if needed).
+   * `env` is added to the environment of this incarnation only (e.g. a test failpoint).
+   */
+  restart(env?: Record<string, string>): Promise<void>;
   /** Output captured from every incarnation, for failure messages. */
   output(): string;
 }
@@ -82,14 +85,14 @@ export async function startServerProcess(
   const previousOutput: string[] = [];
   const output = () => [...previousOutput, current?.output() ?? ""].join("\n");
 
-  const launch = async (): Promise<void> => {
+  const launch = async (extraEnv: Record<string, string> = {}): Promise<void> => {
     // A server.json left by an earlier (killed) incarnation must not be mistaken for the new one.
     await rm(path.join(dataDir, "server.json"), { force: true });
     if (current !== undefined) previousOutput.push(current.output());
     const proc = spawnFawkes(
       "fawkes server",
       [...baseArgs, "--port", String(port), "--cloud-port", String(cloudPort)],
-      env,
+      { ...env, ...extraEnv },
     );
     current = proc;
     const abortIf = () => (proc.hasExited() ? "the server process exited" : undefined);
@@ -152,9 +155,9 @@ export async function startServerProcess(
     },
     api,
     kill: (signal = "SIGTERM") => (current as CapturedProcess).kill(signal),
-    async restart() {
+    async restart(extraEnv) {
       await current?.kill("SIGTERM");
-      await launch();
+      await launch(extraEnv);
     },
     output,
   };

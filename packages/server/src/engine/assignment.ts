@@ -22,7 +22,7 @@ import { splitCredentials } from "../materials/index.ts";
 import type { AgentRecord, JobRunRecord, RunRecord } from "../store/records.ts";
 import { findRunById, runMaterials } from "../store/runs-repo.ts";
 import { findStageRun, stageRunsOfRun } from "../store/stages-repo.ts";
-import type { EngineContext } from "./context.ts";
+import type { EngineContext, ReadContext } from "./context.ts";
 
 /** The configured job a job run instance (`name-runInstance-2`) comes from. */
 export function jobConfigOf(
@@ -41,7 +41,7 @@ export function jobConfigOf(
 }
 
 /** Follows a GoCD fetch path (`grandparent/parent`) up the dependency materials to the exact job run. */
-async function resolveFetch(ctx: EngineContext, run: RunRecord, task: FetchTaskConfig): Promise<JobLocator> {
+async function resolveFetch(ctx: ReadContext, run: RunRecord, task: FetchTaskConfig): Promise<JobLocator> {
   let target = run;
   let dependencyStage: { name: string; counter: number } | null = null;
   const path =
@@ -91,7 +91,7 @@ export interface FetchSource {
  * Every job run that `job`'s fetch tasks (their `on_cancel` tasks included) read from: all that the agent
  * holding its lease may read. A fetch that no longer resolves is left out (it fails on the agent anyway).
  */
-export async function fetchSourcesOf(ctx: EngineContext, job: JobRunRecord): Promise<FetchSource[]> {
+export async function fetchSourcesOf(ctx: ReadContext, job: JobRunRecord): Promise<FetchSource[]> {
   const run = await findRunById(ctx.db, job.runId);
   const stageRun = await findStageRun(ctx.db, job.stageRunId);
   const stage = stageRun && run?.config.stages[stageRun.stageIndex];
@@ -115,7 +115,7 @@ export async function fetchSourcesOf(ctx: EngineContext, job: JobRunRecord): Pro
   return sources;
 }
 
-async function resolveTask(ctx: EngineContext, run: RunRecord, task: TaskConfig): Promise<Task> {
+async function resolveTask(ctx: ReadContext, run: RunRecord, task: TaskConfig): Promise<Task> {
   const onCancel = task.onCancel ? await resolveTask(ctx, run, task.onCancel) : null;
   if (task.kind === "exec") {
     return {
@@ -151,6 +151,7 @@ async function resolveTask(ctx: EngineContext, run: RunRecord, task: TaskConfig)
   };
 }
 
+/** Outside any step: with a cloud endpoint it writes the job's access key. */
 export async function buildAssignment(
   ctx: EngineContext,
   job: JobRunRecord,

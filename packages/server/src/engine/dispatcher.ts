@@ -10,7 +10,7 @@ import { waitingReason, type EnvironmentMembers } from "@fawkes/core";
 import type { AgentState, JobResult, WorkResponse } from "@fawkes/protocol";
 import type { AgentRecord, JobRunRecord } from "../store/records.ts";
 import { splitCredentials } from "../materials/index.ts";
-import type { EngineContext } from "./context.ts";
+import type { EngineContext, StepContext } from "./context.ts";
 import { AgentHeartbeats } from "./dispatch/agent-heartbeats.ts";
 import { CancelPolls } from "./dispatch/cancel-polls.ts";
 import { completeJob } from "./dispatch/complete-job.ts";
@@ -80,8 +80,8 @@ export class Dispatcher {
   async work(agent: AgentRecord, waitMs: number, signal: AbortSignal): Promise<WorkResponse> {
     this.touch(agent);
     if (agent.currentJobRunId !== null) {
-      const resent = await this.#dc.ctx.lock.run(() => resumeOrRelease(this.#dc, agent));
-      if (resent) return { job: resent };
+      const held = await this.#dc.ctx.step((tx) => resumeOrRelease(this.#dc, tx, agent));
+      if (held) return { job: await this.#dc.deps.buildAssignment(this.#dc.ctx, held.job, held.agent) };
     }
     const response = this.#dc.workPolls.hold(agent, waitMs, signal);
     if (agent.configState === "enabled") this.kick();
@@ -123,8 +123,10 @@ export class Dispatcher {
     this.#passQueued = true;
     setImmediate(() => {
       this.#passQueued = false;
-      void this.#dc.ctx.lock
-        .run(() => dispatchPass(this.#dc))
+      // No agent waits: nothing to assign, no transaction to open.
+      if (this.#dc.workPolls.all().length === 0) return;
+      void this.#dc.ctx
+        .step((tx) => dispatchPass(this.#dc, tx))
         .catch((error: unknown) => this.#dc.ctx.log.error({ err: error }, "dispatch pass failed"));
     });
   }
@@ -152,9 +154,9 @@ export class Dispatcher {
     return sweepLostAgents(this.#dc);
   }
 
-  /** Marks a job completed (under the lock) and lets the stage decide. */
-  completeJob(job: JobRunRecord, result: JobResult): Promise<void> {
-    return completeJob(this.#dc, job, result);
+  /** Marks a job completed and lets the stage decide, in the caller's step. */
+  completeJob(tx: StepContext, job: JobRunRecord, result: JobResult): Promise<void> {
+    return completeJob(this.#dc, tx, job, result);
   }
 
   /** Long poll used by the agent while a job runs: true as soon as the job is cancelled. */

@@ -16,12 +16,14 @@ import type { Database } from "../store/schema.ts";
 import { buildAssignment } from "./assignment.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { ConfigService } from "./config-service.ts";
-import type { EngineContext } from "./context.ts";
+import type { EngineContext, ReadContext } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { EventBus } from "./events.ts";
+import { FailpointCounter, failpointFromEnv } from "./failpoint.ts";
 import { materialFingerprints } from "./fingerprints.ts";
-import { Mutex } from "./mutex.ts";
+import { OutboxWorker } from "./outbox-worker.ts";
 import type { LifecycleHooks } from "./run-lifecycle.ts";
+import { stepRunner } from "./step.ts";
 import { Triggers } from "./triggers.ts";
 
 export interface Engine {
@@ -30,11 +32,14 @@ export interface Engine {
   config: ConfigService;
   dispatcher: Dispatcher;
   triggers: Triggers;
+  /** Carries out what steps wrote to the outbox (downstream runs, changes after unlock or unpause). */
+  outbox: OutboxWorker;
   watcher: MaterialWatcher;
   consoles: ConsoleStore;
   artifacts: ArtifactStore;
   mirror: GitMirror;
-  locatorOf(job: JobRunRecord): Promise<JobLocator | null>;
+  /** Read through `read` (a step's context inside a step). */
+  locatorOf(job: JobRunRecord, read?: ReadContext): Promise<JobLocator | null>;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,23 +55,19 @@ export function createEngine(
   log: Logger,
   dataKey: Buffer = randomBytes(32),
   clock: Clock = systemClock,
+  env: Record<string, string | undefined> = process.env,
 ): Engine {
+  const failpoint = failpointFromEnv(env, log);
   const fingerprints = materialFingerprints(dataKey);
   const events = new EventBus();
   const mirror = new GitMirror(path.join(options.dataDir, "materials"));
   const consoles = new ConsoleStore({ root: path.join(options.dataDir, "logs") });
   const artifacts = new ArtifactStore({ root: path.join(options.dataDir, "artifacts") });
 
-  const background = (what: string, work: Promise<unknown>): void => {
-    work.catch((error: unknown) => log.error({ err: error }, `${what} failed`));
-  };
   const hooks: LifecycleHooks = {
     jobsScheduled: () => dispatcher.kick(),
-    stagePassed: (run, stage) =>
-      setImmediate(() => background("dependency trigger", triggers.onStagePassed(run, stage))),
+    outboxWritten: () => setImmediate(() => outbox.kick()),
     revisionSeen: (url, revision) => dispatcher.prefetch(url, revision, jobsStartedBy(url)),
-    pipelineUnlocked: (pipeline) =>
-      setImmediate(() => background("unlock trigger", triggers.checkForChanges(pipeline))),
   };
   const config = new ConfigService({
     sources: options.pipelineSources,
@@ -84,13 +85,20 @@ export function createEngine(
     db,
     log,
     events,
-    lock: new Mutex(),
+    step: (fn) => step(fn),
     config,
     fingerprints,
     serverUrl: "",
     clock,
     now: () => clock.now(),
   };
+  const step = stepRunner({
+    db,
+    services: ctx,
+    publish: (event) => events.publish(event),
+    log,
+    failpoints: failpoint && new FailpointCounter(failpoint),
+  });
 
   /** At most how many jobs a new commit in `url` starts at once: the first stages that check it out. */
   const jobsStartedBy = (url: string): number => {
@@ -124,9 +132,9 @@ export function createEngine(
     return [...seen.values()];
   };
 
-  const locatorOf = async (job: JobRunRecord): Promise<JobLocator | null> => {
-    const stage = await findStageRun(db, job.stageRunId);
-    const run = stage && (await findRunById(db, stage.runId));
+  const locatorOf = async (job: JobRunRecord, read: ReadContext = ctx): Promise<JobLocator | null> => {
+    const stage = await findStageRun(read.db, job.stageRunId);
+    const run = stage && (await findRunById(read.db, stage.runId));
     if (!stage || !run) return null;
     return {
       pipeline: run.pipeline,
@@ -138,8 +146,9 @@ export function createEngine(
   };
 
   const triggers = new Triggers(ctx, hooks, mirror);
+  const outbox = new OutboxWorker(ctx, (row) => triggers.fromOutbox(row));
   const dispatcher = new Dispatcher(ctx, hooks, {
-    buildAssignment: (job, agent) => buildAssignment(ctx, job, agent),
+    buildAssignment: (engineCtx, job, agent) => buildAssignment(engineCtx, job, agent),
     consoleNote: async (job, text) => {
       const locator = await locatorOf(job);
       if (locator) await consoles.append(locator, Buffer.from(`[fawkes] ${text}\n`), ctx.now());
@@ -183,6 +192,7 @@ export function createEngine(
     config,
     dispatcher,
     triggers,
+    outbox,
     watcher,
     consoles,
     artifacts,
@@ -195,6 +205,8 @@ export function createEngine(
       config.watchDirectories();
       await watchConfigRepositories();
       dispatcher.start();
+      // Decisions a crash left in the outbox (a passed stage's downstream runs, changes after an unlock).
+      outbox.start();
     },
     async close() {
       config.close();

@@ -1,6 +1,6 @@
 /**
- * One async mutex serialises every change to runs, stages, jobs and agents. Git, console and artifact I/O
- * happen outside it, so holding it costs only a few SQLite statements (microseconds each).
+ * One async mutex serialises the lifecycle steps (step.ts): one step's transaction at a time. Git, console
+ * and artifact I/O happen outside it, so holding it costs only a few statements (microseconds each on SQLite).
  */
 export class Mutex {
   #tail: Promise<unknown> = Promise.resolve();

@@ -1,6 +1,9 @@
 /**
  * How a pipeline run moves: create → schedule stage → jobs finish → stage result → next stage, approval
- * gate, or run result → unlock → downstream triggers. Every function here runs under `ctx.lock`.
+ * gate, or run result → unlock → downstream triggers. Every function here runs inside a lifecycle step
+ * (step.ts), so all it writes commits together; what must happen outside the database waits for COMMIT
+ * (`afterCommit`), and what needs git I/O (downstream pipelines, changes held back by a lock) is written to the
+ * outbox in the same transaction (store/outbox-repo.ts) and done by the outbox worker (outbox-worker.ts).
  */
 import {
   decisionEvent,
@@ -22,13 +25,16 @@ import type { RunMaterialRecord, RunRecord, StageRunRecord } from "../store/reco
 import { ensurePipeline, findRunById, insertRun, updatePipeline, updateRun } from "../store/runs-repo.ts";
 import { insertStageRun, stageJobCounts, updateStageRun } from "../store/stages-repo.ts";
 import { listAgents } from "../store/agents-repo.ts";
-import type { EngineContext } from "./context.ts";
+import type { EngineServices, StepContext } from "./context.ts";
+import { dependencyFingerprint } from "./fingerprints.ts";
+import { insertOutboxRow } from "../store/outbox-repo.ts";
 
 /** Reactions to run progress that live in other modules (wired in startServer; avoids import cycles). */
 export interface LifecycleHooks {
+  /** Jobs became scheduled (called after COMMIT). */
   jobsScheduled(): void;
-  stagePassed(run: RunRecord, stage: StageRunRecord): void;
-  pipelineUnlocked(pipeline: string): void;
+  /** Outbox rows were committed (a stage passed, a pipeline was unlocked): the worker takes them. */
+  outboxWritten(): void;
   /** A material moved to a new revision (before any run exists for it). */
   revisionSeen(url: string, revision: string): void;
 }
@@ -41,7 +47,7 @@ export interface NewRunInput {
 }
 
 export async function createRun(
-  ctx: EngineContext,
+  ctx: StepContext,
   hooks: LifecycleHooks,
   input: NewRunInput,
 ): Promise<RunRecord> {
@@ -81,7 +87,7 @@ export async function createRun(
 
 /** Expands `run_instances` into job runs, as GoCD does (`all` reads the agents only when asked for). */
 async function jobInstances(
-  ctx: EngineContext,
+  ctx: StepContext,
   job: JobConfig,
 ): Promise<{ name: string; resources: string[] }[]> {
   const agents = job.runInstances === "all" ? await listAgents(ctx.db) : [];
@@ -100,7 +106,7 @@ export interface ScheduleStageOptions {
 }
 
 export async function scheduleStage(
-  ctx: EngineContext,
+  ctx: StepContext,
   hooks: LifecycleHooks,
   run: RunRecord,
   stageIndex: number,
@@ -138,7 +144,7 @@ export async function scheduleStage(
     { pipeline: run.pipeline, counter: run.counter, stage: stage.name, stageCounter: stageRun.counter },
     "stage scheduled",
   );
-  hooks.jobsScheduled();
+  ctx.afterCommit(hooks.jobsScheduled);
   // Every job may have been copied from an earlier run of the stage.
   await evaluateStage(ctx, hooks, stageRun);
   return stageRun;
@@ -146,7 +152,7 @@ export async function scheduleStage(
 
 /** Called whenever a job of the stage completes; decides the stage and, from it, the run. */
 export async function evaluateStage(
-  ctx: EngineContext,
+  ctx: StepContext,
   hooks: LifecycleHooks,
   stageRun: StageRunRecord,
 ): Promise<void> {
@@ -173,26 +179,24 @@ export async function evaluateStage(
     "stage completed",
   );
   ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
+  if (result === "passed") await stagePassed(ctx, hooks, run, stageRun);
   if (runEvent === "advance") {
-    hooks.stagePassed(run, { ...stageRun, result: stageResult, completedAt: now });
     await scheduleStage(ctx, hooks, run, stageRun.stageIndex + 1, {
       runEvent,
       approvedBy: "changes",
       rerunOfCounter: null,
     });
   } else if (runEvent === "awaitApproval") {
-    hooks.stagePassed(run, { ...stageRun, result: stageResult, completedAt: now });
     await writeRunState(ctx, run, transition(runMachine, runStateOf(run), runEvent), next?.name ?? null);
     // A run that stops at a manual gate no longer holds the pipeline lock.
     await releaseLock(ctx, hooks, run, "passed");
   } else {
-    if (runEvent === "pass") hooks.stagePassed(run, { ...stageRun, result: stageResult, completedAt: now });
     await finishRun(ctx, hooks, run, runEvent);
   }
 }
 
 async function finishRun(
-  ctx: EngineContext,
+  ctx: StepContext,
   hooks: LifecycleHooks,
   run: RunRecord,
   event: "pass" | "fail" | "cancel",
@@ -209,7 +213,7 @@ async function finishRun(
  * result building plus the gate's stage; a finished run gets its completion time.
  */
 export async function writeRunState(
-  ctx: EngineContext,
+  ctx: StepContext,
   run: RunRecord,
   state: RunState,
   awaitingStage: string | null,
@@ -223,7 +227,7 @@ export async function writeRunState(
 }
 
 async function releaseLock(
-  ctx: EngineContext,
+  ctx: StepContext,
   hooks: LifecycleHooks,
   run: RunRecord,
   result: string,
@@ -235,5 +239,48 @@ async function releaseLock(
   if (pipeline.lockedByCounter !== run.counter) return;
   await updatePipeline(ctx.db, run.pipeline, { lockedByCounter: null }, ctx.now());
   ctx.events.publish({ type: "pipeline", pipeline: run.pipeline });
-  hooks.pipelineUnlocked(run.pipeline);
+  // Changes that arrived while the run held the lock run now: decided here, done by the outbox worker.
+  await insertOutboxRow(ctx.db, {
+    kind: "changes",
+    pipeline: run.pipeline,
+    stageRunId: null,
+    createdAt: ctx.now(),
+  });
+  ctx.afterCommit(hooks.outboxWritten);
+}
+
+/**
+ * A passed stage starts the pipelines that depend on it: written to the outbox in the stage's transaction, so
+ * the decision survives a crash; the worker finds the pipelines (outbox-worker.ts) and creates their runs.
+ * Nothing is written when the live config has the pipeline and nothing depends on the stage (the common case);
+ * a config not loaded yet (a server just started) cannot tell, so the row is written and read later.
+ */
+async function stagePassed(
+  ctx: StepContext,
+  hooks: LifecycleHooks,
+  run: RunRecord,
+  stageRun: StageRunRecord,
+): Promise<void> {
+  const known = ctx.config.pipeline(run.pipeline) !== undefined;
+  if (known && downstreamOf(ctx, run.pipeline, stageRun.name).length === 0) return;
+  await insertOutboxRow(ctx.db, {
+    kind: "stage-passed",
+    pipeline: run.pipeline,
+    stageRunId: stageRun.id,
+    createdAt: ctx.now(),
+  });
+  ctx.afterCommit(hooks.outboxWritten);
+}
+
+/** The pipelines that a passed stage run starts: those with a dependency material on it. */
+export function downstreamOf(ctx: EngineServices, pipeline: string, stage: string): string[] {
+  const fingerprint = dependencyFingerprint({ pipeline, stage });
+  return ctx.config
+    .snapshot()
+    .pipelines.filter((config) =>
+      config.materials.some(
+        (m) => m.type === "dependency" && !m.ignoreForScheduling && dependencyFingerprint(m) === fingerprint,
+      ),
+    )
+    .map((config) => config.name);
 }

@@ -1,7 +1,8 @@
 /**
  * What starts a pipeline run: a new git revision (webhook, notify, poll), an upstream stage passing,
  * a person (`fawkes trigger`), or the pipeline becoming free again (unpause, unlock).
- * Git work happens outside the engine lock; only run creation takes it.
+ * Git work happens outside any step; only run creation is one (step.ts). The last two come from the outbox
+ * (outbox-worker.ts): a run created for an outbox row consumes the row in its own transaction.
  */
 import {
   chooseUpstreams,
@@ -12,13 +13,21 @@ import {
 } from "@fawkes/core";
 import { ErrorCode, FawkesError, type TriggerRequest } from "@fawkes/protocol";
 import { shouldTrigger, type GitMirror } from "../materials/index.ts";
+import { deleteOutboxRow, insertOutboxRow, type OutboxRow } from "../store/outbox-repo.ts";
 import type { RunRecord, StageRunRecord } from "../store/records.ts";
-import { findPipeline, latestRun, runMaterials, hasRunFromUpstream } from "../store/runs-repo.ts";
+import {
+  findPipeline,
+  findRunById,
+  latestRun,
+  runMaterials,
+  hasRunFromUpstream,
+} from "../store/runs-repo.ts";
+import { findStageRun } from "../store/stages-repo.ts";
 import { listMaterials, saveMaterialRevision } from "../store/materials-repo.ts";
-import type { EngineContext } from "./context.ts";
+import type { EngineContext, ReadContext } from "./context.ts";
 import { dependencyFingerprint, dependencyRevision } from "./fingerprints.ts";
 import { dependencyMaterials, resolveRunMaterials, upstreamSource } from "./material-revisions.ts";
-import { createRun, type LifecycleHooks } from "./run-lifecycle.ts";
+import { createRun, downstreamOf, type LifecycleHooks } from "./run-lifecycle.ts";
 
 export class Triggers {
   readonly #ctx: EngineContext;
@@ -43,8 +52,8 @@ export class Triggers {
   }
 
   /** Why a pipeline may not start a run automatically now, or null. */
-  async #blocked(config: PipelineConfig): Promise<string | null> {
-    const state = await findPipeline(this.#ctx.db, config.name);
+  async #blocked(config: PipelineConfig, read: ReadContext = this.#ctx): Promise<string | null> {
+    const state = await findPipeline(read.db, config.name);
     if (state?.paused) return "paused";
     if (state?.lockedByCounter != null) return `locked by run ${state.lockedByCounter}`;
     if (config.stages[0]?.approval.type === "manual") return "first stage needs manual approval";
@@ -114,13 +123,17 @@ export class Triggers {
     return created;
   }
 
-  /** Creates the run unless its upstreams cannot be made consistent (then it waits for them). */
+  /**
+   * Creates the run unless its upstreams cannot be made consistent (then it waits for them). `consumes` names
+   * the outbox row the run is created for: consumed in the run's transaction, whether or not a run starts.
+   */
   async #create(
     config: PipelineConfig,
     trigger: { kind: "material" | "manual" | "upstream"; user: string },
     request: Partial<TriggerRequest>,
     gitRevisions: Map<string, string>,
     fixed: { material: string; stage: StageRunRecord } | null,
+    consumes?: number,
   ): Promise<RunRecord | null> {
     const upstreams = await chooseUpstreams(dependencyMaterials(config), fixed, upstreamSource(this.#ctx));
     if (!upstreams) {
@@ -143,17 +156,18 @@ export class Triggers {
       { ctx: this.#ctx, mirror: this.#mirror },
       { config, overrides: request.revisions ?? {}, gitRevisions, upstreams },
     );
-    return this.#ctx.lock.run(async () => {
-      if (trigger.kind !== "manual" && (await this.#blocked(config))) return null;
-      const previous = await latestRun(this.#ctx.db, config.name);
+    return this.#ctx.step(async (tx) => {
+      if (consumes !== undefined && !(await deleteOutboxRow(tx.db, consumes))) return null;
+      if (trigger.kind !== "manual" && (await this.#blocked(config, tx))) return null;
+      const previous = await latestRun(tx.db, config.name);
       if (trigger.kind !== "manual" && previous) {
-        const before = await runMaterials(this.#ctx.db, previous.id);
+        const before = await runMaterials(tx.db, previous.id);
         const same = materials.every((m) =>
           before.some((b) => b.material === m.material && b.revision === m.revision),
         );
         if (same) return null;
       }
-      return createRun(this.#ctx, this.#hooks, {
+      return createRun(tx, this.#hooks, {
         config,
         trigger,
         variables: request.variables ?? {},
@@ -201,30 +215,66 @@ export class Triggers {
     );
   }
 
-  /** An upstream stage passed: start every downstream pipeline that depends on it (once per upstream run). */
-  async onStagePassed(run: RunRecord, stage: StageRunRecord): Promise<void> {
-    const fingerprint = dependencyFingerprint({ pipeline: run.pipeline, stage: stage.name });
-    const revision = dependencyRevision(stage);
-    for (const config of this.#ctx.config.snapshot().pipelines) {
-      const material = config.materials.find(
-        (m) => m.type === "dependency" && dependencyFingerprint(m) === fingerprint,
-      );
-      if (!material || (material.type === "dependency" && material.ignoreForScheduling)) continue;
-      try {
-        if (await this.#blocked(config)) continue;
-        if (await hasRunFromUpstream(this.#ctx.db, config.name, revision, fingerprint)) continue;
-        await this.#create(config, { kind: "upstream", user: "changes" }, {}, new Map(), {
-          material: material.name,
-          stage,
-        });
-      } catch (error) {
-        this.#ctx.log.error({ err: error, pipeline: config.name }, "dependency trigger failed");
-      }
+  /** Carries out an outbox row (outbox-worker.ts); a run it starts consumes the row in the same transaction. */
+  async fromOutbox(row: OutboxRow): Promise<void> {
+    if (row.kind === "stage-passed") {
+      await this.#fanOut(row);
+      return;
     }
+    if (row.kind === "changes") {
+      await this.checkForChanges(row.pipeline, row.id);
+      return;
+    }
+    const stage = row.stageRunId === null ? undefined : await findStageRun(this.#ctx.db, row.stageRunId);
+    const run = stage && (await findRunById(this.#ctx.db, stage.runId));
+    if (stage && run) await this.#startDownstream(row.pipeline, run, stage, row.id);
   }
 
-  /** After unpause or unlock: run what changed meanwhile. */
-  async checkForChanges(name: string): Promise<void> {
+  /** A passed stage becomes one `downstream` row per pipeline that depends on it, in one transaction. */
+  async #fanOut(row: OutboxRow): Promise<void> {
+    await this.#ctx.step(async (tx) => {
+      if (!(await deleteOutboxRow(tx.db, row.id))) return;
+      const stage = row.stageRunId === null ? undefined : await findStageRun(tx.db, row.stageRunId);
+      if (!stage) return;
+      for (const pipeline of downstreamOf(tx, row.pipeline, stage.name))
+        await insertOutboxRow(tx.db, {
+          kind: "downstream",
+          pipeline,
+          stageRunId: stage.id,
+          createdAt: tx.now(),
+        });
+      tx.afterCommit(this.#hooks.outboxWritten);
+    });
+  }
+
+  /** Upstream stage `stage` passed: start downstream pipeline `name` from it (once per upstream run). */
+  async #startDownstream(
+    name: string,
+    run: RunRecord,
+    stage: StageRunRecord,
+    consumes: number,
+  ): Promise<void> {
+    const config = this.#ctx.config.pipeline(name);
+    const fingerprint = dependencyFingerprint({ pipeline: run.pipeline, stage: stage.name });
+    const material = config?.materials.find(
+      (m) => m.type === "dependency" && dependencyFingerprint(m) === fingerprint,
+    );
+    if (!config || material?.type !== "dependency" || material.ignoreForScheduling) return;
+    if (await this.#blocked(config)) return;
+    const revision = dependencyRevision(stage);
+    if (await hasRunFromUpstream(this.#ctx.db, config.name, revision, fingerprint)) return;
+    await this.#create(
+      config,
+      { kind: "upstream", user: "changes" },
+      {},
+      new Map(),
+      { material: material.name, stage },
+      consumes,
+    );
+  }
+
+  /** After unpause or unlock: run what changed meanwhile (for outbox row `consumes`, if given). */
+  async checkForChanges(name: string, consumes?: number): Promise<void> {
     const config = this.#ctx.config.pipeline(name);
     if (!config || (await this.#blocked(config))) return;
     const previous = await latestRun(this.#ctx.db, name);
@@ -243,7 +293,7 @@ export class Triggers {
     } else if (!config.materials.some((m) => m.type === "git" && m.autoUpdate)) {
       return;
     }
-    await this.#create(config, { kind: "material", user: "changes" }, {}, gitRevisions, null).catch(
+    await this.#create(config, { kind: "material", user: "changes" }, {}, gitRevisions, null, consumes).catch(
       (error: unknown) => this.#ctx.log.error({ err: error, pipeline: name }, "trigger after unlock failed"),
     );
   }

@@ -12,8 +12,7 @@ export async function approveStage(
   stageName: string,
   user: string,
 ): Promise<void> {
-  const { ctx } = engine;
-  await ctx.lock.run(async () => {
+  await engine.ctx.step(async (ctx) => {
     const run = await requireRun(ctx, pipeline, counter);
     const index = run.config.stages.findIndex((s) => s.name === stageName);
     if (index < 0)

@@ -15,8 +15,8 @@ export async function cancelRun(
   counter: number,
   stageName: string | null,
 ): Promise<void> {
-  const { ctx, dispatcher } = engine;
-  await ctx.lock.run(async () => {
+  const { dispatcher } = engine;
+  await engine.ctx.step(async (ctx) => {
     const run = await requireRun(ctx, pipeline, counter);
     const stages = (await stageRunsOfRun(ctx.db, run.id)).filter(
       (s) => s.result === "building" && (stageName === null || s.name === stageName),
@@ -41,10 +41,10 @@ export async function cancelRun(
     )) {
       if (job.state === "completed") continue;
       if (job.state === "scheduled") {
-        await dispatcher.completeJob(job, "cancelled");
+        await dispatcher.completeJob(ctx, job, "cancelled");
       } else {
         await updateJobRun(ctx.db, job.id, { cancelRequested: true });
-        dispatcher.wakeCancelWaiters(job.id);
+        ctx.afterCommit(() => dispatcher.wakeCancelWaiters(job.id));
       }
     }
     ctx.log.info({ pipeline, counter, stage: stageName }, "cancel requested");

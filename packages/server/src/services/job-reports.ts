@@ -6,6 +6,7 @@
 import type { Readable } from "node:stream";
 import { jobMachine, reportEvent, transition } from "@fawkes/core";
 import { ErrorCode, FawkesError, type JobLocator, type JobResult } from "@fawkes/protocol";
+import type { ReadContext } from "../engine/context.ts";
 import type { Engine } from "../engine/engine.ts";
 import { insertArtifact } from "../store/materials-repo.ts";
 import type { AgentRecord, JobRunRecord } from "../store/records.ts";
@@ -19,14 +20,18 @@ export interface HeldJob {
   locator: JobLocator;
 }
 
-/** The job run if `agent` holds it under `lease` and it has not completed, else undefined. */
+/**
+ * The job run if `agent` holds it under `lease` and it has not completed, else undefined. Read through `read`:
+ * the step's context inside a step.
+ */
 export async function heldJobRun(
   engine: Engine,
   agent: AgentRecord,
   jobRunId: number,
   lease: string | undefined,
+  read: ReadContext = engine.ctx,
 ): Promise<JobRunRecord | undefined> {
-  const job = await findJobRun(engine.ctx.db, jobRunId);
+  const job = await findJobRun(read.db, jobRunId);
   if (!job || !lease || job.leaseId !== lease || job.agentId !== agent.id || job.state === "completed")
     return undefined;
   return job;
@@ -44,10 +49,11 @@ export async function requireLease(
   agent: AgentRecord,
   jobRunId: number,
   lease: string | undefined,
+  read: ReadContext = engine.ctx,
 ): Promise<HeldJob> {
-  const job = await heldJobRun(engine, agent, jobRunId, lease);
+  const job = await heldJobRun(engine, agent, jobRunId, lease, read);
   if (!job) throw leaseLost(jobRunId);
-  const locator = await engine.locatorOf(job);
+  const locator = await engine.locatorOf(job, read);
   if (!locator) throw new FawkesError(ErrorCode.jobNotFound, `job run ${jobRunId} has no stage`);
   return { job, locator };
 }
@@ -59,18 +65,17 @@ export async function reportJobState(
   lease: string | undefined,
   state: "preparing" | "building" | "completing",
 ): Promise<void> {
-  const { ctx } = engine;
-  await ctx.lock.run(async () => {
-    const { job, locator } = await requireLease(engine, agent, jobRunId, lease);
+  await engine.ctx.step(async (tx) => {
+    const { job, locator } = await requireLease(engine, agent, jobRunId, lease, tx);
     // An agent repeats a report it is not sure arrived: the same state again changes nothing.
     if (job.state === state) return;
     await updateJobRun(
-      ctx.db,
+      tx.db,
       job.id,
       { state: transition(jobMachine, job.state, reportEvent[state]) },
       lease,
     );
-    ctx.events.publish({ type: "run", pipeline: locator.pipeline, counter: locator.counter });
+    tx.events.publish({ type: "run", pipeline: locator.pipeline, counter: locator.counter });
   });
 }
 
@@ -81,12 +86,11 @@ export async function reportJobComplete(
   lease: string | undefined,
   result: Exclude<JobResult, "unknown">,
 ): Promise<void> {
-  const { ctx } = engine;
-  const locator = await ctx.lock.run(async () => {
-    const held = await requireLease(engine, agent, jobRunId, lease);
+  const locator = await engine.ctx.step(async (tx) => {
+    const held = await requireLease(engine, agent, jobRunId, lease, tx);
     // A job asked to stop counts as cancelled whatever its tasks returned.
-    await engine.dispatcher.completeJob(held.job, held.job.cancelRequested ? "cancelled" : result);
-    ctx.log.info({ jobRunId, result }, "job completed");
+    await engine.dispatcher.completeJob(tx, held.job, held.job.cancelRequested ? "cancelled" : result);
+    tx.log.info({ jobRunId, result }, "job completed");
     return held.locator;
   });
   await engine.consoles.finish(locator);

@@ -1,12 +1,13 @@
 import { agentMachine, transition } from "@fawkes/core";
 import { ErrorCode, FawkesError, type AgentDto } from "@fawkes/protocol";
+import type { ReadContext } from "../engine/context.ts";
 import type { Engine } from "../engine/engine.ts";
 import { deleteAgent, findAgentByName, listAgents, updateAgent } from "../store/agents-repo.ts";
 import type { AgentRecord } from "../store/records.ts";
 import { findJobRun } from "../store/stages-repo.ts";
 
-async function requireAgent(engine: Engine, name: string): Promise<AgentRecord> {
-  const agent = await findAgentByName(engine.ctx.db, name);
+async function requireAgent(read: ReadContext, name: string): Promise<AgentRecord> {
+  const agent = await findAgentByName(read.db, name);
   if (!agent)
     throw new FawkesError(
       ErrorCode.agentNotFound,
@@ -42,14 +43,14 @@ export async function listAgentDtos(engine: Engine): Promise<AgentDto[]> {
 
 export async function setAgentEnabled(engine: Engine, name: string, enabled: boolean): Promise<void> {
   const { ctx } = engine;
-  await ctx.lock.run(async () => {
-    const agent = await requireAgent(engine, name);
+  await ctx.step(async (tx) => {
+    const agent = await requireAgent(tx, name);
     // Enabling an enabled agent (or disabling a disabled one) is not an error: it changes nothing.
     if (agent.configState !== (enabled ? "enabled" : "disabled")) {
       const configState = transition(agentMachine, agent.configState, enabled ? "enable" : "disable");
-      await updateAgent(ctx.db, agent.id, { configState });
+      await updateAgent(tx.db, agent.id, { configState });
     }
-    engine.dispatcher.wake(agent.id);
+    tx.afterCommit(() => engine.dispatcher.wake(agent.id));
   });
   ctx.log.info({ agent: name, enabled }, "agent updated");
   ctx.events.publish({ type: "agent", agent: name });
@@ -61,22 +62,29 @@ export async function setAgentResources(
   name: string,
   resources: string[],
 ): Promise<AgentDto> {
-  const agent = await requireAgent(engine, name);
-  await engine.ctx.lock.run(() => updateAgent(engine.ctx.db, agent.id, { resources }));
+  const agent = await engine.ctx.step(async (tx) => {
+    const found = await requireAgent(tx, name);
+    await updateAgent(tx.db, found.id, { resources });
+    return found;
+  });
   engine.ctx.events.publish({ type: "agent", agent: name });
   engine.dispatcher.kick();
   return agentDto(engine, { ...agent, resources });
 }
 
 export async function removeAgent(engine: Engine, name: string): Promise<void> {
-  const agent = await requireAgent(engine, name);
-  if (agent.currentJobRunId !== null && engine.dispatcher.stateOf(agent) === "building") {
-    throw new FawkesError(
-      ErrorCode.agentBusy,
-      `agent ${name} is running a job: disable it and wait, or cancel the job first`,
-    );
-  }
-  await engine.ctx.lock.run(() => deleteAgent(engine.ctx.db, agent.id));
+  const agent = await engine.ctx.step(async (tx) => {
+    // Checked in the step that deletes: a job assigned meanwhile keeps the agent.
+    const found = await requireAgent(tx, name);
+    if (found.currentJobRunId !== null && engine.dispatcher.stateOf(found) === "building") {
+      throw new FawkesError(
+        ErrorCode.agentBusy,
+        `agent ${name} is running a job: disable it and wait, or cancel the job first`,
+      );
+    }
+    await deleteAgent(tx.db, found.id);
+    return found;
+  });
   engine.dispatcher.wake(agent.id);
   engine.ctx.events.publish({ type: "agent", agent: name });
 }

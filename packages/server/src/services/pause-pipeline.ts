@@ -1,5 +1,6 @@
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Engine } from "../engine/engine.ts";
+import { insertOutboxRow } from "../store/outbox-repo.ts";
 import { ensurePipeline, updatePipeline } from "../store/runs-repo.ts";
 
 function requireConfigured(engine: Engine, name: string): void {
@@ -15,9 +16,9 @@ export async function pausePipeline(
 ): Promise<void> {
   requireConfigured(engine, name);
   const { ctx } = engine;
-  await ctx.lock.run(async () => {
-    await ensurePipeline(ctx.db, name, ctx.now());
-    await updatePipeline(ctx.db, name, { paused: true, pauseReason: reason, pausedBy: user }, ctx.now());
+  await ctx.step(async (tx) => {
+    await ensurePipeline(tx.db, name, tx.now());
+    await updatePipeline(tx.db, name, { paused: true, pauseReason: reason, pausedBy: user }, tx.now());
   });
   ctx.log.info({ pipeline: name }, "pipeline paused");
   ctx.events.publish({ type: "pipeline", pipeline: name });
@@ -26,12 +27,14 @@ export async function pausePipeline(
 export async function unpausePipeline(engine: Engine, name: string): Promise<void> {
   requireConfigured(engine, name);
   const { ctx } = engine;
-  await ctx.lock.run(async () => {
-    await ensurePipeline(ctx.db, name, ctx.now());
-    await updatePipeline(ctx.db, name, { paused: false, pauseReason: null, pausedBy: null }, ctx.now());
+  await ctx.step(async (tx) => {
+    await ensurePipeline(tx.db, name, tx.now());
+    await updatePipeline(tx.db, name, { paused: false, pauseReason: null, pausedBy: null }, tx.now());
+    // Changes that arrived while paused run now, as in GoCD: decided here, so a crash cannot lose it.
+    await insertOutboxRow(tx.db, { kind: "changes", pipeline: name, stageRunId: null, createdAt: tx.now() });
   });
   ctx.log.info({ pipeline: name }, "pipeline unpaused");
   ctx.events.publish({ type: "pipeline", pipeline: name });
-  // Changes that arrived while paused run now, as in GoCD.
-  await engine.triggers.checkForChanges(name);
+  // The answer waits for that run, as before the outbox.
+  await engine.outbox.drain();
 }

@@ -8,7 +8,7 @@ import {
   type PipelineSummaryDto,
   type StageRunDto,
 } from "@fawkes/protocol";
-import type { EngineContext } from "../engine/context.ts";
+import type { ReadContext } from "../engine/context.ts";
 import type { Engine } from "../engine/engine.ts";
 import { listAgents } from "../store/agents-repo.ts";
 import type { RunRecord } from "../store/records.ts";
@@ -125,7 +125,7 @@ export async function pipelineSummaries(
   }));
 }
 
-export async function requireRun(ctx: EngineContext, pipeline: string, counter: number): Promise<RunRecord> {
+export async function requireRun(ctx: ReadContext, pipeline: string, counter: number): Promise<RunRecord> {
   const run = await findRun(ctx.db, pipeline, counter);
   if (!run) throw new FawkesError(ErrorCode.runNotFound, `pipeline ${pipeline} has no run ${counter}`);
   return run;

@@ -49,17 +49,17 @@ export async function registerAgent(
       "the agent registration key is wrong: use the key in <data-dir>/keys/agent-key",
     );
   }
-  return ctx.lock.run(async () => {
-    const now = ctx.now();
+  return ctx.step(async (tx) => {
+    const now = tx.now();
     if (request.agentId !== undefined || request.token !== undefined) {
-      const existing = request.agentId ? await findAgentById(ctx.db, request.agentId) : undefined;
+      const existing = request.agentId ? await findAgentById(tx.db, request.agentId) : undefined;
       if (!existing || !request.token || !sameSecret(hashToken(request.token), existing.tokenHash)) {
         throw new FawkesError(
           ErrorCode.agentIdentityUnknown,
           "the agent's saved identity is not known to this server (the agent was deleted, or registered with another server): register without it",
         );
       }
-      await updateAgent(ctx.db, existing.id, {
+      await updateAgent(tx.db, existing.id, {
         hostname: request.hostname,
         resources: request.resources,
         environments: request.environments,
@@ -69,14 +69,15 @@ export async function registerAgent(
             configState: transition(agentMachine, existing.configState, "enable"),
           }),
       });
-      const fresh = (await findAgentById(ctx.db, existing.id))!;
-      engine.dispatcher.touch(fresh);
-      const held = (await activeJobRuns(ctx.db))
+      const fresh = (await findAgentById(tx.db, existing.id))!;
+      // After COMMIT: touching may write the heartbeat time, which is no part of the step.
+      tx.afterCommit(() => engine.dispatcher.touch(fresh));
+      const held = (await activeJobRuns(tx.db))
         .filter((j) => j.agentId === existing.id)
         .map((j) => j.leaseId);
       const revoked = request.runningLeases.filter((lease) => !held.includes(lease));
-      ctx.log.info({ agentId: existing.id, name: fresh.name }, "agent re-registered");
-      ctx.events.publish({ type: "agent", agent: fresh.name });
+      tx.log.info({ agentId: existing.id, name: fresh.name }, "agent re-registered");
+      tx.events.publish({ type: "agent", agent: fresh.name });
       return {
         agentId: existing.id as RegisterResponse["agentId"],
         token: request.token,
@@ -85,7 +86,7 @@ export async function registerAgent(
         revokedLeases: revoked as LeaseId[],
       };
     }
-    const sameName = await findAgentByName(ctx.db, request.name);
+    const sameName = await findAgentByName(tx.db, request.name);
     if (sameName) {
       throw new FawkesError(
         ErrorCode.agentNameTaken,
@@ -106,10 +107,10 @@ export async function registerAgent(
       lastHeartbeatAt: now,
       currentJobRunId: null,
     };
-    await insertAgent(ctx.db, record);
-    engine.dispatcher.touch(record);
-    ctx.log.info({ agentId: id, name: request.name, state: record.configState }, "agent registered");
-    ctx.events.publish({ type: "agent", agent: request.name });
+    await insertAgent(tx.db, record);
+    tx.afterCommit(() => engine.dispatcher.touch(record));
+    tx.log.info({ agentId: id, name: request.name, state: record.configState }, "agent registered");
+    tx.events.publish({ type: "agent", agent: request.name });
     return {
       agentId: id as RegisterResponse["agentId"],
       token,

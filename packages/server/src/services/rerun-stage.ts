@@ -15,8 +15,7 @@ export async function rerunStage(
   jobs: string[],
   user: string,
 ): Promise<StageRunRecord> {
-  const { ctx } = engine;
-  return ctx.lock.run(async () => {
+  return engine.ctx.step(async (ctx) => {
     const run = await requireRun(ctx, pipeline, counter);
     const index = run.config.stages.findIndex((s) => s.name === stageName);
     if (index < 0)

@@ -9,6 +9,7 @@ import { mkdir, open as openFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Kysely, type Dialect } from "kysely";
+import { guardDialect } from "./connection-guard.ts";
 import { NodeSqliteDialect } from "./dialect.ts";
 import { migrateToLatest } from "./migrate.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
@@ -110,7 +111,9 @@ async function open(
   dataKey: Buffer,
   hooks: OpenHooks,
 ): Promise<OpenDatabase> {
-  const db = new Kysely<Database>({ dialect, plugins: [new SealingPlugin(dataKey)] });
+  // Guarded: inside a lifecycle step, a query through any handle but the step's transaction is an error, not a
+  // deadlock (connection-guard.ts).
+  const db = new Kysely<Database>({ dialect: guardDialect(dialect), plugins: [new SealingPlugin(dataKey)] });
   try {
     const applied = await migrateToLatest(db, dataKey, name);
     hooks.afterMigrating?.(applied);

@@ -11,6 +11,7 @@ import { accessKeysMigration } from "./migrations/004-access-keys.ts";
 import { externalArtifactsMigration } from "./migrations/005-external-artifacts.ts";
 import { sessionsMigration } from "./migrations/006-sessions.ts";
 import { sealedSecretsMigration } from "./migrations/007-sealed-secrets.ts";
+import { lifecycleOutboxMigration } from "./migrations/008-lifecycle-outbox.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
 
@@ -26,6 +27,7 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "005-external-artifacts": externalArtifactsMigration(dialect),
   "006-sessions": sessionsMigration(dialect),
   "007-sealed-secrets": sealedSecretsMigration(dataKey, dialect),
+  "008-lifecycle-outbox": lifecycleOutboxMigration(dialect),
 });
 
 export const MIGRATION_TABLE = "fawkes_migrations";

@@ -188,6 +188,17 @@ export interface DbSessionTable {
   expires_at: number;
 }
 
+/** Decisions of lifecycle steps waiting for the outbox worker (migration 008, outbox-repo.ts). */
+export interface DbLifecycleOutboxTable {
+  id: Generated<number>;
+  /** "stage-passed" | "downstream" | "changes" (outbox-repo.ts) */
+  kind: string;
+  pipeline: string;
+  /** For "downstream": the upstream stage run that passed. */
+  stage_run_id: number | null;
+  created_at: number;
+}
+
 export interface Database {
   pipelines: DbPipelineTable;
   pipeline_runs: DbPipelineRunTable;
@@ -201,6 +212,7 @@ export interface Database {
   access_keys: DbAccessKeyTable;
   external_artifacts: DbExternalArtifactTable;
   sessions: DbSessionTable;
+  lifecycle_outbox: DbLifecycleOutboxTable;
 }
 
 export type DbPipeline = Selectable<DbPipelineTable>;

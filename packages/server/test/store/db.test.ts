@@ -36,6 +36,7 @@ testOnEachBackend("migrating an up-to-date database again applies nothing", asyn
       "005-external-artifacts",
       "006-sessions",
       "007-sealed-secrets",
+      "008-lifecycle-outbox",
     ],
   );
 });

@@ -120,6 +120,7 @@ const expected = {
     "created_at",
   ],
   sessions: ["id_hash", "created_at", "expires_at"],
+  lifecycle_outbox: ["id", "kind", "pipeline", "stage_run_id", "created_at"],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.

@@ -4,29 +4,48 @@ import type { JobResult } from "@fawkes/protocol";
 import { updateAgent } from "../../store/agents-repo.ts";
 import type { JobRunRecord } from "../../store/records.ts";
 import { findStageRun, updateJobRun } from "../../store/stages-repo.ts";
+import type { StepContext } from "../context.ts";
 import { evaluateStage } from "../run-lifecycle.ts";
 import type { DispatchContext } from "./context.ts";
 
-/** Marks a job completed (the caller holds the lock) and lets the stage decide. */
-export async function completeJob(dc: DispatchContext, job: JobRunRecord, result: JobResult): Promise<void> {
-  const { ctx } = dc;
-  await updateJobRun(ctx.db, job.id, {
+/** Marks a job completed and lets the stage decide, in the caller's step. */
+export async function completeJob(
+  dc: DispatchContext,
+  tx: StepContext,
+  job: JobRunRecord,
+  result: JobResult,
+): Promise<void> {
+  await updateJobRun(tx.db, job.id, {
     state: transition(jobMachine, job.state, "complete"),
     result,
-    completedAt: ctx.now(),
+    completedAt: tx.now(),
     leaseId: null,
   });
   if (job.agentId) {
-    await updateAgent(ctx.db, job.agentId, { currentJobRunId: null });
+    await updateAgent(tx.db, job.agentId, { currentJobRunId: null });
   }
-  dc.cancelPolls.wake(job.id);
-  const stage = await findStageRun(ctx.db, job.stageRunId);
-  if (stage) await evaluateStage(ctx, dc.hooks, stage);
-  dc.kick();
+  tx.afterCommit(() => dc.cancelPolls.wake(job.id));
+  const stage = await findStageRun(tx.db, job.stageRunId);
+  if (stage) await evaluateStage(tx, dc.hooks, stage);
+  tx.afterCommit(dc.kick);
 }
 
-/** Fails the job, saying why in its console. */
-export async function failJob(dc: DispatchContext, job: JobRunRecord, why: string): Promise<void> {
-  await dc.deps.consoleNote(job, why);
-  await completeJob(dc, job, "failed");
+/** Fails the job, saying why in its console (once the failure is committed). */
+export async function failJob(
+  dc: DispatchContext,
+  tx: StepContext,
+  job: JobRunRecord,
+  why: string,
+): Promise<void> {
+  noteAfterCommit(dc, tx, job, why);
+  await completeJob(dc, tx, job, "failed");
+}
+
+/** Adds a `[fawkes]` line to the job's console once the step commits (console files are no transaction). */
+export function noteAfterCommit(dc: DispatchContext, tx: StepContext, job: JobRunRecord, text: string): void {
+  tx.afterCommit(() => {
+    dc.deps
+      .consoleNote(job, text)
+      .catch((error: unknown) => dc.ctx.log.error({ err: error, jobRunId: job.id }, "console note failed"));
+  });
 }

@@ -10,8 +10,9 @@ import type { WorkPolls } from "./work-polls.ts";
 
 /** What dispatch needs from other engine modules (wired in the engine; avoids import cycles). */
 export interface DispatcherDeps {
-  buildAssignment(job: JobRunRecord, agent: AgentRecord): Promise<JobAssignment>;
-  /** Adds a `[fawkes]` line to a job's console log (agent lost, rescheduled, …). */
+  /** Never inside a step: it may write the job's access key. */
+  buildAssignment(ctx: EngineContext, job: JobRunRecord, agent: AgentRecord): Promise<JobAssignment>;
+  /** Adds a `[fawkes]` line to a job's console log (agent lost, rescheduled, …); never inside a step. */
   consoleNote(job: JobRunRecord, text: string): Promise<void>;
 }
 

@@ -1,21 +1,24 @@
 /**
  * The dispatch pass: hands the oldest scheduled jobs to the agents whose work polls are waiting, each under a
  * new lease. Pages through the queue only while some waiting agent is still free, so a pass costs little
- * however long the queue is. Runs under the lock.
+ * however long the queue is. One pass is one step: the assignments commit together, and each agent hears of
+ * its job only after COMMIT.
  */
 import { randomUUID } from "node:crypto";
 import { agentFits, jobMachine, transition } from "@fawkes/core";
 import { listAgents, updateAgent } from "../../store/agents-repo.ts";
 import type { AgentRecord, JobRunRecord, RunRecord } from "../../store/records.ts";
 import { findRunById } from "../../store/runs-repo.ts";
-import { scheduledJobRuns, updateJobRun } from "../../store/stages-repo.ts";
+import { findJobRun, scheduledJobRuns, updateJobRun } from "../../store/stages-repo.ts";
 import { failJob } from "./complete-job.ts";
 import type { DispatchContext } from "./context.ts";
+import type { WorkPoll } from "./work-polls.ts";
+import type { StepContext } from "../context.ts";
 
 const QUEUE_PAGE = 50;
 
-export async function dispatchPass(dc: DispatchContext): Promise<void> {
-  const { ctx, workPolls } = dc;
+export async function dispatchPass(dc: DispatchContext, ctx: StepContext): Promise<void> {
+  const { workPolls } = dc;
   if (workPolls.all().length === 0) return;
   const agents = (await listAgents(ctx.db)).filter(
     (a) => a.configState === "enabled" && a.currentJobRunId === null,
@@ -44,7 +47,7 @@ export async function dispatchPass(dc: DispatchContext): Promise<void> {
       if (!agent) continue;
       dc.hints.checkedOut(agent.id, urls);
       free.delete(agent.id);
-      await dispatchJob(dc, job, agent, run);
+      await dispatchJob(dc, ctx, job, agent, run);
     }
   }
 }
@@ -52,11 +55,11 @@ export async function dispatchPass(dc: DispatchContext): Promise<void> {
 /** Gives `job` to `agent` under a new lease and answers the agent's work poll with the assignment. */
 async function dispatchJob(
   dc: DispatchContext,
+  ctx: StepContext,
   job: JobRunRecord,
   agent: AgentRecord,
   run: RunRecord | undefined,
 ): Promise<void> {
-  const { ctx } = dc;
   const leaseId = randomUUID();
   const now = ctx.now();
   const state = transition(jobMachine, job.state, "assign");
@@ -79,17 +82,42 @@ async function dispatchJob(
     assignedAt: now,
   };
   const poll = dc.workPolls.take(agent.id);
-  try {
-    poll?.answer({ job: await dc.deps.buildAssignment(assigned, agent) });
-  } catch (error) {
-    ctx.log.error({ err: error, jobRunId: job.id }, "could not build job assignment");
-    await failJob(dc, assigned, `could not prepare the job: ${(error as Error).message}`);
-    poll?.answer({ job: null });
-    return;
-  }
+  // Only a committed lease goes to the agent (a rolled-back one would be refused at its first report), and the
+  // assignment is built after COMMIT: building it may write the job's access key, which is no lifecycle step.
+  ctx.afterCommit(() => {
+    void answerPoll(dc, poll, assigned, agent);
+  });
   ctx.log.info({ jobRunId: job.id, agentId: agent.id, job: job.name }, "job assigned");
   if (run) ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
   ctx.events.publish({ type: "agent", agent: agent.name });
+}
+
+/** Answers the agent's poll with its assignment; one that cannot be built fails the job (its own step). */
+async function answerPoll(
+  dc: DispatchContext,
+  poll: WorkPoll | undefined,
+  job: JobRunRecord,
+  agent: AgentRecord,
+): Promise<void> {
+  const { ctx } = dc;
+  try {
+    poll?.answer({ job: await dc.deps.buildAssignment(ctx, job, agent) });
+    return;
+  } catch (error) {
+    ctx.log.error({ err: error, jobRunId: job.id }, "could not build job assignment");
+    poll?.answer({ job: null });
+    const why = `could not prepare the job: ${(error as Error).message}`;
+    await ctx
+      .step(async (tx) => {
+        // Still under the lease just given: nothing else has touched the job since.
+        const current = await findJobRun(tx.db, job.id);
+        if (current?.leaseId === job.leaseId && current.state === "assigned")
+          await failJob(dc, tx, current, why);
+      })
+      .catch((failure: unknown) =>
+        ctx.log.error({ err: failure, jobRunId: job.id }, "failing the job failed"),
+      );
+  }
 }
 
 function gitUrls(run: RunRecord): string[] {

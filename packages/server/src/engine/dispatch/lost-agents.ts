@@ -22,18 +22,20 @@ export async function sweepLostAgents(dc: DispatchContext): Promise<void> {
     if (seen === null || seen < cutoff) stale.push({ job, agentName: agent?.name ?? job.agentId });
   }
   if (stale.length === 0) return;
-  await ctx.lock.run(async () => {
-    for (const { job, agentName } of stale) {
-      // Re-read under the lock: the job may have completed or been reassigned since.
-      const current = await findJobRun(ctx.db, job.id);
-      if (!current || current.leaseId !== job.leaseId || current.state === "completed") continue;
+  // One step per job: releasing one job (and deciding its stage) commits on its own.
+  for (const { job, agentName } of stale) {
+    await ctx.step(async (tx) => {
+      // Re-read in the step: the job may have completed or been reassigned since.
+      const current = await findJobRun(tx.db, job.id);
+      if (!current || current.leaseId !== job.leaseId || current.state === "completed") return;
       await releaseJob(
         dc,
+        tx,
         current,
-        `agent ${agentName} was lost (no heartbeat for ${ctx.options.agentLostAfterMs} ms)`,
+        `agent ${agentName} was lost (no heartbeat for ${tx.options.agentLostAfterMs} ms)`,
       );
-      if (current.agentId) await updateAgent(ctx.db, current.agentId, { currentJobRunId: null });
-      ctx.events.publish({ type: "agent", agent: agentName });
-    }
-  });
+      if (current.agentId) await updateAgent(tx.db, current.agentId, { currentJobRunId: null });
+      tx.events.publish({ type: "agent", agent: agentName });
+    });
+  }
 }

@@ -5,29 +5,35 @@
 import { jobMachine, transition } from "@fawkes/core";
 import type { JobRunRecord } from "../../store/records.ts";
 import { updateJobRun } from "../../store/stages-repo.ts";
-import { completeJob, failJob } from "./complete-job.ts";
+import type { StepContext } from "../context.ts";
+import { completeJob, failJob, noteAfterCommit } from "./complete-job.ts";
 import type { DispatchContext } from "./context.ts";
 
-export async function releaseJob(dc: DispatchContext, job: JobRunRecord, why: string): Promise<void> {
-  const { ctx } = dc;
+/** Runs in the caller's step. */
+export async function releaseJob(
+  dc: DispatchContext,
+  tx: StepContext,
+  job: JobRunRecord,
+  why: string,
+): Promise<void> {
   if (job.cancelRequested) {
-    await dc.deps.consoleNote(job, `${why}; job cancelled`);
-    await completeJob(dc, job, "cancelled");
+    noteAfterCommit(dc, tx, job, `${why}; job cancelled`);
+    await completeJob(dc, tx, job, "cancelled");
     return;
   }
-  if (job.attempts > ctx.options.maxJobReschedules) {
-    await failJob(dc, job, `${why}; failed after ${job.attempts} attempts`);
+  if (job.attempts > tx.options.maxJobReschedules) {
+    await failJob(dc, tx, job, `${why}; failed after ${job.attempts} attempts`);
     return;
   }
   const state = transition(jobMachine, job.state, "reschedule");
-  await dc.deps.consoleNote(job, `${why}; job rescheduled`);
-  await updateJobRun(ctx.db, job.id, {
+  noteAfterCommit(dc, tx, job, `${why}; job rescheduled`);
+  await updateJobRun(tx.db, job.id, {
     state,
     agentId: null,
     leaseId: null,
     assignedAt: null,
     waitingReason: `rescheduled: ${why}`,
   });
-  ctx.log.warn({ jobRunId: job.id }, "job rescheduled");
-  dc.kick();
+  tx.log.warn({ jobRunId: job.id }, "job rescheduled");
+  tx.afterCommit(dc.kick);
 }
