@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import test, { type TestContext } from "node:test";
 import type { JobAssignment } from "@fawkes/protocol";
-import { createGitRepo, summarizeRun, yamlString } from "@fawkes/testing";
+import { createGitRepo, summarizeRun, waitFor, yamlString } from "@fawkes/testing";
 import { sweepEveryMs } from "../../src/engine/dispatch/lost-agents.ts";
 import { backends, type Backend } from "../store/backends.ts";
 import { startEngineHarness, type EngineHarness } from "../support/engine-harness.ts";
@@ -173,8 +173,10 @@ test("a job whose agents keep getting lost fails after the reschedule bound", as
   }
   const run = await harness.run("p", 1, (current) => current.result !== "building");
   assert.equal(run.result, "failed", summarizeRun(run));
-  assert.match(
-    await harness.api.console("p", 1, "only", "j"),
-    /agent a3 was lost .*; failed after 3 attempts/,
-  );
+  // The note is written once the failure has committed (console files are no transaction).
+  const why = /agent a3 was lost .*; failed after 3 attempts/;
+  await waitFor(async () => why.test(await harness.api.console("p", 1, "only", "j")), {
+    timeoutMs: 10_000,
+    message: "the console to say why the job failed",
+  });
 });
