@@ -6,7 +6,8 @@
  * run must end passed (its jobs rescheduled if need be), counters must run 1..k with none skipped or reused,
  * no job may run more often than it was given leases, and every console line and artifact must be there.
  *
- * One git repository, one data directory and one agent process serve every iteration: the agent outlives the
+ * It runs on the suite's store (SQLite, or PostgreSQL under `FAWKES_TEST_STORE=postgres`). One git repository,
+ * one data directory and one agent process serve every iteration: the agent outlives the
  * server's deaths (it retries with backoff and keeps its registration), as it does in production.
  */
 import assert from "node:assert/strict";
@@ -15,6 +16,7 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import test from "node:test";
 import { ApiRoutes, apiPath } from "@fawkes/protocol";
+import pg from "pg";
 import {
   createGitRepo,
   startFawkes,
@@ -96,7 +98,7 @@ test(
       expectPipelines: [...PIPELINES],
     });
     const { api, server } = fawkes;
-    const database = path.join(server.dataDir, "fawkes.db");
+    const database = storeQuery(server);
     const started = Date.now();
     let runs = 0;
     let kills = 0;
@@ -174,7 +176,7 @@ async function finishedRuns(api: ApiClient): Promise<number> {
 
 async function checkConsistent(
   api: ApiClient,
-  database: string,
+  database: StoreQuery,
   executions: string,
   runs: number,
   failpoint: string,
@@ -192,33 +194,25 @@ async function checkConsistent(
   }
 
   // What the server recorded: the counters it used, and how many leases it gave each job.
-  const db = new DatabaseSync(database, { readOnly: true });
-  let leases: Map<string, number>;
-  try {
-    const counters = db.prepare("select name, last_counter from pipelines order by name").all();
-    assert.deepEqual(
-      counters.map((row) => [row.name, row.last_counter]),
-      [
-        ["crash-down", runs],
-        ["crash-up", runs],
-      ],
-      `${context}: last_counter matches the runs`,
-    );
-    const outbox = db.prepare("select count(*) as rows from lifecycle_outbox").get();
-    assert.equal(outbox?.rows, 0, `${context}: every outbox row was carried out`);
-    const jobs = db
-      .prepare(
-        `select r.pipeline, r.counter, s.name as stage, j.name as job, sum(j.attempts) as attempts
-         from job_runs j join stage_runs s on s.id = j.stage_run_id join pipeline_runs r on r.id = s.run_id
-         group by r.pipeline, r.counter, s.name, j.name`,
-      )
-      .all();
-    leases = new Map(
-      jobs.map((row) => [`${row.pipeline} ${row.counter} ${row.stage} ${row.job}`, Number(row.attempts)]),
-    );
-  } finally {
-    db.close();
-  }
+  const counters = await database("select name, last_counter from pipelines order by name");
+  assert.deepEqual(
+    counters.map((row) => [row.name, Number(row.last_counter)]),
+    [
+      ["crash-down", runs],
+      ["crash-up", runs],
+    ],
+    `${context}: last_counter matches the runs`,
+  );
+  const outbox = await database("select count(*) as n from lifecycle_outbox");
+  assert.equal(Number(outbox[0]?.n), 0, `${context}: every outbox row was carried out`);
+  const jobs = await database(
+    `select r.pipeline, r.counter, s.name as stage, j.name as job, sum(j.attempts) as attempts
+     from job_runs j join stage_runs s on s.id = j.stage_run_id join pipeline_runs r on r.id = s.run_id
+     group by r.pipeline, r.counter, s.name, j.name`,
+  );
+  const leases = new Map(
+    jobs.map((row) => [`${row.pipeline} ${row.counter} ${row.stage} ${row.job}`, Number(row.attempts)]),
+  );
   const ran = new Map<string, number>();
   for (const line of (await readFile(executions, "utf8")).split("\n").filter(Boolean))
     ran.set(line, (ran.get(line) ?? 0) + 1);
@@ -253,4 +247,31 @@ async function checkConsistent(
   );
   assert.equal(artifact.status, 200, context);
   assert.equal(await artifact.text(), `app-${runs}\n`, context);
+}
+
+/** Reads what the server recorded, from its SQLite file or its PostgreSQL database (the suite's store). */
+type StoreQuery = (sql: string) => Promise<Record<string, unknown>[]>;
+
+function storeQuery(server: ServerProcess): StoreQuery {
+  const url = server.database;
+  if (url === undefined) {
+    const file = path.join(server.dataDir, "fawkes.db");
+    return async (sql) => {
+      const db = new DatabaseSync(file, { readOnly: true });
+      try {
+        return db.prepare(sql).all();
+      } finally {
+        db.close();
+      }
+    };
+  }
+  return async (sql) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query<Record<string, unknown>>(sql)).rows;
+    } finally {
+      await client.end();
+    }
+  };
 }
