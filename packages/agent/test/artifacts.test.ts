@@ -97,3 +97,29 @@ test("fetch streams files into the destination and verifies their SHA-256", asyn
   assert.match(server.consoleText(escaping.jobRunId), /escapes/);
   await assert.rejects(readFile(join(workDir, "outside", "single.txt")));
 });
+
+test("a fetch whose transfer is cut midway starts the file again, and gives up after five cuts", async (t) => {
+  const server = await startServer(t);
+  const workDir = await tempDir(t);
+  await startTestAgent(t, server, workDir);
+  const body = Buffer.alloc(256 * 1024, "artifact ");
+  server.publish(upstream, "big.bin", body);
+
+  server.cutDownloads = 2;
+  const resumed = jobAssignment({
+    cleanWorkspace: true,
+    tasks: [fetchTask("big.bin", "in", true)],
+  });
+  assert.equal(await runToCompletion(server, resumed), "passed");
+  assert.equal(server.cutDownloads, 0, "both cut transfers were tried");
+  assert.deepEqual(await readFile(join(workDir, "pipelines", "demo", "in", "big.bin")), body);
+
+  server.cutDownloads = 5;
+  const abandoned = jobAssignment({
+    cleanWorkspace: true,
+    tasks: [fetchTask("big.bin", "in", true), sh("echo never")],
+  });
+  assert.equal(await runToCompletion(server, abandoned), "failed");
+  assert.match(server.consoleText(abandoned.jobRunId), /Fetch failed/);
+  assert.deepEqual(await readdir(join(workDir, "pipelines", "demo", "in")), [], "no partial file is left");
+});

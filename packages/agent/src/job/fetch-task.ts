@@ -54,7 +54,14 @@ export async function runFetchTask(
   }
 }
 
-/** Streams one file to `target` through a temp file, checking its SHA-256; a mismatch leaves nothing. */
+/** How many times a file whose transfer was cut (the server restarted, a connection reset) is fetched again. */
+const TRANSFER_ATTEMPTS = 5;
+
+/**
+ * Streams one file to `target` through a temp file, checking its SHA-256; a mismatch leaves nothing. A transfer
+ * cut midway is started again from the beginning (`open` itself waits out an unreachable server), up to
+ * {@link TRANSFER_ATTEMPTS} times: a server restart while a job fetches must not fail the job.
+ */
 export async function downloadFile(
   open: () => Promise<IncomingMessage>,
   file: ArtifactFile,
@@ -62,6 +69,21 @@ export async function downloadFile(
   signal: AbortSignal,
 ): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await downloadOnce(open, file, target, signal);
+    } catch (error) {
+      if (signal.aborted || error instanceof FawkesError || attempt >= TRANSFER_ATTEMPTS) throw error;
+    }
+  }
+}
+
+async function downloadOnce(
+  open: () => Promise<IncomingMessage>,
+  file: ArtifactFile,
+  target: string,
+  signal: AbortSignal,
+): Promise<void> {
   const partial = `${target}.fawkes-partial`;
   const hash = createHash("sha256");
   const hasher = new Transform({

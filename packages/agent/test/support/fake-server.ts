@@ -59,6 +59,8 @@ export class FakeServer {
   readonly fencedJobs = new Set<number>();
   /** Artifact files served to fetch tasks, by locator key and path; `sha256` may be tampered with. */
   readonly published = new Map<string, Map<string, { body: Buffer; sha256: string }>>();
+  /** How many artifact file downloads to cut after half their body (a server dying mid-transfer). */
+  cutDownloads = 0;
   heartbeatIntervalMs = 200;
   cancelPollMs = 2_000;
   #queue: JobAssignment[] = [];
@@ -184,6 +186,11 @@ export class FakeServer {
       const entry = files.get(file!.split("/").map(decodeURIComponent).join("/"));
       if (!entry) return json(res, 404, { code: ErrorCode.artifactNotFound, detail: "no such file" });
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": entry.body.length });
+      if (this.cutDownloads > 0) {
+        this.cutDownloads--;
+        res.write(entry.body.subarray(0, entry.body.length >> 1), () => res.destroy());
+        return;
+      }
       return void res.end(entry.body);
     }
     const jobCall = /^\/agent\/v1\/jobs\/(\d+)\/(state|console|complete|wait-cancel|artifacts\/(.+))$/.exec(
