@@ -70,7 +70,7 @@ test("listing with delimiter across the 1000-row batch boundary never repeats or
   assert.deepEqual(zz.entries.sort(), ["z/", "z//"]);
 });
 
-test("100,000 keys list in order, in pages of 1000, quickly", async (t) => {
+test("100,000 keys list in order, in pages of 1000 (its speed is bench/cloud's list figure)", async (t) => {
   const keys = Array.from({ length: 100_000 }, (_, i) => `k/${i.toString(36).padStart(4, "0")}`);
   const index = await withIndex(t, []);
   // Bulk insert through the same put() the endpoint uses would take a while; one transaction keeps setup fast.
@@ -86,13 +86,9 @@ test("100,000 keys list in order, in pages of 1000, quickly", async (t) => {
   const meta = JSON.stringify({ contentType: "x", headers: {}, userMetadata: {} });
   for (const key of keys) insert.run(key, meta);
   db.exec("COMMIT");
-  const started = performance.now();
   const { entries, pages } = listAll(index, "", "", 1000);
-  const seconds = (performance.now() - started) / 1000;
   assert.equal(pages, 100);
   assert.deepEqual(entries, [...keys].sort());
-  assert.ok(seconds < 10, `listing took ${seconds}s`);
-  t.diagnostic(`listed 100000 keys in ${seconds.toFixed(2)}s (${Math.round(100_000 / seconds)} keys/s)`);
 });
 
 test("deleteIf removes a key only while the given data file is its current version", async (t) => {
