@@ -12,14 +12,13 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { CleanupStack, startPostgres, waitFor, type ApiClient } from "@fawkes/testing";
 import type { RawFigure, Store } from "../lib/engine-bench.ts";
 import { renderTable, verdict, type Figure } from "../lib/figures.ts";
 import { machineInfo, rssMiB } from "../lib/proc.ts";
 import { percentileOf, summarize } from "../lib/stats.ts";
-import { dashboardSamples, dispatchSamples, idleCpu } from "./measure.ts";
+import { dashboardSamples, dispatchSamples, idleCpu, waitForQuietServer } from "./measure.ts";
 import { startScaleServer } from "./server.ts";
 import { SimulatedAgents } from "./sim-agents.ts";
 
@@ -118,11 +117,12 @@ async function benchStore(
         console.log(`  ${storeName}: ${count} agents…`);
         await agents.add(count - agents.count);
         await waitForIdleAgents(server.api, agents, count);
-        const dashboard = await dashboardSamples(server.api, sizes.dashboardSamples, sizes.pipelines);
+        await waitForQuietServer(pid);
+        const dashboard = await dashboardSamples(server, sizes.dashboardSamples, sizes.pipelines);
         const dispatch = await dispatchSamples(server.api, agents, sizes.dispatchRuns);
         const rss = rssMiB(pid);
-        // The last run's completion has just been recorded; its outbox rows and events settle within a second.
-        await sleep(1000);
+        // The last run's completion has just been recorded: its outbox rows and events first.
+        await waitForQuietServer(pid);
         const cpu = await idleCpu(pid, sizes.idleWindowMs, scale.storeCpuMs);
         const row = { agents: count, dispatch, dashboard, rss, cpu };
         rows.push(row);
