@@ -9,6 +9,7 @@ import { waitFor, type ApiClient } from "@fawkes/testing";
 import { cpuMs } from "../lib/proc.ts";
 import { nowMs } from "../lib/stats.ts";
 import { MEASURED_PIPELINE, STAGES } from "./pipelines.ts";
+import { monotonicUs } from "./profile-summary.ts";
 import type { Assignment, SimulatedAgents } from "./sim-agents.ts";
 
 /**
@@ -126,16 +127,19 @@ export async function idleCpu(
   serverPid: number,
   windowMs: number,
   storeCpuMs?: () => number,
-): Promise<{ serverPct: number; storePct: number | null }> {
+): Promise<{ serverPct: number; storePct: number | null; window: { fromUs: number; toUs: number } }> {
+  const fromUs = monotonicUs();
   const started = nowMs();
   const server0 = cpuMs(serverPid);
   const store0 = storeCpuMs?.();
   await sleep(windowMs);
   const wall = nowMs() - started;
+  const toUs = monotonicUs();
   const server = cpuMs(serverPid) - server0;
   const store = store0 === undefined || storeCpuMs === undefined ? null : storeCpuMs() - store0;
   return {
     serverPct: (100 * server) / wall,
     storePct: store === null ? null : (100 * store) / wall,
+    window: { fromUs, toUs },
   };
 }

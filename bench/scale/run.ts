@@ -7,7 +7,8 @@
  *
  * Alone, it prints its table and merges its figures into bench/results/latest.json; `npm run bench` calls
  * `benchScale` with its own `record`. `--quick` seeds 100,000 job runs and idles 10 s instead of 30 s (the
- * labels say so). BENCH_SCALE_SERVER_PROF=DIR writes a V8 CPU profile of the measured server into DIR.
+ * labels say so). BENCH_SCALE_SERVER_PROF=DIR writes a V8 CPU profile of the measured server into DIR, and the
+ * idle windows beside it: `node bench/scale/profile-summary.ts DIR` tells where the idle CPU went.
  */
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -19,6 +20,7 @@ import { renderTable, verdict, type Figure } from "../lib/figures.ts";
 import { machineInfo, rssMiB } from "../lib/proc.ts";
 import { percentileOf, summarize } from "../lib/stats.ts";
 import { dashboardSamples, dispatchSamples, idleCpu, waitForQuietServer } from "./measure.ts";
+import { type IdleWindow } from "./profile-summary.ts";
 import { startScaleServer } from "./server.ts";
 import { SimulatedAgents } from "./sim-agents.ts";
 
@@ -112,6 +114,7 @@ async function benchStore(
       registrationKey: server.agentKey,
     });
     const rows: StepRow[] = [];
+    const windows: IdleWindow[] = [];
     try {
       for (const count of sizes.steps) {
         console.log(`  ${storeName}: ${count} agents…`);
@@ -124,6 +127,7 @@ async function benchStore(
         // The last run's completion has just been recorded: its outbox rows and events first.
         await waitForQuietServer(pid);
         const cpu = await idleCpu(pid, sizes.idleWindowMs, scale.storeCpuMs);
+        windows.push({ label: `${count} agents`, ...cpu.window });
         const row = { agents: count, dispatch, dashboard, rss, cpu };
         rows.push(row);
         recordStep(options.record, { store, storeName, history, idleSeconds, row });
@@ -134,6 +138,8 @@ async function benchStore(
         );
     } finally {
       await agents.stop();
+      if (profDir !== undefined)
+        await writeFile(path.join(profDir, "windows.json"), `${JSON.stringify(windows, null, 2)}\n`);
     }
     console.log(
       `\nscale on ${storeName} (${history}), growth with the number of agents:\n${growthTable(rows)}\n`,
