@@ -1,7 +1,7 @@
 /**
- * Where a V8 CPU profile of the server (BENCH_SCALE_SERVER_PROF) spent its time, counting only the samples
- * inside the idle-CPU windows the scale bench wrote beside it (`windows.json`: CLOCK_MONOTONIC µs, the clock of
- * the profile's own timestamps on Linux), so start-up, seeding checks and dispatch samples stay out.
+ * Where a V8 CPU profile of the server (BENCH_SCALE_SERVER_PROF) spent its time, window by window: the scale
+ * bench writes its idle-CPU and dashboard API windows beside the profile (`windows.json`, in CLOCK_MONOTONIC µs,
+ * the clock of the profile's own timestamps on Linux), so start-up and the dispatch samples stay out.
  *
  *   node bench/scale/profile-summary.ts DIR [--top 25]
  *
@@ -95,7 +95,7 @@ if (import.meta.main) {
     const mine = windows.filter(
       (window) => window.fromUs >= profile.startTime && window.toUs <= profile.endTime,
     );
-    if (mine.length === 0) continue;
-    console.log(`${name}:\n${summarizeProfile(profile, mine, Number(values.top))}\n`);
+    for (const window of mine)
+      console.log(`${name}, ${window.label}:\n${summarizeProfile(profile, [window], Number(values.top))}\n`);
   }
 }

@@ -20,7 +20,7 @@ import { renderTable, verdict, type Figure } from "../lib/figures.ts";
 import { machineInfo, rssMiB } from "../lib/proc.ts";
 import { percentileOf, summarize } from "../lib/stats.ts";
 import { dashboardSamples, dispatchSamples, idleCpu, waitForQuietServer } from "./measure.ts";
-import { type IdleWindow } from "./profile-summary.ts";
+import { monotonicUs, type IdleWindow } from "./profile-summary.ts";
 import { startScaleServer } from "./server.ts";
 import { SimulatedAgents } from "./sim-agents.ts";
 
@@ -121,13 +121,15 @@ async function benchStore(
         await agents.add(count - agents.count);
         await waitForIdleAgents(server.api, agents, count);
         await waitForQuietServer(pid);
+        const dashboardFrom = monotonicUs();
         const dashboard = await dashboardSamples(server, sizes.dashboardSamples, sizes.pipelines);
+        windows.push({ label: `dashboard API, ${count} agents`, fromUs: dashboardFrom, toUs: monotonicUs() });
         const dispatch = await dispatchSamples(server.api, agents, sizes.dispatchRuns);
         const rss = rssMiB(pid);
         // The last run's completion has just been recorded: its outbox rows and events first.
         await waitForQuietServer(pid);
         const cpu = await idleCpu(pid, sizes.idleWindowMs, scale.storeCpuMs);
-        windows.push({ label: `${count} agents`, ...cpu.window });
+        windows.push({ label: `idle, ${count} agents`, ...cpu.window });
         const row = { agents: count, dispatch, dashboard, rss, cpu };
         rows.push(row);
         recordStep(options.record, { store, storeName, history, idleSeconds, row });
