@@ -4,7 +4,8 @@
  * register with the registration key (pending), get enabled through the API as the bench's user, then loop
  * `POST /agent/v1/work {waitMs: 25000}`. A job is acknowledged the way the real agent's job runner reports one
  * that ran `true` with `fetch_materials: false`: state `building`, state `completing`, then `complete`
- * `{result: "passed"}`, each carrying the lease header; then the agent polls again, idle.
+ * `{result: "passed"}`, each carrying the lease header; then the agent polls again, idle. The job's side calls
+ * (its wait-cancel long poll, heartbeats every 5 s) are left out: the job lasts a few milliseconds.
  */
 import { hostname } from "node:os";
 import http from "node:http";
