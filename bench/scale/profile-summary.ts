@@ -36,7 +36,10 @@ export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n)
 
 export function summarizeProfile(profile: CpuProfile, windows: readonly IdleWindow[], top: number): string {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
   const selfUs = new Map<string, number>();
+  const totalUs = new Map<string, number>();
   const fileUs = new Map<string, number>();
   let time = profile.startTime;
   let inside = 0;
@@ -46,13 +49,20 @@ export function summarizeProfile(profile: CpuProfile, windows: readonly IdleWind
     if (!windows.some((window) => time >= window.fromUs && time < window.toUs)) continue;
     const node = byId.get(profile.samples[index] as number);
     if (node === undefined) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url } = node.callFrame;
     // V8 idles in "(idle)"; "(program)" is native work outside JS (libuv, the SQLite C code called synchronously
     // shows up under the JS function that called it).
     if (functionName === "(idle)") continue;
     const file = url === "" ? "(native)" : shortUrl(url);
-    const key = `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}`;
+    const key = frameKey(node);
     selfUs.set(key, (selfUs.get(key) ?? 0) + delta);
+    // Inclusive: once per function on the sampled stack (synchronous callers only: an await starts a new stack).
+    const onStack = new Set<string>();
+    for (let id: number | undefined = node.id; id !== undefined; id = parentOf.get(id)) {
+      const frame = byId.get(id);
+      if (frame !== undefined && frame.callFrame.url !== "") onStack.add(frameKey(frame));
+    }
+    for (const frame of onStack) totalUs.set(frame, (totalUs.get(frame) ?? 0) + delta);
     fileUs.set(file, (fileUs.get(file) ?? 0) + delta);
     inside += delta;
   }
@@ -69,7 +79,14 @@ export function summarizeProfile(profile: CpuProfile, windows: readonly IdleWind
     ...rows(selfUs),
     "self time by file:",
     ...rows(fileUs),
+    "total time by function (itself and what it called synchronously):",
+    ...rows(totalUs),
   ].join("\n");
+}
+
+function frameKey(node: ProfileNode): string {
+  const { functionName, url, lineNumber } = node.callFrame;
+  return `${functionName || "(anonymous)"} ${url === "" ? "(native)" : shortUrl(url)}:${lineNumber + 1}`;
 }
 
 function shortUrl(url: string): string {
