@@ -6,7 +6,7 @@
  *   node bench/scale/run.ts [--quick] [--store sqlite|postgres|both]
  *
  * Alone, it prints its table and merges its figures into bench/results/latest.json; `npm run bench` calls
- * `benchScale` with its own `record`. `--quick` seeds 100,000 job runs and idles 10 s instead of 30 s (the
+ * `benchScale` with its own `record`. `--quick` seeds 100,000 job runs and idles 25 s instead of 50 s (the
  * labels say so). BENCH_SCALE_SERVER_PROF=DIR writes a V8 CPU profile of the measured server into DIR, and the
  * idle windows beside it: `node bench/scale/profile-summary.ts DIR` tells where the idle CPU went.
  */
@@ -22,7 +22,7 @@ import { percentileOf, summarize } from "../lib/stats.ts";
 import { dashboardSamples, dispatchSamples, idleCpu, waitForQuietServer } from "./measure.ts";
 import { monotonicUs, type IdleWindow } from "./profile-summary.ts";
 import { startScaleServer } from "./server.ts";
-import { SimulatedAgents } from "./sim-agents.ts";
+import { SimulatedAgents, WORK_WAIT_MS } from "./sim-agents.ts";
 
 export interface ScaleSizes {
   pipelines: number;
@@ -33,6 +33,10 @@ export interface ScaleSizes {
   /** Triggered runs per step (2 dispatch samples each). */
   dispatchRuns: number;
   dashboardSamples: number;
+  /**
+   * A whole number of long polls (WORK_WAIT_MS): agents that joined together renew their polls together, in a
+   * wave every 25 s, so a 10 s or 30 s window would hold no wave or two depending on where it falls.
+   */
   idleWindowMs: number;
 }
 
@@ -44,7 +48,7 @@ export function scaleSizes(quick: boolean): ScaleSizes {
         steps: [10, 100, 1000],
         dispatchRuns: 20,
         dashboardSamples: 20,
-        idleWindowMs: 10_000,
+        idleWindowMs: WORK_WAIT_MS,
       }
     : {
         pipelines: 2000,
@@ -52,7 +56,7 @@ export function scaleSizes(quick: boolean): ScaleSizes {
         steps: [10, 100, 1000],
         dispatchRuns: 100,
         dashboardSamples: 50,
-        idleWindowMs: 30_000,
+        idleWindowMs: 2 * WORK_WAIT_MS,
       };
 }
 
