@@ -16,7 +16,7 @@ import type { Assignment, SimulatedAgents } from "./sim-agents.ts";
  * Job scheduled → assignment read by an idle simulated agent, in ms, one sample per job: triggers the measured
  * pipeline `runs` times, one run at a time (each run's two stages give two samples: the `build` job scheduled
  * by the trigger, the `test` job scheduled when `build` passed). "Scheduled" is the job's `scheduledAt` as the
- * server recorded it (epoch ms, same host clock, so up to 1 ms early); the run must be over before the next.
+ * server recorded it (whole epoch ms, same host clock: a sample may read up to 1 ms long); the run must be over before the next.
  */
 export async function dispatchSamples(
   api: ApiClient,
