@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick]`: starts a real `fawkes server` and 4 `fawkes agent` processes (through the
  * testing package) and prints the figures of issue 2's Performance section next to their targets and
- * Buildbot's figures; the scheduling figures again with the state in PostgreSQL (issue 13). Also writes
+ * Buildbot's figures; the scheduling figures again with the state in PostgreSQL, and the scale figures on both
+ * stores (issue 13). Also writes
  * bench/results/latest.json. See bench/README.md for what each figure means.
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -14,6 +15,7 @@ import { shellToDevNullMs, triggerToComplete, trueDirectSamples } from "./lib/me
 import { OUTPUT_BYTES, outputCommand } from "./lib/pipelines.ts";
 import { existsSync } from "node:fs";
 import { benchCloud } from "./cloud/run.ts";
+import { benchScale } from "./scale/run.ts";
 import { benchTimingBounds } from "./timing-bounds.ts";
 import { dashboardApi } from "./lib/dashboard.ts";
 import { benchConsole } from "./ui/console.ts";
@@ -254,6 +256,9 @@ async function main(): Promise<void> {
 
     // Issue 13: the same engine figures with the state in PostgreSQL (a private cluster on this machine).
     await postgresFigures({ sizes, trueMs });
+
+    // Issue 13: 1,000 simulated agents, 2,000 pipelines, 1,000,000 job runs (100,000 quick), on both stores.
+    await benchScale({ quick, stores: ["sqlite", "postgres"], record });
 
     // Issue 3: the dashboard's API at 200 pipelines × 1,000 runs (its own server on a seeded database).
     const dashboard = await dashboardApi(scope, {

@@ -40,11 +40,11 @@ export function cpuMs(pid: number): number {
 
 /**
  * CPU time of a process and its direct children, in milliseconds: PostgreSQL's postmaster and its backends,
- * checkpointer and WAL writer (a child that exited in between is not counted; the server's backends live as
- * long as its connections).
+ * checkpointer and WAL writer. A child that exited was reaped by the process: its time is in the process's own
+ * cutime + cstime, so a backend ending between two readings does not make the difference negative.
  */
 export function processTreeCpuMs(pid: number): number {
-  let total = cpuMs(pid);
+  let total = cpuMs(pid) + reapedChildrenCpuMs(pid);
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -57,6 +57,13 @@ export function processTreeCpuMs(pid: number): number {
     if (parent === pid) total += cpuMs(Number(entry));
   }
   return total;
+}
+
+/** cutime + cstime of a process (/proc/<pid>/stat): CPU of the children it has waited for, in milliseconds. */
+function reapedChildrenCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks;
 }
 
 export function machineInfo(): { nproc: number; cpu: string; loadavg: string; node: string; git: string } {

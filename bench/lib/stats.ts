@@ -20,6 +20,15 @@ export function summarize(samples: readonly number[]): Summary {
   };
 }
 
+/** The nearest-rank `p`th percentile of unsorted samples (p99 of the scale bench's dispatch latencies). */
+export function percentileOf(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  return percentile(
+    [...samples].sort((a, b) => a - b),
+    p,
+  );
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
