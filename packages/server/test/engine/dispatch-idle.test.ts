@@ -1,0 +1,81 @@
+/**
+ * An idle server's polls open no transaction: once a pass found the queue empty, the passes kicked by arriving
+ * polls are skipped until a job becomes scheduled (whose kick runs a pass at once), and a safety net runs a pass
+ * every TRUST_EMPTY_QUEUE_MS while agents wait, so a job no kick announced still starts.
+ */
+import assert from "node:assert/strict";
+import test, { type TestContext } from "node:test";
+import { createGitRepo, waitFor, yamlString } from "@fawkes/testing";
+import { TRUST_EMPTY_QUEUE_MS } from "../../src/engine/dispatcher.ts";
+import { startEngineHarness, type EngineHarness } from "../support/engine-harness.ts";
+import type { ScriptedAgent } from "../support/scripted-agent.ts";
+
+/** The harness and the number of steps ended since the call's agent "a" registered. */
+async function harnessCountingSteps(
+  t: TestContext,
+): Promise<{ harness: EngineHarness; agent: ScriptedAgent; steps: () => number }> {
+  const repo = await createGitRepo(t, { "a.txt": "1" });
+  const harness = await startEngineHarness(t, {
+    pipelineFiles: {
+      "p.gocd.yaml": `format_version: 10
+pipelines:
+  p:
+    materials: {src: {git: ${yamlString(repo.path)}, branch: main, auto_update: false}}
+    stages:
+      - only: {jobs: {j: {tasks: [{exec: {command: "true"}}]}}}
+`,
+    },
+    expectPipelines: ["p"],
+  });
+  let ended = 0;
+  const ctx = harness.engine.ctx as { step: typeof harness.engine.ctx.step };
+  const step = ctx.step;
+  ctx.step = (fn) => step(fn).finally(() => void ended++);
+  const agent = await harness.agent("a");
+  const registered = ended;
+  return { harness, agent, steps: () => ended - registered };
+}
+
+test("polls run no dispatch pass while the queue is known empty; a scheduled job is dispatched at once", async (t) => {
+  const { harness, agent, steps } = await harnessCountingSteps(t);
+
+  // The first poll's pass finds the queue empty.
+  const first = agent.work(100);
+  await harness.polling(agent);
+  await waitFor(() => steps() === 1, { message: "the first poll's pass" });
+  harness.clock.advance(100);
+  assert.equal(await first, null);
+  // Later polls (within TRUST_EMPTY_QUEUE_MS on the engine's clock) open no step at all.
+  for (let i = 0; i < 4; i++) {
+    const poll = agent.work(100);
+    await harness.polling(agent);
+    harness.clock.advance(100);
+    assert.equal(await poll, null);
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(steps(), 1, "no pass for the polls of an idle server");
+
+  // A job becoming scheduled kicks a pass at once: no clock advance needed.
+  const waiting = agent.work(30_000);
+  await harness.polling(agent);
+  await harness.api.trigger("p");
+  const job = await waiting;
+  assert.equal(job?.locator.stage, "only");
+});
+
+test("a job scheduled without a kick still reaches a waiting agent within TRUST_EMPTY_QUEUE_MS", async (t) => {
+  const { harness, agent, steps } = await harnessCountingSteps(t);
+  const waiting = agent.work(30_000);
+  await harness.polling(agent);
+  await waitFor(() => steps() === 1, { message: "the poll's pass" });
+
+  // A path that forgets its kick: the job is scheduled, and nothing tells the dispatcher.
+  harness.engine.hooks.jobsScheduled = () => undefined;
+  await harness.api.trigger("p");
+  await harness.run("p", 1, (run) => run.stages[0]?.jobs[0]?.state === "scheduled");
+  assert.ok(harness.engine.dispatcher.isPolling(agent.id), "no pass ran: the agent still waits");
+
+  harness.clock.advance(TRUST_EMPTY_QUEUE_MS);
+  const job = await waiting;
+  assert.equal(job?.locator.stage, "only", "the safety net's pass dispatched it");
+});
