@@ -10,6 +10,7 @@ import { waitingReason, type EnvironmentMembers } from "@fawkes/core";
 import type { AgentState, JobResult, WorkResponse } from "@fawkes/protocol";
 import type { AgentRecord, JobRunRecord } from "../store/records.ts";
 import { splitCredentials } from "../materials/index.ts";
+import { scheduledJobRuns } from "../store/stages-repo.ts";
 import type { EngineContext, StepContext } from "./context.ts";
 import { AgentHeartbeats } from "./dispatch/agent-heartbeats.ts";
 import { CancelPolls } from "./dispatch/cancel-polls.ts";
@@ -165,14 +166,23 @@ export class Dispatcher {
       if (this.#dc.workPolls.size === 0) return;
       const generation = this.#generation;
       const at = ctx.now();
-      ctx
-        .step((tx) => dispatchPass(this.#dc, tx))
+      this.#pass()
         .then((outcome: PassOutcome) => {
           if (outcome === "queue-empty" && generation === this.#generation)
             this.#queueEmpty = { generation, at };
         })
         .catch((error: unknown) => ctx.log.error({ err: error }, "dispatch pass failed"));
     });
+  }
+
+  /**
+   * One pass. An empty queue (the idle server's usual answer) is seen by one read, without a step: a job
+   * scheduled after that read comes with its `jobs-scheduled` kick, which voids this pass's "empty".
+   */
+  async #pass(): Promise<PassOutcome> {
+    const { ctx } = this.#dc;
+    if ((await scheduledJobRuns(ctx.db, 0, 1)).length === 0) return "queue-empty";
+    return ctx.step((tx) => dispatchPass(this.#dc, tx));
   }
 
   /** Why a scheduled job still waits, in words (computed when asked, so it is never stale). */
