@@ -5,11 +5,11 @@
  */
 import assert from "node:assert/strict";
 import test, { type TestContext } from "node:test";
-import { createGitRepo, waitFor, yamlString } from "@fawkes/testing";
+import { waitFor } from "@fawkes/testing";
 import type { Kysely } from "kysely";
 import { TRUST_EMPTY_QUEUE_MS } from "../../src/engine/dispatcher.ts";
 import type { Database } from "../../src/store/schema.ts";
-import { startEngineHarness, type EngineHarness } from "../support/engine-harness.ts";
+import { startOneJobHarness, type EngineHarness } from "../support/engine-harness.ts";
 import type { ScriptedAgent } from "../support/scripted-agent.ts";
 
 /**
@@ -19,19 +19,7 @@ import type { ScriptedAgent } from "../support/scripted-agent.ts";
 async function harnessCountingPasses(
   t: TestContext,
 ): Promise<{ harness: EngineHarness; agent: ScriptedAgent; passes: () => number }> {
-  const repo = await createGitRepo(t, { "a.txt": "1" });
-  const harness = await startEngineHarness(t, {
-    pipelineFiles: {
-      "p.gocd.yaml": `format_version: 10
-pipelines:
-  p:
-    materials: {src: {git: ${yamlString(repo.path)}, branch: main, auto_update: false}}
-    stages:
-      - only: {jobs: {j: {tasks: [{exec: {command: "true"}}]}}}
-`,
-    },
-    expectPipelines: ["p"],
-  });
+  const harness = await startOneJobHarness(t);
   let reads = 0;
   const ctx = harness.engine.ctx as { db: Kysely<Database> };
   ctx.db = ctx.db.withPlugin({

@@ -5,29 +5,17 @@
  */
 import assert from "node:assert/strict";
 import test, { type TestContext } from "node:test";
-import { createGitRepo, yamlString } from "@fawkes/testing";
 import { sweepEveryMs } from "../../src/engine/dispatch/lost-agents.ts";
 import { backends, type Backend } from "../store/backends.ts";
-import { startEngineHarness, type EngineHarness } from "../support/engine-harness.ts";
+import { startOneJobHarness, type EngineHarness } from "../support/engine-harness.ts";
 
 const lostAfterMs = 30_000;
 /** Far longer than the lost bound: every stored heartbeat is stale when the server comes back. */
 const downMs = 10 * lostAfterMs;
 
 async function harnessWithJob(t: TestContext, backend: Backend) {
-  const repo = await createGitRepo(t, { "a.txt": "1" });
-  const harness: EngineHarness = await startEngineHarness(t, {
+  const harness = await startOneJobHarness(t, {
     database: await backend.create(t),
-    pipelineFiles: {
-      "p.gocd.yaml": `format_version: 10
-pipelines:
-  p:
-    materials: {src: {git: ${yamlString(repo.path)}, branch: main, auto_update: false}}
-    stages:
-      - only: {jobs: {j: {tasks: [{exec: {command: "true"}}]}}}
-`,
-    },
-    expectPipelines: ["p"],
     options: { agentLostAfterMs: lostAfterMs },
   });
   const agent = await harness.agent("a");

@@ -10,12 +10,14 @@ import type { PipelineRunDto } from "@fawkes/protocol";
 import {
   ManualClock,
   createApiClient,
+  createGitRepo,
   onCleanup,
   tempDir,
   testDatabase,
   waitFor,
   waitForRun,
   writePipelineDir,
+  yamlString,
   type ApiClient,
   type CleanupScope,
 } from "@fawkes/testing";
@@ -96,7 +98,10 @@ export async function startEngineHarness(
   const log = pino({ level: "silent" });
   const keys = await loadServerKeys(dataDir);
   const dataKey = await loadDataKey(dataDir);
-  const database = await openDatabase(options.database ?? (await testDatabase(t)) ?? path.join(dataDir, "fawkes.db"), { dataKey });
+  const database = await openDatabase(
+    options.database ?? (await testDatabase(t)) ?? path.join(dataDir, "fawkes.db"),
+    { dataKey },
+  );
   onCleanup(t, () => database.close());
   const clock = new ManualClock();
   let port = 0;
@@ -160,4 +165,28 @@ export async function startEngineHarness(
       running = await boot();
     },
   };
+}
+
+/**
+ * A harness with one pipeline `p` of one stage `only` with one job `j`, on a fresh git repository (no auto
+ * update: runs start by trigger).
+ */
+export async function startOneJobHarness(
+  t: CleanupScope,
+  options: Omit<EngineHarnessOptions, "pipelineFiles" | "expectPipelines"> = {},
+): Promise<EngineHarness> {
+  const repo = await createGitRepo(t, { "a.txt": "1" });
+  return startEngineHarness(t, {
+    ...options,
+    pipelineFiles: {
+      "p.gocd.yaml": `format_version: 10
+pipelines:
+  p:
+    materials: {src: {git: ${yamlString(repo.path)}, branch: main, auto_update: false}}
+    stages:
+      - only: {jobs: {j: {tasks: [{exec: {command: "true"}}]}}}
+`,
+    },
+    expectPipelines: ["p"],
+  });
 }
