@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import test, { type TestContext } from "node:test";
 import { waitFor } from "@fawkes/testing";
 import type { Kysely } from "kysely";
-import { TRUST_EMPTY_QUEUE_MS } from "../../src/engine/dispatcher.ts";
+import { TRUST_EMPTY_QUEUE_MS, type KickReason } from "../../src/engine/dispatcher.ts";
 import type { Database } from "../../src/store/schema.ts";
 import { startOneJobHarness, type EngineHarness } from "../support/engine-harness.ts";
 import type { ScriptedAgent } from "../support/scripted-agent.ts";
@@ -40,10 +40,19 @@ test("polls run no dispatch pass while the queue is known empty; a scheduled job
   // The first poll's pass finds the queue empty.
   const first = agent.work(100);
   await harness.polling(agent);
-  await waitFor(() => passes() === 1, { message: "the first poll's pass" });
+  await waitFor(() => passes() >= 1, { message: "the first poll's pass" });
   harness.clock.advance(100);
   assert.equal(await first, null);
-  // Later polls (within TRUST_EMPTY_QUEUE_MS on the engine's clock) open no step at all.
+  // Later polls (within TRUST_EMPTY_QUEUE_MS on the engine's clock) run no pass. Another kick meanwhile (a config
+  // reload the directory watcher saw late) runs one of its own: counted apart.
+  const dispatcher = harness.engine.dispatcher;
+  const kick = dispatcher.kick.bind(dispatcher);
+  const others: KickReason[] = [];
+  dispatcher.kick = (reason) => {
+    if (reason !== "poll") others.push(reason);
+    kick(reason);
+  };
+  const before = passes();
   for (let i = 0; i < 4; i++) {
     const poll = agent.work(100);
     await harness.polling(agent);
@@ -51,7 +60,11 @@ test("polls run no dispatch pass while the queue is known empty; a scheduled job
     assert.equal(await poll, null);
   }
   await new Promise((resolve) => setImmediate(resolve));
-  assert.equal(passes(), 1, "no pass for the polls of an idle server");
+  assert.equal(
+    passes() - before,
+    others.length,
+    `no pass for the polls of an idle server (other kicks: ${others.join(", ")})`,
+  );
 
   // A job becoming scheduled kicks a pass at once: no clock advance needed.
   const waiting = agent.work(30_000);
@@ -65,10 +78,14 @@ test("a job scheduled without a kick still reaches a waiting agent within TRUST_
   const { harness, agent, passes } = await harnessCountingPasses(t);
   const waiting = agent.work(30_000);
   await harness.polling(agent);
-  await waitFor(() => passes() === 1, { message: "the poll's pass" });
+  await waitFor(() => passes() >= 1, { message: "the poll's pass" });
 
-  // A path that forgets its kick: the job is scheduled, and nothing tells the dispatcher.
-  harness.engine.hooks.jobsScheduled = () => undefined;
+  // Paths that forget their kick: the job is scheduled, and nothing but polls tells the dispatcher.
+  const dispatcher = harness.engine.dispatcher;
+  const kick = dispatcher.kick.bind(dispatcher);
+  dispatcher.kick = (reason) => {
+    if (reason === "poll") kick(reason);
+  };
   await harness.api.trigger("p");
   await harness.run("p", 1, (run) => run.stages[0]?.jobs[0]?.state === "scheduled");
   assert.ok(harness.engine.dispatcher.isPolling(agent.id), "no pass ran: the agent still waits");
