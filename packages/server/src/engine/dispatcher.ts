@@ -10,24 +10,38 @@ import { waitingReason, type EnvironmentMembers } from "@fawkes/core";
 import type { AgentState, JobResult, WorkResponse } from "@fawkes/protocol";
 import type { AgentRecord, JobRunRecord } from "../store/records.ts";
 import { splitCredentials } from "../materials/index.ts";
+import { scheduledJobRuns } from "../store/stages-repo.ts";
 import type { EngineContext, StepContext } from "./context.ts";
 import { AgentHeartbeats } from "./dispatch/agent-heartbeats.ts";
 import { CancelPolls } from "./dispatch/cancel-polls.ts";
 import { completeJob } from "./dispatch/complete-job.ts";
-import type { DispatchContext, DispatcherDeps } from "./dispatch/context.ts";
-import { dispatchPass } from "./dispatch/dispatch-pass.ts";
+import type { DispatchContext, DispatcherDeps, KickReason } from "./dispatch/context.ts";
+import { dispatchPass, type PassOutcome } from "./dispatch/dispatch-pass.ts";
 import { resumeOrRelease } from "./dispatch/held-job.ts";
 import { sweepEveryMs, sweepLostAgents } from "./dispatch/lost-agents.ts";
 import { WorkPolls } from "./dispatch/work-polls.ts";
 import { PrefetchHints } from "./prefetch-hints.ts";
 import type { LifecycleHooks } from "./run-lifecycle.ts";
 
-export type { DispatcherDeps } from "./dispatch/context.ts";
+export type { DispatcherDeps, KickReason } from "./dispatch/context.ts";
+
+/**
+ * How long a pass's "the queue is empty" spares the passes of arriving polls. Every path that schedules a job
+ * kicks with `jobs-scheduled`, which ends the spared time at once; the bound is the safety net for a path that
+ * would not: while agents wait, a pass runs at least this often, so such a job waits about this long, never
+ * forever.
+ */
+export const TRUST_EMPTY_QUEUE_MS = 1_000;
 
 export class Dispatcher {
   readonly #dc: DispatchContext;
   #passQueued = false;
   #stopSweep: (() => void) | undefined;
+  #stopSafetyNet: (() => void) | undefined;
+  /** Bumped by every kick but a poll's: a pass that saw an empty queue under an older one proves nothing. */
+  #generation = 0;
+  /** When a pass last found the queue empty (its start), under which generation. */
+  #queueEmpty: { generation: number; at: number } | undefined;
 
   constructor(ctx: EngineContext, hooks: LifecycleHooks, deps: DispatcherDeps) {
     this.#dc = {
@@ -38,7 +52,7 @@ export class Dispatcher {
       cancelPolls: new CancelPolls(ctx.clock),
       heartbeats: new AgentHeartbeats(ctx),
       hints: new PrefetchHints(),
-      kick: () => this.kick(),
+      kick: (reason) => this.kick(reason),
     };
   }
 
@@ -51,20 +65,28 @@ export class Dispatcher {
           ctx.log.error({ err: error }, "lost-agent sweep failed"),
         ),
     );
-    this.kick();
+    this.#stopSafetyNet = ctx.clock.every(TRUST_EMPTY_QUEUE_MS, () => {
+      if (this.#dc.workPolls.size > 0) this.#queuePass();
+    });
+    this.#dc.heartbeats.start();
+    this.kick("start");
   }
 
-  stop(): void {
+  /** Ends the held polls and the sweep, and writes the heartbeats still due. */
+  async stop(): Promise<void> {
     this.#stopSweep?.();
+    this.#stopSafetyNet?.();
     this.#dc.workPolls.endAll();
     this.#dc.cancelPolls.wakeAll();
+    await this.#dc.heartbeats.stop();
   }
 
-  /** Records that the agent was heard from; persisted at most every few seconds. */
+  /** Records that the agent was heard from (in memory; stored in batches, agent-heartbeats.ts). */
   touch(agent: AgentRecord): void {
     this.#dc.heartbeats.touch(agent);
   }
 
+  /** When the agent was last heard from (for display: its state counts the server's start too). */
   lastSeen(agent: AgentRecord): number | null {
     return this.#dc.heartbeats.lastSeen(agent);
   }
@@ -84,7 +106,7 @@ export class Dispatcher {
       if (held) return { job: await this.#dc.deps.buildAssignment(this.#dc.ctx, held.job, held.agent) };
     }
     const response = this.#dc.workPolls.hold(agent, waitMs, signal);
-    if (agent.configState === "enabled") this.kick();
+    if (agent.configState === "enabled") this.kick("poll");
     return response;
   }
 
@@ -117,18 +139,50 @@ export class Dispatcher {
       this.#dc.workPolls.answer(agentId, { job: null, prefetch: [hint] });
   }
 
-  /** Queues one dispatch pass; many kicks in the same tick coalesce. */
-  kick(): void {
+  /**
+   * Queues one dispatch pass; many kicks in the same tick coalesce. A poll's kick is dropped while the last pass
+   * found the queue empty, nothing but polls kicked since, and that was under {@link TRUST_EMPTY_QUEUE_MS} ago:
+   * an idle server's polls open no transaction. Every other kick runs a pass.
+   */
+  kick(reason: KickReason): void {
+    if (reason !== "poll") {
+      this.#generation++;
+      this.#queueEmpty = undefined;
+    } else if (
+      this.#queueEmpty?.generation === this.#generation &&
+      this.#dc.ctx.now() - this.#queueEmpty.at < TRUST_EMPTY_QUEUE_MS
+    )
+      return;
+    this.#queuePass();
+  }
+
+  #queuePass(): void {
+    const { ctx } = this.#dc;
     if (this.#passQueued) return;
     this.#passQueued = true;
     setImmediate(() => {
       this.#passQueued = false;
       // No agent waits: nothing to assign, no transaction to open.
-      if (this.#dc.workPolls.all().length === 0) return;
-      void this.#dc.ctx
-        .step((tx) => dispatchPass(this.#dc, tx))
-        .catch((error: unknown) => this.#dc.ctx.log.error({ err: error }, "dispatch pass failed"));
+      if (this.#dc.workPolls.size === 0) return;
+      const generation = this.#generation;
+      const at = ctx.now();
+      this.#pass()
+        .then((outcome: PassOutcome) => {
+          if (outcome === "queue-empty" && generation === this.#generation)
+            this.#queueEmpty = { generation, at };
+        })
+        .catch((error: unknown) => ctx.log.error({ err: error }, "dispatch pass failed"));
     });
+  }
+
+  /**
+   * One pass. An empty queue (the idle server's usual answer) is seen by one read, without a step: a job
+   * scheduled after that read comes with its `jobs-scheduled` kick, which voids this pass's "empty".
+   */
+  async #pass(): Promise<PassOutcome> {
+    const { ctx } = this.#dc;
+    if ((await scheduledJobRuns(ctx.db, 0, 1)).length === 0) return "queue-empty";
+    return ctx.step((tx) => dispatchPass(this.#dc, tx));
   }
 
   /** Why a scheduled job still waits, in words (computed when asked, so it is never stale). */
@@ -143,7 +197,7 @@ export class Dispatcher {
       job,
       environment,
       environments,
-      agents: all.map((agent) => ({ ...agent, lastSeen: heartbeats.lastSeen(agent) })),
+      agents: all.map((agent) => ({ ...agent, lastSeen: heartbeats.aliveAsOf(agent) })),
       now: ctx.now(),
       lostAfterMs: ctx.options.agentLostAfterMs,
     });

@@ -13,6 +13,7 @@ import type { JobRunRecord } from "../store/records.ts";
 import { findRunById } from "../store/runs-repo.ts";
 import { findStageRun } from "../store/stages-repo.ts";
 import type { Database } from "../store/schema.ts";
+import { AgentTokenCache } from "./agent-token-cache.ts";
 import { buildAssignment } from "./assignment.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { ConfigService } from "./config-service.ts";
@@ -31,6 +32,8 @@ export interface Engine {
   hooks: LifecycleHooks;
   config: ConfigService;
   dispatcher: Dispatcher;
+  /** Agents by token hash for authentication, dropped by every step that writes agents (agent-token-cache.ts). */
+  agentTokens: AgentTokenCache;
   triggers: Triggers;
   /** Carries out what steps wrote to the outbox (downstream runs, changes after unlock or unpause). */
   outbox: OutboxWorker;
@@ -65,7 +68,7 @@ export function createEngine(
   const artifacts = new ArtifactStore({ root: path.join(options.dataDir, "artifacts") });
 
   const hooks: LifecycleHooks = {
-    jobsScheduled: () => dispatcher.kick(),
+    jobsScheduled: () => dispatcher.kick("jobs-scheduled"),
     outboxWritten: () => setImmediate(() => outbox.kick()),
     revisionSeen: (url, revision) => dispatcher.prefetch(url, revision, jobsStartedBy(url)),
   };
@@ -77,7 +80,7 @@ export function createEngine(
     events,
     onChange: () => {
       watcher.watch(watchedMaterials());
-      dispatcher.kick();
+      dispatcher.kick("config-changed");
     },
   });
   const ctx: EngineContext = {
@@ -92,8 +95,10 @@ export function createEngine(
     clock,
     now: () => clock.now(),
   };
+  const agentTokens = new AgentTokenCache();
   const step = stepRunner({
     db,
+    agentTokens,
     services: ctx,
     publish: (event) => events.publish(event),
     log,
@@ -191,6 +196,7 @@ export function createEngine(
     hooks,
     config,
     dispatcher,
+    agentTokens,
     triggers,
     outbox,
     watcher,
@@ -210,7 +216,7 @@ export function createEngine(
     },
     async close() {
       config.close();
-      dispatcher.stop();
+      await dispatcher.stop();
       await watcher.close();
       await configWatcher.close();
       await consoles.close();

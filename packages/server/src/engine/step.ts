@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import { holdingConnection, holdsConnection } from "../store/connection-guard.ts";
 import type { Database } from "../store/schema.ts";
 import type { EngineServices, RunStep, StepContext } from "./context.ts";
+import type { AgentTokenCache } from "./agent-token-cache.ts";
 import type { FailpointCounter } from "./failpoint.ts";
 import { Mutex } from "./mutex.ts";
 
@@ -23,24 +24,33 @@ export interface StepRunnerOptions {
   publish(event: ServerEvent): void;
   log: Logger;
   failpoints?: FailpointCounter | undefined;
+  /** Dropped by every step that writes the agents table, and bypassed until that step ends. */
+  agentTokens?: AgentTokenCache | undefined;
 }
 
 /** Builds the engine's `step` (one mutex for the engine: steps run one at a time). */
 export function stepRunner(options: StepRunnerOptions): RunStep {
   const mutex = new Mutex();
-  const { db, services, publish, log, failpoints } = options;
+  const { db, services, publish, log, failpoints, agentTokens } = options;
   return <T>(fn: (tx: StepContext) => Promise<T>): Promise<T> => {
     if (holdsConnection())
       return Promise.reject(new Error("a step was started inside a step: call its parts instead"));
     return mutex.run(async () => {
       const state = { wrote: false };
       const effects: (() => void)[] = [];
-      const result = await holdingConnection((body) =>
-        db.transaction().execute((trx) => {
-          const tx = failpoints ? trx.withPlugin(failpoints.plugin(state)) : trx;
-          return body(() => fn(stepContext(services, tx, effects)));
-        }),
-      );
+      const agentWrites = agentTokens?.watch();
+      let result: T;
+      try {
+        result = await holdingConnection((body) =>
+          db.transaction().execute((trx) => {
+            let tx = failpoints ? trx.withPlugin(failpoints.plugin(state)) : trx;
+            if (agentWrites) tx = tx.withPlugin(agentWrites.plugin);
+            return body(() => fn(stepContext(services, tx, effects)));
+          }),
+        );
+      } finally {
+        agentWrites?.ended();
+      }
       failpoints?.committed(state);
       for (const effect of effects) {
         try {

@@ -99,10 +99,14 @@ export function authorizer(engine: Engine, keys: ServerKeys): (request: FastifyR
     if (request.method !== "GET" && request.method !== "HEAD") refuseCrossOrigin(request);
   };
 
+  const findAgent = (tokenHash: string): Promise<AgentRecord | undefined> =>
+    findAgentByTokenHash(db, tokenHash);
+
   const knownAgent = async (request: FastifyRequest): Promise<AgentRecord> => {
     const auth = header(request, "authorization") ?? "";
     const token = auth.startsWith("Bearer ") ? auth.slice(7) : "";
-    const agent = token ? await findAgentByTokenHash(db, hashToken(token)) : undefined;
+    // From memory unless a step changed agents since (agent-token-cache.ts): no query per long poll.
+    const agent = token ? await engine.agentTokens.find(hashToken(token), findAgent) : undefined;
     if (!agent) throw new FawkesError(ErrorCode.unauthorized, "unknown agent token: register again");
     agentOfRequest.set(request, agent);
     return agent;

@@ -54,7 +54,7 @@ export async function setAgentEnabled(engine: Engine, name: string, enabled: boo
   });
   ctx.log.info({ agent: name, enabled }, "agent updated");
   ctx.events.publish({ type: "agent", agent: name });
-  engine.dispatcher.kick();
+  engine.dispatcher.kick("agents-changed");
 }
 
 export async function setAgentResources(
@@ -68,7 +68,7 @@ export async function setAgentResources(
     return found;
   });
   engine.ctx.events.publish({ type: "agent", agent: name });
-  engine.dispatcher.kick();
+  engine.dispatcher.kick("agents-changed");
   return agentDto(engine, { ...agent, resources });
 }
 

@@ -7,7 +7,7 @@
  * name held by a record, whatever its state, is freed only by deleting that agent), so no one can take over an
  * agent's name, token or jobs with the registration key alone.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { hash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { agentMachine, transition } from "@fawkes/core";
 import {
   AGENT_PROTOCOL_VERSION,
@@ -22,7 +22,8 @@ import type { ServerKeys } from "../keys.ts";
 import { findAgentById, findAgentByName, insertAgent, updateAgent } from "../store/agents-repo.ts";
 import { activeJobRuns } from "../store/stages-repo.ts";
 
-export const hashToken = (token: string): string => createHash("sha256").update(token).digest("hex");
+/** SHA-256, hex. One-shot `hash`: every agent request hashes its token, and it allocates no Hash object. */
+export const hashToken = (token: string): string => hash("sha256", token, "hex");
 
 export function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);

@@ -91,6 +91,16 @@ export async function updateAgent(
     .execute();
 }
 
+/** Stores one heartbeat time for many agents (one statement per 500: far below either store's parameter limit). */
+export async function recordHeartbeats(db: Executor, ids: readonly string[], at: number): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500)
+    await db
+      .updateTable("agents")
+      .set({ last_heartbeat_at: at })
+      .where("id", "in", ids.slice(i, i + 500))
+      .execute();
+}
+
 export async function deleteAgent(db: Executor, id: string): Promise<void> {
   await db.updateTable("agents").set({ deleted: 1 }).where("id", "=", id).execute();
 }

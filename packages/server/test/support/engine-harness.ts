@@ -10,12 +10,14 @@ import type { PipelineRunDto } from "@fawkes/protocol";
 import {
   ManualClock,
   createApiClient,
+  createGitRepo,
   onCleanup,
   tempDir,
   testDatabase,
   waitFor,
   waitForRun,
   writePipelineDir,
+  yamlString,
   type ApiClient,
   type CleanupScope,
 } from "@fawkes/testing";
@@ -44,7 +46,8 @@ export interface EngineHarnessOptions {
 
 export interface EngineHarness {
   url: string;
-  engine: Engine;
+  /** The running engine (a new one after {@link EngineHarness.restart}). */
+  readonly engine: Engine;
   keys: ServerKeys;
   /** The engine's clock: nothing time-bound happens until the test advances it. */
   clock: ManualClock;
@@ -65,6 +68,12 @@ export interface EngineHarness {
     counter: number,
     predicate?: (run: PipelineRunDto) => boolean,
   ): Promise<PipelineRunDto>;
+  /**
+   * Stops the engine and its HTTP app (held polls end), moves the clock `downMs` forward (the time the server
+   * was down: no timer of the stopped engine fires) and starts a new engine and app on the same store, data
+   * directory and port, as a restarted server would.
+   */
+  restart(downMs: number): Promise<void>;
 }
 
 export async function startEngineHarness(
@@ -89,26 +98,40 @@ export async function startEngineHarness(
   const log = pino({ level: "silent" });
   const keys = await loadServerKeys(dataDir);
   const dataKey = await loadDataKey(dataDir);
-  const database = await openDatabase(options.database ?? (await testDatabase(t)) ?? path.join(dataDir, "fawkes.db"), { dataKey });
+  const database = await openDatabase(
+    options.database ?? (await testDatabase(t)) ?? path.join(dataDir, "fawkes.db"),
+    { dataKey },
+  );
   onCleanup(t, () => database.close());
   const clock = new ManualClock();
-  const engine = createEngine(serverOptions, database.db, log, dataKey, clock);
-  const { app } = await buildApp(engine, keys, log);
-  onCleanup(t, () => app.close());
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const address = app.server.address();
-  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  engine.ctx.serverUrl = url;
-  // Registered after app.close, so it runs first: the engine answers held long polls before the app waits on them.
-  onCleanup(t, () => engine.close());
-  await engine.start();
+  let port = 0;
+  const boot = async (): Promise<{ engine: Engine; stop(): Promise<void> }> => {
+    const engine = createEngine(serverOptions, database.db, log, dataKey, clock);
+    const { app } = await buildApp(engine, keys, log);
+    await app.listen({ host: "127.0.0.1", port });
+    const address = app.server.address();
+    port = typeof address === "object" && address ? address.port : 0;
+    engine.ctx.serverUrl = `http://127.0.0.1:${port}`;
+    await engine.start();
+    return {
+      engine,
+      // The engine first: it answers held long polls before the app waits on them.
+      stop: async () => {
+        await engine.close();
+        await app.close();
+      },
+    };
+  };
+  let running = await boot();
+  onCleanup(t, () => running.stop());
+  const url = running.engine.ctx.serverUrl;
   const api = createApiClient(
     () => url,
     () => keys.apiToken,
   );
   const expected = options.expectPipelines ?? [];
   if (expected.length > 0) {
-    const loaded = new Set(engine.config.snapshot().pipelines.map((p) => p.name));
+    const loaded = new Set(running.engine.config.snapshot().pipelines.map((p) => p.name));
     const missing = expected.filter((name) => !loaded.has(name));
     if (missing.length > 0)
       throw new Error(
@@ -119,14 +142,16 @@ export async function startEngineHarness(
     typeof agent === "string" ? { name: agent } : agent;
   return {
     url,
-    engine,
+    get engine() {
+      return running.engine;
+    },
     keys,
     clock,
     api,
     agent: (agent) => ScriptedAgent.register(url, keys.autoRegisterKey, named(agent)),
     pendingAgent: (agent) => ScriptedAgent.register(url, keys.agentKey, named(agent)),
     async polling(agent) {
-      await waitFor(() => engine.dispatcher.isPolling(agent.id), {
+      await waitFor(() => running.engine.dispatcher.isPolling(agent.id), {
         timeoutMs: 5_000,
         intervalMs: 2,
         message: `${agent.name}'s work poll to be held`,
@@ -134,5 +159,34 @@ export async function startEngineHarness(
     },
     run: (pipeline, counter, predicate) =>
       waitForRun(api, pipeline, counter, predicate, { timeoutMs: 10_000, intervalMs: 5 }),
+    async restart(downMs) {
+      await running.stop();
+      clock.advance(downMs);
+      running = await boot();
+    },
   };
+}
+
+/**
+ * A harness with one pipeline `p` of one stage `only` with one job `j`, on a fresh git repository (no auto
+ * update: runs start by trigger).
+ */
+export async function startOneJobHarness(
+  t: CleanupScope,
+  options: Omit<EngineHarnessOptions, "pipelineFiles" | "expectPipelines"> = {},
+): Promise<EngineHarness> {
+  const repo = await createGitRepo(t, { "a.txt": "1" });
+  return startEngineHarness(t, {
+    ...options,
+    pipelineFiles: {
+      "p.gocd.yaml": `format_version: 10
+pipelines:
+  p:
+    materials: {src: {git: ${yamlString(repo.path)}, branch: main, auto_update: false}}
+    stages:
+      - only: {jobs: {j: {tasks: [{exec: {command: "true"}}]}}}
+`,
+    },
+    expectPipelines: ["p"],
+  });
 }

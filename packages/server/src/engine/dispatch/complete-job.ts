@@ -27,7 +27,7 @@ export async function completeJob(
   tx.afterCommit(() => dc.cancelPolls.wake(job.id));
   const stage = await findStageRun(tx.db, job.stageRunId);
   if (stage) await evaluateStage(tx, dc.hooks, stage);
-  tx.afterCommit(dc.kick);
+  tx.afterCommit(() => dc.kick("agent-freed"));
 }
 
 /** Fails the job, saying why in its console (once the failure is committed). */

@@ -16,6 +16,13 @@ export interface DispatcherDeps {
   consoleNote(job: JobRunRecord, text: string): Promise<void>;
 }
 
+/**
+ * Why a dispatch pass is queued. `jobs-scheduled` must be given by every path that makes a job scheduled (a new
+ * stage, a rescheduled job): only a poll's kick (`poll`) may be skipped, while the queue is known to be empty.
+ */
+export type KickReason =
+  "jobs-scheduled" | "agent-freed" | "agents-changed" | "config-changed" | "start" | "poll";
+
 export interface DispatchContext {
   ctx: EngineContext;
   hooks: LifecycleHooks;
@@ -25,5 +32,5 @@ export interface DispatchContext {
   heartbeats: AgentHeartbeats;
   hints: PrefetchHints;
   /** Queues a dispatch pass. */
-  kick(): void;
+  kick(reason: KickReason): void;
 }

@@ -18,8 +18,9 @@ export async function sweepLostAgents(dc: DispatchContext): Promise<void> {
   for (const job of active) {
     if (!job.agentId) continue;
     const agent = await findAgentById(ctx.db, job.agentId);
-    const seen = agent ? dc.heartbeats.lastSeen(agent) : null;
-    if (seen === null || seen < cutoff) stale.push({ job, agentName: agent?.name ?? job.agentId });
+    // Counting from the server's start too: an agent is not lost for the time the server itself was down.
+    const alive = agent ? dc.heartbeats.aliveAsOf(agent) : null;
+    if (alive === null || alive < cutoff) stale.push({ job, agentName: agent?.name ?? job.agentId });
   }
   if (stale.length === 0) return;
   // One step per job: releasing one job (and deciding its stage) commits on its own.

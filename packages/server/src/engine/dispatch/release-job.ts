@@ -35,5 +35,5 @@ export async function releaseJob(
     waitingReason: `rescheduled: ${why}`,
   });
   tx.log.warn({ jobRunId: job.id }, "job rescheduled");
-  tx.afterCommit(dc.kick);
+  tx.afterCommit(() => dc.kick("jobs-scheduled"));
 }

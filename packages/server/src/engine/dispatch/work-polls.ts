@@ -42,6 +42,11 @@ export class WorkPolls {
     return this.#polls.has(agentId);
   }
 
+  /** How many polls are held now. */
+  get size(): number {
+    return this.#polls.size;
+  }
+
   /** Every poll held now. */
   all(): WorkPoll[] {
     return [...this.#polls.values()];
