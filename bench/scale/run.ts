@@ -13,6 +13,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { CleanupStack, startPostgres, waitFor, type ApiClient } from "@fawkes/testing";
 import type { RawFigure, Store } from "../lib/engine-bench.ts";
@@ -124,6 +125,9 @@ async function benchStore(
         console.log(`  ${storeName}: ${count} agents…`);
         await agents.add(count - agents.count);
         await waitForIdleAgents(server.api, agents, count);
+        // The figures are of a fleet that is connected, not one joining: agents that just joined renew their
+        // first polls together (and each enable emptied the token cache), so one poll's length passes first.
+        await sleep(WORK_WAIT_MS);
         await waitForQuietServer(pid);
         const dashboardFrom = monotonicUs();
         const dashboard = await dashboardSamples(server, sizes.dashboardSamples, sizes.pipelines);

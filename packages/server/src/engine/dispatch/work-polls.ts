@@ -6,6 +6,9 @@ import type { WorkResponse } from "@fawkes/protocol";
 import type { AgentRecord } from "../../store/records.ts";
 import type { Clock } from "../clock.ts";
 
+/** The share of `waitMs` a poll's hold may be shortened by (see {@link WorkPolls.hold}). */
+export const HOLD_JITTER = 0.2;
+
 export interface WorkPoll {
   /** The agent as it was when its poll began (enabling or disabling it ends the poll). */
   agent: AgentRecord;
@@ -20,7 +23,12 @@ export class WorkPolls {
     this.#clock = clock;
   }
 
-  /** Holds the agent's poll; resolves with `job: null` when `waitMs` passes or `signal` aborts. */
+  /**
+   * Holds the agent's poll; resolves with `job: null` when its hold time passes or `signal` aborts. The hold time
+   * is `waitMs` less up to {@link HOLD_JITTER} of it, at random: agents that polled together (all of them, after
+   * the server restarts) drift apart instead of coming back in one wave every `waitMs`, which would hold up every
+   * other request while a thousand polls are answered and renewed at once.
+   */
   hold(agent: AgentRecord, waitMs: number, signal: AbortSignal): Promise<WorkResponse> {
     this.#polls.get(agent.id)?.answer({ job: null });
     return new Promise<WorkResponse>((resolve) => {
@@ -33,7 +41,8 @@ export class WorkPolls {
       const onAbort = (): void => answer({ job: null });
       const poll: WorkPoll = { agent, answer };
       this.#polls.set(agent.id, poll);
-      const cancelTimer = this.#clock.after(waitMs, () => answer({ job: null }));
+      const holdMs = Math.round(waitMs * (1 - HOLD_JITTER * Math.random()));
+      const cancelTimer = this.#clock.after(holdMs, () => answer({ job: null }));
       signal.addEventListener("abort", onAbort, { once: true });
     });
   }
