@@ -7,7 +7,7 @@ import type { AgentRecord } from "../../store/records.ts";
 import type { Clock } from "../clock.ts";
 
 /** The share of `waitMs` a poll's hold may be shortened by (see {@link WorkPolls.hold}). */
-export const HOLD_JITTER = 0.2;
+export const HOLD_JITTER = 0.1;
 
 export interface WorkPoll {
   /** The agent as it was when its poll began (enabling or disabling it ends the poll). */
