@@ -2,14 +2,27 @@
 export interface AccessKey {
   accessKeyId: string;
   secretAccessKey: string;
-  /** Who the key acts as, e.g. `arn:aws:iam::000000000000:user/admin`. */
+  /**
+   * Who the key acts as: `arn:aws:iam::000000000000:user/admin`, or for temporary credentials of an
+   * assumed role `arn:aws:sts::000000000000:assumed-role/ROLE/SESSION`.
+   */
   principalArn: string;
-  /** IAM JSON policy documents attached to the principal. */
+  /** IAM JSON policy documents attached to the principal (a role's inline and managed policies). */
   policies: unknown[];
   /** Epoch ms after which the key is refused with ExpiredToken (temporary credentials). */
   expiresAt?: number;
   /** Required as x-amz-security-token when set (temporary credentials). */
   sessionToken?: string;
+  /** For an assumed-role session: the role's ARN, which resource policies may name as the principal. */
+  roleArn?: string;
+  /** `AROA…:SESSION` or `AIDA…`: `aws:userid` and GetCallerIdentity's UserId. */
+  userId?: string;
+  /** Session policies given to AssumeRole/GetSessionToken: they can only narrow what `policies` allow. */
+  sessionPolicies?: unknown[];
+  /** The principal's permissions boundary: it caps what `policies` allow. */
+  permissionsBoundary?: unknown;
+  /** Session and principal tags: `aws:PrincipalTag/KEY` in conditions. */
+  tags?: Readonly<Record<string, string>>;
 }
 
 /** Looks access keys up by id; the server backs it with its database. */

@@ -12,6 +12,8 @@ import { createStorage, type StorageOptions } from "./storage/create-storage.ts"
 import { asAwsError, s3ErrorDocument } from "./s3/errors.ts";
 import { applyLifecycle, startLifecycleSweeper, type LifecycleReport } from "./lifecycle/apply.ts";
 import { BucketPolicies } from "./s3/policy/bucket-policy.ts";
+import { handleQuery, isUnsignedQuery } from "./query/handle.ts";
+import type { QueryService } from "./query/service.ts";
 
 // Not an ESM import of node:http: that reads every export, and the lazy ones load undici, http2 and
 // worker_threads (~13 MB of RSS) that the endpoint never uses.
@@ -51,6 +53,8 @@ export interface CloudOptions {
    * sweeper (`CloudEndpoint.applyLifecycle` still works). @default 3_600_000 (1 hour)
    */
   lifecycleIntervalMs?: number;
+  /** Query-protocol services (IAM, STS, …), routed by the service name in the credential scope. */
+  services?: readonly QueryService[];
 }
 
 export interface CloudEndpoint {
@@ -67,8 +71,8 @@ export interface RequestIds {
 
 /**
  * Starts the cloud endpoint: one port for every AWS-style service, routed by the service name in the SigV4
- * credential scope (as LocalStack does). Only `s3` is served; other services answer NotImplemented in
- * their own error format.
+ * credential scope (as LocalStack does): `s3`, and the Query-protocol `services` given; any other service
+ * answers NotImplemented in its own error format.
  */
 export async function startCloudEndpoint(
   options: CloudOptions,
@@ -85,6 +89,7 @@ export async function startCloudEndpoint(
     log: options.log,
     bucketPolicies: new BucketPolicies(storage),
   };
+  const services = new Map((options.services ?? []).map((service) => [service.name, service]));
   const server = createServer({ requireHostHeader: false }, (req, res) => {
     void handle(req, res, false);
   });
@@ -111,14 +116,11 @@ export async function startCloudEndpoint(
         headers: headerValues(req.rawHeaders),
       };
       const claim = readClaim(request);
-      service = claim?.service ?? "s3";
-      if (service !== "s3")
-        throw new AwsError(
-          "NotImplemented",
-          501,
-          `The service '${service}' is not implemented by this endpoint yet.`,
-        );
-      await handleS3(req, res, request, claim, { storage, credentials, expectContinue, ...config });
+      // An unsigned Query request names no service; errors still take the Query protocol's format.
+      service = claim?.service ?? (isUnsignedQuery(request) ? "query" : "s3");
+      if (service === "s3")
+        await handleS3(req, res, request, claim, { storage, credentials, expectContinue, ...config });
+      else await handleQuery(req, res, request, claim, { ...config, services, credentials }, ids.requestId);
     } catch (error) {
       const awsError =
         error instanceof MalformedUriError

@@ -232,3 +232,29 @@ export type ArtifactFile = z.infer<typeof ArtifactFile>;
 
 export const ArtifactManifest = z.object({ files: z.array(ArtifactFile) });
 export type ArtifactManifest = z.infer<typeof ArtifactManifest>;
+
+/** Temporary credentials of the role a job runs with (STS's four fields, plus the role). */
+export const RoleCredentials = z.object({
+  roleArn: z.string(),
+  roleName: z.string(),
+  accessKeyId: z.string(),
+  secretAccessKey: z.string(),
+  sessionToken: z.string(),
+  /** Epoch ms. */
+  expiration: z.number().int(),
+});
+export type RoleCredentials = z.infer<typeof RoleCredentials>;
+
+/**
+ * POST /agent/v1/jobs/:jobRunId/credentials (lease) → JobCredentialsResponse: the credentials of the job's
+ * role, fresh when less than 20 minutes remain on the latest (older ones stay valid until they expire or the
+ * job ends); `null` when the job has no role. The agent serves them at the job's metadata endpoint.
+ */
+export const JobCredentialsResponse = z.object({ credentials: RoleCredentials.nullable() });
+export type JobCredentialsResponse = z.infer<typeof JobCredentialsResponse>;
+
+/** POST /agent/v1/jobs/:jobRunId/id-token (lease) IdTokenRequest → IdTokenResponse: an OIDC ID token for the job. */
+export const IdTokenRequest = z.strictObject({ audience: z.string().min(1).max(255) });
+export type IdTokenRequest = z.infer<typeof IdTokenRequest>;
+export const IdTokenResponse = z.object({ token: z.string(), expiresAt: z.number().int() });
+export type IdTokenResponse = z.infer<typeof IdTokenResponse>;

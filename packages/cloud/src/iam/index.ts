@@ -6,6 +6,8 @@
 export { parsePolicy, parsePolicyOrThrow, formatPolicyIssues } from "./parse-policy.ts";
 export type { ParsePolicyOptions, ParsePolicyResult } from "./parse-policy.ts";
 export { evaluate } from "./evaluate.ts";
+export { decideForKey, keyPrincipal, storedPolicy } from "./key-decision.ts";
+export type { KeyRequest } from "./key-decision.ts";
 export { s3ActionResource, s3BucketArn, s3ObjectArn, s3Operations } from "./s3-actions.ts";
 export type { ActionResource, S3Operation } from "./s3-actions.ts";
 export type {

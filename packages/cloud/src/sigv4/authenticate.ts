@@ -187,7 +187,12 @@ export async function authenticate(
   request: SignedRequest,
   claim: SignatureClaim,
   credentials: CredentialStore,
-  options: { region: string; now: number },
+  options: {
+    region: string;
+    now: number;
+    /** SHA-256 (hex) of a body already read (Query services): what the signature must cover. */
+    bodyHash?: string;
+  },
 ): Promise<AuthContext> {
   const fail = claim.presigned ? queryError : malformed;
   const requestTime = parseAmzDate(claim.amzDate);
@@ -247,7 +252,15 @@ export async function authenticate(
 
   const contentSha = header(request.headers, "x-amz-content-sha256");
   let payloadHash: string;
-  if (claim.presigned) payloadHash = contentSha ?? "UNSIGNED-PAYLOAD";
+  if (options.bodyHash !== undefined) {
+    if (contentSha !== undefined && contentSha !== options.bodyHash)
+      throw new AwsError(
+        "XAmzContentSHA256Mismatch",
+        400,
+        "The provided 'x-amz-content-sha256' header does not match what was computed.",
+      );
+    payloadHash = options.bodyHash;
+  } else if (claim.presigned) payloadHash = contentSha ?? "UNSIGNED-PAYLOAD";
   else if (contentSha !== undefined) payloadHash = contentSha;
   else
     throw new AwsError(
