@@ -4,7 +4,7 @@
  * lost is never written to by the old agent).
  */
 import type { Readable } from "node:stream";
-import { jobMachine, reportEvent, transition } from "@fawkes/core";
+import { jobMachine, nextState, reportEvent, transition } from "@fawkes/core";
 import { ErrorCode, FawkesError, type JobLocator, type JobResult } from "@fawkes/protocol";
 import type { ReadContext } from "../engine/context.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -58,15 +58,31 @@ export async function requireLease(
   return { job, locator };
 }
 
+/**
+ * `held`: the job as the route's access check read it. The step first moves it on from that row, conditionally
+ * on the job still having that lease and that state (one statement); only when it changed in between, or the
+ * report repeats one that arrived, is the job read again and the report decided on the committed row.
+ */
 export async function reportJobState(
   engine: Engine,
   agent: AgentRecord,
-  jobRunId: number,
+  held: JobRunRecord,
   lease: string | undefined,
   state: "preparing" | "building" | "completing",
 ): Promise<void> {
   await engine.ctx.step(async (tx) => {
-    const { job, locator } = await requireLease(engine, agent, jobRunId, lease, tx);
+    const publish = async (job: JobRunRecord) => {
+      const locator = await engine.locatorOf(job, tx);
+      if (locator) tx.events.publish({ type: "run", pipeline: locator.pipeline, counter: locator.counter });
+    };
+    const next = nextState(jobMachine, held.state, reportEvent[state]);
+    if (
+      lease &&
+      next !== undefined &&
+      (await updateJobRun(tx.db, held.id, { state: next }, lease, held.state))
+    )
+      return publish(held);
+    const { job } = await requireLease(engine, agent, held.id, lease, tx);
     // An agent repeats a report it is not sure arrived: the same state again changes nothing.
     if (job.state === state) return;
     await updateJobRun(
@@ -75,7 +91,7 @@ export async function reportJobState(
       { state: transition(jobMachine, job.state, reportEvent[state]) },
       lease,
     );
-    tx.events.publish({ type: "run", pipeline: locator.pipeline, counter: locator.counter });
+    await publish(job);
   });
 }
 
@@ -96,29 +112,33 @@ export async function reportJobComplete(
   await engine.consoles.finish(locator);
 }
 
+/** The console and artifacts of a held job go where its locator says (immutable: cached by the engine). */
+async function locatorOfHeld(engine: Engine, job: JobRunRecord): Promise<JobLocator> {
+  const locator = await engine.locatorOf(job);
+  if (!locator) throw new FawkesError(ErrorCode.jobNotFound, `job run ${job.id} has no stage`);
+  return locator;
+}
+
+/** `job`: the held job as the route's access check read it (http/access.ts `heldJobOf`). */
 export async function appendConsole(
   engine: Engine,
-  agent: AgentRecord,
-  jobRunId: number,
-  lease: string | undefined,
+  job: JobRunRecord,
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   time: number,
 ): Promise<void> {
-  const { locator } = await requireLease(engine, agent, jobRunId, lease);
+  const locator = await locatorOfHeld(engine, job);
   const stamp = Number.isFinite(time) && time > 0 ? time : engine.ctx.now();
   await engine.consoles.appendStream(locator, body, stamp, CONSOLE_BATCH_LIMIT);
 }
 
 export async function storeArtifact(
   engine: Engine,
-  agent: AgentRecord,
-  jobRunId: number,
-  lease: string | undefined,
+  job: JobRunRecord,
   relPath: string,
   body: Readable,
   sha256: string | null,
 ): Promise<{ path: string; size: number; sha256: string }> {
-  const { job, locator } = await requireLease(engine, agent, jobRunId, lease);
+  const locator = await locatorOfHeld(engine, job);
   const file = await engine.artifacts.write(locator, relPath, body, sha256);
   await insertArtifact(engine.ctx.db, job.id, file, engine.ctx.now());
   return file;
