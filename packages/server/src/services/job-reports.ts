@@ -59,9 +59,10 @@ export async function requireLease(
 }
 
 /**
- * `held`: the job as the route's access check read it. The step first moves it on from that row, conditionally
- * on the job still having that lease and that state (one statement); only when it changed in between, or the
- * report repeats one that arrived, is the job read again and the report decided on the committed row.
+ * `held`: the job as the route's access check read it. The report first moves the job on from that row with
+ * one conditional statement (still that lease, still that state): a transaction of its own, fenced by its
+ * WHERE, so it needs no step around it. Only when the job changed in between, or the report repeats one that
+ * arrived, is it decided in a step on the committed row.
  */
 export async function reportJobState(
   engine: Engine,
@@ -70,19 +71,19 @@ export async function reportJobState(
   lease: string | undefined,
   state: "preparing" | "building" | "completing",
 ): Promise<void> {
+  const next = nextState(jobMachine, held.state, reportEvent[state]);
+  if (
+    lease &&
+    next !== undefined &&
+    (await updateJobRun(engine.ctx.db, held.id, { state: next }, lease, held.state))
+  ) {
+    const locator = await engine.locatorOf(held);
+    if (locator)
+      engine.ctx.events.publish({ type: "run", pipeline: locator.pipeline, counter: locator.counter });
+    return;
+  }
   await engine.ctx.step(async (tx) => {
-    const publish = async (job: JobRunRecord) => {
-      const locator = await engine.locatorOf(job, tx);
-      if (locator) tx.events.publish({ type: "run", pipeline: locator.pipeline, counter: locator.counter });
-    };
-    const next = nextState(jobMachine, held.state, reportEvent[state]);
-    if (
-      lease &&
-      next !== undefined &&
-      (await updateJobRun(tx.db, held.id, { state: next }, lease, held.state))
-    )
-      return publish(held);
-    const { job } = await requireLease(engine, agent, held.id, lease, tx);
+    const { job, locator } = await requireLease(engine, agent, held.id, lease, tx);
     // An agent repeats a report it is not sure arrived: the same state again changes nothing.
     if (job.state === state) return;
     await updateJobRun(
@@ -91,7 +92,7 @@ export async function reportJobState(
       { state: transition(jobMachine, job.state, reportEvent[state]) },
       lease,
     );
-    await publish(job);
+    tx.events.publish({ type: "run", pipeline: locator.pipeline, counter: locator.counter });
   });
 }
 
