@@ -12,13 +12,19 @@ export interface RoleCredentialsCacheOptions {
   onStale?: (error: unknown) => void;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * How long a reader waits for a refresh while the previous credentials are still valid, before it is given
+   * those (the refresh goes on): AWS clients give the metadata endpoint 1 s. @default 500
+   */
+  staleAfterMs?: number;
 }
 
 /**
  * The credentials of a job's role, as its metadata endpoint serves them. Asked for when first needed (a job that
  * never reads them costs the server nothing), kept until 15 minutes before they expire, then asked for again; a
- * refresh that fails serves the previous credentials while they are still valid. A job's role is fixed when it
- * is assigned, so "no role" is kept for the job's life. One request at a time: concurrent readers share it.
+ * refresh that fails, or is slow (a server restarting), serves the previous credentials while they are still
+ * valid. A job's role is fixed when it is assigned, so "no role" is kept for the job's life. One request at a
+ * time: concurrent readers share it.
  */
 export class RoleCredentialsCache {
   readonly #options: RoleCredentialsCacheOptions;
@@ -36,8 +42,21 @@ export class RoleCredentialsCache {
     if (current === null) return Promise.resolve(null);
     if (current !== undefined && current.expiration - this.#now() > REFRESH_BEFORE_EXPIRY_MS)
       return Promise.resolve(current);
-    this.#inFlight ??= this.#refresh().finally(() => (this.#inFlight = undefined));
-    return this.#inFlight;
+    if (!this.#inFlight) {
+      const refresh = this.#refresh().finally(() => {
+        if (this.#inFlight === refresh) this.#inFlight = undefined;
+      });
+      // A reader that stopped waiting leaves nobody to see a failure: it is not unhandled.
+      refresh.catch(() => undefined);
+      this.#inFlight = refresh;
+    }
+    const refresh = this.#inFlight;
+    if (current === undefined || current.expiration <= this.#now()) return refresh;
+    let timer: NodeJS.Timeout | undefined;
+    const stale = new Promise<RoleCredentials>((resolve) => {
+      timer = setTimeout(() => resolve(current), this.#options.staleAfterMs ?? 500);
+    });
+    return Promise.race([refresh, stale]).finally(() => clearTimeout(timer));
   }
 
   async #refresh(): Promise<RoleCredentials | null> {
