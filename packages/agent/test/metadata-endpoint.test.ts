@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { access, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
+import { fromInstanceMetadata } from "@aws-sdk/credential-providers";
 import type { EnvVar, RoleCredentials } from "@fawkes/protocol";
 import type { FakeServer } from "./support/fake-server.ts";
 import {
@@ -23,6 +24,7 @@ import {
 } from "./support/helpers.ts";
 
 const AWSCLI = "/usr/bin/aws";
+/** What the jobs' scripts import: the provider this test imports too. */
 const sdkUrl = import.meta.resolve("@aws-sdk/credential-providers");
 
 /** Serves fresh credentials per call, each set `lifetimeMs` long; remembers what it issued. */
@@ -253,6 +255,12 @@ test("the endpoint over HTTP: token rules, EC2's document, refresh near expiry, 
   assert.equal(credentialCalls(server, job.jobRunId), callsBefore + 1);
   assert.equal(again.AccessKeyId, issued.at(-1)!.accessKeyId);
   assert.notEqual(again.AccessKeyId, document.AccessKeyId);
+  // The SDK on the agent's host (this process) reads the same endpoint, and gets the newest set.
+  process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = endpoint;
+  t.after(() => delete process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT);
+  const sdk = await fromInstanceMetadata({ timeout: 5_000 })();
+  assert.equal(sdk.accessKeyId, issued.at(-1)!.accessKeyId);
+  assert.equal(sdk.sessionToken, issued.at(-1)!.sessionToken);
 
   // A request naming the endpoint by another host name (DNS rebinding) is refused.
   const rebound = await new Promise<number>((resolve, reject) => {

@@ -138,11 +138,15 @@ export class JobRunner {
       else if (this.#fenced) log("warn", "lease lost; job stopped", { jobRunId: job.jobRunId });
     } finally {
       this.#finished.abort();
-      await this.#stopLeftovers();
-      await this.#metadata?.close();
-      await this.#credentials?.close();
-      this.#console.stop();
-      await watchers;
+      try {
+        await this.#stopLeftovers();
+      } finally {
+        // Whatever happened above, nothing of the job's may outlive it: its endpoint and its git credentials.
+        await this.#metadata?.close();
+        await this.#credentials?.close();
+        this.#console.stop();
+        await watchers;
+      }
     }
   }
 

@@ -51,8 +51,22 @@ export async function startMetadataServer(
   source: MetadataSource,
   now: () => number = Date.now,
 ): Promise<RunningMetadataServer> {
-  let handler: ReturnType<typeof createMetadataHandler> | undefined;
-  const server = http.createServer((req, res) => {
+  const server = http.createServer();
+  // Clients wait 1 s for an answer; nothing slow is ever legitimate here.
+  server.headersTimeout = 5_000;
+  server.requestTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  // Nobody knows the port before this line, so no request arrives before the handler.
+  const handler = createMetadataHandler(source, { allowedHosts: [`127.0.0.1:${port}`, `localhost:${port}`] });
+  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
@@ -60,7 +74,6 @@ export async function startMetadataServer(
     });
     req.on("error", () => res.destroy());
     req.on("end", () => {
-      if (!handler) return void res.destroy();
       handler
         .handle({ method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers }, now())
         .then((answer) => {
@@ -75,19 +88,6 @@ export async function startMetadataServer(
         .catch(() => res.destroy());
     });
   });
-  // Clients wait 1 s for an answer; nothing slow is ever legitimate here.
-  server.headersTimeout = 5_000;
-  server.requestTimeout = 10_000;
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  handler = createMetadataHandler(source, { allowedHosts: [`127.0.0.1:${port}`, `localhost:${port}`] });
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}/`,
