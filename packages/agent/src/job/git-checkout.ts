@@ -12,7 +12,7 @@ import { resolveInside } from "./paths.ts";
  * Git never prompts: a job must fail rather than hang waiting for a password. Nothing it starts (ssh, a
  * credential helper) looks for cloud credentials at the EC2 metadata address.
  */
-export const gitEnv: Record<string, string | undefined> = withoutMetadata({
+const gitEnv: Record<string, string | undefined> = withoutMetadata({
   ...process.env,
   GIT_TERMINAL_PROMPT: "0",
   GCM_INTERACTIVE: "never",
