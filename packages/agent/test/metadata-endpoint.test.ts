@@ -165,6 +165,7 @@ test("awscli 2.9 signs with the credentials of the job's endpoint (and takes its
   const served = issued.at(-1)!;
   const list = await readFile(join(out, "configure-list.txt"), "utf8");
   assert.match(list, new RegExp(`access_key\\s+\\*+${served.accessKeyId.slice(-4)}\\s+iam-role`));
+  assert.match(list, /region\s+us-east-1\s+imds/, "the region is the endpoint's availability zone's");
   assert.equal(s3.requests.length, 1);
   const signed = s3.requests[0]!;
   assert.match(
