@@ -18,3 +18,13 @@ export type { QueryCaller, QueryRequest, QueryService } from "./query/service.ts
 export { AwsError } from "./aws-error.ts";
 export { escapeXml, text as xmlText, el as xmlElement } from "./s3/xml.ts";
 export type { RoleDefinition, RoleLookup, WebIdentity, WebIdentityVerifier } from "./identity.ts";
+export type {
+  AttachedPolicy,
+  CreateInstanceProfileInput,
+  CreatePolicyInput,
+  CreateRoleInput as IamCreateRoleInput,
+  IamInstanceProfile,
+  IamManagedPolicy,
+  IamRole,
+  IamStore,
+} from "./iam-service/store.ts";

@@ -121,6 +121,41 @@ const expected = {
   ],
   sessions: ["id_hash", "created_at", "expires_at"],
   lifecycle_outbox: ["id", "kind", "pipeline", "stage_run_id", "created_at"],
+  roles: [
+    "role_id",
+    "name",
+    "name_key",
+    "path",
+    "arn",
+    "trust_policy_json",
+    "description",
+    "max_session_duration",
+    "permissions_boundary_arn",
+    "tags_json",
+    "created_at",
+  ],
+  role_policies: ["role_id", "name", "document_json"],
+  managed_policies: [
+    "policy_id",
+    "name",
+    "name_key",
+    "path",
+    "arn",
+    "description",
+    "document_json",
+    "created_at",
+  ],
+  role_policy_attachments: ["role_id", "policy_id"],
+  instance_profiles: [
+    "instance_profile_id",
+    "name",
+    "name_key",
+    "path",
+    "arn",
+    "tags_json",
+    "role_id",
+    "created_at",
+  ],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -190,5 +225,11 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     run_materials_upstream_run_id: { unique: 0, partial: 0 },
     access_keys_job_run_id: { unique: 0, partial: 0 },
     external_artifacts_job_artifact_path: { unique: 1, partial: 0 },
+    roles_name_key: { unique: 1, partial: 0 },
+    managed_policies_name_key: { unique: 1, partial: 0 },
+    managed_policies_arn: { unique: 1, partial: 0 },
+    instance_profiles_name_key: { unique: 1, partial: 0 },
+    instance_profiles_role: { unique: 0, partial: 0 },
+    role_policy_attachments_policy: { unique: 0, partial: 0 },
   });
 });
