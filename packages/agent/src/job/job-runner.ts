@@ -15,6 +15,7 @@ import type { TaskContext } from "./task-context.ts";
 import { runTasks } from "./task-runner.ts";
 import type { TasksOutcome } from "./task-runner.ts";
 import { JobCredentials } from "./job-credentials.ts";
+import { JOB_SOCKET_VARIABLE, JobSocket } from "./job-socket.ts";
 import { groupAlive, groupExists, killProcessGroup } from "./process-group.ts";
 import { prepareWorkspace } from "./workspace.ts";
 import type { ProcessLedger } from "./leftover-processes.ts";
@@ -50,6 +51,8 @@ export class JobRunner {
   #reportingResult = false;
   /** Serves the materials' credentials to git in the workspace while the job runs. */
   #credentials: JobCredentials | undefined;
+  /** Answers the tasks' requests to the agent (`fawkes id-token`) while the job runs. */
+  #socket: JobSocket | undefined;
   /** State reports go out in order without holding the job up; `complete` waits for them. */
   #stateReports: Promise<void> = Promise.resolve();
 
@@ -121,6 +124,7 @@ export class JobRunner {
       this.#finished.abort();
       await this.#stopLeftovers();
       await this.#credentials?.close();
+      await this.#socket?.close();
       this.#console.stop();
       await watchers;
     }
@@ -145,6 +149,8 @@ export class JobRunner {
     let outcome: TasksOutcome;
     try {
       ctx.env = await withAwsWrapper(this.#options.workDir, ctx.env);
+      this.#socket = await JobSocket.open(this.#options.workDir, { idToken: (audience) => this.#idToken(audience) });
+      ctx.env[JOB_SOCKET_VARIABLE] = this.#socket.path;
       if (job.fetchMaterials)
         this.#credentials = await JobCredentials.open(this.#options.workDir, job.materials);
       ctx.workspace = await prepareWorkspace(
@@ -230,6 +236,15 @@ export class JobRunner {
         message: String(error),
       });
     }
+  }
+
+  /** A token from the server for this job; masked in the console before the task that asked can print it. */
+  async #idToken(audience: string): Promise<{ token: string; expiresAt: number }> {
+    const signal = AbortSignal.any([this.#abort.signal, this.#finished.signal, AbortSignal.timeout(30_000)]);
+    const { token, expiresAt } = await this.#client.idToken(this.#job, audience, signal);
+    this.#console.addSecret(token);
+    this.#options.log("info", "job id token issued", { jobRunId: this.#job.jobRunId, audience });
+    return { token, expiresAt };
   }
 
   #fence(): void {

@@ -9,12 +9,23 @@ const mask = Buffer.from("******");
  * Works on Buffers only (Buffer.indexOf is native).
  */
 export class SecretMasker {
-  readonly #secrets: Buffer[];
+  #secrets: Buffer[];
 
   constructor(secrets: string[]) {
     const unique = [...new Set(secrets.filter((secret) => secret.length > 0))];
     // Longest first so that, at one position, the longest secret wins.
     this.#secrets = unique.map((secret) => Buffer.from(secret)).sort((a, b) => b.length - a.length);
+  }
+
+  /**
+   * Masks `secret` from now on (a secret the job obtained while running, such as an ID token): bytes not yet
+   * consumed are masked, so a secret added before a task could print it never shows.
+   */
+  add(secret: string): void {
+    if (secret.length === 0) return;
+    const bytes = Buffer.from(secret);
+    if (this.#secrets.some((known) => known.equals(bytes))) return;
+    this.#secrets = [...this.#secrets, bytes].sort((a, b) => b.length - a.length);
   }
 
   /**
