@@ -97,6 +97,8 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
     engine.ctx.serverUrl = url;
     undo.unshift(() => engine.close());
+    // The JWKS is never empty: relying parties may fetch it before the first job asks for a token.
+    await engine.ctx.oidc.issuer.keys.signingKey();
     await engine.start();
     // Last, once everything listens: a start that fails earlier must not consume the one showing of the secret.
     const initialAccessKey = await cloud.accessKeys.ensureAdminKey();
