@@ -50,7 +50,8 @@ export class JobSocket {
       await chmod(dir, 0o700);
     }
     const path = join(dir, name);
-    const server = createServer((socket) => answer(socket, handlers));
+    // Half-open: the client ends its side after the request; the answer comes later (a server round trip).
+    const server = createServer({ allowHalfOpen: true }, (socket) => answer(socket, handlers));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(path, () => {
