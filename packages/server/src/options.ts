@@ -136,6 +136,8 @@ function publicUrlOf(value: string): string {
     throw new Error(`the public URL must be an absolute http(s) URL, got "${value}"`);
   }
   if (!/^https?:$/.test(url.protocol) || url.search !== "" || url.hash !== "" || url.username || url.password)
-    throw new Error(`the public URL must be an http(s) URL without query, fragment or credentials, got "${value}"`);
+    throw new Error(
+      `the public URL must be an http(s) URL without query, fragment or credentials, got "${value}"`,
+    );
   return url.href.replace(/\/+$/, "");
 }

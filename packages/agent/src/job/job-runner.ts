@@ -149,7 +149,9 @@ export class JobRunner {
     let outcome: TasksOutcome;
     try {
       ctx.env = await withAwsWrapper(this.#options.workDir, ctx.env);
-      this.#socket = await JobSocket.open(this.#options.workDir, { idToken: (audience) => this.#idToken(audience) });
+      this.#socket = await JobSocket.open(this.#options.workDir, {
+        idToken: (audience) => this.#idToken(audience),
+      });
       ctx.env[JOB_SOCKET_VARIABLE] = this.#socket.path;
       if (job.fetchMaterials)
         this.#credentials = await JobCredentials.open(this.#options.workDir, job.materials);

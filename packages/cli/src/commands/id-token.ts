@@ -17,7 +17,9 @@ function askAgent(socketPath: string, request: object, timeoutMs: number): Promi
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
     const chunks: Buffer[] = [];
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no answer from the agent in ${timeoutMs} ms`)));
+    socket.setTimeout(timeoutMs, () =>
+      socket.destroy(new Error(`no answer from the agent in ${timeoutMs} ms`)),
+    );
     socket.on("connect", () => socket.end(JSON.stringify(request)));
     socket.on("data", (chunk: Buffer) => chunks.push(chunk));
     socket.on("error", reject);
@@ -62,9 +64,12 @@ export function registerIdTokenCommand(program: Command, { io }: CliContext): vo
         error?: unknown;
       };
       if (typeof token !== "string" || typeof expiresAt !== "number")
-        throw new CliError(`the agent refused: ${typeof error === "string" ? error : "no token in its answer"}`, {
-          code: ErrorCode.badGateway,
-        });
+        throw new CliError(
+          `the agent refused: ${typeof error === "string" ? error : "no token in its answer"}`,
+          {
+            code: ErrorCode.badGateway,
+          },
+        );
       if (options.json) printJson(io, { token, expiresAt });
       else io.out(`${token}\n`);
     });

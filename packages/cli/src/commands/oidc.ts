@@ -42,6 +42,9 @@ export function registerOidcCommand(program: Command, { io }: CliContext): void 
     .action(async (options: { json?: boolean }, command: Command) => {
       const key = await clientFor(command, io).rotateOidcKey();
       if (options.json) printJson(io, key);
-      else io.out(`new signing key ${key.kid}; the previous key stays in the JWKS until ${iso(key.createdAt + 3_600_000)}\n`);
+      else
+        io.out(
+          `new signing key ${key.kid}; the previous key stays in the JWKS until ${iso(key.createdAt + 3_600_000)}\n`,
+        );
     });
 }

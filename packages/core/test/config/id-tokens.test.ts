@@ -44,7 +44,9 @@ test("id_tokens resolve to variables with their audiences, on a job and on a sin
             - exec: {command: make}
 `);
   assert.deepEqual(single.issues, []);
-  assert.deepEqual(single.pipelines[0]!.stages[0]!.jobs[0]!.idTokens, [{ variable: "TOKEN", audiences: ["x"] }]);
+  assert.deepEqual(single.pipelines[0]!.stages[0]!.jobs[0]!.idTokens, [
+    { variable: "TOKEN", audiences: ["x"] },
+  ]);
 });
 
 test("a job without id_tokens has no idTokens key (older snapshots stay unchanged)", () => {
@@ -64,7 +66,10 @@ test("bad id_tokens are issues with file, line and column", () => {
     "p.gocd.yaml:10:33: an audience must be 1–255 characters",
   ]);
   assert.deepEqual(issuesOf(config("                T: {}\n")).length, 1);
-  assert.match(issuesOf(config("                T: {aud: x, lifetime: 5}\n"))[0]!, /^p\.gocd\.yaml:10:\d+: unknown key "lifetime"/);
+  assert.match(
+    issuesOf(config("                T: {aud: x, lifetime: 5}\n"))[0]!,
+    /^p\.gocd\.yaml:10:\d+: unknown key "lifetime"/,
+  );
   assert.deepEqual(
     issuesOf(config("                T: {aud: x}\n", "              environment_variables: {T: plain}\n")),
     ['p.gocd.yaml:11:17: "T" is also an environment variable of this job'],

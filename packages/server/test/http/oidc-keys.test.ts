@@ -66,7 +66,10 @@ test("signing keys are sealed at rest, survive a restart, and rotate on schedule
   const rows = await db.selectFrom("oidc_keys").selectAll().execute();
   assert.equal(rows.length, 1);
   assert.doesNotMatch(rows[0]!.private_key_sealed, /PRIVATE KEY|MII/);
-  assert.match(openSecret(dataKey, rows[0]!.private_key_sealed, `oidc_keys:${k1}`), /^-----BEGIN PRIVATE KEY-----/);
+  assert.match(
+    openSecret(dataKey, rows[0]!.private_key_sealed, `oidc_keys:${k1}`),
+    /^-----BEGIN PRIVATE KEY-----/,
+  );
   assert.throws(() => openSecret(dataKey, rows[0]!.private_key_sealed, "oidc_keys:another"));
 
   // A restarted server (new objects, same store) signs with the same key.
@@ -131,7 +134,10 @@ test("signing keys are sealed at rest, survive a restart, and rotate on schedule
   // Retired keys are deleted when the next key is made.
   clock.now += 2 * MINUTE;
   await keys.rotate();
-  assert.equal((await db.selectFrom("oidc_keys").select("kid").execute()).some((r) => r.kid === k1), false);
+  assert.equal(
+    (await db.selectFrom("oidc_keys").select("kid").execute()).some((r) => r.kid === k1),
+    false,
+  );
 });
 
 test("two first tokens at once make one key", async (t) => {

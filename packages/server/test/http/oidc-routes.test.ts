@@ -33,13 +33,18 @@ test("discovery and JWKS are public; fawkes oidc rotate-key adds a key and keeps
   const [k1, k2] = [first, second].map((result) => (JSON.parse(result.stdout) as { kid: string }).kid);
   const listed = await cli(["oidc", "keys", "--json"]);
   assert.equal(listed.code, 0, listed.stderr);
-  const keys = (JSON.parse(listed.stdout) as { keys: { kid: string; signsUntil: number; retireAfter: number }[] })
-    .keys;
+  const keys = (
+    JSON.parse(listed.stdout) as { keys: { kid: string; signsUntil: number; retireAfter: number }[] }
+  ).keys;
   assert.deepEqual(
     keys.map((key) => key.kid),
     [k1, k2],
   );
-  assert.equal(keys[0]!.retireAfter - keys[0]!.signsUntil, 3_600_000, "listed an hour after it stopped signing");
+  assert.equal(
+    keys[0]!.retireAfter - keys[0]!.signsUntil,
+    3_600_000,
+    "listed an hour after it stopped signing",
+  );
   const jwks = (await (await get(ApiRoutes.oidcJwks)).json()) as { keys: { kid: string }[] };
   assert.deepEqual(
     jwks.keys.map((key) => key.kid),

@@ -11,7 +11,12 @@ import type { WebIdentityVerifier } from "@fawkes/cloud";
 
 export { OidcIssuer, CLAIMS_SUPPORTED, type IssuedToken, type JobClaims } from "./issuer.ts";
 export { jobSubject, type FetchedArtifactClaim } from "./job-claims.ts";
-export { SigningKeys, MAX_TOKEN_LIFETIME_SECONDS, OIDC_ALGORITHM, type SigningKeyInfo } from "./signing-keys.ts";
+export {
+  SigningKeys,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  OIDC_ALGORITHM,
+  type SigningKeyInfo,
+} from "./signing-keys.ts";
 export { fawkesWebIdentityVerifier, FAWKES_PROVIDER_ARN, FAWKES_CONDITION_PREFIX } from "./verifier.ts";
 
 export interface OidcOptions {

@@ -41,7 +41,13 @@ export async function jobClaims(
   const materials = (await runMaterials(ctx.db, run.id)).map((m) => {
     const config = run.config.materials.find((c) => c.name === m.material);
     return config?.type === "git"
-      ? { name: m.material, type: "git", url: splitCredentials(config.url).url, branch: config.branch, revision: m.revision }
+      ? {
+          name: m.material,
+          type: "git",
+          url: splitCredentials(config.url).url,
+          branch: config.branch,
+          revision: m.revision,
+        }
       : { name: m.material, type: m.type, revision: m.revision };
   });
   const fetched: FetchedArtifactClaim[] = [];

@@ -126,7 +126,9 @@ export class SigningKeys {
   #open(record: OidcKeyRecord): SigningKey {
     let privateKey = this.#opened.get(record.kid);
     if (!privateKey) {
-      privateKey = createPrivateKey(openSecret(this.#dataKey, record.privateKeySealed, bindingOf(record.kid)));
+      privateKey = createPrivateKey(
+        openSecret(this.#dataKey, record.privateKeySealed, bindingOf(record.kid)),
+      );
       this.#opened.set(record.kid, privateKey);
     }
     return { kid: record.kid, privateKey };

@@ -35,14 +35,23 @@ export function fawkesWebIdentityVerifier(issuer: OidcIssuer, now: () => number)
         }));
       } catch (error) {
         if (error instanceof errors.JWTExpired)
-          throw new AwsError("ExpiredTokenException", 400, "Token expired: the web identity token has expired.", {}, {
-            cause: error,
-          });
+          throw new AwsError(
+            "ExpiredTokenException",
+            400,
+            "Token expired: the web identity token has expired.",
+            {},
+            {
+              cause: error,
+            },
+          );
         if (error instanceof errors.JWTClaimValidationFailed && error.claim === "iss")
           throw invalid("Token issuer is not Fawkes's OIDC issuer.", error);
         if (error instanceof errors.JWTClaimValidationFailed)
           throw invalid(`Token claim ${error.claim} is not valid: ${error.reason}.`, error);
-        throw invalid("Token signature is not valid, or the token is malformed or signed with an unknown key.", error);
+        throw invalid(
+          "Token signature is not valid, or the token is malformed or signed with an unknown key.",
+          error,
+        );
       }
       const audiences = (Array.isArray(payload.aud) ? payload.aud : [payload.aud]).filter(
         (aud): aud is string => typeof aud === "string" && aud.length > 0,
