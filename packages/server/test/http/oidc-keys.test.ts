@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import path from "node:path";
 import test from "node:test";
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT } from "jose";
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { AwsError } from "@fawkes/cloud";
 import { onCleanup, tempDir, testDatabase, type CleanupScope } from "@fawkes/testing";
 import { openSecret } from "../../src/cloud/secret-box.ts";
@@ -168,7 +168,9 @@ test("the verifier accepts Fawkes's tokens and refuses forged, altered, expired 
   // Forged: same header (kid) and claims, signed with another key.
   const [header, payload, signature] = token.split(".") as [string, string, string];
   const { privateKey: other } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const forged = await new SignJWT(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as object)
+  const forged = await new SignJWT(
+    JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as JWTPayload,
+  )
     .setProtectedHeader({ alg: "RS256", kid: kidOf(token) })
     .sign(other);
   assert.equal(await awsCodeOf(verifier.verify(forged)), "InvalidIdentityToken");
