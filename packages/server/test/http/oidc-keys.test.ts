@@ -14,6 +14,8 @@ import { onCleanup, tempDir, testDatabase, type CleanupScope } from "@fawkes/tes
 import { openSecret } from "../../src/cloud/secret-box.ts";
 import {
   fawkesWebIdentityVerifier,
+  fawkesWebIdentityVerifierOf,
+  JobIdTokens,
   OidcIssuer,
   SigningKeys,
   FAWKES_PROVIDER_ARN,
@@ -208,4 +210,23 @@ test("a token without an audience is refused", async (t) => {
     .setExpirationTime(Math.floor(clock.now / 1000) + 600)
     .sign(privateKey);
   assert.equal(await awsCodeOf(verifier.verify(noAudience)), "InvalidIdentityToken");
+});
+
+test("the verifier for STS finds the issuer when a token comes, and refuses every token without one", async (t) => {
+  const { clock, make, db, dataKey } = await setup(t);
+  const { issuer } = make();
+  const { token } = await issuer.sign(claims, ["sts.amazonaws.com"]);
+  const started: { tokens?: JobIdTokens } = {};
+  const verifier = fawkesWebIdentityVerifierOf(() => started.tokens);
+  assert.equal(await awsCodeOf(verifier.verify(token)), "InvalidIdentityToken");
+  started.tokens = new JobIdTokens({
+    db,
+    dataKey,
+    artifacts: undefined as never,
+    issuer: () => ISSUER,
+    rotationDays: 7,
+    tokenLifetimeSeconds: 600,
+    now: () => clock.now,
+  });
+  assert.equal((await verifier.verify(token)).subject, claims.sub);
 });

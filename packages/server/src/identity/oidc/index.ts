@@ -7,7 +7,7 @@ import { OidcIssuer, type IssuedToken } from "./issuer.ts";
 import { jobClaims } from "./job-claims.ts";
 import { SigningKeys } from "./signing-keys.ts";
 import { fawkesWebIdentityVerifier } from "./verifier.ts";
-import type { WebIdentityVerifier } from "@fawkes/cloud";
+import { AwsError, type WebIdentityVerifier } from "@fawkes/cloud";
 
 export { OidcIssuer, CLAIMS_SUPPORTED, type IssuedToken, type JobClaims } from "./issuer.ts";
 export { jobSubject, type FetchedArtifactClaim } from "./job-claims.ts";
@@ -54,4 +54,20 @@ export class JobIdTokens {
   async tokenFor(ctx: ReadContext, job: JobRunRecord, audiences: readonly string[]): Promise<IssuedToken> {
     return this.issuer.sign(await jobClaims(ctx, this.#artifacts, job), audiences);
   }
+}
+
+/**
+ * The verifier to hand the cloud endpoint's STS (AssumeRoleWithWebIdentity). startServer starts the cloud
+ * endpoint before the engine, and so before the issuer exists: this one looks the issuer up on each call
+ * (`() => engine.ctx.oidc`). Without an issuer every token is `InvalidIdentityToken`.
+ */
+export function fawkesWebIdentityVerifierOf(issuer: () => JobIdTokens | undefined): WebIdentityVerifier {
+  return {
+    verify(token: string) {
+      const tokens = issuer();
+      if (!tokens)
+        return Promise.reject(new AwsError("InvalidIdentityToken", 400, "This server runs no OIDC issuer."));
+      return tokens.verifier.verify(token);
+    },
+  };
 }
