@@ -51,6 +51,11 @@ function resolveStage(name: string, raw: RawStage, place: Place, sink: IssueSink
       sink.add(locationOf(at(place, "jobs")), `stage "${name}" needs at least one job`);
     checkUniqueNames(jobEntries, "job", sink);
     jobs = jobEntries.map((entry) => resolveJob(entry.name, entry.job, entry.place, sink));
+    if (raw.id_tokens !== undefined)
+      sink.add(
+        locationOf(at(place, "id_tokens")),
+        "id_tokens belongs on each job that needs a token (or on a single-job stage), not on a stage with jobs",
+      );
   } else {
     // Single-job stage: the job has the stage's name and the job keys written on the stage.
     const { environment_variables: _plain, secure_variables: _secure, ...jobKeys } = raw;

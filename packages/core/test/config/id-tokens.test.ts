@@ -75,3 +75,23 @@ test("bad id_tokens are issues with file, line and column", () => {
     ['p.gocd.yaml:11:17: "T" is also an environment variable of this job'],
   );
 });
+
+test("id_tokens on a stage with jobs is an issue, not silently ignored", () => {
+  assert.deepEqual(
+    issuesOf(`pipelines:
+  app:
+    materials:
+      code: {git: "https://e/c.git"}
+    stages:
+      - deploy:
+          id_tokens: {TOKEN: {aud: x}}
+          jobs:
+            ship:
+              tasks:
+                - exec: {command: make}
+`),
+    [
+      "p.gocd.yaml:7:11: id_tokens belongs on each job that needs a token (or on a single-job stage), not on a stage with jobs",
+    ],
+  );
+});
