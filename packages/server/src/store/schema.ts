@@ -208,6 +208,7 @@ export interface DbOidcKeyTable {
   public_jwk: string;
   /** PKCS#8 PEM sealed with the data key, bound to `oidc_keys:<kid>` (cloud/secret-box.ts). */
   private_key_sealed: string;
+  /** When the key starts signing: its creation, or (pre-published) when the key before it stops. */
   created_at: number;
   /** The key signs new tokens until then (creation + the rotation period, or a manual rotation). */
   signs_until: number;

@@ -105,21 +105,32 @@ test("signing keys are sealed at rest, survive a restart, and rotate on schedule
     [rotated.kid],
   );
 
-  // On schedule: a token (of the longest lifetime) signed by the key just before its seven days are up…
+  // On schedule: in the key's last hour, a signing pre-publishes its successor in the JWKS; the key still signs.
+  clock.now = rotated.createdAt + 7 * DAY - 30 * MINUTE;
+  assert.equal(kidOf((await issuer.sign(claims, ["a"])).token), rotated.kid);
+  const prepublished = (await keys.jwks()).keys.map((key) => key.kid);
+  assert.equal(prepublished.length, 2);
+  assert.equal(prepublished[0], rotated.kid);
+  const k3 = prepublished[1]!;
+  // A token (of the longest lifetime) signed by the key just before its seven days are up…
   clock.now = rotated.createdAt + 7 * DAY - 1;
   const longLived = new OidcIssuer(keys, () => ISSUER, { tokenLifetimeSeconds: 3600, now: () => clock.now });
   const late = await longLived.sign(claims, ["a"]);
   assert.equal(kidOf(late.token), rotated.kid);
-  // …then the next token gets a new key, and the old one is listed an hour more.
+  // …then the successor signs, and the old key is listed an hour more.
   clock.now += 1;
   const third = await issuer.sign(claims, ["a"]);
-  const k3 = kidOf(third.token);
-  assert.notEqual(k3, rotated.kid);
+  assert.equal(kidOf(third.token), k3);
   assert.deepEqual(
-    (await keys.list()).map((key) => [key.kid, key.signsUntil, key.retireAfter]),
+    (await keys.list()).map((key) => [key.kid, key.createdAt, key.signsUntil, key.retireAfter]),
     [
-      [rotated.kid, rotated.createdAt + 7 * DAY, rotated.createdAt + 7 * DAY + 60 * MINUTE],
-      [k3, clock.now + 7 * DAY, clock.now + 7 * DAY + 60 * MINUTE],
+      [
+        rotated.kid,
+        rotated.createdAt,
+        rotated.createdAt + 7 * DAY,
+        rotated.createdAt + 7 * DAY + 60 * MINUTE,
+      ],
+      [k3, clock.now, clock.now + 7 * DAY, clock.now + 7 * DAY + 60 * MINUTE],
     ],
   );
   // The late token verifies against the JWKS until it expires, which is when its key leaves the JWKS.
@@ -139,6 +150,13 @@ test("signing keys are sealed at rest, survive a restart, and rotate on schedule
   assert.equal(
     (await db.selectFrom("oidc_keys").select("kid").execute()).some((r) => r.kid === k1),
     false,
+  );
+  // A server idle past every key's signing period makes a new key at the next signing; the JWKS holds only it.
+  clock.now += 30 * DAY;
+  const fresh = await issuer.sign(claims, ["a"]);
+  assert.deepEqual(
+    (await keys.jwks()).keys.map((key) => key.kid),
+    [kidOf(fresh.token)],
   );
 });
 

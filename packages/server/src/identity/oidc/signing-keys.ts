@@ -2,9 +2,11 @@
  * The OIDC issuer's signing keys: RS256 (RSA 2048), the algorithm every OIDC verifier must support (AWS IAM,
  * GCP, Azure, Vault, jose); ES256 would be smaller, but some relying parties still accept RS256 only.
  *
- * One key signs at a time. It signs for `rotationDays` from its creation (or until `fawkes oidc rotate-key`),
- * then a new key is made on the next signing; the old one stays in the JWKS until every token it can have signed
- * has expired (`retire_after` = end of signing + the longest token lifetime, one hour), then it is deleted.
+ * One key signs at a time, for `rotationDays` (or until `fawkes oidc rotate-key`). Its successor is made by the
+ * first signing in its last hour and listed in the JWKS from then on (pre-published), and signs from the moment the
+ * old key stops (`created_at` is when a key starts signing); without a signing in that hour the first signing after
+ * makes it. The old key stays in the JWKS until every token it can have signed has expired (`retire_after` = end
+ * of signing + the longest token lifetime, one hour), and is deleted when a later key is made.
  * Private keys are sealed with the data key before they reach the database, bound to their `kid`.
  */
 import { createPrivateKey, generateKeyPair, randomBytes, type KeyObject } from "node:crypto";
@@ -24,6 +26,8 @@ export const OIDC_ALGORITHM = "RS256";
 /** The longest lifetime a token may have; a key stays in the JWKS this long after it stopped signing. */
 export const MAX_TOKEN_LIFETIME_SECONDS = 3600;
 const DAY_MS = 86_400_000;
+/** How long before a key stops signing its successor is listed in the JWKS. */
+const PREPUBLISH_MS = 3_600_000;
 
 const generateRsa = promisify(generateKeyPair);
 
@@ -68,8 +72,18 @@ export class SigningKeys {
   signingKey(): Promise<SigningKey> {
     return this.#serially(async () => {
       const now = this.#options.now();
-      const current = (await liveOidcKeys(this.#db, now)).filter((key) => key.signsUntil > now).at(-1);
-      return this.#open(current ?? (await this.#create(now)));
+      const live = await liveOidcKeys(this.#db, now);
+      const current =
+        live.filter((key) => key.createdAt <= now && key.signsUntil > now).at(-1) ??
+        (await this.#create(now, now));
+      // Its successor goes into the JWKS an hour before it signs, so relying parties that cache the JWKS
+      // already know it when the first token it signed reaches them.
+      if (
+        current.signsUntil - now <= PREPUBLISH_MS &&
+        !live.some((key) => key.createdAt >= current.signsUntil)
+      )
+        await this.#create(now, current.signsUntil);
+      return this.#open(current);
     });
   }
 
@@ -78,7 +92,7 @@ export class SigningKeys {
     return this.#serially(async () => {
       const now = this.#options.now();
       await stopSigning(this.#db, now, now + MAX_TOKEN_LIFETIME_SECONDS * 1000);
-      return infoOf(await this.#create(now));
+      return infoOf(await this.#create(now, now));
     });
   }
 
@@ -103,18 +117,19 @@ export class SigningKeys {
     };
   }
 
-  async #create(now: number): Promise<OidcKeyRecord> {
+  /** A key that signs from `from` (now, or when the current key stops: pre-published). */
+  async #create(now: number, from: number): Promise<OidcKeyRecord> {
     await deleteRetiredOidcKeys(this.#db, now);
     const { privateKey, publicKey } = await generateRsa("rsa", { modulusLength: 2048 });
     const kid = `fawkes-${randomBytes(8).toString("hex")}`;
     const { kty, n, e } = await exportJWK(publicKey);
-    const signsUntil = now + this.#options.rotationDays * DAY_MS;
+    const signsUntil = from + this.#options.rotationDays * DAY_MS;
     const record: OidcKeyRecord = {
       kid,
       algorithm: OIDC_ALGORITHM,
       publicJwk: { kty, n, e },
       privateKeySealed: sealSecret(this.#dataKey, await exportPKCS8(privateKey), bindingOf(kid)),
-      createdAt: now,
+      createdAt: from,
       signsUntil,
       retireAfter: signsUntil + MAX_TOKEN_LIFETIME_SECONDS * 1000,
     };
