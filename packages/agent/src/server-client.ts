@@ -11,6 +11,8 @@ import type {
   ArtifactManifest,
   HeartbeatResponse,
   IdTokenResponse,
+  JobCredentialsResponse,
+  RoleCredentials,
   JobLocator,
   RegisterResponse,
   WaitCancelResponse,
@@ -184,6 +186,30 @@ export class ServerClient {
     if (typeof parsed.token !== "string" || typeof parsed.expiresAt !== "number")
       throw new TransportError("the server's id-token answer has no token");
     return parsed;
+  }
+
+  /** The credentials of the job's role (`null`: the job has none); see JobCredentialsResponse. */
+  async jobRoleCredentials(
+    job: { jobRunId: number; leaseId: string },
+    signal: AbortSignal,
+  ): Promise<RoleCredentials | null> {
+    const response = await this.jobCall(job, "credentials", { json: {}, signal });
+    const { credentials } = expectObject<JobCredentialsResponse>(await readJson(response), "credentials");
+    // Checked by hand: the agent does not load zod (see @fawkes/protocol/constants).
+    if (credentials === null) return null;
+    const strings = [
+      credentials.roleArn,
+      credentials.roleName,
+      credentials.accessKeyId,
+      credentials.secretAccessKey,
+      credentials.sessionToken,
+    ];
+    if (
+      strings.some((value) => typeof value !== "string" || value === "") ||
+      !Number.isFinite(credentials.expiration)
+    )
+      throw new FawkesError(ErrorCode.badGateway, "the server's job credentials are malformed");
+    return credentials;
   }
 
   async artifactManifest(

@@ -68,9 +68,9 @@ test("a secret added to the masker mid-job is masked from then on, at every chun
   const input = `before ${token} after ${token}`;
   for (let size = 1; size <= input.length; size++) {
     const masker = new SecretMasker(["other"]);
-    masker.add(token);
-    masker.add(token);
-    masker.add("");
+    masker.add([token]);
+    masker.add([token, token]);
+    masker.add([""]);
     const bytes = Buffer.from(input);
     const out: Buffer[] = [];
     let at = 0;

@@ -71,11 +71,6 @@ export class ConsoleStream {
     this.#safetyNet = setInterval(() => void this.#pump(), this.#watcher ? safetyNetMs : 50).unref();
   }
 
-  /** Masks `secret` in everything not yet sent (see SecretMasker.add). */
-  addSecret(secret: string): void {
-    this.#masker.add(secret);
-  }
-
   /** When the spool last grew (the no-output timeout counts from here). */
   get lastOutputAt(): number {
     // The spool is not watched while a batch is being sent: growth seen now counts as output now.
@@ -87,6 +82,11 @@ export class ConsoleStream {
       }
     }
     return this.#lastOutputAt;
+  }
+
+  /** Values to mask from now on (see SecretMasker.add): whatever is read from the spool after this is masked. */
+  addSecrets(secrets: readonly string[]): void {
+    this.#masker.add(secrets);
   }
 
   /** Raw output from the agent itself (tasks write to `outputFd`). */

@@ -9,23 +9,24 @@ const mask = Buffer.from("******");
  * Works on Buffers only (Buffer.indexOf is native).
  */
 export class SecretMasker {
-  #secrets: Buffer[];
+  #secrets: Buffer[] = [];
 
   constructor(secrets: string[]) {
-    const unique = [...new Set(secrets.filter((secret) => secret.length > 0))];
-    // Longest first so that, at one position, the longest secret wins.
-    this.#secrets = unique.map((secret) => Buffer.from(secret)).sort((a, b) => b.length - a.length);
+    this.add(secrets);
   }
 
   /**
-   * Masks `secret` from now on (a secret the job obtained while running, such as an ID token): bytes not yet
-   * consumed are masked, so a secret added before a task could print it never shows.
+   * Masks these too from now on (credentials the job receives while it runs). Bytes already masked stay as
+   * they were: a value must be added before anything can print it.
    */
-  add(secret: string): void {
-    if (secret.length === 0) return;
-    const bytes = Buffer.from(secret);
-    if (this.#secrets.some((known) => known.equals(bytes))) return;
-    this.#secrets = [...this.#secrets, bytes].sort((a, b) => b.length - a.length);
+  add(secrets: readonly string[]): void {
+    const known = new Set(this.#secrets.map((secret) => secret.toString()));
+    const added = [...new Set(secrets.filter((secret) => secret.length > 0 && !known.has(secret)))];
+    if (added.length === 0) return;
+    // Longest first so that, at one position, the longest secret wins.
+    this.#secrets = [...this.#secrets, ...added.map((secret) => Buffer.from(secret))].sort(
+      (a, b) => b.length - a.length,
+    );
   }
 
   /**
