@@ -13,6 +13,8 @@ import {
   ErrorCode,
   Health,
   NotifyResponse,
+  OidcKeyDto,
+  OidcKeyListDto,
   PipelineListDto,
   PipelineRunDto,
   PipelineStatusDto,
@@ -128,6 +130,12 @@ export class FawkesClient {
   /** A new API token (shown only in this answer); the one this client holds stops working. */
   rotateApiToken(): Promise<ApiTokenDto> {
     return this.#json("POST", ApiRoutes.apiTokenRotate, ApiTokenDto);
+  }
+  oidcKeys(): Promise<OidcKeyListDto> {
+    return this.#json("GET", ApiRoutes.oidcKeys, OidcKeyListDto);
+  }
+  rotateOidcKey(): Promise<OidcKeyDto> {
+    return this.#json("POST", ApiRoutes.oidcRotateKey, OidcKeyDto);
   }
   deleteAccessKey(accessKeyId: string): Promise<void> {
     return this.#empty("DELETE", apiPath(ApiRoutes.credential, { accessKeyId }));

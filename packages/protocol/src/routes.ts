@@ -80,6 +80,14 @@ export const ApiRoutes = {
   bucketObject: "/api/v1/buckets/:bucket/object",
   /** GET ?key=K → the object's bytes (content-disposition: attachment) */
   bucketDownload: "/api/v1/buckets/:bucket/download",
+  /** GET → OidcKeyListDto: the OIDC issuer's signing keys (public parts only). */
+  oidcKeys: "/api/v1/oidc/keys",
+  /** POST → 201 OidcKeyDto: a new signing key signs from now on; the old one stays in the JWKS until its tokens expire. */
+  oidcRotateKey: "/api/v1/oidc/rotate-key",
+  /** GET → OidcDiscoveryDto (OpenID Connect Discovery 1.0). Public; outside /api/v1, at the issuer's URL. */
+  oidcDiscovery: "/.well-known/openid-configuration",
+  /** GET → JwksDto: the public keys that verify jobs' ID tokens. Public. */
+  oidcJwks: "/.well-known/jwks.json",
 } as const;
 
 /** Fill `:param` placeholders (URI-encoded). */

@@ -8,6 +8,7 @@ import { pino, type Logger } from "pino";
 import { createEngine } from "./engine/engine.ts";
 import { buildApp } from "./http/app.ts";
 import { startCloud } from "./cloud/runtime.ts";
+import { JobIdTokens } from "./identity/oidc/index.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { tightenDataDir } from "./data-dir-permissions.ts";
 import { loadDataKey, loadServerKeys } from "./keys.ts";
@@ -79,6 +80,15 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     undo.unshift(() => cloud.close());
     const engine = createEngine(options, database.db, log, dataKey);
     engine.ctx.cloud = cloud;
+    engine.ctx.oidc = new JobIdTokens({
+      db: database.db,
+      dataKey,
+      artifacts: engine.artifacts,
+      issuer: () => options.publicUrl ?? engine.ctx.serverUrl,
+      rotationDays: options.oidcKeyRotationDays,
+      tokenLifetimeSeconds: options.oidcTokenLifetimeSeconds,
+      now: () => engine.ctx.now(),
+    });
     const { app, routes } = await buildApp(engine, keys, log);
     undo.unshift(() => app.close());
     await app.listen({ host: options.host, port: options.port });
@@ -87,6 +97,8 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
     engine.ctx.serverUrl = url;
     undo.unshift(() => engine.close());
+    // The JWKS is never empty: relying parties may fetch it before the first job asks for a token.
+    await engine.ctx.oidc.issuer.keys.signingKey();
     await engine.start();
     // Last, once everything listens: a start that fails earlier must not consume the one showing of the secret.
     const initialAccessKey = await cloud.accessKeys.ensureAdminKey();

@@ -6,8 +6,10 @@ import { registerApproveCommand } from "./approve.ts";
 import { registerCancelCommand } from "./cancel.ts";
 import { registerCredentialsCommand } from "./credentials.ts";
 import { registerDbCommand } from "./db.ts";
+import { registerIdTokenCommand } from "./id-token.ts";
 import { registerLogsCommand } from "./logs.ts";
 import { registerNotifyCommand } from "./notify.ts";
+import { registerOidcCommand } from "./oidc.ts";
 import { registerPauseCommand, registerUnpauseCommand } from "./pause.ts";
 import { registerRerunCommand } from "./rerun.ts";
 import { registerS3Command } from "./s3/index.ts";
@@ -37,4 +39,6 @@ export const allCommands: readonly RegisterCommand[] = [
   registerCredentialsCommand,
   registerTokenCommand,
   registerS3Command,
+  registerOidcCommand,
+  registerIdTokenCommand,
 ];

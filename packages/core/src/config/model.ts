@@ -130,7 +130,16 @@ export interface JobConfig {
   artifacts: ArtifactConfig[];
   /** Present only when the job has `external` artifacts (keeps older snapshots unchanged). */
   externalArtifacts?: ExternalArtifactConfig[];
+  /** Fawkes's `id_tokens:`; present only when the job has some (keeps older snapshots unchanged). */
+  idTokens?: IdTokenConfig[];
   location: SourceLocation;
+}
+
+/** An OIDC ID token a job gets at assignment, as the secure variable `variable`. */
+export interface IdTokenConfig {
+  variable: string;
+  /** 1..n, each 1–255 characters. */
+  audiences: string[];
 }
 
 export interface ApprovalConfig {

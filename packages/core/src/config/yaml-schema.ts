@@ -80,6 +80,11 @@ const artifact = strict({
   "an artifact needs exactly one of build, test or external",
 );
 
+/** Fawkes extension: one OIDC ID token of the job, for the audience(s) `aud`. */
+const idToken = strict({
+  aud: z.union([z.string(), z.array(z.string())], { error: "must be an audience or a list of audiences" }),
+});
+
 const jobShape = {
   /** Minutes without console output before the job is cancelled; 0 = never. */
   timeout: z.number({ error: "must be a number of minutes" }).min(0, "must be 0 or more minutes").optional(),
@@ -95,6 +100,11 @@ const jobShape = {
   elastic_profile_id: z.string().optional(),
   /** Accepted for GoCD compatibility (UI tabs); ignored. */
   tabs: z.record(z.string(), z.string()).optional(),
+  /**
+   * Fawkes extension: OIDC ID tokens of the job, as secure environment variables (`NAME: {aud: ...}`), like
+   * GitLab's `id_tokens` (docs/identity.md).
+   */
+  id_tokens: z.record(z.string(), idToken).optional(),
 };
 
 export const job = strict(jobShape);

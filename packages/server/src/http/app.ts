@@ -23,6 +23,7 @@ import { agentRoutes } from "./agent-routes.ts";
 import { bucketRoutes } from "./api-buckets.ts";
 import { credentialRoutes } from "./api-credentials.ts";
 import { notFoundHandler } from "./not-found.ts";
+import { oidcRoutes } from "./oidc-routes.ts";
 import { openApiDocument } from "./openapi.ts";
 import { sendProblem } from "./problem.ts";
 import { RouteRegistry } from "./registry.ts";
@@ -158,6 +159,7 @@ export async function buildApp(
   materialRoutes(app, routes, engine);
   credentialRoutes(app, routes, engine);
   bucketRoutes(app, routes, engine);
+  oidcRoutes(app, routes, engine);
   void app.register(async (scope) => webhookRoutes(scope, routes, engine));
   void app.register(async (scope) => agentRoutes(scope, routes, engine, keys));
   routes.add(

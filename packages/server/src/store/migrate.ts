@@ -13,6 +13,7 @@ import { sessionsMigration } from "./migrations/006-sessions.ts";
 import { sealedSecretsMigration } from "./migrations/007-sealed-secrets.ts";
 import { lifecycleOutboxMigration } from "./migrations/008-lifecycle-outbox.ts";
 import { rolesMigration } from "./migrations/009-roles.ts";
+import { oidcKeysMigration } from "./migrations/011-oidc-keys.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
 
@@ -30,6 +31,7 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "007-sealed-secrets": sealedSecretsMigration(dataKey, dialect),
   "008-lifecycle-outbox": lifecycleOutboxMigration(dialect),
   "009-roles": rolesMigration(dialect),
+  "011-oidc-keys": oidcKeysMigration(dialect),
 });
 
 export const MIGRATION_TABLE = "fawkes_migrations";
