@@ -178,7 +178,7 @@ testOnEachBackend(
       values (${oldFingerprint}, 'git', ${credentialedUrl}, 'main', 'abc', 1, null)`.execute(db);
       // Back to the schema before 007: later migrations are undone too.
       for (const table of await tablesAfter007(db, sqlite))
-        await sql`drop table ${sql.table(table)}`.execute(db);
+        await sql`drop table ${sql.table(table)}${sql.raw(sqlite ? "" : " cascade")}`.execute(db);
       await sql`delete from fawkes_migrations where name >= '007-sealed-secrets'`.execute(db);
       if (sqlite) await sql`pragma wal_checkpoint(truncate)`.execute(db);
       await close();
