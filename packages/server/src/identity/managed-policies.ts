@@ -91,6 +91,15 @@ export class ManagedPolicies {
     return toPolicy(this.#db, record, 0);
   }
 
+  /** The ARN of a policy given by ARN or by name (names are case-insensitive); FAWKES_POLICY_NOT_FOUND if none. */
+  async arnOf(nameOrArn: string): Promise<string> {
+    if (nameOrArn.startsWith("arn:")) return nameOrArn;
+    const policy = await findManagedPolicyByName(this.#db, nameOrArn);
+    if (policy === undefined)
+      throw new FawkesError(ErrorCode.policyNotFound, `no managed policy called ${nameOrArn}`);
+    return policy.arn;
+  }
+
   async getPolicy(arn: string): Promise<IamManagedPolicy> {
     return toPolicy(this.#db, await managedPolicyOrThrow(this.#db, arn));
   }

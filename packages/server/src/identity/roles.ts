@@ -205,7 +205,7 @@ export class Roles implements RoleLookup {
   async putRolePolicy(roleName: string, policyName: string, document: unknown): Promise<void> {
     const problems = new Problems();
     problems.name(policyName, "policyName");
-    const policy = problems.document(document, "policy", "identity");
+    const policy = problems.document(document, "document", "identity");
     problems.throwIfAny("the policy is invalid");
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
