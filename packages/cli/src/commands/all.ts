@@ -10,6 +10,7 @@ import { registerLogsCommand } from "./logs.ts";
 import { registerNotifyCommand } from "./notify.ts";
 import { registerPauseCommand, registerUnpauseCommand } from "./pause.ts";
 import { registerRerunCommand } from "./rerun.ts";
+import { registerPoliciesCommand, registerRolesCommand } from "./roles.ts";
 import { registerS3Command } from "./s3/index.ts";
 import { registerServerCommand } from "./server.ts";
 import { registerStatusCommand } from "./status.ts";
@@ -35,6 +36,8 @@ export const allCommands: readonly RegisterCommand[] = [
   registerAgentsCommand,
   registerNotifyCommand,
   registerCredentialsCommand,
+  registerRolesCommand,
+  registerPoliciesCommand,
   registerTokenCommand,
   registerS3Command,
 ];
