@@ -143,3 +143,45 @@ export type CreateInstanceProfileRequest = z.infer<typeof CreateInstanceProfileR
 /** PUT /api/v1/instance-profiles/:profile/role. */
 export const InstanceProfileRoleRequest = z.strictObject({ role: z.string().min(1) });
 export type InstanceProfileRoleRequest = z.infer<typeof InstanceProfileRoleRequest>;
+
+/** The local account every Fawkes principal belongs to. */
+export const LOCAL_ACCOUNT_ID = "000000000000";
+/** Fawkes's own OIDC issuer as trust policies name it (docs/identity.md). */
+export const FAWKES_OIDC_PROVIDER_ARN = `arn:aws:iam::${LOCAL_ACCOUNT_ID}:oidc-provider/fawkes`;
+
+/** The `fawkes:sub` pattern for a pipeline name or glob; a value starting `pipeline:` is taken as the whole pattern. */
+export function pipelineSubject(glob: string): string {
+  return glob.startsWith("pipeline:") ? glob : `pipeline:${glob}:stage:*:job:*`;
+}
+
+/**
+ * The trust policy of docs/identity.md for jobs of `pipelines` (Fawkes's OIDC issuer, `fawkes:sub`) and, with
+ * `agents`, for agents given the role (`ec2.amazonaws.com`; only the named agents when it lists names).
+ */
+export function roleTrustPolicy(
+  pipelines: readonly string[],
+  agents: boolean | readonly string[],
+): PolicyDocument {
+  const statements: object[] = [];
+  if (pipelines.length > 0)
+    statements.push({
+      Effect: "Allow",
+      Principal: { Federated: FAWKES_OIDC_PROVIDER_ARN },
+      Action: "sts:AssumeRoleWithWebIdentity",
+      Condition: {
+        StringLike: {
+          "fawkes:sub":
+            pipelines.length === 1 ? pipelineSubject(pipelines[0]!) : pipelines.map(pipelineSubject),
+        },
+      },
+    });
+  if (agents !== false)
+    statements.push({
+      Effect: "Allow",
+      Principal: { Service: "ec2.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      ...(agents !== true &&
+        agents.length > 0 && { Condition: { StringEquals: { "fawkes:agent": [...agents] } } }),
+    });
+  return { Version: "2012-10-17", Statement: statements };
+}

@@ -3,7 +3,7 @@
  * managed policies on the server, the same ones `aws iam` sees on the cloud endpoint. `roles create` writes the
  * trust statements of docs/identity.md for a pipeline (`--trust-pipeline`) or agents (`--trust-agents`).
  */
-import type { PolicyDocument } from "@fawkes/protocol";
+import { roleTrustPolicy } from "@fawkes/protocol";
 import { ErrorCode } from "@fawkes/protocol/constants";
 import type { Command } from "commander";
 import { clientFor } from "../client-for.ts";
@@ -12,42 +12,16 @@ import { CliError } from "../errors.ts";
 import { ago, formatTable, printJson } from "../output.ts";
 import { readPolicy } from "./credentials.ts";
 
-const ACCOUNT = "000000000000";
-
-/** Fawkes's own OIDC issuer as a trust policy names it (docs/identity.md). */
-const FAWKES_PROVIDER = `arn:aws:iam::${ACCOUNT}:oidc-provider/fawkes`;
-
-/** The subject pattern for `--trust-pipeline`: a pipeline name or glob, or a full `pipeline:…` subject pattern. */
-export function pipelineSubject(glob: string): string {
-  return glob.startsWith("pipeline:") ? glob : `pipeline:${glob}:stage:*:job:*`;
-}
-
-/** The trust policy `roles create` writes for `--trust-pipeline` and `--trust-agents` (docs/identity.md). */
-export function trustPolicyFor(pipelines: readonly string[], agents: boolean | string): PolicyDocument {
-  const statements: object[] = [];
-  if (pipelines.length > 0)
-    statements.push({
-      Effect: "Allow",
-      Principal: { Federated: FAWKES_PROVIDER },
-      Action: "sts:AssumeRoleWithWebIdentity",
-      Condition: {
-        StringLike: {
-          "fawkes:sub":
-            pipelines.length === 1 ? pipelineSubject(pipelines[0]!) : pipelines.map(pipelineSubject),
-        },
-      },
-    });
-  if (agents !== false)
-    statements.push({
-      Effect: "Allow",
-      Principal: { Service: "ec2.amazonaws.com" },
-      Action: "sts:AssumeRole",
-      ...(typeof agents === "string" && {
-        Condition: { StringEquals: { "fawkes:agent": agents.split(",").map((name) => name.trim()) } },
-      }),
-    });
-  return { Version: "2012-10-17", Statement: statements };
-}
+/** `--trust-agents` (every agent given the role) or `--trust-agents a1,a2` (only those). */
+const agentsOption = (value: boolean | string | undefined): boolean | string[] =>
+  value === undefined
+    ? false
+    : value === true
+      ? true
+      : String(value)
+          .split(",")
+          .map((name) => name.trim())
+          .filter(Boolean);
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -158,7 +132,7 @@ export function registerRolesCommand(program: Command, { io }: CliContext): void
       const trustPolicy =
         options.trust !== undefined
           ? readPolicy(options.trust)
-          : trustPolicyFor(options.trustPipeline, options.trustAgents ?? false);
+          : roleTrustPolicy(options.trustPipeline, agentsOption(options.trustAgents));
       const role = await clientFor(command, io).createRole({
         name,
         trustPolicy,
