@@ -298,10 +298,11 @@ export class Roles implements RoleLookup {
   }
 
   /** RoleLookup: by name or ARN (path included), with every document STS needs. */
-  async findRole(nameOrArn: string): Promise<RoleDefinition | undefined> {
+  /** `db`: the caller's transaction (a lifecycle step's, the only connection there is inside a step). */
+  async findRole(nameOrArn: string, db?: Executor): Promise<RoleDefinition | undefined> {
     const name = nameOrArn.startsWith("arn:") ? nameInArn("role", nameOrArn) : nameOrArn;
     if (name === undefined) return undefined;
-    return this.#db.transaction().execute(async (trx) => {
+    const read = async (trx: Executor): Promise<RoleDefinition | undefined> => {
       const role = await findRoleByName(trx, name);
       if (role === undefined || (nameOrArn.startsWith("arn:") && role.arn !== nameOrArn)) return undefined;
       const inline = await listRolePolicies(trx, role.roleId);
@@ -324,7 +325,8 @@ export class Roles implements RoleLookup {
         maxSessionDurationSeconds: role.maxSessionDurationSeconds,
         tags: role.tags,
       };
-    });
+    };
+    return db !== undefined ? read(db) : this.#db.transaction().execute(read);
   }
 
   /** The role an instance profile holds, for whoever boots with it (phoenix instances). */
