@@ -19,7 +19,7 @@ import {
 import { findRoleById } from "../store/roles-repo.ts";
 import type { Database } from "../store/schema.ts";
 import { Problems, iamArn, isUniqueViolation, newEntityId } from "./iam-names.ts";
-import { assertCanPassRole, roleOrThrow, type RolePasser } from "./roles.ts";
+import { assertCanPassRole, roleOrThrow, toRole, type RolePasser } from "./roles.ts";
 
 export interface CreateInstanceProfileInput {
   name: string;
@@ -37,22 +37,7 @@ async function profileOrThrow(db: Executor, name: string): Promise<InstanceProfi
 
 async function toProfile(db: Executor, record: InstanceProfileRecord): Promise<IamInstanceProfile> {
   const role = record.roleId === null ? undefined : await findRoleById(db, record.roleId);
-  const roles: IamRole[] = role
-    ? [
-        {
-          name: role.name,
-          path: role.path,
-          roleId: role.roleId,
-          arn: role.arn,
-          trustPolicy: role.trustPolicy,
-          description: role.description,
-          maxSessionDurationSeconds: role.maxSessionDurationSeconds,
-          permissionsBoundaryArn: role.permissionsBoundaryArn,
-          tags: role.tags,
-          createdAt: role.createdAt,
-        },
-      ]
-    : [];
+  const roles: IamRole[] = role ? [toRole(role)] : [];
   return {
     name: record.name,
     path: record.path,

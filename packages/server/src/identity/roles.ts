@@ -88,7 +88,8 @@ export function assertCanPassRole(who: RolePasser, roleArn: string, service = "e
 export const roleNotFound = (name: string): FawkesError =>
   new FawkesError(ErrorCode.roleNotFound, `The role with name ${name} cannot be found.`);
 
-const toRole = (record: RoleRecord): IamRole => ({
+/** A stored role as the IAM API and REST see it. */
+export const toRole = (record: RoleRecord): IamRole => ({
   name: record.name,
   path: record.path,
   roleId: record.roleId,
