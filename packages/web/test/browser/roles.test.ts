@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { ApiRoutes, apiPath } from "@fawkes/protocol";
 import { startServerProcess } from "@fawkes/testing";
-import { openUi, withFailureScreenshot } from "./support.ts";
+import { assertNoHorizontalOverflow, DESKTOP, openUi, PHONE, withFailureScreenshot } from "./support.ts";
 
 const PUBLISH = {
   Version: "2012-10-17",
@@ -42,6 +42,9 @@ test("roles: list, details, create and delete from the UI", { timeout: 90_000 },
       .waitFor();
     assert.match((await page.getByTestId("trust-policy").textContent()) ?? "", /ec2\.amazonaws\.com/);
     await ui.screenshot("role");
+    await page.setViewportSize(PHONE);
+    await assertNoHorizontalOverflow(page);
+    await page.setViewportSize(DESKTOP);
 
     // In use (an inline policy): the delete is refused with the server's message, and the role stays.
     await page.getByRole("button", { name: "Delete role app-ci" }).click();
