@@ -49,7 +49,7 @@ interface IamOutput {
 
 test(
   "aws iam manages roles, policies and instance profiles with AWS's answers and errors",
-  { timeout: 240_000 },
+  { timeout: 360_000 },
   async (t) => {
     const server = await startServerProcess(t);
     const home = await tempDir(t, "fawkes-aws-home-");
@@ -219,6 +219,11 @@ test(
     );
     const version = await ok("iam", "get-policy-version", "--policy-arn", policyArn, "--version-id", "v1");
     assert.deepEqual(version.PolicyVersion.Document, PUBLISH);
+    await fails(
+      "NoSuchEntity",
+      admin("iam", "get-policy-version", "--policy-arn", policyArn, "--version-id", "v2"),
+    );
+    assert.deepEqual((await ok("iam", "list-roles", "--path-prefix", "/other/")).Roles, []);
     assert.equal((await ok("iam", "get-policy", "--policy-arn", policyArn)).Policy.AttachmentCount, 1);
     assert.equal(
       (await ok("iam", "list-policies", "--scope", "Local", "--only-attached")).Policies.length,
