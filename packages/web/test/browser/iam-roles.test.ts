@@ -33,7 +33,7 @@ test("roles: list, details, create and delete from the UI", { timeout: 90_000 },
   assert.equal(put.status, 200);
   const ui = await openUi(t, server, "/roles");
   const { page } = ui;
-  await withFailureScreenshot(page, "roles", async () => {
+  await withFailureScreenshot(page, "iam-roles", async () => {
     await page.locator('tr[data-role="app-ci"]').waitFor();
     await page.getByRole("link", { name: "app-ci" }).click();
     await page
@@ -41,7 +41,7 @@ test("roles: list, details, create and delete from the UI", { timeout: 90_000 },
       .filter({ hasText: "arn:aws:s3:::releases/*" })
       .waitFor();
     assert.match((await page.getByTestId("trust-policy").textContent()) ?? "", /ec2\.amazonaws\.com/);
-    await ui.screenshot("role");
+    await ui.screenshot("iam-role");
     await page.setViewportSize(PHONE);
     await assertNoHorizontalOverflow(page);
     await page.setViewportSize(DESKTOP);
@@ -63,7 +63,7 @@ test("roles: list, details, create and delete from the UI", { timeout: 90_000 },
     await dialog.getByLabel(/Jobs of pipeline/).fill("app");
     await dialog.getByRole("button", { name: "Create" }).click();
     await page.locator('tr[data-role="deployer"]').waitFor();
-    await ui.screenshot("roles");
+    await ui.screenshot("iam-roles");
 
     await page.getByRole("link", { name: "deployer" }).click();
     assert.match(
