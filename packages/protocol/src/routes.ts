@@ -69,6 +69,24 @@ export const ApiRoutes = {
   credentials: "/api/v1/credentials",
   /** DELETE → 204 (the key stops working at once) */
   credential: "/api/v1/credentials/:accessKeyId",
+  /** GET → RoleListDto; POST CreateRoleRequest → 201 RoleDto */
+  roles: "/api/v1/roles",
+  /** GET → RoleDetailsDto; PUT UpdateTrustPolicyRequest → RoleDto; DELETE → 204 (DeleteConflict while in use) */
+  role: "/api/v1/roles/:role",
+  /** PUT PutRolePolicyRequest → RolePolicyDto; GET → RolePolicyDto; DELETE → 204 */
+  rolePolicy: "/api/v1/roles/:role/policies/:policy",
+  /** GET → AttachedPolicyListDto; POST AttachPolicyRequest → AttachedPolicyListDto; DELETE ?policy=NAME|ARN → 204 */
+  roleAttached: "/api/v1/roles/:role/attached",
+  /** GET → ManagedPolicyListDto; POST CreateManagedPolicyRequest → 201 ManagedPolicyDto */
+  policies: "/api/v1/policies",
+  /** GET → ManagedPolicyDto; DELETE → 204. By name (or URL-encoded ARN). */
+  policy: "/api/v1/policies/:policy",
+  /** GET → InstanceProfileListDto; POST CreateInstanceProfileRequest → 201 InstanceProfileDto */
+  instanceProfiles: "/api/v1/instance-profiles",
+  /** GET → InstanceProfileDto; DELETE → 204 */
+  instanceProfile: "/api/v1/instance-profiles/:profile",
+  /** PUT InstanceProfileRoleRequest → InstanceProfileDto (needs iam:PassRole); DELETE → 204 */
+  instanceProfileRole: "/api/v1/instance-profiles/:profile/role",
   /** GET → BucketListDto (the cloud endpoint's buckets) */
   buckets: "/api/v1/buckets",
   /**

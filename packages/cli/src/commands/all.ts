@@ -12,6 +12,7 @@ import { registerNotifyCommand } from "./notify.ts";
 import { registerOidcCommand } from "./oidc.ts";
 import { registerPauseCommand, registerUnpauseCommand } from "./pause.ts";
 import { registerRerunCommand } from "./rerun.ts";
+import { registerPoliciesCommand, registerRolesCommand } from "./roles.ts";
 import { registerS3Command } from "./s3/index.ts";
 import { registerServerCommand } from "./server.ts";
 import { registerStatusCommand } from "./status.ts";
@@ -37,6 +38,8 @@ export const allCommands: readonly RegisterCommand[] = [
   registerAgentsCommand,
   registerNotifyCommand,
   registerCredentialsCommand,
+  registerRolesCommand,
+  registerPoliciesCommand,
   registerTokenCommand,
   registerS3Command,
   registerOidcCommand,

@@ -2,10 +2,11 @@
  * The cloud endpoint inside the server: started and closed with it, backed by the access keys table, and the
  * source of the AWS_* variables every job gets (so `aws s3 cp` and the SDKs reach it with no configuration).
  */
-import { startCloudEndpoint, type CloudLogger } from "@fawkes/cloud";
+import { iamService, startCloudEndpoint, type CloudLogger } from "@fawkes/cloud";
 import type { EnvVar } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.ts";
+import { Identity } from "../identity/iam-store.ts";
 import { ADMIN_POLICY, AccessKeys } from "./access-keys.ts";
 
 /** Region the endpoint signs for and jobs are told to use. */
@@ -33,6 +34,8 @@ export interface CloudRuntime {
   /** e.g. `http://127.0.0.1:8154`. */
   readonly url: string;
   readonly accessKeys: AccessKeys;
+  /** Roles (also the RoleLookup STS uses), managed policies and instance profiles. */
+  readonly identity: Identity;
   /**
    * The AWS_* variables to add to a job: endpoint, region, and a fresh access key valid while this lease lives
    * (at most 12 h). Secrets are `secure`, so the agent masks them in the console log. A variable the job's
@@ -55,6 +58,7 @@ export interface StartCloudOptions {
 export async function startCloud(options: StartCloudOptions, db: Kysely<Database>): Promise<CloudRuntime> {
   const now = options.now ?? Date.now;
   const accessKeys = new AccessKeys(db, options.dataKey, now);
+  const identity = new Identity(db, now);
   const endpoint = await startCloudEndpoint(
     {
       dataDir: options.dataDir,
@@ -62,12 +66,14 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
       port: options.port,
       region: CLOUD_REGION,
       log: options.log,
+      services: [iamService(identity.iamStore)],
     },
     accessKeys.store,
   );
   const cloud: CloudRuntime = {
     url: endpoint.url,
     accessKeys,
+    identity,
     async jobEnvironment(owner, configured) {
       const own = new Set(configured.map((variable) => variable.name));
       const variables: EnvVar[] = [

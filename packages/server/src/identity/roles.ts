@@ -88,7 +88,8 @@ export function assertCanPassRole(who: RolePasser, roleArn: string, service = "e
 export const roleNotFound = (name: string): FawkesError =>
   new FawkesError(ErrorCode.roleNotFound, `The role with name ${name} cannot be found.`);
 
-const toRole = (record: RoleRecord): IamRole => ({
+/** A stored role as the IAM API and REST see it. */
+export const toRole = (record: RoleRecord): IamRole => ({
   name: record.name,
   path: record.path,
   roleId: record.roleId,
@@ -205,7 +206,7 @@ export class Roles implements RoleLookup {
   async putRolePolicy(roleName: string, policyName: string, document: unknown): Promise<void> {
     const problems = new Problems();
     problems.name(policyName, "policyName");
-    const policy = problems.document(document, "policy", "identity");
+    const policy = problems.document(document, "document", "identity");
     problems.throwIfAny("the policy is invalid");
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
@@ -298,10 +299,11 @@ export class Roles implements RoleLookup {
   }
 
   /** RoleLookup: by name or ARN (path included), with every document STS needs. */
-  async findRole(nameOrArn: string): Promise<RoleDefinition | undefined> {
+  /** `db`: the caller's transaction (a lifecycle step's, the only connection there is inside a step). */
+  async findRole(nameOrArn: string, db?: Executor): Promise<RoleDefinition | undefined> {
     const name = nameOrArn.startsWith("arn:") ? nameInArn("role", nameOrArn) : nameOrArn;
     if (name === undefined) return undefined;
-    return this.#db.transaction().execute(async (trx) => {
+    const read = async (trx: Executor): Promise<RoleDefinition | undefined> => {
       const role = await findRoleByName(trx, name);
       if (role === undefined || (nameOrArn.startsWith("arn:") && role.arn !== nameOrArn)) return undefined;
       const inline = await listRolePolicies(trx, role.roleId);
@@ -324,7 +326,8 @@ export class Roles implements RoleLookup {
         maxSessionDurationSeconds: role.maxSessionDurationSeconds,
         tags: role.tags,
       };
-    });
+    };
+    return db !== undefined ? read(db) : this.#db.transaction().execute(read);
   }
 
   /** The role an instance profile holds, for whoever boots with it (phoenix instances). */
