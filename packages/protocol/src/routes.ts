@@ -69,6 +69,8 @@ export const ApiRoutes = {
   credentials: "/api/v1/credentials",
   /** DELETE → 204 (the key stops working at once) */
   credential: "/api/v1/credentials/:accessKeyId",
+  /** GET ?actor&action&target&since&until&limit&before (AuditQuery) → AuditListDto, newest first */
+  audit: "/api/v1/audit",
   /** GET → BucketListDto (the cloud endpoint's buckets) */
   buckets: "/api/v1/buckets",
   /**

@@ -199,6 +199,22 @@ export interface DbLifecycleOutboxTable {
   created_at: number;
 }
 
+/** The audit log (migration 013, audit-repo.ts): rows are only ever added. */
+export interface DbAuditLogTable {
+  id: Generated<number>;
+  at: number;
+  /** "user" | "agent" | "system" (http/actor.ts) */
+  actor_kind: string;
+  actor_name: string;
+  /** A stable dotted name (docs/audit.md). */
+  action: string;
+  /** What the action changed: `pipeline/NAME/COUNTER/STAGE`, `agent/NAME`, `access-key/ID` … */
+  target: string;
+  /** JSON object; never a secret value (names of secrets only). */
+  details_json: string;
+  source_ip: string | null;
+}
+
 export interface Database {
   pipelines: DbPipelineTable;
   pipeline_runs: DbPipelineRunTable;
@@ -213,6 +229,7 @@ export interface Database {
   external_artifacts: DbExternalArtifactTable;
   sessions: DbSessionTable;
   lifecycle_outbox: DbLifecycleOutboxTable;
+  audit_log: DbAuditLogTable;
 }
 
 export type DbPipeline = Selectable<DbPipelineTable>;

@@ -121,6 +121,7 @@ const expected = {
   ],
   sessions: ["id_hash", "created_at", "expires_at"],
   lifecycle_outbox: ["id", "kind", "pipeline", "stage_run_id", "created_at"],
+  audit_log: ["id", "at", "actor_kind", "actor_name", "action", "target", "details_json", "source_ip"],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -190,5 +191,9 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     run_materials_upstream_run_id: { unique: 0, partial: 0 },
     access_keys_job_run_id: { unique: 0, partial: 0 },
     external_artifacts_job_artifact_path: { unique: 1, partial: 0 },
+    audit_log_at: { unique: 0, partial: 0 },
+    audit_log_action: { unique: 0, partial: 0 },
+    audit_log_actor: { unique: 0, partial: 0 },
+    audit_log_target: { unique: 0, partial: 0 },
   });
 });
