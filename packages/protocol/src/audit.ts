@@ -68,22 +68,39 @@ const time = z.union([
  * `before` for the page after.
  */
 export const AuditQuery = z.strictObject({
-  actor: z.string().min(1).max(300).optional(),
-  action: z.string().min(1).max(100).optional(),
-  target: z.string().min(1).max(1000).optional(),
-  since: time.optional(),
-  until: time.optional(),
+  actor: z
+    .string()
+    .min(1)
+    .max(300)
+    .optional()
+    .describe("who: a name (`admin`, `agent-1`) or KIND:NAME (`agent:agent-1`, `system:fawkes`)"),
+  action: z
+    .string()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe("an action name (`stage.approve`), or a prefix ending in `*` (`pipeline.*`)"),
+  target: z
+    .string()
+    .min(1)
+    .max(1000)
+    .optional()
+    .describe("a target (`pipeline/build/3`), or a prefix ending in `*` (`pipeline/build/*`)"),
+  since: time.optional().describe("entries at or after this time (epoch ms or ISO 8601)"),
+  until: time.optional().describe("entries before this time (epoch ms or ISO 8601)"),
   limit: z
     .string()
     .regex(/^\d{1,4}$/, `must be an integer from 1 to ${AUDIT_PAGE_MAX}`)
     .transform(Number)
     .pipe(z.number().int().min(1).max(AUDIT_PAGE_MAX))
-    .optional(),
+    .optional()
+    .describe(`entries per page, at most ${AUDIT_PAGE_MAX} (default ${AUDIT_PAGE_DEFAULT})`),
   before: z
     .string()
     .regex(/^[1-9]\d{0,15}$/, "must be the `next` of a previous page")
     .transform(Number)
-    .optional(),
+    .optional()
+    .describe("the `next` of the previous page: entries older than it"),
 });
 export type AuditQuery = z.input<typeof AuditQuery>;
 export type ParsedAuditQuery = z.output<typeof AuditQuery>;

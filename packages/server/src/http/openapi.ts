@@ -12,12 +12,16 @@ function queryParameters(schema: z.ZodObject): object[] {
     properties?: Record<string, object>;
     required?: string[];
   };
-  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
-    name,
-    in: "query",
-    required: json.required?.includes(name) ?? false,
-    schema: property,
-  }));
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...schema } = property as { description?: string };
+    return {
+      name,
+      in: "query",
+      required: json.required?.includes(name) ?? false,
+      ...(description !== undefined && { description }),
+      schema,
+    };
+  });
 }
 
 export function openApiDocument(registry: RouteRegistry, version: string): object {
