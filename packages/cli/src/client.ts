@@ -5,6 +5,7 @@
 import {
   AccessKeyListDto,
   ApiTokenDto,
+  AuditListDto,
   AgentDto,
   AgentListDto,
   ApiRoutes,
@@ -21,6 +22,7 @@ import {
   TriggerResponse,
 } from "@fawkes/protocol";
 import type {
+  AuditQuery,
   CreateAccessKeyRequest,
   NotifyRequest,
   PauseRequest,
@@ -131,6 +133,13 @@ export class FawkesClient {
   }
   deleteAccessKey(accessKeyId: string): Promise<void> {
     return this.#empty("DELETE", apiPath(ApiRoutes.credential, { accessKeyId }));
+  }
+  /** One page of the audit log, newest first. */
+  audit(query: AuditQuery): Promise<AuditListDto> {
+    const search = new URLSearchParams(
+      Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    return this.#json("GET", `${ApiRoutes.audit}?${search}`, AuditListDto);
   }
 
   /** The console log as a byte stream (text/plain); with `follow` it ends when the job completes. */

@@ -8,7 +8,10 @@ const commands: [string[], string[]][] = [
   [[], ["--server", "--token"]],
   [["up"], ["--data-dir", "--port", "--cloud-port", "--agents", "--pipelines", "--poll-interval"]],
   [["server"], ["--data-dir", "--host", "--port", "--pipelines", "--poll-interval"]],
-  [["db", "copy"], ["--to", "--data-dir", "--json"]],
+  [
+    ["db", "copy"],
+    ["--to", "--data-dir", "--json"],
+  ],
   [["agent"], ["--key", "--name", "--resources", "--environments", "--work-dir"]],
   [["validate"], ["--json"]],
   [["trigger"], ["--revision", "--var", "--wait", "--json"]],
@@ -25,6 +28,7 @@ const commands: [string[], string[]][] = [
   [["agents", "delete"], []],
   [["agents", "resources"], ["--json"]],
   [["notify"], ["--branch", "--json"]],
+  [["audit"], ["--actor", "--action", "--target", "--since", "--until", "--limit", "--json"]],
 ];
 
 for (const [path, flags] of commands) {

@@ -3,6 +3,7 @@ import type { RegisterCommand } from "../program.ts";
 import { registerAgentCommand } from "./agent.ts";
 import { registerAgentsCommand } from "./agents.ts";
 import { registerApproveCommand } from "./approve.ts";
+import { registerAuditCommand } from "./audit.ts";
 import { registerCancelCommand } from "./cancel.ts";
 import { registerCredentialsCommand } from "./credentials.ts";
 import { registerDbCommand } from "./db.ts";
@@ -36,5 +37,6 @@ export const allCommands: readonly RegisterCommand[] = [
   registerNotifyCommand,
   registerCredentialsCommand,
   registerTokenCommand,
+  registerAuditCommand,
   registerS3Command,
 ];
