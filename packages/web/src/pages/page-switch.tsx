@@ -1,4 +1,5 @@
 import { AgentsPage } from "../agents/agents-page.tsx";
+import { AuditPage } from "../audit/audit-page.tsx";
 import { BucketPage } from "../buckets/bucket-page.tsx";
 import { BucketsPage } from "../buckets/buckets-page.tsx";
 import { ConfigHealthPage } from "../config-health/config-health-page.tsx";
@@ -52,6 +53,8 @@ export function PageSwitch({ route }: { route: Route }) {
           selectedKey={route.key}
         />
       );
+    case "audit":
+      return <AuditPage filter={route.filter} />;
     case "not-found":
       return <NotFoundPage path={route.path} />;
   }
