@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { createGitRepo, startServerProcess } from "@fawkes/testing";
-import { assertNoHorizontalOverflow, openUi, withFailureScreenshot } from "./support.ts";
+import { assertNoHorizontalOverflow, openUi, PHONE, withFailureScreenshot } from "./support.ts";
 
 const pipelineYaml = `format_version: 10
 pipelines:
@@ -81,5 +81,8 @@ test("the audit log shows who changed what, live, and filters it", { timeout: 90
     await ui.assertNotReloaded();
     await assertNoHorizontalOverflow(page);
     await ui.screenshot("audit");
+    await page.setViewportSize(PHONE);
+    await assertNoHorizontalOverflow(page);
+    await ui.screenshot("audit-phone");
   });
 });
