@@ -178,6 +178,7 @@ testOnEachBackend(
       values (${oldFingerprint}, 'git', ${credentialedUrl}, 'main', 'abc', 1, null)`.execute(db);
       // Back to the schema before 007: later migrations are undone too.
       await sql`drop table lifecycle_outbox`.execute(db);
+      await sql`drop table audit_log`.execute(db);
       await sql`delete from fawkes_migrations where name >= '007-sealed-secrets'`.execute(db);
       if (sqlite) await sql`pragma wal_checkpoint(truncate)`.execute(db);
       await close();
