@@ -4,7 +4,7 @@
  * demand.
  */
 import type { AuditEntryDto, AuditListDto } from "@fawkes/protocol";
-import { useMemo, useState, type FormEvent } from "react";
+import { useMemo, useRef, useState, type FormEvent } from "react";
 import { errorMessage, getJson } from "../api/http.ts";
 import { formatDateTime } from "../format/time.ts";
 import { useResource } from "../live/use-resource.ts";
@@ -40,11 +40,13 @@ export function AuditPage({ filter }: { filter: AuditFilter }) {
   const [loadingOlder, setLoadingOlder] = useState<string | undefined>();
   const olderOfFilter = older.key === firstPage ? older : { key: firstPage, entries: [], next: null };
 
-  const entries = useMemo(() => {
-    const byId = new Map<number, AuditEntryDto>();
-    for (const entry of [...(data?.entries ?? []), ...olderOfFilter.entries]) byId.set(entry.id, entry);
-    return [...byId.values()].sort((a, b) => b.id - a.id);
-  }, [data, olderOfFilter.entries]);
+  // Every entry shown for this filter stays: when new entries push some off the refreshed first page, those are
+  // still above the older pages already loaded, and the table keeps no gap.
+  const shown = useRef<{ key: string; byId: Map<number, AuditEntryDto> }>({ key: "", byId: new Map() });
+  if (shown.current.key !== firstPage) shown.current = { key: firstPage, byId: new Map() };
+  const byId = shown.current.byId;
+  for (const entry of [...(data?.entries ?? []), ...olderOfFilter.entries]) byId.set(entry.id, entry);
+  const entries = [...byId.values()].sort((a, b) => b.id - a.id);
   const next = olderOfFilter.entries.length > 0 ? olderOfFilter.next : (data?.next ?? null);
 
   const showOlder = () => {

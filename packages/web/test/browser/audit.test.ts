@@ -1,7 +1,7 @@
 /**
  * The Audit page: the log newest first, linked in the navigation; a config commit appears live (no reload) as a
  * `config.change` by the server naming the new commit and the previous one; the filters narrow the table and
- * live in the URL.
+ * live in the URL; older pages load on demand, with no gap when new entries arrive.
  */
 import assert from "node:assert/strict";
 import test from "node:test";
@@ -78,6 +78,35 @@ test("the audit log shows who changed what, live, and filters it", { timeout: 90
       .getByRole("status")
       .filter({ hasText: /^[4-9] entries$/ })
       .waitFor();
+    // Past one page (100): older entries load on demand, and entries arriving meanwhile leave no gap.
+    const before = await rows.count();
+    for (let i = 0; i < 60; i++) {
+      await server.api.post("/api/v1/pipelines/audited/pause", { reason: `round ${i}` });
+      await server.api.post("/api/v1/pipelines/audited/unpause");
+    }
+    const total = before + 120;
+    await page
+      .getByRole("status")
+      .filter({ hasText: /entries shown$/ })
+      .waitFor();
+    await page.getByRole("button", { name: "Show older entries" }).click();
+    await page
+      .getByRole("status")
+      .filter({ hasText: `${total} entries` })
+      .waitFor();
+    assert.equal(await page.getByRole("button", { name: "Show older entries" }).count(), 0);
+    await server.api.post("/api/v1/pipelines/audited/pause", { reason: "one more" });
+    await page
+      .getByRole("status")
+      .filter({ hasText: `${total + 1} entries` })
+      .waitFor();
+    const ids = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute("data-audit-id"))));
+    assert.equal(new Set(ids).size, total + 1);
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => b - a),
+      "newest first",
+    );
     await ui.assertNotReloaded();
     await assertNoHorizontalOverflow(page);
     await ui.screenshot("audit");
