@@ -139,57 +139,49 @@ export function AuditPage({ filter }: { filter: AuditFilter }) {
 function AuditFilterForm({ filter }: { filter: AuditFilter }) {
   const [draft, setDraft] = useState(filter);
   const choices = useMemo(actionChoices, []);
-  const set = (key: keyof AuditFilter) => (event: { target: { value: string } }) =>
-    setDraft((previous) => ({ ...previous, [key]: event.target.value }));
+  const set = (key: keyof AuditFilter) => (value: string) =>
+    setDraft((previous) => ({ ...previous, [key]: value }));
   const submit = (event: FormEvent) => {
     event.preventDefault();
     navigate(href.audit(draft));
   };
+  // An action given in the URL that this version does not list (a newer server's) stays choosable.
+  const actions =
+    draft.action === "" || choices.some((choice) => choice.value === draft.action)
+      ? choices
+      : [...choices, { value: draft.action, label: draft.action }];
   return (
     <form className="audit-filters" onSubmit={submit} aria-label="Filter the audit log">
-      <div className="field">
-        <label htmlFor="audit-actor">Actor</label>
-        <input
-          id="audit-actor"
-          value={draft.actor}
-          onChange={set("actor")}
-          placeholder="admin, agent:agent-1"
-        />
-      </div>
-      <div className="field">
-        <label htmlFor="audit-action">Action</label>
-        <select id="audit-action" value={draft.action} onChange={set("action")}>
-          <option value="">Any action</option>
-          {choices.map((choice) => (
-            <option key={choice.value} value={choice.value}>
-              {choice.label}
-            </option>
-          ))}
-          {draft.action !== "" && !choices.some((choice) => choice.value === draft.action) && (
-            <option value={draft.action}>{draft.action}</option>
-          )}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="audit-target">Target</label>
-        <input
-          id="audit-target"
-          value={draft.target}
-          onChange={set("target")}
-          placeholder="pipeline/build/*"
-        />
-      </div>
-      <div className="field">
-        <label htmlFor="audit-since">Time</label>
-        <select id="audit-since" value={draft.since} onChange={set("since")}>
-          <option value="">Any time</option>
-          {SINCE_CHOICES.map((choice) => (
-            <option key={choice.value} value={choice.value}>
-              {choice.label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <TextFilter
+        label="Actor"
+        id="audit-actor"
+        value={draft.actor}
+        onChange={set("actor")}
+        hint="admin, agent:agent-1"
+      />
+      <ChoiceFilter
+        label="Action"
+        id="audit-action"
+        value={draft.action}
+        onChange={set("action")}
+        any="Any action"
+        choices={actions}
+      />
+      <TextFilter
+        label="Target"
+        id="audit-target"
+        value={draft.target}
+        onChange={set("target")}
+        hint="pipeline/build/*"
+      />
+      <ChoiceFilter
+        label="Time"
+        id="audit-since"
+        value={draft.since}
+        onChange={set("since")}
+        any="Any time"
+        choices={SINCE_CHOICES}
+      />
       <div className="audit-filter-actions">
         <button type="submit" className="button button-primary">
           Filter
@@ -203,5 +195,44 @@ function AuditFilterForm({ filter }: { filter: AuditFilter }) {
         </button>
       </div>
     </form>
+  );
+}
+
+interface FilterProps {
+  label: string;
+  id: string;
+  value: string;
+  onChange(value: string): void;
+}
+
+function TextFilter({ label, id, value, onChange, hint }: FilterProps & { hint: string }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} value={value} onChange={(event) => onChange(event.target.value)} placeholder={hint} />
+    </div>
+  );
+}
+
+function ChoiceFilter({
+  label,
+  id,
+  value,
+  onChange,
+  any,
+  choices,
+}: FilterProps & { any: string; choices: readonly { value: string; label: string }[] }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(event) => onChange(event.target.value)}>
+        <option value="">{any}</option>
+        {choices.map((choice) => (
+          <option key={choice.value} value={choice.value}>
+            {choice.label}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
