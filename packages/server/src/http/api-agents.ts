@@ -2,6 +2,7 @@ import { AgentDto, AgentListDto, AgentUpdateRequest, ApiRoutes } from "@fawkes/p
 import type { FastifyInstance } from "fastify";
 import type { Engine } from "../engine/engine.ts";
 import { listAgentDtos, removeAgent, setAgentEnabled, setAgentResources } from "../services/manage-agents.ts";
+import { auditOrigin } from "./audit-origin.ts";
 import type { RouteRegistry } from "./registry.ts";
 
 export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
@@ -23,14 +24,14 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
     app,
     { method: "POST", path: ApiRoutes.enableAgent, summary: "Enable an agent", tag, access: "user" },
     async (request) => {
-      await setAgentEnabled(engine, name(request.params), true);
+      await setAgentEnabled(engine, name(request.params), true, auditOrigin(request));
     },
   );
   routes.add(
     app,
     { method: "POST", path: ApiRoutes.disableAgent, summary: "Disable an agent", tag, access: "user" },
     async (request) => {
-      await setAgentEnabled(engine, name(request.params), false);
+      await setAgentEnabled(engine, name(request.params), false, auditOrigin(request));
     },
   );
   routes.add(
@@ -44,13 +45,14 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
       body: AgentUpdateRequest,
       response: AgentDto,
     },
-    async (request, _reply, body) => setAgentResources(engine, name(request.params), body.resources),
+    async (request, _reply, body) =>
+      setAgentResources(engine, name(request.params), body.resources, auditOrigin(request)),
   );
   routes.add(
     app,
     { method: "DELETE", path: ApiRoutes.agent, summary: "Delete an agent", tag, access: "user" },
     async (request) => {
-      await removeAgent(engine, name(request.params));
+      await removeAgent(engine, name(request.params), auditOrigin(request));
     },
   );
 }
