@@ -25,6 +25,7 @@ export type {
   CreateRoleInput as IamCreateRoleInput,
   IamInstanceProfile,
   IamManagedPolicy,
+  IamRequester,
   IamRole,
   IamStore,
 } from "./iam-service/store.ts";

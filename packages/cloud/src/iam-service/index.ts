@@ -63,7 +63,7 @@ export function iamService(store: IamStore): QueryService {
   const onRole =
     (
       action: string,
-      run: (role: string, params: QueryParams) => Promise<string | undefined>,
+      run: (role: string, params: QueryParams, caller: QueryCaller) => Promise<string | undefined>,
       context?: (params: QueryParams) => Record<string, ContextValue>,
     ): Handler =>
     async (params, caller) => {
@@ -73,21 +73,27 @@ export function iamService(store: IamStore): QueryService {
         await roleArn(caller, role),
         context ? { context: context(params) } : undefined,
       );
-      return run(role, params);
+      return run(role, params, caller);
     };
   const onProfile =
-    (action: string, run: (profile: string, params: QueryParams) => Promise<string | undefined>): Handler =>
+    (
+      action: string,
+      run: (profile: string, params: QueryParams, caller: QueryCaller) => Promise<string | undefined>,
+    ): Handler =>
     async (params, caller) => {
       const profile = params.required("InstanceProfileName");
       caller.authorize(action, await profileArn(caller, profile));
-      return run(profile, params);
+      return run(profile, params, caller);
     };
   const onPolicy =
-    (action: string, run: (policyArn: string, params: QueryParams) => Promise<string | undefined>): Handler =>
+    (
+      action: string,
+      run: (policyArn: string, params: QueryParams, caller: QueryCaller) => Promise<string | undefined>,
+    ): Handler =>
     async (params, caller) => {
       const policyArn = params.required("PolicyArn");
       caller.authorize(action, policyArn);
-      return run(policyArn, params);
+      return run(policyArn, params, caller);
     };
   const description = (params: QueryParams) => params.get("Description");
 
@@ -106,34 +112,41 @@ export function iamService(store: IamStore): QueryService {
         "trust",
       );
       const maxSession = params.integer("MaxSessionDuration", 3600, 43200);
-      const role = await store.createRole({
-        name,
-        path,
-        trustPolicy,
-        tags,
-        ...(description(params) !== undefined && { description: description(params)! }),
-        ...(maxSession !== undefined && { maxSessionDurationSeconds: maxSession }),
-        ...(boundary !== undefined && { permissionsBoundaryArn: boundary }),
-      });
+      const role = await store.createRole(
+        {
+          name,
+          path,
+          trustPolicy,
+          tags,
+          ...(description(params) !== undefined && { description: description(params)! }),
+          ...(maxSession !== undefined && { maxSessionDurationSeconds: maxSession }),
+          ...(boundary !== undefined && { permissionsBoundaryArn: boundary }),
+        },
+        caller,
+      );
       return roleXml(role);
     },
     GetRole: onRole("iam:GetRole", async (role) => roleXml(await store.getRole(role))),
-    DeleteRole: onRole("iam:DeleteRole", async (role) => void (await store.deleteRole(role))),
+    DeleteRole: onRole(
+      "iam:DeleteRole",
+      async (role, _params, caller) => void (await store.deleteRole(role, caller)),
+    ),
     async ListRoles(params, caller) {
       caller.authorize("iam:ListRoles", arn(caller, "role", "/", "*"));
       return rolesXml(await store.listRoles(params.get("PathPrefix")));
     },
-    UpdateAssumeRolePolicy: onRole("iam:UpdateAssumeRolePolicy", async (role, params) => {
+    UpdateAssumeRolePolicy: onRole("iam:UpdateAssumeRolePolicy", async (role, params, caller) => {
       await store.updateTrustPolicy(
         role,
         checkedDocument(params.required("PolicyDocument"), "PolicyDocument", "trust"),
+        caller,
       );
       return undefined;
     }),
-    PutRolePolicy: onRole("iam:PutRolePolicy", async (role, params) => {
+    PutRolePolicy: onRole("iam:PutRolePolicy", async (role, params, caller) => {
       const policyName = params.required("PolicyName");
       const document = checkedDocument(params.required("PolicyDocument"), "PolicyDocument", "identity");
-      await store.putRolePolicy(role, policyName, document);
+      await store.putRolePolicy(role, policyName, document, caller);
       return undefined;
     }),
     GetRolePolicy: onRole("iam:GetRolePolicy", async (role, params) => {
@@ -145,8 +158,8 @@ export function iamService(store: IamStore): QueryService {
         text("PolicyDocument", encodeDocument(document))
       );
     }),
-    DeleteRolePolicy: onRole("iam:DeleteRolePolicy", async (role, params) => {
-      await store.deleteRolePolicy(role, params.required("PolicyName"));
+    DeleteRolePolicy: onRole("iam:DeleteRolePolicy", async (role, params, caller) => {
+      await store.deleteRolePolicy(role, params.required("PolicyName"), caller);
       return undefined;
     }),
     ListRolePolicies: onRole("iam:ListRolePolicies", async (role) =>
@@ -154,12 +167,14 @@ export function iamService(store: IamStore): QueryService {
     ),
     AttachRolePolicy: onRole(
       "iam:AttachRolePolicy",
-      async (role, params) => void (await store.attachRolePolicy(role, params.required("PolicyArn"))),
+      async (role, params, caller) =>
+        void (await store.attachRolePolicy(role, params.required("PolicyArn"), caller)),
       (params) => ({ "iam:PolicyARN": params.get("PolicyArn") }),
     ),
     DetachRolePolicy: onRole(
       "iam:DetachRolePolicy",
-      async (role, params) => void (await store.detachRolePolicy(role, params.required("PolicyArn"))),
+      async (role, params, caller) =>
+        void (await store.detachRolePolicy(role, params.required("PolicyArn"), caller)),
       (params) => ({ "iam:PolicyARN": params.get("PolicyArn") }),
     ),
     ListAttachedRolePolicies: onRole("iam:ListAttachedRolePolicies", async (role) =>
@@ -167,22 +182,22 @@ export function iamService(store: IamStore): QueryService {
     ),
     PutRolePermissionsBoundary: onRole(
       "iam:PutRolePermissionsBoundary",
-      async (role, params) =>
-        void (await store.putRolePermissionsBoundary(role, params.required("PermissionsBoundary"))),
+      async (role, params, caller) =>
+        void (await store.putRolePermissionsBoundary(role, params.required("PermissionsBoundary"), caller)),
       (params) => ({ "iam:PermissionsBoundary": params.get("PermissionsBoundary") }),
     ),
     DeleteRolePermissionsBoundary: onRole(
       "iam:DeleteRolePermissionsBoundary",
-      async (role) => void (await store.deleteRolePermissionsBoundary(role)),
+      async (role, _params, caller) => void (await store.deleteRolePermissionsBoundary(role, caller)),
     ),
     TagRole: onRole(
       "iam:TagRole",
-      async (role, params) => void (await store.tagRole(role, params.tags())),
+      async (role, params, caller) => void (await store.tagRole(role, params.tags(), caller)),
       (params) => tagContext(params.tags()),
     ),
     UntagRole: onRole(
       "iam:UntagRole",
-      async (role, params) => void (await store.untagRole(role, params.list("TagKeys"))),
+      async (role, params, caller) => void (await store.untagRole(role, params.list("TagKeys"), caller)),
       (params) => ({ "aws:TagKeys": params.list("TagKeys") }),
     ),
     ListRoleTags: onRole(
@@ -195,12 +210,15 @@ export function iamService(store: IamStore): QueryService {
       const path = params.get("Path") ?? "/";
       caller.authorize("iam:CreatePolicy", arn(caller, "policy", path, name));
       const document = checkedDocument(params.required("PolicyDocument"), "PolicyDocument", "identity");
-      const policy = await store.createPolicy({
-        name,
-        path,
-        document,
-        ...(description(params) !== undefined && { description: description(params)! }),
-      });
+      const policy = await store.createPolicy(
+        {
+          name,
+          path,
+          document,
+          ...(description(params) !== undefined && { description: description(params)! }),
+        },
+        caller,
+      );
       return policyXml(policy);
     },
     GetPolicy: onPolicy("iam:GetPolicy", async (policyArn) => policyXml(await store.getPolicy(policyArn))),
@@ -213,7 +231,7 @@ export function iamService(store: IamStore): QueryService {
     }),
     DeletePolicy: onPolicy(
       "iam:DeletePolicy",
-      async (policyArn) => void (await store.deletePolicy(policyArn)),
+      async (policyArn, _params, caller) => void (await store.deletePolicy(policyArn, caller)),
     ),
     async ListPolicies(params, caller) {
       caller.authorize("iam:ListPolicies", arn(caller, "policy", "/", "*"));
@@ -235,14 +253,14 @@ export function iamService(store: IamStore): QueryService {
       caller.authorize("iam:CreateInstanceProfile", arn(caller, "instance-profile", path, name), {
         context: tagContext(tags),
       });
-      return profileXml(await store.createInstanceProfile({ name, path, tags }));
+      return profileXml(await store.createInstanceProfile({ name, path, tags }, caller));
     },
     GetInstanceProfile: onProfile("iam:GetInstanceProfile", async (profile) =>
       profileXml(await store.getInstanceProfile(profile)),
     ),
     DeleteInstanceProfile: onProfile(
       "iam:DeleteInstanceProfile",
-      async (profile) => void (await store.deleteInstanceProfile(profile)),
+      async (profile, _params, caller) => void (await store.deleteInstanceProfile(profile, caller)),
     ),
     async ListInstanceProfiles(params, caller) {
       caller.authorize("iam:ListInstanceProfiles", arn(caller, "instance-profile", "/", "*"));
@@ -252,14 +270,14 @@ export function iamService(store: IamStore): QueryService {
       const profile = params.required("InstanceProfileName");
       const role = params.required("RoleName");
       caller.authorize("iam:AddRoleToInstanceProfile", await profileArn(caller, profile));
-      await store.addRoleToInstanceProfile(profile, role, caller.accessKey);
+      await store.addRoleToInstanceProfile(profile, role, caller.accessKey, caller);
       return undefined;
     },
     async RemoveRoleFromInstanceProfile(params, caller) {
       const profile = params.required("InstanceProfileName");
       const role = params.required("RoleName");
       caller.authorize("iam:RemoveRoleFromInstanceProfile", await profileArn(caller, profile));
-      await store.removeRoleFromInstanceProfile(profile, role);
+      await store.removeRoleFromInstanceProfile(profile, role, caller);
       return undefined;
     },
     ListInstanceProfilesForRole: onRole("iam:ListInstanceProfilesForRole", async (role) =>

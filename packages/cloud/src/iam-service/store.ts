@@ -89,42 +89,59 @@ export interface CreateInstanceProfileInput {
   tags?: Readonly<Record<string, string>>;
 }
 
-/** Roles, managed policies and instance profiles. Role and profile names are case-insensitive, as in AWS. */
+/**
+ * Who signed an IAM request (the API's `QueryCaller` is one): every change takes it, so the server records the
+ * change in its audit log with the signing principal as the actor, in the change's own transaction.
+ */
+export interface IamRequester {
+  accessKey: AccessKey;
+  sourceIp: string;
+}
+
+/**
+ * Roles, managed policies and instance profiles. Role and profile names are case-insensitive, as in AWS. Every
+ * change takes `by`, the requester (audited).
+ */
 export interface IamStore {
-  createRole(input: CreateRoleInput): Promise<IamRole>;
+  createRole(input: CreateRoleInput, by?: IamRequester): Promise<IamRole>;
   getRole(name: string): Promise<IamRole>;
   listRoles(pathPrefix?: string): Promise<IamRole[]>;
   /** DeleteConflict while it has inline or attached policies or is in an instance profile. */
-  deleteRole(name: string): Promise<void>;
-  updateTrustPolicy(name: string, document: unknown): Promise<void>;
-  putRolePolicy(roleName: string, policyName: string, document: unknown): Promise<void>;
+  deleteRole(name: string, by?: IamRequester): Promise<void>;
+  updateTrustPolicy(name: string, document: unknown, by?: IamRequester): Promise<void>;
+  putRolePolicy(roleName: string, policyName: string, document: unknown, by?: IamRequester): Promise<void>;
   getRolePolicy(roleName: string, policyName: string): Promise<unknown>;
-  deleteRolePolicy(roleName: string, policyName: string): Promise<void>;
+  deleteRolePolicy(roleName: string, policyName: string, by?: IamRequester): Promise<void>;
   listRolePolicies(roleName: string): Promise<string[]>;
-  attachRolePolicy(roleName: string, policyArn: string): Promise<void>;
-  detachRolePolicy(roleName: string, policyArn: string): Promise<void>;
+  attachRolePolicy(roleName: string, policyArn: string, by?: IamRequester): Promise<void>;
+  detachRolePolicy(roleName: string, policyArn: string, by?: IamRequester): Promise<void>;
   listAttachedRolePolicies(roleName: string): Promise<AttachedPolicy[]>;
-  putRolePermissionsBoundary(roleName: string, policyArn: string): Promise<void>;
-  deleteRolePermissionsBoundary(roleName: string): Promise<void>;
-  tagRole(roleName: string, tags: Readonly<Record<string, string>>): Promise<void>;
-  untagRole(roleName: string, keys: readonly string[]): Promise<void>;
+  putRolePermissionsBoundary(roleName: string, policyArn: string, by?: IamRequester): Promise<void>;
+  deleteRolePermissionsBoundary(roleName: string, by?: IamRequester): Promise<void>;
+  tagRole(roleName: string, tags: Readonly<Record<string, string>>, by?: IamRequester): Promise<void>;
+  untagRole(roleName: string, keys: readonly string[], by?: IamRequester): Promise<void>;
 
-  createPolicy(input: CreatePolicyInput): Promise<IamManagedPolicy>;
+  createPolicy(input: CreatePolicyInput, by?: IamRequester): Promise<IamManagedPolicy>;
   getPolicy(arn: string): Promise<IamManagedPolicy>;
   /** DeleteConflict while attached to a role or used as a boundary. */
-  deletePolicy(arn: string): Promise<void>;
+  deletePolicy(arn: string, by?: IamRequester): Promise<void>;
   listPolicies(options?: { pathPrefix?: string; onlyAttached?: boolean }): Promise<IamManagedPolicy[]>;
 
-  createInstanceProfile(input: CreateInstanceProfileInput): Promise<IamInstanceProfile>;
+  createInstanceProfile(input: CreateInstanceProfileInput, by?: IamRequester): Promise<IamInstanceProfile>;
   getInstanceProfile(name: string): Promise<IamInstanceProfile>;
   /** DeleteConflict while it holds a role. */
-  deleteInstanceProfile(name: string): Promise<void>;
+  deleteInstanceProfile(name: string, by?: IamRequester): Promise<void>;
   listInstanceProfiles(pathPrefix?: string): Promise<IamInstanceProfile[]>;
   /**
    * LimitExceeded when the profile already has a role. `passedBy` must be allowed `iam:PassRole` on the role
    * (FAWKES_FORBIDDEN otherwise).
    */
-  addRoleToInstanceProfile(profileName: string, roleName: string, passedBy: AccessKey): Promise<void>;
-  removeRoleFromInstanceProfile(profileName: string, roleName: string): Promise<void>;
+  addRoleToInstanceProfile(
+    profileName: string,
+    roleName: string,
+    passedBy: AccessKey,
+    by?: IamRequester,
+  ): Promise<void>;
+  removeRoleFromInstanceProfile(profileName: string, roleName: string, by?: IamRequester): Promise<void>;
   listInstanceProfilesForRole(roleName: string): Promise<IamInstanceProfile[]>;
 }

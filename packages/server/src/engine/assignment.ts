@@ -262,7 +262,9 @@ export async function buildAssignment(
   // `id_tokens:`: secure, so the agent masks them; a name the job also declares is refused by the config.
   for (const { variable, audiences } of jobConfig.idTokens ?? []) {
     if (!ctx.oidc) throw new FawkesError(ErrorCode.notFound, "this server runs no OIDC issuer");
-    const { token } = await ctx.oidc.tokenFor(ctx, job, audiences);
+    const { token } = await ctx.oidc.tokenFor(ctx, job, audiences, {
+      actor: { kind: "agent", name: agent.name },
+    });
     environment.push({ name: variable, value: token, secure: true });
   }
   return {

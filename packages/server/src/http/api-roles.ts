@@ -31,6 +31,7 @@ import type { Engine } from "../engine/engine.ts";
 import { Identity } from "../identity/iam-store.ts";
 import { assertCanPassRole } from "../identity/roles.ts";
 import { SYSTEM_ACTOR, actorOf } from "./actor.ts";
+import { auditOrigin } from "./audit-origin.ts";
 import type { RouteRegistry } from "./registry.ts";
 
 const document = (value: unknown): PolicyDocument => value as PolicyDocument;
@@ -111,7 +112,7 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
       response: RoleDto,
       status: 201,
     },
-    async (_request, _reply, body) => roleDto(await roles.createRole(body)),
+    async (request, _reply, body) => roleDto(await roles.createRole(body, auditOrigin(request))),
   );
   routes.add(
     app,
@@ -137,7 +138,7 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
       response: RoleDto,
     },
     async (request, _reply, body) => {
-      await roles.updateTrustPolicy(param(request, "role"), body.trustPolicy);
+      await roles.updateTrustPolicy(param(request, "role"), body.trustPolicy, auditOrigin(request));
       return roleDto(await roles.getRole(param(request, "role")));
     },
   );
@@ -150,7 +151,7 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
       tag,
       access: "user",
     },
-    async (request) => roles.deleteRole(param(request, "role")),
+    async (request) => roles.deleteRole(param(request, "role"), auditOrigin(request)),
   );
   routes.add(
     app,
@@ -164,7 +165,12 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
       response: RolePolicyDto,
     },
     async (request, _reply, body) => {
-      await roles.putRolePolicy(param(request, "role"), param(request, "policy"), body.document);
+      await roles.putRolePolicy(
+        param(request, "role"),
+        param(request, "policy"),
+        body.document,
+        auditOrigin(request),
+      );
       return { role: param(request, "role"), name: param(request, "policy"), document: body.document };
     },
   );
@@ -187,7 +193,8 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
   routes.add(
     app,
     { method: "DELETE", path: ApiRoutes.rolePolicy, summary: "Delete an inline policy", tag, access: "user" },
-    async (request) => roles.deleteRolePolicy(param(request, "role"), param(request, "policy")),
+    async (request) =>
+      roles.deleteRolePolicy(param(request, "role"), param(request, "policy"), auditOrigin(request)),
   );
   routes.add(
     app,
@@ -214,7 +221,7 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
     },
     async (request, _reply, body) => {
       const role = param(request, "role");
-      await roles.attachRolePolicy(role, await policies.arnOf(body.policy));
+      await roles.attachRolePolicy(role, await policies.arnOf(body.policy), auditOrigin(request));
       return { attachedPolicies: await roles.listAttachedRolePolicies(role) };
     },
   );
@@ -231,7 +238,11 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
       const policy = (request.query as Record<string, string | undefined>).policy;
       if (!policy)
         throw new FawkesError(ErrorCode.badRequest, "name the policy to detach: ?policy=NAME or ARN");
-      await roles.detachRolePolicy(param(request, "role"), await policies.arnOf(policy));
+      await roles.detachRolePolicy(
+        param(request, "role"),
+        await policies.arnOf(policy),
+        auditOrigin(request),
+      );
     },
   );
 
@@ -259,7 +270,7 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
       response: ManagedPolicyDto,
       status: 201,
     },
-    async (_request, _reply, body) => policyDto(await policies.createPolicy(body)),
+    async (request, _reply, body) => policyDto(await policies.createPolicy(body, auditOrigin(request))),
   );
   routes.add(
     app,
@@ -282,7 +293,8 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
       tag,
       access: "user",
     },
-    async (request) => policies.deletePolicy(await policies.arnOf(param(request, "policy"))),
+    async (request) =>
+      policies.deletePolicy(await policies.arnOf(param(request, "policy")), auditOrigin(request)),
   );
 
   routes.add(
@@ -313,12 +325,13 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
       // The role must exist and be passable before anything is created: a refused request changes nothing.
       if (body.role !== undefined)
         assertCanPassRole(actorOf(request) ?? SYSTEM_ACTOR, (await roles.getRole(body.role)).arn);
-      const profile = await instanceProfiles.createInstanceProfile(body);
+      const profile = await instanceProfiles.createInstanceProfile(body, auditOrigin(request));
       if (body.role === undefined) return profileDto(profile);
       await instanceProfiles.addRoleToInstanceProfile(
         profile.name,
         body.role,
         actorOf(request) ?? SYSTEM_ACTOR,
+        auditOrigin(request),
       );
       return profileDto(await instanceProfiles.getInstanceProfile(profile.name));
     },
@@ -344,7 +357,8 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
       tag,
       access: "user",
     },
-    async (request) => instanceProfiles.deleteInstanceProfile(param(request, "profile")),
+    async (request) =>
+      instanceProfiles.deleteInstanceProfile(param(request, "profile"), auditOrigin(request)),
   );
   routes.add(
     app,
@@ -359,7 +373,12 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
     },
     async (request, _reply, body) => {
       const name = param(request, "profile");
-      await instanceProfiles.addRoleToInstanceProfile(name, body.role, actorOf(request) ?? SYSTEM_ACTOR);
+      await instanceProfiles.addRoleToInstanceProfile(
+        name,
+        body.role,
+        actorOf(request) ?? SYSTEM_ACTOR,
+        auditOrigin(request),
+      );
       return profileDto(await instanceProfiles.getInstanceProfile(name));
     },
   );
@@ -375,7 +394,8 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
     async (request) => {
       const name = param(request, "profile");
       const role = (await instanceProfiles.getInstanceProfile(name)).roles[0];
-      if (role !== undefined) await instanceProfiles.removeRoleFromInstanceProfile(name, role.name);
+      if (role !== undefined)
+        await instanceProfiles.removeRoleFromInstanceProfile(name, role.name, auditOrigin(request));
     },
   );
 }

@@ -20,6 +20,7 @@ import type { Engine } from "../engine/engine.ts";
 import type { JobIdTokens } from "../identity/oidc/index.ts";
 import { requireLease } from "../services/job-reports.ts";
 import { agentOf } from "./access.ts";
+import { auditOrigin } from "./audit-origin.ts";
 import { intParam } from "./problem.ts";
 import type { RouteRegistry } from "./registry.ts";
 
@@ -114,9 +115,9 @@ export function agentIdTokenRoute(app: FastifyInstance, routes: RouteRegistry, e
         jobRunId,
         Array.isArray(lease) ? lease[0] : lease,
       );
-      const issued = await issuer.tokenFor(engine.ctx, job, [body.audience]);
+      const issued = await issuer.tokenFor(engine.ctx, job, [body.audience], auditOrigin(request));
       engine.ctx.log.info({ jobRunId, audience: body.audience }, "job id token issued");
-      return issued;
+      return { token: issued.token, expiresAt: issued.expiresAt };
     },
   );
 }

@@ -2,12 +2,20 @@
  * The server's side of the IAM Query API (cloud/src/iam-service): roles, managed policies and instance profiles
  * as one `IamStore`, over the same services the REST API uses.
  */
-import type { IamStore } from "@fawkes/cloud";
+import type { IamRequester, IamStore } from "@fawkes/cloud";
 import type { Kysely } from "kysely";
 import type { Database } from "../store/schema.ts";
+import type { AuditOrigin } from "./iam-audit.ts";
 import { InstanceProfiles } from "./instance-profiles.ts";
 import { ManagedPolicies } from "./managed-policies.ts";
 import { Roles } from "./roles.ts";
+
+/**
+ * Who made an IAM API change, as the audit log records it: the principal that signed the request (its ARN:
+ * `arn:aws:iam::000000000000:user/NAME`, or an assumed role's session), as a `user` actor.
+ */
+export const requesterOrigin = (by: IamRequester | undefined): AuditOrigin | undefined =>
+  by && { actor: { kind: "user", name: by.accessKey.principalArn }, sourceIp: by.sourceIp };
 
 /** Roles, policies and instance profiles of one database; stateless, so any number may exist side by side. */
 export class Identity {
@@ -24,34 +32,36 @@ export class Identity {
   /** The IamStore the cloud endpoint's IAM service calls. */
   get iamStore(): IamStore {
     const { roles, policies, instanceProfiles: profiles } = this;
+    const o = requesterOrigin;
     return {
-      createRole: (input) => roles.createRole(input),
+      createRole: (input, by) => roles.createRole(input, o(by)),
       getRole: (name) => roles.getRole(name),
       listRoles: (pathPrefix) => roles.listRoles(pathPrefix),
-      deleteRole: (name) => roles.deleteRole(name),
-      updateTrustPolicy: (name, document) => roles.updateTrustPolicy(name, document),
-      putRolePolicy: (role, policy, document) => roles.putRolePolicy(role, policy, document),
+      deleteRole: (name, by) => roles.deleteRole(name, o(by)),
+      updateTrustPolicy: (name, document, by) => roles.updateTrustPolicy(name, document, o(by)),
+      putRolePolicy: (role, policy, document, by) => roles.putRolePolicy(role, policy, document, o(by)),
       getRolePolicy: (role, policy) => roles.getRolePolicy(role, policy),
-      deleteRolePolicy: (role, policy) => roles.deleteRolePolicy(role, policy),
+      deleteRolePolicy: (role, policy, by) => roles.deleteRolePolicy(role, policy, o(by)),
       listRolePolicies: (role) => roles.listRolePolicies(role),
-      attachRolePolicy: (role, arn) => roles.attachRolePolicy(role, arn),
-      detachRolePolicy: (role, arn) => roles.detachRolePolicy(role, arn),
+      attachRolePolicy: (role, arn, by) => roles.attachRolePolicy(role, arn, o(by)),
+      detachRolePolicy: (role, arn, by) => roles.detachRolePolicy(role, arn, o(by)),
       listAttachedRolePolicies: (role) => roles.listAttachedRolePolicies(role),
-      putRolePermissionsBoundary: (role, arn) => roles.putRolePermissionsBoundary(role, arn),
-      deleteRolePermissionsBoundary: (role) => roles.deleteRolePermissionsBoundary(role),
-      tagRole: (role, tags) => roles.tagRole(role, tags),
-      untagRole: (role, keys) => roles.untagRole(role, keys),
-      createPolicy: (input) => policies.createPolicy(input),
+      putRolePermissionsBoundary: (role, arn, by) => roles.putRolePermissionsBoundary(role, arn, o(by)),
+      deleteRolePermissionsBoundary: (role, by) => roles.deleteRolePermissionsBoundary(role, o(by)),
+      tagRole: (role, tags, by) => roles.tagRole(role, tags, o(by)),
+      untagRole: (role, keys, by) => roles.untagRole(role, keys, o(by)),
+      createPolicy: (input, by) => policies.createPolicy(input, o(by)),
       getPolicy: (arn) => policies.getPolicy(arn),
-      deletePolicy: (arn) => policies.deletePolicy(arn),
+      deletePolicy: (arn, by) => policies.deletePolicy(arn, o(by)),
       listPolicies: (options) => policies.listPolicies(options),
-      createInstanceProfile: (input) => profiles.createInstanceProfile(input),
+      createInstanceProfile: (input, by) => profiles.createInstanceProfile(input, o(by)),
       getInstanceProfile: (name) => profiles.getInstanceProfile(name),
-      deleteInstanceProfile: (name) => profiles.deleteInstanceProfile(name),
+      deleteInstanceProfile: (name, by) => profiles.deleteInstanceProfile(name, o(by)),
       listInstanceProfiles: (pathPrefix) => profiles.listInstanceProfiles(pathPrefix),
-      addRoleToInstanceProfile: (profile, role, passedBy) =>
-        profiles.addRoleToInstanceProfile(profile, role, passedBy),
-      removeRoleFromInstanceProfile: (profile, role) => profiles.removeRoleFromInstanceProfile(profile, role),
+      addRoleToInstanceProfile: (profile, role, passedBy, by) =>
+        profiles.addRoleToInstanceProfile(profile, role, passedBy, o(by)),
+      removeRoleFromInstanceProfile: (profile, role, by) =>
+        profiles.removeRoleFromInstanceProfile(profile, role, o(by)),
       listInstanceProfilesForRole: (role) => profiles.listInstanceProfilesForRole(role),
     };
   }

@@ -6,6 +6,7 @@
 import type { IamInstanceProfile, IamRole } from "@fawkes/cloud";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
+import { auditTarget } from "../services/audit.ts";
 import type { Executor } from "../store/executor.ts";
 import {
   deleteInstanceProfileRow,
@@ -18,6 +19,7 @@ import {
 } from "../store/instance-profiles-repo.ts";
 import { findRoleById } from "../store/roles-repo.ts";
 import type { Database } from "../store/schema.ts";
+import { auditIam, type AuditOrigin } from "./iam-audit.ts";
 import { Problems, iamArn, isUniqueViolation, newEntityId } from "./iam-names.ts";
 import { assertCanPassRole, roleOrThrow, toRole, type RolePasser } from "./roles.ts";
 
@@ -58,7 +60,11 @@ export class InstanceProfiles {
     this.#now = now;
   }
 
-  async createInstanceProfile(input: CreateInstanceProfileInput): Promise<IamInstanceProfile> {
+  /** `by`: who asked, recorded in the audit log in the change's transaction (iam-audit.ts). */
+  async createInstanceProfile(
+    input: CreateInstanceProfileInput,
+    by?: AuditOrigin,
+  ): Promise<IamInstanceProfile> {
     const problems = new Problems();
     const path = input.path ?? "/";
     problems.name(input.name, "name");
@@ -80,6 +86,12 @@ export class InstanceProfiles {
       await this.#db.transaction().execute(async (trx) => {
         if (await findInstanceProfileByName(trx, input.name)) throw exists();
         await insertInstanceProfile(trx, record);
+        await auditIam(trx, by, {
+          action: "instance-profile.create",
+          target: auditTarget.instanceProfile(record.name),
+          details: { arn: record.arn, tags: record.tags },
+          at: record.createdAt,
+        });
       });
     } catch (error) {
       throw isUniqueViolation(error) ? exists() : error;
@@ -92,7 +104,7 @@ export class InstanceProfiles {
   }
 
   /** Refused with DeleteConflict while the profile holds a role. */
-  async deleteInstanceProfile(name: string): Promise<void> {
+  async deleteInstanceProfile(name: string, by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const profile = await profileOrThrow(trx, name);
       if (profile.roleId !== null)
@@ -101,6 +113,12 @@ export class InstanceProfiles {
           "Cannot delete entity, must remove roles from instance profile first.",
         );
       await deleteInstanceProfileRow(trx, profile.instanceProfileId);
+      await auditIam(trx, by, {
+        action: "instance-profile.delete",
+        target: auditTarget.instanceProfile(profile.name),
+        details: { arn: profile.arn },
+        at: this.#now(),
+      });
     });
   }
 
@@ -110,7 +128,12 @@ export class InstanceProfiles {
   }
 
   /** LimitExceeded when the profile already holds a role; `passedBy` needs iam:PassRole on the role. */
-  async addRoleToInstanceProfile(profileName: string, roleName: string, passedBy: RolePasser): Promise<void> {
+  async addRoleToInstanceProfile(
+    profileName: string,
+    roleName: string,
+    passedBy: RolePasser,
+    by?: AuditOrigin,
+  ): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const profile = await profileOrThrow(trx, profileName);
       const role = await roleOrThrow(trx, roleName);
@@ -121,10 +144,20 @@ export class InstanceProfiles {
           `Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1 (${profileName} already has a role).`,
         );
       await setInstanceProfileRole(trx, profile.instanceProfileId, role.roleId);
+      await auditIam(trx, by, {
+        action: "instance-profile.role.add",
+        target: auditTarget.instanceProfile(profile.name),
+        details: { role: role.name, roleArn: role.arn },
+        at: this.#now(),
+      });
     });
   }
 
-  async removeRoleFromInstanceProfile(profileName: string, roleName: string): Promise<void> {
+  async removeRoleFromInstanceProfile(
+    profileName: string,
+    roleName: string,
+    by?: AuditOrigin,
+  ): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const profile = await profileOrThrow(trx, profileName);
       const role = await roleOrThrow(trx, roleName);
@@ -134,6 +167,12 @@ export class InstanceProfiles {
           `The role with name ${roleName} cannot be found in instance profile ${profileName}.`,
         );
       await setInstanceProfileRole(trx, profile.instanceProfileId, null);
+      await auditIam(trx, by, {
+        action: "instance-profile.role.remove",
+        target: auditTarget.instanceProfile(profile.name),
+        details: { role: role.name, roleArn: role.arn },
+        at: this.#now(),
+      });
     });
   }
 

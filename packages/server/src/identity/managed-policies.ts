@@ -18,6 +18,8 @@ import {
 } from "../store/managed-policies-repo.ts";
 import type { Database } from "../store/schema.ts";
 import type { Executor } from "../store/executor.ts";
+import { auditTarget } from "../services/audit.ts";
+import { auditIam, type AuditOrigin } from "./iam-audit.ts";
 import { Problems, iamArn, isUniqueViolation, newEntityId } from "./iam-names.ts";
 import { managedPolicyOrThrow } from "./roles.ts";
 
@@ -60,7 +62,8 @@ export class ManagedPolicies {
     this.#now = now;
   }
 
-  async createPolicy(input: CreatePolicyInput): Promise<IamManagedPolicy> {
+  /** `by`: who asked, recorded in the audit log in the change's transaction (iam-audit.ts). */
+  async createPolicy(input: CreatePolicyInput, by?: AuditOrigin): Promise<IamManagedPolicy> {
     const problems = new Problems();
     const path = input.path ?? "/";
     problems.name(input.name, "name");
@@ -84,6 +87,12 @@ export class ManagedPolicies {
       await this.#db.transaction().execute(async (trx) => {
         if (await findManagedPolicyByName(trx, input.name)) throw exists();
         await insertManagedPolicy(trx, record);
+        await auditIam(trx, by, {
+          action: "policy.create",
+          target: auditTarget.policy(record.name),
+          details: { arn: record.arn },
+          at: record.createdAt,
+        });
       });
     } catch (error) {
       throw isUniqueViolation(error) ? exists() : error;
@@ -105,7 +114,7 @@ export class ManagedPolicies {
   }
 
   /** Refused with DeleteConflict while attached to a role or used as a permissions boundary. */
-  async deletePolicy(arn: string): Promise<void> {
+  async deletePolicy(arn: string, by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const policy = await managedPolicyOrThrow(trx, arn);
       if ((await attachmentCount(trx, policy.policyId)) > 0)
@@ -116,6 +125,12 @@ export class ManagedPolicies {
           "Cannot delete a policy used as a permissions boundary: delete the roles' boundaries first.",
         );
       await deleteManagedPolicyRow(trx, policy.policyId);
+      await auditIam(trx, by, {
+        action: "policy.delete",
+        target: auditTarget.policy(policy.name),
+        details: { arn: policy.arn },
+        at: this.#now(),
+      });
     });
   }
 

@@ -13,6 +13,7 @@ import {
 } from "@fawkes/cloud";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
+import { auditTarget } from "../services/audit.ts";
 import type { Executor } from "../store/executor.ts";
 import { findInstanceProfileByName } from "../store/instance-profiles-repo.ts";
 import {
@@ -45,6 +46,7 @@ import {
   nameInArn,
   newEntityId,
 } from "./iam-names.ts";
+import { auditIam, type AuditOrigin } from "./iam-audit.ts";
 
 export interface CreateRoleInput {
   name: string;
@@ -126,7 +128,8 @@ export class Roles implements RoleLookup {
     this.#now = now;
   }
 
-  async createRole(input: CreateRoleInput): Promise<IamRole> {
+  /** Every change takes `by`, who asked: recorded in the audit log in the change's transaction (iam-audit.ts). */
+  async createRole(input: CreateRoleInput, by?: AuditOrigin): Promise<IamRole> {
     const problems = new Problems();
     const path = input.path ?? "/";
     problems.name(input.name, "name", "role");
@@ -160,6 +163,16 @@ export class Roles implements RoleLookup {
         if (input.permissionsBoundaryArn !== undefined)
           await managedPolicyOrThrow(trx, input.permissionsBoundaryArn);
         await insertRole(trx, record);
+        await auditIam(trx, by, {
+          action: "role.create",
+          target: auditTarget.role(record.name),
+          details: {
+            arn: record.arn,
+            permissionsBoundaryArn: record.permissionsBoundaryArn,
+            tags: record.tags,
+          },
+          at: record.createdAt,
+        });
       });
     } catch (error) {
       throw isUniqueViolation(error) ? roleExists(input.name) : error;
@@ -176,7 +189,7 @@ export class Roles implements RoleLookup {
   }
 
   /** Refused with DeleteConflict while the role has inline or attached policies or is in an instance profile. */
-  async deleteRole(name: string): Promise<void> {
+  async deleteRole(name: string, by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, name);
       const usage = await roleUsage(trx, role.roleId);
@@ -190,20 +203,37 @@ export class Roles implements RoleLookup {
               : undefined;
       if (conflict !== undefined) throw new FawkesError(ErrorCode.deleteConflict, conflict);
       await deleteRoleRow(trx, role.roleId);
+      await auditIam(trx, by, {
+        action: "role.delete",
+        target: auditTarget.role(role.name),
+        details: { arn: role.arn },
+        at: this.#now(),
+      });
     });
   }
 
-  async updateTrustPolicy(name: string, document: unknown): Promise<void> {
+  async updateTrustPolicy(name: string, document: unknown, by?: AuditOrigin): Promise<void> {
     const problems = new Problems();
     const trustPolicy = problems.document(document, "trustPolicy", "trust");
     problems.throwIfAny("the trust policy is invalid");
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, name);
       await updateRole(trx, role.roleId, { trustPolicy });
+      await auditIam(trx, by, {
+        action: "role.trust.update",
+        target: auditTarget.role(role.name),
+        details: { arn: role.arn },
+        at: this.#now(),
+      });
     });
   }
 
-  async putRolePolicy(roleName: string, policyName: string, document: unknown): Promise<void> {
+  async putRolePolicy(
+    roleName: string,
+    policyName: string,
+    document: unknown,
+    by?: AuditOrigin,
+  ): Promise<void> {
     const problems = new Problems();
     problems.name(policyName, "policyName");
     const policy = problems.document(document, "document", "identity");
@@ -211,6 +241,12 @@ export class Roles implements RoleLookup {
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
       await putRolePolicy(trx, role.roleId, policyName, policy);
+      await auditIam(trx, by, {
+        action: "role.policy.put",
+        target: auditTarget.role(role.name),
+        details: { policyName },
+        at: this.#now(),
+      });
     });
   }
 
@@ -221,10 +257,16 @@ export class Roles implements RoleLookup {
     return policy.document;
   }
 
-  async deleteRolePolicy(roleName: string, policyName: string): Promise<void> {
+  async deleteRolePolicy(roleName: string, policyName: string, by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
       if (!(await deleteRolePolicy(trx, role.roleId, policyName))) throw inlineNotFound(roleName, policyName);
+      await auditIam(trx, by, {
+        action: "role.policy.delete",
+        target: auditTarget.role(role.name),
+        details: { policyName },
+        at: this.#now(),
+      });
     });
   }
 
@@ -239,15 +281,21 @@ export class Roles implements RoleLookup {
     return listRolePolicies(this.#db, role.roleId);
   }
 
-  async attachRolePolicy(roleName: string, policyArn: string): Promise<void> {
+  async attachRolePolicy(roleName: string, policyArn: string, by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
       const policy = await managedPolicyOrThrow(trx, policyArn);
       await attachPolicy(trx, role.roleId, policy.policyId);
+      await auditIam(trx, by, {
+        action: "role.policy.attach",
+        target: auditTarget.role(role.name),
+        details: { policyArn: policy.arn },
+        at: this.#now(),
+      });
     });
   }
 
-  async detachRolePolicy(roleName: string, policyArn: string): Promise<void> {
+  async detachRolePolicy(roleName: string, policyArn: string, by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
       const policy = await managedPolicyOrThrow(trx, policyArn);
@@ -256,6 +304,12 @@ export class Roles implements RoleLookup {
           ErrorCode.policyNotFound,
           `Policy ${policyArn} was not found attached to ${roleName}.`,
         );
+      await auditIam(trx, by, {
+        action: "role.policy.detach",
+        target: auditTarget.role(role.name),
+        details: { policyArn: policy.arn },
+        at: this.#now(),
+      });
     });
   }
 
@@ -264,37 +318,71 @@ export class Roles implements RoleLookup {
     return (await attachedPolicies(this.#db, role.roleId)).map(({ name, arn }) => ({ name, arn }));
   }
 
-  async putRolePermissionsBoundary(roleName: string, policyArn: string): Promise<void> {
+  async putRolePermissionsBoundary(roleName: string, policyArn: string, by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
       await managedPolicyOrThrow(trx, policyArn);
       await updateRole(trx, role.roleId, { permissionsBoundaryArn: policyArn });
+      await auditIam(trx, by, {
+        action: "role.boundary.put",
+        target: auditTarget.role(role.name),
+        details: { policyArn, previous: role.permissionsBoundaryArn },
+        at: this.#now(),
+      });
     });
   }
 
-  async deleteRolePermissionsBoundary(roleName: string): Promise<void> {
+  /** A role without a boundary is left as it is (and nothing is recorded). */
+  async deleteRolePermissionsBoundary(roleName: string, by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
+      if (role.permissionsBoundaryArn === null) return;
       await updateRole(trx, role.roleId, { permissionsBoundaryArn: null });
+      await auditIam(trx, by, {
+        action: "role.boundary.delete",
+        target: auditTarget.role(role.name),
+        details: { previous: role.permissionsBoundaryArn },
+        at: this.#now(),
+      });
     });
   }
 
-  async tagRole(roleName: string, tags: Readonly<Record<string, string>>): Promise<void> {
+  /** Tags set to the values they already have change nothing and are not recorded. */
+  async tagRole(roleName: string, tags: Readonly<Record<string, string>>, by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
       const merged = { ...role.tags, ...tags };
       const problems = new Problems();
       problems.tags(merged, "tags");
       problems.throwIfAny("the tags are invalid");
+      const changed = Object.fromEntries(
+        Object.entries(tags).filter(([key, value]) => role.tags[key] !== value),
+      );
+      if (Object.keys(changed).length === 0) return;
       await updateRole(trx, role.roleId, { tags: merged });
+      await auditIam(trx, by, {
+        action: "role.tag",
+        target: auditTarget.role(role.name),
+        details: { tags: changed },
+        at: this.#now(),
+      });
     });
   }
 
-  async untagRole(roleName: string, keys: readonly string[]): Promise<void> {
+  /** Keys the role does not have are ignored, as IAM does; removing none is not recorded. */
+  async untagRole(roleName: string, keys: readonly string[], by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
       const remaining = Object.fromEntries(Object.entries(role.tags).filter(([key]) => !keys.includes(key)));
+      const removed = Object.keys(role.tags).filter((key) => keys.includes(key));
+      if (removed.length === 0) return;
       await updateRole(trx, role.roleId, { tags: remaining });
+      await auditIam(trx, by, {
+        action: "role.untag",
+        target: auditTarget.role(role.name),
+        details: { keys: removed },
+        at: this.#now(),
+      });
     });
   }
 

@@ -80,6 +80,9 @@ export const auditTarget = {
   /** A material's repository URL, its credentials redacted. */
   material: (url: string): string => `material/${redactUrl(url)}`,
   role: (name: string): string => `role/${name}`,
+  /** A managed policy, by name (unique whatever its path; the ARN is in the details). */
+  policy: (name: string): string => `policy/${name}`,
+  instanceProfile: (name: string): string => `instance-profile/${name}`,
   user: (name: string): string => `user/${name}`,
   token: (id: string): string => `token/${id}`,
 } as const;

@@ -1,6 +1,7 @@
 /** Fawkes's OIDC issuer: signing keys, discovery, job ID tokens, and the verifier the local STS uses. */
 import type { ArtifactStore } from "../../artifacts/index.ts";
 import type { ReadContext } from "../../engine/context.ts";
+import { auditTarget, recordAudit, type AuditOrigin } from "../../services/audit.ts";
 import type { Executor } from "../../store/executor.ts";
 import type { JobRunRecord } from "../../store/records.ts";
 import { OidcIssuer, type IssuedToken } from "./issuer.ts";
@@ -50,9 +51,33 @@ export class JobIdTokens {
     this.#artifacts = options.artifacts;
   }
 
-  /** A token for `job` (its claims as of now) with the given audiences. */
-  async tokenFor(ctx: ReadContext, job: JobRunRecord, audiences: readonly string[]): Promise<IssuedToken> {
-    return this.issuer.sign(await jobClaims(ctx, this.#artifacts, job), audiences);
+  /**
+   * A token for `job` (its claims as of now) with the given audiences, for `by` (the agent holding the job).
+   * `id-token.issue` is recorded (audiences, `jti`, `sub`; never the token) once it is signed and before it
+   * leaves: if the entry cannot be written, no token is handed out.
+   */
+  async tokenFor(
+    ctx: ReadContext,
+    job: JobRunRecord,
+    audiences: readonly string[],
+    by: AuditOrigin,
+  ): Promise<IssuedToken> {
+    const claims = await jobClaims(ctx, this.#artifacts, job);
+    const issued = await this.issuer.sign(claims, audiences);
+    await recordAudit(ctx.db, {
+      ...by,
+      action: "id-token.issue",
+      target: auditTarget.job({
+        pipeline: String(claims.pipeline),
+        counter: Number(claims.pipeline_counter),
+        stage: String(claims.stage),
+        stageCounter: Number(claims.stage_counter),
+        job: job.name,
+      }),
+      details: { audiences: [...audiences], jti: issued.jti, sub: claims.sub, expiresAt: issued.expiresAt },
+      at: ctx.now(),
+    });
+    return issued;
   }
 }
 

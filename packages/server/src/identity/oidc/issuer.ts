@@ -33,7 +33,10 @@ export const CLAIMS_SUPPORTED = [
 
 export interface IssuedToken {
   token: string;
+  /** Epoch ms. */
   expiresAt: number;
+  /** The token's `jti`: names it (in the audit log) without copying it. */
+  jti: string;
 }
 
 export interface IssuerOptions {
@@ -86,6 +89,7 @@ export class OidcIssuer {
     const { kid, privateKey } = await this.keys.signingKey();
     const issuedAt = Math.floor(this.#options.now() / 1000);
     const expiresAt = issuedAt + this.#options.tokenLifetimeSeconds;
+    const jti = randomUUID();
     const token = await new SignJWT({ ...claims })
       .setProtectedHeader({ alg: OIDC_ALGORITHM, kid, typ: "JWT" })
       .setIssuer(this.issuer)
@@ -94,8 +98,8 @@ export class OidcIssuer {
       .setIssuedAt(issuedAt)
       .setNotBefore(issuedAt)
       .setExpirationTime(expiresAt)
-      .setJti(randomUUID())
+      .setJti(jti)
       .sign(privateKey);
-    return { token, expiresAt: expiresAt * 1000 };
+    return { token, expiresAt: expiresAt * 1000, jti };
   }
 }
