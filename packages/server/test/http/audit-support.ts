@@ -13,7 +13,7 @@ import {
   type PipelineStatusDto,
 } from "@fawkes/protocol";
 import { createGitRepo, waitFor, writePipelineDir, yamlString } from "@fawkes/testing";
-import type { KyselyPlugin } from "kysely";
+import type { KyselyPlugin, PluginTransformQueryArgs, RootOperationNode } from "kysely";
 import { startHttpServer, type HttpServer } from "./http-server.ts";
 
 export const secrets = {
@@ -133,4 +133,18 @@ export async function runResult(server: HttpServer): Promise<PipelineStatusDto["
     await ok(server, "GET", apiPath(ApiRoutes.pipelineStatus, { name: "demo" })),
   ) as PipelineStatusDto;
   return status.runs[0];
+}
+
+/** A database plugin that makes every insert into the audit log fail while `armed.on`. */
+export function failingAuditInserts(): { plugin: KyselyPlugin; armed: { on: boolean } } {
+  const armed = { on: false };
+  const plugin: KyselyPlugin = {
+    transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+      if (armed.on && node.kind === "InsertQueryNode" && node.into?.table.identifier.name === "audit_log")
+        throw new Error("forced failure of the audit entry");
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  };
+  return { plugin, armed };
 }

@@ -5,23 +5,9 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { AGENT_PROTOCOL_VERSION, ApiRoutes, apiPath, type CreatedAccessKeyDto } from "@fawkes/protocol";
-import type { KyselyPlugin, PluginTransformQueryArgs, RootOperationNode } from "kysely";
 import { recordAudit } from "../../src/services/audit.ts";
 import { registerAgent } from "./agent-player.ts";
-import { call, ok, startWithDemo } from "./audit-support.ts";
-
-function failingAuditInserts(): { plugin: KyselyPlugin; armed: { on: boolean } } {
-  const armed = { on: false };
-  const plugin: KyselyPlugin = {
-    transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
-      if (armed.on && node.kind === "InsertQueryNode" && node.into?.table.identifier.name === "audit_log")
-        throw new Error("forced failure of the audit entry");
-      return node;
-    },
-    transformResult: async ({ result }) => result,
-  };
-  return { plugin, armed };
-}
+import { call, failingAuditInserts, ok, startWithDemo } from "./audit-support.ts";
 
 test(
   "an audited change cannot commit without its entry: a failed entry rolls the change back",
