@@ -100,37 +100,37 @@ export interface IamRequester {
 
 /**
  * Roles, managed policies and instance profiles. Role and profile names are case-insensitive, as in AWS. Every
- * change takes `by`, the requester (audited).
+ * change takes `by`, the requester: the server records it as the change's actor.
  */
 export interface IamStore {
-  createRole(input: CreateRoleInput, by?: IamRequester): Promise<IamRole>;
+  createRole(input: CreateRoleInput, by: IamRequester): Promise<IamRole>;
   getRole(name: string): Promise<IamRole>;
   listRoles(pathPrefix?: string): Promise<IamRole[]>;
   /** DeleteConflict while it has inline or attached policies or is in an instance profile. */
-  deleteRole(name: string, by?: IamRequester): Promise<void>;
-  updateTrustPolicy(name: string, document: unknown, by?: IamRequester): Promise<void>;
-  putRolePolicy(roleName: string, policyName: string, document: unknown, by?: IamRequester): Promise<void>;
+  deleteRole(name: string, by: IamRequester): Promise<void>;
+  updateTrustPolicy(name: string, document: unknown, by: IamRequester): Promise<void>;
+  putRolePolicy(roleName: string, policyName: string, document: unknown, by: IamRequester): Promise<void>;
   getRolePolicy(roleName: string, policyName: string): Promise<unknown>;
-  deleteRolePolicy(roleName: string, policyName: string, by?: IamRequester): Promise<void>;
+  deleteRolePolicy(roleName: string, policyName: string, by: IamRequester): Promise<void>;
   listRolePolicies(roleName: string): Promise<string[]>;
-  attachRolePolicy(roleName: string, policyArn: string, by?: IamRequester): Promise<void>;
-  detachRolePolicy(roleName: string, policyArn: string, by?: IamRequester): Promise<void>;
+  attachRolePolicy(roleName: string, policyArn: string, by: IamRequester): Promise<void>;
+  detachRolePolicy(roleName: string, policyArn: string, by: IamRequester): Promise<void>;
   listAttachedRolePolicies(roleName: string): Promise<AttachedPolicy[]>;
-  putRolePermissionsBoundary(roleName: string, policyArn: string, by?: IamRequester): Promise<void>;
-  deleteRolePermissionsBoundary(roleName: string, by?: IamRequester): Promise<void>;
-  tagRole(roleName: string, tags: Readonly<Record<string, string>>, by?: IamRequester): Promise<void>;
-  untagRole(roleName: string, keys: readonly string[], by?: IamRequester): Promise<void>;
+  putRolePermissionsBoundary(roleName: string, policyArn: string, by: IamRequester): Promise<void>;
+  deleteRolePermissionsBoundary(roleName: string, by: IamRequester): Promise<void>;
+  tagRole(roleName: string, tags: Readonly<Record<string, string>>, by: IamRequester): Promise<void>;
+  untagRole(roleName: string, keys: readonly string[], by: IamRequester): Promise<void>;
 
-  createPolicy(input: CreatePolicyInput, by?: IamRequester): Promise<IamManagedPolicy>;
+  createPolicy(input: CreatePolicyInput, by: IamRequester): Promise<IamManagedPolicy>;
   getPolicy(arn: string): Promise<IamManagedPolicy>;
   /** DeleteConflict while attached to a role or used as a boundary. */
-  deletePolicy(arn: string, by?: IamRequester): Promise<void>;
+  deletePolicy(arn: string, by: IamRequester): Promise<void>;
   listPolicies(options?: { pathPrefix?: string; onlyAttached?: boolean }): Promise<IamManagedPolicy[]>;
 
-  createInstanceProfile(input: CreateInstanceProfileInput, by?: IamRequester): Promise<IamInstanceProfile>;
+  createInstanceProfile(input: CreateInstanceProfileInput, by: IamRequester): Promise<IamInstanceProfile>;
   getInstanceProfile(name: string): Promise<IamInstanceProfile>;
   /** DeleteConflict while it holds a role. */
-  deleteInstanceProfile(name: string, by?: IamRequester): Promise<void>;
+  deleteInstanceProfile(name: string, by: IamRequester): Promise<void>;
   listInstanceProfiles(pathPrefix?: string): Promise<IamInstanceProfile[]>;
   /**
    * LimitExceeded when the profile already has a role. `passedBy` must be allowed `iam:PassRole` on the role
@@ -140,8 +140,8 @@ export interface IamStore {
     profileName: string,
     roleName: string,
     passedBy: AccessKey,
-    by?: IamRequester,
+    by: IamRequester,
   ): Promise<void>;
-  removeRoleFromInstanceProfile(profileName: string, roleName: string, by?: IamRequester): Promise<void>;
+  removeRoleFromInstanceProfile(profileName: string, roleName: string, by: IamRequester): Promise<void>;
   listInstanceProfilesForRole(roleName: string): Promise<IamInstanceProfile[]>;
 }

@@ -14,8 +14,10 @@ import { Roles } from "./roles.ts";
  * Who made an IAM API change, as the audit log records it: the principal that signed the request (its ARN:
  * `arn:aws:iam::000000000000:user/NAME`, or an assumed role's session), as a `user` actor.
  */
-export const requesterOrigin = (by: IamRequester | undefined): AuditOrigin | undefined =>
-  by && { actor: { kind: "user", name: by.accessKey.principalArn }, sourceIp: by.sourceIp };
+export const requesterOrigin = (by: IamRequester): AuditOrigin => ({
+  actor: { kind: "user", name: by.accessKey.principalArn },
+  sourceIp: by.sourceIp,
+});
 
 /** Roles, policies and instance profiles of one database; stateless, so any number may exist side by side. */
 export class Identity {
