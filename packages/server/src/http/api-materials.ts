@@ -26,7 +26,7 @@ export function materialRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       path: ApiRoutes.notify,
       summary: "Check the git materials with this URL now",
       tag: "materials",
-      access: "user",
+      access: "user", permission: "operate",
       body: NotifyRequest,
       response: NotifyResponse,
     },

@@ -23,11 +23,11 @@ import { pipelineStatus, requireRun, runDtos } from "../services/pipeline-status
 import { rerunStage } from "../services/rerun-stage.ts";
 import { runChanges } from "../services/run-changes.ts";
 import { valueStreamMap } from "../services/value-stream-map.ts";
+import { principalOf } from "./access.ts";
 import { intParam } from "./problem.ts";
 import type { RouteRegistry } from "./registry.ts";
 
 type Params = Record<string, string>;
-const USER = "admin";
 
 export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
   const tag = "pipelines";
@@ -41,6 +41,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "List pipelines with their latest run",
       tag,
       access: "user",
+      permission: "view",
       response: PipelineListDto,
     },
     async (_request, reply) => {
@@ -56,6 +57,8 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "A pipeline's runs, newest first",
       tag,
       access: "user",
+      permission: "view",
+      scope: "pipeline",
       response: PipelineStatusDto,
     },
     async (request) => {
@@ -74,13 +77,15 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Start a run now",
       tag,
       access: "user",
+      permission: "operate",
+      scope: "pipeline",
       body: TriggerRequest,
       response: TriggerResponse,
       status: 202,
     },
     async (request, _reply, body) => {
       const { name } = request.params as Params;
-      const run = await engine.triggers.triggerManual(name ?? "", body, USER);
+      const run = await engine.triggers.triggerManual(name ?? "", body, principalOf(request).name);
       return { pipeline: run.pipeline, counter: run.counter, label: run.label };
     },
   );
@@ -92,22 +97,29 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Pause a pipeline",
       tag,
       access: "user",
+      permission: "operate",
+      scope: "pipeline",
       body: PauseRequest,
     },
     async (request, _reply, body) => {
-      await pausePipeline(engine, (request.params as Params).name ?? "", body.reason, USER);
+      await pausePipeline(engine, (request.params as Params).name ?? "", body.reason, principalOf(request).name);
     },
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.unpause, summary: "Unpause a pipeline", tag, access: "user" },
+    { method: "POST", path: ApiRoutes.unpause, summary: "Unpause a pipeline", tag, access: "user", permission: "operate", scope: "pipeline" },
     async (request) => {
       await unpausePipeline(engine, (request.params as Params).name ?? "");
     },
   );
   routes.add(
     app,
-    { method: "GET", path: ApiRoutes.run, summary: "One run", tag, access: "user", response: PipelineRunDto },
+    { method: "GET", path: ApiRoutes.run,
+      summary: "One run",
+      tag,
+      access: "user",
+      permission: "view",
+      scope: "pipeline", response: PipelineRunDto },
     async (request) => {
       const { name, counter } = request.params as Params;
       const run = await requireRun(engine.ctx, name ?? "", intParam(counter ?? "", "counter"));
@@ -122,6 +134,8 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Commits since the previous run, per material",
       tag,
       access: "user",
+      permission: "view",
+      scope: "pipeline",
       response: RunChangesDto,
     },
     async (request) => {
@@ -137,6 +151,8 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Value stream map of a run",
       tag,
       access: "user",
+      permission: "view",
+      scope: "pipeline",
       response: VsmDto,
     },
     async (request) => {
@@ -146,7 +162,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.cancelRun, summary: "Cancel a run", tag, access: "user" },
+    { method: "POST", path: ApiRoutes.cancelRun, summary: "Cancel a run", tag, access: "user", permission: "operate", scope: "pipeline" },
     async (request) => {
       const { name, counter } = request.params as Params;
       await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), null);
@@ -154,7 +170,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.cancelStage, summary: "Cancel a stage", tag, access: "user" },
+    { method: "POST", path: ApiRoutes.cancelStage, summary: "Cancel a stage", tag, access: "user", permission: "operate", scope: "pipeline" },
     async (request) => {
       const { name, counter, stage } = request.params as Params;
       await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "");
@@ -168,10 +184,12 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Approve a stage waiting for manual approval",
       tag,
       access: "user",
+      permission: "operate",
+      scope: "pipeline",
     },
     async (request) => {
       const { name, counter, stage } = request.params as Params;
-      await approveStage(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "", USER);
+      await approveStage(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "", principalOf(request).name);
     },
   );
   routes.add(
@@ -182,6 +200,8 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Rerun a stage",
       tag,
       access: "user",
+      permission: "operate",
+      scope: "pipeline",
       body: RerunRequest,
       response: RerunResponse,
       status: 202,
@@ -194,7 +214,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
         intParam(counter ?? "", "counter"),
         stage ?? "",
         body.jobs,
-        USER,
+        principalOf(request).name,
       );
       return { stage: stageRun.name, counter: stageRun.counter };
     },
@@ -207,6 +227,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Config errors of every source",
       tag: "config",
       access: "user",
+      permission: "view",
       response: ConfigHealthDto,
     },
     async () => ({

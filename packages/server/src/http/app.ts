@@ -8,10 +8,19 @@ import {
   SessionDto,
   SessionRequest,
 } from "@fawkes/protocol";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.ts";
 import { rotateApiToken, type ServerKeys } from "../keys.ts";
+import { checkLogin, TooManyLogins } from "../identity/users/log-in.ts";
+import { LoginLimiter } from "../identity/users/login-limiter.ts";
+import { BOOTSTRAP_ADMIN, principalOfUser } from "../identity/users/principal.ts";
 import { sameSecret } from "../services/register-agent.ts";
 import { authorizer, requireDeclaredAccess } from "./access.ts";
 import { agentAdminRoutes } from "./api-agents.ts";
@@ -22,6 +31,7 @@ import { pipelineRoutes } from "./api-pipelines.ts";
 import { agentRoutes } from "./agent-routes.ts";
 import { bucketRoutes } from "./api-buckets.ts";
 import { credentialRoutes } from "./api-credentials.ts";
+import { retryLater, userRoutes } from "./api-users.ts";
 import { notFoundHandler } from "./not-found.ts";
 import { openApiDocument } from "./openapi.ts";
 import { sendProblem } from "./problem.ts";
@@ -30,15 +40,19 @@ import {
   clearedSessionCookie,
   cookieValue,
   createSession,
+  csrfTokenOf,
   endAllSessions,
   endSession,
   SESSION_COOKIE,
   sessionCookie,
-  validSession,
+  sessionOf,
 } from "./session.ts";
 import { webUi } from "./web-ui.ts";
 
 export const VERSION = "0.1.0";
+
+/** The rate limiter's user key for logins with the API token file. */
+const API_TOKEN_LOGIN = "(api-token)";
 
 /**
  * Requests are parsed with zod in the handlers and replies are plain JSON, so no route declares a fastify
@@ -75,39 +89,67 @@ export async function buildApp(
   app.setNotFoundHandler(notFoundHandler(await webUi(app)));
 
   const { db } = engine.ctx;
-  const sessionOf = (cookie: string | undefined): string | undefined => cookieValue(cookie, SESSION_COOKIE);
+  const limiter = new LoginLimiter(() => engine.ctx.now());
+  const cookieOf = (request: FastifyRequest): string | undefined =>
+    cookieValue(request.headers.cookie, SESSION_COOKIE);
   routes.add(
     app,
     {
       method: "GET",
       path: ApiRoutes.session,
-      summary: "Whether this browser is logged in",
+      summary: "Whether this browser is logged in, as whom, and the session's CSRF token",
       tag: "server",
       access: "public",
       response: SessionDto,
     },
-    async (request) => ({
-      authenticated: await validSession(db, sessionOf(request.headers.cookie), engine.ctx.now()),
-    }),
+    async (request): Promise<SessionDto> => {
+      const id = cookieOf(request);
+      const session = await sessionOf(db, id, engine.ctx.now());
+      if (!session || id === undefined) return { authenticated: false };
+      const principal =
+        session.userId === null ? BOOTSTRAP_ADMIN : await principalOfUser(db, session.userId);
+      if (!principal) return { authenticated: false };
+      return { authenticated: true, user: principal.name, csrfToken: csrfTokenOf(id) };
+    },
   );
   routes.add(
     app,
     {
       method: "POST",
       path: ApiRoutes.session,
-      summary: "Log the web UI in with the API token",
+      summary: "Log the web UI in with a user's name and password (or the bootstrap API token)",
       tag: "server",
       access: "public",
       body: SessionRequest,
+      response: SessionDto,
     },
-    async (request, reply, body) => {
-      if (!sameSecret(body.token, keys.apiToken))
-        throw new FawkesError(
-          ErrorCode.unauthorized,
-          "wrong API token: use the one in <data-dir>/keys/api-token",
+    async (request, reply, body): Promise<SessionDto> => {
+      let userId: number | null;
+      let name: string;
+      if ("token" in body) {
+        const wait = limiter.retryAfterSeconds(request.ip, API_TOKEN_LOGIN);
+        if (wait > 0) throw retryLater(reply, new TooManyLogins(wait));
+        if (!sameSecret(body.token, keys.apiToken)) {
+          limiter.failed(request.ip, API_TOKEN_LOGIN);
+          throw new FawkesError(
+            ErrorCode.unauthorized,
+            "wrong API token: use the one in <data-dir>/keys/api-token",
+          );
+        }
+        userId = null;
+        name = BOOTSTRAP_ADMIN.name;
+      } else {
+        const user = await checkLogin(engine.ctx, limiter, request.ip, body.user, body.password).catch(
+          (error: unknown) => {
+            throw retryLater(reply, error);
+          },
         );
-      const session = await createSession(db, engine.ctx.now());
+        userId = user.id;
+        name = user.name;
+      }
+      const session = await createSession(db, engine.ctx.now(), userId);
       reply.header("set-cookie", sessionCookie(session, request.protocol === "https"));
+      return { authenticated: true, user: name, csrfToken: csrfTokenOf(session) };
     },
   );
   routes.add(
@@ -115,10 +157,11 @@ export async function buildApp(
     { method: "DELETE", path: ApiRoutes.session, summary: "Log out", tag: "server", access: "public" },
     async (request, reply) => {
       // Ends the session on the server too: a copy of the cookie stops working.
-      await endSession(db, sessionOf(request.headers.cookie));
+      await endSession(db, cookieOf(request));
       reply.header("set-cookie", clearedSessionCookie);
     },
   );
+  userRoutes(app, routes, engine, limiter);
   routes.add(
     app,
     {
@@ -128,6 +171,7 @@ export async function buildApp(
         "Replace the API token (the answer holds the new one, shown only this once) and end every web session",
       tag: "server",
       access: "user",
+      permission: "admin",
       response: ApiTokenDto,
     },
     async (_request, reply) => {

@@ -119,8 +119,11 @@ const expected = {
     "sha256",
     "created_at",
   ],
-  sessions: ["id_hash", "created_at", "expires_at"],
+  sessions: ["id_hash", "created_at", "expires_at", "user_id"],
   lifecycle_outbox: ["id", "kind", "pipeline", "stage_run_id", "created_at"],
+  users: ["id", "name", "password_hash", "role", "disabled", "created_at"],
+  user_group_roles: ["user_id", "group_name", "role"],
+  api_tokens: ["id", "user_id", "name", "token_hash", "created_at", "expires_at", "last_used_at"],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -190,5 +193,8 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     run_materials_upstream_run_id: { unique: 0, partial: 0 },
     access_keys_job_run_id: { unique: 0, partial: 0 },
     external_artifacts_job_artifact_path: { unique: 1, partial: 0 },
+    users_name: { unique: 1, partial: 0 },
+    api_tokens_token_hash: { unique: 1, partial: 0 },
+    api_tokens_user_id: { unique: 0, partial: 0 },
   });
 });
