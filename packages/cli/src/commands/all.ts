@@ -6,6 +6,7 @@ import { registerApproveCommand } from "./approve.ts";
 import { registerCancelCommand } from "./cancel.ts";
 import { registerCredentialsCommand } from "./credentials.ts";
 import { registerDbCommand } from "./db.ts";
+import { registerLoginCommand } from "./login.ts";
 import { registerLogsCommand } from "./logs.ts";
 import { registerNotifyCommand } from "./notify.ts";
 import { registerPauseCommand, registerUnpauseCommand } from "./pause.ts";
@@ -14,8 +15,10 @@ import { registerS3Command } from "./s3/index.ts";
 import { registerServerCommand } from "./server.ts";
 import { registerStatusCommand } from "./status.ts";
 import { registerTokenCommand } from "./token.ts";
+import { registerTokensCommand } from "./tokens.ts";
 import { registerTriggerCommand } from "./trigger.ts";
 import { registerUpCommand } from "./up.ts";
+import { registerUsersCommand } from "./users.ts";
 import { registerValidateCommand } from "./validate.ts";
 
 export const allCommands: readonly RegisterCommand[] = [
@@ -36,5 +39,8 @@ export const allCommands: readonly RegisterCommand[] = [
   registerNotifyCommand,
   registerCredentialsCommand,
   registerTokenCommand,
+  registerLoginCommand,
+  registerTokensCommand,
+  registerUsersCommand,
   registerS3Command,
 ];

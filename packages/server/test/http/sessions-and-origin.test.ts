@@ -122,13 +122,14 @@ test(
           ).body,
         ) as { paused: boolean }
       ).paused;
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       {},
       { [CSRF_HEADER]: "" },
       { [CSRF_HEADER]: "wrong" },
       { [CSRF_HEADER]: other.csrf }, // another session's token
       { [CSRF_HEADER]: csrf.slice(0, -1) },
-    ]) {
+    ];
+    for (const headers of attempts) {
       expectProblem(await pause(headers), 403, ErrorCode.csrfTokenInvalid);
     }
     assert.equal(await paused(), false, "a refused write paused the pipeline");
