@@ -34,13 +34,14 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     const child = spawn(process.execPath, fullArgs, {
       cwd: options.cwd ?? repoRoot,
       env,
-      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
       timeout: options.timeoutMs ?? 60_000,
       killSignal: "SIGKILL",
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    child.stdin.on("error", () => undefined); // a command that never reads stdin may exit before it is written
+    child.stdin.end(options.input ?? "");
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.once("error", reject);
