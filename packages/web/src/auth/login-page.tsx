@@ -116,7 +116,7 @@ export function LoginPage({ onLoggedIn }: { onLoggedIn(): void }) {
             setError(undefined);
           }}
         >
-          {withToken ? "Log in with a user name instead" : "Use the API token instead"}
+          {withToken ? "Use a user name and password instead" : "Use the API token instead"}
         </button>
       </form>
     </main>
