@@ -12,7 +12,8 @@ import { runCli, startServerProcess, tempDir, waitFor } from "@fawkes/testing";
 test("log in, manage users and tokens from the CLI", { timeout: 120_000 }, async (t) => {
   const server = await startServerProcess(t);
   const banner = await waitFor(
-    () => /Administrator login[^\n]*\n\s+user\s+(\S+)\n\s+password\s+(\S+)/.exec(server.output()) ?? undefined,
+    () =>
+      /Administrator login[^\n]*\n\s+user\s+(\S+)\n\s+password\s+(\S+)/.exec(server.output()) ?? undefined,
     { message: "the administrator's login in the server's output" },
   );
   const [, adminUser, adminPassword] = banner;
@@ -26,7 +27,9 @@ test("log in, manage users and tokens from the CLI", { timeout: 120_000 }, async
     });
 
   // Login saves a personal token for this server in the credentials file.
-  const login = await fawkes(["login", "--user", "admin", "--password-stdin"], { input: `${adminPassword}\n` });
+  const login = await fawkes(["login", "--user", "admin", "--password-stdin"], {
+    input: `${adminPassword}\n`,
+  });
   assert.equal(login.code, 0, login.stderr);
   assert.match(login.stdout, /logged in to .* as admin/);
   const saved = JSON.parse(readFileSync(join(config, "fawkes", "credentials.json"), "utf8")) as Record<
@@ -51,7 +54,8 @@ test("log in, manage users and tokens from the CLI", { timeout: 120_000 }, async
   assert.equal(grant.code, 0, grant.stderr);
   assert.equal((await fawkes(["users", "set-role", "otto", "admin"])).code, 0);
   const list = await fawkes(["users", "list", "--json"]);
-  const users = (JSON.parse(list.stdout) as { users: { name: string; role: string; groups: object }[] }).users;
+  const users = (JSON.parse(list.stdout) as { users: { name: string; role: string; groups: object }[] })
+    .users;
   assert.deepEqual(
     users.map((u) => [u.name, u.role, u.groups]),
     [

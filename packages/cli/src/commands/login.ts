@@ -18,10 +18,7 @@ export function registerLoginCommand(program: Command, { io }: CliContext): void
     .option("--password-stdin", "read the password from the first line of stdin")
     .option("--expires <days>", "days until the token expires (default: never)", positiveInt)
     .action(
-      async (
-        options: { user?: string; passwordStdin?: boolean; expires?: number },
-        command: Command,
-      ) => {
+      async (options: { user?: string; passwordStdin?: boolean; expires?: number }, command: Command) => {
         const serverUrl = serverUrlOf(command, io);
         const user = options.user ?? (await ask("user: ", false)).trim();
         const password = options.passwordStdin ? await readStdinLine() : await ask("password: ", true);

@@ -81,7 +81,9 @@ export function registerUpCommand(program: Command, context: CliContext): void {
             ...(server.initialAccessKey
               ? ["", ...initialAccessKeyLines(server.initialAccessKey, credentialsPath(io.env))]
               : []),
-            ...(server.initialAdminLogin ? ["", ...initialAdminLoginLines(server.initialAdminLogin, server.url)] : []),
+            ...(server.initialAdminLogin
+              ? ["", ...initialAdminLoginLines(server.initialAdminLogin, server.url)]
+              : []),
             "",
             "Press Ctrl-C to stop.",
             "",

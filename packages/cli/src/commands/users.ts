@@ -19,7 +19,9 @@ function role(value: string): UserRole {
 export function registerUsersCommand(program: Command, { io }: CliContext): void {
   const users = program
     .command("users")
-    .description("manage users: create, list, set-role, disable, enable, delete, grant a role in a pipeline group");
+    .description(
+      "manage users: create, list, set-role, disable, enable, delete, grant a role in a pipeline group",
+    );
 
   users
     .command("list", { isDefault: true })
@@ -67,8 +69,7 @@ export function registerUsersCommand(program: Command, { io }: CliContext): void
           return;
         }
         io.out(`created ${created.user.name} (${created.user.role})\n`);
-        if (created.password !== undefined)
-          io.out(`password (shown only now): ${created.password}\n`);
+        if (created.password !== undefined) io.out(`password (shown only now): ${created.password}\n`);
       },
     );
 

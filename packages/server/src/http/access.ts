@@ -15,12 +15,7 @@ import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
 import type { Engine } from "../engine/engine.ts";
 import type { ServerKeys } from "../keys.ts";
 import { isPersonalToken, principalOfToken } from "../identity/users/api-tokens.ts";
-import {
-  allows,
-  BOOTSTRAP_ADMIN,
-  principalOfUser,
-  type Principal,
-} from "../identity/users/principal.ts";
+import { allows, BOOTSTRAP_ADMIN, principalOfUser, type Principal } from "../identity/users/principal.ts";
 import { hashToken, sameSecret } from "../services/register-agent.ts";
 import { heldJobRun, leaseLost } from "../services/job-reports.ts";
 import { findAgentByTokenHash } from "../store/agents-repo.ts";

@@ -23,14 +23,28 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.enableAgent, summary: "Enable an agent", tag, access: "user", permission: "admin" },
+    {
+      method: "POST",
+      path: ApiRoutes.enableAgent,
+      summary: "Enable an agent",
+      tag,
+      access: "user",
+      permission: "admin",
+    },
     async (request) => {
       await setAgentEnabled(engine, name(request.params), true);
     },
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.disableAgent, summary: "Disable an agent", tag, access: "user", permission: "admin" },
+    {
+      method: "POST",
+      path: ApiRoutes.disableAgent,
+      summary: "Disable an agent",
+      tag,
+      access: "user",
+      permission: "admin",
+    },
     async (request) => {
       await setAgentEnabled(engine, name(request.params), false);
     },
@@ -51,7 +65,14 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
   );
   routes.add(
     app,
-    { method: "DELETE", path: ApiRoutes.agent, summary: "Delete an agent", tag, access: "user", permission: "admin" },
+    {
+      method: "DELETE",
+      path: ApiRoutes.agent,
+      summary: "Delete an agent",
+      tag,
+      access: "user",
+      permission: "admin",
+    },
     async (request) => {
       await removeAgent(engine, name(request.params));
     },

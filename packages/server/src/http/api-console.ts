@@ -72,7 +72,9 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       path: ApiRoutes.console,
       summary: "A job's console log (text); follow=true streams until the job completes",
       tag,
-      access: "user", permission: "view", scope: "pipeline",
+      access: "user",
+      permission: "view",
+      scope: "pipeline",
       produces: "text/plain",
     },
     async (request, reply) => {
@@ -103,7 +105,9 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       path: ApiRoutes.artifacts,
       summary: "List a job's artifacts",
       tag: "artifacts",
-      access: "user", permission: "view", scope: "pipeline",
+      access: "user",
+      permission: "view",
+      scope: "pipeline",
       response: ArtifactManifest,
     },
     async (request) => {
@@ -118,7 +122,9 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       path: ApiRoutes.artifactFile,
       summary: "Download one artifact file",
       tag: "artifacts",
-      access: "user", permission: "view", scope: "pipeline",
+      access: "user",
+      permission: "view",
+      scope: "pipeline",
       produces: "application/octet-stream",
     },
     async (request, reply) => {

@@ -50,7 +50,14 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
   );
   routes.add(
     app,
-    { method: "DELETE", path: ApiRoutes.credential, summary: "Delete an access key", tag, access: "user", permission: "admin" },
+    {
+      method: "DELETE",
+      path: ApiRoutes.credential,
+      summary: "Delete an access key",
+      tag,
+      access: "user",
+      permission: "admin",
+    },
     async (request) => {
       await accessKeys().delete((request.params as Record<string, string>).accessKeyId ?? "");
     },

@@ -12,7 +12,8 @@ export function eventRoutes(app: FastifyInstance, routes: RouteRegistry, engine:
       path: ApiRoutes.events,
       summary: "Live change events (text/event-stream)",
       tag: "events",
-      access: "user", permission: "view",
+      access: "user",
+      permission: "view",
       produces: "text/event-stream",
     },
     async (_request, reply) => {

@@ -102,24 +102,41 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       body: PauseRequest,
     },
     async (request, _reply, body) => {
-      await pausePipeline(engine, (request.params as Params).name ?? "", body.reason, principalOf(request).name);
+      await pausePipeline(
+        engine,
+        (request.params as Params).name ?? "",
+        body.reason,
+        principalOf(request).name,
+      );
     },
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.unpause, summary: "Unpause a pipeline", tag, access: "user", permission: "operate", scope: "pipeline" },
+    {
+      method: "POST",
+      path: ApiRoutes.unpause,
+      summary: "Unpause a pipeline",
+      tag,
+      access: "user",
+      permission: "operate",
+      scope: "pipeline",
+    },
     async (request) => {
       await unpausePipeline(engine, (request.params as Params).name ?? "");
     },
   );
   routes.add(
     app,
-    { method: "GET", path: ApiRoutes.run,
+    {
+      method: "GET",
+      path: ApiRoutes.run,
       summary: "One run",
       tag,
       access: "user",
       permission: "view",
-      scope: "pipeline", response: PipelineRunDto },
+      scope: "pipeline",
+      response: PipelineRunDto,
+    },
     async (request) => {
       const { name, counter } = request.params as Params;
       const run = await requireRun(engine.ctx, name ?? "", intParam(counter ?? "", "counter"));
@@ -162,7 +179,15 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.cancelRun, summary: "Cancel a run", tag, access: "user", permission: "operate", scope: "pipeline" },
+    {
+      method: "POST",
+      path: ApiRoutes.cancelRun,
+      summary: "Cancel a run",
+      tag,
+      access: "user",
+      permission: "operate",
+      scope: "pipeline",
+    },
     async (request) => {
       const { name, counter } = request.params as Params;
       await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), null);
@@ -170,7 +195,15 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.cancelStage, summary: "Cancel a stage", tag, access: "user", permission: "operate", scope: "pipeline" },
+    {
+      method: "POST",
+      path: ApiRoutes.cancelStage,
+      summary: "Cancel a stage",
+      tag,
+      access: "user",
+      permission: "operate",
+      scope: "pipeline",
+    },
     async (request) => {
       const { name, counter, stage } = request.params as Params;
       await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "");
@@ -189,7 +222,13 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
     },
     async (request) => {
       const { name, counter, stage } = request.params as Params;
-      await approveStage(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "", principalOf(request).name);
+      await approveStage(
+        engine,
+        name ?? "",
+        intParam(counter ?? "", "counter"),
+        stage ?? "",
+        principalOf(request).name,
+      );
     },
   );
   routes.add(

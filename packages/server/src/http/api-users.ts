@@ -261,7 +261,12 @@ export function userRoutes(
     },
     async (request) => {
       const principal = principalOf(request);
-      await revokeApiToken(ctx, principal, (request.params as Params).tokenId ?? "", allows(principal, "admin"));
+      await revokeApiToken(
+        ctx,
+        principal,
+        (request.params as Params).tokenId ?? "",
+        allows(principal, "admin"),
+      );
     },
   );
 }

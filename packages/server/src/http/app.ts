@@ -12,7 +12,6 @@ import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
-  type FastifyReply,
   type FastifyRequest,
 } from "fastify";
 import type { Logger } from "pino";
@@ -106,8 +105,7 @@ export async function buildApp(
       const id = cookieOf(request);
       const session = await sessionOf(db, id, engine.ctx.now());
       if (!session || id === undefined) return { authenticated: false };
-      const principal =
-        session.userId === null ? BOOTSTRAP_ADMIN : await principalOfUser(db, session.userId);
+      const principal = session.userId === null ? BOOTSTRAP_ADMIN : await principalOfUser(db, session.userId);
       if (!principal) return { authenticated: false };
       return { authenticated: true, user: principal.name, csrfToken: csrfTokenOf(id) };
     },

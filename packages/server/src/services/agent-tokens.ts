@@ -13,7 +13,11 @@ import { findAgentById, findAgentByName, updateAgent } from "../store/agents-rep
 import { hashToken, REVOKED_PREFIX } from "./register-agent.ts";
 
 /** A new token for the agent `agentId`; the one it authenticated with stops working when this commits. */
-export async function rotateAgentToken(engine: Engine, agentId: string, oldTokenHash: string): Promise<string> {
+export async function rotateAgentToken(
+  engine: Engine,
+  agentId: string,
+  oldTokenHash: string,
+): Promise<string> {
   const token = randomBytes(32).toString("base64url");
   await engine.ctx.step(async (tx) => {
     const agent = await findAgentById(tx.db, agentId);
@@ -31,7 +35,10 @@ export async function revokeAgentToken(engine: Engine, name: string): Promise<vo
   await engine.ctx.step(async (tx) => {
     const agent = await findAgentByName(tx.db, name);
     if (!agent)
-      throw new FawkesError(ErrorCode.agentNotFound, `no agent named ${name}: list them with \`fawkes agents\``);
+      throw new FawkesError(
+        ErrorCode.agentNotFound,
+        `no agent named ${name}: list them with \`fawkes agents\``,
+      );
     await updateAgent(tx.db, agent.id, {
       tokenHash: REVOKED_PREFIX + randomBytes(16).toString("hex"),
       configState: transition(agentMachine, agent.configState, "revokeToken"),

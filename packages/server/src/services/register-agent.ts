@@ -108,7 +108,10 @@ export async function registerAgent(
       });
       const fresh = (await findAgentById(tx.db, sameName.id))!;
       tx.afterCommit(() => engine.dispatcher.touch(fresh));
-      tx.log.info({ agentId: fresh.id, name: fresh.name }, "agent registered again after its token was revoked");
+      tx.log.info(
+        { agentId: fresh.id, name: fresh.name },
+        "agent registered again after its token was revoked",
+      );
       tx.events.publish({ type: "agent", agent: fresh.name });
       return {
         agentId: fresh.id as RegisterResponse["agentId"],

@@ -22,7 +22,11 @@ export async function insertSession(db: Executor, session: SessionRecord): Promi
 }
 
 /** The session with this id hash unless it has expired at `now`. */
-export async function findSession(db: Executor, idHash: string, now: number): Promise<SessionRecord | undefined> {
+export async function findSession(
+  db: Executor,
+  idHash: string,
+  now: number,
+): Promise<SessionRecord | undefined> {
   const row = await db
     .selectFrom("sessions")
     .selectAll()

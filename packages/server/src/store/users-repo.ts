@@ -84,7 +84,8 @@ export async function updateUser(
     ...(changes.disabled !== undefined && { disabled: bool(changes.disabled) }),
     ...(changes.passwordHash !== undefined && { password_hash: changes.passwordHash }),
   };
-  if (Object.keys(values).length > 0) await db.updateTable("users").set(values).where("id", "=", id).execute();
+  if (Object.keys(values).length > 0)
+    await db.updateTable("users").set(values).where("id", "=", id).execute();
 }
 
 /** Deletes the user with their grants, tokens and sessions. */
@@ -117,7 +118,12 @@ export async function allGroupRoles(db: Executor): Promise<Map<number, Record<st
   return byUser;
 }
 
-export async function setGroupRole(db: Executor, userId: number, group: string, role: UserRole): Promise<void> {
+export async function setGroupRole(
+  db: Executor,
+  userId: number,
+  group: string,
+  role: UserRole,
+): Promise<void> {
   await db
     .deleteFrom("user_group_roles")
     .where("user_id", "=", userId)
@@ -167,7 +173,10 @@ export async function insertApiToken(db: Executor, token: ApiTokenRecord): Promi
     .execute();
 }
 
-export async function findApiTokenByHash(db: Executor, tokenHash: string): Promise<ApiTokenRecord | undefined> {
+export async function findApiTokenByHash(
+  db: Executor,
+  tokenHash: string,
+): Promise<ApiTokenRecord | undefined> {
   const row = await db
     .selectFrom("api_tokens")
     .selectAll()

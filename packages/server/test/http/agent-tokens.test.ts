@@ -55,7 +55,10 @@ test("an agent's rotated-away token is refused on its next request", { timeout: 
   assert.equal((await poll(server, token)).status, 200);
   // Rotating with the old token again gets nothing.
   await expectProblem(
-    await fetch(`${server.url}/agent/v1/token`, { method: "POST", headers: { authorization: `Bearer ${agent.token}` } }),
+    await fetch(`${server.url}/agent/v1/token`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${agent.token}` },
+    }),
     401,
     ErrorCode.unauthorized,
   );
@@ -64,65 +67,71 @@ test("an agent's rotated-away token is refused on its next request", { timeout: 
   assert.ok(!JSON.stringify(rows).includes(token));
 });
 
-test("a revoked agent token: the agent registers again with the key and is pending", { timeout: 60_000 }, async (t) => {
-  const server = await startHttpServer(t);
-  const agent = await registerAgent(server, server.keys.autoRegisterKey, "revoked");
-  assert.equal((await poll(server, agent.token)).status, 200);
-  const revoke = await fetch(server.url + apiPath(ApiRoutes.revokeAgentToken, { agent: "revoked" }), {
-    method: "POST",
-    headers: { authorization: `Bearer ${server.keys.apiToken}` },
-  });
-  assert.equal(revoke.status, 204, await revoke.text());
-  await expectProblem(await poll(server, agent.token), 401, ErrorCode.unauthorized);
-  // Its saved identity is refused: it registers afresh…
-  const withIdentity = await fetch(`${server.url}/agent/v1/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      protocolVersion: AGENT_PROTOCOL_VERSION,
-      key: server.keys.autoRegisterKey,
-      name: "revoked",
-      hostname: "revoked",
-      resources: [],
-      agentId: (await server.engine.ctx.db.selectFrom("agents").select("id").executeTakeFirstOrThrow()).id,
-      token: agent.token,
-    }),
-  });
-  await expectProblem(withIdentity, 401, ErrorCode.agentIdentityUnknown);
-  // …under its name, and is pending even with the auto-register key, until an administrator enables it.
-  const again = await registerAgent(server, server.keys.autoRegisterKey, "revoked");
-  const agents = (await (await fetch(server.url + ApiRoutes.agents, { headers: admin(server) })).json()) as {
-    agents: { name: string; state: string }[];
-  };
-  assert.deepEqual(
-    agents.agents.map((a) => [a.name, a.state]),
-    [["revoked", "pending"]],
-  );
-  assert.equal((await poll(server, again.token)).status, 200);
-  // A wrong key still registers nothing.
-  const wrongKey = await fetch(`${server.url}/agent/v1/register`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      protocolVersion: AGENT_PROTOCOL_VERSION,
-      key: "wrong",
-      name: "revoked",
-      hostname: "x",
-      resources: [],
-    }),
-  });
-  await expectProblem(wrongKey, 401, ErrorCode.unauthorized);
-  // An agent that does not exist: 404, nothing changes.
-  assert.equal(
-    (
-      await fetch(server.url + apiPath(ApiRoutes.revokeAgentToken, { agent: "nobody" }), {
-        method: "POST",
-        headers: { authorization: `Bearer ${server.keys.apiToken}` },
-      })
-    ).status,
-    404,
-  );
-});
+test(
+  "a revoked agent token: the agent registers again with the key and is pending",
+  { timeout: 60_000 },
+  async (t) => {
+    const server = await startHttpServer(t);
+    const agent = await registerAgent(server, server.keys.autoRegisterKey, "revoked");
+    assert.equal((await poll(server, agent.token)).status, 200);
+    const revoke = await fetch(server.url + apiPath(ApiRoutes.revokeAgentToken, { agent: "revoked" }), {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.keys.apiToken}` },
+    });
+    assert.equal(revoke.status, 204, await revoke.text());
+    await expectProblem(await poll(server, agent.token), 401, ErrorCode.unauthorized);
+    // Its saved identity is refused: it registers afresh…
+    const withIdentity = await fetch(`${server.url}/agent/v1/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        protocolVersion: AGENT_PROTOCOL_VERSION,
+        key: server.keys.autoRegisterKey,
+        name: "revoked",
+        hostname: "revoked",
+        resources: [],
+        agentId: (await server.engine.ctx.db.selectFrom("agents").select("id").executeTakeFirstOrThrow()).id,
+        token: agent.token,
+      }),
+    });
+    await expectProblem(withIdentity, 401, ErrorCode.agentIdentityUnknown);
+    // …under its name, and is pending even with the auto-register key, until an administrator enables it.
+    const again = await registerAgent(server, server.keys.autoRegisterKey, "revoked");
+    const agents = (await (
+      await fetch(server.url + ApiRoutes.agents, { headers: admin(server) })
+    ).json()) as {
+      agents: { name: string; state: string }[];
+    };
+    assert.deepEqual(
+      agents.agents.map((a) => [a.name, a.state]),
+      [["revoked", "pending"]],
+    );
+    assert.equal((await poll(server, again.token)).status, 200);
+    // A wrong key still registers nothing.
+    const wrongKey = await fetch(`${server.url}/agent/v1/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        protocolVersion: AGENT_PROTOCOL_VERSION,
+        key: "wrong",
+        name: "revoked",
+        hostname: "x",
+        resources: [],
+      }),
+    });
+    await expectProblem(wrongKey, 401, ErrorCode.unauthorized);
+    // An agent that does not exist: 404, nothing changes.
+    assert.equal(
+      (
+        await fetch(server.url + apiPath(ApiRoutes.revokeAgentToken, { agent: "nobody" }), {
+          method: "POST",
+          headers: { authorization: `Bearer ${server.keys.apiToken}` },
+        })
+      ).status,
+      404,
+    );
+  },
+);
 
 const secretA = `alpha-${randomBytes(8).toString("hex")}`;
 const secretB = `bravo-${randomBytes(8).toString("hex")}`;
@@ -173,7 +182,10 @@ test(
       { message: "pipeline pair to load and trigger" },
     );
     const take = (agent: PlayedAgent): Promise<JobAssignment> =>
-      waitFor(async () => (await work(server, agent)) ?? undefined, { timeoutMs: 30_000, message: `a job for ${agent.name}` });
+      waitFor(async () => (await work(server, agent)) ?? undefined, {
+        timeoutMs: 30_000,
+        message: `a job for ${agent.name}`,
+      });
     const mine = await take(first);
     const theirs = await take(second);
     assert.notEqual(mine.jobRunId, theirs.jobRunId);
@@ -190,10 +202,30 @@ test(
     const stolen = { authorization: `Bearer ${first.token}`, [AgentHeader.lease]: theirs.leaseId };
     const base = `${server.url}/agent/v1/jobs/${theirs.jobRunId}`;
     const attempts: [string, RequestInit][] = [
-      ["/console", { method: "POST", headers: { ...stolen, "content-type": "text/plain" }, body: "forged\n" }],
-      ["/state", { method: "POST", headers: { ...stolen, "content-type": "application/json" }, body: '{"state":"building"}' }],
-      ["/artifacts/out/forged.txt", { method: "PUT", headers: { ...stolen, "content-type": "application/octet-stream" }, body: "forged" }],
-      ["/complete", { method: "POST", headers: { ...stolen, "content-type": "application/json" }, body: '{"result":"failed"}' }],
+      [
+        "/console",
+        { method: "POST", headers: { ...stolen, "content-type": "text/plain" }, body: "forged\n" },
+      ],
+      [
+        "/state",
+        {
+          method: "POST",
+          headers: { ...stolen, "content-type": "application/json" },
+          body: '{"state":"building"}',
+        },
+      ],
+      [
+        "/artifacts/out/forged.txt",
+        { method: "PUT", headers: { ...stolen, "content-type": "application/octet-stream" }, body: "forged" },
+      ],
+      [
+        "/complete",
+        {
+          method: "POST",
+          headers: { ...stolen, "content-type": "application/json" },
+          body: '{"result":"failed"}',
+        },
+      ],
       ["/credentials", { method: "POST", headers: stolen }],
     ];
     for (const [suffix, init] of attempts) {
@@ -206,13 +238,20 @@ test(
     // Nothing of it landed: no artifact, no console line, the job still running for the second agent.
     const { rows } = await sql<{ path: string }>`select path from artifacts`.execute(server.engine.ctx.db);
     assert.deepEqual(rows, []);
-    const job = await sql<{ state: string; result: string | null }>`select state, result from job_runs where id = ${theirs.jobRunId}`.execute(
-      server.engine.ctx.db,
-    );
+    const job = await sql<{
+      state: string;
+      result: string | null;
+    }>`select state, result from job_runs where id = ${theirs.jobRunId}`.execute(server.engine.ctx.db);
     assert.notEqual(job.rows[0]?.state, "completed");
     const consoleText = await fetch(
       server.url +
-        apiPath(ApiRoutes.console, { name: "pair", counter: 1, stage: "build", stageCounter: 1, job: theirs.locator.job }),
+        apiPath(ApiRoutes.console, {
+          name: "pair",
+          counter: 1,
+          stage: "build",
+          stageCounter: 1,
+          job: theirs.locator.job,
+        }),
       { headers: admin(server) },
     );
     assert.ok(!(await consoleText.text()).includes("forged"));

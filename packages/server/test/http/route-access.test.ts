@@ -147,7 +147,9 @@ test(
       const user = (await findUserByName(server.engine.ctx.db, role))!;
       roleTokens[role] = (await createApiToken(server.engine.ctx, user, "test", undefined)).token;
     }
-    const operatorTokenId = (await listTokenDtos(server.engine.ctx.db)).find((t) => t.user === "operator")!.id;
+    const operatorTokenId = (await listTokenDtos(server.engine.ctx.db)).find(
+      (t) => t.user === "operator",
+    )!.id;
 
     const specs = server.routes.specs as RouteSpec<never>[];
     // The registry holds every route: the API, the agent protocol, the webhook.

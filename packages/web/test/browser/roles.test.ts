@@ -31,65 +31,82 @@ async function logIn(page: Page, url: string, user: string): Promise<void> {
   await page.getByRole("navigation", { name: "Main" }).waitFor();
 }
 
-test("a viewer sees no trigger, approve, cancel or pause button; an operator does", { timeout: 90_000 }, async (t) => {
-  const repo = await createGitRepo(t, { "README.md": "app\n" });
-  const fawkes = await startFawkes(t, {
-    pipelineFiles: { "ci.gocd.yaml": pipelineYaml(repo.path) },
-    expectPipelines: ["web-app"],
-  });
-  const { server } = fawkes;
-  for (const [name, role] of [
-    ["vera", "viewer"],
-    ["otto", "operator"],
-  ])
-    assert.equal(
-      (
-        await fetch(server.url + ApiRoutes.users, {
-          method: "POST",
-          headers: { authorization: `Bearer ${server.token}`, "content-type": "application/json" },
-          body: JSON.stringify({ name, role, password: PASSWORD }),
-        })
-      ).status,
-      201,
+test(
+  "a viewer sees no trigger, approve, cancel or pause button; an operator does",
+  { timeout: 90_000 },
+  async (t) => {
+    const repo = await createGitRepo(t, { "README.md": "app\n" });
+    const fawkes = await startFawkes(t, {
+      pipelineFiles: { "ci.gocd.yaml": pipelineYaml(repo.path) },
+      expectPipelines: ["web-app"],
+    });
+    const { server } = fawkes;
+    for (const [name, role] of [
+      ["vera", "viewer"],
+      ["otto", "operator"],
+    ])
+      assert.equal(
+        (
+          await fetch(server.url + ApiRoutes.users, {
+            method: "POST",
+            headers: { authorization: `Bearer ${server.token}`, "content-type": "application/json" },
+            body: JSON.stringify({ name, role, password: PASSWORD }),
+          })
+        ).status,
+        201,
+      );
+    // A run waiting for approval: the run page would offer Approve and Rerun to an operator.
+    await fawkes.cliOk(["trigger", "web-app"]);
+    await waitForRun(fawkes.api, "web-app", 1, (run) => run.awaitingApproval === "ship");
+
+    const context = await launchBrowser(t);
+    const page = context.pages()[0] ?? (await context.newPage());
+    await fawkes.diagnose(() =>
+      withFailureScreenshot(page, "roles-viewer", async () => {
+        await logIn(page, server.url, "vera");
+        const card = page.locator('article[data-pipeline="web-app"]');
+        await card.locator('li[data-stage="build"][data-state="passed"]').waitFor();
+        assert.equal(await card.getByRole("button").count(), 0, "the viewer's card has buttons");
+        await page.goto(`${server.url}/pipelines/web-app/1`);
+        await page.getByRole("heading", { level: 3, name: "build" }).waitFor();
+        await page.getByText("waits for manual approval").waitFor();
+        for (const name of [/Approve/, /Rerun/, /Cancel/, /Trigger/, /Pause/])
+          assert.equal(
+            await page.getByRole("button", { name }).count(),
+            0,
+            `the viewer sees ${String(name)}`,
+          );
+        await page.goto(`${server.url}/agents`);
+        await page.locator('tr[data-agent="agent-1"]').waitFor();
+        for (const name of [/Disable/, /Enable/, /Delete/, /Edit resources/])
+          assert.equal(
+            await page.getByRole("button", { name }).count(),
+            0,
+            `the viewer sees ${String(name)}`,
+          );
+        await page.getByRole("button", { name: /Log out/ }).click();
+      }),
     );
-  // A run waiting for approval: the run page would offer Approve and Rerun to an operator.
-  await fawkes.cliOk(["trigger", "web-app"]);
-  await waitForRun(fawkes.api, "web-app", 1, (run) => run.awaitingApproval === "ship");
 
-  const context = await launchBrowser(t);
-  const page = context.pages()[0] ?? (await context.newPage());
-  await fawkes.diagnose(() =>
-    withFailureScreenshot(page, "roles-viewer", async () => {
-      await logIn(page, server.url, "vera");
-      const card = page.locator('article[data-pipeline="web-app"]');
-      await card.locator('li[data-stage="build"][data-state="passed"]').waitFor();
-      assert.equal(await card.getByRole("button").count(), 0, "the viewer's card has buttons");
-      await page.goto(`${server.url}/pipelines/web-app/1`);
-      await page.getByRole("heading", { level: 3, name: "build" }).waitFor();
-      await page.getByText("waits for manual approval").waitFor();
-      for (const name of [/Approve/, /Rerun/, /Cancel/, /Trigger/, /Pause/])
-        assert.equal(await page.getByRole("button", { name }).count(), 0, `the viewer sees ${String(name)}`);
-      await page.goto(`${server.url}/agents`);
-      await page.locator('tr[data-agent="agent-1"]').waitFor();
-      for (const name of [/Disable/, /Enable/, /Delete/, /Edit resources/])
-        assert.equal(await page.getByRole("button", { name }).count(), 0, `the viewer sees ${String(name)}`);
-      await page.getByRole("button", { name: /Log out/ }).click();
-    }),
-  );
-
-  await fawkes.diagnose(() =>
-    withFailureScreenshot(page, "roles-operator", async () => {
-      await logIn(page, server.url, "otto");
-      const card = page.locator('article[data-pipeline="web-app"]');
-      await card.getByRole("button", { name: "Approve stage ship of web-app" }).click();
-      await waitForRun(fawkes.api, "web-app", 1, (run) => run.result === "passed");
-      await card.getByRole("button", { name: "Trigger web-app", exact: true }).click();
-      const run = await waitForRun(fawkes.api, "web-app", 2, (candidate) => candidate.awaitingApproval === "ship");
-      assert.equal(run.trigger.kind, "manual");
-      // Agents stay an administrator's.
-      await page.goto(`${server.url}/agents`);
-      await page.locator('tr[data-agent="agent-1"]').waitFor();
-      assert.equal(await page.getByRole("button", { name: /Disable/ }).count(), 0);
-    }),
-  );
-});
+    await fawkes.diagnose(() =>
+      withFailureScreenshot(page, "roles-operator", async () => {
+        await logIn(page, server.url, "otto");
+        const card = page.locator('article[data-pipeline="web-app"]');
+        await card.getByRole("button", { name: "Approve stage ship of web-app" }).click();
+        await waitForRun(fawkes.api, "web-app", 1, (run) => run.result === "passed");
+        await card.getByRole("button", { name: "Trigger web-app", exact: true }).click();
+        const run = await waitForRun(
+          fawkes.api,
+          "web-app",
+          2,
+          (candidate) => candidate.awaitingApproval === "ship",
+        );
+        assert.equal(run.trigger.kind, "manual");
+        // Agents stay an administrator's.
+        await page.goto(`${server.url}/agents`);
+        await page.locator('tr[data-agent="agent-1"]').waitFor();
+        assert.equal(await page.getByRole("button", { name: /Disable/ }).count(), 0);
+      }),
+    );
+  },
+);

@@ -4,12 +4,7 @@
  * deleted — each effective on the next request (tokens are looked up on every request, never cached).
  */
 import { randomBytes } from "node:crypto";
-import {
-  ErrorCode,
-  FawkesError,
-  type ApiTokenInfoDto,
-  type CreatedApiTokenDto,
-} from "@fawkes/protocol";
+import { ErrorCode, FawkesError, type ApiTokenInfoDto, type CreatedApiTokenDto } from "@fawkes/protocol";
 import type { EngineContext } from "../../engine/context.ts";
 import { hashToken } from "../../services/register-agent.ts";
 import type { Executor } from "../../store/executor.ts";
@@ -73,10 +68,7 @@ export async function createApiToken(
 }
 
 /** The principal a personal token acts as; undefined when unknown, expired, or its user is disabled/gone. */
-export async function principalOfToken(
-  ctx: EngineContext,
-  token: string,
-): Promise<Principal | undefined> {
+export async function principalOfToken(ctx: EngineContext, token: string): Promise<Principal | undefined> {
   if (!TOKEN_SHAPE.test(token)) return undefined;
   const record = await findApiTokenByHash(ctx.db, hashToken(token));
   const now = ctx.now();

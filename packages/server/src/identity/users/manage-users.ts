@@ -136,7 +136,13 @@ export async function ensureInitialAdmin(
   const passwordHash = await hashPassword(password);
   return ctx.step(async (tx) => {
     if ((await countUsers(tx.db)) > 0) return undefined;
-    await insertUser(tx.db, { name: "admin", passwordHash, role: "admin", disabled: false, createdAt: tx.now() });
+    await insertUser(tx.db, {
+      name: "admin",
+      passwordHash,
+      role: "admin",
+      disabled: false,
+      createdAt: tx.now(),
+    });
     tx.log.info({ user: "admin" }, "initial administrator created");
     return { user: "admin", password };
   });

@@ -54,5 +54,8 @@ export function groupPermission(principal: Principal, group: string): Permission
 
 /** Whether the principal holds `needed` globally, or on `group` when given. */
 export function allows(principal: Principal, needed: Permission, group?: string): boolean {
-  return permits(group === undefined ? globalPermission(principal) : groupPermission(principal, group), needed);
+  return permits(
+    group === undefined ? globalPermission(principal) : groupPermission(principal, group),
+    needed,
+  );
 }
