@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import test from "node:test";
+import { AGENT_PROTOCOL_VERSION } from "@fawkes/protocol";
 import { runCli, startServerProcess, tempDir, waitFor } from "@fawkes/testing";
 
 test("log in, manage users and tokens from the CLI", { timeout: 120_000 }, async (t) => {
@@ -92,6 +93,33 @@ test("log in, manage users and tokens from the CLI", { timeout: 120_000 }, async
   const after = await fawkes(["users", "list"], { token: ciToken.token });
   assert.notEqual(after.code, 0);
   assert.match(after.stderr, /FAWKES_UNAUTHORIZED/);
+
+  // An agent's token revoked from the CLI: the agent is refused and, registered again, pending.
+  const register = (token?: { agentId: string; token: string }) =>
+    fetch(`${server.url}/agent/v1/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        protocolVersion: AGENT_PROTOCOL_VERSION,
+        key: server.autoRegisterKey,
+        name: "builder",
+        hostname: "builder",
+        resources: [],
+        ...token,
+      }),
+    });
+  const agent = (await (await register()).json()) as { agentId: string; token: string };
+  const revokeAgent = await fawkes(["agents", "revoke-token", "builder"]);
+  assert.equal(revokeAgent.code, 0, revokeAgent.stderr);
+  assert.equal((await register({ agentId: agent.agentId, token: agent.token })).status, 401);
+  assert.equal((await register()).status, 200);
+  const agents = JSON.parse((await fawkes(["agents", "--json"])).stdout) as { agents: { state: string }[] };
+  assert.deepEqual(
+    agents.agents.map((a) => a.state),
+    ["pending"],
+  );
+  const viewerRevoke = await fawkes(["agents", "revoke-token", "builder"], { token: vera.token });
+  assert.match(viewerRevoke.stderr, /FAWKES_PERMISSION_DENIED/);
 
   // Disable: vera's token stops working.
   assert.equal((await fawkes(["users", "disable", "vera"])).code, 0);
