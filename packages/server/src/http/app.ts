@@ -19,6 +19,7 @@ import type { Engine } from "../engine/engine.ts";
 import { rotateApiToken, type ServerKeys } from "../keys.ts";
 import { checkLogin, TooManyLogins } from "../identity/users/log-in.ts";
 import { LoginLimiter } from "../identity/users/login-limiter.ts";
+import { decoyHash } from "../identity/users/passwords.ts";
 import { BOOTSTRAP_ADMIN, principalOfUser } from "../identity/users/principal.ts";
 import { sameSecret } from "../services/register-agent.ts";
 import { authorizer, requireDeclaredAccess } from "./access.ts";
@@ -89,6 +90,8 @@ export async function buildApp(
 
   const { db } = engine.ctx;
   const limiter = new LoginLimiter(() => engine.ctx.now());
+  // Computed now, not at the first login naming an unknown user, whose answer would then take longer.
+  void decoyHash();
   const cookieOf = (request: FastifyRequest): string | undefined =>
     cookieValue(request.headers.cookie, SESSION_COOKIE);
   routes.add(
