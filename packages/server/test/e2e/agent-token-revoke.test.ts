@@ -37,14 +37,21 @@ test("a revoked agent registers again, pending, and works once enabled", { timeo
   assert.ok(agent);
   await fawkes.diagnose(async () => {
     const identityFile = path.join(agent.workDir, "agent.json");
-    const before = JSON.parse(await readFile(identityFile, "utf8")) as { agentId: string; token: string };
+    type Identity = { agentId: string; token: string };
+    // The agent writes its identity after the server registered it: wait for the file.
+    const saved = (): Promise<Identity | undefined> =>
+      readFile(identityFile, "utf8").then(
+        (text) => JSON.parse(text) as Identity,
+        () => undefined,
+      );
+    const before = await waitFor(saved, { message: "the agent's saved identity" });
     await fawkes.cliOk(["agents", "revoke-token", agent.name]);
     await waitForAgent(fawkes.api, agent.name, "pending", { agent });
     // The agent saved the new token it registered with; the old one is gone for good.
     const after = await waitFor(
       async () => {
-        const saved = JSON.parse(await readFile(identityFile, "utf8")) as { agentId: string; token: string };
-        return saved.token !== before.token ? saved : undefined;
+        const identity = await saved();
+        return identity !== undefined && identity.token !== before.token ? identity : undefined;
       },
       { message: "the agent to save its new token" },
     );
