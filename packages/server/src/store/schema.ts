@@ -263,4 +263,6 @@ export type DbAgent = Selectable<DbAgentTable>;
 export type DbMaterial = Selectable<DbMaterialTable>;
 export type DbArtifact = Selectable<DbArtifactTable>;
 export type DbAccessKey = Selectable<DbAccessKeyTable>;
+export type DbUser = Selectable<DbUserTable>;
+export type DbApiToken = Selectable<DbApiTokenTable>;
 export type NewDbAccessKey = Insertable<DbAccessKeyTable>;

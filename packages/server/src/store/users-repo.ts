@@ -2,6 +2,7 @@
 import type { UserRole } from "@fawkes/protocol";
 import type { Executor } from "./executor.ts";
 import { bool } from "./executor.ts";
+import type { DbApiToken, DbUser } from "./schema.ts";
 
 export interface UserRecord {
   id: number;
@@ -22,14 +23,7 @@ export interface ApiTokenRecord {
   lastUsedAt: number | null;
 }
 
-const toUser = (row: {
-  id: number;
-  name: string;
-  password_hash: string;
-  role: string;
-  disabled: number;
-  created_at: number;
-}): UserRecord => ({
+const toUser = (row: DbUser): UserRecord => ({
   id: Number(row.id),
   name: row.name,
   passwordHash: row.password_hash,
@@ -140,15 +134,7 @@ export async function removeGroupRole(db: Executor, userId: number, group: strin
     .execute();
 }
 
-const toToken = (row: {
-  id: string;
-  user_id: number;
-  name: string;
-  token_hash: string;
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
-}): ApiTokenRecord => ({
+const toToken = (row: DbApiToken): ApiTokenRecord => ({
   id: row.id,
   userId: Number(row.user_id),
   name: row.name,
