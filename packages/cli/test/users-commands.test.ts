@@ -77,7 +77,7 @@ test("log in, manage users and tokens from the CLI", { timeout: 120_000 }, async
   assert.match(refused.stderr, /FAWKES_PERMISSION_DENIED/);
 
   // Tokens: create with an expiry, list, revoke: refused on the next command.
-  const ci = await fawkes(["tokens", "create", "ci", "--expires", "30", "--json"]);
+  const ci = await fawkes(["tokens", "create", "ci", "--expires", "30d", "--json"]);
   assert.equal(ci.code, 0, ci.stderr);
   const ciToken = JSON.parse(ci.stdout) as { id: string; token: string; expiresAt: number };
   assert.ok(ciToken.expiresAt > Date.now());

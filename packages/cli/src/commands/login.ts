@@ -7,7 +7,7 @@ import { FawkesClient } from "../client.ts";
 import { serverUrlOf, type CliContext } from "../context.ts";
 import { credentialsPath, loadServerToken, saveServerToken } from "../credentials.ts";
 import { CliError } from "../errors.ts";
-import { positiveInt } from "../options.ts";
+import { days } from "../options.ts";
 import { ask, readStdinLine } from "../read-secret.ts";
 
 export function registerLoginCommand(program: Command, { io }: CliContext): void {
@@ -16,7 +16,7 @@ export function registerLoginCommand(program: Command, { io }: CliContext): void
     .description("log in with a user's name and password; the CLI keeps the personal API token it gets")
     .option("--user <name>", "user name (asked on the terminal when missing)")
     .option("--password-stdin", "read the password from the first line of stdin")
-    .option("--expires <days>", "days until the token expires (default: never)", positiveInt)
+    .option("--expires <days>", "days until the token expires, e.g. 30d (default: never)", days)
     .action(
       async (options: { user?: string; passwordStdin?: boolean; expires?: number }, command: Command) => {
         const serverUrl = serverUrlOf(command, io);

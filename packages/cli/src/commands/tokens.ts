@@ -1,11 +1,11 @@
 /**
- * `fawkes tokens create NAME [--expires DAYS] [--user NAME] | list [--all|--user NAME] | revoke ID`: personal API
+ * `fawkes tokens create NAME [--expires 30d] [--user NAME] | list [--all|--user NAME] | revoke ID`: personal API
  * tokens. A token is shown once, at creation; the server keeps only its SHA-256.
  */
 import type { Command } from "commander";
 import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
-import { positiveInt } from "../options.ts";
+import { days } from "../options.ts";
 import { ago, formatTable, printJson } from "../output.ts";
 
 export function registerTokensCommand(program: Command, { io }: CliContext): void {
@@ -47,7 +47,7 @@ export function registerTokensCommand(program: Command, { io }: CliContext): voi
     .command("create")
     .description("create a personal API token; prints it once")
     .argument("<name>", "what the token is for")
-    .option("--expires <days>", "days until it expires (default: never)", positiveInt)
+    .option("--expires <days>", "days until it expires, e.g. 30d (default: never)", days)
     .option("--user <name>", "for another user (administrators)")
     .option("--json", "print the token as JSON")
     .action(
