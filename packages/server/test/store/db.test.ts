@@ -37,6 +37,7 @@ testOnEachBackend("migrating an up-to-date database again applies nothing", asyn
       "006-sessions",
       "007-sealed-secrets",
       "008-lifecycle-outbox",
+      "012-users",
     ],
   );
 });

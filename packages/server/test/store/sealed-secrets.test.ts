@@ -178,6 +178,9 @@ testOnEachBackend(
       values (${oldFingerprint}, 'git', ${credentialedUrl}, 'main', 'abc', 1, null)`.execute(db);
       // Back to the schema before 007: later migrations are undone too.
       await sql`drop table lifecycle_outbox`.execute(db);
+      for (const table of ["api_tokens", "user_group_roles", "users"])
+        await sql`drop table ${sql.table(table)}`.execute(db);
+      await sql`alter table sessions drop column user_id`.execute(db);
       await sql`delete from fawkes_migrations where name >= '007-sealed-secrets'`.execute(db);
       if (sqlite) await sql`pragma wal_checkpoint(truncate)`.execute(db);
       await close();
