@@ -1,4 +1,4 @@
-/** `fawkes agents [--json]` and `fawkes agents enable|disable|delete NAME`, `fawkes agents resources NAME a,b`. */
+/** `fawkes agents [--json]` and `fawkes agents enable|disable|delete|revoke-token NAME`, `fawkes agents resources NAME a,b`. */
 import type { Command } from "commander";
 import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
@@ -54,6 +54,14 @@ export function registerAgentsCommand(program: Command, { io }: CliContext): voi
     .action(async (name: string, _options: object, command: Command) => {
       await clientFor(command, io).deleteAgent(name);
       io.out(`deleted ${name}\n`);
+    });
+  agents
+    .command("revoke-token")
+    .description("revoke an agent's token: it must register again with the key, and is pending until enabled")
+    .argument("<name>", "agent name")
+    .action(async (name: string, _options: object, command: Command) => {
+      await clientFor(command, io).revokeAgentToken(name);
+      io.out(`revoked the token of ${name}: it registers again with the key and waits to be enabled\n`);
     });
   agents
     .command("resources")

@@ -30,6 +30,7 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
       summary: "List the cloud endpoint's access keys (without secrets)",
       tag,
       access: "user",
+      permission: "admin",
       response: AccessKeyListDto,
     },
     async () => ({ accessKeys: await accessKeys().list() }),
@@ -42,6 +43,7 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
       summary: "Create an access key with an IAM policy; the answer holds its secret, shown only this once",
       tag,
       access: "user",
+      permission: "admin",
       body: CreateAccessKeyRequest,
       response: CreatedAccessKeyDto,
       status: 201,
@@ -59,7 +61,14 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
   );
   routes.add(
     app,
-    { method: "DELETE", path: ApiRoutes.credential, summary: "Delete an access key", tag, access: "user" },
+    {
+      method: "DELETE",
+      path: ApiRoutes.credential,
+      summary: "Delete an access key",
+      tag,
+      access: "user",
+      permission: "admin",
+    },
     async (request) => {
       const accessKeyId = (request.params as Record<string, string>).accessKeyId ?? "";
       await accessKeys().delete(accessKeyId, (db) =>

@@ -14,6 +14,7 @@ import { sealedSecretsMigration } from "./migrations/007-sealed-secrets.ts";
 import { lifecycleOutboxMigration } from "./migrations/008-lifecycle-outbox.ts";
 import { rolesMigration } from "./migrations/009-roles.ts";
 import { oidcKeysMigration } from "./migrations/011-oidc-keys.ts";
+import { usersMigration } from "./migrations/012-users.ts";
 import { auditMigration } from "./migrations/013-audit.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
@@ -33,6 +34,7 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "008-lifecycle-outbox": lifecycleOutboxMigration(dialect),
   "009-roles": rolesMigration(dialect),
   "011-oidc-keys": oidcKeysMigration(dialect),
+  "012-users": usersMigration(dialect),
   "013-audit": auditMigration(dialect),
 });
 

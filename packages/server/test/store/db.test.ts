@@ -39,6 +39,7 @@ testOnEachBackend("migrating an up-to-date database again applies nothing", asyn
       "008-lifecycle-outbox",
       "009-roles",
       "011-oidc-keys",
+      "012-users",
       "013-audit",
     ],
   );
