@@ -17,11 +17,14 @@ import {
   PipelineRunDto,
   PipelineStatusDto,
   RerunResponse,
+  RevokedSessionsDto,
   ServerEvent,
+  StsSessionListDto,
   TriggerResponse,
 } from "@fawkes/protocol";
 import type {
   CreateAccessKeyRequest,
+  RevokeSessionsRequest,
   NotifyRequest,
   PauseRequest,
   RerunRequest,
@@ -131,6 +134,16 @@ export class FawkesClient {
   }
   deleteAccessKey(accessKeyId: string): Promise<void> {
     return this.#empty("DELETE", apiPath(ApiRoutes.credential, { accessKeyId }));
+  }
+  stsSessions(query: { all?: boolean; role?: string } = {}): Promise<StsSessionListDto> {
+    const params = new URLSearchParams();
+    if (query.all) params.set("all", "true");
+    if (query.role !== undefined) params.set("role", query.role);
+    const search = params.size > 0 ? `?${params}` : "";
+    return this.#json("GET", `${ApiRoutes.credentialSessions}${search}`, StsSessionListDto);
+  }
+  revokeSessions(request: RevokeSessionsRequest): Promise<RevokedSessionsDto> {
+    return this.#json("POST", ApiRoutes.credentialSessionsRevoke, RevokedSessionsDto, request);
   }
 
   /** The console log as a byte stream (text/plain); with `follow` it ends when the job completes. */

@@ -69,6 +69,10 @@ export const ApiRoutes = {
   credentials: "/api/v1/credentials",
   /** DELETE → 204 (the key stops working at once) */
   credential: "/api/v1/credentials/:accessKeyId",
+  /** GET ?all=true&role=NAME → StsSessionListDto (temporary credentials, never their secrets) */
+  credentialSessions: "/api/v1/credentials/sessions",
+  /** POST RevokeSessionsRequest → RevokedSessionsDto: refused from the next request on */
+  credentialSessionsRevoke: "/api/v1/credentials/sessions/revoke",
   /** GET → BucketListDto (the cloud endpoint's buckets) */
   buckets: "/api/v1/buckets",
   /**

@@ -121,6 +121,30 @@ const expected = {
   ],
   sessions: ["id_hash", "created_at", "expires_at"],
   lifecycle_outbox: ["id", "kind", "pipeline", "stage_run_id", "created_at"],
+  sts_sessions: [
+    "access_key_id",
+    "secret_encrypted",
+    "session_token_encrypted",
+    "session_token_hash",
+    "kind",
+    "role_arn",
+    "role_name",
+    "session_name",
+    "principal_arn",
+    "user_id",
+    "source_access_key_id",
+    "session_policies_json",
+    "tags_json",
+    "source_identity",
+    "assumed_by",
+    "owner_kind",
+    "job_run_id",
+    "lease_id",
+    "agent_id",
+    "issued_at",
+    "expires_at",
+    "revoked_at",
+  ],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -190,5 +214,8 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     run_materials_upstream_run_id: { unique: 0, partial: 0 },
     access_keys_job_run_id: { unique: 0, partial: 0 },
     external_artifacts_job_artifact_path: { unique: 1, partial: 0 },
+    sts_sessions_job_run_id: { unique: 0, partial: 0 },
+    sts_sessions_role_arn: { unique: 0, partial: 0 },
+    sts_sessions_expires_at: { unique: 0, partial: 0 },
   });
 });
