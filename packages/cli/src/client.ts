@@ -119,6 +119,9 @@ export class FawkesClient {
   setAgentResources(agent: string, resources: string[]): Promise<AgentDto> {
     return this.#json("PATCH", apiPath(ApiRoutes.agent, { agent }), AgentDto, { resources });
   }
+  setAgentRole(agent: string, role: string | null): Promise<AgentDto> {
+    return this.#json("PUT", apiPath(ApiRoutes.agentRole, { agent }), AgentDto, { role });
+  }
   notify(request: NotifyRequest): Promise<NotifyResponse> {
     return this.#json("POST", ApiRoutes.notify, NotifyResponse, request);
   }

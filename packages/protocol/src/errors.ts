@@ -165,6 +165,11 @@ const errorRegistry = {
     status: 409,
     meaning: "The agent is running a job.",
   },
+  roleNotTrusted: {
+    code: "FAWKES_ROLE_NOT_TRUSTED",
+    status: 403,
+    meaning: "The role's trust policy does not allow that principal, or the caller may not pass the role.",
+  },
   checksumMismatch: {
     code: "FAWKES_CHECKSUM_MISMATCH",
     status: 400,

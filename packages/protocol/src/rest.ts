@@ -138,11 +138,27 @@ export const AgentDto = z.object({
   currentJob: z.string().nullable(),
   lastHeartbeatAt: z.number().int().nullable(),
   registeredAt: z.number().int(),
+  /** The role (name or ARN) its jobs assume when they name none (`fawkes agents set-role`); null: none. */
+  role: z.string().nullable(),
 });
 export type AgentDto = z.infer<typeof AgentDto>;
 export const AgentListDto = z.object({ agents: z.array(AgentDto) });
 export type AgentListDto = z.infer<typeof AgentListDto>;
 export const AgentUpdateRequest = z.strictObject({ resources: z.array(name).max(100) });
+/**
+ * PUT /api/v1/agents/:name/role: the role its jobs assume when they name none, or null for none. The role's
+ * trust policy must allow `ec2.amazonaws.com`, and the caller must be allowed `iam:PassRole` on it.
+ */
+export const AgentRoleRequest = z.strictObject({
+  role: z
+    .string()
+    .regex(
+      /^(?:[\w+=,.@-]{1,64}|arn:aws:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64})$/,
+      "must be an IAM role name or a role ARN",
+    )
+    .nullable(),
+});
+export type AgentRoleRequest = z.infer<typeof AgentRoleRequest>;
 export type AgentUpdateRequest = z.infer<typeof AgentUpdateRequest>;
 
 export const NotifyRequest = z.strictObject({

@@ -50,6 +50,8 @@ export const ApiRoutes = {
   disableAgent: "/api/v1/agents/:agent/disable",
   /** PATCH AgentUpdateRequest → AgentDto; DELETE → 204 */
   agent: "/api/v1/agents/:agent",
+  /** PUT AgentRoleRequest → AgentDto: the role its jobs assume when they name none (null: none) */
+  agentRole: "/api/v1/agents/:agent/role",
   /** POST NotifyRequest → NotifyResponse (check matching git materials now) */
   notify: "/api/v1/materials/notify",
   /** POST provider payload → 202 {materials: n}. Public; HMAC-verified when a secret is configured. */

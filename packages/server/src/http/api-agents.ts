@@ -1,7 +1,14 @@
-import { AgentDto, AgentListDto, AgentUpdateRequest, ApiRoutes } from "@fawkes/protocol";
+import { AgentDto, AgentListDto, AgentRoleRequest, AgentUpdateRequest, ApiRoutes } from "@fawkes/protocol";
 import type { FastifyInstance } from "fastify";
 import type { Engine } from "../engine/engine.ts";
-import { listAgentDtos, removeAgent, setAgentEnabled, setAgentResources } from "../services/manage-agents.ts";
+import {
+  listAgentDtos,
+  removeAgent,
+  setAgentEnabled,
+  setAgentResources,
+  setAgentRole,
+} from "../services/manage-agents.ts";
+import { actorOf } from "./actor.ts";
 import type { RouteRegistry } from "./registry.ts";
 
 export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
@@ -45,6 +52,20 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
       response: AgentDto,
     },
     async (request, _reply, body) => setAgentResources(engine, name(request.params), body.resources),
+  );
+  routes.add(
+    app,
+    {
+      method: "PUT",
+      path: ApiRoutes.agentRole,
+      summary: "Give an agent a role (its trust policy must allow ec2.amazonaws.com), or none",
+      tag,
+      access: "user",
+      body: AgentRoleRequest,
+      response: AgentDto,
+    },
+    async (request, _reply, body) =>
+      setAgentRole(engine, name(request.params), body.role, actorOf(request)?.name ?? "unknown"),
   );
   routes.add(
     app,

@@ -18,6 +18,7 @@ import {
   type RegisterResponse,
 } from "@fawkes/protocol";
 import type { Engine } from "../engine/engine.ts";
+import { checkAgentRole } from "../identity/job-roles.ts";
 import type { ServerKeys } from "../keys.ts";
 import { findAgentById, findAgentByName, insertAgent, updateAgent } from "../store/agents-repo.ts";
 import { activeJobRuns } from "../store/stages-repo.ts";
@@ -50,6 +51,18 @@ export async function registerAgent(
       "the agent registration key is wrong: use the key in <data-dir>/keys/agent-key",
     );
   }
+  // `--role`: the registration key's holder gives the agent a role, as `fawkes agents set-role` would.
+  let role: string | undefined;
+  if (request.role !== undefined) {
+    const found = await ctx.cloud?.sessions.roles.findRole(request.role);
+    if (found === undefined)
+      throw new FawkesError(
+        ErrorCode.notFound,
+        `no role ${request.role}: create it before giving it to an agent`,
+      );
+    checkAgentRole(found, request.name, "agent-registration", ctx.now());
+    role = found.arn;
+  }
   return ctx.step(async (tx) => {
     const now = tx.now();
     if (request.agentId !== undefined || request.token !== undefined) {
@@ -65,6 +78,7 @@ export async function registerAgent(
         resources: request.resources,
         environments: request.environments,
         lastHeartbeatAt: now,
+        ...(role !== undefined && { role }),
         ...(auto &&
           existing.configState === "pending" && {
             configState: transition(agentMachine, existing.configState, "enable"),
@@ -107,6 +121,7 @@ export async function registerAgent(
       registeredAt: now,
       lastHeartbeatAt: now,
       currentJobRunId: null,
+      role: role ?? null,
     };
     await insertAgent(tx.db, record);
     tx.afterCommit(() => engine.dispatcher.touch(record));

@@ -115,6 +115,8 @@ export interface DbAgentTable {
   last_heartbeat_at: number | null;
   current_job_run_id: number | null;
   deleted: number;
+  /** The role its jobs assume when they name none (migration 010); null: none. */
+  role: string | null;
 }
 
 export interface DbMaterialTable {

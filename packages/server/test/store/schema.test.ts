@@ -89,6 +89,7 @@ const expected = {
     "last_heartbeat_at",
     "current_job_run_id",
     "deleted",
+    "role",
   ],
   materials: ["fingerprint", "type", "url", "branch", "last_revision", "last_checked_at", "last_error"],
   artifacts: ["id", "job_run_id", "path", "size", "sha256", "created_at"],

@@ -3,6 +3,7 @@
  * data directory's key (SigV4 needs the secret in clear; a job's credentials route hands the token back); the
  * token is also stored as its SHA-256, which every request is compared with. A session is live until
  * `expires_at` or `revoked_at`; a job's session (`job_run_id`, `lease_id`) is revoked when the job ends.
+ * Agents get a `role` (`fawkes agents set-role`): the role their jobs without a role of their own assume.
  */
 import type { Kysely, Migration } from "kysely";
 import { portableTypes, type SqlDialect } from "./portable.ts";
@@ -41,5 +42,6 @@ export const stsSessionsMigration = (dialect: SqlDialect): Migration => ({
     await db.schema.createIndex("sts_sessions_job_run_id").on("sts_sessions").column("job_run_id").execute();
     await db.schema.createIndex("sts_sessions_role_arn").on("sts_sessions").column("role_arn").execute();
     await db.schema.createIndex("sts_sessions_expires_at").on("sts_sessions").column("expires_at").execute();
+    await db.schema.alterTable("agents").addColumn("role", "text").execute();
   },
 });

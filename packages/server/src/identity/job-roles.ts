@@ -1,0 +1,91 @@
+/**
+ * Who gets what: a job's role (its own `role:`, else its agent's) and whether the role's trust policy allows the
+ * job or the agent to assume it (docs/identity.md, "Principals and how a trust policy names them"):
+ * - a job's own role trusts the job's subject `pipeline:P:stage:S:job:J` through Fawkes's federated principal
+ *   (`arn:aws:iam::000000000000:oidc-provider/fawkes`, action `sts:AssumeRoleWithWebIdentity`, condition keys
+ *   `fawkes:sub`, `fawkes:pipeline`, `fawkes:stage`, `fawkes:job`, `fawkes:agent`);
+ * - an agent's role trusts `ec2.amazonaws.com` (action `sts:AssumeRole`, condition key `fawkes:agent`).
+ */
+import { decideForKey, evaluate, parsePolicy, type Policy, type RoleDefinition } from "@fawkes/cloud";
+import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import { ADMIN_POLICY, LOCAL_ACCOUNT, userArn } from "../cloud/access-keys.ts";
+
+export const FAWKES_PROVIDER_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:oidc-provider/fawkes`;
+export const EC2_SERVICE = "ec2.amazonaws.com";
+
+/** A job's subject: the `sub` of its ID token and what its role's trust policy matches. */
+export const jobSubject = (pipeline: string, stage: string, job: string): string =>
+  `pipeline:${pipeline}:stage:${stage}:job:${job}`;
+
+function trustOf(role: RoleDefinition): Policy {
+  return parsePolicy(role.trustPolicy, { kind: "trust" }).policy ?? { version: "2012-10-17", statements: [] };
+}
+
+export interface JobIdentity {
+  pipeline: string;
+  counter: number;
+  stage: string;
+  job: string;
+  agent: string;
+}
+
+/** Whether `role` trusts the job through Fawkes's federated principal. */
+export function trustsJob(role: RoleDefinition, job: JobIdentity, now: number): boolean {
+  return (
+    evaluate(
+      {
+        principal: { type: "FederatedUser", arn: FAWKES_PROVIDER_ARN, account: LOCAL_ACCOUNT },
+        action: "sts:AssumeRoleWithWebIdentity",
+        resource: role.arn,
+        context: {
+          "fawkes:sub": jobSubject(job.pipeline, job.stage, job.job),
+          "fawkes:pipeline": job.pipeline,
+          "fawkes:counter": String(job.counter),
+          "fawkes:stage": job.stage,
+          "fawkes:job": job.job,
+          "fawkes:agent": job.agent,
+        },
+      },
+      { identityPolicies: [], resourcePolicy: trustOf(role), now: new Date(now) },
+    ).decision === "Allow"
+  );
+}
+
+/** Whether `role` trusts an agent (the EC2 service principal, as an instance profile's role does). */
+export function trustsAgent(role: RoleDefinition, agentName: string, now: number): boolean {
+  return (
+    evaluate(
+      {
+        principal: { type: "Service", arn: EC2_SERVICE },
+        action: "sts:AssumeRole",
+        resource: role.arn,
+        context: { "fawkes:agent": agentName },
+      },
+      { identityPolicies: [], resourcePolicy: trustOf(role), now: new Date(now) },
+    ).decision === "Allow"
+  );
+}
+
+/**
+ * Refuses to give `role` to agent `agentName` unless its trust policy allows the agent and the caller may pass
+ * it (`iam:PassRole`). API users have every right until users and RBAC land (issue 14), so the caller is
+ * evaluated with the administrator's policy; the users change gives each caller their own policies.
+ */
+export function checkAgentRole(role: RoleDefinition, agentName: string, caller: string, now: number): void {
+  if (!trustsAgent(role, agentName, now))
+    throw new FawkesError(
+      ErrorCode.roleNotTrusted,
+      `role ${role.name}'s trust policy does not allow ${EC2_SERVICE} to assume it for agent ${agentName}: add a statement with "Principal": {"Service": "${EC2_SERVICE}"} and "Action": "sts:AssumeRole"`,
+    );
+  const decision = decideForKey(
+    { accessKeyId: "", secretAccessKey: "", principalArn: userArn(caller), policies: [ADMIN_POLICY] },
+    {
+      action: "iam:PassRole",
+      resource: role.arn,
+      context: { "iam:PassedToService": EC2_SERVICE },
+      now: new Date(now),
+    },
+  );
+  if (decision.decision !== "Allow")
+    throw new FawkesError(ErrorCode.roleNotTrusted, `${caller} is not allowed iam:PassRole on ${role.arn}`);
+}
