@@ -8,6 +8,7 @@ import { pino, type Logger } from "pino";
 import { createEngine } from "./engine/engine.ts";
 import { buildApp } from "./http/app.ts";
 import { startCloud } from "./cloud/runtime.ts";
+import { ensureCiRole } from "./identity/ci-role.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { tightenDataDir } from "./data-dir-permissions.ts";
 import { loadDataKey, loadServerKeys } from "./keys.ts";
@@ -38,6 +39,11 @@ export interface RunningServer {
    * the server stores it encrypted). Undefined on every later start.
    */
   initialAccessKey?: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * `fawkes up`: creates the `fawkes-ci` role on the data directory's first start (identity/ci-role.ts); its
+   * name while it exists, undefined without a roles store or once the operator deleted it.
+   */
+  ensureCiRole(): Promise<string | undefined>;
   /** Every route the HTTP server registered, with its declared access (for tests that walk them all). */
   routes: readonly { method: string; path: string; access: RouteAccess }[];
   close(): Promise<void>;
@@ -111,6 +117,7 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
       agentKey: keys.agentKey,
       autoRegisterKey: keys.autoRegisterKey,
       ...(initialAccessKey && { initialAccessKey }),
+      ensureCiRole: () => ensureCiRole(database.db, cloud.sessions.roles),
       routes: routes.specs.map(({ method, path, access }) => ({ method, path, access })),
       close() {
         closing ??= (async () => {

@@ -41,6 +41,14 @@ const SECRETS_MAX = 2_000;
  */
 export interface RoleDirectory {
   findRole(nameOrArn: string, db?: Executor): Promise<RoleDefinition | undefined>;
+  /** Creates a role with one inline policy (the server's own `fawkes-ci`); absent without a roles store. */
+  createRole?(input: {
+    name: string;
+    description: string;
+    trustPolicy: unknown;
+    policyName: string;
+    policy: unknown;
+  }): Promise<void>;
 }
 
 /** No roles at all: a server without the roles store (and tests that need none). */
