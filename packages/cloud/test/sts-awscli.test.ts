@@ -25,7 +25,7 @@ const S3_READER = {
 };
 const TRUST_ACCOUNT = {
   Version: "2012-10-17",
-  Statement: [{ Effect: "Allow", Principal: { AWS: ACCOUNT }, Action: "sts:AssumeRole" }],
+  Statement: [{ Effect: "Allow", Principal: { AWS: ACCOUNT }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
 };
 const TRUST_ALICE = {
   Version: "2012-10-17",
@@ -202,6 +202,20 @@ test("AssumeRole the trust policy does not allow is AccessDenied, and issues not
     "s1",
   );
   assert.match(missing.stderr, /AccessDenied/);
+  assert.equal(sts.sessions.issued.length, 0);
+
+  // Session tags need sts:TagSession in the trust policy too.
+  const tagged = await sts.alice(
+    "sts",
+    "assume-role",
+    "--role-arn",
+    arn("alice-only"),
+    "--role-session-name",
+    "s1",
+    "--tags",
+    "Key=team,Value=ci",
+  );
+  assert.match(tagged.stderr, /\(AccessDenied\).*sts:TagSession/);
   assert.equal(sts.sessions.issued.length, 0);
 
   // Named directly, alice needs no policy of her own; up to the role's maximum duration.

@@ -189,12 +189,19 @@ export function createStsService(options: StsOptions): QueryService {
     // The trust policy is the role's resource policy: it must have an Allow for the caller. When it names the
     // caller (or the caller's role) that is enough; when it names only the account, the caller's own
     // identity policies must allow sts:AssumeRole too (IAM's same-account rule).
-    const decision = caller.decide("sts:AssumeRole", role.arn, {
-      resourcePolicy: trustPolicy(role),
-      context: requestContext(name, tags, source),
-    });
-    const trusted = decision.matchedStatements.some((m) => m.source === "resource" && m.effect === "Allow");
-    if (decision.decision !== "Allow" || !trusted) throw denied();
+    const trust = trustPolicy(role);
+    const context = requestContext(name, tags, source);
+    const allowed = (action: string) => {
+      const decision = caller.decide(action, role.arn, { resourcePolicy: trust, context });
+      const trusted = decision.matchedStatements.some((m) => m.source === "resource" && m.effect === "Allow");
+      return decision.decision === "Allow" && trusted;
+    };
+    if (!allowed("sts:AssumeRole")) throw denied();
+    // Session tags need sts:TagSession as well, in the trust policy and (by the same rule) the caller's policies.
+    if (Object.keys(tags).length > 0 && !allowed("sts:TagSession"))
+      throw accessDenied(
+        `User: ${key.principalArn} is not authorized to perform: sts:TagSession on resource: ${roleArn}`,
+      );
     const issued = await options.issuer.issue({
       kind: "role",
       role,
