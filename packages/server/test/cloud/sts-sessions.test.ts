@@ -147,6 +147,18 @@ test(
     assert.deepEqual(await cloud.sessions.list(), []);
     assert.equal((await cloud.sessions.list({ all: true })).length, 3);
     await assert.rejects(cloud.sessions.revoke({ session: "ASIAAAAAAAAAAAAAAAAA" }), /no session/);
+
+    // An expired session: ExpiredToken, and it is neither listed as live nor revocable.
+    const late = await assume("reader", "late");
+    await db
+      .updateTable("sts_sessions")
+      .set({ expires_at: Date.now() - 1000 })
+      .where("access_key_id", "=", late.accessKeyId)
+      .execute();
+    assert.match((await as(late)("sts", "get-caller-identity")).stderr, /\(ExpiredToken\)/);
+    assert.match((await as(late)("s3api", "list-buckets")).stderr, /\(ExpiredToken\)/);
+    assert.deepEqual(await cloud.sessions.list(), []);
+    assert.deepEqual(await cloud.sessions.revoke({ all: true }), []);
     await assert.rejects(cloud.sessions.revoke({ role: "ghost" }), /no role ghost/);
   },
 );
