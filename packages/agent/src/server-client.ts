@@ -10,6 +10,8 @@ import {
 import type {
   ArtifactManifest,
   HeartbeatResponse,
+  JobCredentialsResponse,
+  RoleCredentials,
   JobLocator,
   RegisterResponse,
   WaitCancelResponse,
@@ -171,6 +173,30 @@ export class ServerClient {
   async waitCancel(job: { jobRunId: number; leaseId: string }, signal: AbortSignal): Promise<boolean> {
     const response = await this.jobCall(job, "wait-cancel", { json: {}, idleTimeoutMs: 120_000, signal });
     return expectObject<WaitCancelResponse>(await readJson(response), "cancel").cancel;
+  }
+
+  /** The credentials of the job's role (`null`: the job has none); see JobCredentialsResponse. */
+  async jobRoleCredentials(
+    job: { jobRunId: number; leaseId: string },
+    signal: AbortSignal,
+  ): Promise<RoleCredentials | null> {
+    const response = await this.jobCall(job, "credentials", { json: {}, signal });
+    const { credentials } = expectObject<JobCredentialsResponse>(await readJson(response), "credentials");
+    // Checked by hand: the agent does not load zod (see @fawkes/protocol/constants).
+    if (credentials === null) return null;
+    const strings = [
+      credentials.roleArn,
+      credentials.roleName,
+      credentials.accessKeyId,
+      credentials.secretAccessKey,
+      credentials.sessionToken,
+    ];
+    if (
+      strings.some((value) => typeof value !== "string" || value === "") ||
+      !Number.isFinite(credentials.expiration)
+    )
+      throw new FawkesError(ErrorCode.badGateway, "the server's job credentials are malformed");
+    return credentials;
   }
 
   async artifactManifest(

@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { withoutMetadata } from "@fawkes/protocol/imds";
 
 export interface LocalAgentSpec {
   name: string;
@@ -48,12 +49,13 @@ export function superviseAgents(options: SupervisorOptions): Supervisor {
   const timers = new Set<NodeJS.Timeout>();
 
   // Jobs run with the agent's PATH: put this Node (≥ 24, runs .ts) first so `node` in tasks is the same one.
-  const env = {
+  // The agent itself has no metadata endpoint; each of its jobs gets its own.
+  const env = withoutMetadata({
     ...process.env,
     PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
     FAWKES_AGENT_KEY: options.key,
     FAWKES_SERVER: options.serverUrl,
-  };
+  });
 
   const start = (index: number, backoff: number) => {
     const spec = options.agents[index] as LocalAgentSpec;

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { withoutMetadata } from "@fawkes/protocol/imds";
 
 /** examples/dummy-application in this checkout (resolved from this file, not the working directory). */
 export const bundledExampleDir = resolve(
@@ -13,7 +14,7 @@ export const bundledExampleDir = resolve(
   "../../../examples/dummy-application",
 );
 
-const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: "0" };
+const gitEnv = withoutMetadata({ ...process.env, GIT_TERMINAL_PROMPT: "0" });
 
 function git(cwd: string, args: string[]): void {
   execFileSync("git", args, { cwd, env: gitEnv, stdio: ["ignore", "ignore", "pipe"] });

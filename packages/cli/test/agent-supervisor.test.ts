@@ -21,7 +21,7 @@ test("a crashed agent is restarted; stop() terminates it", async (t) => {
     script,
     `import { appendFileSync, existsSync } from "node:fs";
 const first = !existsSync(${JSON.stringify(starts)});
-appendFileSync(${JSON.stringify(starts)}, JSON.stringify({ argv: process.argv.slice(2), key: process.env.FAWKES_AGENT_KEY, path: process.env.PATH.split(":")[0] }) + "\\n");
+appendFileSync(${JSON.stringify(starts)}, JSON.stringify({ argv: process.argv.slice(2), key: process.env.FAWKES_AGENT_KEY, path: process.env.PATH.split(":")[0], metadata: process.env.AWS_EC2_METADATA_DISABLED }) + "\\n");
 console.log("agent output");
 if (first) process.exit(3);
 setInterval(() => {}, 1000);
@@ -47,7 +47,7 @@ process.on("SIGTERM", () => process.exit(0));
     10_000,
     "a restart",
   );
-  const first = JSON.parse(lines[0]!) as { argv: string[]; key: string; path: string };
+  const first = JSON.parse(lines[0]!) as { argv: string[]; key: string; path: string; metadata?: string };
   assert.deepEqual(first.argv, [
     "agent",
     "--server",
@@ -58,6 +58,7 @@ process.on("SIGTERM", () => process.exit(0));
     join(dir, "agents", "1"),
   ]);
   assert.equal(first.key, "auto-key", "the key travels in the environment, not argv");
+  assert.equal(first.metadata, "true", "the agent process itself never probes the EC2 metadata address");
   assert.equal(first.path, join(process.execPath, ".."), "this Node comes first on the agent's PATH");
   assert.match(events[0] ?? "", /agent host-1 exited \(code 3\); restarting in 10 ms/);
   const pid = await waitFor(() => supervisor.pids()[0], 5000, "running pid");

@@ -27,3 +27,13 @@ export type {
   SessionIssuer,
   UserSessionRequest,
 } from "./sts/issuer.ts";
+export type {
+  AttachedPolicy,
+  CreateInstanceProfileInput,
+  CreatePolicyInput,
+  CreateRoleInput as IamCreateRoleInput,
+  IamInstanceProfile,
+  IamManagedPolicy,
+  IamRole,
+  IamStore,
+} from "./iam-service/store.ts";

@@ -168,7 +168,7 @@ const errorRegistry = {
   roleNotTrusted: {
     code: "FAWKES_ROLE_NOT_TRUSTED",
     status: 403,
-    meaning: "The role's trust policy does not allow that principal, or the caller may not pass the role.",
+    meaning: "The role's trust policy does not allow that principal.",
   },
   checksumMismatch: {
     code: "FAWKES_CHECKSUM_MISMATCH",
@@ -215,6 +215,37 @@ const errorRegistry = {
     code: "FAWKES_DATABASE_NOT_EMPTY",
     status: 409,
     meaning: "`fawkes db copy` only: the target database already holds Fawkes data.",
+  },
+  roleNotFound: {
+    code: "FAWKES_ROLE_NOT_FOUND",
+    status: 404,
+    meaning: "No IAM role with that name or ARN.",
+  },
+  policyNotFound: {
+    code: "FAWKES_POLICY_NOT_FOUND",
+    status: 404,
+    meaning: "No managed policy with that ARN or name, or the role has no inline policy of that name.",
+  },
+  instanceProfileNotFound: {
+    code: "FAWKES_INSTANCE_PROFILE_NOT_FOUND",
+    status: 404,
+    meaning: "No instance profile with that name.",
+  },
+  entityAlreadyExists: {
+    code: "FAWKES_ENTITY_ALREADY_EXISTS",
+    status: 409,
+    meaning: "A role, managed policy or instance profile of that name (in any letter case) already exists.",
+  },
+  deleteConflict: {
+    code: "FAWKES_DELETE_CONFLICT",
+    status: 409,
+    meaning: "The role, policy or instance profile is still in use; the message says what to remove first.",
+  },
+  limitExceeded: {
+    code: "FAWKES_LIMIT_EXCEEDED",
+    status: 409,
+    meaning:
+      "An IAM limit: an instance profile already holds its one role, or a policy document is too large.",
   },
   internal: {
     code: "FAWKES_INTERNAL",

@@ -3,3 +3,4 @@ export * from "./errors.ts";
 export * from "./agent-wire.ts";
 export * from "./rest.ts";
 export * from "./routes.ts";
+export * from "./imds.ts";

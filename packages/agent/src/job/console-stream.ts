@@ -84,6 +84,11 @@ export class ConsoleStream {
     return this.#lastOutputAt;
   }
 
+  /** Values to mask from now on (see SecretMasker.add): whatever is read from the spool after this is masked. */
+  addSecrets(secrets: readonly string[]): void {
+    this.#masker.add(secrets);
+  }
+
   /** Raw output from the agent itself (tasks write to `outputFd`). */
   write(chunk: Buffer): void {
     if (this.#disposed) return;

@@ -4,16 +4,20 @@ import { access, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs
 import { join } from "node:path";
 import { ErrorCode, FawkesError } from "@fawkes/protocol/constants";
 import type { GitCheckout } from "@fawkes/protocol";
+import { withoutMetadata } from "@fawkes/protocol/imds";
 import type { AgentLog } from "../options.ts";
 import { resolveInside } from "./paths.ts";
 
-/** Git never prompts: a job must fail rather than hang waiting for a password. */
-const gitEnv: Record<string, string | undefined> = {
+/**
+ * Git never prompts: a job must fail rather than hang waiting for a password. Nothing it starts (ssh, a
+ * credential helper) looks for cloud credentials at the EC2 metadata address.
+ */
+const gitEnv: Record<string, string | undefined> = withoutMetadata({
   ...process.env,
   GIT_TERMINAL_PROMPT: "0",
   GCM_INTERACTIVE: "never",
   GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? "ssh -o BatchMode=yes",
-};
+});
 
 /** A remote and the credentials git needs for it (the URL has no user info). */
 export interface RemoteAuth {

@@ -15,6 +15,8 @@ import type { TaskContext } from "./task-context.ts";
 import { runTasks } from "./task-runner.ts";
 import type { TasksOutcome } from "./task-runner.ts";
 import { JobCredentials } from "./job-credentials.ts";
+import { RoleCredentialsCache } from "./metadata-credentials.ts";
+import { jobMetadataSource, startMetadataServer, type RunningMetadataServer } from "./metadata-server.ts";
 import { groupAlive, groupExists, killProcessGroup } from "./process-group.ts";
 import { prepareWorkspace } from "./workspace.ts";
 import type { ProcessLedger } from "./leftover-processes.ts";
@@ -50,6 +52,10 @@ export class JobRunner {
   #reportingResult = false;
   /** Serves the materials' credentials to git in the workspace while the job runs. */
   #credentials: JobCredentials | undefined;
+  /** The job's own instance metadata endpoint (its role's credentials), from start to end of the job. */
+  #metadata: RunningMetadataServer | undefined;
+  readonly #roleCredentials: RoleCredentialsCache;
+  readonly #startedAt = Date.now();
   /** State reports go out in order without holding the job up; `complete` waits for them. */
   #stateReports: Promise<void> = Promise.resolve();
 
@@ -66,6 +72,17 @@ export class JobRunner {
       [...secretValues(job.environment), ...JobCredentials.secretsOf(job.materials)],
       join(spoolDir, `job-${job.jobRunId}.log`),
     );
+    this.#roleCredentials = new RoleCredentialsCache({
+      fetch: () =>
+        client.jobRoleCredentials(job, AbortSignal.any([this.#abort.signal, AbortSignal.timeout(30_000)])),
+      // Masked before any task can be given them.
+      onReceived: (values) => this.#console.addSecrets(values),
+      onStale: (error) =>
+        options.log("warn", "job credentials refresh failed; serving the previous ones", {
+          jobRunId: job.jobRunId,
+          message: String(error),
+        }),
+    });
   }
 
   get leaseId(): string {
@@ -107,6 +124,8 @@ export class JobRunner {
     try {
       const result = await this.#execute();
       await this.#stopLeftovers();
+      // Gone before the server hears the job is over (and revokes its credentials).
+      await this.#metadata?.close();
       await this.#console.close();
       await this.#stateReports;
       if (this.#abort.signal.aborted) throw new Fenced();
@@ -119,10 +138,15 @@ export class JobRunner {
       else if (this.#fenced) log("warn", "lease lost; job stopped", { jobRunId: job.jobRunId });
     } finally {
       this.#finished.abort();
-      await this.#stopLeftovers();
-      await this.#credentials?.close();
-      this.#console.stop();
-      await watchers;
+      try {
+        await this.#stopLeftovers();
+      } finally {
+        // Whatever happened above, nothing of the job's may outlive it: its endpoint and its git credentials.
+        await this.#metadata?.close();
+        await this.#credentials?.close();
+        this.#console.stop();
+        await watchers;
+      }
     }
   }
 
@@ -134,7 +158,7 @@ export class JobRunner {
     const ctx: TaskContext = {
       job,
       workspace: "",
-      env: taskEnvironment(job.environment),
+      env: {},
       console: this.#console,
       client: this.#client,
       cancelSignal: this.#cancel.signal,
@@ -144,7 +168,13 @@ export class JobRunner {
     };
     let outcome: TasksOutcome;
     try {
-      ctx.env = await withAwsWrapper(this.#options.workDir, ctx.env);
+      this.#metadata = await startMetadataServer(
+        jobMetadataSource(job, this.#options.name, this.#startedAt, () => this.#roleCredentials.get()),
+      );
+      ctx.env = await withAwsWrapper(
+        this.#options.workDir,
+        taskEnvironment(job.environment, this.#metadata.url),
+      );
       if (job.fetchMaterials)
         this.#credentials = await JobCredentials.open(this.#options.workDir, job.materials);
       ctx.workspace = await prepareWorkspace(

@@ -9,12 +9,24 @@ const mask = Buffer.from("******");
  * Works on Buffers only (Buffer.indexOf is native).
  */
 export class SecretMasker {
-  readonly #secrets: Buffer[];
+  #secrets: Buffer[] = [];
 
   constructor(secrets: string[]) {
-    const unique = [...new Set(secrets.filter((secret) => secret.length > 0))];
+    this.add(secrets);
+  }
+
+  /**
+   * Masks these too from now on (credentials the job receives while it runs). Bytes already masked stay as
+   * they were: a value must be added before anything can print it.
+   */
+  add(secrets: readonly string[]): void {
+    const known = new Set(this.#secrets.map((secret) => secret.toString()));
+    const added = [...new Set(secrets.filter((secret) => secret.length > 0 && !known.has(secret)))];
+    if (added.length === 0) return;
     // Longest first so that, at one position, the longest secret wins.
-    this.#secrets = unique.map((secret) => Buffer.from(secret)).sort((a, b) => b.length - a.length);
+    this.#secrets = [...this.#secrets, ...added.map((secret) => Buffer.from(secret))].sort(
+      (a, b) => b.length - a.length,
+    );
   }
 
   /**

@@ -2,6 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { access } from "node:fs/promises";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
+import { withoutMetadata } from "@fawkes/protocol/imds";
 import { sleep } from "../backoff.ts";
 import type { ProcessLedger } from "./leftover-processes.ts";
 
@@ -29,7 +30,11 @@ export interface TaskSandboxing {
 }
 
 function succeeds(command: string, args: string[]): Promise<boolean> {
-  return new Promise((done) => execFile(command, args, { timeout: 5_000 }, (error) => done(error === null)));
+  return new Promise((done) =>
+    execFile(command, args, { timeout: 5_000, env: withoutMetadata(process.env) }, (error) =>
+      done(error === null),
+    ),
+  );
 }
 
 async function findTool(name: string): Promise<string> {
@@ -89,7 +94,11 @@ function childrenOf(pid: number): number[] {
  * Synchronous on purpose: a few `access` calls take microseconds, and through the thread pool they took ~1 ms
  * of every task.
  */
-export function resolveExecutable(command: string, env: Record<string, string>, cwd: string): string | undefined {
+export function resolveExecutable(
+  command: string,
+  env: Record<string, string>,
+  cwd: string,
+): string | undefined {
   const executable = (path: string): boolean => {
     try {
       accessSync(path, constants.X_OK);
@@ -174,8 +183,11 @@ export class TaskSandbox {
     if (!namespace || !isLive(namespace.init) || childrenOf(namespace.init).length <= 1) return;
     const { nsenter } = this.#sandboxing.tools;
     await new Promise<void>((done) =>
-      execFile(nsenter, ["--target", String(namespace.init), "--pid", "--", "kill", "-KILL", "-1"], () =>
-        done(),
+      execFile(
+        nsenter,
+        ["--target", String(namespace.init), "--pid", "--", "kill", "-KILL", "-1"],
+        { env: withoutMetadata(process.env) },
+        () => done(),
       ),
     );
   }
@@ -212,7 +224,8 @@ export class TaskSandbox {
     const holder = spawn(
       tools.setpriv,
       ["--pdeathsig", "KILL", "--", tools.unshare, ...namespaceArgs, "/bin/sh", "-c", INIT_SCRIPT],
-      { detached: true, stdio: "ignore" },
+      // The init and its keeper are the agent's, not a job's: no metadata endpoint (tasks bring their own env).
+      { detached: true, stdio: "ignore", env: withoutMetadata(process.env) },
     );
     holder.unref();
     holder.on("error", () => {});

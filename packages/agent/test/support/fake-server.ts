@@ -3,7 +3,7 @@ import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { AgentHeader, ErrorCode, RegisterRequest } from "@fawkes/protocol";
-import type { ArtifactFile, JobAssignment, JobLocator } from "@fawkes/protocol";
+import type { ArtifactFile, JobAssignment, JobLocator, RoleCredentials } from "@fawkes/protocol";
 
 /** What the double saw, for assertions. */
 export interface Received {
@@ -59,6 +59,11 @@ export class FakeServer {
   readonly fencedJobs = new Set<number>();
   /** Artifact files served to fetch tasks, by locator key and path; `sha256` may be tampered with. */
   readonly published = new Map<string, Map<string, { body: Buffer; sha256: string }>>();
+  /**
+   * Answers POST /agent/v1/jobs/:id/credentials (the job's role credentials, `null` without a role); a throw is
+   * a 503. Unset: the route does not exist (404), as on a server without roles.
+   */
+  roleCredentials: ((jobRunId: number) => RoleCredentials | null) | undefined;
   /** How many artifact file downloads to cut after half their body (a server dying mid-transfer). */
   cutDownloads = 0;
   heartbeatIntervalMs = 200;
@@ -193,9 +198,10 @@ export class FakeServer {
       }
       return void res.end(entry.body);
     }
-    const jobCall = /^\/agent\/v1\/jobs\/(\d+)\/(state|console|complete|wait-cancel|artifacts\/(.+))$/.exec(
-      path,
-    );
+    const jobCall =
+      /^\/agent\/v1\/jobs\/(\d+)\/(state|console|complete|wait-cancel|credentials|artifacts\/(.+))$/.exec(
+        path,
+      );
     if (!jobCall) return json(res, 404, { code: ErrorCode.notFound, detail: path });
     const record = this.jobs.get(Number(jobCall[1]));
     if (!record) return json(res, 404, { code: ErrorCode.jobNotFound, detail: "no such job" });
@@ -219,6 +225,17 @@ export class FakeServer {
       return noContent(res);
     }
     if (sub === "wait-cancel") return this.#waitCancel(record, res);
+    if (sub === "credentials") {
+      if (req.method !== "POST" || !this.roleCredentials)
+        return json(res, 404, { code: ErrorCode.notFound, detail: path });
+      let credentials: RoleCredentials | null;
+      try {
+        credentials = this.roleCredentials(record.job.jobRunId);
+      } catch (error) {
+        return json(res, 503, { code: ErrorCode.internal, detail: String(error) });
+      }
+      return json(res, 200, { credentials });
+    }
     const sha256 = createHash("sha256").update(body).digest("hex");
     if (req.method !== "PUT" || req.headers[AgentHeader.sha256] !== sha256) {
       return json(res, 400, { code: ErrorCode.checksumMismatch, detail: "checksum mismatch" });

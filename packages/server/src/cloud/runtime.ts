@@ -13,7 +13,9 @@ import {
 } from "@fawkes/cloud";
 import type { EnvVar } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
-import { NO_ROLES, Sessions, type RoleDirectory } from "../identity/sessions.ts";
+import { Roles } from "../identity/roles.ts";
+import { Sessions, type RoleDirectory } from "../identity/sessions.ts";
+import { findManagedPolicyByArn } from "../store/managed-policies-repo.ts";
 import type { Executor } from "../store/executor.ts";
 import type { Database } from "../store/schema.ts";
 import { AccessKeys } from "./access-keys.ts";
@@ -65,9 +67,9 @@ export interface StartCloudOptions {
   dataKey: Buffer;
   log?: CloudLogger;
   now?: () => number;
-  /** Roles STS and jobs assume. @default none (no role exists) */
+  /** Roles STS and jobs assume. @default the roles store (identity/roles.ts) */
   roles?: RoleDirectory;
-  /** Managed policies AssumeRole's `PolicyArns` name. @default none */
+  /** Managed policies AssumeRole's `PolicyArns` name. @default the managed policies store */
   policies?: PolicyLookup;
   /** Verifies AssumeRoleWithWebIdentity's tokens. @default none (InvalidIdentityToken) */
   webIdentity?: WebIdentityVerifier;
@@ -76,7 +78,13 @@ export interface StartCloudOptions {
 export async function startCloud(options: StartCloudOptions, db: Kysely<Database>): Promise<CloudRuntime> {
   const now = options.now ?? Date.now;
   const accessKeys = new AccessKeys(db, options.dataKey, now);
-  const sessions = new Sessions(db, options.dataKey, options.roles ?? NO_ROLES, accessKeys.store, now);
+  const sessions = new Sessions(
+    db,
+    options.dataKey,
+    options.roles ?? storeRoles(db, now),
+    accessKeys.store,
+    now,
+  );
   // `ASIA…` ids are temporary credentials (sessions), every other id a long-lived access key.
   const credentials: CredentialStore = {
     find: (id) => (id.startsWith("ASIA") ? sessions.store.find(id) : accessKeys.store.find(id)),
@@ -85,7 +93,9 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     roles: sessions.roles,
     issuer: sessions,
     now,
-    ...(options.policies ? { policies: options.policies } : {}),
+    policies: options.policies ?? {
+      findPolicy: async (arn) => (await findManagedPolicyByArn(db, arn))?.document,
+    },
     ...(options.webIdentity ? { webIdentity: options.webIdentity } : {}),
   });
   const endpoint = await startCloudEndpoint(
@@ -128,4 +138,20 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     close: () => endpoint.close(),
   };
   return cloud;
+}
+
+/** The roles store as STS and jobs see it; `createRole` makes `fawkes up`'s role with one inline policy. */
+function storeRoles(db: Kysely<Database>, now: () => number): RoleDirectory {
+  const roles = new Roles(db, now);
+  return {
+    findRole: (nameOrArn, executor) => roles.findRole(nameOrArn, executor),
+    async createRole(input) {
+      await roles.createRole({
+        name: input.name,
+        description: input.description,
+        trustPolicy: input.trustPolicy,
+      });
+      await roles.putRolePolicy(input.name, input.policyName, input.policy);
+    },
+  };
 }

@@ -11,6 +11,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { getCompileCacheDir } from "node:module";
 import { deepFreeze, type ConfigFileInput, type ConfigIssue, type ConfigSnapshot } from "@fawkes/core";
+import { withoutMetadata } from "@fawkes/protocol";
 
 export interface ConfigParserOptions {
   /** Longest one parse may run (from when the process starts it); then the process is killed. @default 30000 */
@@ -161,7 +162,7 @@ export class ConfigParser {
       // The server's own flags (young generation, compilers) and a heap limit of its own.
       execArgv: [...process.execArgv, `--max-old-space-size=${this.#maxHeapMb}`],
       // The server's compile cache (taken out of its environment for the jobs' sake), so the parser loads fast.
-      env: { ...process.env, ...compileCacheEnv() },
+      env: withoutMetadata({ ...process.env, ...compileCacheEnv() }),
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });

@@ -42,6 +42,8 @@ export class Dispatcher {
   #generation = 0;
   /** When a pass last found the queue empty (its start), under which generation. */
   #queueEmpty: { generation: number; at: number } | undefined;
+  /** A `jobs-scheduled` kick came since the last pass began. */
+  #jobsScheduled = false;
 
   constructor(ctx: EngineContext, hooks: LifecycleHooks, deps: DispatcherDeps) {
     this.#dc = {
@@ -145,6 +147,7 @@ export class Dispatcher {
    * an idle server's polls open no transaction. Every other kick runs a pass.
    */
   kick(reason: KickReason): void {
+    if (reason === "jobs-scheduled") this.#jobsScheduled = true;
     if (reason !== "poll") {
       this.#generation++;
       this.#queueEmpty = undefined;
@@ -166,7 +169,9 @@ export class Dispatcher {
       if (this.#dc.workPolls.size === 0) return;
       const generation = this.#generation;
       const at = ctx.now();
-      this.#pass()
+      const jobsScheduled = this.#jobsScheduled;
+      this.#jobsScheduled = false;
+      this.#pass(jobsScheduled)
         .then((outcome: PassOutcome) => {
           if (outcome === "queue-empty" && generation === this.#generation)
             this.#queueEmpty = { generation, at };
@@ -179,9 +184,10 @@ export class Dispatcher {
    * One pass. An empty queue (the idle server's usual answer) is seen by one read, without a step: a job
    * scheduled after that read comes with its `jobs-scheduled` kick, which voids this pass's "empty".
    */
-  async #pass(): Promise<PassOutcome> {
+  async #pass(jobsScheduled: boolean): Promise<PassOutcome> {
     const { ctx } = this.#dc;
-    if ((await scheduledJobRuns(ctx.db, 0, 1)).length === 0) return "queue-empty";
+    // Jobs were just scheduled: the queue is worth a step without asking first.
+    if (!jobsScheduled && (await scheduledJobRuns(ctx.db, 0, 1)).length === 0) return "queue-empty";
     return ctx.step((tx) => dispatchPass(this.#dc, tx));
   }
 

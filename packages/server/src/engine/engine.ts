@@ -17,7 +17,7 @@ import { AgentTokenCache } from "./agent-token-cache.ts";
 import { buildAssignment } from "./assignment.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { ConfigService } from "./config-service.ts";
-import type { EngineContext, ReadContext } from "./context.ts";
+import type { EngineContext, ReadContext, StepContext } from "./context.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { EventBus } from "./events.ts";
 import { FailpointCounter, failpointFromEnv } from "./failpoint.ts";
@@ -26,6 +26,9 @@ import { OutboxWorker } from "./outbox-worker.ts";
 import type { LifecycleHooks } from "./run-lifecycle.ts";
 import { stepRunner } from "./step.ts";
 import { Triggers } from "./triggers.ts";
+
+/** Locators of the jobs agents hold or last held: far more than agents ever run at once. */
+const LOCATOR_CACHE_SIZE = 10_000;
 
 export interface Engine {
   ctx: EngineContext;
@@ -137,23 +140,40 @@ export function createEngine(
     return [...seen.values()];
   };
 
+  // A job run's locator never changes, and every report of its agent needs it: remembered once committed
+  // (a row read inside a step that rolls back may never exist, and its id may be taken again).
+  const locators = new Map<number, JobLocator>();
   const locatorOf = async (job: JobRunRecord, read: ReadContext = ctx): Promise<JobLocator | null> => {
+    const known = locators.get(job.id);
+    if (known) return known;
     const stage = await findStageRun(read.db, job.stageRunId);
     const run = stage && (await findRunById(read.db, stage.runId));
     if (!stage || !run) return null;
-    return {
+    const locator: JobLocator = {
       pipeline: run.pipeline,
       counter: run.counter,
       stage: stage.name,
       stageCounter: stage.counter,
       job: job.name,
     };
+    if ("afterCommit" in read) (read as StepContext).afterCommit(() => rememberLocator(job.id, locator));
+    else rememberLocator(job.id, locator);
+    return locator;
+  };
+  const rememberLocator = (jobRunId: number, locator: JobLocator) => {
+    if (locators.size >= LOCATOR_CACHE_SIZE) locators.delete(locators.keys().next().value as number);
+    locators.set(jobRunId, locator);
   };
 
   const triggers = new Triggers(ctx, hooks, mirror);
   const outbox = new OutboxWorker(ctx, (row) => triggers.fromOutbox(row));
   const dispatcher = new Dispatcher(ctx, hooks, {
-    buildAssignment: (engineCtx, job, agent) => buildAssignment(engineCtx, job, agent),
+    // Built after the lease's COMMIT: its locator is the one every report of the job will need.
+    buildAssignment: async (engineCtx, job, agent) => {
+      const assignment = await buildAssignment(engineCtx, job, agent);
+      rememberLocator(job.id, assignment.locator);
+      return assignment;
+    },
     consoleNote: async (job, text) => {
       const locator = await locatorOf(job);
       if (locator) await consoles.append(locator, Buffer.from(`[fawkes] ${text}\n`), ctx.now());

@@ -159,8 +159,9 @@ export class Triggers {
     return this.#ctx.step(async (tx) => {
       if (consumes !== undefined && !(await deleteOutboxRow(tx.db, consumes))) return null;
       if (trigger.kind !== "manual" && (await this.#blocked(config, tx))) return null;
-      const previous = await latestRun(tx.db, config.name);
-      if (trigger.kind !== "manual" && previous) {
+      // A person's trigger runs whatever changed; anything else runs only on a change since the latest run.
+      const previous = trigger.kind === "manual" ? undefined : await latestRun(tx.db, config.name);
+      if (previous) {
         const before = await runMaterials(tx.db, previous.id);
         const same = materials.every((m) =>
           before.some((b) => b.material === m.material && b.revision === m.revision),

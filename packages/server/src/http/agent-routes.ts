@@ -23,12 +23,11 @@ import {
   isCancelRequested,
   reportJobComplete,
   reportJobState,
-  requireLease,
   storeArtifact,
 } from "../services/job-reports.ts";
 import { jobCredentials } from "../services/job-credentials.ts";
 import { registerAgent } from "../services/register-agent.ts";
-import { agentOf } from "./access.ts";
+import { agentOf, heldJobOf } from "./access.ts";
 import { agentExternalRoutes } from "./agent-external-routes.ts";
 import { whenDisconnected } from "./disconnect-signal.ts";
 import { intParam } from "./problem.ts";
@@ -122,7 +121,7 @@ export function agentRoutes(
       body: JobStateReport,
     },
     async (request, _reply, body) => {
-      await reportJobState(engine, agentOf(request), jobId(request), lease(request), body.state);
+      await reportJobState(engine, agentOf(request), heldJobOf(request), lease(request), body.state);
     },
   );
 
@@ -169,14 +168,7 @@ export function agentRoutes(
         request.body instanceof Readable
           ? (request.body as AsyncIterable<Buffer>)
           : [Buffer.from(typeof request.body === "string" ? request.body : "")];
-      await appendConsole(
-        engine,
-        agentOf(request),
-        jobId(request),
-        lease(request),
-        body,
-        Number(header(request, AgentHeader.consoleTime)),
-      );
+      await appendConsole(engine, heldJobOf(request), body, Number(header(request, AgentHeader.consoleTime)));
     },
   );
 
@@ -195,9 +187,7 @@ export function agentRoutes(
       const rel = (request.params as Record<string, string>)["*"] ?? "";
       return storeArtifact(
         engine,
-        agentOf(request),
-        jobId(request),
-        lease(request),
+        heldJobOf(request),
         decodeURIComponent(rel),
         request.body,
         header(request, AgentHeader.sha256) ?? null,
@@ -215,11 +205,9 @@ export function agentRoutes(
       access: "agent-lease",
     },
     async (request) => {
-      const agent = agentOf(request);
       const id = jobId(request);
       const leaseId = lease(request);
-      await requireLease(engine, agent, id, leaseId);
-      if (await isCancelRequested(engine, id, leaseId ?? "")) return { cancel: true };
+      if (heldJobOf(request).cancelRequested) return { cancel: true };
       const gone = whenDisconnected(request);
       const waitMs = Math.min(
         60_000,

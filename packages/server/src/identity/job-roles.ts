@@ -6,9 +6,10 @@
  *   `fawkes:sub`, `fawkes:pipeline`, `fawkes:stage`, `fawkes:job`, `fawkes:agent`);
  * - an agent's role trusts `ec2.amazonaws.com` (action `sts:AssumeRole`, condition key `fawkes:agent`).
  */
-import { decideForKey, evaluate, parsePolicy, type Policy, type RoleDefinition } from "@fawkes/cloud";
+import { evaluate, parsePolicy, type Policy, type RoleDefinition } from "@fawkes/cloud";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
-import { ADMIN_POLICY, LOCAL_ACCOUNT, userArn } from "../cloud/access-keys.ts";
+import { LOCAL_ACCOUNT } from "../cloud/access-keys.ts";
+import { assertCanPassRole, type RolePasser } from "./roles.ts";
 
 export const FAWKES_PROVIDER_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:oidc-provider/fawkes`;
 export const EC2_SERVICE = "ec2.amazonaws.com";
@@ -67,25 +68,19 @@ export function trustsAgent(role: RoleDefinition, agentName: string, now: number
 }
 
 /**
- * Refuses to give `role` to agent `agentName` unless its trust policy allows the agent and the caller may pass
- * it (`iam:PassRole`). API users have every right until users and RBAC land (issue 14), so the caller is
- * evaluated with the administrator's policy; the users change gives each caller their own policies.
+ * Refuses to give `role` to agent `agentName` unless its trust policy allows the agent and `caller` may pass it
+ * (`iam:PassRole`, roles.ts `assertCanPassRole`: a REST user may, until users and RBAC land; an agent may not).
  */
-export function checkAgentRole(role: RoleDefinition, agentName: string, caller: string, now: number): void {
+export function checkAgentRole(
+  role: RoleDefinition,
+  agentName: string,
+  caller: RolePasser,
+  now: number,
+): void {
   if (!trustsAgent(role, agentName, now))
     throw new FawkesError(
       ErrorCode.roleNotTrusted,
       `role ${role.name}'s trust policy does not allow ${EC2_SERVICE} to assume it for agent ${agentName}: add a statement with "Principal": {"Service": "${EC2_SERVICE}"} and "Action": "sts:AssumeRole"`,
     );
-  const decision = decideForKey(
-    { accessKeyId: "", secretAccessKey: "", principalArn: userArn(caller), policies: [ADMIN_POLICY] },
-    {
-      action: "iam:PassRole",
-      resource: role.arn,
-      context: { "iam:PassedToService": EC2_SERVICE },
-      now: new Date(now),
-    },
-  );
-  if (decision.decision !== "Allow")
-    throw new FawkesError(ErrorCode.roleNotTrusted, `${caller} is not allowed iam:PassRole on ${role.arn}`);
+  assertCanPassRole(caller, role.arn, EC2_SERVICE);
 }

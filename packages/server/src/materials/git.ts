@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import { ErrorCode, FawkesError, withoutMetadata } from "@fawkes/protocol";
 import { redactUrl, splitCredentials, type UrlCredentials } from "./redact.ts";
 
 export interface RunGitOptions {
@@ -34,17 +34,18 @@ const defaultTimeoutMs = 60_000;
 
 /**
  * The environment git runs with: it must never wait for a human (no terminal prompt, an askpass that
- * answers nothing, ssh in batch mode) and its messages must be parseable (C locale).
+ * answers nothing, ssh in batch mode), its messages must be parseable (C locale), and nothing it starts
+ * (ssh, a credential helper) looks for cloud credentials at the EC2 metadata address.
  */
 function gitEnv(): NodeJS.ProcessEnv {
-  return {
+  return withoutMetadata({
     ...process.env,
     GIT_TERMINAL_PROMPT: "0",
     GIT_ASKPASS: "/bin/true",
     SSH_ASKPASS: "/bin/true",
     GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? "ssh -o BatchMode=yes",
     LC_ALL: "C",
-  };
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
  * lost is never written to by the old agent).
  */
 import type { Readable } from "node:stream";
-import { jobMachine, reportEvent, transition } from "@fawkes/core";
+import { jobMachine, nextState, reportEvent, transition } from "@fawkes/core";
 import { ErrorCode, FawkesError, type JobLocator, type JobResult } from "@fawkes/protocol";
 import type { ReadContext } from "../engine/context.ts";
 import type { Engine } from "../engine/engine.ts";
@@ -58,15 +58,32 @@ export async function requireLease(
   return { job, locator };
 }
 
+/**
+ * `held`: the job as the route's access check read it. The report first moves the job on from that row with
+ * one conditional statement (still that lease, still that state): a transaction of its own, fenced by its
+ * WHERE, so it needs no step around it. Only when the job changed in between, or the report repeats one that
+ * arrived, is it decided in a step on the committed row.
+ */
 export async function reportJobState(
   engine: Engine,
   agent: AgentRecord,
-  jobRunId: number,
+  held: JobRunRecord,
   lease: string | undefined,
   state: "preparing" | "building" | "completing",
 ): Promise<void> {
+  const next = nextState(jobMachine, held.state, reportEvent[state]);
+  if (
+    lease &&
+    next !== undefined &&
+    (await updateJobRun(engine.ctx.db, held.id, { state: next }, lease, held.state))
+  ) {
+    const locator = await engine.locatorOf(held);
+    if (locator)
+      engine.ctx.events.publish({ type: "run", pipeline: locator.pipeline, counter: locator.counter });
+    return;
+  }
   await engine.ctx.step(async (tx) => {
-    const { job, locator } = await requireLease(engine, agent, jobRunId, lease, tx);
+    const { job, locator } = await requireLease(engine, agent, held.id, lease, tx);
     // An agent repeats a report it is not sure arrived: the same state again changes nothing.
     if (job.state === state) return;
     await updateJobRun(
@@ -96,29 +113,33 @@ export async function reportJobComplete(
   await engine.consoles.finish(locator);
 }
 
+/** The console and artifacts of a held job go where its locator says (immutable: cached by the engine). */
+async function locatorOfHeld(engine: Engine, job: JobRunRecord): Promise<JobLocator> {
+  const locator = await engine.locatorOf(job);
+  if (!locator) throw new FawkesError(ErrorCode.jobNotFound, `job run ${job.id} has no stage`);
+  return locator;
+}
+
+/** `job`: the held job as the route's access check read it (http/access.ts `heldJobOf`). */
 export async function appendConsole(
   engine: Engine,
-  agent: AgentRecord,
-  jobRunId: number,
-  lease: string | undefined,
+  job: JobRunRecord,
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   time: number,
 ): Promise<void> {
-  const { locator } = await requireLease(engine, agent, jobRunId, lease);
+  const locator = await locatorOfHeld(engine, job);
   const stamp = Number.isFinite(time) && time > 0 ? time : engine.ctx.now();
   await engine.consoles.appendStream(locator, body, stamp, CONSOLE_BATCH_LIMIT);
 }
 
 export async function storeArtifact(
   engine: Engine,
-  agent: AgentRecord,
-  jobRunId: number,
-  lease: string | undefined,
+  job: JobRunRecord,
   relPath: string,
   body: Readable,
   sha256: string | null,
 ): Promise<{ path: string; size: number; sha256: string }> {
-  const { job, locator } = await requireLease(engine, agent, jobRunId, lease);
+  const locator = await locatorOfHeld(engine, job);
   const file = await engine.artifacts.write(locator, relPath, body, sha256);
   await insertArtifact(engine.ctx.db, job.id, file, engine.ctx.now());
   return file;

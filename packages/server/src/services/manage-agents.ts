@@ -90,7 +90,7 @@ export async function setAgentRole(
     const found = await engine.ctx.cloud?.sessions.roles.findRole(roleReference);
     if (found === undefined)
       throw new FawkesError(ErrorCode.notFound, `no role ${roleReference}: list roles with \`fawkes roles\``);
-    checkAgentRole(found, name, caller, engine.ctx.now());
+    checkAgentRole(found, name, { kind: "user", name: caller }, engine.ctx.now());
     role = found.arn;
   }
   const agent = await engine.ctx.step(async (tx) => {

@@ -20,19 +20,19 @@ import {
   listRuns,
   runMaterialsOf,
 } from "../store/runs-repo.ts";
-import { jobRunsOfStages, stageRunsOfRuns } from "../store/stages-repo.ts";
+import { jobRunsOfStagesWithAgents, stageRunsOfRuns } from "../store/stages-repo.ts";
 
 export async function runDtos(engine: Engine, runs: RunRecord[]): Promise<PipelineRunDto[]> {
   const { ctx } = engine;
   const runIds = runs.map((r) => r.id);
   const stages = await stageRunsOfRuns(ctx.db, runIds);
-  const jobs = await jobRunsOfStages(
+  const jobs = await jobRunsOfStagesWithAgents(
     ctx.db,
     stages.map((s) => s.id),
   );
   const materials = await runMaterialsOf(ctx.db, runIds);
-  const agents = await listAgents(ctx.db);
-  const agentNames = new Map(agents.map((a) => [a.id, a.name]));
+  // Only a job still waiting for an agent needs the agents (its waiting reason).
+  const agents = jobs.some((job) => job.state === "scheduled") ? await listAgents(ctx.db) : [];
   return runs.map((run) => {
     // Only the latest counter of each stage is shown, in config order.
     const latest = new Map<string, (typeof stages)[number]>();
@@ -54,7 +54,7 @@ export async function runDtos(engine: Engine, runs: RunRecord[]): Promise<Pipeli
             name: job.name,
             state: job.state,
             result: job.result,
-            agent: job.agentId ? (agentNames.get(job.agentId) ?? job.agentId) : null,
+            agent: job.agentId ? (job.agentName ?? job.agentId) : null,
             waitingReason:
               job.state === "scheduled"
                 ? engine.dispatcher.waitingReason(job, run.config.environment, agents)

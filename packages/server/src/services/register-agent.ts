@@ -60,7 +60,8 @@ export async function registerAgent(
         ErrorCode.notFound,
         `no role ${request.role}: create it before giving it to an agent`,
       );
-    checkAgentRole(found, request.name, "agent-registration", ctx.now());
+    // The registration key's holder is the operator who set the agent up, as a REST user is.
+    checkAgentRole(found, request.name, { kind: "user", name: "registration-key" }, ctx.now());
     role = found.arn;
   }
   return ctx.step(async (tx) => {

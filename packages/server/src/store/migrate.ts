@@ -12,6 +12,7 @@ import { externalArtifactsMigration } from "./migrations/005-external-artifacts.
 import { sessionsMigration } from "./migrations/006-sessions.ts";
 import { sealedSecretsMigration } from "./migrations/007-sealed-secrets.ts";
 import { lifecycleOutboxMigration } from "./migrations/008-lifecycle-outbox.ts";
+import { rolesMigration } from "./migrations/009-roles.ts";
 import { stsSessionsMigration } from "./migrations/010-sts-sessions.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
@@ -29,6 +30,7 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "006-sessions": sessionsMigration(dialect),
   "007-sealed-secrets": sealedSecretsMigration(dataKey, dialect),
   "008-lifecycle-outbox": lifecycleOutboxMigration(dialect),
+  "009-roles": rolesMigration(dialect),
   "010-sts-sessions": stsSessionsMigration(dialect),
 });
 

@@ -236,6 +236,70 @@ export interface DbStsSessionTable {
   revoked_at: number | null;
 }
 
+/** IAM roles (migration 009, roles-repo.ts). */
+export interface DbRoleTable {
+  /** `AROA` + 16 base32 characters. */
+  role_id: string;
+  name: string;
+  /** The lower-cased name: role names are unique without regard to case, as in AWS. */
+  name_key: string;
+  /** `/` or `/a/b/`. */
+  path: string;
+  /** `arn:aws:iam::000000000000:role/PATH/NAME`. */
+  arn: string;
+  /** The trust policy (AssumeRolePolicyDocument), JSON. */
+  trust_policy_json: string;
+  description: string | null;
+  /** Seconds, 3,600–43,200. */
+  max_session_duration: number;
+  /** ARN of the managed policy capping the role, or null. */
+  permissions_boundary_arn: string | null;
+  /** `{"key": "value"}`. */
+  tags_json: string;
+  created_at: number;
+}
+
+/** Inline policies of roles (migration 009). */
+export interface DbRolePolicyTable {
+  role_id: string;
+  name: string;
+  document_json: string;
+}
+
+/** Managed (customer) policies; one version, `v1` (migration 009). */
+export interface DbManagedPolicyTable {
+  /** `ANPA` + 16 base32 characters. */
+  policy_id: string;
+  name: string;
+  name_key: string;
+  path: string;
+  /** `arn:aws:iam::000000000000:policy/PATH/NAME`. */
+  arn: string;
+  description: string | null;
+  document_json: string;
+  created_at: number;
+}
+
+/** Managed policies attached to roles (migration 009). */
+export interface DbRolePolicyAttachmentTable {
+  role_id: string;
+  policy_id: string;
+}
+
+/** Instance profiles (migration 009). */
+export interface DbInstanceProfileTable {
+  /** `AIPA` + 16 base32 characters. */
+  instance_profile_id: string;
+  name: string;
+  name_key: string;
+  path: string;
+  arn: string;
+  tags_json: string;
+  /** Its one role, or null. */
+  role_id: string | null;
+  created_at: number;
+}
+
 export interface Database {
   pipelines: DbPipelineTable;
   pipeline_runs: DbPipelineRunTable;
@@ -251,6 +315,11 @@ export interface Database {
   sessions: DbSessionTable;
   lifecycle_outbox: DbLifecycleOutboxTable;
   sts_sessions: DbStsSessionTable;
+  roles: DbRoleTable;
+  role_policies: DbRolePolicyTable;
+  managed_policies: DbManagedPolicyTable;
+  role_policy_attachments: DbRolePolicyAttachmentTable;
+  instance_profiles: DbInstanceProfileTable;
 }
 
 export type DbPipeline = Selectable<DbPipelineTable>;

@@ -178,6 +178,23 @@ export async function jobRunsOfStages(db: Executor, stageRunIds: number[]): Prom
   return rows.map(toJob);
 }
 
+/** {@link jobRunsOfStages} with the name of each job's agent (the run views show names): one query. */
+export async function jobRunsOfStagesWithAgents(
+  db: Executor,
+  stageRunIds: number[],
+): Promise<(JobRunRecord & { agentName: string | null })[]> {
+  if (stageRunIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("job_runs")
+    .leftJoin("agents", "agents.id", "job_runs.agent_id")
+    .selectAll("job_runs")
+    .select("agents.name as agent_name")
+    .where("job_runs.stage_run_id", "in", stageRunIds)
+    .orderBy("job_runs.id")
+    .execute();
+  return rows.map((row) => ({ ...toJob(row), agentName: row.agent_name }));
+}
+
 export async function findJobRun(db: Executor, id: number): Promise<JobRunRecord | undefined> {
   const row = await db.selectFrom("job_runs").selectAll().where("id", "=", id).executeTakeFirst();
   return row && toJob(row);
@@ -236,6 +253,7 @@ export async function updateJobRun(
   id: number,
   patch: JobRunPatch,
   expectLease?: string,
+  expectState?: JobState,
 ): Promise<boolean> {
   let query = db
     .updateTable("job_runs")
@@ -252,6 +270,7 @@ export async function updateJobRun(
     })
     .where("id", "=", id);
   if (expectLease !== undefined) query = query.where("lease_id", "=", expectLease);
+  if (expectState !== undefined) query = query.where("state", "=", expectState);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }

@@ -146,6 +146,41 @@ const expected = {
     "expires_at",
     "revoked_at",
   ],
+  roles: [
+    "role_id",
+    "name",
+    "name_key",
+    "path",
+    "arn",
+    "trust_policy_json",
+    "description",
+    "max_session_duration",
+    "permissions_boundary_arn",
+    "tags_json",
+    "created_at",
+  ],
+  role_policies: ["role_id", "name", "document_json"],
+  managed_policies: [
+    "policy_id",
+    "name",
+    "name_key",
+    "path",
+    "arn",
+    "description",
+    "document_json",
+    "created_at",
+  ],
+  role_policy_attachments: ["role_id", "policy_id"],
+  instance_profiles: [
+    "instance_profile_id",
+    "name",
+    "name_key",
+    "path",
+    "arn",
+    "tags_json",
+    "role_id",
+    "created_at",
+  ],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -218,5 +253,11 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     sts_sessions_job_run_id: { unique: 0, partial: 0 },
     sts_sessions_role_arn: { unique: 0, partial: 0 },
     sts_sessions_expires_at: { unique: 0, partial: 0 },
+    roles_name_key: { unique: 1, partial: 0 },
+    managed_policies_name_key: { unique: 1, partial: 0 },
+    managed_policies_arn: { unique: 1, partial: 0 },
+    instance_profiles_name_key: { unique: 1, partial: 0 },
+    instance_profiles_role: { unique: 0, partial: 0 },
+    role_policy_attachments_policy: { unique: 0, partial: 0 },
   });
 });

@@ -53,7 +53,8 @@ export async function dispatchPass(dc: DispatchContext, ctx: StepContext): Promi
       free.delete(agent.id);
       await dispatchJob(dc, ctx, job, agent, run);
     }
-    if (free.size === 0) return "done";
+    // A short page was the end of the queue.
+    if (free.size === 0 || page.length < QUEUE_PAGE) return "done";
     page = await scheduledJobRuns(ctx.db, page.at(-1)!.id, QUEUE_PAGE);
   }
 }
