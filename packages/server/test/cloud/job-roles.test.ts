@@ -9,11 +9,10 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import test, { type TestContext } from "node:test";
-import type { RoleDefinition } from "@fawkes/cloud";
 import type { JobAssignment } from "@fawkes/protocol";
 import { createGitRepo, tempDir, waitFor, yamlString } from "@fawkes/testing";
 import { startCloud } from "../../src/cloud/runtime.ts";
-import type { RoleDirectory } from "../../src/identity/sessions.ts";
+import { Roles } from "../../src/identity/roles.ts";
 import { startEngineHarness, type EngineHarness } from "../support/engine-harness.ts";
 import type { ScriptedAgent } from "../support/scripted-agent.ts";
 import { awsAs } from "./support.ts";
@@ -41,22 +40,6 @@ const TRUST_EC2 = {
   Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
 };
 
-function role(name: string, trust: unknown, policies: unknown[]): RoleDefinition {
-  return {
-    arn: `arn:aws:iam::${ACCOUNT}:role/${name}`,
-    name,
-    path: "/",
-    roleId: `AROA${name
-      .toUpperCase()
-      .replace(/[^A-Z]/g, "")
-      .padEnd(17, "Q")}`,
-    trustPolicy: trust,
-    policies,
-    maxSessionDurationSeconds: 3600,
-    tags: {},
-  };
-}
-
 const job = (roleLine: string) => `{jobs: {j: {${roleLine}tasks: [{exec: {command: "true"}}]}}}`;
 
 async function setup(
@@ -79,17 +62,18 @@ async function setup(
     // The refresh test moves the engine's clock by most of an hour: the agent must not be lost meanwhile.
     options: { agentLostAfterMs: 24 * 3600_000 },
   });
-  const roles = [
-    role("s3-reader", trustPipeline("pipeline:reader:stage:*:job:*"), [LIST]),
-    role("s3-nothing", trustPipeline("pipeline:*"), []),
-    role("instance", TRUST_EC2, [LIST]),
-  ];
-  const directory: RoleDirectory = {
-    findRole: async (nameOrArn) => roles.find((r) => r.arn === nameOrArn || r.name === nameOrArn),
+  // The roles store itself: the dispatch step reads the role in its own transaction.
+  const roles = new Roles(harness.engine.ctx.db);
+  const make = async (name: string, trust: unknown, policy: unknown) => {
+    await roles.createRole({ name, trustPolicy: trust });
+    if (policy !== undefined) await roles.putRolePolicy(name, "policy", policy);
   };
+  await make("s3-reader", trustPipeline("pipeline:reader:stage:*:job:*"), LIST);
+  await make("s3-nothing", trustPipeline("pipeline:*"), undefined);
+  await make("instance", TRUST_EC2, LIST);
   const dataDir = await tempDir(t, "fawkes-job-roles-");
   const cloud = await startCloud(
-    { dataDir, host: "127.0.0.1", port: 0, dataKey: randomBytes(32), roles: directory },
+    { dataDir, host: "127.0.0.1", port: 0, dataKey: randomBytes(32) },
     harness.engine.ctx.db,
   );
   t.after(() => cloud.close());
