@@ -48,6 +48,14 @@ const TRUST_WEB = {
   ],
 };
 
+/** Managed policies `PolicyArns` may name. */
+const MANAGED: Record<string, unknown> = {
+  [`arn:aws:iam::${ACCOUNT}:policy/sts-only`]: {
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "sts:*", Resource: "*" }],
+  },
+};
+
 /** A user with no policy of its own: it may assume only roles whose trust policy names it. */
 const ALICE: AccessKey = {
   accessKeyId: "AKIAFAWKESTESTALICE1",
@@ -90,7 +98,13 @@ async function startSts(t: TestContext, now: () => number = Date.now) {
       port: 0,
       now,
       services: [
-        createStsService({ roles: memoryRoles(roles), issuer: sessions.issuer, webIdentity: verifier, now }),
+        createStsService({
+          roles: memoryRoles(roles),
+          issuer: sessions.issuer,
+          webIdentity: verifier,
+          policies: { findPolicy: async (arn) => MANAGED[arn] },
+          now,
+        }),
       ],
     },
     sessions.store,
@@ -289,6 +303,42 @@ test("a session policy narrows what the role allows", async (t) => {
   });
   const listed = await session("s3", "ls");
   assert.match(listed.stderr, /AccessDenied/);
+});
+
+test("PolicyArns: a managed session policy narrows; an unknown one is a ValidationError", async (t) => {
+  const sts = await startSts(t);
+  const reader = `arn:aws:iam::${ACCOUNT}:role/reader`;
+  const unknown = await sts.admin(
+    "sts",
+    "assume-role",
+    "--role-arn",
+    reader,
+    "--role-session-name",
+    "s1",
+    "--policy-arns",
+    `arn=arn:aws:iam::${ACCOUNT}:policy/ghost`,
+  );
+  assert.match(unknown.stderr, /\(ValidationError\).*policy\/ghost/);
+  assert.equal(sts.sessions.issued.length, 0);
+  const assumed = await sts.admin(
+    "sts",
+    "assume-role",
+    "--role-arn",
+    reader,
+    "--role-session-name",
+    "s1",
+    "--policy-arns",
+    `arn=arn:aws:iam::${ACCOUNT}:policy/sts-only`,
+  );
+  assert.equal(assumed.code, 0, assumed.stderr);
+  const c = json(assumed.stdout).Credentials!;
+  const session = sts.as({
+    accessKeyId: c.AccessKeyId!,
+    secretAccessKey: c.SecretAccessKey!,
+    sessionToken: c.SessionToken!,
+  });
+  assert.equal((await session("sts", "get-caller-identity")).code, 0);
+  assert.match((await session("s3", "ls")).stderr, /AccessDenied/);
 });
 
 test("forged, altered, missing and expired session tokens → AWS's error codes", async (t) => {
