@@ -18,6 +18,7 @@ import { benchCloud } from "./cloud/run.ts";
 import { benchScale } from "./scale/run.ts";
 import { benchSessionIssue } from "./identity/session-issue.ts";
 import { benchTimingBounds } from "./timing-bounds.ts";
+import { benchPolicyEvaluation } from "./iam/policy-eval.ts";
 import { dashboardApi } from "./lib/dashboard.ts";
 import { benchConsole } from "./ui/console.ts";
 import { benchDashboardPage, benchStageEventLatency } from "./ui/dashboard.ts";
@@ -283,6 +284,8 @@ async function main(): Promise<void> {
     for (const figure of await benchSessionIssue({ quick })) record(figure);
     // Timings the tests no longer assert on the wall clock (YAML scaling, health during a hostile config parse).
     for (const figure of await benchTimingBounds({ quick })) record(figure);
+    // Issue 14: IAM policy evaluation, in this process (no I/O).
+    for (const figure of benchPolicyEvaluation({ quick })) record(figure);
     // The agents again, idle since the core figures (minutes): V8 gives back its young generation only once
     // allocation stops, so this is what a waiting agent holds (Buildbot's worker figure is read idle too).
     record({

@@ -10,6 +10,7 @@ import {
 import type {
   ArtifactManifest,
   HeartbeatResponse,
+  IdTokenResponse,
   JobCredentialsResponse,
   RoleCredentials,
   JobLocator,
@@ -173,6 +174,19 @@ export class ServerClient {
   async waitCancel(job: { jobRunId: number; leaseId: string }, signal: AbortSignal): Promise<boolean> {
     const response = await this.jobCall(job, "wait-cancel", { json: {}, idleTimeoutMs: 120_000, signal });
     return expectObject<WaitCancelResponse>(await readJson(response), "cancel").cancel;
+  }
+
+  /** An OIDC ID token of the held job for `audience` (POST /agent/v1/jobs/:jobRunId/id-token). */
+  async idToken(
+    job: { jobRunId: number; leaseId: string },
+    audience: string,
+    signal: AbortSignal,
+  ): Promise<IdTokenResponse> {
+    const response = await this.jobCall(job, "id-token", { json: { audience }, signal });
+    const parsed = expectObject<IdTokenResponse>(await readJson(response), "token");
+    if (typeof parsed.token !== "string" || typeof parsed.expiresAt !== "number")
+      throw new TransportError("the server's id-token answer has no token");
+    return parsed;
   }
 
   /** The credentials of the job's role (`null`: the job has none); see JobCredentialsResponse. */

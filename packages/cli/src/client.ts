@@ -4,6 +4,13 @@
  */
 import {
   AccessKeyListDto,
+  AttachedPolicyListDto,
+  ManagedPolicyDto,
+  ManagedPolicyListDto,
+  RoleDetailsDto,
+  RoleDto,
+  RoleListDto,
+  RolePolicyDto,
   ApiTokenDto,
   AgentDto,
   AgentListDto,
@@ -13,6 +20,8 @@ import {
   ErrorCode,
   Health,
   NotifyResponse,
+  OidcKeyDto,
+  OidcKeyListDto,
   PipelineListDto,
   PipelineRunDto,
   PipelineStatusDto,
@@ -25,6 +34,9 @@ import {
 import type {
   CreateAccessKeyRequest,
   RevokeSessionsRequest,
+  CreateManagedPolicyRequest,
+  CreateRoleRequest,
+  PolicyDocument,
   NotifyRequest,
   PauseRequest,
   RerunRequest,
@@ -135,6 +147,12 @@ export class FawkesClient {
   rotateApiToken(): Promise<ApiTokenDto> {
     return this.#json("POST", ApiRoutes.apiTokenRotate, ApiTokenDto);
   }
+  oidcKeys(): Promise<OidcKeyListDto> {
+    return this.#json("GET", ApiRoutes.oidcKeys, OidcKeyListDto);
+  }
+  rotateOidcKey(): Promise<OidcKeyDto> {
+    return this.#json("POST", ApiRoutes.oidcRotateKey, OidcKeyDto);
+  }
   deleteAccessKey(accessKeyId: string): Promise<void> {
     return this.#empty("DELETE", apiPath(ApiRoutes.credential, { accessKeyId }));
   }
@@ -147,6 +165,43 @@ export class FawkesClient {
   }
   revokeSessions(request: RevokeSessionsRequest): Promise<RevokedSessionsDto> {
     return this.#json("POST", ApiRoutes.credentialSessionsRevoke, RevokedSessionsDto, request);
+  }
+  roles(): Promise<RoleListDto> {
+    return this.#json("GET", ApiRoutes.roles, RoleListDto);
+  }
+  role(role: string): Promise<RoleDetailsDto> {
+    return this.#json("GET", apiPath(ApiRoutes.role, { role }), RoleDetailsDto);
+  }
+  createRole(request: CreateRoleRequest): Promise<RoleDto> {
+    return this.#json("POST", ApiRoutes.roles, RoleDto, request);
+  }
+  deleteRole(role: string): Promise<void> {
+    return this.#empty("DELETE", apiPath(ApiRoutes.role, { role }));
+  }
+  putRolePolicy(role: string, policy: string, document: PolicyDocument): Promise<RolePolicyDto> {
+    return this.#json("PUT", apiPath(ApiRoutes.rolePolicy, { role, policy }), RolePolicyDto, { document });
+  }
+  deleteRolePolicy(role: string, policy: string): Promise<void> {
+    return this.#empty("DELETE", apiPath(ApiRoutes.rolePolicy, { role, policy }));
+  }
+  attachRolePolicy(role: string, policy: string): Promise<AttachedPolicyListDto> {
+    return this.#json("POST", apiPath(ApiRoutes.roleAttached, { role }), AttachedPolicyListDto, { policy });
+  }
+  detachRolePolicy(role: string, policy: string): Promise<void> {
+    const query = new URLSearchParams({ policy }).toString();
+    return this.#empty("DELETE", `${apiPath(ApiRoutes.roleAttached, { role })}?${query}`);
+  }
+  managedPolicies(): Promise<ManagedPolicyListDto> {
+    return this.#json("GET", ApiRoutes.policies, ManagedPolicyListDto);
+  }
+  managedPolicy(policy: string): Promise<ManagedPolicyDto> {
+    return this.#json("GET", apiPath(ApiRoutes.policy, { policy }), ManagedPolicyDto);
+  }
+  createManagedPolicy(request: CreateManagedPolicyRequest): Promise<ManagedPolicyDto> {
+    return this.#json("POST", ApiRoutes.policies, ManagedPolicyDto, request);
+  }
+  deleteManagedPolicy(policy: string): Promise<void> {
+    return this.#empty("DELETE", apiPath(ApiRoutes.policy, { policy }));
   }
 
   /** The console log as a byte stream (text/plain); with `follow` it ends when the job completes. */
@@ -260,6 +315,13 @@ const hintsByCode: Partial<Record<string, string>> = {
   [ErrorCode.agentNotFound]: "list agents with `fawkes agents`",
   [ErrorCode.stageNotAwaitingApproval]: "check the run with `fawkes status PIPELINE`",
   [ErrorCode.stageStillRunning]: "wait for it to finish or cancel it with `fawkes cancel`",
+  [ErrorCode.roleNotFound]: "list roles with `fawkes roles list`",
+  [ErrorCode.policyNotFound]:
+    "list managed policies with `fawkes policies list`, a role's inline ones with `fawkes roles show ROLE`",
+  [ErrorCode.deleteConflict]:
+    "`fawkes roles show ROLE` lists what holds it: delete its inline policies and detach its managed ones first",
+  [ErrorCode.entityAlreadyExists]:
+    "pick another name, or delete the old one first (names ignore letter case)",
 };
 
 async function problemError(response: Response): Promise<CliError> {

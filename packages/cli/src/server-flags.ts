@@ -13,6 +13,9 @@ export interface ServerFlags {
   pollInterval?: number;
   logLevel?: string;
   configMaxBytes?: number;
+  publicUrl?: string;
+  oidcKeyRotationDays?: number;
+  oidcTokenLifetime?: number;
 }
 
 export function addServerFlags(command: Command): Command {
@@ -47,6 +50,20 @@ export function addServerFlags(command: Command): Command {
     .option(
       "--config-max-bytes <n>",
       "largest *.gocd.yaml file parsed, in bytes (default: $FAWKES_CONFIG_MAX_BYTES or 1048576)",
+      positiveInt,
+    )
+    .option(
+      "--public-url <url>",
+      "URL users and relying parties reach the server at; the OIDC issuer of jobs' ID tokens (default: $FAWKES_PUBLIC_URL, else the URL it listens on)",
+    )
+    .option(
+      "--oidc-key-rotation-days <n>",
+      "days an OIDC signing key signs before a new one replaces it (default: $FAWKES_OIDC_KEY_ROTATION_DAYS or 7)",
+      positiveInt,
+    )
+    .option(
+      "--oidc-token-lifetime <seconds>",
+      "lifetime of jobs' OIDC ID tokens, 60-3600 (default: $FAWKES_OIDC_TOKEN_LIFETIME or 600)",
       positiveInt,
     );
 }
@@ -83,6 +100,9 @@ export function rawServerOptions(flags: ServerFlags): Record<string, unknown> {
     pollIntervalMs: flags.pollInterval,
     logLevel: flags.logLevel,
     configMaxBytes: flags.configMaxBytes,
+    publicUrl: flags.publicUrl,
+    oidcKeyRotationDays: flags.oidcKeyRotationDays,
+    oidcTokenLifetimeSeconds: flags.oidcTokenLifetime,
   };
   return Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined));
 }

@@ -8,7 +8,10 @@ const commands: [string[], string[]][] = [
   [[], ["--server", "--token"]],
   [["up"], ["--data-dir", "--port", "--cloud-port", "--agents", "--pipelines", "--poll-interval"]],
   [["server"], ["--data-dir", "--host", "--port", "--pipelines", "--poll-interval"]],
-  [["db", "copy"], ["--to", "--data-dir", "--json"]],
+  [
+    ["db", "copy"],
+    ["--to", "--data-dir", "--json"],
+  ],
   [["agent"], ["--key", "--name", "--resources", "--environments", "--work-dir"]],
   [["validate"], ["--json"]],
   [["trigger"], ["--revision", "--var", "--wait", "--json"]],
@@ -25,6 +28,17 @@ const commands: [string[], string[]][] = [
   [["agents", "delete"], []],
   [["agents", "resources"], ["--json"]],
   [["notify"], ["--branch", "--json"]],
+  [["roles", "list"], ["--json"]],
+  [
+    ["roles", "create"],
+    ["--trust", "--trust-pipeline", "--trust-agents", "--path", "--max-session", "--json"],
+  ],
+  [["roles", "put-policy"], ["--json"]],
+  [["roles", "attach"], ["--json"]],
+  [
+    ["policies", "create"],
+    ["--path", "--description", "--json"],
+  ],
 ];
 
 for (const [path, flags] of commands) {

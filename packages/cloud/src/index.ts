@@ -37,3 +37,4 @@ export type {
   IamRole,
   IamStore,
 } from "./iam-service/store.ts";
+export { iamService, IAM_XMLNS } from "./iam-service/index.ts";

@@ -4,3 +4,4 @@ export * from "./agent-wire.ts";
 export * from "./rest.ts";
 export * from "./routes.ts";
 export * from "./imds.ts";
+export * from "./iam-rest.ts";

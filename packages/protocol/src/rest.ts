@@ -365,3 +365,48 @@ export const ObjectDetailsDto = ObjectSummaryDto.extend({
   metadata: z.record(z.string(), z.string()),
 });
 export type ObjectDetailsDto = z.infer<typeof ObjectDetailsDto>;
+
+/** An OIDC signing key of the server (its private part never leaves the server, sealed at rest). */
+export const OidcKeyDto = z.object({
+  /** The JWK `kid` tokens name in their header. */
+  kid: z.string(),
+  /** `RS256`. */
+  algorithm: z.string(),
+  createdAt: z.number().int(),
+  /** It signs new tokens until then. */
+  signsUntil: z.number().int(),
+  /** It stays in the JWKS until then, when every token it signed has expired. */
+  retireAfter: z.number().int(),
+});
+export type OidcKeyDto = z.infer<typeof OidcKeyDto>;
+
+/** GET /api/v1/oidc/keys: every key in the JWKS, oldest first (the last one signs). */
+export const OidcKeyListDto = z.object({ keys: z.array(OidcKeyDto) });
+export type OidcKeyListDto = z.infer<typeof OidcKeyListDto>;
+
+/** GET /.well-known/openid-configuration (OpenID Connect Discovery 1.0, the fields relying parties read). */
+export const OidcDiscoveryDto = z.object({
+  issuer: z.string(),
+  jwks_uri: z.string(),
+  response_types_supported: z.array(z.string()),
+  subject_types_supported: z.array(z.string()),
+  id_token_signing_alg_values_supported: z.array(z.string()),
+  claims_supported: z.array(z.string()),
+  scopes_supported: z.array(z.string()),
+});
+export type OidcDiscoveryDto = z.infer<typeof OidcDiscoveryDto>;
+
+/** GET /.well-known/jwks.json (RFC 7517): RSA public keys. */
+export const JwksDto = z.object({
+  keys: z.array(
+    z.object({
+      kty: z.string(),
+      kid: z.string(),
+      alg: z.string(),
+      use: z.string(),
+      n: z.string(),
+      e: z.string(),
+    }),
+  ),
+});
+export type JwksDto = z.infer<typeof JwksDto>;

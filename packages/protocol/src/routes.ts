@@ -75,6 +75,24 @@ export const ApiRoutes = {
   credentialSessions: "/api/v1/credentials/sessions",
   /** POST RevokeSessionsRequest → RevokedSessionsDto: refused from the next request on */
   credentialSessionsRevoke: "/api/v1/credentials/sessions/revoke",
+  /** GET → RoleListDto; POST CreateRoleRequest → 201 RoleDto */
+  roles: "/api/v1/roles",
+  /** GET → RoleDetailsDto; PUT UpdateTrustPolicyRequest → RoleDto; DELETE → 204 (DeleteConflict while in use) */
+  role: "/api/v1/roles/:role",
+  /** PUT PutRolePolicyRequest → RolePolicyDto; GET → RolePolicyDto; DELETE → 204 */
+  rolePolicy: "/api/v1/roles/:role/policies/:policy",
+  /** GET → AttachedPolicyListDto; POST AttachPolicyRequest → AttachedPolicyListDto; DELETE ?policy=NAME|ARN → 204 */
+  roleAttached: "/api/v1/roles/:role/attached",
+  /** GET → ManagedPolicyListDto; POST CreateManagedPolicyRequest → 201 ManagedPolicyDto */
+  policies: "/api/v1/policies",
+  /** GET → ManagedPolicyDto; DELETE → 204. By name (or URL-encoded ARN). */
+  policy: "/api/v1/policies/:policy",
+  /** GET → InstanceProfileListDto; POST CreateInstanceProfileRequest → 201 InstanceProfileDto */
+  instanceProfiles: "/api/v1/instance-profiles",
+  /** GET → InstanceProfileDto; DELETE → 204 */
+  instanceProfile: "/api/v1/instance-profiles/:profile",
+  /** PUT InstanceProfileRoleRequest → InstanceProfileDto (needs iam:PassRole); DELETE → 204 */
+  instanceProfileRole: "/api/v1/instance-profiles/:profile/role",
   /** GET → BucketListDto (the cloud endpoint's buckets) */
   buckets: "/api/v1/buckets",
   /**
@@ -86,6 +104,14 @@ export const ApiRoutes = {
   bucketObject: "/api/v1/buckets/:bucket/object",
   /** GET ?key=K → the object's bytes (content-disposition: attachment) */
   bucketDownload: "/api/v1/buckets/:bucket/download",
+  /** GET → OidcKeyListDto: the OIDC issuer's signing keys (public parts only). */
+  oidcKeys: "/api/v1/oidc/keys",
+  /** POST → 201 OidcKeyDto: a new signing key signs from now on; the old one stays in the JWKS until its tokens expire. */
+  oidcRotateKey: "/api/v1/oidc/rotate-key",
+  /** GET → OidcDiscoveryDto (OpenID Connect Discovery 1.0). Public; outside /api/v1, at the issuer's URL. */
+  oidcDiscovery: "/.well-known/openid-configuration",
+  /** GET → JwksDto: the public keys that verify jobs' ID tokens. Public. */
+  oidcJwks: "/.well-known/jwks.json",
 } as const;
 
 /** Fill `:param` placeholders (URI-encoded). */

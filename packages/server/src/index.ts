@@ -9,6 +9,7 @@ import { createEngine } from "./engine/engine.ts";
 import { buildApp } from "./http/app.ts";
 import { startCloud } from "./cloud/runtime.ts";
 import { ensureCiRole } from "./identity/ci-role.ts";
+import { fawkesWebIdentityVerifierOf, JobIdTokens } from "./identity/oidc/index.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { tightenDataDir } from "./data-dir-permissions.ts";
 import { loadDataKey, loadServerKeys } from "./keys.ts";
@@ -72,6 +73,8 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     if (options.database !== undefined)
       log.info({ database: describePostgresUrl(options.database) }, "store: PostgreSQL");
     undo.unshift(() => database.close());
+    // AssumeRoleWithWebIdentity verifies Fawkes's own ID tokens with the issuer the engine gets below.
+    let oidc: () => JobIdTokens | undefined = () => undefined;
     const cloud = await startCloud(
       {
         dataDir: options.dataDir,
@@ -79,12 +82,23 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
         port: options.cloudPort,
         dataKey,
         log: log.child({ component: "cloud" }),
+        webIdentity: fawkesWebIdentityVerifierOf(() => oidc()),
       },
       database.db,
     );
     undo.unshift(() => cloud.close());
     const engine = createEngine(options, database.db, log, dataKey);
+    oidc = () => engine.ctx.oidc;
     engine.ctx.cloud = cloud;
+    engine.ctx.oidc = new JobIdTokens({
+      db: database.db,
+      dataKey,
+      artifacts: engine.artifacts,
+      issuer: () => options.publicUrl ?? engine.ctx.serverUrl,
+      rotationDays: options.oidcKeyRotationDays,
+      tokenLifetimeSeconds: options.oidcTokenLifetimeSeconds,
+      now: () => engine.ctx.now(),
+    });
     const { app, routes } = await buildApp(engine, keys, log);
     undo.unshift(() => app.close());
     await app.listen({ host: options.host, port: options.port });
@@ -93,6 +107,8 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
     engine.ctx.serverUrl = url;
     undo.unshift(() => engine.close());
+    // The JWKS is never empty: relying parties may fetch it before the first job asks for a token.
+    await engine.ctx.oidc.issuer.keys.signingKey();
     await engine.start();
     // Last, once everything listens: a start that fails earlier must not consume the one showing of the secret.
     const initialAccessKey = await cloud.accessKeys.ensureAdminKey();

@@ -37,6 +37,16 @@ export interface ServerOptions {
    * read. @default 1048576 (1 MiB)
    */
   configMaxBytes: number;
+  /**
+   * The URL users, agents and relying parties reach the server at (env `FAWKES_PUBLIC_URL`): the OIDC issuer
+   * (`iss`) of jobs' ID tokens. Undefined: the URL the server listens on (GO_SERVER_URL).
+   * @default undefined
+   */
+  publicUrl?: string | undefined;
+  /** Days an OIDC signing key signs before a new one replaces it. @default 7 */
+  oidcKeyRotationDays: number;
+  /** Lifetime of jobs' OIDC ID tokens, in seconds (60–3600). @default 600 */
+  oidcTokenLifetimeSeconds: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -70,6 +80,8 @@ export function compileServerOptions(
     defaultJobTimeoutMinutes: 0,
     logLevel: "info",
     configMaxBytes: defaultConfigMaxBytes,
+    oidcKeyRotationDays: 7,
+    oidcTokenLifetimeSeconds: 600,
   };
   const fromEnv = defined<Partial<ServerOptions>>({
     dataDir: env.FAWKES_DATA_DIR || undefined,
@@ -81,6 +93,9 @@ export function compileServerOptions(
     agentLostAfterMs: intFrom(env, "FAWKES_AGENT_LOST_AFTER_MS"),
     logLevel: env.FAWKES_LOG_LEVEL || undefined,
     configMaxBytes: intFrom(env, "FAWKES_CONFIG_MAX_BYTES"),
+    publicUrl: env.FAWKES_PUBLIC_URL || undefined,
+    oidcKeyRotationDays: intFrom(env, "FAWKES_OIDC_KEY_ROTATION_DAYS"),
+    oidcTokenLifetimeSeconds: intFrom(env, "FAWKES_OIDC_TOKEN_LIFETIME"),
   });
   const merged: ServerOptions = { ...defaults, ...fromEnv, ...defined(raw) };
   if (merged.database !== undefined && !/^postgres(ql)?:\/\/[^/]/i.test(merged.database))
@@ -88,6 +103,17 @@ export function compileServerOptions(
   if (merged.port > 65535) throw new Error(`port must be at most 65535, got ${merged.port}`);
   if (!Number.isInteger(merged.configMaxBytes) || merged.configMaxBytes < 1)
     throw new Error(`the config file size limit must be a positive integer, got ${merged.configMaxBytes}`);
+  if (merged.publicUrl !== undefined) merged.publicUrl = publicUrlOf(merged.publicUrl);
+  if (!Number.isInteger(merged.oidcKeyRotationDays) || merged.oidcKeyRotationDays < 1)
+    throw new Error(`the OIDC key rotation period must be at least 1 day, got ${merged.oidcKeyRotationDays}`);
+  if (
+    !Number.isInteger(merged.oidcTokenLifetimeSeconds) ||
+    merged.oidcTokenLifetimeSeconds < 60 ||
+    merged.oidcTokenLifetimeSeconds > 3600
+  )
+    throw new Error(
+      `the OIDC token lifetime must be 60–3600 seconds, got ${merged.oidcTokenLifetimeSeconds}`,
+    );
   return Object.freeze({
     ...merged,
     dataDir: path.resolve(merged.dataDir),
@@ -99,4 +125,19 @@ export function compileServerOptions(
 function resolveSource(source: string): string {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/]+@[^/]+:/.test(source)) return source;
   return path.resolve(source);
+}
+
+/** An http(s) URL with no query, fragment or credentials; the trailing slash is dropped (it is the OIDC issuer). */
+function publicUrlOf(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`the public URL must be an absolute http(s) URL, got "${value}"`);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.search !== "" || url.hash !== "" || url.username || url.password)
+    throw new Error(
+      `the public URL must be an http(s) URL without query, fragment or credentials, got "${value}"`,
+    );
+  return url.href.replace(/\/+$/, "");
 }

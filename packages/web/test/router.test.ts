@@ -87,3 +87,11 @@ test("an agent's current job becomes a job page link", () => {
   assert.equal(jobLocatorHref("build/7/test"), undefined);
   assert.equal(jobLocatorHref("build/x/test/1/unit"), undefined);
 });
+
+test("the Roles pages: the list and one role, names URI-encoded both ways", () => {
+  assert.deepEqual(matchRoute("/roles"), { page: "roles" });
+  assert.deepEqual(matchRoute("/roles/app-ci"), { page: "role", role: "app-ci" });
+  assert.deepEqual(matchRoute(href.role("a+b=c,d.e@f")), { page: "role", role: "a+b=c,d.e@f" });
+  assert.equal(href.roles(), "/roles");
+  assert.deepEqual(matchRoute("/roles/a/b"), { page: "not-found", path: "/roles/a/b" });
+});

@@ -15,6 +15,7 @@ import type { TaskContext } from "./task-context.ts";
 import { runTasks } from "./task-runner.ts";
 import type { TasksOutcome } from "./task-runner.ts";
 import { JobCredentials } from "./job-credentials.ts";
+import { JOB_SOCKET_VARIABLE, JobSocket } from "./job-socket.ts";
 import { RoleCredentialsCache } from "./metadata-credentials.ts";
 import { jobMetadataSource, startMetadataServer, type RunningMetadataServer } from "./metadata-server.ts";
 import { groupAlive, groupExists, killProcessGroup } from "./process-group.ts";
@@ -52,6 +53,8 @@ export class JobRunner {
   #reportingResult = false;
   /** Serves the materials' credentials to git in the workspace while the job runs. */
   #credentials: JobCredentials | undefined;
+  /** Answers the tasks' requests to the agent (`fawkes id-token`) while the job runs. */
+  #socket: JobSocket | undefined;
   /** The job's own instance metadata endpoint (its role's credentials), from start to end of the job. */
   #metadata: RunningMetadataServer | undefined;
   readonly #roleCredentials: RoleCredentialsCache;
@@ -144,6 +147,7 @@ export class JobRunner {
         // Whatever happened above, nothing of the job's may outlive it: its endpoint and its git credentials.
         await this.#metadata?.close();
         await this.#credentials?.close();
+        await this.#socket?.close();
         this.#console.stop();
         await watchers;
       }
@@ -175,6 +179,10 @@ export class JobRunner {
         this.#options.workDir,
         taskEnvironment(job.environment, this.#metadata.url),
       );
+      this.#socket = await JobSocket.open(this.#options.workDir, {
+        idToken: (audience) => this.#idToken(audience),
+      });
+      ctx.env[JOB_SOCKET_VARIABLE] = this.#socket.path;
       if (job.fetchMaterials)
         this.#credentials = await JobCredentials.open(this.#options.workDir, job.materials);
       ctx.workspace = await prepareWorkspace(
@@ -260,6 +268,15 @@ export class JobRunner {
         message: String(error),
       });
     }
+  }
+
+  /** A token from the server for this job; masked in the console before the task that asked can print it. */
+  async #idToken(audience: string): Promise<{ token: string; expiresAt: number }> {
+    const signal = AbortSignal.any([this.#abort.signal, this.#finished.signal, AbortSignal.timeout(30_000)]);
+    const { token, expiresAt } = await this.#client.idToken(this.#job, audience, signal);
+    this.#console.addSecrets([token]);
+    this.#options.log("info", "job id token issued", { jobRunId: this.#job.jobRunId, audience });
+    return { token, expiresAt };
   }
 
   #fence(): void {

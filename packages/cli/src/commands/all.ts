@@ -6,10 +6,13 @@ import { registerApproveCommand } from "./approve.ts";
 import { registerCancelCommand } from "./cancel.ts";
 import { registerCredentialsCommand } from "./credentials.ts";
 import { registerDbCommand } from "./db.ts";
+import { registerIdTokenCommand } from "./id-token.ts";
 import { registerLogsCommand } from "./logs.ts";
 import { registerNotifyCommand } from "./notify.ts";
+import { registerOidcCommand } from "./oidc.ts";
 import { registerPauseCommand, registerUnpauseCommand } from "./pause.ts";
 import { registerRerunCommand } from "./rerun.ts";
+import { registerPoliciesCommand, registerRolesCommand } from "./roles.ts";
 import { registerS3Command } from "./s3/index.ts";
 import { registerServerCommand } from "./server.ts";
 import { registerStatusCommand } from "./status.ts";
@@ -35,6 +38,10 @@ export const allCommands: readonly RegisterCommand[] = [
   registerAgentsCommand,
   registerNotifyCommand,
   registerCredentialsCommand,
+  registerRolesCommand,
+  registerPoliciesCommand,
   registerTokenCommand,
   registerS3Command,
+  registerOidcCommand,
+  registerIdTokenCommand,
 ];

@@ -11,7 +11,7 @@ import type { CliContext } from "../context.ts";
 import { CliError } from "../errors.ts";
 import { ago, formatTable, printJson } from "../output.ts";
 
-function readPolicy(file: string): Record<string, unknown> {
+export function readPolicy(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");

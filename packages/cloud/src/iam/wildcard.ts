@@ -23,7 +23,28 @@ type Item = string | typeof STAR | typeof ONE;
 const escapes: Record<string, string> = { "*": "*", "?": "?", $: "$" };
 const variableBody = /^\s*([^\s,'}]+)\s*(?:,\s*'([^']*)'\s*)?$/;
 
-export function tokenize(pattern: string, options: { wildcards: boolean; variables: boolean }): Token[] {
+/**
+ * Tokenised patterns, by flags and text: policies are few and evaluated over and over, so each pattern is
+ * tokenised once. Bounded: emptied when full (patterns come from stored policies, not from requests).
+ */
+const tokenCaches = [0, 1, 2, 3].map(() => new Map<string, readonly Token[]>());
+const TOKEN_CACHE_MAX = 10_000;
+
+export function tokenize(
+  pattern: string,
+  options: { wildcards: boolean; variables: boolean },
+): readonly Token[] {
+  // One map per flag combination: the pattern string itself is the key (its hash is computed once).
+  const cache = tokenCaches[(options.wildcards ? 2 : 0) + (options.variables ? 1 : 0)]!;
+  const cached = cache.get(pattern);
+  if (cached !== undefined) return cached;
+  const tokens = Object.freeze(tokenizeUncached(pattern, options));
+  if (cache.size >= TOKEN_CACHE_MAX) cache.clear();
+  cache.set(pattern, tokens);
+  return tokens;
+}
+
+function tokenizeUncached(pattern: string, options: { wildcards: boolean; variables: boolean }): Token[] {
   const tokens: Token[] = [];
   let text = "";
   const flush = () => {
@@ -93,8 +114,11 @@ export function resolveString(tokens: readonly Token[], lookup: VariableLookup):
   return items === undefined ? undefined : items.join("");
 }
 
-/** Glob match with backtracking to the last `*` only: O(pattern × input), no regular expressions. */
-function globItems(items: readonly Item[], input: readonly string[]): boolean {
+/**
+ * Glob match with backtracking to the last `*` only: O(pattern × input), no regular expressions. `input` is a
+ * string only when it has no surrogate pairs (then its code units are its characters).
+ */
+function globItems(items: readonly Item[], input: string | readonly string[]): boolean {
   let p = 0;
   let s = 0;
   let starP = -1;
@@ -118,15 +142,49 @@ function globItems(items: readonly Item[], input: readonly string[]): boolean {
   return p === items.length;
 }
 
+/** A pattern without variables, compiled once: a literal, a prefix before one trailing `*`, or glob items. */
+type Compiled =
+  | { kind: "literal"; text: string }
+  | { kind: "prefix"; text: string }
+  | { kind: "glob"; items: readonly Item[] };
+
+const compiledCase = new WeakMap<readonly Token[], Compiled | null>();
+const compiledNoCase = new WeakMap<readonly Token[], Compiled | null>();
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/** The compiled form of tokens without variables (null when they have some: those resolve per request). */
+function compiled(tokens: readonly Token[], ignoreCase: boolean): Compiled | null {
+  const cache = ignoreCase ? compiledNoCase : compiledCase;
+  let entry = cache.get(tokens);
+  if (entry !== undefined) return entry;
+  entry = null;
+  if (tokens.every((token) => token.kind !== "var")) {
+    const text = (t: string) => (ignoreCase ? t.toLowerCase() : t);
+    const [first, second] = tokens;
+    if (tokens.length === 0) entry = { kind: "literal", text: "" };
+    else if (tokens.length === 1 && first?.kind === "text")
+      entry = { kind: "literal", text: text(first.text) };
+    else if (tokens.length === 2 && first?.kind === "text" && second?.kind === "star")
+      entry = { kind: "prefix", text: text(first.text) };
+    else entry = { kind: "glob", items: resolveItems(tokens, () => undefined, ignoreCase) ?? [] };
+  }
+  cache.set(tokens, entry);
+  return entry;
+}
+
 export function globMatch(
   tokens: readonly Token[],
   input: string,
   lookup: VariableLookup,
   ignoreCase = false,
 ): boolean {
-  const items = resolveItems(tokens, lookup, ignoreCase);
+  const subject = ignoreCase ? input.toLowerCase() : input;
+  const fixed = compiled(tokens, ignoreCase);
+  if (fixed?.kind === "literal") return subject === fixed.text;
+  if (fixed?.kind === "prefix") return subject.startsWith(fixed.text);
+  const items = fixed?.kind === "glob" ? fixed.items : resolveItems(tokens, lookup, ignoreCase);
   if (items === undefined) return false;
-  return globItems(items, Array.from(ignoreCase ? input.toLowerCase() : input));
+  return globItems(items, SURROGATE.test(subject) ? Array.from(subject) : subject);
 }
 
 /** Splits an ARN into its six parts; the resource part keeps any further colons. */
@@ -142,6 +200,9 @@ export function splitArn(arn: string): string[] | undefined {
   parts.push(arn.slice(start));
   return parts[0] === "arn" ? parts : undefined;
 }
+
+/** Each ARN pattern's six segments (null: not an ARN pattern), split once per tokenised pattern. */
+const arnSegments = new WeakMap<readonly Token[], readonly (readonly Token[])[] | null>();
 
 /** Splits pattern tokens on the first five colons written in the policy text. */
 function splitArnTokens(tokens: readonly Token[]): Token[][] | undefined {
@@ -171,9 +232,14 @@ export function arnMatch(pattern: string, arn: string, lookup: VariableLookup, v
   if (pattern === "*") return true;
   const tokens = tokenize(pattern, { wildcards: true, variables });
   const parts = splitArn(arn);
-  const segments = splitArnTokens(tokens);
+  let segments = arnSegments.get(tokens);
+  if (segments === undefined) {
+    segments = splitArnTokens(tokens) ?? null;
+    arnSegments.set(tokens, segments);
+  }
+  if (segments === null) return globMatch(tokens, arn, lookup);
   // Non-ARN request resources (none are built by Fawkes) fall back to a whole-string match.
-  if (parts === undefined || segments === undefined) return globMatch(tokens, arn, lookup);
+  if (parts === undefined) return globMatch(tokens, arn, lookup);
   return segments.every((segment, index) => globMatch(segment, parts[index] as string, lookup));
 }
 

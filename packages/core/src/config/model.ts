@@ -135,7 +135,16 @@ export interface JobConfig {
    * (the job's, else its stage's, else its pipeline's). Absent: the role of the agent it runs on, if any.
    */
   role?: string;
+  /** Fawkes's `id_tokens:`; present only when the job has some (keeps older snapshots unchanged). */
+  idTokens?: IdTokenConfig[];
   location: SourceLocation;
+}
+
+/** An OIDC ID token a job gets at assignment, as the secure variable `variable`. */
+export interface IdTokenConfig {
+  variable: string;
+  /** 1..n, each 1–255 characters. */
+  audiences: string[];
 }
 
 export interface ApprovalConfig {

@@ -1,6 +1,14 @@
 /** Stages, jobs and tasks of one pipeline: raw YAML → StageConfig[] with GoCD's (and Fawkes's) defaults. */
 import type { RunIf } from "@fawkes/protocol";
-import type { ApprovalConfig, ArtifactConfig, JobConfig, StageConfig, TaskConfig } from "./model.ts";
+import type {
+  ApprovalConfig,
+  ArtifactConfig,
+  IdTokenConfig,
+  JobConfig,
+  StageConfig,
+  TaskConfig,
+  Variable,
+} from "./model.ts";
 import { resolveExternalArtifact, resolveExternalFetch } from "./resolve-external.ts";
 import {
   at,
@@ -45,6 +53,11 @@ function resolveStage(name: string, raw: RawStage, place: Place, sink: IssueSink
     jobs = jobEntries.map((entry) => resolveJob(entry.name, entry.job, entry.place, sink));
     // A job's own role wins over its stage's.
     if (raw.role !== undefined) for (const job of jobs) job.role ??= raw.role;
+    if (raw.id_tokens !== undefined)
+      sink.add(
+        locationOf(at(place, "id_tokens")),
+        "id_tokens belongs on each job that needs a token (or on a single-job stage), not on a stage with jobs",
+      );
   } else {
     // Single-job stage: the job has the stage's name and the job keys written on the stage.
     const { environment_variables: _plain, secure_variables: _secure, ...jobKeys } = raw;
@@ -117,18 +130,54 @@ function resolveJob(
     "external artifact id",
     sink,
   );
+  const environmentVariables = resolveVariables(raw.environment_variables, raw.secure_variables, place, sink);
+  const idTokens = resolveIdTokens(raw.id_tokens, environmentVariables, at(place, "id_tokens"), sink);
   return {
     name,
     resources: raw.resources ?? [],
     timeoutMinutes: raw.timeout ?? null,
-    environmentVariables: resolveVariables(raw.environment_variables, raw.secure_variables, place, sink),
+    environmentVariables,
     runInstances: raw.run_instances ?? null,
     tasks,
     artifacts,
     ...(externalArtifacts.length > 0 ? { externalArtifacts } : {}),
     ...(raw.role !== undefined ? { role: raw.role } : {}),
+    ...(idTokens.length > 0 ? { idTokens } : {}),
     location: locationOf(place),
   };
+}
+
+const idTokenVariable = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `id_tokens:` (NAME → {aud}): names a shell can expand, 1..n audiences of 1–255 characters each. */
+function resolveIdTokens(
+  raw: RawJob["id_tokens"],
+  variables: readonly Variable[],
+  place: Place,
+  sink: IssueSink,
+): IdTokenConfig[] {
+  const tokens: IdTokenConfig[] = [];
+  for (const [variable, { aud }] of Object.entries(raw ?? {})) {
+    const tokenPlace = at(place, variable);
+    if (!idTokenVariable.test(variable))
+      sink.add(
+        locationOf(tokenPlace),
+        `invalid ID token variable name "${variable}": use letters, digits and _, not starting with a digit`,
+      );
+    else if (variables.some((v) => v.name === variable))
+      sink.add(locationOf(tokenPlace), `"${variable}" is also an environment variable of this job`);
+    const audiences = typeof aud === "string" ? [aud] : aud;
+    if (audiences.length === 0) sink.add(locationOf(at(tokenPlace, "aud")), "an ID token needs an audience");
+    audiences.forEach((audience, index) => {
+      if (audience.length === 0 || audience.length > 255)
+        sink.add(
+          locationOf(typeof aud === "string" ? at(tokenPlace, "aud") : at(tokenPlace, "aud", index), "value"),
+          "an audience must be 1–255 characters",
+        );
+    });
+    tokens.push({ variable, audiences: [...new Set(audiences)] });
+  }
+  return tokens;
 }
 
 function resolveArtifact(

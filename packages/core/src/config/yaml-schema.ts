@@ -90,6 +90,10 @@ const ROLE_REFERENCE = /^(?:[\w+=,.@-]{1,64}|arn:aws:iam::\d{12}:role\/(?:[\w+=,
 const role = z
   .string({ error: "must be a role name" })
   .regex(ROLE_REFERENCE, "must be an IAM role name (1-64 letters, digits or _+=,.@-) or a role ARN");
+/** Fawkes extension: one OIDC ID token of the job, for the audience(s) `aud`. */
+const idToken = strict({
+  aud: z.union([z.string(), z.array(z.string())], { error: "must be an audience or a list of audiences" }),
+});
 
 const jobShape = {
   role: role.optional(),
@@ -107,6 +111,11 @@ const jobShape = {
   elastic_profile_id: z.string().optional(),
   /** Accepted for GoCD compatibility (UI tabs); ignored. */
   tabs: z.record(z.string(), z.string()).optional(),
+  /**
+   * Fawkes extension: OIDC ID tokens of the job, as secure environment variables (`NAME: {aud: ...}`), like
+   * GitLab's `id_tokens` (docs/identity.md).
+   */
+  id_tokens: z.record(z.string(), idToken).optional(),
 };
 
 export const job = strict(jobShape);

@@ -5,6 +5,7 @@
  */
 import {
   createStsService,
+  iamService,
   startCloudEndpoint,
   type CloudLogger,
   type CredentialStore,
@@ -13,7 +14,8 @@ import {
 } from "@fawkes/cloud";
 import type { EnvVar } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
-import { Roles } from "../identity/roles.ts";
+import { Identity } from "../identity/iam-store.ts";
+import type { Roles } from "../identity/roles.ts";
 import { Sessions, type RoleDirectory } from "../identity/sessions.ts";
 import { findManagedPolicyByArn } from "../store/managed-policies-repo.ts";
 import type { Executor } from "../store/executor.ts";
@@ -45,6 +47,8 @@ export interface CloudRuntime {
   readonly accessKeys: AccessKeys;
   /** Temporary credentials: STS sessions and jobs' role sessions. */
   readonly sessions: Sessions;
+  /** Roles (also the RoleLookup STS uses), managed policies and instance profiles. */
+  readonly identity: Identity;
   /**
    * The AWS_* variables to add to a job: endpoint, region, and the credentials of the job's newest live role
    * session under this lease (issued when the lease was created), if it has one: a job without a role gets no
@@ -78,10 +82,11 @@ export interface StartCloudOptions {
 export async function startCloud(options: StartCloudOptions, db: Kysely<Database>): Promise<CloudRuntime> {
   const now = options.now ?? Date.now;
   const accessKeys = new AccessKeys(db, options.dataKey, now);
+  const identity = new Identity(db, now);
   const sessions = new Sessions(
     db,
     options.dataKey,
-    options.roles ?? storeRoles(db, now),
+    options.roles ?? storeRoles(identity.roles),
     accessKeys.store,
     now,
   );
@@ -106,7 +111,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
       region: CLOUD_REGION,
       log: options.log,
       now,
-      services: [sts],
+      services: [sts, iamService(identity.iamStore)],
     },
     credentials,
   );
@@ -114,6 +119,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     url: endpoint.url,
     accessKeys,
     sessions,
+    identity,
     async jobEnvironment(owner, configured, executor = db) {
       const own = new Set(configured.map((variable) => variable.name));
       const variables: EnvVar[] = [
@@ -141,8 +147,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
 }
 
 /** The roles store as STS and jobs see it; `createRole` makes `fawkes up`'s role with one inline policy. */
-function storeRoles(db: Kysely<Database>, now: () => number): RoleDirectory {
-  const roles = new Roles(db, now);
+function storeRoles(roles: Roles): RoleDirectory {
   return {
     findRole: (nameOrArn, executor) => roles.findRole(nameOrArn, executor),
     async createRole(input) {

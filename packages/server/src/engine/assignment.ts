@@ -85,6 +85,8 @@ export interface FetchSource {
   from: JobLocator;
   /** The external artifact's id for `artifact_origin: external`; null for build artifacts. */
   externalArtifactId: string | null;
+  /** The build artifact path the fetch names (a file or a directory); null for an external artifact. */
+  source: string | null;
 }
 
 /**
@@ -107,6 +109,7 @@ export async function fetchSourcesOf(ctx: ReadContext, job: JobRunRecord): Promi
       sources.push({
         from: await resolveFetch(ctx, run, task),
         externalArtifactId: task.external?.artifactId ?? null,
+        source: task.external ? null : task.source,
       });
     } catch (error) {
       if (!(error instanceof FawkesError)) throw error;
@@ -217,6 +220,12 @@ export async function buildAssignment(
       job: job.name,
     };
     environment.push(...(await ctx.cloud.jobEnvironment(owner, environment)));
+  }
+  // `id_tokens:`: secure, so the agent masks them; a name the job also declares is refused by the config.
+  for (const { variable, audiences } of jobConfig.idTokens ?? []) {
+    if (!ctx.oidc) throw new FawkesError(ErrorCode.notFound, "this server runs no OIDC issuer");
+    const { token } = await ctx.oidc.tokenFor(ctx, job, audiences);
+    environment.push({ name: variable, value: token, secure: true });
   }
   return {
     leaseId: job.leaseId as LeaseId,

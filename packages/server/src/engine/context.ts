@@ -4,6 +4,7 @@ import type { ServerEvent } from "@fawkes/protocol";
 import type { Kysely, Transaction } from "kysely";
 import type { Logger } from "pino";
 import type { CloudRuntime } from "../cloud/runtime.ts";
+import type { JobIdTokens } from "../identity/oidc/index.ts";
 import type { ServerOptions } from "../options.ts";
 import type { Executor } from "../store/executor.ts";
 import type { Database } from "../store/schema.ts";
@@ -29,6 +30,8 @@ export interface EngineServices {
   readonly serverUrl: string;
   /** The cloud endpoint, once started (jobs get its AWS_* variables); absent in tests without one. */
   readonly cloud?: CloudRuntime | undefined;
+  /** The OIDC issuer (jobs' ID tokens), once started; absent in tests without one. */
+  readonly oidc?: JobIdTokens | undefined;
   /** Time and timers of the engine (the system clock, or a test's hand-advanced one). */
   readonly clock: Clock;
   /** `clock.now()`. */
@@ -66,4 +69,5 @@ export interface EngineContext extends EngineServices {
   readonly step: RunStep;
   serverUrl: string;
   cloud?: CloudRuntime | undefined;
+  oidc?: JobIdTokens | undefined;
 }

@@ -78,6 +78,9 @@ export function stepRunner(options: StepRunnerOptions): RunStep {
       get cloud() {
         return base.cloud;
       },
+      get oidc() {
+        return base.oidc;
+      },
       clock: base.clock,
       now: () => base.now(),
       db: trx,

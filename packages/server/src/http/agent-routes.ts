@@ -30,6 +30,7 @@ import { registerAgent } from "../services/register-agent.ts";
 import { agentOf, heldJobOf } from "./access.ts";
 import { agentExternalRoutes } from "./agent-external-routes.ts";
 import { whenDisconnected } from "./disconnect-signal.ts";
+import { agentIdTokenRoute } from "./oidc-routes.ts";
 import { intParam } from "./problem.ts";
 import type { RouteRegistry } from "./registry.ts";
 
@@ -50,6 +51,7 @@ export function agentRoutes(
   );
   app.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
   agentExternalRoutes(app, routes, engine);
+  agentIdTokenRoute(app, routes, engine);
 
   const tag = "agent protocol";
   const jobId = (request: FastifyRequest): number =>

@@ -22,7 +22,9 @@ import { pipelineRoutes } from "./api-pipelines.ts";
 import { agentRoutes } from "./agent-routes.ts";
 import { bucketRoutes } from "./api-buckets.ts";
 import { credentialRoutes } from "./api-credentials.ts";
+import { roleRoutes } from "./api-roles.ts";
 import { notFoundHandler } from "./not-found.ts";
+import { oidcRoutes } from "./oidc-routes.ts";
 import { openApiDocument } from "./openapi.ts";
 import { sendProblem } from "./problem.ts";
 import { RouteRegistry } from "./registry.ts";
@@ -157,7 +159,9 @@ export async function buildApp(
   eventRoutes(app, routes, engine);
   materialRoutes(app, routes, engine);
   credentialRoutes(app, routes, engine);
+  roleRoutes(app, routes, engine);
   bucketRoutes(app, routes, engine);
+  oidcRoutes(app, routes, engine);
   void app.register(async (scope) => webhookRoutes(scope, routes, engine));
   void app.register(async (scope) => agentRoutes(scope, routes, engine, keys));
   routes.add(

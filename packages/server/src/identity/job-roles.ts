@@ -9,9 +9,10 @@
 import { evaluate, parsePolicy, type Policy, type RoleDefinition } from "@fawkes/cloud";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import { LOCAL_ACCOUNT } from "../cloud/access-keys.ts";
+import { FAWKES_PROVIDER_ARN } from "./oidc/verifier.ts";
 import { assertCanPassRole, type RolePasser } from "./roles.ts";
 
-export const FAWKES_PROVIDER_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:oidc-provider/fawkes`;
+export { FAWKES_PROVIDER_ARN };
 export const EC2_SERVICE = "ec2.amazonaws.com";
 
 /** A job's subject: the `sub` of its ID token and what its role's trust policy matches. */

@@ -88,7 +88,8 @@ export function assertCanPassRole(who: RolePasser, roleArn: string, service = "e
 export const roleNotFound = (name: string): FawkesError =>
   new FawkesError(ErrorCode.roleNotFound, `The role with name ${name} cannot be found.`);
 
-const toRole = (record: RoleRecord): IamRole => ({
+/** A stored role as the IAM API and REST see it. */
+export const toRole = (record: RoleRecord): IamRole => ({
   name: record.name,
   path: record.path,
   roleId: record.roleId,
@@ -205,7 +206,7 @@ export class Roles implements RoleLookup {
   async putRolePolicy(roleName: string, policyName: string, document: unknown): Promise<void> {
     const problems = new Problems();
     problems.name(policyName, "policyName");
-    const policy = problems.document(document, "policy", "identity");
+    const policy = problems.document(document, "document", "identity");
     problems.throwIfAny("the policy is invalid");
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);

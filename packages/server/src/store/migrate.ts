@@ -14,6 +14,7 @@ import { sealedSecretsMigration } from "./migrations/007-sealed-secrets.ts";
 import { lifecycleOutboxMigration } from "./migrations/008-lifecycle-outbox.ts";
 import { rolesMigration } from "./migrations/009-roles.ts";
 import { stsSessionsMigration } from "./migrations/010-sts-sessions.ts";
+import { oidcKeysMigration } from "./migrations/011-oidc-keys.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
 
@@ -32,6 +33,7 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "008-lifecycle-outbox": lifecycleOutboxMigration(dialect),
   "009-roles": rolesMigration(dialect),
   "010-sts-sessions": stsSessionsMigration(dialect),
+  "011-oidc-keys": oidcKeysMigration(dialect),
 });
 
 export const MIGRATION_TABLE = "fawkes_migrations";

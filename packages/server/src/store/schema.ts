@@ -300,6 +300,24 @@ export interface DbInstanceProfileTable {
   created_at: number;
 }
 
+/** OIDC signing keys (migration 011, identity/oidc). */
+export interface DbOidcKeyTable {
+  /** The JWK `kid`: `fawkes-` + 16 hex characters. */
+  kid: string;
+  /** JWS algorithm: "RS256". */
+  algorithm: string;
+  /** The public key as a JWK (JSON). */
+  public_jwk: string;
+  /** PKCS#8 PEM sealed with the data key, bound to `oidc_keys:<kid>` (cloud/secret-box.ts). */
+  private_key_sealed: string;
+  /** When the key starts signing: its creation, or (pre-published) when the key before it stops. */
+  created_at: number;
+  /** The key signs new tokens until then (creation + the rotation period, or a manual rotation). */
+  signs_until: number;
+  /** Listed in the JWKS until then: `signs_until` + the longest token lifetime. */
+  retire_after: number;
+}
+
 export interface Database {
   pipelines: DbPipelineTable;
   pipeline_runs: DbPipelineRunTable;
@@ -320,6 +338,7 @@ export interface Database {
   managed_policies: DbManagedPolicyTable;
   role_policy_attachments: DbRolePolicyAttachmentTable;
   instance_profiles: DbInstanceProfileTable;
+  oidc_keys: DbOidcKeyTable;
 }
 
 export type DbPipeline = Selectable<DbPipelineTable>;
@@ -335,3 +354,4 @@ export type DbArtifact = Selectable<DbArtifactTable>;
 export type DbAccessKey = Selectable<DbAccessKeyTable>;
 export type DbStsSession = Selectable<DbStsSessionTable>;
 export type NewDbAccessKey = Insertable<DbAccessKeyTable>;
+export type DbOidcKey = Selectable<DbOidcKeyTable>;

@@ -11,6 +11,7 @@ import { tempDir, testDatabase, type CleanupScope, onCleanup, yamlString } from 
 import { startCloud } from "../../src/cloud/runtime.ts";
 import { createEngine, type Engine } from "../../src/engine/engine.ts";
 import { buildApp } from "../../src/http/app.ts";
+import { JobIdTokens } from "../../src/identity/oidc/index.ts";
 import type { RouteRegistry } from "../../src/http/registry.ts";
 import { loadDataKey, loadServerKeys, type ServerKeys } from "../../src/keys.ts";
 import { compileServerOptions } from "../../src/options.ts";
@@ -73,6 +74,15 @@ export async function startHttpServer(
   onCleanup(t, () => cloud.close());
   const engine = createEngine(serverOptions, database.db, log, dataKey);
   engine.ctx.cloud = cloud;
+  engine.ctx.oidc = new JobIdTokens({
+    db: database.db,
+    dataKey,
+    artifacts: engine.artifacts,
+    issuer: () => engine.ctx.serverUrl,
+    rotationDays: serverOptions.oidcKeyRotationDays,
+    tokenLifetimeSeconds: serverOptions.oidcTokenLifetimeSeconds,
+    now: () => engine.ctx.now(),
+  });
   const { app, routes } = await buildApp(engine, keys, log);
   onCleanup(t, () => app.close());
   await app.listen({ host: "127.0.0.1", port: 0 });

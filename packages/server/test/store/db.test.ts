@@ -37,6 +37,9 @@ testOnEachBackend("migrating an up-to-date database again applies nothing", asyn
       "006-sessions",
       "007-sealed-secrets",
       "008-lifecycle-outbox",
+      "009-roles",
+      "010-sts-sessions",
+      "011-oidc-keys",
     ],
   );
 });

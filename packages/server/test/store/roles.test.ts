@@ -132,7 +132,7 @@ testOnEachBackend(
     );
     assert.equal(inline.code, ErrorCode.validation);
     assert.ok(
-      inline.errors?.some((e) => e.path?.startsWith("policy.Statement[0].")),
+      inline.errors?.some((e) => e.path?.startsWith("document.Statement[0].")),
       JSON.stringify(inline.errors),
     );
     assert.deepEqual(await roles.listRolePolicies("r"), [], "nothing stored");

@@ -181,6 +181,15 @@ const expected = {
     "role_id",
     "created_at",
   ],
+  oidc_keys: [
+    "kid",
+    "algorithm",
+    "public_jwk",
+    "private_key_sealed",
+    "created_at",
+    "signs_until",
+    "retire_after",
+  ],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.

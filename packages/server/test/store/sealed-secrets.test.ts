@@ -177,7 +177,8 @@ testOnEachBackend(
       await sql`insert into materials (fingerprint, type, url, branch, last_revision, last_checked_at, last_error)
       values (${oldFingerprint}, 'git', ${credentialedUrl}, 'main', 'abc', 1, null)`.execute(db);
       // Back to the schema before 007: later migrations are undone too.
-      await sql`drop table lifecycle_outbox`.execute(db);
+      for (const table of await tablesAfter007(db, sqlite))
+        await sql`drop table ${sql.table(table)}${sql.raw(sqlite ? "" : " cascade")}`.execute(db);
       await sql`delete from fawkes_migrations where name >= '007-sealed-secrets'`.execute(db);
       if (sqlite) await sql`pragma wal_checkpoint(truncate)`.execute(db);
       await close();
@@ -212,4 +213,34 @@ function pipelineRow() {
     last_counter: 1,
     updated_at: 1,
   };
+}
+
+/** The tables of 001–007 (the schema migration 007 first ran on); later migrations' tables are dropped. */
+const TABLES_OF_007 = new Set([
+  "pipelines",
+  "pipeline_runs",
+  "run_materials",
+  "stage_runs",
+  "job_runs",
+  "agents",
+  "materials",
+  "artifacts",
+  "key_values",
+  "access_keys",
+  "external_artifacts",
+  "sessions",
+  "fawkes_migrations",
+  "fawkes_migrations_lock",
+  "sqlite_sequence",
+]);
+
+/** Tables later migrations added, children before the tables they reference (newest first). */
+async function tablesAfter007(db: OpenDatabase["db"], sqlite: boolean): Promise<string[]> {
+  const { rows } = sqlite
+    ? await sql<{
+        name: string;
+      }>`select name from sqlite_master where type = 'table' order by rowid desc`.execute(db)
+    : await sql<{ name: string }>`select table_name as name from information_schema.tables
+        where table_schema = current_schema() order by table_name desc`.execute(db);
+  return rows.map((row) => row.name).filter((name) => !TABLES_OF_007.has(name));
 }

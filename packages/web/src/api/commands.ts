@@ -3,6 +3,8 @@ import {
   ApiRoutes,
   apiPath,
   type AgentDto,
+  type CreateRoleRequest,
+  type RoleDto,
   type PauseRequest,
   type RerunResponse,
   type TriggerRequest,
@@ -11,6 +13,9 @@ import {
 import { send } from "./http.ts";
 
 export const commands = {
+  createRole: async (request: CreateRoleRequest) =>
+    (await send<RoleDto>("POST", ApiRoutes.roles, request)) as RoleDto,
+  deleteRole: (role: string) => send("DELETE", apiPath(ApiRoutes.role, { role })),
   trigger: async (pipeline: string, request: TriggerRequest = { revisions: {}, variables: {} }) =>
     (await send<TriggerResponse>(
       "POST",

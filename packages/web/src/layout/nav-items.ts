@@ -17,6 +17,7 @@ export const navItems: NavItem[] = [
   { label: "Agents", href: "/agents", pages: ["agents"], available: true },
   { label: "Config health", href: "/config", pages: ["config"], available: true },
   { label: "Buckets", href: "/buckets", pages: ["buckets", "bucket"], available: true },
+  { label: "Roles", href: "/roles", pages: ["roles", "role"], available: true },
   { label: "Stacks", href: "/stacks", pages: [], available: false },
   { label: "Instances", href: "/instances", pages: [], available: false },
 ];

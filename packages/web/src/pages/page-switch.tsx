@@ -6,6 +6,8 @@ import { DashboardPage } from "../dashboard/dashboard-page.tsx";
 import { PipelineHistoryPage } from "../history/pipeline-history-page.tsx";
 import { JobPage } from "../job/job-page.tsx";
 import type { Route } from "../router/routes.ts";
+import { RolePage } from "../roles/role-page.tsx";
+import { RolesPage } from "../roles/roles-page.tsx";
 import { RunPage } from "../run/run-page.tsx";
 import { NotFoundPage } from "./not-found-page.tsx";
 
@@ -52,6 +54,10 @@ export function PageSwitch({ route }: { route: Route }) {
           selectedKey={route.key}
         />
       );
+    case "roles":
+      return <RolesPage />;
+    case "role":
+      return <RolePage key={route.role} role={route.role} />;
     case "not-found":
       return <NotFoundPage path={route.path} />;
   }

@@ -28,6 +28,8 @@ export type Route =
       /** The object whose details are open (keys travel in the query: they may hold anything). */
       key: string | undefined;
     }
+  | { page: "roles" }
+  | { page: "role"; role: string }
   | { page: "not-found"; path: string };
 
 export type RunTab = "changes" | "vsm";
@@ -71,6 +73,8 @@ export function matchRoute(pathname: string, search = ""): Route {
       prefix: query.get("prefix") ?? "",
       key: query.get("key") || undefined,
     };
+  if (first === "roles" && parts.length === 1) return { page: "roles" };
+  if (first === "roles" && name !== undefined && parts.length === 2) return { page: "role", role: name };
   if (first !== "pipelines" || name === undefined || rest.length > 0) return notFound;
   if (counterText === undefined) return { page: "pipeline", pipeline: name, pageNumber: pageNumberOf(query) };
   const counter = counterOf(counterText);
@@ -99,6 +103,8 @@ export const href = {
     const search = query.toString();
     return `/buckets/${enc(bucket)}${search === "" ? "" : `?${search}`}`;
   },
+  roles: (): string => "/roles",
+  role: (role: string): string => `/roles/${enc(role)}`,
   pipeline: (pipeline: string, pageNumber = 1): string =>
     `/pipelines/${enc(pipeline)}${pageNumber > 1 ? `?page=${pageNumber}` : ""}`,
   run: (pipeline: string, counter: number, tab: RunTab = "changes"): string =>
