@@ -12,6 +12,7 @@ import {
   RoleListDto,
   RolePolicyDto,
   ApiTokenDto,
+  AuditListDto,
   AgentDto,
   AgentListDto,
   ApiRoutes,
@@ -32,6 +33,7 @@ import {
   TriggerResponse,
 } from "@fawkes/protocol";
 import type {
+  AuditQuery,
   CreateAccessKeyRequest,
   RevokeSessionsRequest,
   CreateManagedPolicyRequest,
@@ -202,6 +204,14 @@ export class FawkesClient {
   }
   deleteManagedPolicy(policy: string): Promise<void> {
     return this.#empty("DELETE", apiPath(ApiRoutes.policy, { policy }));
+  }
+
+  /** One page of the audit log, newest first. */
+  audit(query: AuditQuery): Promise<AuditListDto> {
+    const search = new URLSearchParams(
+      Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    return this.#json("GET", `${ApiRoutes.audit}?${search}`, AuditListDto);
   }
 
   /** The console log as a byte stream (text/plain); with `follow` it ends when the job completes. */

@@ -39,6 +39,7 @@ const commands: [string[], string[]][] = [
     ["policies", "create"],
     ["--path", "--description", "--json"],
   ],
+  [["audit"], ["--actor", "--action", "--target", "--since", "--until", "--limit", "--json"]],
 ];
 
 for (const [path, flags] of commands) {

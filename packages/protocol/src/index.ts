@@ -5,3 +5,4 @@ export * from "./rest.ts";
 export * from "./routes.ts";
 export * from "./imds.ts";
 export * from "./iam-rest.ts";
+export * from "./audit.ts";

@@ -93,6 +93,8 @@ export const ApiRoutes = {
   instanceProfile: "/api/v1/instance-profiles/:profile",
   /** PUT InstanceProfileRoleRequest → InstanceProfileDto (needs iam:PassRole); DELETE → 204 */
   instanceProfileRole: "/api/v1/instance-profiles/:profile/role",
+  /** GET ?actor&action&target&since&until&limit&before (AuditQuery) → AuditListDto, newest first */
+  audit: "/api/v1/audit",
   /** GET → BucketListDto (the cloud endpoint's buckets) */
   buckets: "/api/v1/buckets",
   /**

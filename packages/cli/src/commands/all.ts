@@ -3,6 +3,7 @@ import type { RegisterCommand } from "../program.ts";
 import { registerAgentCommand } from "./agent.ts";
 import { registerAgentsCommand } from "./agents.ts";
 import { registerApproveCommand } from "./approve.ts";
+import { registerAuditCommand } from "./audit.ts";
 import { registerCancelCommand } from "./cancel.ts";
 import { registerCredentialsCommand } from "./credentials.ts";
 import { registerDbCommand } from "./db.ts";
@@ -41,6 +42,7 @@ export const allCommands: readonly RegisterCommand[] = [
   registerRolesCommand,
   registerPoliciesCommand,
   registerTokenCommand,
+  registerAuditCommand,
   registerS3Command,
   registerOidcCommand,
   registerIdTokenCommand,

@@ -111,21 +111,35 @@ export class AccessKeys {
     return { created: { accessKeyId, secretAccessKey }, record };
   }
 
-  /** POST /api/v1/credentials. */
-  async createForUser(name: string, policy: unknown): Promise<CreatedAccessKeyDto> {
+  /**
+   * POST /api/v1/credentials. `audit` records the creation in the key's own transaction: the key is not
+   * created without its entry.
+   */
+  async createForUser(
+    name: string,
+    policy: unknown,
+    audit?: (db: Executor, key: AccessKeyDto) => Promise<void>,
+  ): Promise<CreatedAccessKeyDto> {
     validateIdentityPolicy(policy);
-    const { created, record } = await this.create({ name, policy });
-    return { ...toDto(record), secretAccessKey: created.secretAccessKey };
+    return this.#db.transaction().execute(async (trx) => {
+      const { created, record } = await this.create({ name, policy }, trx);
+      await audit?.(trx, toDto(record));
+      return { ...toDto(record), secretAccessKey: created.secretAccessKey };
+    });
   }
 
   async list(): Promise<AccessKeyDto[]> {
     return (await listUserAccessKeys(this.#db)).map(toDto);
   }
 
-  async delete(accessKeyId: string): Promise<void> {
+  /** DELETE /api/v1/credentials/:id; `audit` records it in the same transaction. */
+  async delete(accessKeyId: string, audit?: (db: Executor) => Promise<void>): Promise<void> {
     this.#cache.delete(accessKeyId);
-    if (!(await deleteAccessKey(this.#db, accessKeyId)))
-      throw new FawkesError(ErrorCode.notFound, `no access key ${accessKeyId}`);
+    await this.#db.transaction().execute(async (trx) => {
+      if (!(await deleteAccessKey(trx, accessKeyId)))
+        throw new FawkesError(ErrorCode.notFound, `no access key ${accessKeyId}`);
+      await audit?.(trx);
+    });
   }
 
   /** Creates the administrator key on the data directory's first start; undefined on every later start. */

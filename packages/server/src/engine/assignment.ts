@@ -18,7 +18,8 @@ import {
   type JobRunId,
   type Task,
 } from "@fawkes/protocol";
-import { splitCredentials } from "../materials/index.ts";
+import { redactUrl, splitCredentials } from "../materials/index.ts";
+import { auditTarget, recordAudit } from "../services/audit.ts";
 import type { AgentRecord, JobRunRecord, RunRecord } from "../store/records.ts";
 import { findRunById, runMaterials } from "../store/runs-repo.ts";
 import { findStageRun, stageRunsOfRun } from "../store/stages-repo.ts";
@@ -154,6 +155,35 @@ async function resolveTask(ctx: ReadContext, run: RunRecord, task: TaskConfig): 
   };
 }
 
+/**
+ * `secret.read`: the agent is about to receive the job's secrets — its secure variables and the credentials of
+ * its git materials. Recorded by name (never a value) before the assignment leaves, every time it does (a
+ * resumed job is sent again); a job with no secrets adds nothing.
+ */
+async function auditSecretsRead(
+  ctx: EngineContext,
+  agent: AgentRecord,
+  job: JobRunRecord,
+  locator: JobLocator,
+  environment: readonly { name: string; secure: boolean }[],
+  run: RunRecord,
+): Promise<void> {
+  const variables = environment.filter((v) => v.secure).map((v) => v.name);
+  const materials = run.config.materials.flatMap((m) =>
+    m.type === "git" && splitCredentials(m.url).credentials
+      ? [m.name !== "" ? m.name : redactUrl(m.url)]
+      : [],
+  );
+  if (variables.length === 0 && materials.length === 0) return;
+  await recordAudit(ctx.db, {
+    actor: { kind: "agent", name: agent.name },
+    action: "secret.read",
+    target: auditTarget.job(locator),
+    details: { variables: variables.sort(), materials: materials.sort(), attempt: job.attempts },
+    at: ctx.now(),
+  });
+}
+
 /** Outside any step: with a cloud endpoint it writes the job's access key. */
 export async function buildAssignment(
   ctx: EngineContext,
@@ -209,6 +239,14 @@ export async function buildAssignment(
       };
     }),
   });
+  const locator: JobLocator = {
+    pipeline: run.pipeline,
+    counter: run.counter,
+    stage: stage.name,
+    stageCounter: stageRun.counter,
+    job: job.name,
+  };
+  await auditSecretsRead(ctx, agent, job, locator, environment, run);
   const timeoutMinutes = jobConfig.timeoutMinutes ?? ctx.options.defaultJobTimeoutMinutes;
   if (ctx.cloud) {
     const owner = {
@@ -230,13 +268,7 @@ export async function buildAssignment(
   return {
     leaseId: job.leaseId as LeaseId,
     jobRunId: job.id as JobRunId,
-    locator: {
-      pipeline: run.pipeline,
-      counter: run.counter,
-      stage: stage.name,
-      stageCounter: stageRun.counter,
-      job: job.name,
-    },
+    locator,
     label: run.label,
     environment,
     materials: run.config.materials.flatMap((config) => {

@@ -4,6 +4,7 @@
  * applied). Reloads when a directory changes, when a config repository gets a commit, or on notify. Files are
  * parsed in a child process (config-parser.ts), and a file over the size limit is reported without being read.
  */
+import { createHash } from "node:crypto";
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import type { ConfigIssue, ConfigSnapshot, EnvironmentConfig, PipelineConfig } from "@fawkes/core";
@@ -17,6 +18,8 @@ import type { EventBus } from "./events.ts";
 interface SourceFiles {
   source: string;
   local: boolean;
+  /** The commit read (a config repository), or null (a local directory). */
+  revision: string | null;
   files: { path: string; text: string; size?: number }[];
   error: string | null;
 }
@@ -34,6 +37,7 @@ export class ConfigService implements ConfigView {
   readonly #onChange: () => void;
   readonly #maxFileBytes: number;
   readonly #parser: ConfigParser;
+  readonly #onSourcesLoaded: ((sources: LoadedConfigSource[]) => Promise<void>) | undefined;
   #snapshot: ConfigSnapshot = { pipelines: [], environments: [], issues: [] };
   #issues: ConfigIssueDto[] = [];
   /** Pipeline name → the source it was last loaded from. */
@@ -53,6 +57,11 @@ export class ConfigService implements ConfigView {
     maxFileBytes: number;
     /** Time and memory bounds of the parsing process. */
     parser?: ConfigParserOptions;
+    /**
+     * Told of every readable source after each load, before the new config applies (the audit log's
+     * `config.change`, which records a source only when its revision differs from the last one recorded).
+     */
+    onSourcesLoaded?: (sources: LoadedConfigSource[]) => Promise<void>;
   }) {
     this.#sources = options.sources;
     this.#mirror = options.mirror;
@@ -61,6 +70,7 @@ export class ConfigService implements ConfigView {
     this.#onChange = options.onChange;
     this.#maxFileBytes = options.maxFileBytes;
     this.#parser = new ConfigParser(options.parser);
+    this.#onSourcesLoaded = options.onSourcesLoaded;
   }
 
   snapshot(): ConfigSnapshot {
@@ -149,6 +159,7 @@ export class ConfigService implements ConfigView {
           return {
             source,
             local,
+            revision: read.revision,
             files: read.files.map((f) => ({
               path: local ? path.join(source, f.path) : f.path,
               text: f.text,
@@ -157,9 +168,31 @@ export class ConfigService implements ConfigView {
             error: null,
           };
         } catch (error) {
-          return { source, local: false, files: [], error: (error as Error).message };
+          return { source, local: false, revision: null, files: [], error: (error as Error).message };
         }
       }),
+    );
+  }
+
+  async #reportSources(
+    sources: SourceFiles[],
+    pipelines: readonly PipelineConfig[],
+    issues: readonly ConfigIssue[],
+  ): Promise<void> {
+    if (!this.#onSourcesLoaded) return;
+    const loaded = sources
+      .filter((s) => s.error === null)
+      .map((s): LoadedConfigSource => {
+        const files = new Set(s.files.map((f) => f.path));
+        return {
+          source: s.source,
+          revision: s.revision ?? directoryRevision(s.files),
+          pipelines: pipelines.filter((p) => files.has(p.location.file)).map((p) => p.name),
+          issues: issues.filter((i) => files.has(i.file)).length,
+        };
+      });
+    await this.#onSourcesLoaded(loaded).catch((error: unknown) =>
+      this.#log.error({ err: error }, "recording the config change failed"),
     );
   }
 
@@ -201,6 +234,7 @@ export class ConfigService implements ConfigView {
           pipelines: [],
         })),
     ];
+    await this.#reportSources(sources, parsed.pipelines, issues);
     this.#snapshot = Object.freeze({ pipelines, environments: parsed.environments, issues });
     this.#issues = issues.map((issue) => ({
       file: issue.file,
@@ -226,6 +260,18 @@ export class ConfigService implements ConfigView {
   }
 }
 
+/** One config source as a load read it. */
+export interface LoadedConfigSource {
+  /** As given to `--pipelines` (may hold credentials: redact before showing it). */
+  source: string;
+  /** The commit of a config repository, or `sha256:…` of a directory's pipeline files (paths and contents). */
+  revision: string;
+  /** Pipelines defined by the source's files (valid ones). */
+  pipelines: string[];
+  /** Config issues in the source's files. */
+  issues: number;
+}
+
 /** A relative path in a git URL of a file from a local directory is relative to that file (Fawkes extension). */
 function resolveRelativeUrls(pipeline: PipelineConfig): PipelineConfig {
   const base = path.dirname(pipeline.location.file);
@@ -237,4 +283,12 @@ function resolveRelativeUrls(pipeline: PipelineConfig): PipelineConfig {
         : m,
     ),
   };
+}
+
+/** A directory's "revision": the SHA-256 of its pipeline files' paths, sizes and texts. */
+function directoryRevision(files: readonly { path: string; text: string; size?: number }[]): string {
+  const hash = createHash("sha256");
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)))
+    hash.update(`${file.path}\0${file.size ?? file.text.length}\0${file.text}\0`);
+  return `sha256:${hash.digest("hex")}`;
 }

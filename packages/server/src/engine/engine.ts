@@ -8,6 +8,7 @@ import { ArtifactStore } from "../artifacts/index.ts";
 import { ConsoleStore } from "../logs/index.ts";
 import { GitMirror, MaterialWatcher, remoteDefaultBranch } from "../materials/index.ts";
 import type { ServerOptions } from "../options.ts";
+import { auditConfigChanges } from "../services/audit-config.ts";
 import { listMaterials } from "../store/materials-repo.ts";
 import type { JobRunRecord } from "../store/records.ts";
 import { findRunById } from "../store/runs-repo.ts";
@@ -85,6 +86,7 @@ export function createEngine(
       watcher.watch(watchedMaterials());
       dispatcher.kick("config-changed");
     },
+    onSourcesLoaded: (sources) => auditConfigChanges(db, clock.now(), sources),
   });
   const ctx: EngineContext = {
     options,

@@ -13,6 +13,7 @@ import {
 } from "@fawkes/core";
 import { ErrorCode, FawkesError, type TriggerRequest } from "@fawkes/protocol";
 import { shouldTrigger, type GitMirror } from "../materials/index.ts";
+import { auditTarget, recordAudit, type AuditOrigin } from "../services/audit.ts";
 import { deleteOutboxRow, insertOutboxRow, type OutboxRow } from "../store/outbox-repo.ts";
 import type { RunRecord, StageRunRecord } from "../store/records.ts";
 import {
@@ -126,6 +127,7 @@ export class Triggers {
   /**
    * Creates the run unless its upstreams cannot be made consistent (then it waits for them). `consumes` names
    * the outbox row the run is created for: consumed in the run's transaction, whether or not a run starts.
+   * A manual trigger is audited (`pipeline.trigger`, by `audit`) in the run's transaction.
    */
   async #create(
     config: PipelineConfig,
@@ -134,6 +136,7 @@ export class Triggers {
     gitRevisions: Map<string, string>,
     fixed: { material: string; stage: StageRunRecord } | null,
     consumes?: number,
+    audit?: AuditOrigin,
   ): Promise<RunRecord | null> {
     const upstreams = await chooseUpstreams(dependencyMaterials(config), fixed, upstreamSource(this.#ctx));
     if (!upstreams) {
@@ -168,17 +171,32 @@ export class Triggers {
         );
         if (same) return null;
       }
-      return createRun(tx, this.#hooks, {
+      const run = await createRun(tx, this.#hooks, {
         config,
         trigger,
         variables: request.variables ?? {},
         materials,
       });
+      if (audit)
+        await recordAudit(tx.db, {
+          ...audit,
+          action: "pipeline.trigger",
+          target: auditTarget.run(run.pipeline, run.counter),
+          // Variable names only: a trigger-time value may be a secret.
+          details: {
+            label: run.label,
+            variables: Object.keys(request.variables ?? {}).sort(),
+            revisions: request.revisions ?? {},
+          },
+          at: tx.now(),
+        });
+      return run;
     });
   }
 
-  /** `fawkes trigger`: a person asks for a run now. */
-  async triggerManual(name: string, request: TriggerRequest, user: string): Promise<RunRecord> {
+  /** `fawkes trigger`: a person asks for a run now (audited as `pipeline.trigger`). */
+  async triggerManual(name: string, request: TriggerRequest, by: AuditOrigin): Promise<RunRecord> {
+    const user = by.actor.name;
     const config = this.#ctx.config.pipeline(name);
     if (!config) throw new FawkesError(ErrorCode.pipelineNotFound, `no pipeline named ${name}`);
     this.#checkVariables(config, request.variables);
@@ -194,7 +212,7 @@ export class Triggers {
         `pipeline ${name} is locked by run ${state.lockedByCounter} (lock_behavior ${config.lockBehavior})`,
       );
     }
-    const run = await this.#create(config, { kind: "manual", user }, request, new Map(), null);
+    const run = await this.#create(config, { kind: "manual", user }, request, new Map(), null, undefined, by);
     if (!run) throw new FawkesError(ErrorCode.pipelineLocked, `pipeline ${name} could not start a run now`);
     return run;
   }

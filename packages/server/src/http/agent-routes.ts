@@ -68,7 +68,7 @@ export function agentRoutes(
       access: "public",
       body: RegisterRequest,
     },
-    async (_request, _reply, body) => registerAgent(engine, keys, body),
+    async (request, _reply, body) => registerAgent(engine, keys, body, request.ip),
   );
 
   routes.add(

@@ -8,7 +8,7 @@ import {
   setAgentResources,
   setAgentRole,
 } from "../services/manage-agents.ts";
-import { actorOf } from "./actor.ts";
+import { auditOrigin } from "./audit-origin.ts";
 import type { RouteRegistry } from "./registry.ts";
 
 export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
@@ -30,14 +30,14 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
     app,
     { method: "POST", path: ApiRoutes.enableAgent, summary: "Enable an agent", tag, access: "user" },
     async (request) => {
-      await setAgentEnabled(engine, name(request.params), true);
+      await setAgentEnabled(engine, name(request.params), true, auditOrigin(request));
     },
   );
   routes.add(
     app,
     { method: "POST", path: ApiRoutes.disableAgent, summary: "Disable an agent", tag, access: "user" },
     async (request) => {
-      await setAgentEnabled(engine, name(request.params), false);
+      await setAgentEnabled(engine, name(request.params), false, auditOrigin(request));
     },
   );
   routes.add(
@@ -51,7 +51,8 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
       body: AgentUpdateRequest,
       response: AgentDto,
     },
-    async (request, _reply, body) => setAgentResources(engine, name(request.params), body.resources),
+    async (request, _reply, body) =>
+      setAgentResources(engine, name(request.params), body.resources, auditOrigin(request)),
   );
   routes.add(
     app,
@@ -65,13 +66,13 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
       response: AgentDto,
     },
     async (request, _reply, body) =>
-      setAgentRole(engine, name(request.params), body.role, actorOf(request)?.name ?? "unknown"),
+      setAgentRole(engine, name(request.params), body.role, auditOrigin(request)),
   );
   routes.add(
     app,
     { method: "DELETE", path: ApiRoutes.agent, summary: "Delete an agent", tag, access: "user" },
     async (request) => {
-      await removeAgent(engine, name(request.params));
+      await removeAgent(engine, name(request.params), auditOrigin(request));
     },
   );
 }

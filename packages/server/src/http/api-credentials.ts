@@ -17,6 +17,8 @@ import type { AccessKeys } from "../cloud/access-keys.ts";
 import type { Engine } from "../engine/engine.ts";
 import type { Sessions, SessionView } from "../identity/sessions.ts";
 import { parse } from "./problem.ts";
+import { auditTarget, recordAudit } from "../services/audit.ts";
+import { auditOrigin } from "./audit-origin.ts";
 import type { RouteRegistry } from "./registry.ts";
 
 export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
@@ -63,7 +65,7 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
       body: RevokeSessionsRequest,
       response: RevokedSessionsDto,
     },
-    async (_request, _reply, body) => ({ revoked: await sessions().revoke(body) }),
+    async (request, _reply, body) => ({ revoked: await sessions().revoke(body, auditOrigin(request)) }),
   );
   routes.add(
     app,
@@ -89,13 +91,30 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
       response: CreatedAccessKeyDto,
       status: 201,
     },
-    async (_request, _reply, body) => accessKeys().createForUser(body.name, body.policy),
+    async (request, _reply, body) =>
+      accessKeys().createForUser(body.name, body.policy, (db, key) =>
+        recordAudit(db, {
+          ...auditOrigin(request),
+          action: "access-key.create",
+          target: auditTarget.accessKey(key.accessKeyId),
+          details: { name: key.name, principal: key.principal, policy: body.policy },
+          at: engine.ctx.now(),
+        }),
+      ),
   );
   routes.add(
     app,
     { method: "DELETE", path: ApiRoutes.credential, summary: "Delete an access key", tag, access: "user" },
     async (request) => {
-      await accessKeys().delete((request.params as Record<string, string>).accessKeyId ?? "");
+      const accessKeyId = (request.params as Record<string, string>).accessKeyId ?? "";
+      await accessKeys().delete(accessKeyId, (db) =>
+        recordAudit(db, {
+          ...auditOrigin(request),
+          action: "access-key.delete",
+          target: auditTarget.accessKey(accessKeyId),
+          at: engine.ctx.now(),
+        }),
+      );
     },
   );
 }

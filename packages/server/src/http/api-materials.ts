@@ -4,6 +4,8 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { Engine } from "../engine/engine.ts";
 import { parseWebhook, sameRepo, verifyWebhookSignature } from "../materials/index.ts";
+import { auditTarget, recordAudit } from "../services/audit.ts";
+import { auditOrigin } from "./audit-origin.ts";
 import type { RouteRegistry } from "./registry.ts";
 
 async function notifyUrl(
@@ -30,7 +32,19 @@ export function materialRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       body: NotifyRequest,
       response: NotifyResponse,
     },
-    async (_request, _reply, body) => notifyUrl(engine, body.url, body.branch ?? null),
+    async (request, _reply, body) => {
+      const checked = await notifyUrl(engine, body.url, body.branch ?? null);
+      // A notify that names no configured repository changes nothing: no entry.
+      if (checked.materials + checked.configSources > 0)
+        await recordAudit(engine.ctx.db, {
+          ...auditOrigin(request),
+          action: "material.notify",
+          target: auditTarget.material(body.url),
+          details: { branch: body.branch ?? null, ...checked },
+          at: engine.ctx.now(),
+        });
+      return checked;
+    },
   );
 }
 

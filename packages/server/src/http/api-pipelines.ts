@@ -23,11 +23,11 @@ import { pipelineStatus, requireRun, runDtos } from "../services/pipeline-status
 import { rerunStage } from "../services/rerun-stage.ts";
 import { runChanges } from "../services/run-changes.ts";
 import { valueStreamMap } from "../services/value-stream-map.ts";
+import { auditOrigin } from "./audit-origin.ts";
 import { intParam } from "./problem.ts";
 import type { RouteRegistry } from "./registry.ts";
 
 type Params = Record<string, string>;
-const USER = "admin";
 
 export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engine: Engine): void {
   const tag = "pipelines";
@@ -80,7 +80,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
     },
     async (request, _reply, body) => {
       const { name } = request.params as Params;
-      const run = await engine.triggers.triggerManual(name ?? "", body, USER);
+      const run = await engine.triggers.triggerManual(name ?? "", body, auditOrigin(request));
       return { pipeline: run.pipeline, counter: run.counter, label: run.label };
     },
   );
@@ -95,14 +95,14 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       body: PauseRequest,
     },
     async (request, _reply, body) => {
-      await pausePipeline(engine, (request.params as Params).name ?? "", body.reason, USER);
+      await pausePipeline(engine, (request.params as Params).name ?? "", body.reason, auditOrigin(request));
     },
   );
   routes.add(
     app,
     { method: "POST", path: ApiRoutes.unpause, summary: "Unpause a pipeline", tag, access: "user" },
     async (request) => {
-      await unpausePipeline(engine, (request.params as Params).name ?? "");
+      await unpausePipeline(engine, (request.params as Params).name ?? "", auditOrigin(request));
     },
   );
   routes.add(
@@ -149,7 +149,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
     { method: "POST", path: ApiRoutes.cancelRun, summary: "Cancel a run", tag, access: "user" },
     async (request) => {
       const { name, counter } = request.params as Params;
-      await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), null);
+      await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), null, auditOrigin(request));
     },
   );
   routes.add(
@@ -157,7 +157,13 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
     { method: "POST", path: ApiRoutes.cancelStage, summary: "Cancel a stage", tag, access: "user" },
     async (request) => {
       const { name, counter, stage } = request.params as Params;
-      await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "");
+      await cancelRun(
+        engine,
+        name ?? "",
+        intParam(counter ?? "", "counter"),
+        stage ?? "",
+        auditOrigin(request),
+      );
     },
   );
   routes.add(
@@ -171,7 +177,13 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
     },
     async (request) => {
       const { name, counter, stage } = request.params as Params;
-      await approveStage(engine, name ?? "", intParam(counter ?? "", "counter"), stage ?? "", USER);
+      await approveStage(
+        engine,
+        name ?? "",
+        intParam(counter ?? "", "counter"),
+        stage ?? "",
+        auditOrigin(request),
+      );
     },
   );
   routes.add(
@@ -194,7 +206,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
         intParam(counter ?? "", "counter"),
         stage ?? "",
         body.jobs,
-        USER,
+        auditOrigin(request),
       );
       return { stage: stageRun.name, counter: stageRun.counter };
     },

@@ -12,9 +12,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.ts";
 import { rotateApiToken, type ServerKeys } from "../keys.ts";
+import { auditTarget, recordAudit } from "../services/audit.ts";
 import { sameSecret } from "../services/register-agent.ts";
+import type { Actor } from "./actor.ts";
+import { auditOrigin, auditOriginAs } from "./audit-origin.ts";
 import { authorizer, requireDeclaredAccess } from "./access.ts";
 import { agentAdminRoutes } from "./api-agents.ts";
+import { auditRoutes } from "./api-audit.ts";
 import { consoleRoutes } from "./api-console.ts";
 import { eventRoutes } from "./api-events.ts";
 import { materialRoutes, webhookRoutes } from "./api-materials.ts";
@@ -41,6 +45,9 @@ import {
 import { webUi } from "./web-ui.ts";
 
 export const VERSION = "0.1.0";
+
+/** Who holds the API token (access.ts gives its bearer the same name): the administrator, until users exist. */
+const TOKEN_HOLDER: Actor = Object.freeze({ kind: "user", name: "admin" });
 
 /**
  * Requests are parsed with zod in the handlers and replies are plain JSON, so no route declares a fastify
@@ -108,7 +115,16 @@ export async function buildApp(
           ErrorCode.unauthorized,
           "wrong API token: use the one in <data-dir>/keys/api-token",
         );
-      const session = await createSession(db, engine.ctx.now());
+      const session = await db.transaction().execute(async (trx) => {
+        const id = await createSession(trx, engine.ctx.now());
+        await recordAudit(trx, {
+          ...auditOriginAs(request, TOKEN_HOLDER),
+          action: "session.login",
+          target: auditTarget.session,
+          at: engine.ctx.now(),
+        });
+        return id;
+      });
       reply.header("set-cookie", sessionCookie(session, request.protocol === "https"));
     },
   );
@@ -116,8 +132,16 @@ export async function buildApp(
     app,
     { method: "DELETE", path: ApiRoutes.session, summary: "Log out", tag: "server", access: "public" },
     async (request, reply) => {
-      // Ends the session on the server too: a copy of the cookie stops working.
-      await endSession(db, sessionOf(request.headers.cookie));
+      // Ends the session on the server too: a copy of the cookie stops working. Only an ended session is audited.
+      await db.transaction().execute(async (trx) => {
+        if (await endSession(trx, sessionOf(request.headers.cookie)))
+          await recordAudit(trx, {
+            ...auditOriginAs(request, TOKEN_HOLDER),
+            action: "session.logout",
+            target: auditTarget.session,
+            at: engine.ctx.now(),
+          });
+      });
       reply.header("set-cookie", clearedSessionCookie);
     },
   );
@@ -132,9 +156,19 @@ export async function buildApp(
       access: "user",
       response: ApiTokenDto,
     },
-    async (_request, reply) => {
-      const token = await rotateApiToken(engine.ctx.options.dataDir, keys);
-      await endAllSessions(db);
+    async (request, reply) => {
+      // The token file is replaced last, inside the transaction: a failure before it keeps the old token, the
+      // sessions and no entry.
+      const token = await db.transaction().execute(async (trx) => {
+        await endAllSessions(trx);
+        await recordAudit(trx, {
+          ...auditOrigin(request),
+          action: "api-token.rotate",
+          target: auditTarget.apiToken,
+          at: engine.ctx.now(),
+        });
+        return rotateApiToken(engine.ctx.options.dataDir, keys);
+      });
       engine.ctx.log.info("api token rotated; web sessions ended");
       reply.header("set-cookie", clearedSessionCookie);
       return { token };
@@ -162,6 +196,7 @@ export async function buildApp(
   roleRoutes(app, routes, engine);
   bucketRoutes(app, routes, engine);
   oidcRoutes(app, routes, engine);
+  auditRoutes(app, routes, engine);
   void app.register(async (scope) => webhookRoutes(scope, routes, engine));
   void app.register(async (scope) => agentRoutes(scope, routes, engine, keys));
   routes.add(

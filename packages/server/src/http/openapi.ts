@@ -7,18 +7,36 @@ const problem = {
   content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
 };
 
+function queryParameters(schema: z.ZodObject): object[] {
+  const json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as {
+    properties?: Record<string, object>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...schema } = property as { description?: string };
+    return {
+      name,
+      in: "query",
+      required: json.required?.includes(name) ?? false,
+      ...(description !== undefined && { description }),
+      schema,
+    };
+  });
+}
+
 export function openApiDocument(registry: RouteRegistry, version: string): object {
   const paths: Record<string, Record<string, object>> = {};
   for (const spec of registry.specs) {
     // The agent protocol (/agent/v1) is not public API: packages/protocol/src/agent-wire.ts describes it.
     if (!spec.path.startsWith("/api/")) continue;
     const path = spec.path.replace(/:([A-Za-z]+)/g, "{$1}").replace(/\*$/, "{path}");
-    const parameters = [...path.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => ({
+    const parameters: object[] = [...path.matchAll(/\{([A-Za-z]+)\}/g)].map((m) => ({
       name: m[1],
       in: "path",
       required: true,
       schema: { type: "string" },
     }));
+    if (spec.query) parameters.push(...queryParameters(spec.query));
     const status = String(spec.status ?? (spec.response || spec.produces ? 200 : 204));
     const success = spec.response
       ? {

@@ -14,6 +14,11 @@ export interface RouteSpec<B extends z.ZodType | undefined> {
   summary: string;
   tag: string;
   body?: B;
+  /**
+   * The query string's schema, for the OpenAPI document (one parameter per property); the handler parses
+   * `request.query` with it.
+   */
+  query?: z.ZodObject;
   /** Response schema for 2xx with a JSON body. */
   response?: z.ZodType;
   /** 2xx status. @default 200 */

@@ -34,8 +34,9 @@ export async function validSession(db: Executor, id: string | undefined, now: nu
   return sessionExists(db, hashOf(id), now);
 }
 
-export async function endSession(db: Executor, id: string | undefined): Promise<void> {
-  if (id && SESSION_ID.test(id)) await deleteSession(db, hashOf(id));
+/** True when a live or expired session with this id was ended. */
+export async function endSession(db: Executor, id: string | undefined): Promise<boolean> {
+  return id !== undefined && SESSION_ID.test(id) && (await deleteSession(db, hashOf(id)));
 }
 
 export async function endAllSessions(db: Executor): Promise<void> {

@@ -21,6 +21,7 @@ import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
 import { LOCAL_ACCOUNT } from "../cloud/access-keys.ts";
 import { openSecret, sealSecret, sha256Hex } from "../cloud/secret-box.ts";
+import { auditTarget, recordAudit, SYSTEM_ACTOR, type AuditOrigin } from "../services/audit.ts";
 import type { Executor } from "../store/executor.ts";
 import type { Database } from "../store/schema.ts";
 import {
@@ -127,8 +128,24 @@ export class Sessions implements SessionIssuer {
 
   /** The STS SessionIssuer: a session owned by the caller. */
   async issue(request: RoleSessionRequest | UserSessionRequest): Promise<IssuedCredentials> {
-    const { credentials, record } = this.#newSession(request, this.#now());
-    await insertStsSession(this.#db, record);
+    const now = this.#now();
+    const { credentials, record } = this.#newSession(request, now);
+    await this.#db.transaction().execute(async (trx) => {
+      await insertStsSession(trx, record);
+      await recordAudit(trx, {
+        actor: { kind: "user", name: record.assumedBy },
+        action: "credentials.assume-role",
+        target:
+          record.roleName !== null ? auditTarget.role(record.roleName) : auditTarget.accessKey(record.userId),
+        details: {
+          accessKeyId: record.accessKeyId,
+          sessionName: record.sessionName,
+          expiresAt: record.expiresAt,
+          tags: record.tags,
+        },
+        at: now,
+      });
+    });
     return credentials;
   }
 
@@ -167,6 +184,19 @@ export class Sessions implements SessionIssuer {
       leaseId: owner.leaseId,
       agentId: owner.agentId,
     });
+    await recordAudit(db, {
+      actor: SYSTEM_ACTOR,
+      action: "credentials.assume-role",
+      target: auditTarget.role(role.name),
+      details: {
+        accessKeyId: record.accessKeyId,
+        sessionName: record.sessionName,
+        expiresAt: record.expiresAt,
+        tags: record.tags,
+        jobRunId: owner.jobRunId,
+      },
+      at: record.issuedAt,
+    });
     return credentials;
   }
 
@@ -202,15 +232,36 @@ export class Sessions implements SessionIssuer {
    * Revokes one session, a role's sessions or all; effective on the next request. Returns the ids revoked.
    * An unknown session or role is FAWKES_NOT_FOUND and changes nothing.
    */
-  async revoke(target: { session: string } | { role: string } | { all: true }): Promise<string[]> {
+  async revoke(
+    target: { session: string } | { role: string } | { all: true },
+    by: AuditOrigin = { actor: SYSTEM_ACTOR },
+  ): Promise<string[]> {
     let where: RevokeTarget;
+    let audited: string;
     if ("session" in target) {
       if ((await findStsSession(this.#db, target.session)) === undefined)
         throw new FawkesError(ErrorCode.notFound, `no session ${target.session}`);
       where = { accessKeyId: target.session };
-    } else if ("role" in target) where = { roleArn: await this.#roleArn(target.role) };
-    else where = { all: true };
-    const revoked = await revokeStsSessions(this.#db, where, this.#now());
+      audited = auditTarget.accessKey(target.session);
+    } else if ("role" in target) {
+      where = { roleArn: await this.#roleArn(target.role) };
+      audited = auditTarget.role(target.role);
+    } else {
+      where = { all: true };
+      audited = auditTarget.accessKey("*");
+    }
+    const now = this.#now();
+    const revoked = await this.#db.transaction().execute(async (trx) => {
+      const ids = await revokeStsSessions(trx, where, now);
+      await recordAudit(trx, {
+        ...by,
+        action: "credentials.revoke",
+        target: audited,
+        details: { revoked: ids },
+        at: now,
+      });
+      return ids;
+    });
     for (const id of revoked) this.#secrets.delete(id);
     return revoked;
   }

@@ -2,6 +2,7 @@ import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Engine } from "../engine/engine.ts";
 import { scheduleStage } from "../engine/run-lifecycle.ts";
 import { stageRunsOfRun } from "../store/stages-repo.ts";
+import { auditTarget, recordAudit, type AuditOrigin } from "./audit.ts";
 import { requireRun } from "./pipeline-status.ts";
 
 /** Approves the stage a run waits on (manual approval gate), or a manual stage not run yet. */
@@ -10,8 +11,9 @@ export async function approveStage(
   pipeline: string,
   counter: number,
   stageName: string,
-  user: string,
+  by: AuditOrigin,
 ): Promise<void> {
+  const user = by.actor.name;
   await engine.ctx.step(async (ctx) => {
     const run = await requireRun(ctx, pipeline, counter);
     const index = run.config.stages.findIndex((s) => s.name === stageName);
@@ -39,10 +41,17 @@ export async function approveStage(
     ) {
       throw new FawkesError(ErrorCode.forbidden, `user ${user} may not approve stage ${stageName}`);
     }
-    await scheduleStage(ctx, engine.hooks, run, index, {
+    const stageRun = await scheduleStage(ctx, engine.hooks, run, index, {
       runEvent: "approve",
       approvedBy: user,
       rerunOfCounter: null,
+    });
+    await recordAudit(ctx.db, {
+      ...by,
+      action: "stage.approve",
+      target: auditTarget.stage(pipeline, counter, stageName),
+      details: { stageCounter: stageRun.counter },
+      at: ctx.now(),
     });
   });
 }

@@ -3,6 +3,7 @@ import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Engine } from "../engine/engine.ts";
 import { writeRunState } from "../engine/run-lifecycle.ts";
 import { jobRunsOfStages, stageRunsOfRun, updateJobRun } from "../store/stages-repo.ts";
+import { auditTarget, recordAudit, type AuditOrigin } from "./audit.ts";
 import { requireRun } from "./pipeline-status.ts";
 
 /**
@@ -14,9 +15,19 @@ export async function cancelRun(
   pipeline: string,
   counter: number,
   stageName: string | null,
+  by: AuditOrigin,
 ): Promise<void> {
   const { dispatcher } = engine;
   await engine.ctx.step(async (ctx) => {
+    const audit = (stages: string[]) =>
+      recordAudit(ctx.db, {
+        ...by,
+        ...(stageName === null
+          ? { action: "run.cancel", target: auditTarget.run(pipeline, counter) }
+          : { action: "stage.cancel", target: auditTarget.stage(pipeline, counter, stageName) }),
+        details: { stages },
+        at: ctx.now(),
+      });
     const run = await requireRun(ctx, pipeline, counter);
     const stages = (await stageRunsOfRun(ctx.db, run.id)).filter(
       (s) => s.result === "building" && (stageName === null || s.name === stageName),
@@ -27,6 +38,7 @@ export async function cancelRun(
     if (stages.length === 0) {
       if (run.awaitingStage !== null && stageName === null) {
         await writeRunState(ctx, run, transition(runMachine, runStateOf(run), "cancel"), null);
+        await audit([]);
         ctx.events.publish({ type: "run", pipeline, counter });
         return;
       }
@@ -47,6 +59,7 @@ export async function cancelRun(
         ctx.afterCommit(() => dispatcher.wakeCancelWaiters(job.id));
       }
     }
+    await audit(stages.map((s) => `${s.name}/${s.counter}`));
     ctx.log.info({ pipeline, counter, stage: stageName }, "cancel requested");
     ctx.events.publish({ type: "run", pipeline, counter });
   });

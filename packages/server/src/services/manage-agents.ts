@@ -6,6 +6,7 @@ import { deleteAgent, findAgentByName, listAgents, updateAgent } from "../store/
 import { checkAgentRole } from "../identity/job-roles.ts";
 import type { AgentRecord } from "../store/records.ts";
 import { findJobRun } from "../store/stages-repo.ts";
+import { auditTarget, recordAudit, type AuditOrigin } from "./audit.ts";
 
 async function requireAgent(read: ReadContext, name: string): Promise<AgentRecord> {
   const agent = await findAgentByName(read.db, name);
@@ -43,14 +44,26 @@ export async function listAgentDtos(engine: Engine): Promise<AgentDto[]> {
   return Promise.all((await listAgents(engine.ctx.db)).map((agent) => agentDto(engine, agent)));
 }
 
-export async function setAgentEnabled(engine: Engine, name: string, enabled: boolean): Promise<void> {
+export async function setAgentEnabled(
+  engine: Engine,
+  name: string,
+  enabled: boolean,
+  by: AuditOrigin,
+): Promise<void> {
   const { ctx } = engine;
   await ctx.step(async (tx) => {
     const agent = await requireAgent(tx, name);
-    // Enabling an enabled agent (or disabling a disabled one) is not an error: it changes nothing.
+    // Enabling an enabled agent (or disabling a disabled one) is not an error: it changes nothing (no entry).
     if (agent.configState !== (enabled ? "enabled" : "disabled")) {
       const configState = transition(agentMachine, agent.configState, enabled ? "enable" : "disable");
       await updateAgent(tx.db, agent.id, { configState });
+      await recordAudit(tx.db, {
+        ...by,
+        action: enabled ? "agent.enable" : "agent.disable",
+        target: auditTarget.agent(name),
+        details: { from: agent.configState },
+        at: tx.now(),
+      });
     }
     tx.afterCommit(() => engine.dispatcher.wake(agent.id));
   });
@@ -63,10 +76,18 @@ export async function setAgentResources(
   engine: Engine,
   name: string,
   resources: string[],
+  by: AuditOrigin,
 ): Promise<AgentDto> {
   const agent = await engine.ctx.step(async (tx) => {
     const found = await requireAgent(tx, name);
     await updateAgent(tx.db, found.id, { resources });
+    await recordAudit(tx.db, {
+      ...by,
+      action: "agent.update",
+      target: auditTarget.agent(name),
+      details: { resources, before: found.resources },
+      at: tx.now(),
+    });
     return found;
   });
   engine.ctx.events.publish({ type: "agent", agent: name });
@@ -83,19 +104,26 @@ export async function setAgentRole(
   engine: Engine,
   name: string,
   roleReference: string | null,
-  caller: string,
+  by: AuditOrigin,
 ): Promise<AgentDto> {
   let role: string | null = null;
   if (roleReference !== null) {
     const found = await engine.ctx.cloud?.sessions.roles.findRole(roleReference);
     if (found === undefined)
       throw new FawkesError(ErrorCode.notFound, `no role ${roleReference}: list roles with \`fawkes roles\``);
-    checkAgentRole(found, name, { kind: "user", name: caller }, engine.ctx.now());
+    checkAgentRole(found, name, { kind: "user", name: by.actor.name }, engine.ctx.now());
     role = found.arn;
   }
   const agent = await engine.ctx.step(async (tx) => {
     const found = await requireAgent(tx, name);
     await updateAgent(tx.db, found.id, { role });
+    await recordAudit(tx.db, {
+      ...by,
+      action: "agent.update",
+      target: auditTarget.agent(name),
+      details: { role, before: found.role },
+      at: tx.now(),
+    });
     return found;
   });
   engine.ctx.log.info({ agent: name, role }, "agent role set");
@@ -103,7 +131,7 @@ export async function setAgentRole(
   return agentDto(engine, { ...agent, role });
 }
 
-export async function removeAgent(engine: Engine, name: string): Promise<void> {
+export async function removeAgent(engine: Engine, name: string, by: AuditOrigin): Promise<void> {
   const agent = await engine.ctx.step(async (tx) => {
     // Checked in the step that deletes: a job assigned meanwhile keeps the agent.
     const found = await requireAgent(tx, name);
@@ -114,6 +142,13 @@ export async function removeAgent(engine: Engine, name: string): Promise<void> {
       );
     }
     await deleteAgent(tx.db, found.id);
+    await recordAudit(tx.db, {
+      ...by,
+      action: "agent.delete",
+      target: auditTarget.agent(name),
+      details: { id: found.id, hostname: found.hostname },
+      at: tx.now(),
+    });
     return found;
   });
   engine.dispatcher.wake(agent.id);

@@ -2,6 +2,7 @@ import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Engine } from "../engine/engine.ts";
 import { insertOutboxRow } from "../store/outbox-repo.ts";
 import { ensurePipeline, updatePipeline } from "../store/runs-repo.ts";
+import { auditTarget, recordAudit, type AuditOrigin } from "./audit.ts";
 
 function requireConfigured(engine: Engine, name: string): void {
   if (!engine.config.pipeline(name))
@@ -12,19 +13,31 @@ export async function pausePipeline(
   engine: Engine,
   name: string,
   reason: string,
-  user: string,
+  by: AuditOrigin,
 ): Promise<void> {
   requireConfigured(engine, name);
   const { ctx } = engine;
   await ctx.step(async (tx) => {
     await ensurePipeline(tx.db, name, tx.now());
-    await updatePipeline(tx.db, name, { paused: true, pauseReason: reason, pausedBy: user }, tx.now());
+    await updatePipeline(
+      tx.db,
+      name,
+      { paused: true, pauseReason: reason, pausedBy: by.actor.name },
+      tx.now(),
+    );
+    await recordAudit(tx.db, {
+      ...by,
+      action: "pipeline.pause",
+      target: auditTarget.pipeline(name),
+      details: { reason },
+      at: tx.now(),
+    });
   });
   ctx.log.info({ pipeline: name }, "pipeline paused");
   ctx.events.publish({ type: "pipeline", pipeline: name });
 }
 
-export async function unpausePipeline(engine: Engine, name: string): Promise<void> {
+export async function unpausePipeline(engine: Engine, name: string, by: AuditOrigin): Promise<void> {
   requireConfigured(engine, name);
   const { ctx } = engine;
   await ctx.step(async (tx) => {
@@ -32,6 +45,12 @@ export async function unpausePipeline(engine: Engine, name: string): Promise<voi
     await updatePipeline(tx.db, name, { paused: false, pauseReason: null, pausedBy: null }, tx.now());
     // Changes that arrived while paused run now, as in GoCD: decided here, so a crash cannot lose it.
     await insertOutboxRow(tx.db, { kind: "changes", pipeline: name, stageRunId: null, createdAt: tx.now() });
+    await recordAudit(tx.db, {
+      ...by,
+      action: "pipeline.unpause",
+      target: auditTarget.pipeline(name),
+      at: tx.now(),
+    });
   });
   ctx.log.info({ pipeline: name }, "pipeline unpaused");
   ctx.events.publish({ type: "pipeline", pipeline: name });

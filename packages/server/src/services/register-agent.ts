@@ -22,6 +22,7 @@ import { checkAgentRole } from "../identity/job-roles.ts";
 import type { ServerKeys } from "../keys.ts";
 import { findAgentById, findAgentByName, insertAgent, updateAgent } from "../store/agents-repo.ts";
 import { activeJobRuns } from "../store/stages-repo.ts";
+import { auditTarget, recordAudit } from "./audit.ts";
 
 /** SHA-256, hex. One-shot `hash`: every agent request hashes its token, and it allocates no Hash object. */
 export const hashToken = (token: string): string => hash("sha256", token, "hex");
@@ -36,6 +37,7 @@ export async function registerAgent(
   engine: Engine,
   keys: ServerKeys,
   request: RegisterRequest,
+  sourceIp?: string,
 ): Promise<RegisterResponse> {
   const { ctx } = engine;
   if (request.protocolVersion !== AGENT_PROTOCOL_VERSION) {
@@ -85,6 +87,15 @@ export async function registerAgent(
             configState: transition(agentMachine, existing.configState, "enable"),
           }),
       });
+      if (auto && existing.configState === "pending")
+        await recordAudit(tx.db, {
+          actor: { kind: "agent", name: existing.name },
+          sourceIp,
+          action: "agent.enable",
+          target: auditTarget.agent(existing.name),
+          details: { from: existing.configState, by: "auto-register key" },
+          at: now,
+        });
       const fresh = (await findAgentById(tx.db, existing.id))!;
       // After COMMIT: touching may write the heartbeat time, which is no part of the step.
       tx.afterCommit(() => engine.dispatcher.touch(fresh));
@@ -125,6 +136,15 @@ export async function registerAgent(
       role: role ?? null,
     };
     await insertAgent(tx.db, record);
+    // A new agent only: coming back with its token changes no one's access (no entry).
+    await recordAudit(tx.db, {
+      actor: { kind: "agent", name: request.name },
+      sourceIp,
+      action: "agent.register",
+      target: auditTarget.agent(request.name),
+      details: { id, hostname: request.hostname, state: record.configState, resources: request.resources },
+      at: now,
+    });
     tx.afterCommit(() => engine.dispatcher.touch(record));
     tx.log.info({ agentId: id, name: request.name, state: record.configState }, "agent registered");
     tx.events.publish({ type: "agent", agent: request.name });

@@ -4,6 +4,7 @@ import { scheduleStage } from "../engine/run-lifecycle.ts";
 import type { StageRunRecord } from "../store/records.ts";
 import { findPipeline } from "../store/runs-repo.ts";
 import { jobRunsOfStages, stageRunsOfRun } from "../store/stages-repo.ts";
+import { auditTarget, recordAudit, type AuditOrigin } from "./audit.ts";
 import { requireRun } from "./pipeline-status.ts";
 
 /** Reruns a finished stage: new stage counter, same pipeline counter; GO_RERUN_OF_STAGE_COUNTER is set. */
@@ -13,7 +14,7 @@ export async function rerunStage(
   counter: number,
   stageName: string,
   jobs: string[],
-  user: string,
+  by: AuditOrigin,
 ): Promise<StageRunRecord> {
   return engine.ctx.step(async (ctx) => {
     const run = await requireRun(ctx, pipeline, counter);
@@ -49,11 +50,19 @@ export async function rerunStage(
       }
       onlyJobs = { rerun: new Set(jobs), previous: new Map(previousJobs.map((j) => [j.name, j.result])) };
     }
-    return scheduleStage(ctx, engine.hooks, run, index, {
+    const stageRun = await scheduleStage(ctx, engine.hooks, run, index, {
       runEvent: "rerun",
-      approvedBy: user,
+      approvedBy: by.actor.name,
       rerunOfCounter: previous.counter,
       ...(onlyJobs && { onlyJobs }),
     });
+    await recordAudit(ctx.db, {
+      ...by,
+      action: "stage.rerun",
+      target: auditTarget.stage(pipeline, counter, stageName),
+      details: { stageCounter: stageRun.counter, rerunOf: previous.counter, jobs },
+      at: ctx.now(),
+    });
+    return stageRun;
   });
 }

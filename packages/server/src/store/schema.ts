@@ -318,6 +318,22 @@ export interface DbOidcKeyTable {
   retire_after: number;
 }
 
+/** The audit log (migration 013, audit-repo.ts): rows are only ever added. */
+export interface DbAuditLogTable {
+  id: Generated<number>;
+  at: number;
+  /** "user" | "agent" | "system" (http/actor.ts) */
+  actor_kind: string;
+  actor_name: string;
+  /** A stable dotted name (docs/audit.md). */
+  action: string;
+  /** What the action changed: `pipeline/NAME/COUNTER/STAGE`, `agent/NAME`, `access-key/ID` … */
+  target: string;
+  /** JSON object; never a secret value (names of secrets only). */
+  details_json: string;
+  source_ip: string | null;
+}
+
 export interface Database {
   pipelines: DbPipelineTable;
   pipeline_runs: DbPipelineRunTable;
@@ -339,6 +355,7 @@ export interface Database {
   role_policy_attachments: DbRolePolicyAttachmentTable;
   instance_profiles: DbInstanceProfileTable;
   oidc_keys: DbOidcKeyTable;
+  audit_log: DbAuditLogTable;
 }
 
 export type DbPipeline = Selectable<DbPipelineTable>;

@@ -25,8 +25,10 @@ export async function sessionExists(db: Executor, idHash: string, now: number): 
   return row !== undefined;
 }
 
-export async function deleteSession(db: Executor, idHash: string): Promise<void> {
-  await db.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
+/** True when the session was there to delete. */
+export async function deleteSession(db: Executor, idHash: string): Promise<boolean> {
+  const result = await db.deleteFrom("sessions").where("id_hash", "=", idHash).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }
 
 export async function deleteExpiredSessions(db: Executor, now: number): Promise<void> {

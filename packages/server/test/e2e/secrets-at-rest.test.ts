@@ -1,8 +1,9 @@
 /**
  * A run that uses every kind of secret — a secure variable, a git URL with a password, a webhook secret and a
  * secret value given at trigger time — leaves none of them in the store (SQLite's file, WAL and shared memory,
- * before and after the checkpoint of a clean stop; or the PostgreSQL database), the console logs, the artifacts,
- * the server's log output, the API's answers (status, run, value stream map, changes) or the event stream; and
+ * before and after the checkpoint of a clean stop; or the PostgreSQL database, audit log included), the console
+ * logs, the artifacts, the server's log output, the API's answers (status, run, value stream map, changes, the
+ * audit log, which names the secrets a job received and nothing more) or the event stream; and
  * every file and directory of the data directory is closed to group and others.
  */
 import assert from "node:assert/strict";
@@ -10,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { lstat, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
-import { ApiRoutes, type VsmDto } from "@fawkes/protocol";
+import { ApiRoutes, type AuditListDto, type VsmDto } from "@fawkes/protocol";
 import { CreateBucketCommand, CreateMultipartUploadCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import {
   adminCloudClient,
@@ -116,7 +117,22 @@ test(
       const console = await api.console("vault", 1, "build", "make");
       assert.match(console, /value=\*+/, "the trigger value reached the job, masked");
 
+      // The audit log names the secrets the agent received, never their values (checked with the answers).
+      const audit = await api.get<AuditListDto>(`${ApiRoutes.audit}?action=secret.read`);
+      // One entry per job given to the agent (the material's own run and the triggered one).
+      assert.ok(audit.entries.some((entry) => entry.target === "pipeline/vault/1/build/1/make"));
+      for (const entry of audit.entries) {
+        assert.match(entry.target, /^pipeline\/vault\/\d+\/build\/1\/make$/);
+        assert.deepEqual(
+          [entry.actor, entry.details],
+          [
+            { kind: "agent", name: "agent-1" },
+            { variables: ["SECRET_VAR"], materials: ["src"], attempt: 1 },
+          ],
+        );
+      }
       const answers = [
+        JSON.stringify(await api.get(`${ApiRoutes.audit}?limit=500`)),
         JSON.stringify(await api.status("vault")),
         JSON.stringify(await api.get(ApiRoutes.pipelines)),
         JSON.stringify(await api.run("vault", 1)),

@@ -6,6 +6,7 @@
 import { connect } from "node:net";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
+import type { KyselyPlugin } from "kysely";
 import { pino, type Logger } from "pino";
 import { tempDir, testDatabase, type CleanupScope, onCleanup, yamlString } from "@fawkes/testing";
 import { startCloud } from "../../src/cloud/runtime.ts";
@@ -49,7 +50,12 @@ export interface HttpServer {
 
 export async function startHttpServer(
   t: CleanupScope,
-  options: { pipelineSources?: string[]; log?: Logger } = {},
+  options: {
+    pipelineSources?: string[];
+    log?: Logger;
+    /** Extra kysely plugins on the server's database handle (a test's forced failures). */
+    plugins?: KyselyPlugin[];
+  } = {},
 ): Promise<HttpServer> {
   const dataDir = await tempDir(t, "fawkes-http-");
   const log = options.log ?? pino({ level: "silent" });
@@ -70,9 +76,10 @@ export async function startHttpServer(
   const target = (await testDatabase(t)) ?? path.join(dataDir, "fawkes.db");
   const database = await openDatabase(target, { dataKey });
   onCleanup(t, () => database.close());
-  const cloud = await startCloud({ dataDir, host: "127.0.0.1", port: 0, dataKey, log }, database.db);
+  const db = (options.plugins ?? []).reduce((handle, plugin) => handle.withPlugin(plugin), database.db);
+  const cloud = await startCloud({ dataDir, host: "127.0.0.1", port: 0, dataKey, log }, db);
   onCleanup(t, () => cloud.close());
-  const engine = createEngine(serverOptions, database.db, log, dataKey);
+  const engine = createEngine(serverOptions, db, log, dataKey);
   engine.ctx.cloud = cloud;
   engine.ctx.oidc = new JobIdTokens({
     db: database.db,

@@ -190,6 +190,7 @@ const expected = {
     "signs_until",
     "retire_after",
   ],
+  audit_log: ["id", "at", "actor_kind", "actor_name", "action", "target", "details_json", "source_ip"],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -268,5 +269,9 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     instance_profiles_name_key: { unique: 1, partial: 0 },
     instance_profiles_role: { unique: 0, partial: 0 },
     role_policy_attachments_policy: { unique: 0, partial: 0 },
+    audit_log_at: { unique: 0, partial: 0 },
+    audit_log_action: { unique: 0, partial: 0 },
+    audit_log_actor: { unique: 0, partial: 0 },
+    audit_log_target: { unique: 0, partial: 0 },
   });
 });

@@ -18,6 +18,7 @@ export const navItems: NavItem[] = [
   { label: "Config health", href: "/config", pages: ["config"], available: true },
   { label: "Buckets", href: "/buckets", pages: ["buckets", "bucket"], available: true },
   { label: "Roles", href: "/roles", pages: ["roles", "role"], available: true },
+  { label: "Audit", href: "/audit", pages: ["audit"], available: true },
   { label: "Stacks", href: "/stacks", pages: [], available: false },
   { label: "Instances", href: "/instances", pages: [], available: false },
 ];

@@ -1,4 +1,5 @@
 import { AgentsPage } from "../agents/agents-page.tsx";
+import { AuditPage } from "../audit/audit-page.tsx";
 import { BucketPage } from "../buckets/bucket-page.tsx";
 import { BucketsPage } from "../buckets/buckets-page.tsx";
 import { ConfigHealthPage } from "../config-health/config-health-page.tsx";
@@ -58,6 +59,8 @@ export function PageSwitch({ route }: { route: Route }) {
       return <RolesPage />;
     case "role":
       return <RolePage key={route.role} role={route.role} />;
+    case "audit":
+      return <AuditPage filter={route.filter} />;
     case "not-found":
       return <NotFoundPage path={route.path} />;
   }

@@ -3,6 +3,8 @@
  * path pattern is written only here.
  */
 
+import { EMPTY_FILTER, filterFromSearch, searchOfFilter, type AuditFilter } from "../audit/audit-filter.ts";
+
 export type Route =
   | { page: "dashboard" }
   | { page: "pipeline"; pipeline: string; pageNumber: number }
@@ -30,6 +32,7 @@ export type Route =
     }
   | { page: "roles" }
   | { page: "role"; role: string }
+  | { page: "audit"; filter: AuditFilter }
   | { page: "not-found"; path: string };
 
 export type RunTab = "changes" | "vsm";
@@ -66,6 +69,7 @@ export function matchRoute(pathname: string, search = ""): Route {
   if (first === "agents" && parts.length === 1) return { page: "agents" };
   if (first === "config" && parts.length === 1) return { page: "config" };
   if (first === "buckets" && parts.length === 1) return { page: "buckets" };
+  if (first === "audit" && parts.length === 1) return { page: "audit", filter: filterFromSearch(search) };
   if (first === "buckets" && name !== undefined && parts.length === 2)
     return {
       page: "bucket",
@@ -96,6 +100,7 @@ export const href = {
   agents: (): string => "/agents",
   config: (): string => "/config",
   buckets: (): string => "/buckets",
+  audit: (filter: AuditFilter = EMPTY_FILTER): string => `/audit${searchOfFilter(filter)}`,
   bucket: (bucket: string, prefix = "", key?: string): string => {
     const query = new URLSearchParams();
     if (prefix !== "") query.set("prefix", prefix);

@@ -4,8 +4,8 @@ import type { JobResult } from "@fawkes/protocol";
 import { updateAgent } from "../../store/agents-repo.ts";
 import type { JobRunRecord } from "../../store/records.ts";
 import { findStageRun, updateJobRun } from "../../store/stages-repo.ts";
-import { revokeStsSessions } from "../../store/sts-sessions-repo.ts";
 import type { StepContext } from "../context.ts";
+import { endJobSessions } from "./end-job-sessions.ts";
 import { evaluateStage } from "../run-lifecycle.ts";
 import type { DispatchContext } from "./context.ts";
 
@@ -23,7 +23,7 @@ export async function completeJob(
     leaseId: null,
   });
   // The job's role sessions end with it, in this step: its credentials are refused from the next request.
-  await revokeStsSessions(tx.db, { jobRunId: job.id }, tx.now());
+  await endJobSessions(tx, job.id, "ended");
   if (job.agentId) {
     await updateAgent(tx.db, job.agentId, { currentJobRunId: null });
   }
