@@ -103,6 +103,27 @@ pipelines:
     };
     for (const secret of [key.secretAccessKey, key.sessionToken]) assert.ok(!log.includes(secret), "masked");
 
+    // The audit log has the job's session: assumed by the server for the job, revoked when it ended.
+    const audit = await fetch(`${server.url}/api/v1/audit?action=credentials.*`, {
+      headers: { authorization: `Bearer ${server.apiToken}` },
+    });
+    const { entries } = (await audit.json()) as {
+      entries: {
+        action: string;
+        target: string;
+        actor: { kind: string };
+        details: Record<string, unknown>;
+      }[];
+    };
+    const assumed = entries.find((e) => e.action === "credentials.assume-role");
+    assert.equal(assumed?.target, "role/fawkes-ci");
+    assert.equal(assumed?.details.accessKeyId, key.accessKeyId);
+    assert.equal(assumed?.actor.kind, "system");
+    const revokedEntry = entries.find((e) => e.action === "credentials.revoke");
+    assert.equal(revokedEntry?.target, `access-key/${key.accessKeyId}`);
+    assert.ok(!JSON.stringify(entries).includes(key.secretAccessKey), "no secret in the audit log");
+    assert.ok(!JSON.stringify(entries).includes(key.sessionToken), "no session token in the audit log");
+
     // The job has ended: its session was revoked with it.
     const aws = awsAs(server.cloudUrl, await tempDir(t, "fawkes-aws-home-"), key);
     assert.match((await aws("sts", "get-caller-identity")).stderr, /\(InvalidClientTokenId\)/);
