@@ -31,9 +31,20 @@ import {
   ServerEvent,
   StsSessionListDto,
   TriggerResponse,
+  ApiTokenListDto,
+  CreatedApiTokenDto,
+  CreatedUserDto,
+  MeDto,
+  UserDto,
+  UserListDto,
 } from "@fawkes/protocol";
 import type {
   AuditQuery,
+  CreateApiTokenRequest,
+  CreateUserRequest,
+  LoginRequest,
+  UpdateUserRequest,
+  UserRole,
   CreateAccessKeyRequest,
   RevokeSessionsRequest,
   CreateManagedPolicyRequest,
@@ -212,6 +223,47 @@ export class FawkesClient {
       Object.entries(query).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
     return this.#json("GET", `${ApiRoutes.audit}?${search}`, AuditListDto);
+  }
+
+  me(): Promise<MeDto> {
+    return this.#json("GET", ApiRoutes.me, MeDto);
+  }
+  /** A new personal API token for a user's name and password (needs no token). */
+  login(request: LoginRequest): Promise<CreatedApiTokenDto> {
+    return this.#json("POST", ApiRoutes.login, CreatedApiTokenDto, request);
+  }
+  users(): Promise<UserListDto> {
+    return this.#json("GET", ApiRoutes.users, UserListDto);
+  }
+  createUser(request: CreateUserRequest): Promise<CreatedUserDto> {
+    return this.#json("POST", ApiRoutes.users, CreatedUserDto, request);
+  }
+  updateUser(user: string, request: UpdateUserRequest): Promise<UserDto> {
+    return this.#json("PATCH", apiPath(ApiRoutes.user, { user }), UserDto, request);
+  }
+  deleteUser(user: string): Promise<void> {
+    return this.#empty("DELETE", apiPath(ApiRoutes.user, { user }));
+  }
+  /** Grants `role` in a pipeline group; null removes the grant. */
+  grant(user: string, group: string, role: UserRole | null): Promise<UserDto> {
+    const path = apiPath(ApiRoutes.userGroup, { user, group });
+    return role === null ? this.#json("DELETE", path, UserDto) : this.#json("PUT", path, UserDto, { role });
+  }
+  tokens(query: { user?: string; all?: boolean } = {}): Promise<ApiTokenListDto> {
+    const search = new URLSearchParams({
+      ...(query.user !== undefined && { user: query.user }),
+      ...(query.all === true && { all: "true" }),
+    }).toString();
+    return this.#json("GET", ApiRoutes.tokens + (search === "" ? "" : `?${search}`), ApiTokenListDto);
+  }
+  createToken(request: CreateApiTokenRequest): Promise<CreatedApiTokenDto> {
+    return this.#json("POST", ApiRoutes.tokens, CreatedApiTokenDto, request);
+  }
+  revokeToken(tokenId: string): Promise<void> {
+    return this.#empty("DELETE", apiPath(ApiRoutes.token, { tokenId }));
+  }
+  revokeAgentToken(agent: string): Promise<void> {
+    return this.#empty("POST", apiPath(ApiRoutes.revokeAgentToken, { agent }));
   }
 
   /** The console log as a byte stream (text/plain); with `follow` it ends when the job completes. */

@@ -41,6 +41,16 @@ export function initialAccessKeyLines(
   ];
 }
 
+/** The banner lines of `fawkes up`/`fawkes server` on the start that created the first user. */
+export function initialAdminLoginLines(login: { user: string; password: string }, url: string): string[] {
+  return [
+    "Administrator login for the web UI and `fawkes login` (shown only this once: keep the password):",
+    `  user      ${login.user}`,
+    `  password  ${login.password}`,
+    `  at        ${url}`,
+  ];
+}
+
 export const maxCredentialEntries = 50;
 
 type Env = Record<string, string | undefined>;

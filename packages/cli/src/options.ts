@@ -20,6 +20,13 @@ export function positiveInt(value: string): number {
   return Number(value);
 }
 
+/** Days, as `30d` or `30`. */
+export function days(value: string): number {
+  const match = /^([0-9]+)d?$/.exec(value);
+  if (!match || Number(match[1]) < 1) throw new InvalidArgumentError("expected days, e.g. 30d");
+  return Number(match[1]);
+}
+
 export function port(value: string): number {
   if (!/^[0-9]+$/.test(value) || Number(value) > 65_535)
     throw new InvalidArgumentError("expected a port number (0 = any free port)");

@@ -30,6 +30,41 @@ const errorRegistry = {
     status: 403,
     meaning: "Authenticated but not allowed.",
   },
+  csrfTokenInvalid: {
+    code: "FAWKES_CSRF_TOKEN_INVALID",
+    status: 403,
+    meaning: "A write made with the web UI's session cookie lacks the session's CSRF token.",
+  },
+  permissionDenied: {
+    code: "FAWKES_PERMISSION_DENIED",
+    status: 403,
+    meaning: "The user's role does not allow this.",
+  },
+  loginFailed: {
+    code: "FAWKES_LOGIN_FAILED",
+    status: 401,
+    meaning: "Wrong user name or password.",
+  },
+  tooManyLoginAttempts: {
+    code: "FAWKES_TOO_MANY_LOGIN_ATTEMPTS",
+    status: 429,
+    meaning: "Too many failed logins from this address or for this user.",
+  },
+  userNotFound: {
+    code: "FAWKES_USER_NOT_FOUND",
+    status: 404,
+    meaning: "No user with that name.",
+  },
+  userExists: {
+    code: "FAWKES_USER_EXISTS",
+    status: 409,
+    meaning: "A user with that name exists.",
+  },
+  apiTokenNotFound: {
+    code: "FAWKES_API_TOKEN_NOT_FOUND",
+    status: 404,
+    meaning: "No personal API token with that id.",
+  },
   notFound: {
     code: "FAWKES_NOT_FOUND",
     status: 404,

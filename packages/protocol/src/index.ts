@@ -6,3 +6,4 @@ export * from "./routes.ts";
 export * from "./imds.ts";
 export * from "./iam-rest.ts";
 export * from "./audit.ts";
+export * from "./users.ts";

@@ -245,10 +245,23 @@ export const VsmDto = z.object({
 });
 export type VsmDto = z.infer<typeof VsmDto>;
 
-/** POST /api/v1/session: exchange the API token for an HttpOnly session cookie (the web UI). */
-export const SessionRequest = z.strictObject({ token: z.string().min(1).max(512) });
+/**
+ * POST /api/v1/session: log the web UI in, with a user's name and password, or with the bootstrap API token
+ * (`<data-dir>/keys/api-token`, the administrator). The answer sets an HttpOnly session cookie and carries the
+ * session's CSRF token, which every cookie-authenticated write must send as `x-fawkes-csrf`.
+ */
+export const SessionRequest = z.union([
+  z.strictObject({ user: z.string().min(1).max(64), password: z.string().min(1).max(1024) }),
+  z.strictObject({ token: z.string().min(1).max(512) }),
+]);
 export type SessionRequest = z.infer<typeof SessionRequest>;
-export const SessionDto = z.object({ authenticated: z.boolean() });
+export const SessionDto = z.object({
+  authenticated: z.boolean(),
+  /** The logged-in user (when authenticated). */
+  user: z.string().optional(),
+  /** Send as the `x-fawkes-csrf` header on every write made with the cookie (when authenticated). */
+  csrfToken: z.string().optional(),
+});
 export type SessionDto = z.infer<typeof SessionDto>;
 
 /**

@@ -1,7 +1,8 @@
 /**
  * REST routes under /api/v1 (the CLI and the web UI use only these). `:name` etc. are path parameters.
- * All need `Authorization: Bearer <api token>` (or the web UI's session cookie) except health, the OpenAPI
- * document, the session routes and the git webhook.
+ * All need `Authorization: Bearer <token>` (the bootstrap API token or a personal `fwk_…` token) or the web UI's
+ * session cookie (with `x-fawkes-csrf` on writes), except health, the OpenAPI document, the session and login
+ * routes and the git webhook. Each route needs a permission (view, operate or admin: users.ts).
  */
 export const ApiRoutes = {
   /** GET → Health. Public. */
@@ -65,6 +66,22 @@ export const ApiRoutes = {
    * The web UI authenticates with the cookie; the CLI with the bearer token.
    */
   session: "/api/v1/session",
+  /** GET → MeDto: who the caller is and what they may do. */
+  me: "/api/v1/me",
+  /** POST LoginRequest → 201 CreatedApiTokenDto (`fawkes login`). Public, rate-limited. */
+  login: "/api/v1/login",
+  /** GET → UserListDto; POST CreateUserRequest → 201 CreatedUserDto. Admin. */
+  users: "/api/v1/users",
+  /** PATCH UpdateUserRequest → UserDto; DELETE → 204. Admin. */
+  user: "/api/v1/users/:user",
+  /** PUT GrantRequest → UserDto; DELETE → UserDto (the grant removed). Admin. */
+  userGroup: "/api/v1/users/:user/groups/:group",
+  /** GET → ApiTokenListDto (yours; an admin's `?user=NAME` or `?all=true`); POST CreateApiTokenRequest → 201 CreatedApiTokenDto */
+  tokens: "/api/v1/tokens",
+  /** DELETE → 204: revoke (yours; any, for an admin). */
+  token: "/api/v1/tokens/:tokenId",
+  /** POST → 204: the agent's token stops working; it registers again with the key and is pending. Admin. */
+  revokeAgentToken: "/api/v1/agents/:agent/revoke-token",
   /** POST → ApiTokenDto: a new API token (shown once); the old one and every web UI session stop working. */
   apiTokenRotate: "/api/v1/api-token/rotate",
   /** GET → AccessKeyListDto; POST CreateAccessKeyRequest → 201 CreatedAccessKeyDto (the secret, once) */

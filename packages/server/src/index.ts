@@ -6,6 +6,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pino, type Logger } from "pino";
 import { createEngine } from "./engine/engine.ts";
+import { ensureInitialAdmin } from "./identity/users/manage-users.ts";
 import { buildApp } from "./http/app.ts";
 import { startCloud } from "./cloud/runtime.ts";
 import { ensureCiRole } from "./identity/ci-role.ts";
@@ -45,6 +46,11 @@ export interface RunningServer {
    * name while it exists, undefined without a roles store or once the operator deleted it.
    */
   ensureCiRole(): Promise<string | undefined>;
+  /**
+   * The administrator's login (user `admin`, a random password), only on the start that created the first
+   * user: print it once (it is stored as a scrypt hash only). Undefined on every later start.
+   */
+  initialAdminLogin?: { user: string; password: string };
   /** Every route the HTTP server registered, with its declared access (for tests that walk them all). */
   routes: readonly { method: string; path: string; access: RouteAccess }[];
   close(): Promise<void>;
@@ -112,6 +118,7 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     await engine.start();
     // Last, once everything listens: a start that fails earlier must not consume the one showing of the secret.
     const initialAccessKey = await cloud.accessKeys.ensureAdminKey();
+    const initialAdminLogin = await ensureInitialAdmin(engine.ctx);
     await writeFile(
       path.join(options.dataDir, "server.json"),
       JSON.stringify({ url, cloudUrl: cloud.url, pid: process.pid }) + "\n",
@@ -134,6 +141,7 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
       autoRegisterKey: keys.autoRegisterKey,
       ...(initialAccessKey && { initialAccessKey }),
       ensureCiRole: () => ensureCiRole(database.db, cloud.sessions.roles),
+      ...(initialAdminLogin && { initialAdminLogin }),
       routes: routes.specs.map(({ method, path, access }) => ({ method, path, access })),
       close() {
         closing ??= (async () => {

@@ -10,6 +10,8 @@ export interface CliOptions {
   /** Kill the command after this long. @default 60000 */
   timeoutMs?: number;
   cwd?: string;
+  /** Written to the command's stdin (then closed); without it stdin is closed at once. */
+  input?: string;
 }
 
 export interface CliResult {
@@ -32,12 +34,14 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     const child = spawn(process.execPath, fullArgs, {
       cwd: options.cwd ?? repoRoot,
       env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
       timeout: options.timeoutMs ?? 60_000,
       killSignal: "SIGKILL",
     });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
+    child.stdin.on("error", () => undefined); // a command that never reads stdin may exit before it is written
+    child.stdin.end(options.input ?? "");
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.once("error", reject);

@@ -2,9 +2,11 @@
  * The app shell: checks the session (logging in with a `#token=` link), shows the login page on a 401, and
  * otherwise opens the live event stream and renders the page for the current URL.
  */
+import type { MeDto } from "@fawkes/protocol";
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { onUnauthorized } from "./api/http.ts";
 import { LoginPage } from "./auth/login-page.tsx";
+import { fetchMe, PermissionsContext } from "./auth/permissions.ts";
 import { isAuthenticated, logOut, startSession } from "./auth/session.ts";
 import { ConfigHealthContext, useConfigHealthResource } from "./config-health/config-health-context.ts";
 import { Layout } from "./layout/layout.tsx";
@@ -57,6 +59,11 @@ export function App() {
 
 function LiveApp({ onLogOut, onSessionEnded }: { onLogOut(): void; onSessionEnded(): void }) {
   const [live, setLive] = useState<LiveEvents | null>(null);
+  const [me, setMe] = useState<MeDto | null>(null);
+  useEffect(() => {
+    // Until it answers, only what a viewer may do is shown.
+    fetchMe().then(setMe, () => undefined);
+  }, []);
   useEffect(() => {
     const events = createLiveEvents({
       // The stream fails for good on a 401: find out whether the session ended.
@@ -71,11 +78,13 @@ function LiveApp({ onLogOut, onSessionEnded }: { onLogOut(): void; onSessionEnde
   }, [onSessionEnded]);
   if (live === null) return null;
   return (
-    <LiveEventsContext.Provider value={live}>
-      <ConfigHealthProvider>
-        <Routed onLogOut={onLogOut} />
-      </ConfigHealthProvider>
-    </LiveEventsContext.Provider>
+    <PermissionsContext.Provider value={me}>
+      <LiveEventsContext.Provider value={live}>
+        <ConfigHealthProvider>
+          <Routed onLogOut={onLogOut} />
+        </ConfigHealthProvider>
+      </LiveEventsContext.Provider>
+    </PermissionsContext.Provider>
   );
 }
 

@@ -1,6 +1,6 @@
 /**
- * `fawkes agents [--json]` and `fawkes agents enable|disable|delete NAME`, `fawkes agents resources NAME a,b`,
- * `fawkes agents set-role NAME ROLE|--none`.
+ * `fawkes agents [--json]` and `fawkes agents enable|disable|delete|revoke-token NAME`, `fawkes agents resources
+ * NAME a,b`, `fawkes agents set-role NAME ROLE|--none`.
  */
 import { ErrorCode } from "@fawkes/protocol/constants";
 import type { Command } from "commander";
@@ -59,6 +59,14 @@ export function registerAgentsCommand(program: Command, { io }: CliContext): voi
     .action(async (name: string, _options: object, command: Command) => {
       await clientFor(command, io).deleteAgent(name);
       io.out(`deleted ${name}\n`);
+    });
+  agents
+    .command("revoke-token")
+    .description("revoke an agent's token: it must register again with the key, and is pending until enabled")
+    .argument("<name>", "agent name")
+    .action(async (name: string, _options: object, command: Command) => {
+      await clientFor(command, io).revokeAgentToken(name);
+      io.out(`revoked the token of ${name}: it registers again with the key and waits to be enabled\n`);
     });
   agents
     .command("resources")

@@ -8,6 +8,7 @@ import { registerCancelCommand } from "./cancel.ts";
 import { registerCredentialsCommand } from "./credentials.ts";
 import { registerDbCommand } from "./db.ts";
 import { registerIdTokenCommand } from "./id-token.ts";
+import { registerLoginCommand } from "./login.ts";
 import { registerLogsCommand } from "./logs.ts";
 import { registerNotifyCommand } from "./notify.ts";
 import { registerOidcCommand } from "./oidc.ts";
@@ -18,8 +19,10 @@ import { registerS3Command } from "./s3/index.ts";
 import { registerServerCommand } from "./server.ts";
 import { registerStatusCommand } from "./status.ts";
 import { registerTokenCommand } from "./token.ts";
+import { registerTokensCommand } from "./tokens.ts";
 import { registerTriggerCommand } from "./trigger.ts";
 import { registerUpCommand } from "./up.ts";
+import { registerUsersCommand } from "./users.ts";
 import { registerValidateCommand } from "./validate.ts";
 
 export const allCommands: readonly RegisterCommand[] = [
@@ -43,6 +46,9 @@ export const allCommands: readonly RegisterCommand[] = [
   registerPoliciesCommand,
   registerTokenCommand,
   registerAuditCommand,
+  registerLoginCommand,
+  registerTokensCommand,
+  registerUsersCommand,
   registerS3Command,
   registerOidcCommand,
   registerIdTokenCommand,

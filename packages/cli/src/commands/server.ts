@@ -1,7 +1,12 @@
 /** `fawkes server`: run the Fawkes server in the foreground until SIGINT/SIGTERM. */
 import type { Command } from "commander";
 import type { CliContext } from "../context.ts";
-import { credentialsPath, initialAccessKeyLines, saveServerToken } from "../credentials.ts";
+import {
+  credentialsPath,
+  initialAccessKeyLines,
+  initialAdminLoginLines,
+  saveServerToken,
+} from "../credentials.ts";
 import { addServerFlags, explainStartFailure, rawServerOptions } from "../server-flags.ts";
 import type { ServerFlags } from "../server-flags.ts";
 import { untilSignal } from "../signals.ts";
@@ -29,6 +34,8 @@ export function registerServerCommand(program: Command, { io }: CliContext): voi
     );
     if (server.initialAccessKey)
       io.out(initialAccessKeyLines(server.initialAccessKey, credentialsPath(io.env)).join("\n") + "\n");
+    if (server.initialAdminLogin)
+      io.out(initialAdminLoginLines(server.initialAdminLogin, server.url).join("\n") + "\n");
     await untilSignal();
     await server.close();
   });

@@ -7,7 +7,12 @@ import type { Command } from "commander";
 import { superviseAgents, localAgentSpecs } from "../agent-supervisor.ts";
 import { FawkesClient } from "../client.ts";
 import type { CliContext } from "../context.ts";
-import { credentialsPath, initialAccessKeyLines, saveServerToken } from "../credentials.ts";
+import {
+  credentialsPath,
+  initialAccessKeyLines,
+  initialAdminLoginLines,
+  saveServerToken,
+} from "../credentials.ts";
 import { installNotifyHook, prepareExampleRepo } from "../example-repo.ts";
 import { positiveInt } from "../options.ts";
 import { addServerFlags, explainStartFailure, rawServerOptions } from "../server-flags.ts";
@@ -79,6 +84,9 @@ export function registerUpCommand(program: Command, context: CliContext): void {
                 ]),
             ...(server.initialAccessKey
               ? ["", ...initialAccessKeyLines(server.initialAccessKey, credentialsPath(io.env))]
+              : []),
+            ...(server.initialAdminLogin
+              ? ["", ...initialAdminLoginLines(server.initialAdminLogin, server.url)]
               : []),
             "",
             "Press Ctrl-C to stop.",

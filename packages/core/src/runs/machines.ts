@@ -78,9 +78,10 @@ export const agentMachine = {
   name: "agent",
   initial: ["pending", "enabled"],
   transitions: {
-    pending: { enable: "enabled", disable: "disabled" },
-    enabled: { disable: "disabled" },
-    disabled: { enable: "enabled" },
+    // revokeToken: an administrator revoked the agent's token; it registers again and waits to be enabled.
+    pending: { enable: "enabled", disable: "disabled", revokeToken: "pending" },
+    enabled: { disable: "disabled", revokeToken: "pending" },
+    disabled: { enable: "enabled", revokeToken: "pending" },
   },
 } as const satisfies StateMachine & {
   transitions: Record<Extract<AgentState, "pending" | "disabled">, object>;

@@ -69,6 +69,9 @@ const legal: Record<string, { machine: StateMachine; edges: Edge[] }> = {
       ["pending", "disable", "disabled"],
       ["enabled", "disable", "disabled"],
       ["disabled", "enable", "enabled"],
+      ["pending", "revokeToken", "pending"],
+      ["enabled", "revokeToken", "pending"],
+      ["disabled", "revokeToken", "pending"],
     ],
   },
 };

@@ -3,10 +3,19 @@
  * (after fastify decoded and routed the request target), never on the spelling of the URL. A route that
  * declares nothing cannot be registered: the server refuses to start.
  */
-import { AgentHeader, ErrorCode, FawkesError, type JobLocator } from "@fawkes/protocol";
+import {
+  AgentHeader,
+  CSRF_HEADER,
+  ErrorCode,
+  FawkesError,
+  type JobLocator,
+  type Permission,
+} from "@fawkes/protocol";
 import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
 import type { Engine } from "../engine/engine.ts";
 import type { ServerKeys } from "../keys.ts";
+import { isPersonalToken, principalOfToken } from "../identity/users/api-tokens.ts";
+import { allows, BOOTSTRAP_ADMIN, principalOfUser, type Principal } from "../identity/users/principal.ts";
 import { hashToken, sameSecret } from "../services/register-agent.ts";
 import { heldJobRun, leaseLost } from "../services/job-reports.ts";
 import { findAgentByTokenHash } from "../store/agents-repo.ts";
@@ -15,12 +24,13 @@ import { setActor } from "./actor.ts";
 import { FetchScope } from "./fetch-scope.ts";
 import { refuseCrossOrigin } from "./origin.ts";
 import { intParam } from "./problem.ts";
-import { cookieValue, SESSION_COOKIE, validSession } from "./session.ts";
+import { cookieValue, SESSION_COOKIE, sessionOf, validCsrfToken } from "./session.ts";
 
 /**
  * Who may call a route:
  * - `public`: anyone; the handler checks what it needs itself (agent registration key, webhook signature).
- * - `user`: the API token as a bearer token, or a web UI session cookie (same-origin for writes).
+ * - `user`: a user — the bootstrap API token or a personal `fwk_…` token as a bearer token, or a web UI session
+ *   cookie (writes: same origin and the session's CSRF token) — holding the route's {@link RoutePermission}.
  * - `agent`: any registered agent's token, whatever the agent's state: the work long poll and the heartbeat,
  *   which tell a pending or disabled agent its state and give it nothing else.
  * - `agent-lease`: an agent holding the lease named by `x-fawkes-lease` on the job run in the path
@@ -31,10 +41,25 @@ import { cookieValue, SESSION_COOKIE, validSession } from "./session.ts";
 export const ROUTE_ACCESS = ["public", "user", "agent", "agent-lease", "agent-fetch"] as const;
 export type RouteAccess = (typeof ROUTE_ACCESS)[number];
 
+/**
+ * What a `user` route needs (`view` reads, `operate` acts on runs, `admin` changes the server) and where:
+ * `global`, or `pipeline` — on the pipeline named by the route's `:name`, where a role granted in the
+ * pipeline's group counts too. A `user` route that declares no permission needs `admin` globally: what is not
+ * declared is denied to all but administrators.
+ */
+export interface RoutePermission {
+  permission: Permission;
+  scope: "global" | "pipeline";
+}
+
+export const UNDECLARED_PERMISSION: RoutePermission = Object.freeze({ permission: "admin", scope: "global" });
+
 declare module "fastify" {
   interface FastifyContextConfig {
     /** Set on every route (see {@link RouteAccess}); the onRoute check refuses a route without it. */
     access?: RouteAccess;
+    /** For `user` routes: see {@link RoutePermission}. @default {permission: "admin", scope: "global"} */
+    permission?: RoutePermission;
   }
 }
 
@@ -76,6 +101,16 @@ export function heldJobOf(request: FastifyRequest): JobRunRecord {
   return job;
 }
 
+const principalOfRequest = new WeakMap<FastifyRequest, Principal>();
+
+/** The user a `user` route's request was authenticated as. */
+export function principalOf(request: FastifyRequest): Principal {
+  const principal = principalOfRequest.get(request);
+  if (!principal)
+    throw new Error(`${request.routeOptions.url} is not a user route: no user was authenticated`);
+  return principal;
+}
+
 /** The agent an `agent*` route's request was authenticated as. */
 export function agentOf(request: FastifyRequest): AgentRecord {
   const agent = agentOfRequest.get(request);
@@ -92,27 +127,63 @@ const header = (request: FastifyRequest, name: string): string | undefined => {
 const unauthorizedUser = (): FawkesError =>
   new FawkesError(
     ErrorCode.unauthorized,
-    "missing or wrong API token: pass --token, set FAWKES_TOKEN, or use the token in <data-dir>/keys/api-token",
+    "missing or wrong API token: `fawkes login`, pass --token, set FAWKES_TOKEN, or use the token in <data-dir>/keys/api-token",
   );
+
+const isWrite = (request: FastifyRequest): boolean => request.method !== "GET" && request.method !== "HEAD";
 
 /** The onRequest hook that enforces each route's declared access. */
 export function authorizer(engine: Engine, keys: ServerKeys): (request: FastifyRequest) => Promise<void> {
   const { db } = engine.ctx;
   const fetchScope = new FetchScope(engine);
 
-  const requireUser = async (request: FastifyRequest): Promise<void> => {
+  const authenticateUser = async (request: FastifyRequest): Promise<Principal> => {
     const auth = request.headers.authorization;
     if (auth !== undefined) {
-      if (!auth.startsWith("Bearer ") || !sameSecret(auth.slice(7), keys.apiToken)) throw unauthorizedUser();
-      // One API token until users exist: its holder is the administrator.
-      setActor(request, { kind: "user", name: "admin" });
-      return;
+      const token = auth.startsWith("Bearer ") ? auth.slice(7) : "";
+      // The API token file's holder is the bootstrap administrator (docs/security.md).
+      if (token && sameSecret(token, keys.apiToken)) return BOOTSTRAP_ADMIN;
+      const principal = isPersonalToken(token) ? await principalOfToken(engine.ctx, token) : undefined;
+      if (!principal) throw unauthorizedUser();
+      return principal;
     }
-    if (!(await validSession(db, cookieValue(request.headers.cookie, SESSION_COOKIE), engine.ctx.now())))
-      throw unauthorizedUser();
-    setActor(request, { kind: "user", name: "admin" });
-    // The cookie is SameSite=Strict; a cross-origin write is refused all the same.
-    if (request.method !== "GET" && request.method !== "HEAD") refuseCrossOrigin(request);
+    const id = cookieValue(request.headers.cookie, SESSION_COOKIE);
+    const session = await sessionOf(db, id, engine.ctx.now());
+    const principal =
+      session === undefined
+        ? undefined
+        : session.userId === null
+          ? BOOTSTRAP_ADMIN
+          : await principalOfUser(db, session.userId);
+    if (!principal || id === undefined) throw unauthorizedUser();
+    if (isWrite(request)) {
+      // The cookie is SameSite=Strict; a cross-origin write is refused all the same, and a write must prove
+      // it comes from a page that could read the session's CSRF token.
+      refuseCrossOrigin(request);
+      if (!validCsrfToken(id, header(request, CSRF_HEADER)))
+        throw new FawkesError(
+          ErrorCode.csrfTokenInvalid,
+          `a write with the session cookie needs the session's CSRF token in ${CSRF_HEADER} (GET /api/v1/session)`,
+        );
+    }
+    return principal;
+  };
+
+  const requireUser = async (request: FastifyRequest): Promise<void> => {
+    const principal = await authenticateUser(request);
+    principalOfRequest.set(request, principal);
+    setActor(request, { kind: "user", name: principal.name });
+    const { permission, scope } = request.routeOptions.config.permission ?? UNDECLARED_PERMISSION;
+    const pipeline = scope === "pipeline" ? (request.params as Record<string, string>).name : undefined;
+    // A pipeline the config does not hold has no group: only the global role counts.
+    const group = pipeline === undefined ? undefined : engine.config.pipeline(pipeline)?.group;
+    if (!allows(principal, permission, group))
+      throw new FawkesError(
+        ErrorCode.permissionDenied,
+        `${principal.name} may not do this: it needs the ${permission} permission${
+          group === undefined ? "" : ` on pipeline group ${group}`
+        }`,
+      );
   };
 
   const findAgent = (tokenHash: string): Promise<AgentRecord | undefined> =>

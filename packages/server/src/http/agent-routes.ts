@@ -2,6 +2,7 @@
 import { Readable } from "node:stream";
 import {
   AgentHeader,
+  AgentTokenResponse,
   ErrorCode,
   FawkesError,
   HeartbeatRequest,
@@ -26,6 +27,7 @@ import {
   storeArtifact,
 } from "../services/job-reports.ts";
 import { jobCredentials } from "../services/job-credentials.ts";
+import { rotateAgentToken } from "../services/agent-tokens.ts";
 import { registerAgent } from "../services/register-agent.ts";
 import { agentOf, heldJobOf } from "./access.ts";
 import { agentExternalRoutes } from "./agent-external-routes.ts";
@@ -69,6 +71,22 @@ export function agentRoutes(
       body: RegisterRequest,
     },
     async (request, _reply, body) => registerAgent(engine, keys, body, request.ip),
+  );
+
+  routes.add(
+    app,
+    {
+      method: "POST",
+      path: "/agent/v1/token",
+      summary: "Rotate this agent's token: the answer holds the new one; the old one is refused from now on",
+      tag,
+      access: "agent",
+      response: AgentTokenResponse,
+    },
+    async (request) => {
+      const agent = agentOf(request);
+      return { token: await rotateAgentToken(engine, agent.id, agent.tokenHash) };
+    },
   );
 
   routes.add(

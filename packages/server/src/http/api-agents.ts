@@ -1,6 +1,7 @@
 import { AgentDto, AgentListDto, AgentRoleRequest, AgentUpdateRequest, ApiRoutes } from "@fawkes/protocol";
 import type { FastifyInstance } from "fastify";
 import type { Engine } from "../engine/engine.ts";
+import { revokeAgentToken } from "../services/agent-tokens.ts";
 import {
   listAgentDtos,
   removeAgent,
@@ -22,20 +23,35 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
       summary: "List agents",
       tag,
       access: "user",
+      permission: "view",
       response: AgentListDto,
     },
     async () => ({ agents: await listAgentDtos(engine) }),
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.enableAgent, summary: "Enable an agent", tag, access: "user" },
+    {
+      method: "POST",
+      path: ApiRoutes.enableAgent,
+      summary: "Enable an agent",
+      tag,
+      access: "user",
+      permission: "admin",
+    },
     async (request) => {
       await setAgentEnabled(engine, name(request.params), true, auditOrigin(request));
     },
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.disableAgent, summary: "Disable an agent", tag, access: "user" },
+    {
+      method: "POST",
+      path: ApiRoutes.disableAgent,
+      summary: "Disable an agent",
+      tag,
+      access: "user",
+      permission: "admin",
+    },
     async (request) => {
       await setAgentEnabled(engine, name(request.params), false, auditOrigin(request));
     },
@@ -48,6 +64,7 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
       summary: "Change an agent's resources",
       tag,
       access: "user",
+      permission: "admin",
       body: AgentUpdateRequest,
       response: AgentDto,
     },
@@ -62,6 +79,7 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
       summary: "Give an agent a role (its trust policy must allow ec2.amazonaws.com), or none",
       tag,
       access: "user",
+      permission: "admin",
       body: AgentRoleRequest,
       response: AgentDto,
     },
@@ -70,9 +88,30 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
   );
   routes.add(
     app,
-    { method: "DELETE", path: ApiRoutes.agent, summary: "Delete an agent", tag, access: "user" },
+    {
+      method: "DELETE",
+      path: ApiRoutes.agent,
+      summary: "Delete an agent",
+      tag,
+      access: "user",
+      permission: "admin",
+    },
     async (request) => {
       await removeAgent(engine, name(request.params), auditOrigin(request));
+    },
+  );
+  routes.add(
+    app,
+    {
+      method: "POST",
+      path: ApiRoutes.revokeAgentToken,
+      summary: "Revoke an agent's token: it must register again with the key, and is pending until enabled",
+      tag,
+      access: "user",
+      permission: "admin",
+    },
+    async (request) => {
+      await revokeAgentToken(engine, name(request.params));
     },
   );
 }

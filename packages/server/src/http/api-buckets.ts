@@ -55,6 +55,7 @@ export function bucketRoutes(app: FastifyInstance, routes: RouteRegistry, engine
       summary: "List buckets",
       tag,
       access: "user",
+      permission: "view",
       response: BucketListDto,
     },
     async () => listBuckets(cloud()),
@@ -67,6 +68,7 @@ export function bucketRoutes(app: FastifyInstance, routes: RouteRegistry, engine
       summary: "List one level of a bucket under ?prefix= (folders and objects), 200 a page (?continuation=)",
       tag,
       access: "user",
+      permission: "view",
       response: ObjectListDto,
     },
     async (request) =>
@@ -85,6 +87,7 @@ export function bucketRoutes(app: FastifyInstance, routes: RouteRegistry, engine
       summary: "An object's details (?key=): size, type, metadata",
       tag,
       access: "user",
+      permission: "view",
       response: ObjectDetailsDto,
     },
     async (request) => objectDetails(cloud(), bucketOf(request), requiredKey(request)),
@@ -97,6 +100,7 @@ export function bucketRoutes(app: FastifyInstance, routes: RouteRegistry, engine
       summary: "Download an object (?key=)",
       tag,
       access: "user",
+      permission: "view",
       produces: "application/octet-stream",
     },
     async (request, reply) => {

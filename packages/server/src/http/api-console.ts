@@ -73,6 +73,8 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       summary: "A job's console log (text); follow=true streams until the job completes",
       tag,
       access: "user",
+      permission: "view",
+      scope: "pipeline",
       produces: "text/plain",
     },
     async (request, reply) => {
@@ -104,6 +106,8 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       summary: "List a job's artifacts",
       tag: "artifacts",
       access: "user",
+      permission: "view",
+      scope: "pipeline",
       response: ArtifactManifest,
     },
     async (request) => {
@@ -119,6 +123,8 @@ export function consoleRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       summary: "Download one artifact file",
       tag: "artifacts",
       access: "user",
+      permission: "view",
+      scope: "pipeline",
       produces: "application/octet-stream",
     },
     async (request, reply) => {

@@ -42,6 +42,7 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
       summary: "List temporary credentials (STS and jobs' role sessions), live ones unless all=true",
       tag,
       access: "user",
+      permission: "admin",
       response: StsSessionListDto,
     },
     async (request) => {
@@ -62,6 +63,7 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
         "Revoke temporary credentials: one session, a role's sessions, or all; refused from the next request",
       tag,
       access: "user",
+      permission: "admin",
       body: RevokeSessionsRequest,
       response: RevokedSessionsDto,
     },
@@ -75,6 +77,7 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
       summary: "List the cloud endpoint's access keys (without secrets)",
       tag,
       access: "user",
+      permission: "admin",
       response: AccessKeyListDto,
     },
     async () => ({ accessKeys: await accessKeys().list() }),
@@ -87,6 +90,7 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
       summary: "Create an access key with an IAM policy; the answer holds its secret, shown only this once",
       tag,
       access: "user",
+      permission: "admin",
       body: CreateAccessKeyRequest,
       response: CreatedAccessKeyDto,
       status: 201,
@@ -104,7 +108,14 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
   );
   routes.add(
     app,
-    { method: "DELETE", path: ApiRoutes.credential, summary: "Delete an access key", tag, access: "user" },
+    {
+      method: "DELETE",
+      path: ApiRoutes.credential,
+      summary: "Delete an access key",
+      tag,
+      access: "user",
+      permission: "admin",
+    },
     async (request) => {
       const accessKeyId = (request.params as Record<string, string>).accessKeyId ?? "";
       await accessKeys().delete(accessKeyId, (db) =>

@@ -13,6 +13,7 @@ export function eventRoutes(app: FastifyInstance, routes: RouteRegistry, engine:
       summary: "Live change events (text/event-stream)",
       tag: "events",
       access: "user",
+      permission: "view",
       produces: "text/event-stream",
     },
     async (_request, reply) => {

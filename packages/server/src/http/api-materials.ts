@@ -29,6 +29,7 @@ export function materialRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Check the git materials with this URL now",
       tag: "materials",
       access: "user",
+      permission: "operate",
       body: NotifyRequest,
       response: NotifyResponse,
     },

@@ -41,6 +41,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "List pipelines with their latest run",
       tag,
       access: "user",
+      permission: "view",
       response: PipelineListDto,
     },
     async (_request, reply) => {
@@ -56,6 +57,8 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "A pipeline's runs, newest first",
       tag,
       access: "user",
+      permission: "view",
+      scope: "pipeline",
       response: PipelineStatusDto,
     },
     async (request) => {
@@ -74,6 +77,8 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Start a run now",
       tag,
       access: "user",
+      permission: "operate",
+      scope: "pipeline",
       body: TriggerRequest,
       response: TriggerResponse,
       status: 202,
@@ -92,6 +97,8 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Pause a pipeline",
       tag,
       access: "user",
+      permission: "operate",
+      scope: "pipeline",
       body: PauseRequest,
     },
     async (request, _reply, body) => {
@@ -100,14 +107,31 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.unpause, summary: "Unpause a pipeline", tag, access: "user" },
+    {
+      method: "POST",
+      path: ApiRoutes.unpause,
+      summary: "Unpause a pipeline",
+      tag,
+      access: "user",
+      permission: "operate",
+      scope: "pipeline",
+    },
     async (request) => {
       await unpausePipeline(engine, (request.params as Params).name ?? "", auditOrigin(request));
     },
   );
   routes.add(
     app,
-    { method: "GET", path: ApiRoutes.run, summary: "One run", tag, access: "user", response: PipelineRunDto },
+    {
+      method: "GET",
+      path: ApiRoutes.run,
+      summary: "One run",
+      tag,
+      access: "user",
+      permission: "view",
+      scope: "pipeline",
+      response: PipelineRunDto,
+    },
     async (request) => {
       const { name, counter } = request.params as Params;
       const run = await requireRun(engine.ctx, name ?? "", intParam(counter ?? "", "counter"));
@@ -122,6 +146,8 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Commits since the previous run, per material",
       tag,
       access: "user",
+      permission: "view",
+      scope: "pipeline",
       response: RunChangesDto,
     },
     async (request) => {
@@ -137,6 +163,8 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Value stream map of a run",
       tag,
       access: "user",
+      permission: "view",
+      scope: "pipeline",
       response: VsmDto,
     },
     async (request) => {
@@ -146,7 +174,15 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.cancelRun, summary: "Cancel a run", tag, access: "user" },
+    {
+      method: "POST",
+      path: ApiRoutes.cancelRun,
+      summary: "Cancel a run",
+      tag,
+      access: "user",
+      permission: "operate",
+      scope: "pipeline",
+    },
     async (request) => {
       const { name, counter } = request.params as Params;
       await cancelRun(engine, name ?? "", intParam(counter ?? "", "counter"), null, auditOrigin(request));
@@ -154,7 +190,15 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
   );
   routes.add(
     app,
-    { method: "POST", path: ApiRoutes.cancelStage, summary: "Cancel a stage", tag, access: "user" },
+    {
+      method: "POST",
+      path: ApiRoutes.cancelStage,
+      summary: "Cancel a stage",
+      tag,
+      access: "user",
+      permission: "operate",
+      scope: "pipeline",
+    },
     async (request) => {
       const { name, counter, stage } = request.params as Params;
       await cancelRun(
@@ -174,6 +218,8 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Approve a stage waiting for manual approval",
       tag,
       access: "user",
+      permission: "operate",
+      scope: "pipeline",
     },
     async (request) => {
       const { name, counter, stage } = request.params as Params;
@@ -194,6 +240,8 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Rerun a stage",
       tag,
       access: "user",
+      permission: "operate",
+      scope: "pipeline",
       body: RerunRequest,
       response: RerunResponse,
       status: 202,
@@ -219,6 +267,7 @@ export function pipelineRoutes(app: FastifyInstance, routes: RouteRegistry, engi
       summary: "Config errors of every source",
       tag: "config",
       access: "user",
+      permission: "view",
       response: ConfigHealthDto,
     },
     async () => ({

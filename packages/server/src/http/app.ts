@@ -8,13 +8,21 @@ import {
   SessionDto,
   SessionRequest,
 } from "@fawkes/protocol";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from "fastify";
 import type { Logger } from "pino";
 import type { Engine } from "../engine/engine.ts";
 import { rotateApiToken, type ServerKeys } from "../keys.ts";
 import { auditTarget, recordAudit } from "../services/audit.ts";
+import { checkLogin, TooManyLogins } from "../identity/users/log-in.ts";
+import { LoginLimiter } from "../identity/users/login-limiter.ts";
+import { decoyHash } from "../identity/users/passwords.ts";
+import { BOOTSTRAP_ADMIN, principalOfUser } from "../identity/users/principal.ts";
 import { sameSecret } from "../services/register-agent.ts";
-import type { Actor } from "./actor.ts";
 import { auditOrigin, auditOriginAs } from "./audit-origin.ts";
 import { authorizer, requireDeclaredAccess } from "./access.ts";
 import { agentAdminRoutes } from "./api-agents.ts";
@@ -27,6 +35,7 @@ import { agentRoutes } from "./agent-routes.ts";
 import { bucketRoutes } from "./api-buckets.ts";
 import { credentialRoutes } from "./api-credentials.ts";
 import { roleRoutes } from "./api-roles.ts";
+import { retryLater, userRoutes } from "./api-users.ts";
 import { notFoundHandler } from "./not-found.ts";
 import { oidcRoutes } from "./oidc-routes.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -36,18 +45,19 @@ import {
   clearedSessionCookie,
   cookieValue,
   createSession,
+  csrfTokenOf,
   endAllSessions,
   endSession,
   SESSION_COOKIE,
   sessionCookie,
-  validSession,
+  sessionOf,
 } from "./session.ts";
 import { webUi } from "./web-ui.ts";
 
 export const VERSION = "0.1.0";
 
-/** Who holds the API token (access.ts gives its bearer the same name): the administrator, until users exist. */
-const TOKEN_HOLDER: Actor = Object.freeze({ kind: "user", name: "admin" });
+/** The rate limiter's user key for logins with the API token file. */
+const API_TOKEN_LOGIN = "(api-token)";
 
 /**
  * Requests are parsed with zod in the handlers and replies are plain JSON, so no route declares a fastify
@@ -84,41 +94,69 @@ export async function buildApp(
   app.setNotFoundHandler(notFoundHandler(await webUi(app)));
 
   const { db } = engine.ctx;
-  const sessionOf = (cookie: string | undefined): string | undefined => cookieValue(cookie, SESSION_COOKIE);
+  const limiter = new LoginLimiter(() => engine.ctx.now());
+  // Computed now, not at the first login naming an unknown user, whose answer would then take longer.
+  void decoyHash();
+  const cookieOf = (request: FastifyRequest): string | undefined =>
+    cookieValue(request.headers.cookie, SESSION_COOKIE);
   routes.add(
     app,
     {
       method: "GET",
       path: ApiRoutes.session,
-      summary: "Whether this browser is logged in",
+      summary: "Whether this browser is logged in, as whom, and the session's CSRF token",
       tag: "server",
       access: "public",
       response: SessionDto,
     },
-    async (request) => ({
-      authenticated: await validSession(db, sessionOf(request.headers.cookie), engine.ctx.now()),
-    }),
+    async (request): Promise<SessionDto> => {
+      const id = cookieOf(request);
+      const session = await sessionOf(db, id, engine.ctx.now());
+      if (!session || id === undefined) return { authenticated: false };
+      const principal = session.userId === null ? BOOTSTRAP_ADMIN : await principalOfUser(db, session.userId);
+      if (!principal) return { authenticated: false };
+      return { authenticated: true, user: principal.name, csrfToken: csrfTokenOf(id) };
+    },
   );
   routes.add(
     app,
     {
       method: "POST",
       path: ApiRoutes.session,
-      summary: "Log the web UI in with the API token",
+      summary: "Log the web UI in with a user's name and password (or the bootstrap API token)",
       tag: "server",
       access: "public",
       body: SessionRequest,
+      response: SessionDto,
     },
-    async (request, reply, body) => {
-      if (!sameSecret(body.token, keys.apiToken))
-        throw new FawkesError(
-          ErrorCode.unauthorized,
-          "wrong API token: use the one in <data-dir>/keys/api-token",
+    async (request, reply, body): Promise<SessionDto> => {
+      let userId: number | null;
+      let name: string;
+      if ("token" in body) {
+        const wait = limiter.retryAfterSeconds(request.ip, API_TOKEN_LOGIN);
+        if (wait > 0) throw retryLater(reply, new TooManyLogins(wait));
+        if (!sameSecret(body.token, keys.apiToken)) {
+          limiter.failed(request.ip, API_TOKEN_LOGIN);
+          throw new FawkesError(
+            ErrorCode.unauthorized,
+            "wrong API token: use the one in <data-dir>/keys/api-token",
+          );
+        }
+        userId = null;
+        name = BOOTSTRAP_ADMIN.name;
+      } else {
+        const user = await checkLogin(engine.ctx, limiter, request.ip, body.user, body.password).catch(
+          (error: unknown) => {
+            throw retryLater(reply, error);
+          },
         );
+        userId = user.id;
+        name = user.name;
+      }
       const session = await db.transaction().execute(async (trx) => {
-        const id = await createSession(trx, engine.ctx.now());
+        const id = await createSession(trx, engine.ctx.now(), userId);
         await recordAudit(trx, {
-          ...auditOriginAs(request, TOKEN_HOLDER),
+          ...auditOriginAs(request, { kind: "user", name }),
           action: "session.login",
           target: auditTarget.session,
           at: engine.ctx.now(),
@@ -126,17 +164,23 @@ export async function buildApp(
         return id;
       });
       reply.header("set-cookie", sessionCookie(session, request.protocol === "https"));
+      return { authenticated: true, user: name, csrfToken: csrfTokenOf(session) };
     },
   );
   routes.add(
     app,
     { method: "DELETE", path: ApiRoutes.session, summary: "Log out", tag: "server", access: "public" },
     async (request, reply) => {
-      // Ends the session on the server too: a copy of the cookie stops working. Only an ended session is audited.
+      // Ends the session on the server too: a copy of the cookie stops working. Only an ended session is audited,
+      // as its user.
+      const id = cookieOf(request);
+      const ended = await sessionOf(db, id, engine.ctx.now());
+      const user =
+        ended && (ended.userId === null ? BOOTSTRAP_ADMIN : await principalOfUser(db, ended.userId));
       await db.transaction().execute(async (trx) => {
-        if (await endSession(trx, sessionOf(request.headers.cookie)))
+        if ((await endSession(trx, id)) && user)
           await recordAudit(trx, {
-            ...auditOriginAs(request, TOKEN_HOLDER),
+            ...auditOriginAs(request, { kind: "user", name: user.name }),
             action: "session.logout",
             target: auditTarget.session,
             at: engine.ctx.now(),
@@ -145,6 +189,7 @@ export async function buildApp(
       reply.header("set-cookie", clearedSessionCookie);
     },
   );
+  userRoutes(app, routes, engine, limiter);
   routes.add(
     app,
     {
@@ -154,6 +199,7 @@ export async function buildApp(
         "Replace the API token (the answer holds the new one, shown only this once) and end every web session",
       tag: "server",
       access: "user",
+      permission: "admin",
       response: ApiTokenDto,
     },
     async (request, reply) => {

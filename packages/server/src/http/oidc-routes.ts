@@ -67,6 +67,7 @@ export function oidcRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
       summary: "The OIDC issuer's signing keys (the last one signs)",
       tag,
       access: "user",
+      permission: "view",
       response: OidcKeyListDto,
     },
     async () => ({ keys: await oidc().issuer.keys.list() }),

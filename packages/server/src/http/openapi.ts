@@ -56,6 +56,11 @@ export function openApiDocument(registry: RouteRegistry, version: string): objec
       tags: [spec.tag],
       ...(parameters.length > 0 && { parameters }),
       ...(spec.access === "public" ? { security: [] } : {}),
+      // The permission a user route needs (http/access.ts): view, operate or admin, on the pipeline or globally.
+      ...(spec.access === "user" && {
+        "x-fawkes-permission": spec.permission ?? "admin",
+        ...(spec.scope === "pipeline" && { "x-fawkes-permission-scope": "pipeline" }),
+      }),
       ...(spec.body && {
         requestBody: {
           required: false,

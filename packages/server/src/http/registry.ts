@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { z } from "zod";
-import type { RouteAccess } from "./access.ts";
+import type { Permission } from "@fawkes/protocol";
+import { UNDECLARED_PERMISSION, type RouteAccess } from "./access.ts";
 import { parse } from "./problem.ts";
 
 export interface RouteSpec<B extends z.ZodType | undefined> {
@@ -27,6 +28,13 @@ export interface RouteSpec<B extends z.ZodType | undefined> {
   produces?: string;
   /** Who may call it; checked on the matched route before the body is read. */
   access: RouteAccess;
+  /**
+   * For `user` routes: the permission needed (http/access.ts). Reads are `view`; acting on runs `operate`.
+   * @default "admin" (undeclared is denied to all but administrators)
+   */
+  permission?: Permission;
+  /** Where the permission is needed: `pipeline` = on the pipeline in `:name` (its group counts). @default "global" */
+  scope?: "global" | "pipeline";
 }
 
 export type RouteHandler<B> = (request: FastifyRequest, reply: FastifyReply, body: B) => Promise<unknown>;
@@ -43,7 +51,15 @@ export class RouteRegistry {
     app.route({
       method: spec.method,
       url: spec.path,
-      config: { access: spec.access },
+      config: {
+        access: spec.access,
+        ...(spec.access === "user" && {
+          permission: {
+            permission: spec.permission ?? UNDECLARED_PERMISSION.permission,
+            scope: spec.scope ?? UNDECLARED_PERMISSION.scope,
+          },
+        }),
+      },
       handler: async (request, reply) => {
         const body = (spec.body ? parse(spec.body, request.body) : undefined) as B extends z.ZodType
           ? z.infer<B>

@@ -27,6 +27,13 @@ import { auditTarget, recordAudit } from "./audit.ts";
 /** SHA-256, hex. One-shot `hash`: every agent request hashes its token, and it allocates no Hash object. */
 export const hashToken = (token: string): string => hash("sha256", token, "hex");
 
+/** What a revoked agent's `token_hash` holds (services/agent-tokens.ts): never a SHA-256 hex (it has a colon). */
+export const REVOKED_PREFIX = "revoked:";
+
+export function isRevokedTokenHash(tokenHash: string): boolean {
+  return tokenHash.startsWith(REVOKED_PREFIX);
+}
+
 export function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
@@ -114,6 +121,32 @@ export async function registerAgent(
       };
     }
     const sameName = await findAgentByName(tx.db, request.name);
+    if (sameName && isRevokedTokenHash(sameName.tokenHash)) {
+      // An administrator revoked this agent's token: whoever registers under its name with the key gets the
+      // record back pending, with a new token, whatever the key; an administrator decides to enable it.
+      const token = randomBytes(32).toString("base64url");
+      await updateAgent(tx.db, sameName.id, {
+        tokenHash: hashToken(token),
+        hostname: request.hostname,
+        resources: request.resources,
+        environments: request.environments,
+        lastHeartbeatAt: now,
+      });
+      const fresh = (await findAgentById(tx.db, sameName.id))!;
+      tx.afterCommit(() => engine.dispatcher.touch(fresh));
+      tx.log.info(
+        { agentId: fresh.id, name: fresh.name },
+        "agent registered again after its token was revoked",
+      );
+      tx.events.publish({ type: "agent", agent: fresh.name });
+      return {
+        agentId: fresh.id as RegisterResponse["agentId"],
+        token,
+        state: engine.dispatcher.stateOf(fresh),
+        heartbeatIntervalMs: heartbeatInterval(engine),
+        revokedLeases: request.runningLeases,
+      };
+    }
     if (sameName) {
       throw new FawkesError(
         ErrorCode.agentNameTaken,

@@ -15,6 +15,7 @@ import { lifecycleOutboxMigration } from "./migrations/008-lifecycle-outbox.ts";
 import { rolesMigration } from "./migrations/009-roles.ts";
 import { stsSessionsMigration } from "./migrations/010-sts-sessions.ts";
 import { oidcKeysMigration } from "./migrations/011-oidc-keys.ts";
+import { usersMigration } from "./migrations/012-users.ts";
 import { auditMigration } from "./migrations/013-audit.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
@@ -35,6 +36,7 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "009-roles": rolesMigration(dialect),
   "010-sts-sessions": stsSessionsMigration(dialect),
   "011-oidc-keys": oidcKeysMigration(dialect),
+  "012-users": usersMigration(dialect),
   "013-audit": auditMigration(dialect),
 });
 

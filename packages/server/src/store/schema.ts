@@ -188,6 +188,40 @@ export interface DbSessionTable {
   id_hash: string;
   created_at: number;
   expires_at: number;
+  /** The user (migration 012); null for the bootstrap administrator (the API token file). */
+  user_id: number | null;
+}
+
+/** Users (migration 012). */
+export interface DbUserTable {
+  id: Generated<number>;
+  name: string;
+  /** Versioned scrypt hash (`scrypt$1$…`, identity/users/passwords.ts); never the password. */
+  password_hash: string;
+  /** "admin" | "operator" | "viewer" */
+  role: string;
+  disabled: Generated<number>;
+  created_at: number;
+}
+
+/** A user's role in a pipeline group (migration 012). */
+export interface DbUserGroupRoleTable {
+  user_id: number;
+  group_name: string;
+  /** "admin" | "operator" | "viewer" */
+  role: string;
+}
+
+/** Personal API tokens (migration 012): only the token's SHA-256 is stored. */
+export interface DbApiTokenTable {
+  id: string;
+  user_id: number;
+  name: string;
+  /** sha256 hex of the `fwk_…` token. */
+  token_hash: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
 }
 
 /** Decisions of lifecycle steps waiting for the outbox worker (migration 008, outbox-repo.ts). */
@@ -356,6 +390,9 @@ export interface Database {
   instance_profiles: DbInstanceProfileTable;
   oidc_keys: DbOidcKeyTable;
   audit_log: DbAuditLogTable;
+  users: DbUserTable;
+  user_group_roles: DbUserGroupRoleTable;
+  api_tokens: DbApiTokenTable;
 }
 
 export type DbPipeline = Selectable<DbPipelineTable>;
@@ -370,5 +407,7 @@ export type DbMaterial = Selectable<DbMaterialTable>;
 export type DbArtifact = Selectable<DbArtifactTable>;
 export type DbAccessKey = Selectable<DbAccessKeyTable>;
 export type DbStsSession = Selectable<DbStsSessionTable>;
+export type DbUser = Selectable<DbUserTable>;
+export type DbApiToken = Selectable<DbApiTokenTable>;
 export type NewDbAccessKey = Insertable<DbAccessKeyTable>;
 export type DbOidcKey = Selectable<DbOidcKeyTable>;

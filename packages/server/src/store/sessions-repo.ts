@@ -1,28 +1,46 @@
-/** Web UI sessions: only the SHA-256 of each session id is stored (see migration 006). */
+/** Web UI sessions: only the SHA-256 of each session id is stored (see migrations 006 and 012). */
 import type { Executor } from "./executor.ts";
 
 export interface SessionRecord {
   idHash: string;
   createdAt: number;
   expiresAt: number;
+  /** The user; null for the bootstrap administrator (logged in with the API token file). */
+  userId: number | null;
 }
 
 export async function insertSession(db: Executor, session: SessionRecord): Promise<void> {
   await db
     .insertInto("sessions")
-    .values({ id_hash: session.idHash, created_at: session.createdAt, expires_at: session.expiresAt })
+    .values({
+      id_hash: session.idHash,
+      created_at: session.createdAt,
+      expires_at: session.expiresAt,
+      user_id: session.userId,
+    })
     .execute();
 }
 
-/** True when a session with this id hash exists and has not expired at `now`. */
-export async function sessionExists(db: Executor, idHash: string, now: number): Promise<boolean> {
+/** The session with this id hash unless it has expired at `now`. */
+export async function findSession(
+  db: Executor,
+  idHash: string,
+  now: number,
+): Promise<SessionRecord | undefined> {
   const row = await db
     .selectFrom("sessions")
-    .select("id_hash")
+    .selectAll()
     .where("id_hash", "=", idHash)
     .where("expires_at", ">", now)
     .executeTakeFirst();
-  return row !== undefined;
+  return (
+    row && {
+      idHash: row.id_hash,
+      createdAt: Number(row.created_at),
+      expiresAt: Number(row.expires_at),
+      userId: row.user_id === null ? null : Number(row.user_id),
+    }
+  );
 }
 
 /** True when the session was there to delete. */
@@ -37,4 +55,9 @@ export async function deleteExpiredSessions(db: Executor, now: number): Promise<
 
 export async function deleteAllSessions(db: Executor): Promise<void> {
   await db.deleteFrom("sessions").execute();
+}
+
+/** Ends every session of one user (a new password, a disabled user). */
+export async function deleteSessionsOfUser(db: Executor, userId: number): Promise<void> {
+  await db.deleteFrom("sessions").where("user_id", "=", userId).execute();
 }

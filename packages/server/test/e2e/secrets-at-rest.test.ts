@@ -25,13 +25,18 @@ import {
 } from "@fawkes/testing";
 
 const secrets = {
+  userPassword: `user-pw-${randomBytes(8).toString("hex")}`,
   secure: `secure-${randomBytes(8).toString("hex")}`,
   password: `pw${randomBytes(8).toString("hex")}`,
   webhook: `whsec-${randomBytes(8).toString("hex")}`,
   trigger: `trigger-${randomBytes(8).toString("hex")}`,
+  // Issued during the run (a user's personal token, web session id and its CSRF token).
+  personalToken: "",
+  sessionId: "",
+  csrfToken: "",
 };
 const leaked = (text: string): string[] =>
-  Object.entries(secrets).flatMap(([kind, secret]) => (text.includes(secret) ? [kind] : []));
+  Object.entries(secrets).flatMap(([kind, secret]) => (secret !== "" && text.includes(secret) ? [kind] : []));
 
 const pipelineYaml = (url: string) => `
 format_version: 10
@@ -110,6 +115,29 @@ test(
         for await (const chunk of stream.body as AsyncIterable<Uint8Array>)
           events.push(decoder.decode(chunk));
       })().catch(() => undefined);
+
+      // A user with a password, a web session and a personal token: stored as hashes only.
+      const created = await fetch(server.url + ApiRoutes.users, {
+        method: "POST",
+        headers: { authorization: `Bearer ${server.token}`, "content-type": "application/json" },
+        body: JSON.stringify({ name: "vera", role: "operator", password: secrets.userPassword }),
+      });
+      assert.equal(created.status, 201, await created.text());
+      const login = await fetch(server.url + ApiRoutes.login, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ user: "vera", password: secrets.userPassword }),
+      });
+      secrets.personalToken = ((await login.json()) as { token: string }).token;
+      const session = await fetch(server.url + ApiRoutes.session, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ user: "vera", password: secrets.userPassword }),
+      });
+      const cookie = /fawkes_session=([^;]+)/.exec(session.headers.get("set-cookie") ?? "")?.[1];
+      assert.ok(cookie && secrets.personalToken.startsWith("fwk_"));
+      secrets.sessionId = cookie;
+      secrets.csrfToken = ((await session.json()) as { csrfToken: string }).csrfToken;
 
       await api.trigger("vault", { variables: { SECRET_VAR: secrets.trigger } });
       const run = await waitForRun(api, "vault", 1, (r) => r.result !== "building");

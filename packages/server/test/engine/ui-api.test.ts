@@ -45,13 +45,16 @@ test(
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ token: fawkes.server.token }),
     });
-    assert.equal(login.status, 204);
+    assert.equal(login.status, 200);
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
     const cookie = login.headers.get("set-cookie") ?? "";
     assert.match(cookie, /^fawkes_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict/);
     const session = cookie.split(";")[0]!;
     assert.equal((await fetch(`${base}/api/v1/pipelines`, { headers: { cookie: session } })).status, 200);
     assert.deepEqual(await (await fetch(`${base}/api/v1/session`, { headers: { cookie: session } })).json(), {
       authenticated: true,
+      user: "admin",
+      csrfToken,
     });
     const forged = await fetch(`${base}/api/v1/pipelines`, {
       headers: { cookie: `fawkes_session=${Date.now()}.forged` },
@@ -59,7 +62,12 @@ test(
     assert.equal(forged.status, 401);
     const crossSite = await fetch(`${base}/api/v1/pipelines/up/pause`, {
       method: "POST",
-      headers: { cookie: session, origin: "http://evil.example", "content-type": "application/json" },
+      headers: {
+        cookie: session,
+        origin: "http://evil.example",
+        "x-fawkes-csrf": csrfToken,
+        "content-type": "application/json",
+      },
       body: "{}",
     });
     assert.equal(crossSite.status, 403);

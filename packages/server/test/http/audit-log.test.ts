@@ -99,7 +99,7 @@ test(
       target: ApiRoutes.session,
       body: JSON.stringify({ token: server.keys.apiToken }),
     });
-    assert.equal(login.status, 204, login.body);
+    assert.equal(login.status, 200, login.body);
     expected.push("session.login user:admin session");
     const cookie = /^(fawkes_session=[^;]+)/.exec(login.headers["set-cookie"] ?? "")?.[1] ?? "";
     const logout = await rawRequest(server, {

@@ -2,7 +2,8 @@
  * Deny by default, checked on every route the registry holds (a new route is covered without touching this
  * file): with no credentials, wrong ones, the other kind of token, and the path spelled every way a router or
  * a proxy might undo (percent-escapes, double escapes, case, repeated slashes, dot segments, absolute form,
- * trailing slash), only public routes answer 2xx, nothing answers 5xx, and nothing in the database changes.
+ * trailing slash), only public routes answer 2xx, nothing answers 5xx, and nothing in the database changes; and
+ * a viewer gets 403 on every route needing operate or admin, an operator on every route needing admin.
  */
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -13,6 +14,9 @@ import { sql } from "kysely";
 import { AGENT_PROTOCOL_VERSION, ApiRoutes, AgentHeader } from "@fawkes/protocol";
 import { createGitRepo, waitFor, writePipelineDir } from "@fawkes/testing";
 import { requireDeclaredAccess } from "../../src/http/access.ts";
+import { createApiToken, listTokenDtos } from "../../src/identity/users/api-tokens.ts";
+import { createUser } from "../../src/identity/users/manage-users.ts";
+import { findUserByName } from "../../src/store/users-repo.ts";
 import type { RouteSpec } from "../../src/http/registry.ts";
 import { registerAgent } from "./agent-player.ts";
 import { rawRequest, startHttpServer, type HttpServer, demoPipelineYaml } from "./http-server.ts";
@@ -30,6 +34,11 @@ function bodyFor(spec: RouteSpec<never>, repoUrl: string): string {
     [`POST ${ApiRoutes.notify}`]: { url: repoUrl },
     [`POST ${ApiRoutes.webhook}`]: { url: repoUrl },
     [`POST ${ApiRoutes.session}`]: { token: "not-the-api-token" },
+    [`POST ${ApiRoutes.login}`]: { user: "viewer", password: "not-the-password" },
+    [`POST ${ApiRoutes.users}`]: { name: "intruder", role: "admin" },
+    [`PATCH ${ApiRoutes.user}`]: { role: "admin" },
+    [`PUT ${ApiRoutes.userGroup}`]: { role: "admin" },
+    [`POST ${ApiRoutes.tokens}`]: { name: "intruder", user: "operator" },
     "POST /agent/v1/register": {
       protocolVersion: AGENT_PROTOCOL_VERSION,
       key: "not-a-registration-key",
@@ -97,12 +106,18 @@ async function snapshot(server: HttpServer): Promise<string> {
     "access_keys",
     "sessions",
     "key_values",
+    "users",
+    "user_group_roles",
   ];
   const rows: Record<string, unknown[]> = {};
   for (const table of tables) rows[table] = (await sql`select * from ${sql.table(table)}`.execute(db)).rows;
   rows.agents = (await sql<Record<string, unknown>>`select * from agents order by id`.execute(db)).rows.map(
     ({ last_heartbeat_at: _ignored, ...row }) => row,
   );
+  // A token's use is recorded (at most once a minute): the rest of the row must not change.
+  rows.api_tokens = (
+    await sql<Record<string, unknown>>`select * from api_tokens order by id`.execute(db)
+  ).rows.map(({ last_used_at: _ignored, ...row }) => row);
   const apiToken = await readFile(path.join(server.dataDir, "keys", "api-token"), "utf8");
   return JSON.stringify({ rows, apiToken });
 }
@@ -125,6 +140,16 @@ test(
     const pendingToken = (await registerAgent(server, server.keys.agentKey, "pending-agent")).token;
     const enabledToken = (await registerAgent(server, server.keys.autoRegisterKey, "enabled-agent")).token;
     const adminKeyId = (await server.engine.ctx.cloud!.accessKeys.list())[0]?.accessKeyId ?? "AKIAX";
+    // A viewer and an operator, each with a personal token: refused (403) on every route needing more.
+    const roleTokens: Record<string, string> = {};
+    for (const role of ["viewer", "operator"] as const) {
+      await createUser(server.engine.ctx, { name: role, role, password: "a long enough password" });
+      const user = (await findUserByName(server.engine.ctx.db, role))!;
+      roleTokens[role] = (await createApiToken(server.engine.ctx, user, "test", undefined)).token;
+    }
+    const operatorTokenId = (await listTokenDtos(server.engine.ctx.db)).find(
+      (t) => t.user === "operator",
+    )!.id;
 
     const specs = server.routes.specs as RouteSpec<never>[];
     // The registry holds every route: the API, the agent protocol, the webhook.
@@ -146,6 +171,9 @@ test(
       jobRunId: "1",
       pipeline: "demo",
       artifactId: "report",
+      user: "operator",
+      group: "access",
+      tokenId: operatorTokenId,
     };
     const before = await snapshot(server);
     const failures: string[] = [];
@@ -166,6 +194,23 @@ test(
       const what = `${spec.method} ${target} (${spec.access} route, ${caller}) answered ${answer.status}`;
       if (answer.status >= 500) failures.push(`${what}: ${answer.body.slice(0, 200)}`);
       else if (spec.access !== "public" && answer.status >= 200 && answer.status < 300) failures.push(what);
+    };
+
+    // Each user route needs a permission; a role below it is refused with 403 on the route, whatever it is.
+    let roleChecks = 0;
+    const checkRole = async (spec: RouteSpec<never>, role: string, target: string): Promise<void> => {
+      const answer = await rawRequest(server, {
+        method: spec.method,
+        target,
+        headers: { authorization: `Bearer ${roleTokens[role]}` },
+        body: bodyFor(spec, repo.path),
+      });
+      sent++;
+      roleChecks++;
+      if (answer.status !== 403)
+        failures.push(
+          `${spec.method} ${target} (needs ${spec.permission ?? "admin"}, a ${role}) answered ${answer.status}: ${answer.body.slice(0, 200)}`,
+        );
     };
 
     const wrongCookie = `fawkes_session=${"A".repeat(43)}`;
@@ -199,6 +244,11 @@ test(
         };
       }
       for (const [caller, headers] of Object.entries(callers)) await check(spec, caller, p, headers);
+      if (spec.access === "user") {
+        const needed = spec.permission ?? "admin";
+        if (needed !== "view") await checkRole(spec, "viewer", p);
+        if (needed === "admin") await checkRole(spec, "operator", p);
+      }
       // fastify answers HEAD for every GET route: the same access applies.
       if (spec.method === "GET") await check({ ...spec, method: "HEAD" } as never, "no credentials", p, {});
       for (const [spelling, target] of Object.entries(spellings(p, server))) {
@@ -215,6 +265,16 @@ test(
       `${failures.length} of ${sent} requests got through:\n${failures.join("\n")}`,
     );
     assert.equal(await snapshot(server), before, "a refused request changed the server's state");
+    // The trigger, pause, approve, cancel, rerun routes need operate; config, agents, keys, users need admin.
+    const needs = (method: string, route: string): string | undefined =>
+      specs.find((s) => s.method === method && s.path === route)?.permission ?? "admin";
+    assert.equal(needs("POST", ApiRoutes.trigger), "operate");
+    assert.equal(needs("POST", ApiRoutes.approve), "operate");
+    assert.equal(needs("POST", ApiRoutes.credentials), "admin");
+    assert.equal(needs("POST", ApiRoutes.users), "admin");
+    assert.equal(needs("POST", ApiRoutes.enableAgent), "admin");
+    assert.equal(needs("GET", ApiRoutes.pipelines), "view");
+    assert.ok(roleChecks > 30, `only ${roleChecks} role checks ran`);
 
     // The bodies were good: the same requests with the API token do what they say.
     const created = await rawRequest(server, {

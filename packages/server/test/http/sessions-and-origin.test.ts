@@ -8,7 +8,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
 import { sql } from "kysely";
-import { ApiRoutes, ErrorCode, apiPath, type Problem } from "@fawkes/protocol";
+import { ApiRoutes, CSRF_HEADER, ErrorCode, apiPath, type Problem } from "@fawkes/protocol";
 import { createGitRepo, waitFor, writePipelineDir } from "@fawkes/testing";
 import {
   rawRequest,
@@ -26,16 +26,21 @@ function expectProblem(answer: RawResponse, status: number, code: string): void 
   assert.equal((JSON.parse(answer.body) as Problem).code, code, answer.body);
 }
 
-async function logIn(server: HttpServer, token: string): Promise<string> {
+async function logInWithCsrf(server: HttpServer, token: string): Promise<{ cookie: string; csrf: string }> {
   const answer = await rawRequest(server, {
     method: "POST",
     target: ApiRoutes.session,
     body: JSON.stringify({ token }),
   });
-  assert.equal(answer.status, 204, answer.body);
+  assert.equal(answer.status, 200, answer.body);
   const cookie = /^(fawkes_session=[^;]+)/.exec(answer.headers["set-cookie"] ?? "")?.[1];
   assert.ok(cookie, `no session cookie in ${JSON.stringify(answer.headers)}`);
-  return cookie;
+  const csrf = (JSON.parse(answer.body) as { csrfToken: string }).csrfToken;
+  return { cookie, csrf };
+}
+
+async function logIn(server: HttpServer, token: string): Promise<string> {
+  return (await logInWithCsrf(server, token)).cookie;
 }
 
 const listPipelines = (server: HttpServer, headers: Record<string, string>): Promise<RawResponse> =>
@@ -60,12 +65,13 @@ test(
   { timeout: 60_000 },
   async (t) => {
     const server = await startWithPipeline(t);
-    const cookie = await logIn(server, server.keys.apiToken);
+    const { cookie, csrf } = await logInWithCsrf(server, server.keys.apiToken);
     const pause = (origin?: string): Promise<RawResponse> =>
       rawRequest(server, {
         method: "POST",
         target: apiPath(ApiRoutes.pause, { name: "demo" }),
-        headers: { cookie, ...(origin !== undefined && { origin }) },
+        // With the session's CSRF token: the origin alone must refuse these.
+        headers: { cookie, [CSRF_HEADER]: csrf, ...(origin !== undefined && { origin }) },
         body: JSON.stringify({ reason: "cross-origin" }),
       });
     for (const origin of [
@@ -85,6 +91,62 @@ test(
     assert.equal((JSON.parse(status.body) as { paused: boolean }).paused, false, "a refused write paused it");
     // The same write from the server's own origin goes through.
     assert.equal((await pause(`http://${server.host}:${server.port}`)).status, 204);
+  },
+);
+
+test(
+  "a cookie write without the session's CSRF token is refused and changes nothing; bearer writes need none",
+  { timeout: 60_000 },
+  async (t) => {
+    const server = await startWithPipeline(t);
+    const { cookie, csrf } = await logInWithCsrf(server, server.keys.apiToken);
+    const other = await logInWithCsrf(server, server.keys.apiToken);
+    assert.notEqual(other.csrf, csrf, "each session has its own CSRF token");
+    const origin = `http://${server.host}:${server.port}`;
+    const pause = (headers: Record<string, string>): Promise<RawResponse> =>
+      rawRequest(server, {
+        method: "POST",
+        target: apiPath(ApiRoutes.pause, { name: "demo" }),
+        headers: { cookie, origin, ...headers },
+        body: JSON.stringify({ reason: "csrf" }),
+      });
+    const paused = async (): Promise<boolean> =>
+      (
+        JSON.parse(
+          (
+            await rawRequest(server, {
+              method: "GET",
+              target: apiPath(ApiRoutes.pipelineStatus, { name: "demo" }),
+              headers: { cookie },
+            })
+          ).body,
+        ) as { paused: boolean }
+      ).paused;
+    const attempts: Record<string, string>[] = [
+      {},
+      { [CSRF_HEADER]: "" },
+      { [CSRF_HEADER]: "wrong" },
+      { [CSRF_HEADER]: other.csrf }, // another session's token
+      { [CSRF_HEADER]: csrf.slice(0, -1) },
+    ];
+    for (const headers of attempts) {
+      expectProblem(await pause(headers), 403, ErrorCode.csrfTokenInvalid);
+    }
+    assert.equal(await paused(), false, "a refused write paused the pipeline");
+    // GET /api/v1/session gives the page its token again (after a reload).
+    const session = JSON.parse(
+      (await rawRequest(server, { method: "GET", target: ApiRoutes.session, headers: { cookie } })).body,
+    ) as { authenticated: boolean; csrfToken: string; user: string };
+    assert.deepEqual(session, { authenticated: true, user: "admin", csrfToken: csrf });
+    assert.equal((await pause({ [CSRF_HEADER]: session.csrfToken })).status, 204);
+    assert.equal(await paused(), true);
+    // A bearer token is no ambient credential: it needs no CSRF token.
+    const unpause = await rawRequest(server, {
+      method: "POST",
+      target: apiPath(ApiRoutes.unpause, { name: "demo" }),
+      headers: { authorization: `Bearer ${server.keys.apiToken}` },
+    });
+    assert.equal(unpause.status, 204, unpause.body);
   },
 );
 

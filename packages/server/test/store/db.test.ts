@@ -40,6 +40,7 @@ testOnEachBackend("migrating an up-to-date database again applies nothing", asyn
       "009-roles",
       "010-sts-sessions",
       "011-oidc-keys",
+      "012-users",
       "013-audit",
     ],
   );

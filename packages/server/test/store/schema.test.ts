@@ -120,7 +120,7 @@ const expected = {
     "sha256",
     "created_at",
   ],
-  sessions: ["id_hash", "created_at", "expires_at"],
+  sessions: ["id_hash", "created_at", "expires_at", "user_id"],
   lifecycle_outbox: ["id", "kind", "pipeline", "stage_run_id", "created_at"],
   sts_sessions: [
     "access_key_id",
@@ -191,6 +191,9 @@ const expected = {
     "retire_after",
   ],
   audit_log: ["id", "at", "actor_kind", "actor_name", "action", "target", "details_json", "source_ip"],
+  users: ["id", "name", "password_hash", "role", "disabled", "created_at"],
+  user_group_roles: ["user_id", "group_name", "role"],
+  api_tokens: ["id", "user_id", "name", "token_hash", "created_at", "expires_at", "last_used_at"],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -273,5 +276,8 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     audit_log_action: { unique: 0, partial: 0 },
     audit_log_actor: { unique: 0, partial: 0 },
     audit_log_target: { unique: 0, partial: 0 },
+    users_name: { unique: 1, partial: 0 },
+    api_tokens_token_hash: { unique: 1, partial: 0 },
+    api_tokens_user_id: { unique: 0, partial: 0 },
   });
 });

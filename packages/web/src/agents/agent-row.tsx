@@ -1,6 +1,7 @@
 import type { AgentDto } from "@fawkes/protocol";
 import { memo } from "react";
 import { commands } from "../api/commands.ts";
+import { useIsAdmin } from "../auth/permissions.ts";
 import { agentStateText } from "../format/states.ts";
 import { Link } from "../router/link.tsx";
 import { jobLocatorHref } from "../router/routes.ts";
@@ -25,6 +26,8 @@ export const AgentRow = memo(function AgentRow({
 }) {
   const jobHref = agent.currentJob === null ? undefined : jobLocatorHref(agent.currentJob);
   const enabled = agent.state !== "pending" && agent.state !== "disabled";
+  // Enabling, disabling, deleting agents and their resources are an administrator's.
+  const isAdmin = useIsAdmin();
   return (
     <tr data-agent={agent.name} data-state={agent.state}>
       <th scope="row">{agent.name}</th>
@@ -38,7 +41,7 @@ export const AgentRow = memo(function AgentRow({
       </td>
       <td className="mono">{agent.hostname}</td>
       <td>
-        <ResourcesEditor agent={agent.name} resources={agent.resources} />
+        <ResourcesEditor agent={agent.name} resources={agent.resources} editable={isAdmin} />
       </td>
       <td>
         {agent.currentJob === null ? (
@@ -57,34 +60,36 @@ export const AgentRow = memo(function AgentRow({
         )}
       </td>
       <td>
-        <div className="row-actions">
-          {enabled ? (
-            <ActionButton
-              action={() => commands.disableAgent(agent.name)}
-              done={`Disabled ${agent.name}`}
-              label={`Disable ${agent.name}`}
+        {isAdmin && (
+          <div className="row-actions">
+            {enabled ? (
+              <ActionButton
+                action={() => commands.disableAgent(agent.name)}
+                done={`Disabled ${agent.name}`}
+                label={`Disable ${agent.name}`}
+              >
+                Disable
+              </ActionButton>
+            ) : (
+              <ActionButton
+                variant="primary"
+                action={() => commands.enableAgent(agent.name)}
+                done={`Enabled ${agent.name}`}
+                label={`Enable ${agent.name}`}
+              >
+                Enable
+              </ActionButton>
+            )}
+            <button
+              type="button"
+              className="button button-danger"
+              onClick={() => onDelete(agent)}
+              aria-label={`Delete ${agent.name}`}
             >
-              Disable
-            </ActionButton>
-          ) : (
-            <ActionButton
-              variant="primary"
-              action={() => commands.enableAgent(agent.name)}
-              done={`Enabled ${agent.name}`}
-              label={`Enable ${agent.name}`}
-            >
-              Enable
-            </ActionButton>
-          )}
-          <button
-            type="button"
-            className="button button-danger"
-            onClick={() => onDelete(agent)}
-            aria-label={`Delete ${agent.name}`}
-          >
-            Delete
-          </button>
-        </div>
+              Delete
+            </button>
+          </div>
+        )}
       </td>
     </tr>
   );

@@ -4,8 +4,16 @@ import { errorMessage } from "../api/http.ts";
 import { useAnnouncer } from "../ui/announcer.tsx";
 import { parseResources } from "./resources.ts";
 
-/** An agent's resources, with an inline editor (PATCH) behind an Edit button. */
-export function ResourcesEditor({ agent, resources }: { agent: string; resources: string[] }) {
+/** An agent's resources, with an inline editor (PATCH) behind an Edit button (for an administrator). */
+export function ResourcesEditor({
+  agent,
+  resources,
+  editable,
+}: {
+  agent: string;
+  resources: string[];
+  editable: boolean;
+}) {
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
@@ -40,17 +48,19 @@ export function ResourcesEditor({ agent, resources }: { agent: string; resources
             ))}
           </ul>
         )}
-        <button
-          type="button"
-          className="button button-quiet"
-          onClick={() => {
-            setText(resources.join(", "));
-            setEditing(true);
-          }}
-          aria-label={`Edit resources of ${agent}`}
-        >
-          Edit
-        </button>
+        {editable && (
+          <button
+            type="button"
+            className="button button-quiet"
+            onClick={() => {
+              setText(resources.join(", "));
+              setEditing(true);
+            }}
+            aria-label={`Edit resources of ${agent}`}
+          >
+            Edit
+          </button>
+        )}
       </div>
     );
   }

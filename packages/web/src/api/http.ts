@@ -1,7 +1,9 @@
 /**
- * The UI's only way to the server: same-origin fetch with the session cookie. A 401 anywhere tells the app
- * (which then shows the login page); other errors carry the server's problem+json detail.
+ * The UI's only way to the server: same-origin fetch with the session cookie (and its CSRF token on writes). A
+ * 401 anywhere tells the app (which then shows the login page); other errors carry the server's problem+json
+ * detail.
  */
+import { CSRF_HEADER } from "@fawkes/protocol";
 
 export class HttpError extends Error {
   readonly status: number;
@@ -16,6 +18,12 @@ export class HttpError extends Error {
 }
 
 let unauthorizedListener: (() => void) | undefined;
+/** The session's CSRF token (auth/session.ts): every write made with the cookie sends it. */
+let csrfToken: string | undefined;
+
+export function setCsrfToken(token: string | undefined): void {
+  csrfToken = token;
+}
 
 /** The app registers what happens on a 401 (show the login page). */
 export function onUnauthorized(listener: (() => void) | undefined): void {
@@ -43,6 +51,7 @@ export async function request(
   options: { body?: unknown; signal?: AbortSignal } = {},
 ): Promise<Response> {
   const headers: Record<string, string> = { accept: "application/json" };
+  if (method !== "GET" && csrfToken !== undefined) headers[CSRF_HEADER] = csrfToken;
   let body: string | undefined;
   if (options.body !== undefined) {
     headers["content-type"] = "application/json";

@@ -1,17 +1,32 @@
 import { ApiRoutes, type SessionDto, type SessionRequest } from "@fawkes/protocol";
-import { getJson, send } from "../api/http.ts";
+import { getJson, send, setCsrfToken } from "../api/http.ts";
 import { tokenFromFragment } from "./token-fragment.ts";
 
-export async function logIn(token: string): Promise<void> {
-  await send("POST", ApiRoutes.session, { token } satisfies SessionRequest);
+async function startWith(request: SessionRequest): Promise<void> {
+  const session = await send<SessionDto>("POST", ApiRoutes.session, request);
+  setCsrfToken(session?.csrfToken);
+}
+
+/** Logs in with a user's name and password. */
+export function logIn(user: string, password: string): Promise<void> {
+  return startWith({ user, password });
+}
+
+/** Logs in as the bootstrap administrator with the API token (`fawkes up`'s `#token=` link). */
+export function logInWithToken(token: string): Promise<void> {
+  return startWith({ token });
 }
 
 export async function logOut(): Promise<void> {
   await send("DELETE", ApiRoutes.session);
+  setCsrfToken(undefined);
 }
 
+/** Whether the browser's session is valid; keeps its CSRF token for the writes to come. */
 export async function isAuthenticated(): Promise<boolean> {
-  return (await getJson<SessionDto>(ApiRoutes.session)).authenticated;
+  const session = await getJson<SessionDto>(ApiRoutes.session);
+  setCsrfToken(session.authenticated ? session.csrfToken : undefined);
+  return session.authenticated;
 }
 
 /**
@@ -23,7 +38,7 @@ export async function startSession(): Promise<boolean> {
   if (token !== undefined) {
     history.replaceState(history.state, "", location.pathname + location.search + rest);
     try {
-      await logIn(token);
+      await logInWithToken(token);
     } catch {
       // A stale link: fall through to the login page.
     }

@@ -1,4 +1,5 @@
 import { commands } from "../api/commands.ts";
+import { useCanOperate } from "../auth/permissions.ts";
 import { ActionButton } from "../ui/action-button.tsx";
 import { useCommandDialog } from "../ui/use-command-dialog.ts";
 import { PauseDialog } from "./pause-dialog.tsx";
@@ -6,12 +7,17 @@ import { rerunnableStage } from "./shape.ts";
 import { TriggerDialog } from "./trigger-dialog.tsx";
 import type { DashboardPipeline } from "./use-dashboard.ts";
 
-/** The operator's buttons for one pipeline; only the ones that apply to its current state are shown. */
+/**
+ * The operator's buttons for one pipeline; only the ones that apply to its current state are shown, and none
+ * to a user who may not operate it (a viewer).
+ */
 export function PipelineActions({ pipeline }: { pipeline: DashboardPipeline }) {
   const triggerDialog = useCommandDialog();
   const pauseDialog = useCommandDialog();
   const { name, latest, paused, triggerVariables } = pipeline;
   const rerunStage = rerunnableStage(latest);
+  const canOperate = useCanOperate(name);
+  if (!canOperate) return null;
   return (
     <div className="card-actions">
       <ActionButton

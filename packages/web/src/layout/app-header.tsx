@@ -1,9 +1,11 @@
+import { useUserName } from "../auth/permissions.ts";
 import { Link } from "../router/link.tsx";
 import type { Route } from "../router/routes.ts";
 import { LiveIndicator } from "./live-indicator.tsx";
 import { navItems } from "./nav-items.ts";
 
 export function AppHeader({ route, onLogOut }: { route: Route; onLogOut(): void }) {
+  const user = useUserName();
   return (
     <header className="app-header">
       <Link href="/" className="brand">
@@ -32,8 +34,13 @@ export function AppHeader({ route, onLogOut }: { route: Route; onLogOut(): void 
       </nav>
       <div className="header-tools">
         <LiveIndicator />
-        <button type="button" className="button button-quiet" onClick={onLogOut}>
-          Log out
+        <button
+          type="button"
+          className="button button-quiet"
+          onClick={onLogOut}
+          title={user === undefined ? undefined : `Logged in as ${user}`}
+        >
+          Log out{user === undefined ? "" : ` ${user}`}
         </button>
       </div>
     </header>

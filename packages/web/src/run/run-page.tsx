@@ -1,5 +1,6 @@
 import { ApiRoutes, apiPath, type PipelineRunDto } from "@fawkes/protocol";
 import { commands } from "../api/commands.ts";
+import { useCanOperate } from "../auth/permissions.ts";
 import { describeTrigger } from "../format/states.ts";
 import { formatDateTime, isoTime } from "../format/time.ts";
 import { affects } from "../live/event-match.ts";
@@ -32,6 +33,7 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
   useDocumentTitle(`${pipeline} ${run?.label ?? counter}`);
   const now = useNow(run?.result === "building");
   const latest = run === undefined ? new Map<string, number>() : latestCounters(run);
+  const canOperate = useCanOperate(pipeline);
 
   return (
     <>
@@ -45,7 +47,7 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
           {pipeline} <span className="run-label">{run?.label ?? counter}</span>
         </h1>
         {run !== undefined && <StateBadge state={run.result} />}
-        {run?.result === "building" && (
+        {canOperate && run?.result === "building" && (
           <ActionButton
             variant="danger"
             action={() => commands.cancelRun(pipeline, counter)}
@@ -69,14 +71,16 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
             <div className="notice notice-awaiting" role="status">
               <StateBadge state="awaiting" /> Stage <strong>{run.awaitingApproval}</strong> waits for manual
               approval.{" "}
-              <ActionButton
-                variant="primary"
-                action={() => commands.approve(pipeline, counter, run.awaitingApproval as string)}
-                done={`Approved stage ${run.awaitingApproval}`}
-                label={`Approve stage ${run.awaitingApproval}`}
-              >
-                Approve
-              </ActionButton>
+              {canOperate && (
+                <ActionButton
+                  variant="primary"
+                  action={() => commands.approve(pipeline, counter, run.awaitingApproval as string)}
+                  done={`Approved stage ${run.awaitingApproval}`}
+                  label={`Approve stage ${run.awaitingApproval}`}
+                >
+                  Approve
+                </ActionButton>
+              )}
             </div>
           )}
           <h2 className="visually-hidden">Stages</h2>

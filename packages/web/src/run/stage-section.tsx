@@ -1,6 +1,7 @@
 import type { StageRunDto } from "@fawkes/protocol";
 import { useId } from "react";
 import { commands } from "../api/commands.ts";
+import { useCanOperate } from "../auth/permissions.ts";
 import { elapsed, formatDuration } from "../format/time.ts";
 import { ActionButton } from "../ui/action-button.tsx";
 import { StateBadge } from "../ui/state-badge.tsx";
@@ -18,6 +19,7 @@ interface StageSectionProps {
 export function StageSection({ pipeline, counter, stage, now, latest }: StageSectionProps) {
   const headingId = useId();
   const duration = elapsed(stage.scheduledAt, stage.completedAt, now);
+  const canOperate = useCanOperate(pipeline);
   return (
     <section
       className="stage-section"
@@ -37,7 +39,7 @@ export function StageSection({ pipeline, counter, stage, now, latest }: StageSec
         )}
         {stage.rerunOfCounter !== null && <span className="muted">rerun of run {stage.rerunOfCounter}</span>}
         <span className="stage-actions">
-          {latest && stage.result === "building" && (
+          {canOperate && latest && stage.result === "building" && (
             <ActionButton
               variant="danger"
               action={() => commands.cancelStage(pipeline, counter, stage.name)}
@@ -47,7 +49,7 @@ export function StageSection({ pipeline, counter, stage, now, latest }: StageSec
               Cancel
             </ActionButton>
           )}
-          {latest && stage.result !== "building" && (
+          {canOperate && latest && stage.result !== "building" && (
             <ActionButton
               action={() => commands.rerun(pipeline, counter, stage.name)}
               done={`Rerunning stage ${stage.name}`}

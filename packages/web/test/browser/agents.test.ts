@@ -38,9 +38,10 @@ test("enable a pending agent from the agents page", { timeout: 60_000 }, async (
       await ui.assertNotReloaded();
       await ui.screenshot("agents");
 
-      // Without the session cookie the UI asks for the API token, and the token logs in.
+      // Without the session cookie the UI asks for a login; the operator's API token logs in too.
       await ui.context.clearCookies();
       await page.goto(`${fawkes.server.url}/agents`);
+      await page.getByRole("button", { name: "Use the API token instead" }).click();
       await page.getByLabel("API token").fill("not-the-token");
       await page.getByRole("button", { name: "Log in" }).click();
       await page.getByRole("alert").filter({ hasText: "not valid" }).waitFor();
