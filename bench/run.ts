@@ -16,6 +16,7 @@ import { OUTPUT_BYTES, outputCommand } from "./lib/pipelines.ts";
 import { existsSync } from "node:fs";
 import { benchCloud } from "./cloud/run.ts";
 import { benchScale } from "./scale/run.ts";
+import { benchSessionIssue } from "./identity/session-issue.ts";
 import { benchTimingBounds } from "./timing-bounds.ts";
 import { benchPolicyEvaluation } from "./iam/policy-eval.ts";
 import { dashboardApi } from "./lib/dashboard.ts";
@@ -279,6 +280,8 @@ async function main(): Promise<void> {
     else console.log("  (web UI figures skipped: no Chromium at /usr/bin/chromium)");
     // Issue 4: the S3 endpoint (its own process) against plain file copies and client counts.
     for (const figure of await benchCloud({ quick })) record(figure);
+    // Issue 14: what a job's role session adds to job start, on both stores.
+    for (const figure of await benchSessionIssue({ quick })) record(figure);
     // Timings the tests no longer assert on the wall clock (YAML scaling, health during a hostile config parse).
     for (const figure of await benchTimingBounds({ quick })) record(figure);
     // Issue 14: IAM policy evaluation, in this process (no I/O).

@@ -19,6 +19,11 @@ export interface AgentOptions {
   workWaitMs?: number;
   /** Operational log (not the job console). @default no logging */
   log?: AgentLog;
+  /**
+   * `--role`: the role its jobs without a role of their own assume, given at registration (the role's trust
+   * policy must allow `ec2.amazonaws.com`). @default none (keeps the role the server has for it)
+   */
+  role?: string | undefined;
 }
 
 /** Options after defaults, frozen. */
@@ -31,6 +36,7 @@ export interface CompiledOptions {
   readonly workDir: string;
   readonly workWaitMs: number;
   readonly log: AgentLog;
+  readonly role: string | undefined;
 }
 
 export function compileOptions(options: AgentOptions): CompiledOptions {
@@ -43,5 +49,6 @@ export function compileOptions(options: AgentOptions): CompiledOptions {
     workDir: resolve(options.workDir),
     workWaitMs: options.workWaitMs ?? 25_000,
     log: options.log ?? (() => {}),
+    role: options.role,
   });
 }

@@ -84,6 +84,7 @@ export class ServerClient {
         hostname: hostname().slice(0, 255),
         resources: this.#options.resources,
         environments: this.#options.environments,
+        ...(this.#options.role !== undefined ? { role: this.#options.role } : {}),
         ...(identity ? { agentId: identity.agentId, token: identity.token } : {}),
         runningLeases: this.runningLeases(),
       };

@@ -20,6 +20,8 @@ export interface SupervisorOptions {
   serverUrl: string;
   key: string;
   agents: LocalAgentSpec[];
+  /** `--role` of every agent: the role their jobs without one assume. @default none */
+  role?: string | undefined;
   /** Told about crashes and restarts (the user should know an agent is flapping). */
   onEvent(message: string): void;
   /** @default 1000 */
@@ -72,6 +74,7 @@ export function superviseAgents(options: SupervisorOptions): Supervisor {
         spec.name,
         "--work-dir",
         spec.workDir,
+        ...(options.role !== undefined ? ["--role", options.role] : []),
       ],
       { env, stdio: ["ignore", "pipe", "pipe"] },
     );

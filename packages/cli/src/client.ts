@@ -27,7 +27,9 @@ import {
   PipelineRunDto,
   PipelineStatusDto,
   RerunResponse,
+  RevokedSessionsDto,
   ServerEvent,
+  StsSessionListDto,
   TriggerResponse,
   ApiTokenListDto,
   CreatedApiTokenDto,
@@ -44,6 +46,7 @@ import type {
   UpdateUserRequest,
   UserRole,
   CreateAccessKeyRequest,
+  RevokeSessionsRequest,
   CreateManagedPolicyRequest,
   CreateRoleRequest,
   PolicyDocument,
@@ -141,6 +144,9 @@ export class FawkesClient {
   setAgentResources(agent: string, resources: string[]): Promise<AgentDto> {
     return this.#json("PATCH", apiPath(ApiRoutes.agent, { agent }), AgentDto, { resources });
   }
+  setAgentRole(agent: string, role: string | null): Promise<AgentDto> {
+    return this.#json("PUT", apiPath(ApiRoutes.agentRole, { agent }), AgentDto, { role });
+  }
   notify(request: NotifyRequest): Promise<NotifyResponse> {
     return this.#json("POST", ApiRoutes.notify, NotifyResponse, request);
   }
@@ -162,6 +168,16 @@ export class FawkesClient {
   }
   deleteAccessKey(accessKeyId: string): Promise<void> {
     return this.#empty("DELETE", apiPath(ApiRoutes.credential, { accessKeyId }));
+  }
+  stsSessions(query: { all?: boolean; role?: string } = {}): Promise<StsSessionListDto> {
+    const params = new URLSearchParams();
+    if (query.all) params.set("all", "true");
+    if (query.role !== undefined) params.set("role", query.role);
+    const search = params.size > 0 ? `?${params}` : "";
+    return this.#json("GET", `${ApiRoutes.credentialSessions}${search}`, StsSessionListDto);
+  }
+  revokeSessions(request: RevokeSessionsRequest): Promise<RevokedSessionsDto> {
+    return this.#json("POST", ApiRoutes.credentialSessionsRevoke, RevokedSessionsDto, request);
   }
   roles(): Promise<RoleListDto> {
     return this.#json("GET", ApiRoutes.roles, RoleListDto);

@@ -13,6 +13,11 @@ export interface AccessKey {
   expiresAt?: number;
   /** Required as x-amz-security-token when set (temporary credentials). */
   sessionToken?: string;
+  /**
+   * SHA-256 (hex) of the session token, for stores that keep only the hash: the request's
+   * x-amz-security-token must hash to it. Either this or `sessionToken`, never both.
+   */
+  sessionTokenSha256?: string;
   /** For an assumed-role session: the role's ARN, which resource policies may name as the principal. */
   roleArn?: string;
   /** `AROA…:SESSION` or `AIDA…`: `aws:userid` and GetCallerIdentity's UserId. */

@@ -18,6 +18,15 @@ export type { QueryCaller, QueryRequest, QueryService } from "./query/service.ts
 export { AwsError } from "./aws-error.ts";
 export { escapeXml, text as xmlText, el as xmlElement } from "./s3/xml.ts";
 export type { RoleDefinition, RoleLookup, WebIdentity, WebIdentityVerifier } from "./identity.ts";
+export { createStsService, isoSeconds, STS_XMLNS } from "./sts/service.ts";
+export type { StsOptions } from "./sts/service.ts";
+export type {
+  IssuedCredentials,
+  PolicyLookup,
+  RoleSessionRequest,
+  SessionIssuer,
+  UserSessionRequest,
+} from "./sts/issuer.ts";
 export type {
   AttachedPolicy,
   CreateInstanceProfileInput,

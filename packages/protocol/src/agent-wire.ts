@@ -46,6 +46,11 @@ export const RegisterRequest = z.strictObject({
   token: z.string().max(512).optional(),
   /** Leases of jobs this agent is still running (re-attach after a server restart or network loss). */
   runningLeases: z.array(LeaseId).max(16).default([]),
+  /**
+   * `fawkes agent --role ROLE`: the role (name or ARN) its jobs without a role of their own assume. Its trust
+   * policy must allow `ec2.amazonaws.com`; absent: the agent keeps the role it has (none when new).
+   */
+  role: z.string().min(1).max(2048).optional(),
 });
 export type RegisterRequest = z.infer<typeof RegisterRequest>;
 

@@ -200,6 +200,11 @@ const errorRegistry = {
     status: 409,
     meaning: "The agent is running a job.",
   },
+  roleNotTrusted: {
+    code: "FAWKES_ROLE_NOT_TRUSTED",
+    status: 403,
+    meaning: "The role's trust policy does not allow that principal.",
+  },
   checksumMismatch: {
     code: "FAWKES_CHECKSUM_MISMATCH",
     status: 400,

@@ -138,11 +138,27 @@ export const AgentDto = z.object({
   currentJob: z.string().nullable(),
   lastHeartbeatAt: z.number().int().nullable(),
   registeredAt: z.number().int(),
+  /** The role (name or ARN) its jobs assume when they name none (`fawkes agents set-role`); null: none. */
+  role: z.string().nullable(),
 });
 export type AgentDto = z.infer<typeof AgentDto>;
 export const AgentListDto = z.object({ agents: z.array(AgentDto) });
 export type AgentListDto = z.infer<typeof AgentListDto>;
 export const AgentUpdateRequest = z.strictObject({ resources: z.array(name).max(100) });
+/**
+ * PUT /api/v1/agents/:name/role: the role its jobs assume when they name none, or null for none. The role's
+ * trust policy must allow `ec2.amazonaws.com`, and the caller must be allowed `iam:PassRole` on it.
+ */
+export const AgentRoleRequest = z.strictObject({
+  role: z
+    .string()
+    .regex(
+      /^(?:[\w+=,.@-]{1,64}|arn:aws:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64})$/,
+      "must be an IAM role name or a role ARN",
+    )
+    .nullable(),
+});
+export type AgentRoleRequest = z.infer<typeof AgentRoleRequest>;
 export type AgentUpdateRequest = z.infer<typeof AgentUpdateRequest>;
 
 export const NotifyRequest = z.strictObject({
@@ -283,6 +299,53 @@ export type CreateAccessKeyRequest = z.infer<typeof CreateAccessKeyRequest>;
 /** 201 answer to POST /api/v1/credentials: the only time the secret is shown. */
 export const CreatedAccessKeyDto = AccessKeyDto.extend({ secretAccessKey: z.string() });
 export type CreatedAccessKeyDto = z.infer<typeof CreatedAccessKeyDto>;
+
+/** Temporary credentials (an STS session or a job's role session), as listed: never its secret or token. */
+export const StsSessionDto = z.object({
+  /** `ASIA` + 16 upper-case letters and digits. */
+  accessKeyId: z.string(),
+  /** `role` (AssumeRole, AssumeRoleWithWebIdentity, a job's role) or `user` (GetSessionToken). */
+  kind: z.enum(["role", "user"]),
+  roleArn: z.string().nullable(),
+  sessionName: z.string(),
+  /** `arn:aws:sts::000000000000:assumed-role/ROLE/SESSION`, or the user's ARN. */
+  principal: z.string(),
+  tags: z.record(z.string(), z.string()),
+  sourceIdentity: z.string().nullable(),
+  /** Who assumed it: a principal ARN, `PROVIDER-ARN:SUBJECT`, or `job:JOB-RUN-ID`. */
+  assumedBy: z.string(),
+  jobRunId: z.number().int().nullable(),
+  agentId: z.string().nullable(),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+  revokedAt: z.number().int().nullable(),
+});
+export type StsSessionDto = z.infer<typeof StsSessionDto>;
+
+/** GET /api/v1/credentials/sessions?all=true&role=NAME: live sessions (every session with `all`), newest first. */
+export const StsSessionListDto = z.object({ sessions: z.array(StsSessionDto) });
+export type StsSessionListDto = z.infer<typeof StsSessionListDto>;
+
+/** GET /api/v1/credentials/sessions query. */
+export const StsSessionListQuery = z.strictObject({
+  /** `true`: expired and revoked sessions too. */
+  all: z.enum(["true", "false"]).optional(),
+  /** Only this role's sessions (name or ARN). */
+  role: z.string().min(1).optional(),
+});
+export type StsSessionListQuery = z.infer<typeof StsSessionListQuery>;
+
+/** POST /api/v1/credentials/sessions/revoke: exactly one of a session, a role's sessions, or all. */
+export const RevokeSessionsRequest = z.union([
+  z.strictObject({ session: z.string().regex(/^ASIA[A-Z2-7]{16}$/, "must be an ASIA… access key id") }),
+  z.strictObject({ role: z.string().min(1) }),
+  z.strictObject({ all: z.literal(true) }),
+]);
+export type RevokeSessionsRequest = z.infer<typeof RevokeSessionsRequest>;
+
+/** The sessions revoked (live ones only: expired and already revoked sessions are not counted). */
+export const RevokedSessionsDto = z.object({ revoked: z.array(z.string()) });
+export type RevokedSessionsDto = z.infer<typeof RevokedSessionsDto>;
 
 /** A bucket of the cloud endpoint; `createdAt` in epoch milliseconds. */
 export const BucketDto = z.object({ name: z.string(), createdAt: z.number().int() });

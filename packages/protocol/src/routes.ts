@@ -51,6 +51,8 @@ export const ApiRoutes = {
   disableAgent: "/api/v1/agents/:agent/disable",
   /** PATCH AgentUpdateRequest → AgentDto; DELETE → 204 */
   agent: "/api/v1/agents/:agent",
+  /** PUT AgentRoleRequest → AgentDto: the role its jobs assume when they name none (null: none) */
+  agentRole: "/api/v1/agents/:agent/role",
   /** POST NotifyRequest → NotifyResponse (check matching git materials now) */
   notify: "/api/v1/materials/notify",
   /** POST provider payload → 202 {materials: n}. Public; HMAC-verified when a secret is configured. */
@@ -86,6 +88,10 @@ export const ApiRoutes = {
   credentials: "/api/v1/credentials",
   /** DELETE → 204 (the key stops working at once) */
   credential: "/api/v1/credentials/:accessKeyId",
+  /** GET ?all=true&role=NAME → StsSessionListDto (temporary credentials, never their secrets) */
+  credentialSessions: "/api/v1/credentials/sessions",
+  /** POST RevokeSessionsRequest → RevokedSessionsDto: refused from the next request on */
+  credentialSessionsRevoke: "/api/v1/credentials/sessions/revoke",
   /** GET → RoleListDto; POST CreateRoleRequest → 201 RoleDto */
   roles: "/api/v1/roles",
   /** GET → RoleDetailsDto; PUT UpdateTrustPolicyRequest → RoleDto; DELETE → 204 (DeleteConflict while in use) */

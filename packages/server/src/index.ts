@@ -9,7 +9,8 @@ import { createEngine } from "./engine/engine.ts";
 import { ensureInitialAdmin } from "./identity/users/manage-users.ts";
 import { buildApp } from "./http/app.ts";
 import { startCloud } from "./cloud/runtime.ts";
-import { JobIdTokens } from "./identity/oidc/index.ts";
+import { ensureCiRole } from "./identity/ci-role.ts";
+import { fawkesWebIdentityVerifierOf, JobIdTokens } from "./identity/oidc/index.ts";
 import { lockDataDir } from "./data-dir-lock.ts";
 import { tightenDataDir } from "./data-dir-permissions.ts";
 import { loadDataKey, loadServerKeys } from "./keys.ts";
@@ -40,6 +41,11 @@ export interface RunningServer {
    * the server stores it encrypted). Undefined on every later start.
    */
   initialAccessKey?: { accessKeyId: string; secretAccessKey: string };
+  /**
+   * `fawkes up`: creates the `fawkes-ci` role on the data directory's first start (identity/ci-role.ts); its
+   * name while it exists, undefined without a roles store or once the operator deleted it.
+   */
+  ensureCiRole(): Promise<string | undefined>;
   /**
    * The administrator's login (user `admin`, a random password), only on the start that created the first
    * user: print it once (it is stored as a scrypt hash only). Undefined on every later start.
@@ -73,6 +79,8 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     if (options.database !== undefined)
       log.info({ database: describePostgresUrl(options.database) }, "store: PostgreSQL");
     undo.unshift(() => database.close());
+    // AssumeRoleWithWebIdentity verifies Fawkes's own ID tokens with the issuer the engine gets below.
+    let oidc: () => JobIdTokens | undefined = () => undefined;
     const cloud = await startCloud(
       {
         dataDir: options.dataDir,
@@ -80,11 +88,13 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
         port: options.cloudPort,
         dataKey,
         log: log.child({ component: "cloud" }),
+        webIdentity: fawkesWebIdentityVerifierOf(() => oidc()),
       },
       database.db,
     );
     undo.unshift(() => cloud.close());
     const engine = createEngine(options, database.db, log, dataKey);
+    oidc = () => engine.ctx.oidc;
     engine.ctx.cloud = cloud;
     engine.ctx.oidc = new JobIdTokens({
       db: database.db,
@@ -130,6 +140,7 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
       agentKey: keys.agentKey,
       autoRegisterKey: keys.autoRegisterKey,
       ...(initialAccessKey && { initialAccessKey }),
+      ensureCiRole: () => ensureCiRole(database.db, cloud.sessions.roles),
       ...(initialAdminLogin && { initialAdminLogin }),
       routes: routes.specs.map(({ method, path, access }) => ({ method, path, access })),
       close() {

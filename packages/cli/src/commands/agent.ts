@@ -1,5 +1,5 @@
 /**
- * `fawkes agent --server URL --key KEY [--name N] [--resources a,b] [--environments e] [--work-dir DIR]`:
+ * `fawkes agent --server URL --key KEY [--name N] [--resources a,b] [--environments e] [--work-dir DIR] [--role R]`:
  * run a build agent in the foreground until SIGINT/SIGTERM. The key may also come from $FAWKES_AGENT_KEY
  * (what `fawkes up` uses, so the key never shows in `ps`).
  */
@@ -20,6 +20,7 @@ interface AgentFlags {
   resources: string[];
   environments: string[];
   workDir: string;
+  role?: string;
 }
 
 function agentLog(io: CliIo, name: string) {
@@ -41,6 +42,10 @@ export function registerAgentCommand(program: Command, { io }: CliContext): void
     .option("--resources <list>", "comma-separated resources this agent offers", commaList, [])
     .option("--environments <list>", "comma-separated environments this agent belongs to", commaList, [])
     .option("--work-dir <dir>", "working directory (identity, workspaces, git cache)", "./.fawkes-agent")
+    .option(
+      "--role <role>",
+      "role (name or ARN) its jobs assume when they name none; its trust policy must allow ec2.amazonaws.com",
+    )
     .action(async (flags: AgentFlags, command: Command) => {
       const key = flags.key ?? io.env.FAWKES_AGENT_KEY;
       if (key === undefined || key === "") {
@@ -58,6 +63,7 @@ export function registerAgentCommand(program: Command, { io }: CliContext): void
         environments: flags.environments,
         workDir: resolve(flags.workDir),
         log: agentLog(io, flags.name),
+        ...(flags.role !== undefined ? { role: flags.role } : {}),
       });
       io.err(`fawkes agent ${agent.name} started (server ${serverUrlOf(command, io)})\n`);
       await Promise.race([untilSignal(), agent.done]);

@@ -1,7 +1,12 @@
-/** `fawkes agents [--json]` and `fawkes agents enable|disable|delete|revoke-token NAME`, `fawkes agents resources NAME a,b`. */
+/**
+ * `fawkes agents [--json]` and `fawkes agents enable|disable|delete|revoke-token NAME`, `fawkes agents resources
+ * NAME a,b`, `fawkes agents set-role NAME ROLE|--none`.
+ */
+import { ErrorCode } from "@fawkes/protocol/constants";
 import type { Command } from "commander";
 import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
+import { CliError } from "../errors.ts";
 import { commaList } from "../options.ts";
 import { ago, formatTable, printJson } from "../output.ts";
 
@@ -74,4 +79,29 @@ export function registerAgentsCommand(program: Command, { io }: CliContext): voi
       if (options.json) printJson(io, agent);
       else io.out(`${agent.name}: resources ${agent.resources.join(",") || "(none)"}\n`);
     });
+  agents
+    .command("set-role")
+    .description(
+      "give an agent a role: jobs with no role of their own get its temporary credentials (its trust policy must allow ec2.amazonaws.com)",
+    )
+    .argument("<name>", "agent name")
+    .argument("[role]", "role name or ARN")
+    .option("--none", "take the agent's role away")
+    .option("--json", "print the updated agent as JSON")
+    .action(
+      async (
+        name: string,
+        role: string | undefined,
+        options: { none?: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        if ((role === undefined) === (options.none !== true))
+          throw new CliError("name a role, or --none to take the agent's role away (not both)", {
+            code: ErrorCode.badRequest,
+          });
+        const agent = await clientFor(command, io).setAgentRole(name, role ?? null);
+        if (options.json) printJson(io, agent);
+        else io.out(`${agent.name}: role ${agent.role ?? "(none)"}\n`);
+      },
+    );
 }

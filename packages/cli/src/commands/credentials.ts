@@ -1,5 +1,5 @@
 /**
- * `fawkes credentials list|create|delete`: access keys of the server's cloud endpoint (S3 …). A key acts as IAM
+ * `fawkes credentials list|create|delete|sessions|revoke`: access keys of the server's cloud endpoint (S3 …). A key acts as IAM
  * user NAME and is allowed what its policy (an IAM JSON policy document) allows; its secret is shown only at
  * creation.
  */
@@ -41,7 +41,9 @@ export function readPolicy(file: string): Record<string, unknown> {
 export function registerCredentialsCommand(program: Command, { io }: CliContext): void {
   const credentials = program
     .command("credentials")
-    .description("manage access keys of the cloud endpoint (S3): list, create with an IAM policy, delete");
+    .description(
+      "manage access keys of the cloud endpoint (S3, STS): list, create with an IAM policy, delete; list and revoke temporary credentials",
+    );
 
   credentials
     .command("list", { isDefault: true })
@@ -100,4 +102,64 @@ export function registerCredentialsCommand(program: Command, { io }: CliContext)
       if (options.json) printJson(io, { deleted: accessKeyId });
       else io.out(`deleted ${accessKeyId}\n`);
     });
+
+  credentials
+    .command("sessions")
+    .description("list temporary credentials (STS sessions, jobs' role sessions): live ones unless --all")
+    .option("--all", "expired and revoked sessions too")
+    .option("--role <name>", "only this role's sessions")
+    .option("--json", "print {sessions:[…]} as JSON")
+    .action(async (options: { all?: boolean; role?: string; json?: boolean }, command: Command) => {
+      const list = await clientFor(command, io).stsSessions({
+        ...(options.all ? { all: true } : {}),
+        ...(options.role !== undefined ? { role: options.role } : {}),
+      });
+      if (options.json) {
+        printJson(io, list);
+        return;
+      }
+      if (list.sessions.length === 0) {
+        io.out(options.all ? "no sessions\n" : "no live sessions\n");
+        return;
+      }
+      const rows = list.sessions.map((session) => [
+        session.accessKeyId,
+        session.principal,
+        session.assumedBy,
+        ago(session.issuedAt),
+        session.revokedAt !== null
+          ? `revoked ${ago(session.revokedAt)}`
+          : new Date(session.expiresAt).toISOString(),
+      ]);
+      io.out(formatTable(["access key id", "principal", "assumed by", "issued", "expires"], rows));
+    });
+
+  credentials
+    .command("revoke")
+    .description("revoke temporary credentials: requests made with them fail from the next one on")
+    .option("--session <id>", "one session (ASIA…)")
+    .option("--role <name>", "every live session of a role")
+    .option("--all", "every live session")
+    .option("--json", 'print {"revoked": [ID…]} as JSON')
+    .action(
+      async (
+        options: { session?: string; role?: string; all?: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        const chosen = [options.session, options.role, options.all].filter((value) => value !== undefined);
+        if (chosen.length !== 1)
+          throw new CliError("name exactly one of --session ID, --role NAME or --all", {
+            code: ErrorCode.badRequest,
+          });
+        const request =
+          options.session !== undefined
+            ? { session: options.session }
+            : options.role !== undefined
+              ? { role: options.role }
+              : { all: true as const };
+        const { revoked } = await clientFor(command, io).revokeSessions(request);
+        if (options.json) printJson(io, { revoked });
+        else io.out(`revoked ${revoked.length} session${revoked.length === 1 ? "" : "s"}\n`);
+      },
+    );
 }

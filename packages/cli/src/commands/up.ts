@@ -52,11 +52,14 @@ export function registerUpCommand(program: Command, context: CliContext): void {
         await waitUntilHealthy(new FawkesClient({ serverUrl: server.url, token: server.apiToken }), 30_000);
         if (exampleRepo !== undefined) installNotifyHook(exampleRepo, server.url, context.mainScript);
         const specs = localAgentSpecs(options.dataDir, hostname(), flags.agents);
+        // The local agents' role: their jobs publish to the artifact repository with no configuration.
+        const ciRole = await server.ensureCiRole();
         supervisor = superviseAgents({
           mainScript: context.mainScript,
           serverUrl: server.url,
           key: server.autoRegisterKey,
           agents: specs,
+          role: ciRole,
           onEvent: (message) => io.err(`fawkes: ${message}\n`),
         });
         io.out(
@@ -65,10 +68,11 @@ export function registerUpCommand(program: Command, context: CliContext): void {
             `Fawkes is up at ${server.url}`,
             // The fragment never reaches the server's logs: the page trades it for a session cookie.
             `  web UI          ${server.url}/#token=${server.apiToken}`,
-            `  cloud endpoint  ${server.cloudUrl} (S3; jobs get AWS_ENDPOINT_URL and a key automatically)`,
+            `  cloud endpoint  ${server.cloudUrl} (S3, STS; jobs get AWS_ENDPOINT_URL, and credentials through a role)`,
             `  data directory  ${options.dataDir}`,
             `  API token       saved to ${credentialsPath(io.env)} (fawkes commands on this machine use it)`,
             `  agents          ${specs.map((spec) => spec.name).join(", ")} (logs in ${options.dataDir}/agents/)`,
+            `  agents' role    ${ciRole ?? "none (no roles store: jobs without a role get no cloud credentials)"}`,
             `  pipelines from  ${options.pipelineSources.join(", ")}`,
             ...(exampleRepo === undefined
               ? []

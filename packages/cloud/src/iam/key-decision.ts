@@ -53,7 +53,8 @@ export function decideForKey(key: AccessKey, request: KeyRequest): EvaluationRes
   for (const [name, value] of Object.entries(key.tags ?? {})) context[`aws:PrincipalTag/${name}`] = value;
   Object.assign(context, request.context);
   const boundary = key.permissionsBoundary === undefined ? undefined : storedPolicy(key.permissionsBoundary);
-  const sessionPolicies = policies(key.sessionPolicies);
+  // No session policy (an empty list included) means no cap: an empty list must not deny everything.
+  const sessionPolicies = key.sessionPolicies?.length ? policies(key.sessionPolicies) : undefined;
   return evaluate(
     { principal: keyPrincipal(key), action: request.action, resource: request.resource, context },
     {

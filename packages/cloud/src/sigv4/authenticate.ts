@@ -235,20 +235,31 @@ export async function authenticate(
     );
   }
 
+  // S3 has its own codes for a bad key or token; every other service (STS, IAM…) answers InvalidClientTokenId.
+  const s3 = claim.service === "s3";
+  const invalidToken = () =>
+    s3
+      ? new AwsError("InvalidToken", 400, "The provided token is malformed or otherwise invalid.")
+      : new AwsError("InvalidClientTokenId", 403, "The security token included in the request is invalid.");
   const accessKey = await credentials.find(claim.accessKeyId);
   if (accessKey === undefined)
-    throw new AwsError(
-      "InvalidAccessKeyId",
-      403,
-      "The AWS Access Key Id you provided does not exist in our records.",
-      {
-        AWSAccessKeyId: claim.accessKeyId,
-      },
-    );
+    throw s3
+      ? new AwsError(
+          "InvalidAccessKeyId",
+          403,
+          "The AWS Access Key Id you provided does not exist in our records.",
+          {
+            AWSAccessKeyId: claim.accessKeyId,
+          },
+        )
+      : new AwsError("InvalidClientTokenId", 403, "The security token included in the request is invalid.");
   if (accessKey.expiresAt !== undefined && options.now >= accessKey.expiresAt)
-    throw new AwsError("ExpiredToken", 400, "The provided token has expired.");
-  if ((accessKey.sessionToken ?? undefined) !== (claim.securityToken ?? undefined))
-    throw new AwsError("InvalidToken", 400, "The provided token is malformed or otherwise invalid.");
+    throw new AwsError(
+      "ExpiredToken",
+      400,
+      s3 ? "The provided token has expired." : "The security token included in the request is expired",
+    );
+  if (!sessionTokenMatches(accessKey, claim.securityToken)) throw invalidToken();
 
   const contentSha = header(request.headers, "x-amz-content-sha256");
   let payloadHash: string;
@@ -306,6 +317,13 @@ export async function authenticate(
     payloadHash,
     presigned: claim.presigned,
   };
+}
+
+function sessionTokenMatches(key: AccessKey, token: string | undefined): boolean {
+  if (key.sessionTokenSha256 !== undefined)
+    return token !== undefined && sameHex(sha256Hex(token), key.sessionTokenSha256);
+  if (key.sessionToken !== undefined) return token !== undefined && sameHex(token, key.sessionToken);
+  return token === undefined;
 }
 
 export function sameHex(a: string, b: string): boolean {

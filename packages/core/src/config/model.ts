@@ -130,6 +130,11 @@ export interface JobConfig {
   artifacts: ArtifactConfig[];
   /** Present only when the job has `external` artifacts (keeps older snapshots unchanged). */
   externalArtifacts?: ExternalArtifactConfig[];
+  /**
+   * Fawkes extension `role:`: the role (name or ARN) whose temporary credentials the job gets, already resolved
+   * (the job's, else its stage's, else its pipeline's). Absent: the role of the agent it runs on, if any.
+   */
+  role?: string;
   /** Fawkes's `id_tokens:`; present only when the job has some (keeps older snapshots unchanged). */
   idTokens?: IdTokenConfig[];
   location: SourceLocation;
@@ -162,6 +167,8 @@ export interface StageConfig {
   keepArtifacts: boolean;
   environmentVariables: Variable[];
   jobs: JobConfig[];
+  /** Fawkes extension `role:` written on the stage (its jobs' `role` already includes it). */
+  role?: string;
   location: SourceLocation;
 }
 
@@ -180,6 +187,8 @@ export interface PipelineConfig {
   stages: StageConfig[];
   /** Name of the environment this pipeline belongs to, if any. */
   environment: string | null;
+  /** Fawkes extension `role:` written on the pipeline (its jobs' `role` already includes it). */
+  role?: string;
   location: SourceLocation;
 }
 

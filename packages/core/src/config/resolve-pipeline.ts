@@ -65,6 +65,8 @@ export function resolvePipeline(
   const materials = resolveMaterials(raw.materials, at(place, "materials"), sink);
   // Without its template a pipeline has no stages to check; "unknown template" says it all.
   const stages = templateFound ? resolveStages(stagesRaw, stagesPlace, sink) : [];
+  // The pipeline's role is every job's that names none (neither on the job nor on its stage).
+  if (raw.role !== undefined) for (const stage of stages) for (const job of stage.jobs) job.role ??= raw.role;
   const labelTemplate = raw.label_template ?? "${COUNT}";
   for (const message of validateLabelTemplate(labelTemplate, Object.keys(raw.materials))) {
     sink.add(locationOf(at(place, "label_template"), "value"), message);
@@ -78,6 +80,7 @@ export function resolvePipeline(
     materials,
     stages,
     environment: null,
+    ...(raw.role !== undefined ? { role: raw.role } : {}),
     location: locationOf(place),
   };
   return sink.count === before ? pipeline : null;

@@ -51,6 +51,8 @@ function resolveStage(name: string, raw: RawStage, place: Place, sink: IssueSink
       sink.add(locationOf(at(place, "jobs")), `stage "${name}" needs at least one job`);
     checkUniqueNames(jobEntries, "job", sink);
     jobs = jobEntries.map((entry) => resolveJob(entry.name, entry.job, entry.place, sink));
+    // A job's own role wins over its stage's.
+    if (raw.role !== undefined) for (const job of jobs) job.role ??= raw.role;
     if (raw.id_tokens !== undefined)
       sink.add(
         locationOf(at(place, "id_tokens")),
@@ -69,6 +71,7 @@ function resolveStage(name: string, raw: RawStage, place: Place, sink: IssueSink
     keepArtifacts: toBoolean(raw.keep_artifacts, false),
     environmentVariables: resolveVariables(raw.environment_variables, raw.secure_variables, place, sink),
     jobs,
+    ...(raw.role !== undefined ? { role: raw.role } : {}),
     location: locationOf(place),
   };
 }
@@ -138,6 +141,7 @@ function resolveJob(
     tasks,
     artifacts,
     ...(externalArtifacts.length > 0 ? { externalArtifacts } : {}),
+    ...(raw.role !== undefined ? { role: raw.role } : {}),
     ...(idTokens.length > 0 ? { idTokens } : {}),
     location: locationOf(place),
   };

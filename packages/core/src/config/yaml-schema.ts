@@ -80,12 +80,23 @@ const artifact = strict({
   "an artifact needs exactly one of build, test or external",
 );
 
+/** An IAM role name, or a role's ARN (`arn:aws:iam::000000000000:role/PATH/NAME`). */
+const ROLE_REFERENCE = /^(?:[\w+=,.@-]{1,64}|arn:aws:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64})$/;
+
+/**
+ * Fawkes extension: the role whose temporary credentials the job gets (docs/config.md, "role"). On a job, a
+ * stage or a pipeline; the job's wins over the stage's over the pipeline's.
+ */
+const role = z
+  .string({ error: "must be a role name" })
+  .regex(ROLE_REFERENCE, "must be an IAM role name (1-64 letters, digits or _+=,.@-) or a role ARN");
 /** Fawkes extension: one OIDC ID token of the job, for the audience(s) `aud`. */
 const idToken = strict({
   aud: z.union([z.string(), z.array(z.string())], { error: "must be an audience or a list of audiences" }),
 });
 
 const jobShape = {
+  role: role.optional(),
   /** Minutes without console output before the job is cancelled; 0 = never. */
   timeout: z.number({ error: "must be a number of minutes" }).min(0, "must be 0 or more minutes").optional(),
   run_instances: z
@@ -171,6 +182,7 @@ const lockBehavior = z.enum(["none", "lockOnFailure", "unlockWhenFinished"], {
 
 export const pipeline = strict({
   group: z.string().optional(),
+  role: role.optional(),
   label_template: z.string().optional(),
   lock_behavior: lockBehavior.optional(),
   locking: yamlBoolean.optional(),

@@ -23,7 +23,7 @@ import { openSecret, sealSecret, sha256Hex } from "./secret-box.ts";
 /** The account every local principal belongs to (as LocalStack does). */
 export const LOCAL_ACCOUNT = "000000000000";
 
-/** Allows everything: the administrator key's policy, and jobs' keys until roles exist. */
+/** Allows everything: the administrator key's policy, and the server's own keys (never a job's). */
 export const ADMIN_POLICY = Object.freeze({
   Version: "2012-10-17",
   Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }],

@@ -1,18 +1,29 @@
 /**
- * The cloud endpoint inside the server: started and closed with it, backed by the access keys table, and the
- * source of the AWS_* variables every job gets (so `aws s3 cp` and the SDKs reach it with no configuration).
+ * The cloud endpoint inside the server: started and closed with it, backed by the access keys and STS
+ * sessions tables, and the source of the AWS_* variables every job gets (so `aws s3 cp` and the SDKs reach it
+ * with no configuration). A job gets credentials only through a role: its role session's, or none at all.
  */
-import { iamService, startCloudEndpoint, type CloudLogger } from "@fawkes/cloud";
+import {
+  createStsService,
+  iamService,
+  startCloudEndpoint,
+  type CloudLogger,
+  type CredentialStore,
+  type PolicyLookup,
+  type WebIdentityVerifier,
+} from "@fawkes/cloud";
 import type { EnvVar } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
-import type { Database } from "../store/schema.ts";
 import { Identity } from "../identity/iam-store.ts";
-import { ADMIN_POLICY, AccessKeys } from "./access-keys.ts";
+import type { Roles } from "../identity/roles.ts";
+import { Sessions, type RoleDirectory } from "../identity/sessions.ts";
+import { findManagedPolicyByArn } from "../store/managed-policies-repo.ts";
+import type { Executor } from "../store/executor.ts";
+import type { Database } from "../store/schema.ts";
+import { AccessKeys } from "./access-keys.ts";
 
 /** Region the endpoint signs for and jobs are told to use. */
 export const CLOUD_REGION = "us-east-1";
-/** Upper bound of a job's key; it dies earlier, with the job's lease. */
-export const JOB_KEY_MAX_LIFETIME_MS = 12 * 60 * 60 * 1000;
 
 const CREDENTIAL_VARIABLES = [
   "AWS_ACCESS_KEY_ID",
@@ -34,14 +45,21 @@ export interface CloudRuntime {
   /** e.g. `http://127.0.0.1:8154`. */
   readonly url: string;
   readonly accessKeys: AccessKeys;
+  /** Temporary credentials: STS sessions and jobs' role sessions. */
+  readonly sessions: Sessions;
   /** Roles (also the RoleLookup STS uses), managed policies and instance profiles. */
   readonly identity: Identity;
   /**
-   * The AWS_* variables to add to a job: endpoint, region, and a fresh access key valid while this lease lives
-   * (at most 12 h). Secrets are `secure`, so the agent masks them in the console log. A variable the job's
-   * config already sets wins; config that sets any credential variable gets none of ours (no key is made).
+   * The AWS_* variables to add to a job: endpoint, region, and the credentials of the job's newest live role
+   * session under this lease (issued when the lease was created), if it has one: a job without a role gets no
+   * credentials at all. Secrets are `secure`, so the agent masks them in the console log. A variable the job's
+   * config already sets wins; config that sets any credential variable gets none of ours.
    */
-  jobEnvironment(owner: JobKeyOwner, configured: readonly { name: string }[]): Promise<EnvVar[]>;
+  jobEnvironment(
+    owner: JobKeyOwner,
+    configured: readonly { name: string }[],
+    db?: Executor,
+  ): Promise<EnvVar[]>;
   close(): Promise<void>;
 }
 
@@ -53,12 +71,38 @@ export interface StartCloudOptions {
   dataKey: Buffer;
   log?: CloudLogger;
   now?: () => number;
+  /** Roles STS and jobs assume. @default the roles store (identity/roles.ts) */
+  roles?: RoleDirectory;
+  /** Managed policies AssumeRole's `PolicyArns` name. @default the managed policies store */
+  policies?: PolicyLookup;
+  /** Verifies AssumeRoleWithWebIdentity's tokens. @default none (InvalidIdentityToken) */
+  webIdentity?: WebIdentityVerifier;
 }
 
 export async function startCloud(options: StartCloudOptions, db: Kysely<Database>): Promise<CloudRuntime> {
   const now = options.now ?? Date.now;
   const accessKeys = new AccessKeys(db, options.dataKey, now);
   const identity = new Identity(db, now);
+  const sessions = new Sessions(
+    db,
+    options.dataKey,
+    options.roles ?? storeRoles(identity.roles),
+    accessKeys.store,
+    now,
+  );
+  // `ASIA…` ids are temporary credentials (sessions), every other id a long-lived access key.
+  const credentials: CredentialStore = {
+    find: (id) => (id.startsWith("ASIA") ? sessions.store.find(id) : accessKeys.store.find(id)),
+  };
+  const sts = createStsService({
+    roles: sessions.roles,
+    issuer: sessions,
+    now,
+    policies: options.policies ?? {
+      findPolicy: async (arn) => (await findManagedPolicyByArn(db, arn))?.document,
+    },
+    ...(options.webIdentity ? { webIdentity: options.webIdentity } : {}),
+  });
   const endpoint = await startCloudEndpoint(
     {
       dataDir: options.dataDir,
@@ -66,15 +110,17 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
       port: options.port,
       region: CLOUD_REGION,
       log: options.log,
-      services: [iamService(identity.iamStore)],
+      now,
+      services: [sts, iamService(identity.iamStore)],
     },
-    accessKeys.store,
+    credentials,
   );
   const cloud: CloudRuntime = {
     url: endpoint.url,
     accessKeys,
+    sessions,
     identity,
-    async jobEnvironment(owner, configured) {
+    async jobEnvironment(owner, configured, executor = db) {
       const own = new Set(configured.map((variable) => variable.name));
       const variables: EnvVar[] = [
         { name: "AWS_ENDPOINT_URL", value: endpoint.url, secure: false },
@@ -82,23 +128,35 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         { name: "AWS_REGION", value: CLOUD_REGION, secure: false },
         { name: "AWS_DEFAULT_REGION", value: CLOUD_REGION, secure: false },
       ];
+      // The server's own keys for a job (external artifacts) die with the job's lease.
       await accessKeys.purgeDeadJobKeys();
       if (!CREDENTIAL_VARIABLES.some((name) => own.has(name))) {
-        const { created } = await accessKeys.create({
-          name: `job-${owner.pipeline}-${owner.counter}-${owner.stage}-${owner.job}`,
-          // Until roles exist (the identity issue), a job may do what the administrator may.
-          policy: ADMIN_POLICY,
-          expiresAt: now() + JOB_KEY_MAX_LIFETIME_MS,
-          job: { jobRunId: owner.jobRunId, leaseId: owner.leaseId },
-        });
-        variables.push(
-          { name: "AWS_ACCESS_KEY_ID", value: created.accessKeyId, secure: true },
-          { name: "AWS_SECRET_ACCESS_KEY", value: created.secretAccessKey, secure: true },
-        );
+        const session = await sessions.latestJobSession(executor, owner.jobRunId, owner.leaseId);
+        if (session !== undefined)
+          variables.push(
+            { name: "AWS_ACCESS_KEY_ID", value: session.accessKeyId, secure: true },
+            { name: "AWS_SECRET_ACCESS_KEY", value: session.secretAccessKey, secure: true },
+            { name: "AWS_SESSION_TOKEN", value: session.sessionToken, secure: true },
+          );
       }
       return variables.filter((variable) => !own.has(variable.name));
     },
     close: () => endpoint.close(),
   };
   return cloud;
+}
+
+/** The roles store as STS and jobs see it; `createRole` makes `fawkes up`'s role with one inline policy. */
+function storeRoles(roles: Roles): RoleDirectory {
+  return {
+    findRole: (nameOrArn, executor) => roles.findRole(nameOrArn, executor),
+    async createRole(input) {
+      await roles.createRole({
+        name: input.name,
+        description: input.description,
+        trustPolicy: input.trustPolicy,
+      });
+      await roles.putRolePolicy(input.name, input.policyName, input.policy);
+    },
+  };
 }

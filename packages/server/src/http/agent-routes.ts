@@ -7,6 +7,7 @@ import {
   FawkesError,
   HeartbeatRequest,
   JobCompleteReport,
+  JobCredentialsResponse,
   JobStateReport,
   RegisterRequest,
   WorkRequest,
@@ -25,6 +26,7 @@ import {
   reportJobState,
   storeArtifact,
 } from "../services/job-reports.ts";
+import { jobCredentials } from "../services/job-credentials.ts";
 import { rotateAgentToken } from "../services/agent-tokens.ts";
 import { registerAgent } from "../services/register-agent.ts";
 import { agentOf, heldJobOf } from "./access.ts";
@@ -141,6 +143,20 @@ export function agentRoutes(
     async (request, _reply, body) => {
       await reportJobState(engine, agentOf(request), heldJobOf(request), lease(request), body.state);
     },
+  );
+
+  routes.add(
+    app,
+    {
+      method: "POST",
+      path: "/agent/v1/jobs/:jobRunId/credentials",
+      summary:
+        "The held job's role credentials (refreshed when under 20 minutes remain); null without a role",
+      tag,
+      access: "agent-lease",
+      response: JobCredentialsResponse,
+    },
+    async (request) => jobCredentials(engine, agentOf(request), jobId(request), lease(request)),
   );
 
   routes.add(

@@ -1,8 +1,14 @@
-import { AgentDto, AgentListDto, AgentUpdateRequest, ApiRoutes } from "@fawkes/protocol";
+import { AgentDto, AgentListDto, AgentRoleRequest, AgentUpdateRequest, ApiRoutes } from "@fawkes/protocol";
 import type { FastifyInstance } from "fastify";
 import type { Engine } from "../engine/engine.ts";
 import { revokeAgentToken } from "../services/agent-tokens.ts";
-import { listAgentDtos, removeAgent, setAgentEnabled, setAgentResources } from "../services/manage-agents.ts";
+import {
+  listAgentDtos,
+  removeAgent,
+  setAgentEnabled,
+  setAgentResources,
+  setAgentRole,
+} from "../services/manage-agents.ts";
 import { auditOrigin } from "./audit-origin.ts";
 import type { RouteRegistry } from "./registry.ts";
 
@@ -64,6 +70,21 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
     },
     async (request, _reply, body) =>
       setAgentResources(engine, name(request.params), body.resources, auditOrigin(request)),
+  );
+  routes.add(
+    app,
+    {
+      method: "PUT",
+      path: ApiRoutes.agentRole,
+      summary: "Give an agent a role (its trust policy must allow ec2.amazonaws.com), or none",
+      tag,
+      access: "user",
+      permission: "admin",
+      body: AgentRoleRequest,
+      response: AgentDto,
+    },
+    async (request, _reply, body) =>
+      setAgentRole(engine, name(request.params), body.role, auditOrigin(request)),
   );
   routes.add(
     app,

@@ -6,10 +6,17 @@ import {
   CreatedAccessKeyDto,
   ErrorCode,
   FawkesError,
+  RevokedSessionsDto,
+  RevokeSessionsRequest,
+  StsSessionListDto,
+  StsSessionListQuery,
+  type StsSessionDto,
 } from "@fawkes/protocol";
 import type { FastifyInstance } from "fastify";
 import type { AccessKeys } from "../cloud/access-keys.ts";
 import type { Engine } from "../engine/engine.ts";
+import type { Sessions, SessionView } from "../identity/sessions.ts";
+import { parse } from "./problem.ts";
 import { auditTarget, recordAudit } from "../services/audit.ts";
 import { auditOrigin } from "./audit-origin.ts";
 import type { RouteRegistry } from "./registry.ts";
@@ -22,6 +29,46 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
     if (!cloud) throw new FawkesError(ErrorCode.notFound, "this server runs no cloud endpoint");
     return cloud.accessKeys;
   };
+  const sessions = (): Sessions => {
+    const cloud = engine.ctx.cloud;
+    if (!cloud) throw new FawkesError(ErrorCode.notFound, "this server runs no cloud endpoint");
+    return cloud.sessions;
+  };
+  routes.add(
+    app,
+    {
+      method: "GET",
+      path: ApiRoutes.credentialSessions,
+      summary: "List temporary credentials (STS and jobs' role sessions), live ones unless all=true",
+      tag,
+      access: "user",
+      permission: "admin",
+      response: StsSessionListDto,
+    },
+    async (request) => {
+      const query = parse(StsSessionListQuery, request.query ?? {});
+      const list = await sessions().list({
+        all: query.all === "true",
+        ...(query.role !== undefined ? { role: query.role } : {}),
+      });
+      return { sessions: list.map(sessionDto) };
+    },
+  );
+  routes.add(
+    app,
+    {
+      method: "POST",
+      path: ApiRoutes.credentialSessionsRevoke,
+      summary:
+        "Revoke temporary credentials: one session, a role's sessions, or all; refused from the next request",
+      tag,
+      access: "user",
+      permission: "admin",
+      body: RevokeSessionsRequest,
+      response: RevokedSessionsDto,
+    },
+    async (request, _reply, body) => ({ revoked: await sessions().revoke(body, auditOrigin(request)) }),
+  );
   routes.add(
     app,
     {
@@ -81,4 +128,9 @@ export function credentialRoutes(app: FastifyInstance, routes: RouteRegistry, en
       );
     },
   );
+}
+
+function sessionDto(view: SessionView): StsSessionDto {
+  const { principalArn, ...rest } = view;
+  return { ...rest, principal: principalArn };
 }

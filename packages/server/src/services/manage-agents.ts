@@ -3,6 +3,7 @@ import { ErrorCode, FawkesError, type AgentDto } from "@fawkes/protocol";
 import type { ReadContext } from "../engine/context.ts";
 import type { Engine } from "../engine/engine.ts";
 import { deleteAgent, findAgentByName, listAgents, updateAgent } from "../store/agents-repo.ts";
+import { checkAgentRole } from "../identity/job-roles.ts";
 import type { AgentRecord } from "../store/records.ts";
 import { findJobRun } from "../store/stages-repo.ts";
 import { auditTarget, recordAudit, type AuditOrigin } from "./audit.ts";
@@ -35,6 +36,7 @@ export async function agentDto(engine: Engine, agent: AgentRecord): Promise<Agen
     currentJob,
     lastHeartbeatAt: engine.dispatcher.lastSeen(agent),
     registeredAt: agent.registeredAt,
+    role: agent.role,
   };
 }
 
@@ -91,6 +93,42 @@ export async function setAgentResources(
   engine.ctx.events.publish({ type: "agent", agent: name });
   engine.dispatcher.kick("agents-changed");
   return agentDto(engine, { ...agent, resources });
+}
+
+/**
+ * `fawkes agents set-role AGENT ROLE|--none`: the role its jobs assume when they name none. The role must
+ * exist, trust `ec2.amazonaws.com` for this agent, and `caller` must be allowed `iam:PassRole` on it; jobs
+ * already running keep the session they have.
+ */
+export async function setAgentRole(
+  engine: Engine,
+  name: string,
+  roleReference: string | null,
+  by: AuditOrigin,
+): Promise<AgentDto> {
+  let role: string | null = null;
+  if (roleReference !== null) {
+    const found = await engine.ctx.cloud?.sessions.roles.findRole(roleReference);
+    if (found === undefined)
+      throw new FawkesError(ErrorCode.notFound, `no role ${roleReference}: list roles with \`fawkes roles\``);
+    checkAgentRole(found, name, { kind: "user", name: by.actor.name }, engine.ctx.now());
+    role = found.arn;
+  }
+  const agent = await engine.ctx.step(async (tx) => {
+    const found = await requireAgent(tx, name);
+    await updateAgent(tx.db, found.id, { role });
+    await recordAudit(tx.db, {
+      ...by,
+      action: "agent.update",
+      target: auditTarget.agent(name),
+      details: { role, before: found.role },
+      at: tx.now(),
+    });
+    return found;
+  });
+  engine.ctx.log.info({ agent: name, role }, "agent role set");
+  engine.ctx.events.publish({ type: "agent", agent: name });
+  return agentDto(engine, { ...agent, role });
 }
 
 export async function removeAgent(engine: Engine, name: string, by: AuditOrigin): Promise<void> {

@@ -18,6 +18,7 @@ import {
   type RegisterResponse,
 } from "@fawkes/protocol";
 import type { Engine } from "../engine/engine.ts";
+import { checkAgentRole } from "../identity/job-roles.ts";
 import type { ServerKeys } from "../keys.ts";
 import { findAgentById, findAgentByName, insertAgent, updateAgent } from "../store/agents-repo.ts";
 import { activeJobRuns } from "../store/stages-repo.ts";
@@ -59,6 +60,19 @@ export async function registerAgent(
       "the agent registration key is wrong: use the key in <data-dir>/keys/agent-key",
     );
   }
+  // `--role`: the registration key's holder gives the agent a role, as `fawkes agents set-role` would.
+  let role: string | undefined;
+  if (request.role !== undefined) {
+    const found = await ctx.cloud?.sessions.roles.findRole(request.role);
+    if (found === undefined)
+      throw new FawkesError(
+        ErrorCode.notFound,
+        `no role ${request.role}: create it before giving it to an agent`,
+      );
+    // The registration key's holder is the operator who set the agent up, as a REST user is.
+    checkAgentRole(found, request.name, { kind: "user", name: "registration-key" }, ctx.now());
+    role = found.arn;
+  }
   return ctx.step(async (tx) => {
     const now = tx.now();
     if (request.agentId !== undefined || request.token !== undefined) {
@@ -74,6 +88,7 @@ export async function registerAgent(
         resources: request.resources,
         environments: request.environments,
         lastHeartbeatAt: now,
+        ...(role !== undefined && { role }),
         ...(auto &&
           existing.configState === "pending" && {
             configState: transition(agentMachine, existing.configState, "enable"),
@@ -151,6 +166,7 @@ export async function registerAgent(
       registeredAt: now,
       lastHeartbeatAt: now,
       currentJobRunId: null,
+      role: role ?? null,
     };
     await insertAgent(tx.db, record);
     // A new agent only: coming back with its token changes no one's access (no entry).

@@ -14,6 +14,7 @@ const toAgent = (row: DbAgent): AgentRecord => ({
   registeredAt: row.registered_at,
   lastHeartbeatAt: row.last_heartbeat_at,
   currentJobRunId: row.current_job_run_id,
+  role: row.role,
 });
 
 export async function insertAgent(db: Executor, agent: AgentRecord): Promise<void> {
@@ -30,6 +31,7 @@ export async function insertAgent(db: Executor, agent: AgentRecord): Promise<voi
       registered_at: agent.registeredAt,
       last_heartbeat_at: agent.lastHeartbeatAt,
       current_job_run_id: agent.currentJobRunId,
+      role: agent.role,
       deleted: 0,
     })
     .execute();
@@ -73,6 +75,7 @@ export async function updateAgent(
       | "environments"
       | "lastHeartbeatAt"
       | "currentJobRunId"
+      | "role"
     >
   >,
 ): Promise<void> {
@@ -86,6 +89,7 @@ export async function updateAgent(
       ...(patch.environments !== undefined && { environments_json: JSON.stringify(patch.environments) }),
       ...(patch.lastHeartbeatAt !== undefined && { last_heartbeat_at: patch.lastHeartbeatAt }),
       ...(patch.currentJobRunId !== undefined && { current_job_run_id: patch.currentJobRunId }),
+      ...(patch.role !== undefined && { role: patch.role }),
     })
     .where("id", "=", id)
     .execute();

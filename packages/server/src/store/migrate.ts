@@ -13,6 +13,7 @@ import { sessionsMigration } from "./migrations/006-sessions.ts";
 import { sealedSecretsMigration } from "./migrations/007-sealed-secrets.ts";
 import { lifecycleOutboxMigration } from "./migrations/008-lifecycle-outbox.ts";
 import { rolesMigration } from "./migrations/009-roles.ts";
+import { stsSessionsMigration } from "./migrations/010-sts-sessions.ts";
 import { oidcKeysMigration } from "./migrations/011-oidc-keys.ts";
 import { usersMigration } from "./migrations/012-users.ts";
 import { auditMigration } from "./migrations/013-audit.ts";
@@ -33,6 +34,7 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "007-sealed-secrets": sealedSecretsMigration(dataKey, dialect),
   "008-lifecycle-outbox": lifecycleOutboxMigration(dialect),
   "009-roles": rolesMigration(dialect),
+  "010-sts-sessions": stsSessionsMigration(dialect),
   "011-oidc-keys": oidcKeysMigration(dialect),
   "012-users": usersMigration(dialect),
   "013-audit": auditMigration(dialect),

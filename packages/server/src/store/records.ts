@@ -84,6 +84,8 @@ export interface AgentRecord {
   registeredAt: number;
   lastHeartbeatAt: number | null;
   currentJobRunId: number | null;
+  /** The role (name or ARN) its jobs assume when they name none; null: none. */
+  role: string | null;
 }
 
 export interface MaterialRecord {

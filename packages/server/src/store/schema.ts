@@ -115,6 +115,8 @@ export interface DbAgentTable {
   last_heartbeat_at: number | null;
   current_job_run_id: number | null;
   deleted: number;
+  /** The role its jobs assume when they name none (migration 010); null: none. */
+  role: string | null;
 }
 
 export interface DbMaterialTable {
@@ -233,6 +235,41 @@ export interface DbLifecycleOutboxTable {
   created_at: number;
 }
 
+/** Temporary credentials (migration 010): STS sessions and jobs' role sessions. */
+export interface DbStsSessionTable {
+  /** `ASIA` + 16 upper-case letters and digits. */
+  access_key_id: string;
+  /** Sealed with the data key, bound to the access key id (cloud/secret-box.ts). */
+  secret_encrypted: string;
+  session_token_encrypted: string;
+  /** sha256 hex of the session token: what each request's x-amz-security-token is compared with. */
+  session_token_hash: string;
+  /** `role` (AssumeRole*, jobs) or `user` (GetSessionToken). */
+  kind: string;
+  role_arn: string | null;
+  role_name: string | null;
+  session_name: string;
+  /** `arn:aws:sts::000000000000:assumed-role/ROLE/SESSION`, or the user's ARN for `user` sessions. */
+  principal_arn: string;
+  /** `AROA…:SESSION`, or the user key's id for `user` sessions. */
+  user_id: string;
+  /** For `user` sessions: the long-lived key whose user the session acts as. */
+  source_access_key_id: string | null;
+  session_policies_json: string;
+  tags_json: string;
+  source_identity: string | null;
+  /** Who assumed the role: a principal ARN, `PROVIDER:SUBJECT`, `job:ID` or `agent:NAME`. */
+  assumed_by: string;
+  /** `caller` (an STS request) or `job`. */
+  owner_kind: string;
+  job_run_id: number | null;
+  lease_id: string | null;
+  agent_id: string | null;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
 /** IAM roles (migration 009, roles-repo.ts). */
 export interface DbRoleTable {
   /** `AROA` + 16 base32 characters. */
@@ -345,6 +382,7 @@ export interface Database {
   external_artifacts: DbExternalArtifactTable;
   sessions: DbSessionTable;
   lifecycle_outbox: DbLifecycleOutboxTable;
+  sts_sessions: DbStsSessionTable;
   roles: DbRoleTable;
   role_policies: DbRolePolicyTable;
   managed_policies: DbManagedPolicyTable;
@@ -368,6 +406,7 @@ export type DbAgent = Selectable<DbAgentTable>;
 export type DbMaterial = Selectable<DbMaterialTable>;
 export type DbArtifact = Selectable<DbArtifactTable>;
 export type DbAccessKey = Selectable<DbAccessKeyTable>;
+export type DbStsSession = Selectable<DbStsSessionTable>;
 export type DbUser = Selectable<DbUserTable>;
 export type DbApiToken = Selectable<DbApiTokenTable>;
 export type NewDbAccessKey = Insertable<DbAccessKeyTable>;

@@ -1,8 +1,9 @@
 /**
  * The workshop's publish step, as written, on a real agent with Debian's awscli 2.9 (which ignores
- * AWS_ENDPOINT_URL): the job gets the endpoint, a region and its own access key with no configuration, the
- * agent's `aws` wrapper adds --endpoint-url, the package lands in the bucket, the console never shows a secret,
- * and the job's key stops working when the job completes.
+ * AWS_ENDPOINT_URL): the agent has a role (the workshop's CI slave instance profile), so the job gets the
+ * endpoint, a region and its role session's temporary credentials with no configuration, the agent's `aws`
+ * wrapper adds --endpoint-url, the package lands in the bucket, the console never shows a secret, and the job's
+ * credentials stop working when the job completes.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -11,7 +12,7 @@ import path from "node:path";
 import test from "node:test";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { createGitRepo, startFawkes, summarizeRun, tempDir, waitForRun } from "@fawkes/testing";
-import { s3, s3ErrorOf, savedCredentials, type Key } from "./support.ts";
+import { awsAs, s3, s3ErrorOf, savedCredentials, type Key } from "./support.ts";
 
 const DEBIAN_AWS = "/usr/bin/aws";
 
@@ -36,15 +37,24 @@ pipelines:
               tasks:${shTask("aws --version")}${shTask(
                 "mkdir -p packages && tar czf packages/application-1.0.0-$GO_PIPELINE_COUNTER.tgz README && " +
                   "echo other > packages/unrelated-1.tgz",
-              )}${shTask('printf %s "$AWS_ACCESS_KEY_ID" > job-key-id; printf %s "$AWS_SECRET_ACCESS_KEY" > job-secret')}${shTask(
+              )}${shTask('printf %s "$AWS_ACCESS_KEY_ID" > job-key-id; printf %s "$AWS_SECRET_ACCESS_KEY" > job-secret; printf %s "$AWS_SESSION_TOKEN" > job-token')}${shTask(
                 "aws s3 mb s3://devops-part-four || true",
               )}${shTask(
                 'aws s3 cp packages/ s3://devops-part-four/ --recursive --exclude "*" --include "application-*-$GO_PIPELINE_COUNTER*"',
               )}${shTask('echo "secret=$AWS_SECRET_ACCESS_KEY region=$AWS_REGION"')}
 `;
 
+const PUBLISHER_TRUST = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+};
+const PUBLISHER_POLICY = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }],
+};
+
 test(
-  "the workshop's aws s3 cp works unchanged in a job, with masked per-job credentials",
+  "the workshop's aws s3 cp works unchanged in a job of an agent with a role, with masked temporary credentials",
   {
     timeout: 120_000,
     skip: existsSync(DEBIAN_AWS) ? false : `${DEBIAN_AWS} (Debian's awscli) is not installed`,
@@ -60,6 +70,39 @@ test(
       agentEnv: { PATH: "/usr/bin:/bin", HOME: await tempDir(t, "fawkes-home-") },
     });
     const { api, server } = fawkes;
+    const saved = await savedCredentials(configHome, server.url);
+    const admin: Key = {
+      accessKeyId: String(saved?.accessKeyId),
+      secretAccessKey: String(saved?.secretAccessKey),
+    };
+
+    // The workshop's instance profile: a role the agent's jobs assume, made with the IAM API.
+    const aws = awsAs(server.cloudUrl, await tempDir(t, "fawkes-aws-home-"), admin);
+    const created = await aws(
+      "iam",
+      "create-role",
+      "--role-name",
+      "publisher",
+      "--assume-role-policy-document",
+      JSON.stringify(PUBLISHER_TRUST),
+    );
+    if (/NotImplemented/.test(created.stderr)) {
+      t.skip("the cloud endpoint has no IAM API yet (the iam change of issue 14 adds it): no role to give");
+      return;
+    }
+    assert.equal(created.code, 0, created.stderr);
+    const put = await aws(
+      "iam",
+      "put-role-policy",
+      "--role-name",
+      "publisher",
+      "--policy-name",
+      "publish",
+      "--policy-document",
+      JSON.stringify(PUBLISHER_POLICY),
+    );
+    assert.equal(put.code, 0, put.stderr);
+    await fawkes.cliOk(["agents", "set-role", fawkes.agents[0]!.name, "publisher"]);
 
     await fawkes.diagnose(async () => {
       await repo.commit({ README: "the application\n" }, "first");
@@ -74,11 +117,6 @@ test(
       );
       assert.match(consoleText, / secret=\*{6} region=us-east-1$/m);
 
-      const saved = await savedCredentials(configHome, server.url);
-      const admin: Key = {
-        accessKeyId: String(saved?.accessKeyId),
-        secretAccessKey: String(saved?.secretAccessKey),
-      };
       const client = s3(server.cloudUrl, admin);
       t.after(() => client.destroy());
       const listed = await client.send(new ListObjectsV2Command({ Bucket: "devops-part-four" }));
@@ -92,16 +130,21 @@ test(
       assert.equal((await object.Body?.transformToByteArray())?.[0], 0x1f, "a gzip file");
 
       const workspace = path.join(fawkes.agents[0]!.workDir, "pipelines", "dummy-application");
-      const jobKey: Key = {
+      const jobKey = {
         accessKeyId: await readFile(path.join(workspace, "job-key-id"), "utf8"),
         secretAccessKey: await readFile(path.join(workspace, "job-secret"), "utf8"),
+        sessionToken: await readFile(path.join(workspace, "job-token"), "utf8"),
       };
-      assert.match(jobKey.accessKeyId, /^AKIA[A-Z0-9]{16}$/);
-      assert.notEqual(jobKey.accessKeyId, admin.accessKeyId, "the job has a key of its own");
-      for (const secret of [jobKey.secretAccessKey, jobKey.accessKeyId, admin.secretAccessKey])
+      assert.match(jobKey.accessKeyId, /^ASIA[A-Z2-7]{16}$/, "the job has temporary credentials of its role");
+      for (const secret of [
+        jobKey.secretAccessKey,
+        jobKey.accessKeyId,
+        jobKey.sessionToken,
+        admin.secretAccessKey,
+      ])
         assert.ok(!consoleText.includes(secret), "no credential appears in the console log");
 
-      // The job completed: its key is gone.
+      // The job completed: its session was revoked with it.
       const jobClient = s3(server.cloudUrl, jobKey);
       t.after(() => jobClient.destroy());
       assert.equal(

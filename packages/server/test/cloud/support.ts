@@ -1,5 +1,6 @@
 /** Helpers of the cloud-endpoint tests: an SDK client for a key, and the CLI's saved credentials. */
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -38,6 +39,48 @@ export async function savedCredentials(
 ): Promise<Record<string, unknown> | undefined> {
   const text = await readFile(path.join(configHome, "fawkes", "credentials.json"), "utf8");
   return (JSON.parse(text) as Record<string, Record<string, unknown>>)[serverUrl];
+}
+
+export interface CliKey extends Key {
+  sessionToken?: string;
+}
+
+/** Runs Debian's awscli 2.9 against `endpoint` as `key`; resolves with the exit code and output, never rejects. */
+export function awsAs(endpoint: string, home: string, key: CliKey) {
+  return (...args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        existsSync("/usr/bin/aws") ? "/usr/bin/aws" : "aws",
+        ["--endpoint-url", endpoint, ...args],
+        {
+          timeout: 60_000,
+          env: {
+            PATH: process.env.PATH,
+            HOME: home,
+            AWS_ACCESS_KEY_ID: key.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
+            ...(key.sessionToken ? { AWS_SESSION_TOKEN: key.sessionToken } : {}),
+            AWS_DEFAULT_REGION: "us-east-1",
+            AWS_EC2_METADATA_DISABLED: "true",
+            AWS_CONFIG_FILE: path.join(home, "config"),
+            AWS_SHARED_CREDENTIALS_FILE: path.join(home, "credentials"),
+          },
+        },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+      );
+    });
+}
+
+/** The Credentials of an STS answer printed by awscli as JSON, as a key for `awsAs`. */
+export function stsCredentials(stdout: string): CliKey & { expiration: string } {
+  const c = (JSON.parse(stdout) as { Credentials: Record<string, string> }).Credentials;
+  return {
+    accessKeyId: c.AccessKeyId!,
+    secretAccessKey: c.SecretAccessKey!,
+    sessionToken: c.SessionToken!,
+    expiration: c.Expiration!,
+  };
 }
 
 /** Debian's awscli 2.9 against `endpoint` with `key`, a scratch HOME and no metadata probing. */

@@ -30,6 +30,7 @@ const agentRecord = (id: string, lastHeartbeatAt: number | null): AgentRecord =>
   registeredAt: 0,
   lastHeartbeatAt,
   currentJobRunId: null,
+  role: null,
 });
 
 async function setup(t: TestContext, log: Logger = pino({ level: "silent" })) {

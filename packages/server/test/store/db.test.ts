@@ -38,6 +38,7 @@ testOnEachBackend("migrating an up-to-date database again applies nothing", asyn
       "007-sealed-secrets",
       "008-lifecycle-outbox",
       "009-roles",
+      "010-sts-sessions",
       "011-oidc-keys",
       "012-users",
       "013-audit",

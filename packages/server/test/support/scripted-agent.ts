@@ -105,6 +105,12 @@ export class ScriptedAgent {
     return this.#report(this.#post(`/agent/v1/jobs/${job.jobRunId}/complete`, { result }, job));
   }
 
+  /** POST /agent/v1/jobs/:jobRunId/credentials under the job's lease: the status and the parsed answer. */
+  async credentials(job: JobAssignment): Promise<{ status: number; body: unknown }> {
+    const answer = await this.#post(`/agent/v1/jobs/${job.jobRunId}/credentials`, {}, job);
+    return { status: answer.status, body: (await answer.json()) as unknown };
+  }
+
   /** Runs `job` the way a real agent reports it: preparing, building, a console line, then `result`. */
   async run(job: JobAssignment, result: JobResult = "passed"): Promise<void> {
     for (const state of ["preparing", "building"] as const)

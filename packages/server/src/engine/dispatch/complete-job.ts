@@ -5,6 +5,7 @@ import { updateAgent } from "../../store/agents-repo.ts";
 import type { JobRunRecord } from "../../store/records.ts";
 import { findStageRun, updateJobRun } from "../../store/stages-repo.ts";
 import type { StepContext } from "../context.ts";
+import { endJobSessions } from "./end-job-sessions.ts";
 import { evaluateStage } from "../run-lifecycle.ts";
 import type { DispatchContext } from "./context.ts";
 
@@ -21,6 +22,8 @@ export async function completeJob(
     completedAt: tx.now(),
     leaseId: null,
   });
+  // The job's role sessions end with it, in this step: its credentials are refused from the next request.
+  await endJobSessions(tx, job.id, "ended");
   if (job.agentId) {
     await updateAgent(tx.db, job.agentId, { currentJobRunId: null });
   }

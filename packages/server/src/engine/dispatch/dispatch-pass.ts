@@ -11,6 +11,7 @@ import type { AgentRecord, JobRunRecord, RunRecord } from "../../store/records.t
 import { findRunById } from "../../store/runs-repo.ts";
 import { findJobRun, scheduledJobRuns, updateJobRun } from "../../store/stages-repo.ts";
 import { failJob } from "./complete-job.ts";
+import { assumeJobRole } from "./job-session.ts";
 import type { DispatchContext } from "./context.ts";
 import type { WorkPoll } from "./work-polls.ts";
 import type { StepContext } from "../context.ts";
@@ -87,9 +88,19 @@ async function dispatchJob(
     attempts: job.attempts + 1,
     assignedAt: now,
   };
+  // The job's role session is issued with its lease, in this step; a role that does not trust the job (or its
+  // agent) fails the job here, and the agent stays free for the next job.
+  const session = await assumeJobRole(ctx, assigned, agent, run, leaseId);
+  if (session.kind === "refused") {
+    ctx.log.warn({ jobRunId: job.id, agentId: agent.id }, "job role refused");
+    await failJob(dc, ctx, assigned, session.message);
+    agent.currentJobRunId = null;
+    if (run) ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
+    return;
+  }
   const poll = dc.workPolls.take(agent.id);
   // Only a committed lease goes to the agent (a rolled-back one would be refused at its first report), and the
-  // assignment is built after COMMIT: building it may write the job's access key, which is no lifecycle step.
+  // assignment is built after COMMIT (it reads the role session committed with the lease).
   ctx.afterCommit(() => {
     void answerPoll(dc, poll, assigned, agent);
   });

@@ -6,6 +6,7 @@ import { jobMachine, transition } from "@fawkes/core";
 import type { JobRunRecord } from "../../store/records.ts";
 import { updateJobRun } from "../../store/stages-repo.ts";
 import type { StepContext } from "../context.ts";
+import { endJobSessions } from "./end-job-sessions.ts";
 import { completeJob, failJob, noteAfterCommit } from "./complete-job.ts";
 import type { DispatchContext } from "./context.ts";
 
@@ -34,6 +35,8 @@ export async function releaseJob(
     assignedAt: null,
     waitingReason: `rescheduled: ${why}`,
   });
+  // The lost lease's role sessions end here; the next assignment issues its own.
+  await endJobSessions(tx, job.id, "rescheduled");
   tx.log.warn({ jobRunId: job.id }, "job rescheduled");
   tx.afterCommit(() => dc.kick("jobs-scheduled"));
 }
