@@ -53,8 +53,16 @@ export const AUDIT_ACTIONS = [
   "id-token.issue",
   "user.create",
   "user.role",
+  "user.disable",
+  "user.enable",
+  "user.delete",
+  "user.password",
+  "user.grant",
+  "user.grant.revoke",
   "token.create",
   "token.revoke",
+  "agent.token.rotate",
+  "agent.token.revoke",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

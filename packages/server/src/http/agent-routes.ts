@@ -30,6 +30,7 @@ import { jobCredentials } from "../services/job-credentials.ts";
 import { rotateAgentToken } from "../services/agent-tokens.ts";
 import { registerAgent } from "../services/register-agent.ts";
 import { agentOf, heldJobOf } from "./access.ts";
+import { auditOrigin } from "./audit-origin.ts";
 import { agentExternalRoutes } from "./agent-external-routes.ts";
 import { whenDisconnected } from "./disconnect-signal.ts";
 import { agentIdTokenRoute } from "./oidc-routes.ts";
@@ -85,7 +86,7 @@ export function agentRoutes(
     },
     async (request) => {
       const agent = agentOf(request);
-      return { token: await rotateAgentToken(engine, agent.id, agent.tokenHash) };
+      return { token: await rotateAgentToken(engine, agent.id, agent.tokenHash, auditOrigin(request)) };
     },
   );
 

@@ -111,7 +111,7 @@ export function agentAdminRoutes(app: FastifyInstance, routes: RouteRegistry, en
       permission: "admin",
     },
     async (request) => {
-      await revokeAgentToken(engine, name(request.params));
+      await revokeAgentToken(engine, name(request.params), auditOrigin(request));
     },
   );
 }

@@ -32,6 +32,7 @@ import {
 import { allows, globalPermission, groupPermission } from "../identity/users/principal.ts";
 import { findUserByName } from "../store/users-repo.ts";
 import { principalOf } from "./access.ts";
+import { auditOrigin, auditOriginAs } from "./audit-origin.ts";
 import { parse } from "./problem.ts";
 import type { RouteRegistry } from "./registry.ts";
 
@@ -97,7 +98,13 @@ export function userRoutes(
           throw retryLater(reply, error);
         },
       );
-      return createApiToken(ctx, user, body.tokenName ?? "fawkes login", body.expiresInDays);
+      return createApiToken(
+        ctx,
+        user,
+        body.tokenName ?? "fawkes login",
+        body.expiresInDays,
+        auditOriginAs(request, { kind: "user", name: user.name }),
+      );
     },
   );
 
@@ -127,7 +134,7 @@ export function userRoutes(
       response: CreatedUserDto,
       status: 201,
     },
-    async (_request, _reply, body) => createUser(ctx, body),
+    async (request, _reply, body) => createUser(ctx, body, auditOrigin(request)),
   );
   routes.add(
     app,
@@ -141,7 +148,8 @@ export function userRoutes(
       body: UpdateUserRequest,
       response: UserDto,
     },
-    async (request, _reply, body) => updateUser(ctx, (request.params as Params).user ?? "", body),
+    async (request, _reply, body) =>
+      updateUser(ctx, (request.params as Params).user ?? "", body, auditOrigin(request)),
   );
   routes.add(
     app,
@@ -154,7 +162,7 @@ export function userRoutes(
       permission: "admin",
     },
     async (request) => {
-      await deleteUser(ctx, (request.params as Params).user ?? "");
+      await deleteUser(ctx, (request.params as Params).user ?? "", auditOrigin(request));
     },
   );
   routes.add(
@@ -171,7 +179,7 @@ export function userRoutes(
     },
     async (request, _reply, body) => {
       const { user, group } = request.params as Params;
-      return grantGroupRole(ctx, user ?? "", parse(GroupName, group), body.role);
+      return grantGroupRole(ctx, user ?? "", parse(GroupName, group), body.role, auditOrigin(request));
     },
   );
   routes.add(
@@ -187,7 +195,7 @@ export function userRoutes(
     },
     async (request) => {
       const { user, group } = request.params as Params;
-      return grantGroupRole(ctx, user ?? "", parse(GroupName, group), null);
+      return grantGroupRole(ctx, user ?? "", parse(GroupName, group), null, auditOrigin(request));
     },
   );
 
@@ -246,7 +254,7 @@ export function userRoutes(
       }
       const user = await findUserByName(ctx.db, name);
       if (!user) throw new FawkesError(ErrorCode.userNotFound, `no user named ${name}`);
-      return createApiToken(ctx, user, body.name, body.expiresInDays);
+      return createApiToken(ctx, user, body.name, body.expiresInDays, auditOrigin(request));
     },
   );
   routes.add(
@@ -266,6 +274,7 @@ export function userRoutes(
         principal,
         (request.params as Params).tokenId ?? "",
         allows(principal, "admin"),
+        auditOrigin(request),
       );
     },
   );

@@ -2,10 +2,13 @@
  * Personal API tokens: `fwk_` + 32 random bytes (base64url), shown once; only their SHA-256 is stored. A token
  * acts as its user with the user's current roles, until it expires, is revoked, or the user is disabled or
  * deleted — each effective on the next request (tokens are looked up on every request, never cached).
+ * Creating and revoking one records its audit entry (`token.create`, `token.revoke`: id and name, never the
+ * token) in the change's step, when the caller names who asked (`by`).
  */
 import { randomBytes } from "node:crypto";
 import { ErrorCode, FawkesError, type ApiTokenInfoDto, type CreatedApiTokenDto } from "@fawkes/protocol";
 import type { EngineContext } from "../../engine/context.ts";
+import { auditTarget, recordAudit, type AuditOrigin } from "../../services/audit.ts";
 import { hashToken } from "../../services/register-agent.ts";
 import type { Executor } from "../../store/executor.ts";
 import {
@@ -48,6 +51,7 @@ export async function createApiToken(
   user: UserRecord,
   name: string,
   expiresInDays: number | undefined,
+  by?: AuditOrigin,
 ): Promise<CreatedApiTokenDto> {
   const token = PERSONAL_TOKEN_PREFIX + randomBytes(32).toString("base64url");
   return ctx.step(async (tx) => {
@@ -62,6 +66,14 @@ export async function createApiToken(
       lastUsedAt: null,
     };
     await insertApiToken(tx.db, record);
+    if (by !== undefined)
+      await recordAudit(tx.db, {
+        ...by,
+        action: "token.create",
+        target: auditTarget.token(record.id),
+        details: { name, user: user.name, expiresAt: record.expiresAt },
+        at: now,
+      });
     tx.log.info({ user: user.name, tokenId: record.id }, "api token created");
     return { ...toDto(record, user.name), token };
   });
@@ -94,6 +106,7 @@ export async function revokeApiToken(
   caller: Principal,
   id: string,
   mayRevokeOthers: boolean,
+  by?: AuditOrigin,
 ): Promise<void> {
   await ctx.step(async (tx) => {
     const token = await findApiToken(tx.db, id);
@@ -101,6 +114,14 @@ export async function revokeApiToken(
       throw new FawkesError(ErrorCode.apiTokenNotFound, `no API token ${id}: \`fawkes tokens list\``);
     await deleteApiToken(tx.db, id);
     const owner = await findUserById(tx.db, token.userId);
+    if (by !== undefined)
+      await recordAudit(tx.db, {
+        ...by,
+        action: "token.revoke",
+        target: auditTarget.token(id),
+        details: { name: token.name, user: owner?.name ?? null },
+        at: tx.now(),
+      });
     tx.log.info({ user: owner?.name, tokenId: id }, "api token revoked");
   });
 }

@@ -3,6 +3,8 @@
  * first start's administrator. Passwords are hashed before the step (scrypt is slow; the step holds the
  * engine's mutex). Disabling a user, or giving them a new password, ends their sessions; disabled users'
  * tokens are refused while they stay disabled, and deleting a user deletes their tokens and sessions.
+ * Each change takes `by`, who asked, and records its audit entry in the change's step (docs/audit.md); a change
+ * without an origin (the first start's administrator, a test's set-up) is not recorded.
  */
 import {
   ErrorCode,
@@ -14,6 +16,7 @@ import {
   type UserRole,
 } from "@fawkes/protocol";
 import type { EngineContext } from "../../engine/context.ts";
+import { auditTarget, recordAudit, type AuditOrigin } from "../../services/audit.ts";
 import type { Executor } from "../../store/executor.ts";
 import { deleteSessionsOfUser } from "../../store/sessions-repo.ts";
 import {
@@ -45,6 +48,19 @@ async function requireUser(db: Executor, name: string): Promise<UserRecord> {
   return user;
 }
 
+/** One audit entry of a user change, when someone asked for it (`by`). */
+async function audit(
+  db: Executor,
+  by: AuditOrigin | undefined,
+  at: number,
+  action: "user.create" | "user.role" | "user.disable" | "user.enable" | "user.delete" | "user.password",
+  name: string,
+  details?: object,
+): Promise<void> {
+  if (by === undefined) return;
+  await recordAudit(db, { ...by, action, target: auditTarget.user(name), ...(details && { details }), at });
+}
+
 async function userDto(db: Executor, user: UserRecord): Promise<UserDto> {
   return toDto(user, await groupRolesOf(db, user.id));
 }
@@ -54,7 +70,11 @@ export async function listUsers(ctx: EngineContext): Promise<UserDto[]> {
   return (await listUserRows(ctx.db)).map((user) => toDto(user, grants.get(user.id) ?? {}));
 }
 
-export async function createUser(ctx: EngineContext, request: CreateUserRequest): Promise<CreatedUserDto> {
+export async function createUser(
+  ctx: EngineContext,
+  request: CreateUserRequest,
+  by?: AuditOrigin,
+): Promise<CreatedUserDto> {
   const password = request.password ?? randomPassword();
   const passwordHash = await hashPassword(password);
   const user = await ctx.step(async (tx) => {
@@ -67,6 +87,10 @@ export async function createUser(ctx: EngineContext, request: CreateUserRequest)
       disabled: false,
       createdAt: tx.now(),
     });
+    await audit(tx.db, by, tx.now(), "user.create", request.name, {
+      role: request.role,
+      passwordGenerated: request.password === undefined,
+    });
     tx.log.info({ user: request.name, role: request.role }, "user created");
     return created;
   });
@@ -77,6 +101,7 @@ export async function updateUser(
   ctx: EngineContext,
   name: string,
   request: UpdateUserRequest,
+  by?: AuditOrigin,
 ): Promise<UserDto> {
   const passwordHash = request.password === undefined ? undefined : await hashPassword(request.password);
   return ctx.step(async (tx) => {
@@ -87,6 +112,12 @@ export async function updateUser(
       ...(passwordHash !== undefined && { passwordHash }),
     });
     if (passwordHash !== undefined || request.disabled === true) await deleteSessionsOfUser(tx.db, user.id);
+    // One entry per change made; a field set to what it already was changes nothing and is not recorded.
+    if (request.role !== undefined && request.role !== user.role)
+      await audit(tx.db, by, tx.now(), "user.role", name, { role: request.role, before: user.role });
+    if (request.disabled !== undefined && request.disabled !== user.disabled)
+      await audit(tx.db, by, tx.now(), request.disabled ? "user.disable" : "user.enable", name);
+    if (passwordHash !== undefined) await audit(tx.db, by, tx.now(), "user.password", name);
     tx.log.info(
       {
         user: name,
@@ -100,25 +131,36 @@ export async function updateUser(
   });
 }
 
-export async function deleteUser(ctx: EngineContext, name: string): Promise<void> {
+export async function deleteUser(ctx: EngineContext, name: string, by?: AuditOrigin): Promise<void> {
   await ctx.step(async (tx) => {
     const user = await requireUser(tx.db, name);
     await deleteUserRow(tx.db, user.id);
+    await audit(tx.db, by, tx.now(), "user.delete", name, { role: user.role });
     tx.log.info({ user: name }, "user deleted");
   });
 }
 
-/** Grants `role` in `group` (null removes the grant). */
+/** Grants `role` in `group` (null removes the grant). Granting the role held, or removing none, records nothing. */
 export async function grantGroupRole(
   ctx: EngineContext,
   name: string,
   group: string,
   role: UserRole | null,
+  by?: AuditOrigin,
 ): Promise<UserDto> {
   return ctx.step(async (tx) => {
     const user = await requireUser(tx.db, name);
+    const before = (await groupRolesOf(tx.db, user.id))[group] ?? null;
     if (role === null) await removeGroupRole(tx.db, user.id, group);
     else await setGroupRole(tx.db, user.id, group, role);
+    if (by !== undefined && role !== before)
+      await recordAudit(tx.db, {
+        ...by,
+        action: role === null ? "user.grant.revoke" : "user.grant",
+        target: auditTarget.user(name),
+        details: role === null ? { group, before } : { group, role, before },
+        at: tx.now(),
+      });
     tx.log.info({ user: name, group, role }, "user group role changed");
     return userDto(tx.db, user);
   });
