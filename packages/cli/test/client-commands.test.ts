@@ -18,6 +18,7 @@ test("simple commands call their routes with the right bodies", async (t) => {
         currentJob: null,
         lastHeartbeatAt: null,
         registeredAt: 1,
+        role: null,
       });
     } else {
       response.writeHead(204).end();
