@@ -38,6 +38,16 @@ test("log in, manage users and tokens from the CLI", { timeout: 120_000 }, async
     { token: string }
   >;
   const adminToken = Object.values(saved)[0]!.token;
+  // The first start's administrator is in the audit log, created by the server itself.
+  const adminCreated = await fawkes(["audit", "--action", "user.create", "--json"], { token: adminToken });
+  assert.equal(adminCreated.code, 0, adminCreated.stderr);
+  assert.deepEqual(
+    (JSON.parse(adminCreated.stdout) as { entries: { actor: unknown; target: string }[] }).entries.map((entry) => [
+      entry.actor,
+      entry.target,
+    ]),
+    [[{ kind: "system", name: "fawkes" }, "user/admin"]],
+  );
   assert.match(adminToken, /^fwk_/);
   const wrong = await fawkes(["login", "--user", "admin", "--password-stdin"], { input: "not it\n" });
   assert.notEqual(wrong.code, 0);

@@ -16,7 +16,7 @@ import {
   type UserRole,
 } from "@fawkes/protocol";
 import type { EngineContext } from "../../engine/context.ts";
-import { auditTarget, recordAudit, type AuditOrigin } from "../../services/audit.ts";
+import { auditTarget, recordAudit, SYSTEM_ACTOR, type AuditOrigin } from "../../services/audit.ts";
 import type { Executor } from "../../store/executor.ts";
 import { deleteSessionsOfUser } from "../../store/sessions-repo.ts";
 import {
@@ -184,6 +184,10 @@ export async function ensureInitialAdmin(
       role: "admin",
       disabled: false,
       createdAt: tx.now(),
+    });
+    await audit(tx.db, { actor: SYSTEM_ACTOR }, tx.now(), "user.create", "admin", {
+      role: "admin",
+      passwordGenerated: true,
     });
     tx.log.info({ user: "admin" }, "initial administrator created");
     return { user: "admin", password };
