@@ -192,7 +192,7 @@ export function authorizer(engine: Engine, keys: ServerKeys): (request: FastifyR
   const knownAgent = async (request: FastifyRequest): Promise<AgentRecord> => {
     const auth = header(request, "authorization") ?? "";
     const token = auth.startsWith("Bearer ") ? auth.slice(7) : "";
-    // From memory unless a step changed agents since (agent-token-cache.ts): no query per long poll.
+    // From memory unless a step changed agents since (step-watched-cache.ts): no query per long poll.
     const agent = token ? await engine.agentTokens.find(hashToken(token), findAgent) : undefined;
     if (!agent) throw new FawkesError(ErrorCode.unauthorized, "unknown agent token: register again");
     agentOfRequest.set(request, agent);

@@ -1,7 +1,7 @@
 /**
  * Agent tokens: an agent rotates its own token (POST /agent/v1/token), and an administrator revokes one
  * (`fawkes agents revoke-token NAME`). Both write the agents table in a step, so the token cache
- * (engine/agent-token-cache.ts) drops the old token's entry and the old token is refused from the next request.
+ * (engine/step-watched-cache.ts) drops the old token's entry and the old token is refused from the next request.
  * A revoked agent is pending again: it registers afresh with the registration key, under its name, and waits to
  * be enabled; the registration key alone never gets it back to work. Both record their audit entry in the step
  * (`agent.token.rotate`, actor the agent; `agent.token.revoke`, actor the administrator), never the token.

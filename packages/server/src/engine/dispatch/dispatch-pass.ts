@@ -102,7 +102,7 @@ async function dispatchJob(
   // Only a committed lease goes to the agent (a rolled-back one would be refused at its first report), and the
   // assignment is built after COMMIT (it reads the role session committed with the lease).
   ctx.afterCommit(() => {
-    void answerPoll(dc, poll, assigned, agent);
+    void answerPoll(dc, poll, assigned, agent, run);
   });
   ctx.log.info({ jobRunId: job.id, agentId: agent.id, job: job.name }, "job assigned");
   if (run) ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
@@ -115,10 +115,11 @@ async function answerPoll(
   poll: WorkPoll | undefined,
   job: JobRunRecord,
   agent: AgentRecord,
+  run: RunRecord | undefined,
 ): Promise<void> {
   const { ctx } = dc;
   try {
-    poll?.answer({ job: await dc.deps.buildAssignment(ctx, job, agent) });
+    poll?.answer({ job: await dc.deps.buildAssignment(ctx, job, agent, run) });
     return;
   } catch (error) {
     ctx.log.error({ err: error, jobRunId: job.id }, "could not build job assignment");
