@@ -2,28 +2,20 @@ import { roleTrustPolicy, type PolicyDocument } from "@fawkes/protocol";
 import { useId, useState } from "react";
 import { commands } from "../api/commands.ts";
 import { Dialog } from "../ui/dialog.tsx";
+import { ErrorNotice } from "../ui/error-notice.tsx";
+import { parseJsonObject } from "../ui/json-text.ts";
 import type { CommandDialog } from "../ui/use-command-dialog.ts";
 
 /** The trust policy the form describes: a pasted document, or docs/identity.md's statements for a pipeline/agents. */
 function trustPolicyOf(form: { pipeline: string; agents: boolean; custom: string }): PolicyDocument {
-  if (form.custom.trim() !== "") {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(form.custom);
-    } catch (error) {
-      throw new Error(`The trust policy is not JSON: ${(error as Error).message}`);
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-      throw new Error("The trust policy must be a JSON object.");
-    return parsed as PolicyDocument;
-  }
+  if (form.custom.trim() !== "") return parseJsonObject(form.custom, "trust policy");
   const pipelines = form.pipeline.trim() === "" ? [] : [form.pipeline.trim()];
   if (pipelines.length === 0 && !form.agents)
     throw new Error("Say who may assume the role: a pipeline, agents, or a trust policy.");
   return roleTrustPolicy(pipelines, form.agents);
 }
 
-/** Create a role: its name and who may assume it. Policies are added afterwards (`fawkes roles put-policy`). */
+/** Create a role: its name and who may assume it. Policies are added on its page. */
 export function CreateRoleDialog({ dialog, onCreated }: { dialog: CommandDialog; onCreated(): void }) {
   const [name, setName] = useState("");
   const [pipeline, setPipeline] = useState("");
@@ -76,11 +68,7 @@ export function CreateRoleDialog({ dialog, onCreated }: { dialog: CommandDialog;
           onChange={(event) => setCustom(event.target.value)}
         />
       </div>
-      {dialog.error !== undefined && (
-        <p className="notice notice-error" role="alert">
-          {dialog.error}
-        </p>
-      )}
+      <ErrorNotice error={dialog.error} />
     </Dialog>
   );
 }

@@ -1,0 +1,169 @@
+import { ApiRoutes, type InstanceProfileDto, type InstanceProfileListDto } from "@fawkes/protocol";
+import { useId, useState } from "react";
+import { iam } from "../api/iam.ts";
+import { useIsAdmin } from "../auth/permissions.ts";
+import { affects } from "../live/event-match.ts";
+import { useResource } from "../live/use-resource.ts";
+import { Link } from "../router/link.tsx";
+import { href } from "../router/routes.ts";
+import { ActionButton } from "../ui/action-button.tsx";
+import { ConfirmButton } from "../ui/confirm-button.tsx";
+import { DateTime } from "../ui/date-time.tsx";
+import { Dialog } from "../ui/dialog.tsx";
+import { ErrorNotice } from "../ui/error-notice.tsx";
+import { ListHeading, ResourceTable } from "../ui/resource-table.tsx";
+import { useCommandDialog, type CommandDialog } from "../ui/use-command-dialog.ts";
+import { useDocumentTitle } from "../ui/use-document-title.ts";
+import { IamNav } from "./iam-nav.tsx";
+import { RoleSelect } from "./role-select.tsx";
+import "./roles.css";
+
+/** Instance profiles: how a machine is given a role. Each holds at most one role. */
+export function InstanceProfilesPage() {
+  useDocumentTitle("Instance profiles");
+  const admin = useIsAdmin();
+  const { data, error, reload } = useResource<InstanceProfileListDto>(
+    ApiRoutes.instanceProfiles,
+    affects.nothing,
+  );
+  const dialog = useCommandDialog();
+  return (
+    <>
+      <ListHeading
+        title="Instance profiles"
+        count={data?.instanceProfiles.length}
+        noun={["instance profile", "instance profiles"]}
+      >
+        {admin && (
+          <button type="button" className="button button-primary" onClick={dialog.show}>
+            Create instance profile
+          </button>
+        )}
+      </ListHeading>
+      <IamNav current="instance-profiles" />
+      <ResourceTable
+        items={data?.instanceProfiles}
+        error={error}
+        what="the instance profiles"
+        empty="No instance profile yet. One gives a machine (an agent, a phoenix instance) a role."
+        caption="Instance profiles"
+        className="profiles-table"
+        columns={admin ? ["Name", "ARN", "Role", "Created", ""] : ["Name", "ARN", "Role", "Created"]}
+        row={(profile) => <ProfileRow key={profile.instanceProfileId} profile={profile} onChanged={reload} />}
+      />
+      {admin && <CreateProfileDialog dialog={dialog} onCreated={reload} />}
+    </>
+  );
+}
+
+function ProfileRow({ profile, onChanged }: { profile: InstanceProfileDto; onChanged(): void }) {
+  const admin = useIsAdmin();
+  const [role, setRole] = useState("");
+  const id = useId();
+  return (
+    <tr data-instance-profile={profile.name}>
+      <th scope="row">{profile.name}</th>
+      <td>
+        <code>{profile.arn}</code>
+      </td>
+      <td>
+        {profile.role !== null && (
+          <>
+            <Link href={href.role(profile.role)}>{profile.role}</Link>{" "}
+            {admin && (
+              <ConfirmButton
+                variant="secondary"
+                label={`Remove role ${profile.role} from ${profile.name}`}
+                title={`Remove ${profile.role} from ${profile.name}?`}
+                body={<p>Machines with this profile get no credentials from it any more.</p>}
+                confirmLabel="Remove"
+                action={() => iam.removeInstanceProfileRole(profile.name)}
+                done={`Removed ${profile.role} from ${profile.name}`}
+                onDone={onChanged}
+              >
+                Remove
+              </ConfirmButton>
+            )}
+          </>
+        )}
+        {profile.role === null && !admin && <span className="muted">None</span>}
+        {profile.role === null && admin && (
+          <span className="inline-form">
+            <RoleSelect
+              id={`${id}-role`}
+              value={role}
+              onChange={setRole}
+              label={`Role for ${profile.name}`}
+            />
+            <ActionButton
+              disabled={role === ""}
+              label={`Add role to ${profile.name}`}
+              action={async () => {
+                await iam.setInstanceProfileRole(profile.name, role);
+                onChanged();
+              }}
+              done={`Added ${role} to ${profile.name}`}
+            >
+              Add
+            </ActionButton>
+          </span>
+        )}
+      </td>
+      <td>
+        <DateTime time={profile.createdAt} />
+      </td>
+      {admin && (
+        <td>
+          <ConfirmButton
+            label={`Delete instance profile ${profile.name}`}
+            title={`Delete instance profile ${profile.name}?`}
+            body={<p>A profile that holds a role cannot be deleted: remove the role first.</p>}
+            confirmLabel="Delete"
+            action={() => iam.deleteInstanceProfile(profile.name)}
+            done={`Deleted instance profile ${profile.name}`}
+            onDone={onChanged}
+          >
+            Delete
+          </ConfirmButton>
+        </td>
+      )}
+    </tr>
+  );
+}
+
+function CreateProfileDialog({ dialog, onCreated }: { dialog: CommandDialog; onCreated(): void }) {
+  const [name, setName] = useState("");
+  const [role, setRole] = useState("");
+  const id = useId();
+  return (
+    <Dialog
+      open={dialog.open}
+      title="Create an instance profile"
+      onClose={dialog.close}
+      onSubmit={() =>
+        void dialog.run(async () => {
+          await iam.createInstanceProfile({ name: name.trim(), ...(role !== "" && { role }) });
+          onCreated();
+        }, `Created instance profile ${name.trim()}`)
+      }
+      submitLabel="Create"
+      busy={dialog.busy}
+    >
+      <div className="field">
+        <label htmlFor={`${id}-name`}>Name</label>
+        <input
+          id={`${id}-name`}
+          required
+          maxLength={128}
+          value={name}
+          onChange={(event) => setName(event.target.value)}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={`${id}-role`}>Role</label>
+        <RoleSelect id={`${id}-role`} value={role} onChange={setRole} optional />
+      </div>
+      <ErrorNotice error={dialog.error} />
+    </Dialog>
+  );
+}
