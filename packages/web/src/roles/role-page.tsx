@@ -12,6 +12,7 @@ import { DateTime } from "../ui/date-time.tsx";
 import { Loading, LoadError } from "../ui/page-states.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
 import { AttachedPoliciesSection } from "./attached-policies-section.tsx";
+import { IamNav } from "./iam-nav.tsx";
 import { InlinePoliciesSection } from "./inline-policies-section.tsx";
 import { RoleSessionsSection } from "./role-sessions-section.tsx";
 import { TrustPolicySection } from "./trust-policy-section.tsx";
@@ -50,6 +51,7 @@ export function RolePage({ role }: { role: string }) {
           </ConfirmButton>
         )}
       </div>
+      <IamNav current="roles" />
       {error !== undefined && <LoadError error={error} what={`role ${role}`} />}
       {data === undefined && error === undefined && <Loading what="the role" />}
       {data !== undefined && (
