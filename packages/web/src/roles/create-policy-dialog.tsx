@@ -1,7 +1,7 @@
-import { useId, useState } from "react";
+import { useState } from "react";
 import { iam } from "../api/iam.ts";
-import { Dialog } from "../ui/dialog.tsx";
-import { ErrorNotice } from "../ui/error-notice.tsx";
+import { CommandDialogForm } from "../ui/command-dialog-form.tsx";
+import { JsonField, TextField } from "../ui/fields.tsx";
 import { jsonText, parseJsonObject } from "../ui/json-text.ts";
 import type { CommandDialog } from "../ui/use-command-dialog.ts";
 
@@ -15,7 +15,6 @@ export function CreatePolicyDialog({ dialog, onCreated }: { dialog: CommandDialo
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [text, setText] = useState(EXAMPLE);
-  const id = useId();
   const submit = () =>
     void dialog.run(async () => {
       await iam.createPolicy({
@@ -26,44 +25,10 @@ export function CreatePolicyDialog({ dialog, onCreated }: { dialog: CommandDialo
       onCreated();
     }, `Created policy ${name.trim()}`);
   return (
-    <Dialog
-      open={dialog.open}
-      title="Create a managed policy"
-      onClose={dialog.close}
-      onSubmit={submit}
-      submitLabel="Create"
-      busy={dialog.busy}
-    >
-      <div className="field">
-        <label htmlFor={`${id}-name`}>Name</label>
-        <input
-          id={`${id}-name`}
-          required
-          maxLength={128}
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-description`}>Description (optional)</label>
-        <input
-          id={`${id}-description`}
-          value={description}
-          onChange={(event) => setDescription(event.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-document`}>Policy document (JSON)</label>
-        <textarea
-          id={`${id}-document`}
-          className="policy-text"
-          rows={10}
-          spellCheck={false}
-          value={text}
-          onChange={(event) => setText(event.target.value)}
-        />
-      </div>
-      <ErrorNotice error={dialog.error} />
-    </Dialog>
+    <CommandDialogForm dialog={dialog} title="Create a managed policy" onSubmit={submit}>
+      <TextField label="Name" required maxLength={128} value={name} onChange={setName} />
+      <TextField label="Description (optional)" value={description} onChange={setDescription} />
+      <JsonField label="Policy document (JSON)" rows={10} value={text} onChange={setText} />
+    </CommandDialogForm>
   );
 }

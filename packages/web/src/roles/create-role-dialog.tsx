@@ -1,8 +1,8 @@
 import { roleTrustPolicy, type PolicyDocument } from "@fawkes/protocol";
-import { useId, useState } from "react";
+import { useState } from "react";
 import { commands } from "../api/commands.ts";
-import { Dialog } from "../ui/dialog.tsx";
-import { ErrorNotice } from "../ui/error-notice.tsx";
+import { CommandDialogForm } from "../ui/command-dialog-form.tsx";
+import { JsonField, TextField } from "../ui/fields.tsx";
 import { parseJsonObject } from "../ui/json-text.ts";
 import type { CommandDialog } from "../ui/use-command-dialog.ts";
 
@@ -21,7 +21,6 @@ export function CreateRoleDialog({ dialog, onCreated }: { dialog: CommandDialog;
   const [pipeline, setPipeline] = useState("");
   const [agents, setAgents] = useState(false);
   const [custom, setCustom] = useState("");
-  const id = useId();
   const submit = () =>
     void dialog.run(async () => {
       await commands.createRole({
@@ -31,44 +30,25 @@ export function CreateRoleDialog({ dialog, onCreated }: { dialog: CommandDialog;
       onCreated();
     }, `Created role ${name.trim()}`);
   return (
-    <Dialog
-      open={dialog.open}
-      title="Create a role"
-      onClose={dialog.close}
-      onSubmit={submit}
-      submitLabel="Create"
-      busy={dialog.busy}
-    >
-      <div className="field">
-        <label htmlFor={`${id}-name`}>Name</label>
-        <input
-          id={`${id}-name`}
-          required
-          maxLength={64}
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-pipeline`}>Jobs of pipeline (name or glob) may assume it</label>
-        <input id={`${id}-pipeline`} value={pipeline} onChange={(event) => setPipeline(event.target.value)} />
-      </div>
+    <CommandDialogForm dialog={dialog} title="Create a role" onSubmit={submit}>
+      <TextField label="Name" required maxLength={64} value={name} onChange={setName} />
+      <TextField
+        label="Jobs of pipeline (name or glob) may assume it"
+        value={pipeline}
+        onChange={setPipeline}
+      />
       <div className="field">
         <label>
           <input type="checkbox" checked={agents} onChange={(event) => setAgents(event.target.checked)} />{" "}
           Agents given the role may assume it
         </label>
       </div>
-      <div className="field">
-        <label htmlFor={`${id}-trust`}>Or a trust policy (JSON; replaces the two above)</label>
-        <textarea
-          id={`${id}-trust`}
-          rows={6}
-          value={custom}
-          onChange={(event) => setCustom(event.target.value)}
-        />
-      </div>
-      <ErrorNotice error={dialog.error} />
-    </Dialog>
+      <JsonField
+        label="Or a trust policy (JSON; replaces the two above)"
+        rows={6}
+        value={custom}
+        onChange={setCustom}
+      />
+    </CommandDialogForm>
   );
 }

@@ -1,6 +1,8 @@
+import { useIsAdmin } from "../auth/permissions.ts";
 import type { Route } from "../router/routes.ts";
 import { Link } from "../router/link.tsx";
 import { href } from "../router/routes.ts";
+import { ListHeading } from "../ui/resource-table.tsx";
 
 const sections = [
   { page: "roles", label: "Roles", href: href.roles() },
@@ -22,5 +24,36 @@ export function IamNav({ current }: { current: (typeof sections)[number]["page"]
         ))}
       </ul>
     </nav>
+  );
+}
+
+/** A list page's heading with its Create button (administrators only), then the IAM pages' navigation. */
+export function IamListHeading({
+  title,
+  count,
+  noun,
+  current,
+  createLabel,
+  onCreate,
+}: {
+  title: string;
+  count: number | undefined;
+  noun: readonly [string, string];
+  current: (typeof sections)[number]["page"];
+  createLabel: string;
+  onCreate(): void;
+}) {
+  const admin = useIsAdmin();
+  return (
+    <>
+      <ListHeading title={title} count={count} noun={noun}>
+        {admin && (
+          <button type="button" className="button button-primary" onClick={onCreate}>
+            {createLabel}
+          </button>
+        )}
+      </ListHeading>
+      <IamNav current={current} />
+    </>
   );
 }

@@ -9,12 +9,12 @@ import { href } from "../router/routes.ts";
 import { ActionButton } from "../ui/action-button.tsx";
 import { ConfirmButton } from "../ui/confirm-button.tsx";
 import { DateTime } from "../ui/date-time.tsx";
-import { Dialog } from "../ui/dialog.tsx";
-import { ErrorNotice } from "../ui/error-notice.tsx";
-import { ListHeading, ResourceTable } from "../ui/resource-table.tsx";
+import { CommandDialogForm } from "../ui/command-dialog-form.tsx";
+import { TextField } from "../ui/fields.tsx";
+import { ResourceTable } from "../ui/resource-table.tsx";
 import { useCommandDialog, type CommandDialog } from "../ui/use-command-dialog.ts";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
-import { IamNav } from "./iam-nav.tsx";
+import { IamListHeading } from "./iam-nav.tsx";
 import { RoleSelect } from "./role-select.tsx";
 import "./roles.css";
 
@@ -29,18 +29,14 @@ export function InstanceProfilesPage() {
   const dialog = useCommandDialog();
   return (
     <>
-      <ListHeading
+      <IamListHeading
         title="Instance profiles"
         count={data?.instanceProfiles.length}
         noun={["instance profile", "instance profiles"]}
-      >
-        {admin && (
-          <button type="button" className="button button-primary" onClick={dialog.show}>
-            Create instance profile
-          </button>
-        )}
-      </ListHeading>
-      <IamNav current="instance-profiles" />
+        current="instance-profiles"
+        createLabel="Create instance profile"
+        onCreate={dialog.show}
+      />
       <ResourceTable
         items={data?.instanceProfiles}
         error={error}
@@ -136,34 +132,21 @@ function CreateProfileDialog({ dialog, onCreated }: { dialog: CommandDialog; onC
   const [role, setRole] = useState("");
   const id = useId();
   return (
-    <Dialog
-      open={dialog.open}
+    <CommandDialogForm
+      dialog={dialog}
       title="Create an instance profile"
-      onClose={dialog.close}
       onSubmit={() =>
         void dialog.run(async () => {
           await iam.createInstanceProfile({ name: name.trim(), ...(role !== "" && { role }) });
           onCreated();
         }, `Created instance profile ${name.trim()}`)
       }
-      submitLabel="Create"
-      busy={dialog.busy}
     >
-      <div className="field">
-        <label htmlFor={`${id}-name`}>Name</label>
-        <input
-          id={`${id}-name`}
-          required
-          maxLength={128}
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-        />
-      </div>
+      <TextField label="Name" required maxLength={128} value={name} onChange={setName} />
       <div className="field">
         <label htmlFor={`${id}-role`}>Role</label>
         <RoleSelect id={`${id}-role`} value={role} onChange={setRole} optional />
       </div>
-      <ErrorNotice error={dialog.error} />
-    </Dialog>
+    </CommandDialogForm>
   );
 }

@@ -10,11 +10,11 @@ import { href } from "../router/routes.ts";
 import { ConfirmButton } from "../ui/confirm-button.tsx";
 import { DateTime } from "../ui/date-time.tsx";
 import { jsonText } from "../ui/json-text.ts";
-import { ListHeading, ResourceTable } from "../ui/resource-table.tsx";
+import { ResourceTable } from "../ui/resource-table.tsx";
 import { useCommandDialog } from "../ui/use-command-dialog.ts";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
 import { CreatePolicyDialog } from "./create-policy-dialog.tsx";
-import { IamNav } from "./iam-nav.tsx";
+import { IamListHeading } from "./iam-nav.tsx";
 import { useRolesAttaching } from "./policy-roles.ts";
 import "./roles.css";
 
@@ -27,14 +27,14 @@ export function PoliciesPage({ selected }: { selected: string | undefined }) {
   const open = data?.policies.find((policy) => policy.name === selected);
   return (
     <>
-      <ListHeading title="Managed policies" count={data?.policies.length} noun={["policy", "policies"]}>
-        {admin && (
-          <button type="button" className="button button-primary" onClick={dialog.show}>
-            Create policy
-          </button>
-        )}
-      </ListHeading>
-      <IamNav current="policies" />
+      <IamListHeading
+        title="Managed policies"
+        count={data?.policies.length}
+        noun={["policy", "policies"]}
+        current="policies"
+        createLabel="Create policy"
+        onCreate={dialog.show}
+      />
       <ResourceTable
         items={data?.policies}
         error={error}

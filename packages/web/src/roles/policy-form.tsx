@@ -1,6 +1,8 @@
-import { useId, useState } from "react";
-import { parseJsonObject } from "../ui/json-text.ts";
+import { useState } from "react";
 import { ProblemNotice } from "../ui/error-notice.tsx";
+import { JsonField, TextField } from "../ui/fields.tsx";
+import { parseJsonObject } from "../ui/json-text.ts";
+import { useSubmit } from "../ui/use-submit.ts";
 
 interface PolicyFormProps {
   /** The document's label ("Trust policy (JSON)"). */
@@ -8,7 +10,7 @@ interface PolicyFormProps {
   /** Its name in client-side messages ("trust policy"). */
   what: string;
   initialText: string;
-  /** A name field (a new inline or managed policy); absent when the name is fixed. */
+  /** A name field (a new inline policy); absent when the name is fixed. */
   nameLabel?: string;
   submitLabel: string;
   /** Sends the document; a rejection is shown in the form, which stays as typed. */
@@ -17,8 +19,8 @@ interface PolicyFormProps {
 }
 
 /**
- * A JSON policy document to edit: checked in the browser first (it must be a JSON object), then by the server,
- * whose refusal lists the JSON path of each problem.
+ * A JSON policy document to edit in place: checked in the browser first (it must be a JSON object), then by the
+ * server, whose refusal lists the JSON path of each problem.
  */
 export function PolicyForm({
   label,
@@ -31,11 +33,8 @@ export function PolicyForm({
 }: PolicyFormProps) {
   const [text, setText] = useState(initialText);
   const [name, setName] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
-  const id = useId();
-  const submit = async () => {
-    setError(undefined);
+  const { busy, error, setError, run } = useSubmit();
+  const submit = () => {
     let document: Record<string, unknown>;
     try {
       if (nameLabel !== undefined && name.trim() === "") throw new Error(`Name the ${what}.`);
@@ -44,45 +43,20 @@ export function PolicyForm({
       setError(invalid);
       return;
     }
-    setBusy(true);
-    try {
-      await onSubmit(document, name.trim());
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    void run(() => onSubmit(document, name.trim()));
   };
   return (
     <form
       className="policy-form"
       onSubmit={(event) => {
         event.preventDefault();
-        void submit();
+        submit();
       }}
     >
       {nameLabel !== undefined && (
-        <div className="field">
-          <label htmlFor={`${id}-name`}>{nameLabel}</label>
-          <input
-            id={`${id}-name`}
-            maxLength={128}
-            value={name}
-            onChange={(event) => setName(event.target.value)}
-          />
-        </div>
+        <TextField label={nameLabel} maxLength={128} value={name} onChange={setName} />
       )}
-      <div className="field">
-        <label htmlFor={`${id}-document`}>{label}</label>
-        <textarea
-          id={`${id}-document`}
-          className="policy-text"
-          rows={Math.min(20, Math.max(6, text.split("\n").length + 1))}
-          spellCheck={false}
-          value={text}
-          onChange={(event) => setText(event.target.value)}
-        />
-      </div>
+      <JsonField label={label} value={text} onChange={setText} />
       <ProblemNotice error={error} />
       <div className="form-actions">
         <button type="submit" className="button button-primary" disabled={busy} aria-busy={busy}>

@@ -70,7 +70,7 @@ export function RolePage({ role }: { role: string }) {
 function RoleFacts({ role }: { role: RoleDetailsDto }) {
   const tags = Object.entries(role.tags);
   return (
-    <dl className="role-facts">
+    <dl className="facts">
       <dt>ARN</dt>
       <dd>
         <code>{role.arn}</code>

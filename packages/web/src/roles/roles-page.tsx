@@ -5,11 +5,11 @@ import { useResource } from "../live/use-resource.ts";
 import { Link } from "../router/link.tsx";
 import { href } from "../router/routes.ts";
 import { DateTime } from "../ui/date-time.tsx";
-import { ListHeading, ResourceTable } from "../ui/resource-table.tsx";
+import { ResourceTable } from "../ui/resource-table.tsx";
 import { useCommandDialog } from "../ui/use-command-dialog.ts";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
 import { CreateRoleDialog } from "./create-role-dialog.tsx";
-import { IamNav } from "./iam-nav.tsx";
+import { IamListHeading } from "./iam-nav.tsx";
 import "./roles.css";
 
 /** IAM roles; each opens its trust and permission policies. */
@@ -20,14 +20,14 @@ export function RolesPage() {
   const dialog = useCommandDialog();
   return (
     <>
-      <ListHeading title="Roles" count={data?.roles.length} noun={["role", "roles"]}>
-        {admin && (
-          <button type="button" className="button button-primary" onClick={dialog.show}>
-            Create role
-          </button>
-        )}
-      </ListHeading>
-      <IamNav current="roles" />
+      <IamListHeading
+        title="Roles"
+        count={data?.roles.length}
+        noun={["role", "roles"]}
+        current="roles"
+        createLabel="Create role"
+        onCreate={dialog.show}
+      />
       <ResourceTable
         items={data?.roles}
         error={error}

@@ -1,6 +1,5 @@
 import type { ReactNode } from "react";
-import { Dialog } from "./dialog.tsx";
-import { ErrorNotice } from "./error-notice.tsx";
+import { CommandDialogForm } from "./command-dialog-form.tsx";
 import { useCommandDialog } from "./use-command-dialog.ts";
 
 interface ConfirmButtonProps {
@@ -42,10 +41,9 @@ export function ConfirmButton({
       <button type="button" className={`button button-${variant}`} onClick={dialog.show} aria-label={label}>
         {children}
       </button>
-      <Dialog
-        open={dialog.open}
+      <CommandDialogForm
+        dialog={dialog}
         title={title}
-        onClose={dialog.close}
         onSubmit={() =>
           void dialog.run(async () => {
             await action();
@@ -54,11 +52,9 @@ export function ConfirmButton({
         }
         submitLabel={confirmLabel}
         submitVariant={variant === "danger" ? "danger" : "primary"}
-        busy={dialog.busy}
       >
         {body}
-        <ErrorNotice error={dialog.error} />
-      </Dialog>
+      </CommandDialogForm>
     </>
   );
 }

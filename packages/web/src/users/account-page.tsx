@@ -1,13 +1,15 @@
 import { ApiRoutes, type ApiTokenListDto } from "@fawkes/protocol";
-import { useId, useState } from "react";
+import { useState } from "react";
 import { users } from "../api/users.ts";
 import { useMe } from "../auth/permissions.ts";
 import { affects } from "../live/event-match.ts";
 import { useResource } from "../live/use-resource.ts";
-import { ErrorNotice } from "../ui/error-notice.tsx";
+import { ProblemNotice } from "../ui/error-notice.tsx";
+import { TextField } from "../ui/fields.tsx";
 import { Loading } from "../ui/page-states.tsx";
 import { SecretOnce } from "../ui/secret-once.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
+import { useSubmit } from "../ui/use-submit.ts";
 import { PasswordForm } from "./password-form.tsx";
 import { TokensTable } from "./tokens-table.tsx";
 import "./users.css";
@@ -52,14 +54,10 @@ function OwnTokens() {
   const { data, error, reload } = useResource<ApiTokenListDto>(ApiRoutes.tokens, affects.nothing);
   const [name, setName] = useState("");
   const [days, setDays] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | undefined>();
   const [created, setCreated] = useState<{ name: string; token: string } | undefined>();
-  const id = useId();
-  const create = async () => {
-    setBusy(true);
-    setFailure(undefined);
-    try {
+  const submit = useSubmit();
+  const create = () =>
+    void submit.run(async () => {
       const token = await users.createToken({
         name: name.trim(),
         ...(days !== "" && { expiresInDays: Number(days) }),
@@ -68,12 +66,7 @@ function OwnTokens() {
       setName("");
       setDays("");
       reload();
-    } catch (problem) {
-      setFailure(problem instanceof Error ? problem.message : String(problem));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <section className="user-section" aria-labelledby="own-tokens-heading">
       <h2 id="own-tokens-heading">API tokens</h2>
@@ -85,31 +78,28 @@ function OwnTokens() {
         className="inline-form"
         onSubmit={(event) => {
           event.preventDefault();
-          void create();
+          create();
         }}
       >
-        <label htmlFor={`${id}-name`}>Token name</label>
-        <input
-          id={`${id}-name`}
-          required
-          maxLength={64}
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-        />
-        <label htmlFor={`${id}-days`}>Expires in days (empty: never)</label>
-        <input
-          id={`${id}-days`}
+        <TextField label="Token name" required maxLength={64} value={name} onChange={setName} />
+        <TextField
+          label="Expires in days (empty: never)"
           type="number"
           min={1}
           max={3650}
           value={days}
-          onChange={(event) => setDays(event.target.value)}
+          onChange={setDays}
         />
-        <button type="submit" className="button button-primary" disabled={busy} aria-busy={busy}>
+        <button
+          type="submit"
+          className="button button-primary"
+          disabled={submit.busy}
+          aria-busy={submit.busy}
+        >
           Create token
         </button>
       </form>
-      <ErrorNotice error={failure} />
+      <ProblemNotice error={submit.error} />
       <TokensTable tokens={data?.tokens} error={error} owner="Your" onRevoked={reload} />
     </section>
   );

@@ -1,8 +1,8 @@
 import type { UserRole } from "@fawkes/protocol";
 import { useId, useState } from "react";
 import { users } from "../api/users.ts";
-import { Dialog } from "../ui/dialog.tsx";
-import { ErrorNotice } from "../ui/error-notice.tsx";
+import { CommandDialogForm } from "../ui/command-dialog-form.tsx";
+import { TextField } from "../ui/fields.tsx";
 import type { CommandDialog } from "../ui/use-command-dialog.ts";
 import { RoleSelect } from "./role-select.tsx";
 
@@ -30,41 +30,20 @@ export function CreateUserDialog({
       setPassword("");
     }, `Created user ${name.trim()}`);
   return (
-    <Dialog
-      open={dialog.open}
-      title="Create a user"
-      onClose={dialog.close}
-      onSubmit={submit}
-      submitLabel="Create"
-      busy={dialog.busy}
-    >
-      <div className="field">
-        <label htmlFor={`${id}-name`}>Name</label>
-        <input
-          id={`${id}-name`}
-          required
-          maxLength={64}
-          autoComplete="off"
-          value={name}
-          onChange={(event) => setName(event.target.value)}
-        />
-      </div>
+    <CommandDialogForm dialog={dialog} title="Create a user" onSubmit={submit}>
+      <TextField label="Name" required maxLength={64} autoComplete="off" value={name} onChange={setName} />
       <div className="field">
         <label htmlFor={`${id}-role`}>Role</label>
         <RoleSelect id={`${id}-role`} value={role} onChange={setRole} />
       </div>
-      <div className="field">
-        <label htmlFor={`${id}-password`}>Initial password (empty: the server picks one, shown once)</label>
-        <input
-          id={`${id}-password`}
-          type="password"
-          autoComplete="new-password"
-          minLength={12}
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-        />
-      </div>
-      <ErrorNotice error={dialog.error} />
-    </Dialog>
+      <TextField
+        label="Initial password (empty: the server picks one, shown once)"
+        type="password"
+        autoComplete="new-password"
+        minLength={12}
+        value={password}
+        onChange={setPassword}
+      />
+    </CommandDialogForm>
   );
 }

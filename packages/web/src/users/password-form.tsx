@@ -1,5 +1,7 @@
-import { useId, useState } from "react";
+import { useState } from "react";
 import { ProblemNotice } from "../ui/error-notice.tsx";
+import { TextField } from "../ui/fields.tsx";
+import { useSubmit } from "../ui/use-submit.ts";
 
 /** The server's only rule (protocol `Password`): length beats composition rules. */
 const MIN_LENGTH = 12;
@@ -20,29 +22,20 @@ export function PasswordForm({
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [repeat, setRepeat] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
   const [done, setDone] = useState(false);
-  const id = useId();
+  const { busy, error, setError, run } = useSubmit();
   const submit = async () => {
-    setError(undefined);
     setDone(false);
     if (next.length < MIN_LENGTH)
       return setError(new Error(`The new password needs at least ${MIN_LENGTH} characters.`));
     if (next !== repeat) return setError(new Error("The two new passwords differ."));
-    setBusy(true);
-    try {
-      await onSubmit(next, current);
-      setCurrent("");
-      setNext("");
-      setRepeat("");
-      setDone(true);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    if (!(await run(() => onSubmit(next, current)))) return;
+    setCurrent("");
+    setNext("");
+    setRepeat("");
+    setDone(true);
   };
+  const secret = { type: "password", required: true } as const;
   return (
     <form
       className="password-form"
@@ -52,40 +45,28 @@ export function PasswordForm({
       }}
     >
       {askCurrent && (
-        <div className="field">
-          <label htmlFor={`${id}-current`}>Current password</label>
-          <input
-            id={`${id}-current`}
-            type="password"
-            autoComplete="current-password"
-            required
-            value={current}
-            onChange={(event) => setCurrent(event.target.value)}
-          />
-        </div>
+        <TextField
+          label="Current password"
+          autoComplete="current-password"
+          {...secret}
+          value={current}
+          onChange={setCurrent}
+        />
       )}
-      <div className="field">
-        <label htmlFor={`${id}-next`}>New password (at least {MIN_LENGTH} characters)</label>
-        <input
-          id={`${id}-next`}
-          type="password"
-          autoComplete="new-password"
-          required
-          value={next}
-          onChange={(event) => setNext(event.target.value)}
-        />
-      </div>
-      <div className="field">
-        <label htmlFor={`${id}-repeat`}>New password again</label>
-        <input
-          id={`${id}-repeat`}
-          type="password"
-          autoComplete="new-password"
-          required
-          value={repeat}
-          onChange={(event) => setRepeat(event.target.value)}
-        />
-      </div>
+      <TextField
+        label={`New password (at least ${MIN_LENGTH} characters)`}
+        autoComplete="new-password"
+        {...secret}
+        value={next}
+        onChange={setNext}
+      />
+      <TextField
+        label="New password again"
+        autoComplete="new-password"
+        {...secret}
+        value={repeat}
+        onChange={setRepeat}
+      />
       <ProblemNotice error={error} />
       {done && (
         <p className="notice notice-ok" role="status">

@@ -38,7 +38,7 @@ export function UserPage({ user }: { user: string }) {
       )}
       {found !== undefined && (
         <>
-          <dl className="user-facts">
+          <dl className="facts">
             <dt>Role</dt>
             <dd>{found.role}</dd>
             <dt>Status</dt>

@@ -1,5 +1,6 @@
-import { ApiRoutes, type UserDto, type UserListDto, type UserRole } from "@fawkes/protocol";
+import { ApiRoutes, type UserDto, type UserListDto } from "@fawkes/protocol";
 import { useState } from "react";
+import { errorMessage } from "../api/http.ts";
 import { users } from "../api/users.ts";
 import { useMe } from "../auth/permissions.ts";
 import { affects } from "../live/event-match.ts";
@@ -13,6 +14,7 @@ import { ListHeading, ResourceTable } from "../ui/resource-table.tsx";
 import { SecretOnce } from "../ui/secret-once.tsx";
 import { useCommandDialog } from "../ui/use-command-dialog.ts";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
+import { useSubmit } from "../ui/use-submit.ts";
 import { CreateUserDialog } from "./create-user-dialog.tsx";
 import { isRefused, NotAllowed } from "./not-allowed.tsx";
 import { RoleSelect } from "./role-select.tsx";
@@ -115,31 +117,23 @@ function UserRow({ user, self, onChanged }: { user: UserDto; self: string | unde
 
 /** The global role, changed as soon as another is picked. */
 function UserRoleSelect({ user, onChanged }: { user: UserDto; onChanged(): void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>();
-  const change = async (role: UserRole) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await users.update(user.name, { role });
-      onChanged();
-    } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useSubmit();
   return (
     <>
       <RoleSelect
         label={`Role of ${user.name}`}
         value={user.role}
         busy={busy}
-        onChange={(role) => void change(role)}
+        onChange={(role) =>
+          void run(async () => {
+            await users.update(user.name, { role });
+            onChanged();
+          })
+        }
       />
       {error !== undefined && (
         <span className="field-error" role="alert">
-          {error}
+          {errorMessage(error)}
         </span>
       )}
     </>

@@ -7,52 +7,19 @@
  * (the server's DeleteConflict message), and is deleted once empty.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import path from "node:path";
 import test from "node:test";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { ApiRoutes, apiPath, type CreatedAccessKeyDto, type RoleDetailsDto } from "@fawkes/protocol";
-import { adminCloudClient, startServerProcess, tempDir, waitFor } from "@fawkes/testing";
+import {
+  adminCloudClient,
+  awsCli as aws,
+  startServerProcess,
+  tempDir,
+  waitFor,
+  type AwsCliKey,
+} from "@fawkes/testing";
 import type { Page } from "playwright-core";
 import { openUi, withFailureScreenshot } from "./support.ts";
-
-interface CliKey {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string;
-}
-
-/** awscli against the cloud endpoint with `key`, a scratch HOME and no metadata probing. */
-function aws(endpoint: string, home: string, key: CliKey) {
-  return (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        process.env.FAWKES_TEST_AWS ?? "/usr/bin/aws",
-        ["--endpoint-url", endpoint, "--output", "json", ...args],
-        {
-          timeout: 60_000,
-          cwd: home,
-          env: {
-            PATH: process.env.PATH,
-            HOME: home,
-            AWS_ACCESS_KEY_ID: key.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-            ...(key.sessionToken !== undefined && { AWS_SESSION_TOKEN: key.sessionToken }),
-            AWS_DEFAULT_REGION: "us-east-1",
-            AWS_EC2_METADATA_DISABLED: "true",
-            AWS_CONFIG_FILE: path.join(home, "config"),
-            AWS_SHARED_CREDENTIALS_FILE: path.join(home, "credentials"),
-          },
-        },
-        (error, stdout, stderr) =>
-          resolve({
-            code: error === null ? 0 : typeof error.code === "number" ? error.code : -1,
-            stdout,
-            stderr,
-          }),
-      );
-    });
-}
 
 const json = (document: unknown): string => JSON.stringify(document, null, 2);
 
@@ -100,7 +67,7 @@ test(
     );
     assert.equal(assumed.code, 0, assumed.stderr);
     const credentials = (JSON.parse(assumed.stdout) as { Credentials: Record<string, string> }).Credentials;
-    const session: CliKey = {
+    const session: AwsCliKey = {
       accessKeyId: credentials.AccessKeyId!,
       secretAccessKey: credentials.SecretAccessKey!,
       sessionToken: credentials.SessionToken!,
