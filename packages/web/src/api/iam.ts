@@ -38,6 +38,8 @@ export const iam = {
     send("DELETE", apiPath(ApiRoutes.instanceProfileRole, { profile })),
   revokeSession: (session: string) =>
     send<RevokedSessionsDto>("POST", ApiRoutes.credentialSessionsRevoke, { session }),
+  revokeRoleSessions: (role: string) =>
+    send<RevokedSessionsDto>("POST", ApiRoutes.credentialSessionsRevoke, { role }),
 };
 
 /** GET paths the Roles pages read. */

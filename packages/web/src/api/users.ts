@@ -9,7 +9,9 @@ import {
   type CreateUserRequest,
   type SessionDto,
   type UpdateUserRequest,
+  type GrantRequest,
   type UserDto,
+  type UserRole,
 } from "@fawkes/protocol";
 import { send, setCsrfToken } from "./http.ts";
 
@@ -24,6 +26,10 @@ export const users = {
   update: (user: string, request: UpdateUserRequest) =>
     send<UserDto>("PATCH", apiPath(ApiRoutes.user, { user }), request),
   delete: (user: string) => send("DELETE", apiPath(ApiRoutes.user, { user })),
+  grant: (user: string, group: string, role: UserRole) =>
+    send<UserDto>("PUT", apiPath(ApiRoutes.userGroup, { user, group }), { role } satisfies GrantRequest),
+  removeGrant: (user: string, group: string) =>
+    send<UserDto>("DELETE", apiPath(ApiRoutes.userGroup, { user, group })),
   createToken: async (request: CreateApiTokenRequest) =>
     required(await send<CreatedApiTokenDto>("POST", ApiRoutes.tokens, request), "token"),
   revokeToken: (tokenId: string) => send("DELETE", apiPath(ApiRoutes.token, { tokenId })),

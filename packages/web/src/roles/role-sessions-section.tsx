@@ -14,7 +14,27 @@ export function RoleSessionsSection({ role }: { role: RoleDetailsDto }) {
   );
   return (
     <section className="role-section" aria-labelledby="sessions-heading">
-      <h2 id="sessions-heading">Active sessions</h2>
+      <div className="section-heading">
+        <h2 id="sessions-heading">Active sessions</h2>
+        {data !== undefined && data.sessions.length > 0 && (
+          <ConfirmButton
+            label={`Revoke every session of ${role.name}`}
+            title={`Revoke every session of ${role.name}?`}
+            body={
+              <p>
+                All {data.sessions.length} live sessions are refused from their next request on, jobs'
+                included: a running job loses its cloud access.
+              </p>
+            }
+            confirmLabel="Revoke all"
+            action={() => iam.revokeRoleSessions(role.name)}
+            done={`Revoked the sessions of ${role.name}`}
+            onDone={reload}
+          >
+            Revoke all
+          </ConfirmButton>
+        )}
+      </div>
       <ResourceTable
         items={data?.sessions}
         error={error}

@@ -12,12 +12,16 @@ export function RoleSelect({
   label,
   value,
   busy,
+  disabled,
+  title,
   onChange,
 }: {
   id?: string;
   label?: string;
   value: UserRole;
   busy?: boolean;
+  disabled?: boolean;
+  title?: string;
   onChange(role: UserRole): void;
 }) {
   return (
@@ -25,7 +29,8 @@ export function RoleSelect({
       id={id}
       aria-label={label}
       value={value}
-      disabled={busy}
+      disabled={busy === true || disabled === true}
+      title={title}
       aria-busy={busy}
       onChange={(event) => onChange(event.target.value as UserRole)}
     >

@@ -8,6 +8,7 @@ import { href } from "../router/routes.ts";
 import { DateTime } from "../ui/date-time.tsx";
 import { Loading, LoadError } from "../ui/page-states.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
+import { GroupGrants } from "./group-grants.tsx";
 import { isRefused, NotAllowed } from "./not-allowed.tsx";
 import { PasswordForm } from "./password-form.tsx";
 import { TokensTable } from "./tokens-table.tsx";
@@ -48,6 +49,10 @@ export function UserPage({ user }: { user: string }) {
               <DateTime time={found.createdAt} />
             </dd>
           </dl>
+          <section className="user-section" aria-labelledby="grants-heading">
+            <h2 id="grants-heading">Pipeline group roles</h2>
+            <GroupGrants user={found} onChanged={list.reload} />
+          </section>
           <section className="user-section" aria-labelledby="reset-heading">
             <h2 id="reset-heading">Reset password</h2>
             <PasswordForm

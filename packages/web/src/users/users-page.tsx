@@ -50,7 +50,14 @@ export function UsersPage() {
         caption="Users"
         className="users-table"
         columns={["Name", "Role", "Group grants", "Status", "Created", ""]}
-        row={(user) => <UserRow key={user.name} user={user} self={me?.user} onChanged={reload} />}
+        row={(user) => (
+          <UserRow
+            key={user.name}
+            user={user}
+            self={me?.bootstrap === false ? me.user : undefined}
+            onChanged={reload}
+          />
+        )}
       />
       <CreateUserDialog
         dialog={dialog}
@@ -63,6 +70,7 @@ export function UsersPage() {
   );
 }
 
+/** A user's row; `self` is the logged-in user's name (none for the bootstrap administrator, who is no user). */
 function UserRow({ user, self, onChanged }: { user: UserDto; self: string | undefined; onChanged(): void }) {
   const grants = Object.entries(user.groups);
   return (
@@ -71,7 +79,7 @@ function UserRow({ user, self, onChanged }: { user: UserDto; self: string | unde
         <Link href={href.user(user.name)}>{user.name}</Link>
       </th>
       <td>
-        <UserRoleSelect user={user} onChanged={onChanged} />
+        <UserRoleSelect user={user} self={user.name === self} onChanged={onChanged} />
       </td>
       <td>
         {grants.length === 0 ? (
@@ -116,7 +124,7 @@ function UserRow({ user, self, onChanged }: { user: UserDto; self: string | unde
 }
 
 /** The global role, changed as soon as another is picked. */
-function UserRoleSelect({ user, onChanged }: { user: UserDto; onChanged(): void }) {
+function UserRoleSelect({ user, self, onChanged }: { user: UserDto; self: boolean; onChanged(): void }) {
   const { busy, error, run } = useSubmit();
   return (
     <>
@@ -124,6 +132,8 @@ function UserRoleSelect({ user, onChanged }: { user: UserDto; onChanged(): void 
         label={`Role of ${user.name}`}
         value={user.role}
         busy={busy}
+        disabled={self}
+        title={self ? "You cannot change your own role" : undefined}
         onChange={(role) =>
           void run(async () => {
             await users.update(user.name, { role });

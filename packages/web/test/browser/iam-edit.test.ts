@@ -19,7 +19,7 @@ import {
   type AwsCliKey,
 } from "@fawkes/testing";
 import type { Page } from "playwright-core";
-import { openUi, withFailureScreenshot } from "./support.ts";
+import { assertNoHorizontalOverflow, DESKTOP, openUi, PHONE, withFailureScreenshot } from "./support.ts";
 
 const json = (document: unknown): string => JSON.stringify(document, null, 2);
 
@@ -139,6 +139,9 @@ test(
       assert.equal(listed.code, 0, listed.stderr);
       assert.match(listed.stdout, /app\.txt/);
       await ui.screenshot("iam-role-edit");
+      await page.setViewportSize(PHONE);
+      await assertNoHorizontalOverflow(page);
+      await page.setViewportSize(DESKTOP);
 
       // The managed policy's page names the role attaching it; deleting it is refused while attached.
       await page.getByRole("link", { name: "list-releases" }).click();

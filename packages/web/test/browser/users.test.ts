@@ -1,7 +1,8 @@
 /**
  * The Users and Account pages: an administrator creates a user (the server's generated password is shown once)
  * and that user logs in from a second browser; the user creates a personal token on their account page, the
- * administrator revokes it on the user's page and the token stops working; a role change and disabling apply (a
+ * administrator revokes it on the user's page and the token stops working; a group grant is given and removed; a
+ * role change and disabling apply (a
  * disabled user's session ends); a user changes their own password and stays logged in; a viewer sees no
  * mutating control on the Roles pages and gets "Not allowed" on Users; deleting a user asks first.
  */
@@ -10,7 +11,14 @@ import test from "node:test";
 import { ApiRoutes, type MeDto, type UserListDto } from "@fawkes/protocol";
 import { startServerProcess, waitFor } from "@fawkes/testing";
 import type { Page } from "playwright-core";
-import { launchBrowser, openUi, withFailureScreenshot } from "./support.ts";
+import {
+  assertNoHorizontalOverflow,
+  DESKTOP,
+  launchBrowser,
+  openUi,
+  PHONE,
+  withFailureScreenshot,
+} from "./support.ts";
 
 const VIEWER_PASSWORD = "a viewer's long password";
 
@@ -94,6 +102,20 @@ test("administrators manage users and tokens; users manage their own", { timeout
     await confirm(page, "Revoke");
     await row.waitFor({ state: "detached" });
     assert.equal((await bearer(token)).status, 401);
+
+    // A role in a pipeline group, granted and removed on the same page.
+    await page.getByLabel("Pipeline group", { exact: true }).fill("delivery");
+    await page.getByLabel("Role in the group").selectOption("admin");
+    await page.getByRole("button", { name: "Grant" }).click();
+    await page.locator('[data-grant="delivery"]').waitFor();
+    assert.deepEqual((await users()).find((user) => user.name === "ursula")?.groups, { delivery: "admin" });
+    await page.setViewportSize(PHONE);
+    await assertNoHorizontalOverflow(page);
+    await page.setViewportSize(DESKTOP);
+    await page.getByRole("button", { name: "Remove ursula's grant in delivery" }).click();
+    await confirm(page, "Remove");
+    await page.locator('[data-grant="delivery"]').waitFor({ state: "detached" });
+    assert.deepEqual((await users()).find((user) => user.name === "ursula")?.groups, {});
 
     // Role change and disabling: the disabled user's session ends.
     await page.getByRole("link", { name: "Users", exact: true }).first().click();
