@@ -1,4 +1,9 @@
-import { ApiRoutes, type InstanceProfileDto, type InstanceProfileListDto } from "@fawkes/protocol";
+import {
+  ApiRoutes,
+  type InstanceProfileDto,
+  type InstanceProfileListDto,
+  type RoleListDto,
+} from "@fawkes/protocol";
 import { useId, useState } from "react";
 import { iam } from "../api/iam.ts";
 import { useIsAdmin } from "../auth/permissions.ts";
@@ -15,13 +20,16 @@ import { ResourceTable } from "../ui/resource-table.tsx";
 import { useCommandDialog, type CommandDialog } from "../ui/use-command-dialog.ts";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
 import { IamListHeading } from "./iam-nav.tsx";
-import { RoleSelect } from "./role-select.tsx";
+import { IamRoleSelect } from "./iam-role-select.tsx";
 import "./roles.css";
 
 /** Instance profiles: how a machine is given a role. Each holds at most one role. */
 export function InstanceProfilesPage() {
   useDocumentTitle("Instance profiles");
   const admin = useIsAdmin();
+  const roles = useResource<RoleListDto>(admin ? ApiRoutes.roles : null, affects.nothing).data?.roles.map(
+    (role) => role.name,
+  );
   const { data, error, reload } = useResource<InstanceProfileListDto>(
     ApiRoutes.instanceProfiles,
     affects.nothing,
@@ -45,14 +53,25 @@ export function InstanceProfilesPage() {
         caption="Instance profiles"
         className="profiles-table"
         columns={admin ? ["Name", "ARN", "Role", "Created", ""] : ["Name", "ARN", "Role", "Created"]}
-        row={(profile) => <ProfileRow key={profile.instanceProfileId} profile={profile} onChanged={reload} />}
+        row={(profile) => (
+          <ProfileRow key={profile.instanceProfileId} profile={profile} roles={roles} onChanged={reload} />
+        )}
       />
-      {admin && <CreateProfileDialog dialog={dialog} onCreated={reload} />}
+      {admin && <CreateProfileDialog dialog={dialog} roles={roles} onCreated={reload} />}
     </>
   );
 }
 
-function ProfileRow({ profile, onChanged }: { profile: InstanceProfileDto; onChanged(): void }) {
+function ProfileRow({
+  profile,
+  roles,
+  onChanged,
+}: {
+  profile: InstanceProfileDto;
+  /** The roles an administrator may put in it. */
+  roles: readonly string[] | undefined;
+  onChanged(): void;
+}) {
   const admin = useIsAdmin();
   const [role, setRole] = useState("");
   const id = useId();
@@ -85,7 +104,8 @@ function ProfileRow({ profile, onChanged }: { profile: InstanceProfileDto; onCha
         {profile.role === null && !admin && <span className="muted">None</span>}
         {profile.role === null && admin && (
           <span className="inline-form">
-            <RoleSelect
+            <IamRoleSelect
+              roles={roles}
               id={`${id}-role`}
               value={role}
               onChange={setRole}
@@ -127,7 +147,15 @@ function ProfileRow({ profile, onChanged }: { profile: InstanceProfileDto; onCha
   );
 }
 
-function CreateProfileDialog({ dialog, onCreated }: { dialog: CommandDialog; onCreated(): void }) {
+function CreateProfileDialog({
+  dialog,
+  roles,
+  onCreated,
+}: {
+  dialog: CommandDialog;
+  roles: readonly string[] | undefined;
+  onCreated(): void;
+}) {
   const [name, setName] = useState("");
   const [role, setRole] = useState("");
   const id = useId();
@@ -145,7 +173,7 @@ function CreateProfileDialog({ dialog, onCreated }: { dialog: CommandDialog; onC
       <TextField label="Name" required maxLength={128} value={name} onChange={setName} />
       <div className="field">
         <label htmlFor={`${id}-role`}>Role</label>
-        <RoleSelect id={`${id}-role`} value={role} onChange={setRole} optional />
+        <IamRoleSelect id={`${id}-role`} roles={roles} value={role} onChange={setRole} optional />
       </div>
     </CommandDialogForm>
   );

@@ -52,7 +52,7 @@ export function PoliciesPage({ selected }: { selected: string | undefined }) {
           <tr
             key={policy.policyId}
             data-policy={policy.name}
-            aria-selected={policy.name === selected ? true : undefined}
+            aria-current={policy.name === selected ? "true" : undefined}
           >
             <th scope="row">
               <Link href={href.policies(policy.name)}>{policy.name}</Link>
