@@ -1,6 +1,5 @@
 import { ApiRoutes, type ApiTokenListDto, type UserListDto } from "@fawkes/protocol";
 import { users, tokensPath } from "../api/users.ts";
-import { useMe } from "../auth/permissions.ts";
 import { affects } from "../live/event-match.ts";
 import { useResource } from "../live/use-resource.ts";
 import { Link } from "../router/link.tsx";
@@ -9,7 +8,7 @@ import { DateTime } from "../ui/date-time.tsx";
 import { Loading, LoadError } from "../ui/page-states.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
 import { GroupGrants } from "./group-grants.tsx";
-import { isRefused, NotAllowed } from "./not-allowed.tsx";
+import { isRefused, NotAllowed, useNotAdmin } from "./not-allowed.tsx";
 import { PasswordForm } from "./password-form.tsx";
 import { TokensTable } from "./tokens-table.tsx";
 import "./users.css";
@@ -17,8 +16,7 @@ import "./users.css";
 /** One user, for an administrator: facts, a new password, and their API tokens (revoke). */
 export function UserPage({ user }: { user: string }) {
   useDocumentTitle(`User ${user}`);
-  const me = useMe();
-  const refusedByRole = me !== null && me.global !== "admin";
+  const refusedByRole = useNotAdmin();
   const list = useResource<UserListDto>(refusedByRole ? null : ApiRoutes.users, affects.nothing);
   const tokens = useResource<ApiTokenListDto>(refusedByRole ? null : tokensPath(user), affects.nothing);
   if (refusedByRole || isRefused(list.error)) return <NotAllowed what="users" />;

@@ -16,7 +16,7 @@ import { useCommandDialog } from "../ui/use-command-dialog.ts";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
 import { useSubmit } from "../ui/use-submit.ts";
 import { CreateUserDialog } from "./create-user-dialog.tsx";
-import { isRefused, NotAllowed } from "./not-allowed.tsx";
+import { isRefused, NotAllowed, useNotAdmin } from "./not-allowed.tsx";
 import { RoleSelect } from "./role-select.tsx";
 import "./users.css";
 
@@ -24,7 +24,7 @@ import "./users.css";
 export function UsersPage() {
   useDocumentTitle("Users");
   const me = useMe();
-  const refusedByRole = me !== null && me.global !== "admin";
+  const refusedByRole = useNotAdmin();
   const { data, error, reload } = useResource<UserListDto>(
     refusedByRole ? null : ApiRoutes.users,
     affects.nothing,
