@@ -146,6 +146,7 @@ test(
       // The managed policy's page names the role attaching it; deleting it is refused while attached.
       await page.getByRole("link", { name: "list-releases" }).click();
       await page.getByTestId("policy-roles").getByRole("link", { name: "reader" }).waitFor();
+      await ui.screenshot("iam-policies");
       await page.getByRole("button", { name: "Delete policy list-releases" }).click();
       await confirm(page, "Delete");
       await page.getByRole("dialog").getByRole("alert").waitFor();
@@ -187,6 +188,7 @@ test(
       await profile.getByRole("button", { name: "Create" }).click();
       const profileRow = page.locator('tr[data-instance-profile="reader-host"]');
       await profileRow.getByRole("link", { name: "reader" }).waitFor();
+      await ui.screenshot("iam-instance-profiles");
       await profileRow.getByRole("button", { name: "Delete instance profile reader-host" }).click();
       await confirm(page, "Delete");
       await page.getByRole("dialog").getByRole("alert").waitFor();

@@ -17,6 +17,7 @@ import {
   launchBrowser,
   openUi,
   PHONE,
+  saveScreenshot,
   withFailureScreenshot,
 } from "./support.ts";
 
@@ -88,6 +89,7 @@ test("administrators manage users and tokens; users manage their own", { timeout
     await other.getByLabel("Token name").fill("laptop");
     await other.getByRole("button", { name: "Create token" }).click();
     await other.locator('tr[data-token="laptop"]').waitFor();
+    await saveScreenshot(other, "account");
     return (await other.getByTestId("secret-value").textContent()) ?? "";
   });
   const me = await bearer(token);
