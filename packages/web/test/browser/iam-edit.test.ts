@@ -106,14 +106,25 @@ test(
       await page.getByRole("button", { name: "Save trust policy" }).click();
       await page.getByRole("alert").filter({ hasText: "trustPolicy.Statement[0].Effect" }).waitFor();
       await page.getByRole("button", { name: "Cancel" }).click();
-      const unchanged = await server.api.get<RoleDetailsDto>(apiPath(ApiRoutes.role, { role: "reader" }));
-      assert.deepEqual(unchanged.trustPolicy.Statement, [
-        {
-          Effect: "Allow",
-          Principal: { AWS: "arn:aws:iam::000000000000:user/deployer" },
-          Action: "sts:AssumeRole",
-        },
-      ]);
+      const trustOf = async () =>
+        (await server.api.get<RoleDetailsDto>(apiPath(ApiRoutes.role, { role: "reader" }))).trustPolicy;
+      const deployerTrust = {
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::000000000000:user/deployer" },
+        Action: "sts:AssumeRole",
+      };
+      assert.deepEqual((await trustOf()).Statement, [deployerTrust]);
+      // A valid one is saved and shown.
+      const agentsTrust = {
+        Effect: "Allow",
+        Principal: { Service: "ec2.amazonaws.com" },
+        Action: "sts:AssumeRole",
+      };
+      await page.getByRole("button", { name: "Edit trust policy" }).click();
+      await trust.fill(json({ Version: "2012-10-17", Statement: [deployerTrust, agentsTrust] }));
+      await page.getByRole("button", { name: "Save trust policy" }).click();
+      await page.getByTestId("trust-policy").filter({ hasText: "ec2.amazonaws.com" }).waitFor();
+      assert.deepEqual((await trustOf()).Statement, [deployerTrust, agentsTrust]);
 
       // An inline policy: the session may read the object from its next request on.
       await page.getByRole("button", { name: "Add inline policy" }).click();

@@ -1,10 +1,10 @@
 /**
  * The Users and Account pages: an administrator creates a user (the server's generated password is shown once)
  * and that user logs in from a second browser; the user creates a personal token on their account page, the
- * administrator revokes it on the user's page and the token stops working; a group grant is given and removed; a
- * role change and disabling apply (a
- * disabled user's session ends); a user changes their own password and stays logged in; a viewer sees no
- * mutating control on the Roles pages and gets "Not allowed" on Users; deleting a user asks first.
+ * administrator revokes it on the user's page and the token stops working, and sets the user a new password; a
+ * group grant is given and removed; a role change and disabling apply (a disabled user's session ends); a user
+ * changes their own password and stays logged in; a viewer sees no mutating control on the Roles pages and gets
+ * "Not allowed" on Users; deleting a user asks first.
  */
 import assert from "node:assert/strict";
 import test from "node:test";
@@ -22,6 +22,7 @@ import {
 } from "./support.ts";
 
 const VIEWER_PASSWORD = "a viewer's long password";
+const RESET_PASSWORD = "set by the administrator";
 
 async function logIn(page: Page, url: string, user: string, password: string): Promise<void> {
   await page.goto(url);
@@ -55,6 +56,12 @@ test("administrators manage users and tokens; users manage their own", { timeout
   await server.api.post(ApiRoutes.instanceProfiles, { name: "host", role: "reader" });
   const bearer = (token: string) =>
     fetch(server.url + ApiRoutes.me, { headers: { authorization: `Bearer ${token}` } });
+  const login = (user: string, password: string) =>
+    fetch(server.url + ApiRoutes.login, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user, password }),
+    });
   const users = async () => (await server.api.get<UserListDto>(ApiRoutes.users)).users;
 
   const admin = await openUi(t, server, "/users");
@@ -105,6 +112,14 @@ test("administrators manage users and tokens; users manage their own", { timeout
     await row.waitFor({ state: "detached" });
     assert.equal((await bearer(token)).status, 401);
 
+    // A new password set by the administrator: the generated one stops working.
+    await page.getByLabel(/^New password \(/).fill(RESET_PASSWORD);
+    await page.getByLabel("New password again").fill(RESET_PASSWORD);
+    await page.getByRole("button", { name: "Set password" }).click();
+    await page.getByText("Password changed").waitFor();
+    assert.equal((await login("ursula", password)).status, 401);
+    assert.equal((await login("ursula", RESET_PASSWORD)).status, 201);
+
     // A role in a pipeline group, granted and removed on the same page.
     await page.getByLabel("Pipeline group", { exact: true }).fill("delivery");
     await page.getByLabel("Role in the group").selectOption("admin");
@@ -137,26 +152,21 @@ test("administrators manage users and tokens; users manage their own", { timeout
 
   // The user changes their own password and stays logged in; the new one logs in.
   await withFailureScreenshot(other, "users-password", async () => {
-    await logIn(other, server.url, "ursula", password);
+    await logIn(other, server.url, "ursula", RESET_PASSWORD);
     await other.goto(`${server.url}/account`);
     await other.getByLabel("Current password").fill("not the password");
     await other.getByLabel(/^New password \(/).fill("ursula's new long password");
     await other.getByLabel("New password again").fill("ursula's new long password");
     await other.getByRole("button", { name: "Change password" }).click();
     await other.getByRole("alert").filter({ hasText: "not your current password" }).waitFor();
-    await other.getByLabel("Current password").fill(password);
+    await other.getByLabel("Current password").fill(RESET_PASSWORD);
     await other.getByLabel(/^New password \(/).fill("ursula's new long password");
     await other.getByLabel("New password again").fill("ursula's new long password");
     await other.getByRole("button", { name: "Change password" }).click();
     await other.getByText("Password changed").waitFor();
     await other.reload();
     await other.getByRole("heading", { name: "Account: ursula" }).waitFor();
-    const login = await fetch(server.url + ApiRoutes.login, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ user: "ursula", password: "ursula's new long password" }),
-    });
-    assert.equal(login.status, 201);
+    assert.equal((await login("ursula", "ursula's new long password")).status, 201);
     await other.getByRole("button", { name: /Log out/ }).click();
     await other.getByRole("button", { name: "Log in" }).waitFor();
   });
