@@ -21,6 +21,7 @@ import type { Engine } from "../engine/engine.ts";
 import { checkAgentRole } from "../identity/job-roles.ts";
 import type { ServerKeys } from "../keys.ts";
 import { findAgentById, findAgentByName, insertAgent, updateAgent } from "../store/agents-repo.ts";
+import type { AgentRecord } from "../store/records.ts";
 import { activeJobRuns } from "../store/stages-repo.ts";
 import { auditTarget, recordAudit } from "./audit.ts";
 
@@ -32,6 +33,15 @@ export const REVOKED_PREFIX = "revoked:";
 
 export function isRevokedTokenHash(tokenHash: string): boolean {
   return tokenHash.startsWith(REVOKED_PREFIX);
+}
+
+/** Whether (services/agent-tokens.ts) `tokenHash` is the agent's previous token and its rotation's grace still lasts at `now`. */
+export function inTokenGrace(agent: AgentRecord, tokenHash: string, now: number): boolean {
+  return (
+    typeof agent.previousTokenHash === "string" &&
+    agent.previousTokenHash === tokenHash &&
+    (agent.previousTokenUntil ?? 0) > now
+  );
 }
 
 export function sameSecret(a: string, b: string): boolean {
@@ -77,7 +87,13 @@ export async function registerAgent(
     const now = tx.now();
     if (request.agentId !== undefined || request.token !== undefined) {
       const existing = request.agentId ? await findAgentById(tx.db, request.agentId) : undefined;
-      if (!existing || !request.token || !sameSecret(hashToken(request.token), existing.tokenHash)) {
+      const presented = request.token ? hashToken(request.token) : undefined;
+      // Its current token, or the previous one during a rotation's grace (it died before saving the new one).
+      const known =
+        existing !== undefined &&
+        presented !== undefined &&
+        (sameSecret(presented, existing.tokenHash) || inTokenGrace(existing, presented, now));
+      if (!existing || !request.token || !known) {
         throw new FawkesError(
           ErrorCode.agentIdentityUnknown,
           "the agent's saved identity is not known to this server (the agent was deleted, or registered with another server): register without it",
