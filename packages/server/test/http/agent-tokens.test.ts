@@ -102,31 +102,50 @@ test(
     // The agent "crashes" after the server answered: the new token is never written, never used.
     const lost = await rotated(server, agent.token);
     offset = AGENT_TOKEN_GRACE_MS - 60_000;
-    // It restarts with the old token: registration takes it back, and it rotates again with it.
-    assert.equal((await register(agent.token)).status, 200);
-    const recovered = await rotated(server, agent.token);
+    // It restarts with the old token: its registration is taken, and finishes the rotation with a new token.
+    const back = await register(agent.token);
+    assert.equal(back.status, 200, await back.clone().text());
+    const recovered = ((await back.json()) as { token: string }).token;
+    assert.ok(recovered !== agent.token && recovered !== lost, "a token of its own");
+    // While the new one is unused the old one still works (it may crash again before saving it)...
+    assert.equal((await poll(server, agent.token)).status, 200);
     assert.equal((await poll(server, recovered)).status, 200);
-    // The lost token and the old one are refused now that the new one is in use.
+    // ...and once it is used, the lost token and the old one are refused.
     await expectProblem(await poll(server, lost), 401, ErrorCode.unauthorized);
     await expectProblem(await poll(server, agent.token), 401, ErrorCode.unauthorized);
+    await expectProblem(await register(agent.token), 401, ErrorCode.agentIdentityUnknown);
+
+    // Rotating with the previous token (an answer lost on the way, retried) is a rotation too.
+    const retried = await rotated(server, recovered);
+    const again = await rotated(server, recovered);
+    assert.notEqual(again, retried);
+    assert.equal((await poll(server, again)).status, 200);
+    await expectProblem(await poll(server, retried), 401, ErrorCode.unauthorized);
+    await expectProblem(await poll(server, recovered), 401, ErrorCode.unauthorized);
     const entries = await server.engine.ctx.db
       .selectFrom("audit_log")
       .select(["action", "details_json"])
       .where("action", "=", "agent.token.rotate")
       .orderBy("id")
       .execute();
+    const id = agent.agentId;
     assert.deepEqual(
       entries.map((entry) => JSON.parse(entry.details_json) as object),
-      [{ id: agent.agentId }, { id: agent.agentId, withPreviousToken: true }],
+      [
+        { id },
+        { id, withPreviousToken: true, atRegistration: true },
+        { id },
+        { id, withPreviousToken: true },
+      ],
     );
 
     // Another rotation whose token is never used: past the grace the old token is refused everywhere.
-    const unused = await rotated(server, recovered);
-    assert.equal((await poll(server, recovered)).status, 200, "in the grace");
+    const unused = await rotated(server, again);
+    assert.equal((await poll(server, again)).status, 200, "in the grace");
     offset += AGENT_TOKEN_GRACE_MS + 1;
-    await expectProblem(await poll(server, recovered), 401, ErrorCode.unauthorized);
-    await expectProblem(await rotate(server, recovered), 401, ErrorCode.unauthorized);
-    await expectProblem(await register(recovered), 401, ErrorCode.agentIdentityUnknown);
+    await expectProblem(await poll(server, again), 401, ErrorCode.unauthorized);
+    await expectProblem(await rotate(server, again), 401, ErrorCode.unauthorized);
+    await expectProblem(await register(again), 401, ErrorCode.agentIdentityUnknown);
     assert.equal((await poll(server, unused)).status, 200);
   },
 );
