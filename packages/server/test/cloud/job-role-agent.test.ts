@@ -1,9 +1,10 @@
 /**
  * The whole path with real processes: a server (in this process, so the test can make its `fawkes-ci` role as
  * `fawkes up` does), a real `fawkes agent` given that role with `PUT /api/v1/agents/NAME/role`, and a job running
- * Debian's awscli 2.9 — with the AWS_* variables the job was given, and with none of them, through the job's own
- * metadata endpoint (which asks the server's job credentials route). Both act as the role's session; the job
- * writes to a bucket; once the job has finished its credentials are refused.
+ * Debian's awscli 2.9. The job's environment holds no credentials: awscli finds them at the job's own metadata
+ * endpoint (which asks the server's job credentials route), and a script exports raw keys from there with
+ * `aws configure export-credentials`. Both act as the role's session; the job writes to a bucket; once the job
+ * has finished its credentials are refused.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -29,7 +30,7 @@ import { awsAs } from "./support.ts";
 const sh = (script: string) => `{exec: {command: sh, arguments: ["-c", ${JSON.stringify(script)}]}}`;
 
 test(
-  "a real agent's job gets its role's credentials from its environment and its metadata endpoint, until it ends",
+  "a real agent's job gets its role's credentials from its metadata endpoint only, until it ends",
   { timeout: 180_000, skip: existsSync("/usr/bin/aws") ? false : "/usr/bin/aws is not installed" },
   async (t) => {
     const repo = await createGitRepo(t, { README: "app\n" });
@@ -41,9 +42,9 @@ pipelines:
     stages:
       - upload:
           tasks:
-            - ${sh('printf %s "$AWS_ACCESS_KEY_ID" > key-id; printf %s "$AWS_SECRET_ACCESS_KEY" > secret; printf %s "$AWS_SESSION_TOKEN" > token')}
-            - ${sh("aws sts get-caller-identity --query Arn --output text > arn-env")}
-            - ${sh("env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN aws sts get-caller-identity --query Arn --output text > arn-imds")}
+            - ${sh('printf %s "\${AWS_ACCESS_KEY_ID-unset} \${AWS_SECRET_ACCESS_KEY-unset} \${AWS_SESSION_TOKEN-unset}" > env-credentials')}
+            - ${sh("aws sts get-caller-identity --query Arn --output text > arn-imds")}
+            - ${sh('eval "$(aws configure export-credentials --format env)" && printf %s "$AWS_ACCESS_KEY_ID" > key-id && printf %s "$AWS_SECRET_ACCESS_KEY" > secret && printf %s "$AWS_SESSION_TOKEN" > token && aws sts get-caller-identity --query Arn --output text > arn-env')}
             - ${sh("aws s3 mb s3://builds && aws s3 cp README s3://builds/README")}
 `,
     });
@@ -94,13 +95,20 @@ pipelines:
     const workspace = path.join(agent.workDir, "pipelines", "publish");
     const read = (file: string) => readFile(path.join(workspace, file), "utf8");
     const session = "arn:aws:sts::000000000000:assumed-role/fawkes-ci/publish-1-upload";
-    assert.equal((await read("arn-env")).trim(), session, "awscli with the job's AWS_* variables");
-    assert.equal((await read("arn-imds")).trim(), session, "awscli through the job's metadata endpoint");
     const key = {
       accessKeyId: await read("key-id"),
       secretAccessKey: await read("secret"),
       sessionToken: await read("token"),
     };
+    // No timeout (nothing bounds the job): no credentials in its environment, which nothing would renew.
+    assert.equal(await read("env-credentials"), "unset unset unset");
+    assert.equal((await read("arn-imds")).trim(), session, "awscli through the job's metadata endpoint");
+    assert.equal((await read("arn-env")).trim(), session, "awscli with the keys a script exported");
+    assert.match(key.accessKeyId, /^ASIA/);
+    assert.equal(
+      log.match(/cloud credentials of role fawkes-ci: served by this job's metadata endpoint/g)?.length,
+      1,
+    );
     for (const secret of [key.secretAccessKey, key.sessionToken]) assert.ok(!log.includes(secret), "masked");
 
     // The audit log has the job's session: assumed by the server for the job, revoked when it ended.
