@@ -12,19 +12,14 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
 import {
-  createApiClient,
   createGitRepo,
-  startAgentProcess,
   summarizeRun,
   tempDir,
-  testDatabase,
-  waitFor,
   waitForRun,
   writePipelineDir,
   yamlString,
 } from "@fawkes/testing";
-import { pino } from "pino";
-import { compileServerOptions, startServer } from "../../src/index.ts";
+import { startServerWithAgent } from "./server-with-agent.ts";
 import { awsAs } from "./support.ts";
 
 const sh = (script: string) => `{exec: {command: sh, arguments: ["-c", ${JSON.stringify(script)}]}}`;
@@ -48,38 +43,8 @@ pipelines:
             - ${sh("aws s3 mb s3://builds && aws s3 cp README s3://builds/README")}
 `,
     });
-    const dataDir = await tempDir(t, "fawkes-role-agent-");
-    const server = await startServer(
-      compileServerOptions(
-        {
-          dataDir,
-          port: 0,
-          cloudPort: 0,
-          pipelineSources: [pipelines],
-          pollIntervalMs: 0,
-          database: await testDatabase(t),
-        },
-        {},
-      ),
-      pino({ level: "silent" }),
-    );
-    t.after(() => server.close());
+    const { server, api, agent } = await startServerWithAgent(t, pipelines);
     assert.equal(await server.ensureCiRole(), "fawkes-ci");
-    const api = createApiClient(
-      () => server.url,
-      () => server.apiToken,
-    );
-    const agent = await startAgentProcess(t, {
-      serverUrl: server.url,
-      key: server.autoRegisterKey,
-      name: "builder",
-      // Debian's awscli 2.9 first on PATH, and no ~/.aws of ours.
-      env: { PATH: "/usr/bin:/bin", HOME: await tempDir(t, "fawkes-home-") },
-    });
-    await waitFor(async () => (await api.agents()).agents.some((a) => a.name === "builder"), {
-      timeoutMs: 30_000,
-      message: "the agent to register",
-    });
     const given = await fetch(`${server.url}/api/v1/agents/builder/role`, {
       method: "PUT",
       headers: { authorization: `Bearer ${server.apiToken}`, "content-type": "application/json" },
