@@ -37,7 +37,7 @@ pipelines:
     stages:
       - upload:
           tasks:
-            - ${sh('printf %s "\${AWS_ACCESS_KEY_ID-unset} \${AWS_SECRET_ACCESS_KEY-unset} \${AWS_SESSION_TOKEN-unset}" > env-credentials')}
+            - ${sh('printf %s "${AWS_ACCESS_KEY_ID-unset} ${AWS_SECRET_ACCESS_KEY-unset} ${AWS_SESSION_TOKEN-unset}" > env-credentials')}
             - ${sh("aws sts get-caller-identity --query Arn --output text > arn-imds")}
             - ${sh('eval "$(aws configure export-credentials --format env)" && printf %s "$AWS_ACCESS_KEY_ID" > key-id && printf %s "$AWS_SECRET_ACCESS_KEY" > secret && printf %s "$AWS_SESSION_TOKEN" > token && aws sts get-caller-identity --query Arn --output text > arn-env')}
             - ${sh("aws s3 mb s3://builds && aws s3 cp README s3://builds/README")}

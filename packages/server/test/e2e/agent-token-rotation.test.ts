@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import test from "node:test";
+import test, { type TestContext } from "node:test";
 import { ApiRoutes, type AuditListDto } from "@fawkes/protocol";
 import {
   createGitRepo,
@@ -75,6 +75,16 @@ async function runPasses(fawkes: Fawkes, counter: number): Promise<void> {
   assert.equal(run.result, "passed", summarizeRun(run));
 }
 
+/** A server with the pipeline `rotation` and no agent yet. */
+async function startWithoutAgents(t: TestContext): Promise<Fawkes> {
+  const repo = await createGitRepo(t, { "README.md": "x\n" });
+  return startFawkes(t, {
+    pipelineFiles: { "p.gocd.yaml": pipelineYaml(repo.path) },
+    expectPipelines: ["rotation"],
+    agents: 0,
+  });
+}
+
 async function rotations(fawkes: Fawkes, agent: string): Promise<AuditListDto["entries"]> {
   const page = await fawkes.api.get<AuditListDto>(`${ApiRoutes.audit}?action=agent.token.rotate&limit=500`);
   return page.entries.filter((entry) => entry.actor.name === agent);
@@ -84,12 +94,7 @@ test(
   "an agent rotates its token on schedule, keeps working, and the old token is refused",
   { timeout: 120_000 },
   async (t) => {
-    const repo = await createGitRepo(t, { "README.md": "x\n" });
-    const fawkes = await startFawkes(t, {
-      pipelineFiles: { "p.gocd.yaml": pipelineYaml(repo.path) },
-      expectPipelines: ["rotation"],
-      agents: 0,
-    });
+    const fawkes = await startWithoutAgents(t);
     await fawkes.diagnose(async () => {
       const agent = await fawkes.addAgent("rotor", { args: ["--token-rotation", "2s"] });
       const first = await waitFor(() => savedIdentity(agent), { message: "the agent's saved identity" });
@@ -124,12 +129,7 @@ test(
   "a crash between the server's answer and saving the new token does not lock the agent out",
   { timeout: 120_000 },
   async (t) => {
-    const repo = await createGitRepo(t, { "README.md": "x\n" });
-    const fawkes = await startFawkes(t, {
-      pipelineFiles: { "p.gocd.yaml": pipelineYaml(repo.path) },
-      expectPipelines: ["rotation"],
-      agents: 0,
-    });
+    const fawkes = await startWithoutAgents(t);
     await fawkes.diagnose(async () => {
       // Rotation off: only the simulated one happens.
       const first = await fawkes.addAgent("phoenix", { args: ["--token-rotation", "0"] });
