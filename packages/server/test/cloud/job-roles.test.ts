@@ -53,7 +53,8 @@ async function setup(
     pipelineFiles: {
       "p.gocd.yaml":
         "format_version: 10\npipelines:\n" +
-        pipeline("reader", job("role: s3-reader, ")) +
+        // A `timeout:` bounds silent minutes only, not the job's run: credentials stay out of the environment.
+        pipeline("reader", job("role: s3-reader, timeout: 30, ")) +
         pipeline("nothing", job("role: s3-nothing, ")) +
         pipeline("untrusted", job("role: s3-reader, ")) +
         pipeline("plain", job("")),
