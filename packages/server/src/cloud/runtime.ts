@@ -2,6 +2,13 @@
  * The cloud endpoint inside the server: started and closed with it, backed by the access keys and STS
  * sessions tables, and the source of the AWS_* variables every job gets (so `aws s3 cp` and the SDKs reach it
  * with no configuration). A job gets credentials only through a role: its role session's, or none at all.
+ *
+ * A job's role credentials are never put in its environment: nothing bounds how long a job runs (GoCD's
+ * `timeout` counts minutes *without console output*, and `0` — the default — is none), while a session ends by
+ * the role's maximum session duration at the latest, and AWS clients prefer environment variables to every
+ * other source and never renew them. So clients find them at the job's metadata endpoint, which the agent
+ * renews before they expire; a script that needs raw keys exports them from there
+ * (`aws configure export-credentials --format env`). The job's console says so once ({@link jobCredentialsNote}).
  */
 import {
   createStsService,
@@ -18,19 +25,24 @@ import { Identity } from "../identity/iam-store.ts";
 import type { Roles } from "../identity/roles.ts";
 import { Sessions, type RoleDirectory } from "../identity/sessions.ts";
 import { findManagedPolicyByArn } from "../store/managed-policies-repo.ts";
-import type { Executor } from "../store/executor.ts";
 import type { Database } from "../store/schema.ts";
 import { AccessKeys } from "./access-keys.ts";
 
 /** Region the endpoint signs for and jobs are told to use. */
 export const CLOUD_REGION = "us-east-1";
 
-const CREDENTIAL_VARIABLES = [
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_SESSION_TOKEN",
-  "AWS_PROFILE",
-];
+/**
+ * The line a job with a role gets in its console, once, when its lease (and first session) is issued: how its
+ * credentials are provided, never their values.
+ */
+export function jobCredentialsNote(roleArn: string): string {
+  const role = roleArn.slice(roleArn.lastIndexOf("/") + 1);
+  return (
+    `cloud credentials of role ${role}: served by this job's metadata endpoint ($AWS_EC2_METADATA_SERVICE_ENDPOINT) ` +
+    "and renewed while the job runs, not set in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN; " +
+    'a script that needs raw keys: eval "$(aws configure export-credentials --format env)"'
+  );
+}
 
 export interface JobKeyOwner {
   jobRunId: number;
@@ -50,16 +62,10 @@ export interface CloudRuntime {
   /** Roles (also the RoleLookup STS uses), managed policies and instance profiles. */
   readonly identity: Identity;
   /**
-   * The AWS_* variables to add to a job: endpoint, region, and the credentials of the job's newest live role
-   * session under this lease (issued when the lease was created), if it has one: a job without a role gets no
-   * credentials at all. Secrets are `secure`, so the agent masks them in the console log. A variable the job's
-   * config already sets wins; config that sets any credential variable gets none of ours.
+   * The AWS_* variables to add to a job: endpoint and region, never credentials (a job's role credentials come
+   * from its metadata endpoint, renewed: see above). A variable the job's config already sets wins.
    */
-  jobEnvironment(
-    owner: JobKeyOwner,
-    configured: readonly { name: string }[],
-    db?: Executor,
-  ): Promise<EnvVar[]>;
+  jobEnvironment(owner: JobKeyOwner, configured: readonly { name: string }[]): Promise<EnvVar[]>;
   close(): Promise<void>;
 }
 
@@ -120,7 +126,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     accessKeys,
     sessions,
     identity,
-    async jobEnvironment(owner, configured, executor = db) {
+    async jobEnvironment(_owner, configured) {
       const own = new Set(configured.map((variable) => variable.name));
       const variables: EnvVar[] = [
         { name: "AWS_ENDPOINT_URL", value: endpoint.url, secure: false },
@@ -130,15 +136,6 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
       ];
       // The server's own keys for a job (external artifacts) die with the job's lease.
       await accessKeys.purgeDeadJobKeys();
-      if (!CREDENTIAL_VARIABLES.some((name) => own.has(name))) {
-        const session = await sessions.latestJobSession(executor, owner.jobRunId, owner.leaseId);
-        if (session !== undefined)
-          variables.push(
-            { name: "AWS_ACCESS_KEY_ID", value: session.accessKeyId, secure: true },
-            { name: "AWS_SECRET_ACCESS_KEY", value: session.secretAccessKey, secure: true },
-            { name: "AWS_SESSION_TOKEN", value: session.sessionToken, secure: true },
-          );
-      }
       return variables.filter((variable) => !own.has(variable.name));
     },
     close: () => endpoint.close(),

@@ -117,6 +117,9 @@ export interface DbAgentTable {
   deleted: number;
   /** The role its jobs assume when they name none (migration 010); null: none. */
   role: string | null;
+  /** The token it rotated away from, valid until the new one is used or `previous_token_until` (014). */
+  previous_token_hash: string | null;
+  previous_token_until: number | null;
 }
 
 export interface DbMaterialTable {

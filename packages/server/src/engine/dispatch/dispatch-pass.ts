@@ -10,7 +10,8 @@ import { listAgents, updateAgent } from "../../store/agents-repo.ts";
 import type { AgentRecord, JobRunRecord, RunRecord } from "../../store/records.ts";
 import { findRunById } from "../../store/runs-repo.ts";
 import { findJobRun, scheduledJobRuns, updateJobRun } from "../../store/stages-repo.ts";
-import { failJob } from "./complete-job.ts";
+import { jobCredentialsNote } from "../../cloud/runtime.ts";
+import { failJob, noteAfterCommit } from "./complete-job.ts";
 import { assumeJobRole } from "./job-session.ts";
 import type { DispatchContext } from "./context.ts";
 import type { WorkPoll } from "./work-polls.ts";
@@ -98,6 +99,7 @@ async function dispatchJob(
     if (run) ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
     return;
   }
+  if (session.kind === "issued") noteAfterCommit(dc, ctx, assigned, jobCredentialsNote(session.roleArn));
   const poll = dc.workPolls.take(agent.id);
   // Only a committed lease goes to the agent (a rolled-back one would be refused at its first report), and the
   // assignment is built after COMMIT (it reads the role session committed with the lease).
