@@ -1,0 +1,36 @@
+/** The values of a stack's outputs, once its resources exist. */
+import { resourcesInScope } from "./conditions.ts";
+import { childPath } from "./model.ts";
+import type { ParsedTemplate } from "./model.ts";
+import { resolveValue } from "./resolve.ts";
+import type { EvalContext } from "./resolve.ts";
+
+export interface StackOutput {
+  key: string;
+  value: unknown;
+  description?: string;
+  exportName?: string;
+}
+
+/** Outputs in scope (their condition true), evaluated; `ctx.conditions` must be the stack's conditions. */
+export function outputs(t: ParsedTemplate, ctx: EvalContext): StackOutput[] {
+  const conditions = new Map<string, boolean>();
+  for (const name of Object.keys(t.body.Conditions ?? {})) {
+    const value = ctx.conditions.get(name);
+    if (value !== undefined) conditions.set(name, value);
+  }
+  const context = ctx.template === undefined ? { ...ctx, template: t } : ctx;
+  return Object.entries(resourcesInScope(t, conditions).outputs).map(([key, output]) => {
+    const path = childPath("Outputs", key);
+    const exportName =
+      output.Export === undefined
+        ? undefined
+        : String(resolveValue(output.Export.Name, context, childPath(childPath(path, "Export"), "Name")));
+    return {
+      key,
+      value: resolveValue(output.Value, context, childPath(path, "Value")),
+      ...(output.Description === undefined ? {} : { description: output.Description }),
+      ...(exportName === undefined ? {} : { exportName }),
+    };
+  });
+}
