@@ -123,13 +123,20 @@ export function* walkIntrinsics(value: unknown, path: string, conditionContext =
       if (call.name !== "Condition") pending.push([call.args, childPath(at, call.name), argsInCondition]);
       continue;
     }
+    yield* misplacedFunctions(node, at);
     const keys = Object.keys(node);
-    const functions = keys.filter((key) => key.startsWith("Fn::") || (key === "Ref" && keys.length > 1));
-    for (const key of functions) {
-      if (keys.length > 1)
-        yield { kind: "invalid", path: childPath(at, key), message: `${key} must be the only key of its object` };
-      else yield { kind: "invalid", path: childPath(at, key), message: `unsupported intrinsic function ${key}` };
-    }
     for (let i = keys.length - 1; i >= 0; i--) pending.push([node[keys[i]!], childPath(at, keys[i]!), false]);
   }
+}
+
+/** Function keys of an object that is not a call: beside other keys, or not a supported function. */
+export function misplacedFunctions(node: Record<string, unknown>, path: string): WalkEvent[] {
+  const keys = Object.keys(node);
+  return keys
+    .filter((key) => key.startsWith("Fn::") || (key === "Ref" && keys.length > 1))
+    .map((key) => ({
+      kind: "invalid",
+      path: childPath(path, key),
+      message: keys.length > 1 ? `${key} must be the only key of its object` : `unsupported intrinsic function ${key}`,
+    }));
 }

@@ -59,7 +59,7 @@ export function parseTemplate(text: string, source: string): ParsedTemplate {
   } else {
     data = parseYaml(text, lines, positions, errors);
   }
-  if (errors.errors.length === 0) checkSections(data, errors);
+  if (data !== undefined) checkSections(data, errors);
   errors.throwIfAny();
   return { source, format, body: data as TemplateBody, positions };
 }
@@ -126,12 +126,16 @@ function scanJson(text: string, positions: Map<string, SourcePosition>, errors: 
     if (top === undefined) return "";
     return top.kind === "array" ? childPath(top.path, top.index) : childPath(top.path, top.key ?? "");
   };
-  const open = (kind: "object" | "array", i: number): void => {
+  /** False when nesting is too deep (an error, and the scan stops: paths would grow with the depth). */
+  const open = (kind: "object" | "array", i: number): boolean => {
     const path = valuePath();
     if (!positions.has(path)) positions.set(path, here(i));
-    if (stack.length >= maxTemplateDepth)
+    if (stack.length >= maxTemplateDepth) {
       errors.errors.push({ message: `nesting deeper than ${maxTemplateDepth} levels`, path, ...here(i) });
+      return false;
+    }
     stack.push({ kind, path, index: 0, keys: new Set(), key: undefined });
+    return true;
   };
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
@@ -143,7 +147,7 @@ function scanJson(text: string, positions: Map<string, SourcePosition>, errors: 
     if (c === " " || c === "\t" || c === "\r" || c === ":") continue;
     const top = stack[stack.length - 1];
     if (c === "{" || c === "[") {
-      open(c === "{" ? "object" : "array", i);
+      if (!open(c === "{" ? "object" : "array", i)) return;
       continue;
     }
     if (c === "}" || c === "]") {
@@ -244,7 +248,7 @@ function parseYaml(
       const value: Record<string, unknown> = {};
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
-        if (isScalar(keyNode) && typeof keyNode.value === "symbol") {
+        if (isScalar(keyNode) && (typeof keyNode.value === "symbol" || (keyNode.value === "<<" && keyNode.type === "PLAIN"))) {
           fail(path, keyNode.range?.[0], "YAML merge keys (<<) are not supported in templates");
           continue;
         }

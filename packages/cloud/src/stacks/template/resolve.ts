@@ -3,7 +3,7 @@
  * of created resources (`getAtt`), other stacks' exports (`importValue`) and availability zones (`azs`) — as
  * callbacks; every error names the path (and, given the template, the line and column) of the failing call.
  */
-import { getAttArgs, intrinsicOf, shapeError } from "./intrinsics.ts";
+import { getAttArgs, intrinsicOf, misplacedFunctions, shapeError } from "./intrinsics.ts";
 import type { IntrinsicCall } from "./intrinsics.ts";
 import { childPath, ErrorCollector, isRecord } from "./model.ts";
 import type { ParsedTemplate } from "./model.ts";
@@ -110,6 +110,8 @@ function evaluate(value: unknown, ctx: EvalContext, path: string): unknown {
   if (!isRecord(value)) return value;
   const call = intrinsicOf(value, true);
   if (call !== undefined) return callFunction(call, ctx, path);
+  const misplaced = misplacedFunctions(value, path)[0];
+  if (misplaced?.kind === "invalid") throw new EvaluationProblem(misplaced.path, misplaced.message);
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const result = evaluate(item, ctx, childPath(path, key));
