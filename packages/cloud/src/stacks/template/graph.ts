@@ -14,7 +14,7 @@ export interface Reference {
   /** The logical name referenced: a resource, a parameter or a pseudo-parameter. */
   target: string;
   attribute?: string;
-  /** Path of the call. */
+  /** Path of the call's arguments (`….Ref`, `….Fn::Sub`). */
   path: string;
 }
 
@@ -23,7 +23,8 @@ export function referencesOf(value: unknown, path: string): Reference[] {
   const found: Reference[] = [];
   for (const event of walkIntrinsics(value, path)) {
     if (event.kind !== "call") continue;
-    const { call, path: at } = event;
+    const { call } = event;
+    const at = childPath(event.path, call.name);
     if (call.name === "Ref" && typeof call.args === "string") found.push({ kind: "Ref", target: call.args, path: at });
     if (call.name === "Fn::GetAtt") {
       const args = call.args;
