@@ -29,7 +29,10 @@ Resources:
     NotProd: false,
     Either: true,
   });
-  const dev = evaluateConditions(t, { parameters: { Env: "dev" }, pseudo: { ...pseudo, region: "eu-west-1" } });
+  const dev = evaluateConditions(t, {
+    parameters: { Env: "dev" },
+    pseudo: { ...pseudo, region: "eu-west-1" },
+  });
   assert.deepEqual(Object.fromEntries(dev), {
     IsProd: false,
     InUsEast: false,
@@ -42,12 +45,22 @@ Resources:
 
 test("a condition may not reference a resource", () => {
   const t = template({ H: handle }, { Conditions: { C: { "Fn::Equals": [{ Ref: "H" }, "x"] } } });
-  assertError(errorsOf(() => evaluateConditions(t, { parameters: {}, pseudo })), "conditions can only use parameters", {
-    path: "Conditions.C.Fn::Equals[0].Ref",
-  });
+  assertError(
+    errorsOf(() => evaluateConditions(t, { parameters: {}, pseudo })),
+    "conditions can only use parameters",
+    {
+      path: "Conditions.C.Fn::Equals[0].Ref",
+    },
+  );
 });
 
 test("circular conditions are an error naming the cycle", () => {
-  const t = template({ H: handle }, { Conditions: { A: { "Fn::Not": [{ Condition: "B" }] }, B: { "Fn::Not": [{ Condition: "A" }] } } });
-  assertError(errorsOf(() => evaluateConditions(t, { parameters: {}, pseudo })), "circular condition: A → B → A");
+  const t = template(
+    { H: handle },
+    { Conditions: { A: { "Fn::Not": [{ Condition: "B" }] }, B: { "Fn::Not": [{ Condition: "A" }] } } },
+  );
+  assertError(
+    errorsOf(() => evaluateConditions(t, { parameters: {}, pseudo })),
+    "circular condition: A → B → A",
+  );
 });

@@ -4,17 +4,16 @@ import { test } from "node:test";
 import { dependencyGraph, evaluateConditions, resourcesInScope } from "../../src/stacks/template/index.ts";
 import { assertError, errorsOf, handle, pseudo, template, yaml } from "./support.ts";
 
-const deps = (graph: ReturnType<typeof dependencyGraph>, name: string) => [...graph.dependsOn.get(name)!].sort();
+const deps = (graph: ReturnType<typeof dependencyGraph>, name: string) =>
+  [...graph.dependsOn.get(name)!].sort();
 
 test("independent resources share a wave; a chain is sequential; deletion is the reverse", () => {
-  const t = template(
-    {
-      A: handle,
-      B: handle,
-      C: { ...handle, DependsOn: "A" },
-      D: { ...handle, DependsOn: ["C", "B"] },
-    },
-  );
+  const t = template({
+    A: handle,
+    B: handle,
+    C: { ...handle, DependsOn: "A" },
+    D: { ...handle, DependsOn: ["C", "B"] },
+  });
   const graph = dependencyGraph(t, new Map());
   assert.deepEqual(graph.creationWaves(), [["A", "B"], ["C"], ["D"]]);
   assert.deepEqual([...graph.creationWaves()].reverse(), [["D"], ["C"], ["A", "B"]]);
@@ -48,11 +47,15 @@ Resources:
 test("every wave depends only on earlier waves", () => {
   const resources: Record<string, unknown> = {};
   for (let i = 0; i < 30; i++)
-    resources[`R${i}`] = { ...handle, DependsOn: [i % 3, i % 7, Math.floor(i / 2)].filter((j) => j < i).map((j) => `R${j}`) };
+    resources[`R${i}`] = {
+      ...handle,
+      DependsOn: [i % 3, i % 7, Math.floor(i / 2)].filter((j) => j < i).map((j) => `R${j}`),
+    };
   const graph = dependencyGraph(template(resources), new Map());
   const seen = new Set<string>();
   for (const wave of graph.creationWaves()) {
-    for (const name of wave) for (const dep of graph.dependsOn.get(name)!) assert.ok(seen.has(dep), `${name} before ${dep}`);
+    for (const name of wave)
+      for (const dep of graph.dependsOn.get(name)!) assert.ok(seen.has(dep), `${name} before ${dep}`);
     for (const name of wave) seen.add(name);
   }
   assert.equal(seen.size, 30);
@@ -74,7 +77,10 @@ test("resources and outputs whose condition is false are out of scope, and so ar
     {
       Always: handle,
       ProdOnly: { ...handle, Condition: "IsProd", DependsOn: "Always" },
-      After: { Type: "AWS::EC2::Instance", Properties: { X: { "Fn::If": ["IsProd", { Ref: "ProdOnly" }, "none"] } } },
+      After: {
+        Type: "AWS::EC2::Instance",
+        Properties: { X: { "Fn::If": ["IsProd", { Ref: "ProdOnly" }, "none"] } },
+      },
     },
     {
       Parameters: { Env: { Type: "String" } },

@@ -4,7 +4,8 @@ import { test } from "node:test";
 import { resolveParameters } from "../../src/stacks/template/index.ts";
 import { assertError, errorsOf, handle, template } from "./support.ts";
 
-const withParameters = (parameters: Record<string, unknown>) => template({ H: handle }, { Parameters: parameters });
+const withParameters = (parameters: Record<string, unknown>) =>
+  template({ H: handle }, { Parameters: parameters });
 
 test("types: String, Number, lists and EC2 id types; defaults", () => {
   const t = withParameters({
@@ -28,7 +29,11 @@ test("types: String, Number, lists and EC2 id types; defaults", () => {
 });
 
 test("missing and unknown parameters, worded as AWS", () => {
-  const t = withParameters({ A: { Type: "String" }, B: { Type: "String" }, C: { Type: "String", Default: "" } });
+  const t = withParameters({
+    A: { Type: "String" },
+    B: { Type: "String" },
+    C: { Type: "String", Default: "" },
+  });
   const errors = errorsOf(() => resolveParameters(t, { Z: "1", Y: "2" }));
   assertError(errors, "Parameters: [Z, Y] do not exist in the template", { path: "Parameters" });
   assertError(errors, "Parameters: [A, B] must have values", { path: "Parameters" });
@@ -38,29 +43,59 @@ test("missing and unknown parameters, worded as AWS", () => {
 const constraintCases: [string, Record<string, unknown>, string, string][] = [
   ["Number", { Type: "Number" }, "abc", "Parameter 'P' must be a number"],
   ["List<Number>", { Type: "List<Number>" }, "1,x", "Parameter 'P' must be a number"],
-  ["AllowedValues", { Type: "String", AllowedValues: ["a", "b"] }, "c", "Parameter 'P' must be one of AllowedValues"],
-  ["AllowedPattern whole string", { Type: "String", AllowedPattern: "[a-z]+" }, "abc1", "Parameter 'P' must match pattern [a-z]+"],
+  [
+    "AllowedValues",
+    { Type: "String", AllowedValues: ["a", "b"] },
+    "c",
+    "Parameter 'P' must be one of AllowedValues",
+  ],
+  [
+    "AllowedPattern whole string",
+    { Type: "String", AllowedPattern: "[a-z]+" },
+    "abc1",
+    "Parameter 'P' must match pattern [a-z]+",
+  ],
   ["MinLength", { Type: "String", MinLength: 3 }, "ab", "Parameter 'P' must contain at least 3 characters"],
   ["MaxLength", { Type: "String", MaxLength: "2" }, "abc", "Parameter 'P' must contain at most 2 characters"],
   ["MinValue", { Type: "Number", MinValue: 10 }, "9", "Parameter 'P' must be a number not less than 10"],
-  ["MaxValue", { Type: "Number", MaxValue: 10 }, "10.5", "Parameter 'P' must be a number not greater than 10"],
+  [
+    "MaxValue",
+    { Type: "Number", MaxValue: 10 },
+    "10.5",
+    "Parameter 'P' must be a number not greater than 10",
+  ],
   [
     "ConstraintDescription",
     { Type: "String", AllowedPattern: "[0-9]+", ConstraintDescription: "must be a build number" },
     "x",
     "Parameter 'P' failed to satisfy constraint: must be a build number",
   ],
-  ["CommaDelimitedList AllowedValues per item", { Type: "CommaDelimitedList", AllowedValues: ["a", "b"] }, "a,c", "must be one of AllowedValues"],
+  [
+    "CommaDelimitedList AllowedValues per item",
+    { Type: "CommaDelimitedList", AllowedValues: ["a", "b"] },
+    "a,c",
+    "must be one of AllowedValues",
+  ],
 ];
 for (const [name, definition, value, message] of constraintCases)
   test(`constraint ${name}`, () => {
     const t = withParameters({ P: definition });
-    assertError(errorsOf(() => resolveParameters(t, { P: value })), message, { path: "Parameters.P" });
+    assertError(
+      errorsOf(() => resolveParameters(t, { P: value })),
+      message,
+      { path: "Parameters.P" },
+    );
   });
 
 test("values within every constraint pass", () => {
   const t = withParameters({
-    S: { Type: "String", AllowedPattern: "[a-z]+", MinLength: 2, MaxLength: 4, AllowedValues: ["ab", "abcd"] },
+    S: {
+      Type: "String",
+      AllowedPattern: "[a-z]+",
+      MinLength: 2,
+      MaxLength: 4,
+      AllowedValues: ["ab", "abcd"],
+    },
     N: { Type: "Number", MinValue: 1, MaxValue: 10 },
   });
   assert.deepEqual(resolveParameters(t, { S: "abcd", N: "10" }).values, { S: "abcd", N: "10" });
@@ -85,5 +120,8 @@ test("previous values are used for the parameters named in usePrevious", () => {
   const t = withParameters({ A: { Type: "String" }, B: { Type: "String", Default: "d" } });
   const resolved = resolveParameters(t, {}, { previous: { A: "old-a", B: "old-b" }, usePrevious: ["A"] });
   assert.deepEqual(resolved.values, { A: "old-a", B: "d" });
-  assertError(errorsOf(() => resolveParameters(t, {}, { previous: {}, usePrevious: ["A"] })), "[A] must have values");
+  assertError(
+    errorsOf(() => resolveParameters(t, {}, { previous: {}, usePrevious: ["A"] })),
+    "[A] must have values",
+  );
 });

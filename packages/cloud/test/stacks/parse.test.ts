@@ -55,14 +55,19 @@ Resources:
 });
 
 test("positions are recorded for every node, short forms included", () => {
-  const t = yaml("Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n      UserData: !Base64 abc\n");
+  const t = yaml(
+    "Resources:\n  Web:\n    Type: AWS::EC2::Instance\n    Properties:\n      UserData: !Base64 abc\n",
+  );
   assert.deepEqual(positionOf(t, "Resources.Web"), { line: 2, column: 3 });
   assert.deepEqual(positionOf(t, "Resources.Web.Properties.UserData"), { line: 5, column: 7 });
   assert.equal(positionOf(t, "Resources.Web.Properties.UserData.Fn::Base64").line, 5);
   // A path with no position of its own falls back to its nearest ancestor.
   assert.deepEqual(positionOf(t, "Resources.Web.Properties.Nope[3]"), { line: 4, column: 5 });
 
-  const j = parseTemplate('{\n  "Resources": {\n    "Web": {\n\t"Type" : "X"\t,\n  "Properties": {"A": [1, {"B": 2}]}}}}', "t");
+  const j = parseTemplate(
+    '{\n  "Resources": {\n    "Web": {\n\t"Type" : "X"\t,\n  "Properties": {"A": [1, {"B": 2}]}}}}',
+    "t",
+  );
   assert.deepEqual(positionOf(j, "Resources.Web.Type"), { line: 4, column: 2 });
   assert.deepEqual(positionOf(j, "Resources.Web.Properties.A[1].B"), { line: 5, column: 28 });
   assert.deepEqual(positionOf(j, "Resources.Web.Properties.A[0]"), { line: 5, column: 24 });
@@ -71,7 +76,10 @@ test("positions are recorded for every node, short forms included", () => {
 test("JSON syntax errors name line and column", () => {
   const errors = errorsOf(() => parseTemplate('{\n  "Resources": {\n    "A": 1,\n  }\n}', "bad.json"));
   assertError(errors, "invalid JSON", { line: 4, column: 3 });
-  assert.throws(() => parseTemplate('{\n  "Resources": {\n    "A": 1,\n  }\n}', "bad.json"), /^.*bad\.json:4:3: invalid JSON/);
+  assert.throws(
+    () => parseTemplate('{\n  "Resources": {\n    "A": 1,\n  }\n}', "bad.json"),
+    /^.*bad\.json:4:3: invalid JSON/,
+  );
 });
 
 test("JSON duplicate keys are errors at the second key", () => {
@@ -81,11 +89,17 @@ test("JSON duplicate keys are errors at the second key", () => {
 
 test("YAML errors are all collected, each with its line and column", () => {
   const errors = errorsOf(() =>
-    yaml("Resources:\n  A:\n    Type: X\n    Properties:\n      P: !Bogus 1\n      Q: !Ref\n        - 1\n  A: {}\nExtra: 1\n"),
+    yaml(
+      "Resources:\n  A:\n    Type: X\n    Properties:\n      P: !Bogus 1\n      Q: !Ref\n        - 1\n  A: {}\nExtra: 1\n",
+    ),
   );
   assertError(errors, "unknown tag !Bogus", { path: "Resources.A.Properties.P", line: 5, column: 17 });
   assertError(errors, "duplicate key A", { path: "Resources.A", line: 8, column: 3 });
-  assertError(errors, "Invalid template property or properties [Extra]", { path: "Extra", line: 9, column: 1 });
+  assertError(errors, "Invalid template property or properties [Extra]", {
+    path: "Extra",
+    line: 9,
+    column: 1,
+  });
   assert.ok(errors.length >= 3);
 });
 
@@ -94,8 +108,15 @@ test("YAML syntax errors and multiple documents are errors", () => {
     errorsOf(() => yaml("Resources:\n  A: [1, 2\n")),
     /invalid YAML/,
   );
-  assertError(errorsOf(() => yaml("Resources: {}\n---\nResources: {}\n")), "one YAML document", { line: 2 });
-  assertError(errorsOf(() => yaml("")), "must be an object");
+  assertError(
+    errorsOf(() => yaml("Resources: {}\n---\nResources: {}\n")),
+    "one YAML document",
+    { line: 2 },
+  );
+  assertError(
+    errorsOf(() => yaml("")),
+    "must be an object",
+  );
 });
 
 test("YAML anchors, aliases and merge keys are refused", () => {
@@ -107,15 +128,31 @@ test("YAML anchors, aliases and merge keys are refused", () => {
 
 test("nesting is bounded before composing, in YAML and JSON", () => {
   const deep = "Resources: " + "[".repeat(5000) + "]".repeat(5000);
-  assertError(errorsOf(() => yaml(deep)), /nesting deeper than 64/);
+  assertError(
+    errorsOf(() => yaml(deep)),
+    /nesting deeper than 64/,
+  );
   const deepJson = '{"Resources": ' + "[".repeat(5000) + "]".repeat(5000) + "}";
-  assertError(errorsOf(() => parseTemplate(deepJson, "t.json")), /nesting deeper than 64/);
+  assertError(
+    errorsOf(() => parseTemplate(deepJson, "t.json")),
+    /nesting deeper than 64/,
+  );
 });
 
 test("a template must be an object with a Resources section", () => {
-  assertError(errorsOf(() => yaml("- 1\n")), "must be an object");
-  assertError(errorsOf(() => yaml("Description: x\n")), "Resources section");
-  assertError(errorsOf(() => yaml("Resources: [1]\n")), "Resources section must be an object", { line: 1 });
+  assertError(
+    errorsOf(() => yaml("- 1\n")),
+    "must be an object",
+  );
+  assertError(
+    errorsOf(() => yaml("Description: x\n")),
+    "Resources section",
+  );
+  assertError(
+    errorsOf(() => yaml("Resources: [1]\n")),
+    "Resources section must be an object",
+    { line: 1 },
+  );
 });
 
 test("__proto__ keys stay data", () => {
@@ -123,4 +160,22 @@ test("__proto__ keys stay data", () => {
   assert.equal(Object.getPrototypeOf(t.body.Resources), Object.prototype);
   const y = yaml("Resources:\n  __proto__: {Type: X}\n");
   assert.deepEqual(Object.keys(y.body.Resources!), ["__proto__"]);
+});
+
+test("an unexpected token in JSON is located, and the message does not repeat the text", () => {
+  const errors = errorsOf(() => parseTemplate('{\n  "Resources": {\n    "A": tru\n  }\n}', "t.json"));
+  const error = assertError(errors, "invalid JSON: Unexpected token", { line: 3, column: 13 });
+  assert.doesNotMatch(error.message, /Resources/);
+  assertError(
+    errorsOf(() => parseTemplate('{\n  "Resources": {\n    "A": x\n  }\n}', "t.json")),
+    "invalid JSON: Unexpected token 'x'",
+    { line: 3, column: 10 },
+  );
+});
+
+test("a template text is bounded", () => {
+  assertError(
+    errorsOf(() => yaml("Resources: {}\n" + "#".repeat(1_000_001))),
+    "at most 1000000 characters",
+  );
 });

@@ -1,7 +1,7 @@
 // Evaluation of every intrinsic function: happy paths, AWS::NoValue, Sub escaping, and errors naming path and line.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { resolveValue } from "../../src/stacks/template/index.ts";
+import { outputs, resolveValue } from "../../src/stacks/template/index.ts";
 import { assertError, context, errorsOf, yaml } from "./support.ts";
 
 const ctx = context({
@@ -20,7 +20,10 @@ test("Ref: parameters, lists, pseudo-parameters and resources", () => {
   assert.equal(resolve({ Ref: "AWS::StackName" }), "s1");
   assert.equal(resolve({ Ref: "AWS::Region" }), "us-east-1");
   assert.equal(resolve({ Ref: "AWS::AccountId" }), "000000000000");
-  assert.match(resolve({ Ref: "AWS::StackId" }) as string, /^arn:aws:cloudformation:us-east-1:000000000000:stack\/s1\//);
+  assert.match(
+    resolve({ Ref: "AWS::StackId" }) as string,
+    /^arn:aws:cloudformation:us-east-1:000000000000:stack\/s1\//,
+  );
   assert.equal(resolve({ Ref: "AWS::Partition" }), "aws");
   assert.equal(resolve({ Ref: "AWS::URLSuffix" }), "amazonaws.com");
   assert.deepEqual(resolve({ Ref: "AWS::NotificationARNs" }), []);
@@ -53,7 +56,10 @@ test("Fn::Sub: both forms, resources, attributes, pseudo-parameters and ${!Liter
 });
 
 test("Fn::Base64 encodes UTF-8", () => {
-  assert.equal(resolve({ "Fn::Base64": "#!/bin/sh\necho é" }), Buffer.from("#!/bin/sh\necho é").toString("base64"));
+  assert.equal(
+    resolve({ "Fn::Base64": "#!/bin/sh\necho é" }),
+    Buffer.from("#!/bin/sh\necho é").toString("base64"),
+  );
   assert.equal(resolve({ "Fn::Base64": { "Fn::Sub": "${Env}" } }), Buffer.from("prod").toString("base64"));
 });
 
@@ -108,7 +114,11 @@ const shapeCases: [string, unknown, RegExp][] = [
   ["Fn::And", { "Fn::And": [{ Condition: "IsProd" }] }, /Fn::And needs a list of 2 to 10 conditions/],
   ["Fn::Or", { "Fn::Or": "x" }, /Fn::Or needs a list of 2 to 10 conditions/],
   ["Fn::Not", { "Fn::Not": [] }, /Fn::Not needs \[condition\]/],
-  ["Fn::FindInMap", { "Fn::FindInMap": ["Regions", "x"] }, /Fn::FindInMap needs \[mapName, topLevelKey, secondLevelKey\]/],
+  [
+    "Fn::FindInMap",
+    { "Fn::FindInMap": ["Regions", "x"] },
+    /Fn::FindInMap needs \[mapName, topLevelKey, secondLevelKey\]/,
+  ],
   ["Fn::GetAZs", { "Fn::GetAZs": [] }, /Fn::GetAZs needs a region name/],
   ["Fn::ImportValue", { "Fn::ImportValue": ["x"] }, /Fn::ImportValue needs an export name/],
   ["Condition", { "Fn::Not": [{ Condition: 1 }] }, /Condition needs a condition name/],
@@ -122,14 +132,30 @@ for (const [name, value, message] of shapeCases)
 
 // Evaluation errors (the shape is right, the values are not).
 const valueCases: [string, unknown, RegExp][] = [
-  ["Fn::Select out of bounds", { "Fn::Select": [2, ["a", "b"]] }, /Fn::Select index 2 is out of bounds \(the list has 2\)/],
+  [
+    "Fn::Select out of bounds",
+    { "Fn::Select": [2, ["a", "b"]] },
+    /Fn::Select index 2 is out of bounds \(the list has 2\)/,
+  ],
   ["Fn::Join of objects", { "Fn::Join": ["", [{ a: 1 }]] }, /Fn::Join's list needs a string, not an object/],
   ["Fn::Join of a string", { "Fn::Join": ["", { Ref: "Env" }] }, /Fn::Join needs a list, not "prod"/],
   ["Fn::If undefined condition", { "Fn::If": ["Nope", "a", "b"] }, /condition Nope is not defined/],
   ["Fn::FindInMap missing map", { "Fn::FindInMap": ["Nope", "a", "b"] }, /mapping Nope is not defined/],
-  ["Fn::FindInMap missing key", { "Fn::FindInMap": ["Regions", "eu-west-1", "Ami"] }, /key 'eu-west-1' not found in mapping 'Regions'/],
-  ["Fn::FindInMap missing second key", { "Fn::FindInMap": ["Regions", "us-east-1", "X"] }, /key 'X' not found/],
-  ["Fn::Sub list parameter", { "Fn::Sub": "${Subnets}" }, /Fn::Sub variable \$\{Subnets\} needs a string, not a list/],
+  [
+    "Fn::FindInMap missing key",
+    { "Fn::FindInMap": ["Regions", "eu-west-1", "Ami"] },
+    /key 'eu-west-1' not found in mapping 'Regions'/,
+  ],
+  [
+    "Fn::FindInMap missing second key",
+    { "Fn::FindInMap": ["Regions", "us-east-1", "X"] },
+    /key 'X' not found/,
+  ],
+  [
+    "Fn::Sub list parameter",
+    { "Fn::Sub": "${Subnets}" },
+    /Fn::Sub variable \$\{Subnets\} needs a string, not a list/,
+  ],
   ["Fn::And of strings", { "Fn::And": ["a", "b"] }, /needs a condition, not "a"/],
   ["unsupported function", { "Fn::Cidr": ["10.0.0.0/16", 2, 8] }, /unsupported intrinsic function Fn::Cidr/],
 ];
@@ -146,9 +172,13 @@ test("callback failures are errors at the call's path", () => {
       throw new Error("resource Web is not created");
     },
   });
-  assertError(errorsOf(() => resolveValue({ A: { Ref: "Web" } }, failing, "P")), "resource Web is not created", {
-    path: "P.A.Ref",
-  });
+  assertError(
+    errorsOf(() => resolveValue({ A: { Ref: "Web" } }, failing, "P")),
+    "resource Web is not created",
+    {
+      path: "P.A.Ref",
+    },
+  );
 });
 
 test("evaluation errors name line and column when the template is given", () => {
@@ -160,5 +190,32 @@ test("evaluation errors name line and column when the template is given", () => 
   assert.throws(
     () => resolveValue(t.body.Resources!.R!.Properties, context({ template: t }), "Resources.R.Properties"),
     /^TemplateValidationError: t\.yaml:6:18: Fn::Select index 5/,
+  );
+});
+
+test("outputs: in scope, evaluated, export names resolved, values must be strings", () => {
+  const t = yaml(`
+Conditions:
+  Never: !Equals [a, b]
+Resources:
+  Web: {Type: AWS::EC2::Instance}
+Outputs:
+  Ip: {Value: !GetAtt Web.PublicIp, Description: the address, Export: {Name: !Sub "\${AWS::StackName}-ip"}}
+  Port: {Value: 8080}
+  Hidden: {Value: x, Condition: Never}
+`);
+  const conditions = new Map([["Never", false]]);
+  assert.deepEqual(outputs(t, context({ conditions })), [
+    { key: "Ip", value: "Web.PublicIp", description: "the address", exportName: "s1-ip" },
+    { key: "Port", value: "8080" },
+  ]);
+  const listy = yaml("Resources:\n  H: {Type: X}\nOutputs:\n  Zones: {Value: !GetAZs ''}\n");
+  assertError(
+    errorsOf(() => outputs(listy, context())),
+    "the Value of output Zones must evaluate to a string",
+    {
+      path: "Outputs.Zones.Value",
+      line: 4,
+    },
   );
 });

@@ -79,7 +79,11 @@ test("app-server template: validates (CAPABILITY_IAM), plans and resolves its us
     summary.Parameters.map((p) => p.ParameterKey),
     ["SubnetId", "SecurityGroupId", "BuildNumber"],
   );
-  const { graph, properties } = createInOrder(t, { SubnetId: "subnet-1", SecurityGroupId: "sg-1", BuildNumber: "42" });
+  const { graph, properties } = createInOrder(t, {
+    SubnetId: "subnet-1",
+    SecurityGroupId: "sg-1",
+    BuildNumber: "42",
+  });
   assert.deepEqual(graph.creationWaves(), [
     ["RoleForAppServer"],
     ["InstanceProfileForAppServer", "PolicyForS3ReadAccess"],

@@ -6,7 +6,12 @@ import {
   TemplateValidationError,
   validateTemplate,
 } from "../../src/stacks/template/index.ts";
-import type { EvalContext, ParsedTemplate, PseudoParameters, TemplateError } from "../../src/stacks/template/index.ts";
+import type {
+  EvalContext,
+  ParsedTemplate,
+  PseudoParameters,
+  TemplateError,
+} from "../../src/stacks/template/index.ts";
 
 export const pseudo: PseudoParameters = {
   stackName: "s1",
@@ -38,7 +43,10 @@ export function errorsOf(run: () => unknown): readonly TemplateError[] {
   try {
     run();
   } catch (error) {
-    assert.ok(error instanceof TemplateValidationError, `expected a TemplateValidationError, got ${String(error)}`);
+    assert.ok(
+      error instanceof TemplateValidationError,
+      `expected a TemplateValidationError, got ${String(error)}`,
+    );
     return error.errors;
   }
   assert.fail("expected a TemplateValidationError");
@@ -57,18 +65,26 @@ export function assertError(
       (where.line === undefined || error.line === where.line) &&
       (where.column === undefined || error.column === where.column),
   );
-  assert.ok(found, `no error ${String(message)} ${JSON.stringify(where)} among ${JSON.stringify(errors, null, 1)}`);
+  assert.ok(
+    found,
+    `no error ${String(message)} ${JSON.stringify(where)} among ${JSON.stringify(errors, null, 1)}`,
+  );
   return found;
 }
 
 export const yaml = (text: string): ParsedTemplate => parseTemplate(text, "t.yaml");
-export const json = (value: unknown): ParsedTemplate => parseTemplate(JSON.stringify(value, null, 2), "t.json");
+export const json = (value: unknown): ParsedTemplate =>
+  parseTemplate(JSON.stringify(value, null, 2), "t.json");
 
 /** A minimal valid template with these resources (and other sections). */
-export function template(resources: Record<string, unknown>, sections: Record<string, unknown> = {}): ParsedTemplate {
+export function template(
+  resources: Record<string, unknown>,
+  sections: Record<string, unknown> = {},
+): ParsedTemplate {
   return json({ AWSTemplateFormatVersion: "2010-09-09", ...sections, Resources: resources });
 }
 
-export const validationErrors = (t: ParsedTemplate) => errorsOf(() => validateTemplate(t, localResourceTypes));
+export const validationErrors = (t: ParsedTemplate) =>
+  errorsOf(() => validateTemplate(t, localResourceTypes));
 
 export const handle = { Type: "AWS::CloudFormation::WaitConditionHandle" };

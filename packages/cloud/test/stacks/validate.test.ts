@@ -29,7 +29,10 @@ test("IAM resources need CAPABILITY_IAM, named ones CAPABILITY_NAMED_IAM", () =>
   const role = { Type: "AWS::IAM::Role", Properties: { AssumeRolePolicyDocument: {} } };
   const unnamed = validateTemplate(template({ R: role }), localResourceTypes);
   assert.deepEqual(unnamed.Capabilities, ["CAPABILITY_IAM"]);
-  assert.equal(unnamed.CapabilitiesReason, "The following resource(s) require capabilities: [AWS::IAM::Role]");
+  assert.equal(
+    unnamed.CapabilitiesReason,
+    "The following resource(s) require capabilities: [AWS::IAM::Role]",
+  );
   const named = validateTemplate(
     template({ R: role, N: { ...role, Properties: { ...role.Properties, RoleName: "ci" } } }),
     localResourceTypes,
@@ -52,7 +55,11 @@ Resources:
   );
   assertError(errors, /AWSTemplateFormatVersion "2012-01-01" is not supported/, { line: 1, column: 1 });
   assertError(errors, "Transform (macros, AWS::Serverless) is not supported", { line: 2 });
-  assertError(errors, "Unrecognized resource types: [AWS::Lambda::Function]", { path: "Resources.A.Type", line: 5, column: 5 });
+  assertError(errors, "Unrecognized resource types: [AWS::Lambda::Function]", {
+    path: "Resources.A.Type",
+    line: 5,
+    column: 5,
+  });
   assertError(errors, "Invalid template resource property 'Bogus'", { line: 6 });
   assertError(errors, "resource B must contain a Type member", { path: "Resources.B", line: 7, column: 3 });
   assertError(errors, "logical name c-d must be alphanumeric", { line: 9 });
@@ -75,18 +82,29 @@ test("Ref, GetAtt, Sub and DependsOn naming something undefined", () => {
   assertError(errors, "Unresolved resource dependencies [Missing] in Ref", { line: 6, column: 15 });
   assertError(errors, "Fn::GetAtt references undefined resource Gone", { line: 7 });
   assertError(errors, "Unresolved resource dependencies [Absent] in Fn::Sub", { line: 8 });
-  assertError(errors, "resource B (AWS::CloudFormation::WaitConditionHandle) does not support attribute type Arn in Fn::Sub", {
-    line: 8,
-  });
+  assertError(
+    errors,
+    "resource B (AWS::CloudFormation::WaitConditionHandle) does not support attribute type Arn in Fn::Sub",
+    {
+      line: 8,
+    },
+  );
 });
 
 test("GetAtt of an attribute the type does not offer names the ones it does", () => {
   const errors = validationErrors(
-    template({ I: { Type: "AWS::EC2::Instance", Properties: { A: { "Fn::GetAtt": ["E", "Ip"] } } }, E: { Type: "AWS::EC2::EIP" } }),
+    template({
+      I: { Type: "AWS::EC2::Instance", Properties: { A: { "Fn::GetAtt": ["E", "Ip"] } } },
+      E: { Type: "AWS::EC2::EIP" },
+    }),
   );
-  assertError(errors, "resource E (AWS::EC2::EIP) does not support attribute type Ip in Fn::GetAtt (it offers AllocationId, PublicIp)", {
-    path: "Resources.I.Properties.A.Fn::GetAtt",
-  });
+  assertError(
+    errors,
+    "resource E (AWS::EC2::EIP) does not support attribute type Ip in Fn::GetAtt (it offers AllocationId, PublicIp)",
+    {
+      path: "Resources.I.Properties.A.Fn::GetAtt",
+    },
+  );
 });
 
 test("intrinsic function shape errors are collected with their lines", () => {
@@ -132,7 +150,9 @@ test("conditions: shape, undefined conditions, resources in conditions, cycles",
 });
 
 test("dependency cycles are validation errors naming the cycle", () => {
-  const errors = validationErrors(template({ A: { ...handle, DependsOn: "B" }, B: { ...handle, DependsOn: "A" } }));
+  const errors = validationErrors(
+    template({ A: { ...handle, DependsOn: "B" }, B: { ...handle, DependsOn: "A" } }),
+  );
   assertError(errors, "Circular dependency between resources: A → B → A");
 });
 
@@ -173,7 +193,10 @@ test("required properties and literal property values are checked per type", () 
   assertError(errors, "Sg: SecurityGroupIngress[0]: FromPort must be an integer from -1 to 65535");
   assertError(errors, 'Acl: RuleAction must be one of allow, deny, not "maybe"');
   assertError(errors, "Acl: RuleNumber must be an integer from 1 to 32766");
-  assert.ok(!errors.some((error) => error.path.startsWith("Resources.Eip")), "an intrinsic value is not checked");
+  assert.ok(
+    !errors.some((error) => error.path.startsWith("Resources.Eip")),
+    "an intrinsic value is not checked",
+  );
 });
 
 test("DeletionPolicy, CreationPolicy and UpdatePolicy are validated", () => {
@@ -191,13 +214,21 @@ test("DeletionPolicy, CreationPolicy and UpdatePolicy are validated", () => {
       Wrong: { ...handle, CreationPolicy: { ResourceSignal: {} } },
     }),
   );
-  assertError(errors, 'DeletionPolicy must be Delete or Retain, not "Snapshot"', { path: "Resources.Snap.DeletionPolicy" });
-  assertError(errors, "ResourceSignal.Count must be a whole number of signals, at least 1", { path: "Resources.Web.CreationPolicy" });
+  assertError(errors, 'DeletionPolicy must be Delete or Retain, not "Snapshot"', {
+    path: "Resources.Snap.DeletionPolicy",
+  });
+  assertError(errors, "ResourceSignal.Count must be a whole number of signals, at least 1", {
+    path: "Resources.Web.CreationPolicy",
+  });
   assertError(errors, "ResourceSignal.Timeout must be an ISO 8601 duration");
   assertError(errors, "UpdatePolicy must be an object");
-  assertError(errors, "ResourceSignal.Timeout must be at most PT12H", { path: "Resources.Big.CreationPolicy" });
+  assertError(errors, "ResourceSignal.Timeout must be at most PT12H", {
+    path: "Resources.Big.CreationPolicy",
+  });
   assertError(errors, "CreationPolicy does not apply to AWS::CloudFormation::WaitConditionHandle");
-  assert.ok(!errors.some((error) => error.path.startsWith("Resources.Ok") || error.path.startsWith("Resources.Kept")));
+  assert.ok(
+    !errors.some((error) => error.path.startsWith("Resources.Ok") || error.path.startsWith("Resources.Kept")),
+  );
 });
 
 test("outputs: Value required, Export shape, duplicate export names", () => {
@@ -218,9 +249,13 @@ test("outputs: Value required, Export shape, duplicate export names", () => {
   );
   assertError(errors, "output NoValue must have a Value", { path: "Outputs.NoValue" });
   assertError(errors, "Export must be {Name: value}", { path: "Outputs.BadExport.Export" });
-  assertError(errors, 'duplicate Export name "shared" (also exported by output One)', { path: "Outputs.Two.Export" });
+  assertError(errors, 'duplicate Export name "shared" (also exported by output One)', {
+    path: "Outputs.Two.Export",
+  });
   assertError(errors, "Invalid output property Bogus");
-  assertError(errors, "Unresolved resource dependencies [Nope] in Ref", { path: "Outputs.Undefined.Value.Ref" });
+  assertError(errors, "Unresolved resource dependencies [Nope] in Ref", {
+    path: "Outputs.Undefined.Value.Ref",
+  });
 });
 
 test("errors are collected across sections, each line:column in the thrown message", () => {

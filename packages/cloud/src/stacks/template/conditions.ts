@@ -22,7 +22,9 @@ export function evaluateConditions(t: ParsedTemplate, ctx: ConditionContext): Ma
       if (values.has(name)) return values.get(name);
       if (!Object.hasOwn(definitions, name)) return undefined;
       if (evaluating.includes(name))
-        throw new Error(`circular condition: ${[...evaluating.slice(evaluating.indexOf(name)), name].join(" → ")}`);
+        throw new Error(
+          `circular condition: ${[...evaluating.slice(evaluating.indexOf(name)), name].join(" → ")}`,
+        );
       evaluating.push(name);
       try {
         const value = resolveValue(definitions[name], evalContext, childPath("Conditions", name));
@@ -73,7 +75,9 @@ export function resourcesInScope(
 ): { resources: Record<string, ResourceDefinition>; outputs: Record<string, OutputDefinition> } {
   const keep = <T>(section: Record<string, T> | undefined): Record<string, T> =>
     Object.fromEntries(
-      Object.entries(section ?? {}).filter(([, entry]) => isRecord(entry) && inScope(entry.Condition, conditions)),
+      Object.entries(section ?? {}).filter(
+        ([, entry]) => isRecord(entry) && inScope(entry.Condition, conditions),
+      ),
     );
   return { resources: keep(t.body.Resources), outputs: keep(t.body.Outputs) };
 }

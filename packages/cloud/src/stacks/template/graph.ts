@@ -25,7 +25,8 @@ export function referencesOf(value: unknown, path: string): Reference[] {
     if (event.kind !== "call") continue;
     const { call } = event;
     const at = childPath(event.path, call.name);
-    if (call.name === "Ref" && typeof call.args === "string") found.push({ kind: "Ref", target: call.args, path: at });
+    if (call.name === "Ref" && typeof call.args === "string")
+      found.push({ kind: "Ref", target: call.args, path: at });
     if (call.name === "Fn::GetAtt") {
       const args = call.args;
       const valid =
@@ -88,7 +89,9 @@ export function findCycle(graph: ReadonlyMap<string, ReadonlySet<string>>): stri
   const state = new Map<string, "open" | "done">();
   for (const start of [...graph.keys()].sort()) {
     if (state.has(start)) continue;
-    const stack: { name: string; deps: string[] }[] = [{ name: start, deps: [...(graph.get(start) ?? [])].sort() }];
+    const stack: { name: string; deps: string[] }[] = [
+      { name: start, deps: [...(graph.get(start) ?? [])].sort() },
+    ];
     state.set(start, "open");
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
@@ -130,7 +133,10 @@ export function waves(graph: ReadonlyMap<string, ReadonlySet<string>>): string[]
 }
 
 /** The dependency graph of the resources in scope under `conditions`; a cycle is an error naming it. */
-export function dependencyGraph(t: ParsedTemplate, conditions: ReadonlyMap<string, boolean>): DependencyGraph {
+export function dependencyGraph(
+  t: ParsedTemplate,
+  conditions: ReadonlyMap<string, boolean>,
+): DependencyGraph {
   const { resources } = resourcesInScope(t, conditions);
   const graph = directDependencies(resources, new Set(Object.keys(resources)));
   const cycle = findCycle(graph);

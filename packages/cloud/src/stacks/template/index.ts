@@ -1,5 +1,5 @@
 /** The CloudFormation template engine: pure functions over a template's text, no storage and no providers. */
-export { parseTemplate, maxTemplateDepth } from "./parse.ts";
+export { maxTemplateDepth, maxTemplateLength, parseTemplate } from "./parse.ts";
 export { TemplateValidationError, childPath, positionOf } from "./model.ts";
 export type {
   OutputDefinition,

@@ -69,17 +69,29 @@ const shapes: Record<IntrinsicName, { ok: (args: unknown) => boolean; expected: 
   },
   "Fn::Base64": { ok: scalarLike, expected: "a string" },
   "Fn::Select": { ok: (a) => isList(a, 2) && scalarLike(a[0]) && listLike(a[1]), expected: "[index, list]" },
-  "Fn::Split": { ok: (a) => isList(a, 2) && isString(a[0]) && scalarLike(a[1]), expected: "[delimiter, string]" },
-  "Fn::If": { ok: (a) => isList(a, 3) && isString(a[0]), expected: "[conditionName, valueIfTrue, valueIfFalse]" },
+  "Fn::Split": {
+    ok: (a) => isList(a, 2) && isString(a[0]) && scalarLike(a[1]),
+    expected: "[delimiter, string]",
+  },
+  "Fn::If": {
+    ok: (a) => isList(a, 3) && isString(a[0]),
+    expected: "[conditionName, valueIfTrue, valueIfFalse]",
+  },
   "Fn::Equals": { ok: (a) => isList(a, 2), expected: "[value1, value2]" },
-  "Fn::And": { ok: (a) => isList(a) && a.length >= 2 && a.length <= 10, expected: "a list of 2 to 10 conditions" },
-  "Fn::Or": { ok: (a) => isList(a) && a.length >= 2 && a.length <= 10, expected: "a list of 2 to 10 conditions" },
+  "Fn::And": {
+    ok: (a) => isList(a) && a.length >= 2 && a.length <= 10,
+    expected: "a list of 2 to 10 conditions",
+  },
+  "Fn::Or": {
+    ok: (a) => isList(a) && a.length >= 2 && a.length <= 10,
+    expected: "a list of 2 to 10 conditions",
+  },
   "Fn::Not": { ok: (a) => isList(a, 1), expected: "[condition]" },
   "Fn::FindInMap": {
     ok: (a) => isList(a, 3) && a.every(scalarLike),
     expected: "[mapName, topLevelKey, secondLevelKey]",
   },
-  "Fn::GetAZs": { ok: scalarLike, expected: "a region name (or \"\")" },
+  "Fn::GetAZs": { ok: scalarLike, expected: 'a region name (or "")' },
   "Fn::ImportValue": { ok: scalarLike, expected: "an export name" },
 };
 
@@ -107,7 +119,11 @@ export type WalkEvent =
  * Every intrinsic call in `value`, outermost first, and every object that mixes a function with other keys or
  * names an unsupported function. Iterative over an explicit stack.
  */
-export function* walkIntrinsics(value: unknown, path: string, conditionContext = false): Generator<WalkEvent> {
+export function* walkIntrinsics(
+  value: unknown,
+  path: string,
+  conditionContext = false,
+): Generator<WalkEvent> {
   const pending: [unknown, string, boolean][] = [[value, path, conditionContext]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const [node, at, inCondition] = next;
@@ -137,6 +153,9 @@ export function misplacedFunctions(node: Record<string, unknown>, path: string):
     .map((key) => ({
       kind: "invalid",
       path: childPath(path, key),
-      message: keys.length > 1 ? `${key} must be the only key of its object` : `unsupported intrinsic function ${key}`,
+      message:
+        keys.length > 1
+          ? `${key} must be the only key of its object`
+          : `unsupported intrinsic function ${key}`,
     }));
 }

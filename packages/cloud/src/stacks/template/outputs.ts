@@ -1,13 +1,13 @@
 /** The values of a stack's outputs, once its resources exist. */
 import { resourcesInScope } from "./conditions.ts";
-import { childPath } from "./model.ts";
+import { childPath, ErrorCollector } from "./model.ts";
 import type { ParsedTemplate } from "./model.ts";
 import { resolveValue } from "./resolve.ts";
 import type { EvalContext } from "./resolve.ts";
 
 export interface StackOutput {
   key: string;
-  value: unknown;
+  value: string;
   description?: string;
   exportName?: string;
 }
@@ -26,9 +26,15 @@ export function outputs(t: ParsedTemplate, ctx: EvalContext): StackOutput[] {
       output.Export === undefined
         ? undefined
         : String(resolveValue(output.Export.Name, context, childPath(childPath(path, "Export"), "Name")));
+    const value = resolveValue(output.Value, context, childPath(path, "Value"));
+    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+      const errors = new ErrorCollector(t);
+      errors.add(childPath(path, "Value"), `the Value of output ${key} must evaluate to a string`);
+      errors.throwIfAny();
+    }
     return {
       key,
-      value: resolveValue(output.Value, context, childPath(path, "Value")),
+      value: String(value),
       ...(output.Description === undefined ? {} : { description: output.Description }),
       ...(exportName === undefined ? {} : { exportName }),
     };

@@ -52,7 +52,10 @@ export function resolveParameters(
     (name) => !Object.hasOwn(definitions, name) && !unknown.includes(name),
   );
   if (unknown.length + unknownPrevious.length > 0)
-    errors.add("Parameters", `Parameters: [${[...unknown, ...unknownPrevious].join(", ")}] do not exist in the template`);
+    errors.add(
+      "Parameters",
+      `Parameters: [${[...unknown, ...unknownPrevious].join(", ")}] do not exist in the template`,
+    );
 
   const strings: Record<string, string> = {};
   const values: Record<string, ParameterValue> = {};
@@ -87,7 +90,9 @@ export function resolveParameters(
     strings,
     noEcho,
     masked: () =>
-      Object.fromEntries(Object.entries(strings).map(([name, value]) => [name, noEcho.has(name) ? "****" : value])),
+      Object.fromEntries(
+        Object.entries(strings).map(([name, value]) => [name, noEcho.has(name) ? "****" : value]),
+      ),
   };
 }
 
@@ -119,9 +124,11 @@ function constraintProblem(
       : `Parameter '${name}' ${words}`;
   for (const item of items) {
     const number = Number(item);
-    if (type.number && (item.trim() === "" || !Number.isFinite(number))) return `Parameter '${name}' must be a number`;
+    if (type.number && (item.trim() === "" || !Number.isFinite(number)))
+      return `Parameter '${name}' must be a number`;
     const allowed = definition.AllowedValues;
-    if (Array.isArray(allowed) && !allowed.map(String).includes(item)) return fail("must be one of AllowedValues");
+    if (Array.isArray(allowed) && !allowed.map(String).includes(item))
+      return fail("must be one of AllowedValues");
     if (typeof definition.AllowedPattern === "string") {
       const pattern = compilePattern(definition.AllowedPattern);
       if (pattern === undefined) return `Parameter '${name}' has an invalid AllowedPattern`;
@@ -129,9 +136,11 @@ function constraintProblem(
     }
     if (!type.number) {
       const min = definition.MinLength;
-      if (min !== undefined && item.length < Number(min)) return fail(`must contain at least ${min} characters`);
+      if (min !== undefined && item.length < Number(min))
+        return fail(`must contain at least ${min} characters`);
       const max = definition.MaxLength;
-      if (max !== undefined && item.length > Number(max)) return fail(`must contain at most ${max} characters`);
+      if (max !== undefined && item.length > Number(max))
+        return fail(`must contain at most ${max} characters`);
     } else {
       const min = definition.MinValue;
       if (min !== undefined && number < Number(min)) return fail(`must be a number not less than ${min}`);

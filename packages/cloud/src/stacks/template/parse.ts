@@ -7,11 +7,14 @@
  */
 import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser } from "yaml";
 import type { CST, Node } from "yaml";
-import { childPath, ErrorCollector, isRecord } from "./model.ts";
+import { childPath, ErrorCollector, isRecord, TemplateValidationError } from "./model.ts";
 import type { ParsedTemplate, SourcePosition, TemplateBody } from "./model.ts";
 
 /** Collections inside collections; real templates need about 15. */
 export const maxTemplateDepth = 64;
+
+/** AWS takes 51,200 bytes in a request body and 1 MB from S3; the bound keeps parsing cheap. */
+export const maxTemplateLength = 1_000_000;
 
 /** Short-form tag → long-form function name. */
 const shortForms: Record<string, string> = {
@@ -48,6 +51,10 @@ const sections = new Set([
 
 /** Parses a template; every problem is collected and thrown as one `TemplateValidationError`. */
 export function parseTemplate(text: string, source: string): ParsedTemplate {
+  if (text.length > maxTemplateLength)
+    throw new TemplateValidationError(source, [
+      { message: `a template is at most ${maxTemplateLength} characters`, path: "", line: 1, column: 1 },
+    ]);
   const positions = new Map<string, SourcePosition>();
   const lines = new LineCounter();
   const format = /^\s*\{/.test(text) ? "json" : "yaml";
@@ -84,15 +91,45 @@ function parseJson(text: string, positions: Map<string, SourcePosition>, errors:
   try {
     data = JSON.parse(text);
   } catch (error) {
-    const message = (error as Error).message;
-    const at = /position (\d+)/.exec(message);
-    const offset = at ? Number(at[1]) : text.length;
-    const { line, column } = lineColumn(text, offset);
-    errors.errors.push({ message: `invalid JSON: ${message.replace(/ in JSON at .*$/, "")}`, path: "", line, column });
+    const message = (error as Error).message
+      .replace(/ in JSON at .*$/s, "")
+      .replace(/, (\.\.\.)?".*" is not valid JSON$/s, "");
+    const { line, column } = lineColumn(text, jsonErrorOffset(text));
+    errors.errors.push({ message: `invalid JSON: ${message}`, path: "", line, column });
     return undefined;
   }
   scanJson(text, positions, errors);
   return data;
+}
+
+/**
+ * Where JSON.parse fails in `text`. V8 names the position of most errors; for an unexpected token it does not, so
+ * the shortest prefix that fails before its own end is searched for (a prefix of valid JSON fails only at its end).
+ */
+function jsonErrorOffset(text: string): number {
+  const failureAt = (prefix: string): number => {
+    try {
+      JSON.parse(prefix);
+      return prefix.length;
+    } catch (error) {
+      const at = /at position (\d+)/.exec((error as Error).message);
+      if (at) return Number(at[1]);
+      return /Unexpected end of JSON input|Unterminated string/.test((error as Error).message)
+        ? prefix.length
+        : -1;
+    }
+  };
+  const direct = failureAt(text);
+  if (direct >= 0 && direct < text.length) return direct;
+  let low = 0;
+  let high = text.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    const failure = failureAt(text.slice(0, mid + 1));
+    if (failure === -1 || failure < mid + 1) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
 
 function lineColumn(text: string, offset: number): SourcePosition {
@@ -248,7 +285,10 @@ function parseYaml(
       const value: Record<string, unknown> = {};
       for (const pair of node.items) {
         const keyNode = pair.key as Node | null;
-        if (isScalar(keyNode) && (typeof keyNode.value === "symbol" || (keyNode.value === "<<" && keyNode.type === "PLAIN"))) {
+        if (
+          isScalar(keyNode) &&
+          (typeof keyNode.value === "symbol" || (keyNode.value === "<<" && keyNode.type === "PLAIN"))
+        ) {
           fail(path, keyNode.range?.[0], "YAML merge keys (<<) are not supported in templates");
           continue;
         }
@@ -282,7 +322,8 @@ function deepToken(tokens: readonly CST.Token[]): number | null {
     const [token, depth] = next;
     if (!token) continue;
     if (token.type === "document") pending.push([token.value, depth]);
-    if (token.type !== "block-map" && token.type !== "block-seq" && token.type !== "flow-collection") continue;
+    if (token.type !== "block-map" && token.type !== "block-seq" && token.type !== "flow-collection")
+      continue;
     if (depth >= maxTemplateDepth) return token.offset;
     for (const item of token.items) {
       if ("key" in item) pending.push([item.key, depth + 1]);

@@ -116,7 +116,12 @@ function evaluate(value: unknown, ctx: EvalContext, path: string): unknown {
   for (const [key, item] of Object.entries(value)) {
     const result = evaluate(item, ctx, childPath(path, key));
     if (result !== noValue)
-      Object.defineProperty(out, key, { value: result, writable: true, enumerable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: result,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
   }
   return out;
 }
@@ -143,13 +148,18 @@ function callFunction(call: IntrinsicCall, ctx: EvalContext, path: string): unkn
     case "Fn::Sub":
       return sub(call.args, ctx, at);
     case "Fn::Base64":
-      return Buffer.from(scalarString(evaluate(call.args, ctx, at), at, "Fn::Base64"), "utf8").toString("base64");
+      return Buffer.from(scalarString(evaluate(call.args, ctx, at), at, "Fn::Base64"), "utf8").toString(
+        "base64",
+      );
     case "Fn::Select": {
       const index = Number(scalarString(arg(0), childPath(at, 0), "Fn::Select's index"));
       const list = arg(1);
       if (!Array.isArray(list)) throw new EvaluationProblem(childPath(at, 1), "Fn::Select needs a list");
       if (!Number.isInteger(index) || index < 0 || index >= list.length)
-        throw new EvaluationProblem(at, `Fn::Select index ${index} is out of bounds (the list has ${list.length})`);
+        throw new EvaluationProblem(
+          at,
+          `Fn::Select index ${index} is out of bounds (the list has ${list.length})`,
+        );
       return list[index];
     }
     case "Fn::Split":
@@ -199,7 +209,8 @@ function condition(name: string, ctx: EvalContext, path: string): boolean {
 }
 
 function sub(args: unknown, ctx: EvalContext, path: string): string {
-  const [text, variables] = typeof args === "string" ? [args, {}] : (args as [string, Record<string, unknown>]);
+  const [text, variables] =
+    typeof args === "string" ? [args, {}] : (args as [string, Record<string, unknown>]);
   const values = new Map<string, unknown>();
   for (const [name, value] of Object.entries(variables))
     values.set(name, evaluate(value, ctx, childPath(childPath(path, 1), name)));
@@ -226,9 +237,13 @@ function findInMap([map, top, second]: string[], ctx: EvalContext, path: string)
   const mapping = Object.hasOwn(ctx.mappings, map!) ? ctx.mappings[map!] : undefined;
   if (!isRecord(mapping)) throw new EvaluationProblem(path, `Fn::FindInMap: mapping ${map} is not defined`);
   const level = Object.hasOwn(mapping, top!) ? mapping[top!] : undefined;
-  if (!isRecord(level)) throw new EvaluationProblem(path, `Fn::FindInMap: key '${top}' not found in mapping '${map}'`);
+  if (!isRecord(level))
+    throw new EvaluationProblem(path, `Fn::FindInMap: key '${top}' not found in mapping '${map}'`);
   if (!Object.hasOwn(level, second!))
-    throw new EvaluationProblem(path, `Fn::FindInMap: key '${second}' not found in mapping '${map}' under '${top}'`);
+    throw new EvaluationProblem(
+      path,
+      `Fn::FindInMap: key '${second}' not found in mapping '${map}' under '${top}'`,
+    );
   return level[second!];
 }
 
@@ -248,7 +263,8 @@ function scalarString(value: unknown, path: string, what: string): string {
 }
 
 function stringList(value: unknown, path: string, what: string): string[] {
-  if (!Array.isArray(value)) throw new EvaluationProblem(path, `${what} needs a list, not ${describe(value)}`);
+  if (!Array.isArray(value))
+    throw new EvaluationProblem(path, `${what} needs a list, not ${describe(value)}`);
   return value.map((item, index) => scalarString(item, childPath(path, index), `${what}'s list`));
 }
 

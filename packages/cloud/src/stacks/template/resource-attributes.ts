@@ -30,7 +30,8 @@ export function checkResourceAttributes(
   types: ResourceTypeRegistry,
 ): void {
   for (const key of Object.keys(resource))
-    if (!resourceKeys.has(key)) errors.add(childPath(path, key), `Invalid template resource property '${key}'`);
+    if (!resourceKeys.has(key))
+      errors.add(childPath(path, key), `Invalid template resource property '${key}'`);
   if (resource.Type === undefined) errors.add(path, `resource ${name} must contain a Type member`);
   else if (typeof resource.Type !== "string") errors.add(childPath(path, "Type"), "Type must be a string");
   if (resource.Properties !== undefined && !isRecord(resource.Properties))
@@ -38,9 +39,12 @@ export function checkResourceAttributes(
   const dependsOn = resource.DependsOn;
   if (dependsOn !== undefined) {
     const valid =
-      typeof dependsOn === "string" || (Array.isArray(dependsOn) && dependsOn.every((d) => typeof d === "string"));
-    if (!valid) errors.add(childPath(path, "DependsOn"), "DependsOn must be a resource name or a list of them");
-    else if ([dependsOn].flat().includes(name)) errors.add(childPath(path, "DependsOn"), `${name} depends on itself`);
+      typeof dependsOn === "string" ||
+      (Array.isArray(dependsOn) && dependsOn.every((d) => typeof d === "string"));
+    if (!valid)
+      errors.add(childPath(path, "DependsOn"), "DependsOn must be a resource name or a list of them");
+    else if ([dependsOn].flat().includes(name))
+      errors.add(childPath(path, "DependsOn"), `${name} depends on itself`);
   }
   if (resource.Condition !== undefined)
     if (typeof resource.Condition !== "string" || !Object.hasOwn(conditions, resource.Condition))

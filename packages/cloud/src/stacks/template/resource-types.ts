@@ -33,7 +33,9 @@ export function resourceTypeRegistry(specs: readonly ResourceTypeSpec[]): Resour
 const iam =
   (nameProperty?: string) =>
   (props: Record<string, unknown>): Capability =>
-    nameProperty !== undefined && props[nameProperty] !== undefined ? "CAPABILITY_NAMED_IAM" : "CAPABILITY_IAM";
+    nameProperty !== undefined && props[nameProperty] !== undefined
+      ? "CAPABILITY_NAMED_IAM"
+      : "CAPABILITY_IAM";
 
 /** A literal value of `key` must be one of `allowed` (case as AWS spells them). */
 const oneOf =
@@ -44,13 +46,16 @@ const oneOf =
     return [`${key} must be one of ${allowed.join(", ")}, not ${JSON.stringify(value)}`];
   };
 
-const isLiteral = (value: unknown): value is string | number => typeof value === "string" || typeof value === "number";
+const isLiteral = (value: unknown): value is string | number =>
+  typeof value === "string" || typeof value === "number";
 
 /** A literal port or rule number within bounds. */
 const integerIn = (key: string, value: unknown, min: number, max: number): string[] => {
   if (!isLiteral(value)) return [];
   const n = Number(value);
-  return Number.isInteger(n) && n >= min && n <= max ? [] : [`${key} must be an integer from ${min} to ${max}`];
+  return Number.isInteger(n) && n >= min && n <= max
+    ? []
+    : [`${key} must be an integer from ${min} to ${max}`];
 };
 
 function securityGroupRules(props: Record<string, unknown>): string[] {
@@ -69,7 +74,10 @@ function securityGroupRules(props: Record<string, unknown>): string[] {
 function securityGroupRule(rule: Record<string, unknown>): string[] {
   const problems: string[] = [];
   if (rule.IpProtocol === undefined) problems.push("IpProtocol is required");
-  problems.push(...integerIn("FromPort", rule.FromPort, -1, 65535), ...integerIn("ToPort", rule.ToPort, -1, 65535));
+  problems.push(
+    ...integerIn("FromPort", rule.FromPort, -1, 65535),
+    ...integerIn("ToPort", rule.ToPort, -1, 65535),
+  );
   return problems;
 }
 
@@ -78,7 +86,10 @@ function networkAclEntry(props: Record<string, unknown>): string[] {
   problems.push(...integerIn("RuleNumber", props.RuleNumber, 1, 32766));
   const range = props.PortRange;
   if (isRecord(range))
-    problems.push(...integerIn("PortRange.From", range.From, 0, 65535), ...integerIn("PortRange.To", range.To, 0, 65535));
+    problems.push(
+      ...integerIn("PortRange.From", range.From, 0, 65535),
+      ...integerIn("PortRange.To", range.To, 0, 65535),
+    );
   return problems;
 }
 
@@ -97,7 +108,15 @@ export const localResourceTypes: ResourceTypeRegistry = resourceTypeRegistry([
   spec("AWS::IAM::Policy", [], ["PolicyDocument", "PolicyName"], { capability: iam() }),
   spec(
     "AWS::IAM::ManagedPolicy",
-    ["PolicyArn", "PolicyId", "AttachmentCount", "CreateDate", "DefaultVersionId", "IsAttachable", "UpdateDate"],
+    [
+      "PolicyArn",
+      "PolicyId",
+      "AttachmentCount",
+      "CreateDate",
+      "DefaultVersionId",
+      "IsAttachable",
+      "UpdateDate",
+    ],
     ["PolicyDocument"],
     { capability: iam("ManagedPolicyName") },
   ),
@@ -122,7 +141,15 @@ export const localResourceTypes: ResourceTypeRegistry = resourceTypeRegistry([
   ]),
   spec(
     "AWS::EC2::Subnet",
-    ["AvailabilityZone", "AvailabilityZoneId", "CidrBlock", "Ipv6CidrBlocks", "NetworkAclAssociationId", "SubnetId", "VpcId"],
+    [
+      "AvailabilityZone",
+      "AvailabilityZoneId",
+      "CidrBlock",
+      "Ipv6CidrBlocks",
+      "NetworkAclAssociationId",
+      "SubnetId",
+      "VpcId",
+    ],
     ["VpcId"],
   ),
   spec("AWS::EC2::InternetGateway", ["InternetGatewayId"]),
@@ -135,6 +162,8 @@ export const localResourceTypes: ResourceTypeRegistry = resourceTypeRegistry([
     validate: networkAclEntry,
   }),
   spec("AWS::EC2::SubnetNetworkAclAssociation", ["AssociationId"], ["NetworkAclId", "SubnetId"]),
-  spec("AWS::EC2::SecurityGroup", ["GroupId", "VpcId"], ["GroupDescription"], { validate: securityGroupRules }),
+  spec("AWS::EC2::SecurityGroup", ["GroupId", "VpcId"], ["GroupDescription"], {
+    validate: securityGroupRules,
+  }),
   spec("AWS::EC2::SecurityGroupIngress", ["Id"], ["IpProtocol"], { validate: securityGroupRule }),
 ]);

@@ -51,7 +51,8 @@ export function validateTemplate(t: ParsedTemplate, types: ResourceTypeRegistry)
     );
   if (body.Description !== undefined && typeof body.Description !== "string")
     errors.add("Description", "Description must be a string");
-  if (body.Transform !== undefined) errors.add("Transform", "Transform (macros, AWS::Serverless) is not supported");
+  if (body.Transform !== undefined)
+    errors.add("Transform", "Transform (macros, AWS::Serverless) is not supported");
   if (body.Rules !== undefined) errors.add("Rules", "Rules are not supported");
 
   const parameters = body.Parameters ?? {};
@@ -98,9 +99,13 @@ export function validateTemplate(t: ParsedTemplate, types: ResourceTypeRegistry)
   }
   const conditionCycle = findCycle(conditionGraph);
   if (conditionCycle !== undefined)
-    errors.add(childPath("Conditions", conditionCycle[0]!), `Circular condition: ${conditionCycle.join(" → ")}`);
+    errors.add(
+      childPath("Conditions", conditionCycle[0]!),
+      `Circular condition: ${conditionCycle.join(" → ")}`,
+    );
 
-  const known = (name: string) => Object.hasOwn(parameters, name) || Object.hasOwn(resources, name) || pseudo.has(name);
+  const known = (name: string) =>
+    Object.hasOwn(parameters, name) || Object.hasOwn(resources, name) || pseudo.has(name);
   const checkValue = (value: unknown, path: string): void => {
     for (const event of walkIntrinsics(value, path)) {
       if (event.kind === "invalid") errors.add(event.path, event.message);
@@ -109,13 +114,16 @@ export function validateTemplate(t: ParsedTemplate, types: ResourceTypeRegistry)
         if (shape !== undefined) errors.add(event.path, shape);
         else if (event.call.name === "Fn::If") {
           const name = (event.call.args as string[])[0]!;
-          if (!Object.hasOwn(conditions, name)) errors.add(childPath(event.path, "Fn::If"), `Condition ${name} is not defined`);
-        } else if (event.call.name === "Fn::FindInMap") checkMapName(event.call.args, event.path, mappings, errors);
+          if (!Object.hasOwn(conditions, name))
+            errors.add(childPath(event.path, "Fn::If"), `Condition ${name} is not defined`);
+        } else if (event.call.name === "Fn::FindInMap")
+          checkMapName(event.call.args, event.path, mappings, errors);
       }
     }
     for (const ref of referencesOf(value, path)) {
       if (ref.kind === "Ref" || (ref.kind === "Fn::Sub" && ref.attribute === undefined)) {
-        if (!known(ref.target)) errors.add(ref.path, `Unresolved resource dependencies [${ref.target}] in ${ref.kind}`);
+        if (!known(ref.target))
+          errors.add(ref.path, `Unresolved resource dependencies [${ref.target}] in ${ref.kind}`);
         continue;
       }
       const resource = resources[ref.target];
@@ -159,12 +167,19 @@ export function validateTemplate(t: ParsedTemplate, types: ResourceTypeRegistry)
     if (spec === undefined) continue;
     for (const required of spec.requiredProperties)
       if (props[required] === undefined)
-        errors.add(childPath(path, "Properties"), `resource ${name} (${spec.type}) needs property ${required}`);
-    for (const problem of spec.validate?.(props) ?? []) errors.add(childPath(path, "Properties"), `${name}: ${problem}`);
+        errors.add(
+          childPath(path, "Properties"),
+          `resource ${name} (${spec.type}) needs property ${required}`,
+        );
+    for (const problem of spec.validate?.(props) ?? [])
+      errors.add(childPath(path, "Properties"), `${name}: ${problem}`);
     const capability = spec.capability?.(props);
     if (capability !== undefined) capabilities.set(spec.type, capability);
   }
-  const graph = directDependencies(resources, new Set(Object.keys(resources).filter((n) => isRecord(resources[n]))));
+  const graph = directDependencies(
+    resources,
+    new Set(Object.keys(resources).filter((n) => isRecord(resources[n]))),
+  );
   const cycle = findCycle(graph);
   if (cycle !== undefined) errors.add(childPath("Resources", cycle[0]!), cycleMessage(cycle));
 
@@ -193,7 +208,8 @@ export function validateTemplate(t: ParsedTemplate, types: ResourceTypeRegistry)
     checkValue(output.Export.Name, childPath(exportPath, "Name"));
     const key = JSON.stringify(output.Export.Name);
     const other = exports.get(key);
-    if (other !== undefined) errors.add(exportPath, `duplicate Export name ${key} (also exported by output ${other})`);
+    if (other !== undefined)
+      errors.add(exportPath, `duplicate Export name ${key} (also exported by output ${other})`);
     else exports.set(key, name);
   }
 
@@ -213,7 +229,9 @@ export function validateTemplate(t: ParsedTemplate, types: ResourceTypeRegistry)
     Capabilities: capability === undefined ? [] : [capability],
     ...(capability === undefined
       ? {}
-      : { CapabilitiesReason: `The following resource(s) require capabilities: [${[...capabilities.keys()].sort().join(", ")}]` }),
+      : {
+          CapabilitiesReason: `The following resource(s) require capabilities: [${[...capabilities.keys()].sort().join(", ")}]`,
+        }),
   };
 }
 
@@ -226,14 +244,21 @@ function checkParameters(parameters: Record<string, unknown>, errors: ErrorColle
       continue;
     }
     for (const key of Object.keys(definition))
-      if (!parameterKeys.has(key)) errors.add(childPath(path, key), `Invalid template parameter property '${key}'`);
+      if (!parameterKeys.has(key))
+        errors.add(childPath(path, key), `Invalid template parameter property '${key}'`);
     if (definition.Type === undefined) errors.add(path, `parameter ${name} must have a Type`);
     else if (parameterType(definition.Type) === undefined)
-      errors.add(childPath(path, "Type"), `parameter ${name} has an unsupported Type ${String(definition.Type)}`);
+      errors.add(
+        childPath(path, "Type"),
+        `parameter ${name} has an unsupported Type ${String(definition.Type)}`,
+      );
     if (definition.AllowedValues !== undefined && !Array.isArray(definition.AllowedValues))
       errors.add(childPath(path, "AllowedValues"), "AllowedValues must be a list");
     if (definition.AllowedPattern !== undefined)
-      if (typeof definition.AllowedPattern !== "string" || compilePattern(definition.AllowedPattern) === undefined)
+      if (
+        typeof definition.AllowedPattern !== "string" ||
+        compilePattern(definition.AllowedPattern) === undefined
+      )
         errors.add(childPath(path, "AllowedPattern"), "AllowedPattern must be a valid regular expression");
     for (const key of ["MinLength", "MaxLength", "MinValue", "MaxValue"])
       if (definition[key] !== undefined && !Number.isFinite(Number(definition[key])))
@@ -249,7 +274,12 @@ function checkMappings(mappings: Record<string, unknown>, errors: ErrorCollector
   }
 }
 
-function checkMapName(args: unknown, path: string, mappings: Record<string, unknown>, errors: ErrorCollector): void {
+function checkMapName(
+  args: unknown,
+  path: string,
+  mappings: Record<string, unknown>,
+  errors: ErrorCollector,
+): void {
   const name = (args as unknown[])[0];
   if (typeof name === "string" && !Object.hasOwn(mappings, name))
     errors.add(childPath(path, "Fn::FindInMap"), `Fn::FindInMap names undefined mapping ${name}`);
