@@ -1,4 +1,5 @@
-// The workshop's two templates, unchanged: they load, validate, plan and resolve.
+// The workshop's two templates, byte for byte as the workshop has them (fixtures/workshop/): they load, validate,
+// plan and resolve.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
@@ -17,7 +18,7 @@ import type { ParsedTemplate } from "../../src/stacks/template/index.ts";
 import { context, pseudo } from "./support.ts";
 
 const seed = (name: string): ParsedTemplate => {
-  const path = new URL(`../../../../../../shared/seed/${name}`, import.meta.url);
+  const path = new URL(`fixtures/workshop/${name}`, import.meta.url);
   return parseTemplate(readFileSync(path, "utf8"), name);
 };
 
