@@ -62,7 +62,7 @@ Resources:
   });
   assertError(errors, "Invalid template resource property 'Bogus'", { line: 6 });
   assertError(errors, "resource B must contain a Type member", { path: "Resources.B", line: 7, column: 3 });
-  assertError(errors, "logical name c-d must be alphanumeric", { line: 9 });
+  assertError(errors, "resource name c-d must be alphanumeric", { line: 9 });
 });
 
 test("Ref, GetAtt, Sub and DependsOn naming something undefined", () => {

@@ -37,38 +37,23 @@ export interface EvalContext {
   template?: ParsedTemplate;
 }
 
-/** Pseudo-parameter names and their values. `AWS::NoValue` is handled by evaluation itself. */
-export function pseudoParameter(name: string, pseudo: PseudoParameters): ParameterValue | undefined {
-  switch (name) {
-    case "AWS::StackName":
-      return pseudo.stackName;
-    case "AWS::StackId":
-      return pseudo.stackId;
-    case "AWS::Region":
-      return pseudo.region;
-    case "AWS::AccountId":
-      return pseudo.accountId;
-    case "AWS::Partition":
-      return pseudo.partition;
-    case "AWS::URLSuffix":
-      return pseudo.urlSuffix;
-    case "AWS::NotificationARNs":
-      return pseudo.notificationArns;
-    default:
-      return undefined;
-  }
-}
+/** Pseudo-parameters and the field of `PseudoParameters` each gives; `AWS::NoValue` is evaluation's own. */
+const pseudoFields: Readonly<Record<string, keyof PseudoParameters>> = {
+  "AWS::StackName": "stackName",
+  "AWS::StackId": "stackId",
+  "AWS::Region": "region",
+  "AWS::AccountId": "accountId",
+  "AWS::Partition": "partition",
+  "AWS::URLSuffix": "urlSuffix",
+  "AWS::NotificationARNs": "notificationArns",
+};
 
-export const pseudoParameterNames = [
-  "AWS::StackName",
-  "AWS::StackId",
-  "AWS::Region",
-  "AWS::AccountId",
-  "AWS::Partition",
-  "AWS::URLSuffix",
-  "AWS::NotificationARNs",
-  "AWS::NoValue",
-] as const;
+export const pseudoParameterNames: readonly string[] = [...Object.keys(pseudoFields), "AWS::NoValue"];
+
+export function pseudoParameter(name: string, pseudo: PseudoParameters): ParameterValue | undefined {
+  const field = Object.hasOwn(pseudoFields, name) ? pseudoFields[name] : undefined;
+  return field === undefined ? undefined : pseudo[field];
+}
 
 const noValue = Symbol("AWS::NoValue");
 

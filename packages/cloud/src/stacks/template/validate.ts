@@ -143,22 +143,13 @@ export function validateTemplate(t: ParsedTemplate, types: ResourceTypeRegistry)
 
   // Resources.
   const capabilities = new Map<string, Capability>();
-  const unknownTypes: string[] = [];
   if (Object.keys(resources).length === 0) errors.add("Resources", "a template needs at least one resource");
-  for (const [name, resource] of Object.entries(resources)) {
-    const path = childPath("Resources", name);
-    if (!logicalName.test(name)) errors.add(path, `logical name ${name} must be alphanumeric (A-Za-z0-9)`);
-    if (!isRecord(resource)) {
-      errors.add(path, `resource ${name} must be an object`);
-      continue;
-    }
+  for (const [name, resource, path] of objectEntries(resources, "Resources", "resource", errors)) {
     checkResourceAttributes(name, resource, path, errors, conditions, types);
     if (typeof resource.Type !== "string") continue;
     const spec = types.get(resource.Type);
-    if (spec === undefined) {
-      if (!unknownTypes.includes(resource.Type)) unknownTypes.push(resource.Type);
+    if (spec === undefined)
       errors.add(childPath(path, "Type"), `Unrecognized resource types: [${resource.Type}]`);
-    }
     for (const dep of dependsOnList(resource.DependsOn))
       if (!Object.hasOwn(resources, dep))
         errors.add(childPath(path, "DependsOn"), `DependsOn names undefined resource ${dep}`);
@@ -185,12 +176,7 @@ export function validateTemplate(t: ParsedTemplate, types: ResourceTypeRegistry)
 
   // Outputs.
   const exports = new Map<string, string>();
-  for (const [name, output] of Object.entries(body.Outputs ?? {})) {
-    const path = childPath("Outputs", name);
-    if (!isRecord(output)) {
-      errors.add(path, `output ${name} must be an object`);
-      continue;
-    }
+  for (const [name, output, path] of objectEntries(body.Outputs ?? {}, "Outputs", "output", errors)) {
     for (const key of Object.keys(output))
       if (!outputKeys.has(key)) errors.add(childPath(path, key), `Invalid output property ${key}`);
     if (output.Value === undefined) errors.add(path, `output ${name} must have a Value`);
@@ -236,13 +222,7 @@ export function validateTemplate(t: ParsedTemplate, types: ResourceTypeRegistry)
 }
 
 function checkParameters(parameters: Record<string, unknown>, errors: ErrorCollector): void {
-  for (const [name, definition] of Object.entries(parameters)) {
-    const path = childPath("Parameters", name);
-    if (!logicalName.test(name)) errors.add(path, `parameter name ${name} must be alphanumeric (A-Za-z0-9)`);
-    if (!isRecord(definition)) {
-      errors.add(path, `parameter ${name} must be an object`);
-      continue;
-    }
+  for (const [name, definition, path] of objectEntries(parameters, "Parameters", "parameter", errors)) {
     for (const key of Object.keys(definition))
       if (!parameterKeys.has(key))
         errors.add(childPath(path, key), `Invalid template parameter property '${key}'`);
@@ -283,4 +263,21 @@ function checkMapName(
   const name = (args as unknown[])[0];
   if (typeof name === "string" && !Object.hasOwn(mappings, name))
     errors.add(childPath(path, "Fn::FindInMap"), `Fn::FindInMap names undefined mapping ${name}`);
+}
+
+/** The entries of a section whose names are alphanumeric and whose values are objects; the others are errors. */
+function objectEntries(
+  section: Record<string, unknown>,
+  sectionName: string,
+  what: string,
+  errors: ErrorCollector,
+): [string, Record<string, unknown>, string][] {
+  const entries: [string, Record<string, unknown>, string][] = [];
+  for (const [name, value] of Object.entries(section)) {
+    const path = childPath(sectionName, name);
+    if (!logicalName.test(name)) errors.add(path, `${what} name ${name} must be alphanumeric (A-Za-z0-9)`);
+    if (isRecord(value)) entries.push([name, value, path]);
+    else errors.add(path, `${what} ${name} must be an object`);
+  }
+  return entries;
 }
