@@ -95,3 +95,32 @@ test("resources and outputs whose condition is false are out of scope, and so ar
   const prod = evaluateConditions(t, { parameters: { Env: "prod" }, pseudo });
   assert.deepEqual(dependencyGraph(t, prod).creationWaves(), [["Always"], ["ProdOnly"], ["After"]]);
 });
+
+test("a resource or output in scope that needs one whose condition is false is an error naming it", () => {
+  const t = template(
+    {
+      ProdOnly: { ...handle, Condition: "IsProd" },
+      Needs: { ...handle, DependsOn: "ProdOnly" },
+      Uses: { Type: "AWS::EC2::Instance", Properties: { X: { "Fn::Sub": "${ProdOnly}" } } },
+      Picks: {
+        Type: "AWS::EC2::Instance",
+        Properties: { X: { "Fn::If": ["IsProd", { Ref: "ProdOnly" }, "none"] } },
+      },
+    },
+    {
+      Parameters: { Env: { Type: "String" } },
+      Conditions: { IsProd: { "Fn::Equals": [{ Ref: "Env" }, "prod"] } },
+      Outputs: { O: { Value: { "Fn::GetAtt": ["ProdOnly", "Id"] } } },
+    },
+  );
+  const dev = evaluateConditions(t, { parameters: { Env: "dev" }, pseudo });
+  const errors = errorsOf(() => dependencyGraph(t, dev));
+  assertError(errors, "Unresolved resource dependencies [ProdOnly]: its condition is false", {
+    path: "Resources.Needs.DependsOn",
+  });
+  assertError(errors, "[ProdOnly]", { path: "Resources.Uses.Properties.X.Fn::Sub" });
+  assertError(errors, "[ProdOnly]", { path: "Outputs.O.Value.Fn::GetAtt" });
+  assert.equal(errors.length, 3, "the Fn::If branch not taken is no dependency");
+  const prod = evaluateConditions(t, { parameters: { Env: "prod" }, pseudo });
+  assert.deepEqual(dependencyGraph(t, prod).creationWaves(), [["ProdOnly"], ["Needs", "Picks", "Uses"]]);
+});

@@ -18,10 +18,17 @@ export interface Reference {
   path: string;
 }
 
-/** Every name that `value` references through `Ref`, `Fn::GetAtt` and `Fn::Sub`. */
-export function referencesOf(value: unknown, path: string): Reference[] {
+/**
+ * Every name that `value` references through `Ref`, `Fn::GetAtt` and `Fn::Sub`; given the conditions, only in the
+ * branches of `Fn::If` they pick.
+ */
+export function referencesOf(
+  value: unknown,
+  path: string,
+  conditions?: ReadonlyMap<string, boolean>,
+): Reference[] {
   const found: Reference[] = [];
-  for (const event of walkIntrinsics(value, path)) {
+  for (const event of walkIntrinsics(value, path, false, conditions)) {
     if (event.kind !== "call") continue;
     const { call } = event;
     const at = childPath(event.path, call.name);
@@ -64,20 +71,29 @@ export interface DependencyGraph {
   creationWaves(): string[][];
 }
 
-/** Direct dependencies of every resource in `names`, restricted to `names`. */
+/**
+ * Direct dependencies of every resource in `names`, restricted to `names`. A reference to a resource of the
+ * template outside `names` (its condition false) is reported to `outOfScope`, with the path naming it.
+ */
 export function directDependencies(
   resources: Record<string, unknown>,
   names: ReadonlySet<string>,
+  conditions?: ReadonlyMap<string, boolean>,
+  outOfScope: (path: string, target: string) => void = () => {},
 ): Map<string, Set<string>> {
   const graph = new Map<string, Set<string>>();
+  const add = (deps: Set<string>, target: string, path: string): void => {
+    if (names.has(target)) deps.add(target);
+    else if (Object.hasOwn(resources, target)) outOfScope(path, target);
+  };
   for (const name of names) {
     const resource = resources[name];
     const deps = new Set<string>();
     if (isRecord(resource)) {
       const path = childPath("Resources", name);
-      for (const dep of dependsOnList(resource.DependsOn)) if (names.has(dep)) deps.add(dep);
-      for (const ref of referencesOf(resource.Properties, childPath(path, "Properties")))
-        if (names.has(ref.target)) deps.add(ref.target);
+      for (const dep of dependsOnList(resource.DependsOn)) add(deps, dep, childPath(path, "DependsOn"));
+      for (const ref of referencesOf(resource.Properties, childPath(path, "Properties"), conditions))
+        add(deps, ref.target, ref.path);
     }
     graph.set(name, deps);
   }
@@ -132,18 +148,29 @@ export function waves(graph: ReadonlyMap<string, ReadonlySet<string>>): string[]
   return result;
 }
 
-/** The dependency graph of the resources in scope under `conditions`; a cycle is an error naming it. */
+/**
+ * The dependency graph of the resources in scope under `conditions`. A cycle is an error naming it, and so is a
+ * resource or output in scope that needs one out of scope (outside an `Fn::If` branch not taken).
+ */
 export function dependencyGraph(
   t: ParsedTemplate,
   conditions: ReadonlyMap<string, boolean>,
 ): DependencyGraph {
-  const { resources } = resourcesInScope(t, conditions);
-  const graph = directDependencies(resources, new Set(Object.keys(resources)));
+  const all = t.body.Resources ?? {};
+  const inScope = resourcesInScope(t, conditions);
+  const names = new Set(Object.keys(inScope.resources));
+  const errors = new ErrorCollector(t);
+  const outOfScope = (path: string, target: string): void =>
+    errors.add(
+      path,
+      `Unresolved resource dependencies [${target}]: its condition is false, so it is not created`,
+    );
+  const graph = directDependencies(all, names, conditions, outOfScope);
+  for (const [key, output] of Object.entries(inScope.outputs))
+    for (const ref of referencesOf(output, childPath("Outputs", key), conditions))
+      if (!names.has(ref.target) && Object.hasOwn(all, ref.target)) outOfScope(ref.path, ref.target);
   const cycle = findCycle(graph);
-  if (cycle !== undefined) {
-    const errors = new ErrorCollector(t);
-    errors.add(childPath("Resources", cycle[0]!), cycleMessage(cycle));
-    errors.throwIfAny();
-  }
+  if (cycle !== undefined) errors.add(childPath("Resources", cycle[0]!), cycleMessage(cycle));
+  errors.throwIfAny();
   return { dependsOn: graph, creationWaves: () => waves(graph) };
 }

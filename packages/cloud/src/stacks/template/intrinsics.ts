@@ -123,6 +123,8 @@ export function* walkIntrinsics(
   value: unknown,
   path: string,
   conditionContext = false,
+  /** When given, only the branch of an `Fn::If` that its (known) condition picks is walked. */
+  conditions?: ReadonlyMap<string, boolean>,
 ): Generator<WalkEvent> {
   const pending: [unknown, string, boolean][] = [[value, path, conditionContext]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
@@ -135,8 +137,15 @@ export function* walkIntrinsics(
     const call = intrinsicOf(node, inCondition);
     if (call !== undefined) {
       yield { kind: "call", call, path: at, conditionContext: inCondition };
-      const argsInCondition = conditionFunctions.has(call.name);
-      if (call.name !== "Condition") pending.push([call.args, childPath(at, call.name), argsInCondition]);
+      const argsAt = childPath(at, call.name);
+      const chosen =
+        call.name === "Fn::If" && shapeError(call) === undefined
+          ? ifBranch(call.args, conditions)
+          : undefined;
+      if (chosen !== undefined)
+        pending.push([(call.args as unknown[])[chosen], childPath(argsAt, chosen), false]);
+      else if (call.name !== "Condition")
+        pending.push([call.args, argsAt, conditionFunctions.has(call.name)]);
       continue;
     }
     yield* misplacedFunctions(node, at);
@@ -158,4 +167,10 @@ export function misplacedFunctions(node: Record<string, unknown>, path: string):
           ? `${key} must be the only key of its object`
           : `unsupported intrinsic function ${key}`,
     }));
+}
+
+/** The index of the `Fn::If` argument its condition picks (1 or 2), when the condition is known. */
+function ifBranch(args: unknown, conditions: ReadonlyMap<string, boolean> | undefined): 1 | 2 | undefined {
+  const value = conditions?.get((args as string[])[0]!);
+  return value === undefined ? undefined : value ? 1 : 2;
 }
