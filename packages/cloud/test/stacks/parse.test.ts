@@ -93,7 +93,7 @@ test("YAML errors are all collected, each with its line and column", () => {
       "Resources:\n  A:\n    Type: X\n    Properties:\n      P: !Bogus 1\n      Q: !Ref\n        - 1\n  A: {}\nExtra: 1\n",
     ),
   );
-  assertError(errors, "unknown tag !Bogus", { path: "Resources.A.Properties.P", line: 5, column: 17 });
+  assertError(errors, "unknown tag !Bogus", { path: "Resources.A.Properties.P", line: 5, column: 10 });
   assertError(errors, "duplicate key A", { path: "Resources.A", line: 8, column: 3 });
   assertError(errors, "Invalid template property or properties [Extra]", {
     path: "Extra",

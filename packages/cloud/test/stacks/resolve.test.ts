@@ -186,10 +186,10 @@ test("evaluation errors name line and column when the template is given", () => 
   const errors = errorsOf(() =>
     resolveValue(t.body.Resources!.R!.Properties, context({ template: t }), "Resources.R.Properties"),
   );
-  assertError(errors, "out of bounds", { path: "Resources.R.Properties.B.Fn::Select", line: 6, column: 18 });
+  assertError(errors, "out of bounds", { path: "Resources.R.Properties.B.Fn::Select", line: 6, column: 10 });
   assert.throws(
     () => resolveValue(t.body.Resources!.R!.Properties, context({ template: t }), "Resources.R.Properties"),
-    /^TemplateValidationError: t\.yaml:6:18: Fn::Select index 5/,
+    /^TemplateValidationError: t\.yaml:6:10: Fn::Select index 5/,
   );
 });
 

@@ -79,7 +79,7 @@ test("Ref, GetAtt, Sub and DependsOn naming something undefined", () => {
 `),
   );
   assertError(errors, "DependsOn names undefined resource Nope", { path: "Resources.A.DependsOn", line: 4 });
-  assertError(errors, "Unresolved resource dependencies [Missing] in Ref", { line: 6, column: 15 });
+  assertError(errors, "Unresolved resource dependencies [Missing] in Ref", { line: 6, column: 10 });
   assertError(errors, "Fn::GetAtt references undefined resource Gone", { line: 7 });
   assertError(errors, "Unresolved resource dependencies [Absent] in Fn::Sub", { line: 8 });
   assertError(

@@ -251,6 +251,12 @@ function parseYaml(
   for (const error of doc.errors) fail("", error.pos[0], `invalid YAML: ${error.message.split("\n")[0]}`);
   if (errors.errors.length > 0) return undefined;
 
+  const tagOffset = (tag: string, valueOffset: number | undefined): number | undefined => {
+    if (valueOffset === undefined) return undefined;
+    const found = text.lastIndexOf(tag, valueOffset);
+    return found >= 0 && text.slice(found + tag.length, valueOffset).trim() === "" ? found : valueOffset;
+  };
+
   const convert = (node: unknown, path: string, keyOffset?: number): unknown => {
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
@@ -258,11 +264,12 @@ function parseYaml(
       return null;
     }
     const yamlNode = node as Node;
-    const offset = yamlNode.range?.[0];
+    const tag = yamlNode.tag?.startsWith("!") ? yamlNode.tag : undefined;
+    // A node's range starts at its value; a short-form function is found by its tag, just before.
+    const offset = tag === undefined ? yamlNode.range?.[0] : tagOffset(tag, yamlNode.range?.[0]);
     if (!positions.has(path)) positions.set(path, at(keyOffset ?? offset));
     if (yamlNode.anchor) fail(path, offset, "YAML anchors are not supported in templates");
-    const tag = yamlNode.tag;
-    if (tag !== undefined && tag.startsWith("!") && !tag.startsWith("!!")) {
+    if (tag !== undefined) {
       const name = shortForms[tag];
       if (name === undefined) {
         fail(path, offset, `unknown tag ${tag}`);
