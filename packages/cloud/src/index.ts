@@ -39,3 +39,4 @@ export type {
   IamStore,
 } from "./iam-service/store.ts";
 export { iamService, IAM_XMLNS } from "./iam-service/index.ts";
+export * from "./stacks/template/index.ts";
