@@ -324,5 +324,8 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     users_name: { unique: 1, partial: 0 },
     api_tokens_token_hash: { unique: 1, partial: 0 },
     api_tokens_user_id: { unique: 0, partial: 0 },
+    stacks_live_name: { unique: 1, partial: 1 },
+    stack_resources_stack: { unique: 0, partial: 0 },
+    stack_events_stack: { unique: 0, partial: 0 },
   });
 });
