@@ -5,7 +5,7 @@
  * may repeat either. `Ref` gives the physical id; `Fn::GetAtt` the attributes `create` returns.
  */
 import { randomBytes } from "node:crypto";
-import type { Logger } from "pino";
+import type { CloudLogger } from "@fawkes/cloud";
 import type { RolePasser } from "../identity/roles.ts";
 import { SYSTEM_ACTOR } from "../http/actor.ts";
 import type { AuditOrigin } from "../services/audit.ts";
@@ -38,7 +38,7 @@ export interface ProviderContext {
   accountId: string;
   /** Aborted when the server closes: a provider stops waiting (the next start resumes the operation). */
   signal: AbortSignal;
-  log: Logger;
+  log: CloudLogger;
   caller: StackCaller;
 }
 

@@ -24,6 +24,7 @@ import {
   resolveValue,
   TemplateValidationError,
   validateTemplate,
+  type CloudLogger,
   type EvalContext,
   type ParsedTemplate,
   type ResourceTypeRegistry,
@@ -31,7 +32,6 @@ import {
 } from "@fawkes/cloud";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
-import type { Logger } from "pino";
 import { openSecret, sealSecret } from "../cloud/secret-box.ts";
 import type { Executor } from "../store/executor.ts";
 import type { Database } from "../store/schema.ts";
@@ -68,7 +68,7 @@ export interface StackEngineOptions {
   region: string;
   accountId: string;
   now(): number;
-  log: Logger;
+  log: CloudLogger;
   /** Told after every committed status change (live pages and `--wait`). */
   changed?(stack: { stackId: string; name: string }): void;
 }
@@ -528,7 +528,8 @@ export class StackEngine {
           this.#providerContext(stack, current.logicalId),
         );
     } catch (error) {
-      if (!this.#closing.signal.aborted) await this.#moveResource(stack, current, "fail", (error as Error).message);
+      if (!this.#closing.signal.aborted)
+        await this.#moveResource(stack, current, "fail", (error as Error).message);
       throw error;
     }
     await this.#moveResource(stack, current, "deleted", null);
