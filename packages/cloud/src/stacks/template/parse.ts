@@ -50,7 +50,8 @@ const sections = new Set([
 ]);
 
 /** Parses a template; every problem is collected and thrown as one `TemplateValidationError`. */
-export function parseTemplate(text: string, source: string): ParsedTemplate {
+export function parseTemplate(input: string, source: string): ParsedTemplate {
+  const text = input.startsWith("\uFEFF") ? input.slice(1) : input;
   if (text.length > maxTemplateLength)
     throw new TemplateValidationError(source, [
       { message: `a template is at most ${maxTemplateLength} characters`, path: "", line: 1, column: 1 },

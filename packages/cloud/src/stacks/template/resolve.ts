@@ -137,7 +137,8 @@ function callFunction(call: IntrinsicCall, ctx: EvalContext, path: string): unkn
         "base64",
       );
     case "Fn::Select": {
-      const index = Number(scalarString(arg(0), childPath(at, 0), "Fn::Select's index"));
+      const rawIndex = scalarString(arg(0), childPath(at, 0), "Fn::Select's index");
+      const index = rawIndex.trim() === "" ? Number.NaN : Number(rawIndex);
       const list = arg(1);
       if (!Array.isArray(list)) throw new EvaluationProblem(childPath(at, 1), "Fn::Select needs a list");
       if (!Number.isInteger(index) || index < 0 || index >= list.length)

@@ -126,7 +126,7 @@ export function validateTemplate(t: ParsedTemplate, types: ResourceTypeRegistry)
           errors.add(ref.path, `Unresolved resource dependencies [${ref.target}] in ${ref.kind}`);
         continue;
       }
-      const resource = resources[ref.target];
+      const resource = Object.hasOwn(resources, ref.target) ? resources[ref.target] : undefined;
       if (!isRecord(resource)) {
         errors.add(ref.path, `${ref.kind} references undefined resource ${ref.target}`);
         continue;
