@@ -267,3 +267,16 @@ test("errors are collected across sections, each line:column in the thrown messa
       /^t\.json:8:\d+: DependsOn names undefined resource Nope$/m.test(error.message),
   );
 });
+
+test("sections are bounded by AWS's quotas", () => {
+  const resources = Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`R${i}`, handle]));
+  assertError(
+    validationErrors(template(resources)),
+    "a template has at most 500 Resources (this one has 501)",
+    {
+      path: "Resources",
+    },
+  );
+  const outputs = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`O${i}`, { Value: "x" }]));
+  assertError(validationErrors(template({ H: handle }, { Outputs: outputs })), "at most 200 Outputs");
+});
