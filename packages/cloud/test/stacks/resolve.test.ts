@@ -142,6 +142,12 @@ for (const [name, value, message] of shapeCases)
 // Evaluation errors (the shape is right, the values are not).
 const valueCases: [string, unknown, RegExp][] = [
   [
+    "Fn::Select index not a number",
+    { "Fn::Select": ["x", ["a"]] },
+    /Fn::Select's index must be a whole number, not "x"/,
+  ],
+  ["Fn::Select negative index", { "Fn::Select": [-1, ["a"]] }, /must be a whole number, not "-1"/],
+  [
     "Fn::Select out of bounds",
     { "Fn::Select": [2, ["a", "b"]] },
     /Fn::Select index 2 is out of bounds \(the list has 2\)/,
@@ -227,4 +233,10 @@ Outputs:
       line: 4,
     },
   );
+});
+
+test("a __proto__ key stays data through evaluation", () => {
+  const resolved = resolve(JSON.parse('{"__proto__": {"polluted": true}}')) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(resolved), ["__proto__"]);
+  assert.equal(Object.getPrototypeOf(resolved), Object.prototype);
 });

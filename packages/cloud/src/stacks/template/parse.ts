@@ -7,7 +7,7 @@
  */
 import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser } from "yaml";
 import type { CollectionTag, CST, Node, ScalarTag } from "yaml";
-import { childPath, ErrorCollector, isRecord, TemplateValidationError } from "./model.ts";
+import { childPath, ErrorCollector, isRecord, setOwn, TemplateValidationError } from "./model.ts";
 import type { ParsedTemplate, SourcePosition, TemplateBody } from "./model.ts";
 
 /** Collections inside collections; real templates need about 15. */
@@ -320,16 +320,7 @@ function parseYaml(
         const key = keyNode.value === null ? "" : String(keyNode.value as string);
         const keyPath = childPath(path, key);
         if (Object.hasOwn(value, key)) fail(keyPath, keyNode.range?.[0], `duplicate key ${key}`);
-        const item = convert(pair.value, keyPath, keyNode.range?.[0]);
-        // `__proto__` stays an own key (data), never the object's prototype.
-        if (key === "__proto__")
-          Object.defineProperty(value, key, {
-            value: item,
-            writable: true,
-            enumerable: true,
-            configurable: true,
-          });
-        else value[key] = item;
+        setOwn(value, key, convert(pair.value, keyPath, keyNode.range?.[0]));
       }
       return value;
     }

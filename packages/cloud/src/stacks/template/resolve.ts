@@ -5,7 +5,7 @@
  */
 import { getAttArgs, intrinsicOf, misplacedFunctions, shapeError } from "./intrinsics.ts";
 import type { IntrinsicCall } from "./intrinsics.ts";
-import { childPath, ErrorCollector, isRecord } from "./model.ts";
+import { childPath, ErrorCollector, isRecord, setOwn } from "./model.ts";
 import type { ParsedTemplate } from "./model.ts";
 import { parseSub, splitSubVariable } from "./sub.ts";
 
@@ -100,13 +100,7 @@ function evaluate(value: unknown, ctx: EvalContext, path: string): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const result = evaluate(item, ctx, childPath(path, key));
-    if (result !== noValue)
-      Object.defineProperty(out, key, {
-        value: result,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
+    if (result !== noValue) setOwn(out, key, result);
   }
   return out;
 }
@@ -139,9 +133,14 @@ function callFunction(call: IntrinsicCall, ctx: EvalContext, path: string): unkn
     case "Fn::Select": {
       const rawIndex = scalarString(arg(0), childPath(at, 0), "Fn::Select's index");
       const index = rawIndex.trim() === "" ? Number.NaN : Number(rawIndex);
+      if (!Number.isInteger(index) || index < 0)
+        throw new EvaluationProblem(
+          childPath(at, 0),
+          `Fn::Select's index must be a whole number, not "${rawIndex}"`,
+        );
       const list = arg(1);
       if (!Array.isArray(list)) throw new EvaluationProblem(childPath(at, 1), "Fn::Select needs a list");
-      if (!Number.isInteger(index) || index < 0 || index >= list.length)
+      if (index >= list.length)
         throw new EvaluationProblem(
           at,
           `Fn::Select index ${index} is out of bounds (the list has ${list.length})`,
