@@ -240,3 +240,13 @@ test("a __proto__ key stays data through evaluation", () => {
   assert.deepEqual(Object.keys(resolved), ["__proto__"]);
   assert.equal(Object.getPrototypeOf(resolved), Object.prototype);
 });
+
+test("a one-key Condition object outside conditions is data, inside condition functions a function", () => {
+  assert.deepEqual(resolve({ Condition: { StringEquals: { a: "b" } } }), {
+    Condition: { StringEquals: { a: "b" } },
+  });
+  assert.deepEqual(resolve({ Statement: [{ Condition: "IsProd" }] }), {
+    Statement: [{ Condition: "IsProd" }],
+  });
+  assert.equal(resolve({ "Fn::Not": [{ Condition: "IsProd" }] }), false);
+});

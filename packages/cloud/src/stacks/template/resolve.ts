@@ -71,8 +71,17 @@ class EvaluationProblem extends Error {
  * removed; a value that is itself `AWS::NoValue` gives `undefined`.
  */
 export function resolveValue(value: unknown, ctx: EvalContext, path = ""): unknown {
+  return evaluateAt(value, ctx, path, false);
+}
+
+/** A condition's definition evaluated (where `{Condition: name}` is a function). */
+export function resolveCondition(value: unknown, ctx: EvalContext, path: string): unknown {
+  return evaluateAt(value, ctx, path, true);
+}
+
+function evaluateAt(value: unknown, ctx: EvalContext, path: string, inCondition: boolean): unknown {
   try {
-    const result = evaluate(value, ctx, path);
+    const result = evaluate(value, ctx, path, inCondition);
     return result === noValue ? undefined : result;
   } catch (error) {
     if (!(error instanceof EvaluationProblem)) throw error;
@@ -83,17 +92,18 @@ export function resolveValue(value: unknown, ctx: EvalContext, path = ""): unkno
   }
 }
 
-function evaluate(value: unknown, ctx: EvalContext, path: string): unknown {
+/** `inCondition`: `value` stands where a condition does, so `{Condition: name}` is the `Condition` function. */
+function evaluate(value: unknown, ctx: EvalContext, path: string, inCondition = false): unknown {
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     value.forEach((item, index) => {
-      const result = evaluate(item, ctx, childPath(path, index));
+      const result = evaluate(item, ctx, childPath(path, index), inCondition);
       if (result !== noValue) out.push(result);
     });
     return out;
   }
   if (!isRecord(value)) return value;
-  const call = intrinsicOf(value, true);
+  const call = intrinsicOf(value, inCondition);
   if (call !== undefined) return callFunction(call, ctx, path);
   const misplaced = misplacedFunctions(value, path)[0];
   if (misplaced?.kind === "invalid") throw new EvaluationProblem(misplaced.path, misplaced.message);
@@ -110,7 +120,8 @@ function callFunction(call: IntrinsicCall, ctx: EvalContext, path: string): unkn
   if (shape !== undefined) throw new EvaluationProblem(path, shape);
   const at = childPath(path, call.name);
   const args = call.args as unknown[];
-  const arg = (index: number): unknown => evaluate(args[index], ctx, childPath(at, index));
+  const argsAreConditions = call.name === "Fn::And" || call.name === "Fn::Or" || call.name === "Fn::Not";
+  const arg = (index: number): unknown => evaluate(args[index], ctx, childPath(at, index), argsAreConditions);
   switch (call.name) {
     case "Ref":
       return ref(call.args as string, ctx, at);
