@@ -6,6 +6,7 @@ import fc from "fast-check";
 import {
   dependencyGraph,
   evaluateConditions,
+  intrinsicFunctions,
   localResourceTypes,
   parseTemplate,
   resolveParameters,
@@ -40,25 +41,7 @@ const names = fc.constantFrom(
   "A.Arn",
   "B.PublicIp",
 );
-const functionNames = fc.constantFrom(
-  "Ref",
-  "Condition",
-  "Fn::GetAtt",
-  "Fn::Join",
-  "Fn::Sub",
-  "Fn::Base64",
-  "Fn::Select",
-  "Fn::Split",
-  "Fn::If",
-  "Fn::Equals",
-  "Fn::And",
-  "Fn::Or",
-  "Fn::Not",
-  "Fn::FindInMap",
-  "Fn::GetAZs",
-  "Fn::ImportValue",
-  "Fn::Cidr",
-);
+const functionNames = fc.constantFrom<string>(...intrinsicFunctions, "Fn::Cidr");
 const { value } = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: "small" },

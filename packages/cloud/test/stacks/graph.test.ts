@@ -16,7 +16,7 @@ test("independent resources share a wave; a chain is sequential; deletion is the
   });
   const graph = dependencyGraph(t, new Map());
   assert.deepEqual(graph.creationWaves(), [["A", "B"], ["C"], ["D"]]);
-  assert.deepEqual([...graph.creationWaves()].reverse(), [["D"], ["C"], ["A", "B"]]);
+  assert.deepEqual(graph.deletionWaves(), [["D"], ["C"], ["A", "B"]]);
 });
 
 test("implicit dependencies of Ref, Fn::GetAtt and Fn::Sub; parameters, pseudo-parameters and ${!x} excluded", () => {

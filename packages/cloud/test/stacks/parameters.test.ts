@@ -125,3 +125,14 @@ test("previous values are used for the parameters named in usePrevious", () => {
     "[A] must have values",
   );
 });
+
+test("numbers are decimal, as AWS reads them", () => {
+  const t = withParameters({ N: { Type: "Number" } });
+  for (const good of ["1", "-2.5", "1e3", ".5"])
+    assert.equal(resolveParameters(t, { N: good }).values.N, good);
+  for (const bad of ["0x10", "Infinity", "", " ", "1,2"])
+    assertError(
+      errorsOf(() => resolveParameters(t, { N: bad })),
+      "Parameter 'N' must be a number",
+    );
+});

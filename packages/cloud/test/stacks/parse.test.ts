@@ -179,3 +179,7 @@ test("a template text is bounded", () => {
     "at most 1000000 characters",
   );
 });
+
+test("a byte order mark before JSON is ignored", () => {
+  assert.deepEqual(parseTemplate('\uFEFF{"Resources": {}}', "t.json").body, { Resources: {} });
+});

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { outputs, resolveValue } from "../../src/stacks/template/index.ts";
-import { assertError, context, errorsOf, yaml } from "./support.ts";
+import { assertError, context, errorsOf, validationErrors, yaml } from "./support.ts";
 
 const ctx = context({
   parameters: { Env: "prod", Subnets: ["subnet-1", "subnet-2"], Port: "8080" },
@@ -124,14 +124,29 @@ const shapeCases: [string, unknown, RegExp][] = [
   ["Condition", { "Fn::Not": [{ Condition: 1 }] }, /Condition needs a condition name/],
 ];
 for (const [name, value, message] of shapeCases)
-  test(`${name} shape error names its path`, () => {
-    const errors = errorsOf(() => resolveValue({ Outer: [value] }, ctx, "Resources.R.Properties"));
-    assertError(errors, message, { path: undefined });
-    assert.match(errors[0]!.path, /^Resources\.R\.Properties\.Outer\[0\]/);
+  test(`${name} shape error names its path and line, in validation and in evaluation`, () => {
+    // The value sits on line 5 of the template, in flow style (JSON is YAML).
+    const t = yaml(
+      `Resources:\n  R:\n    Type: AWS::EC2::Instance\n    Properties:\n      Outer: [${JSON.stringify(value)}]\n`,
+    );
+    const where = { line: 5 };
+    const validation = assertError(validationErrors(t), message, where);
+    assert.match(validation.path, /^Resources\.R\.Properties\.Outer\[0\]/);
+    const properties = t.body.Resources!.R!.Properties;
+    const evaluation = errorsOf(() =>
+      resolveValue(properties, { ...ctx, template: t }, "Resources.R.Properties"),
+    );
+    assert.equal(assertError(evaluation, message, where).path, validation.path);
   });
 
 // Evaluation errors (the shape is right, the values are not).
 const valueCases: [string, unknown, RegExp][] = [
+  [
+    "Fn::Select index not a number",
+    { "Fn::Select": ["x", ["a"]] },
+    /Fn::Select's index must be a whole number, not "x"/,
+  ],
+  ["Fn::Select negative index", { "Fn::Select": [-1, ["a"]] }, /must be a whole number, not "-1"/],
   [
     "Fn::Select out of bounds",
     { "Fn::Select": [2, ["a", "b"]] },
@@ -218,4 +233,20 @@ Outputs:
       line: 4,
     },
   );
+});
+
+test("a __proto__ key stays data through evaluation", () => {
+  const resolved = resolve(JSON.parse('{"__proto__": {"polluted": true}}')) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(resolved), ["__proto__"]);
+  assert.equal(Object.getPrototypeOf(resolved), Object.prototype);
+});
+
+test("a one-key Condition object outside conditions is data, inside condition functions a function", () => {
+  assert.deepEqual(resolve({ Condition: { StringEquals: { a: "b" } } }), {
+    Condition: { StringEquals: { a: "b" } },
+  });
+  assert.deepEqual(resolve({ Statement: [{ Condition: "IsProd" }] }), {
+    Statement: [{ Condition: "IsProd" }],
+  });
+  assert.equal(resolve({ "Fn::Not": [{ Condition: "IsProd" }] }), false);
 });

@@ -105,3 +105,10 @@ test("the app-server template without its parameters names them all", () => {
     /app-server-template\.json:\d+:\d+: Parameters: \[SubnetId, SecurityGroupId, BuildNumber\] must have values/,
   );
 });
+
+test("the app-server template in YAML with short forms is the same template", () => {
+  const path = new URL("fixtures/app-server-template.yaml", import.meta.url);
+  const fromYaml = parseTemplate(readFileSync(path, "utf8"), "app-server-template.yaml");
+  assert.deepEqual(fromYaml.body, seed("app-server-template.json").body);
+  assert.deepEqual(validateTemplate(fromYaml, localResourceTypes).Capabilities, ["CAPABILITY_IAM"]);
+});

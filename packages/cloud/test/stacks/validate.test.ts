@@ -267,3 +267,56 @@ test("errors are collected across sections, each line:column in the thrown messa
       /^t\.json:8:\d+: DependsOn names undefined resource Nope$/m.test(error.message),
   );
 });
+
+test("sections are bounded by AWS's quotas", () => {
+  const resources = Object.fromEntries(Array.from({ length: 501 }, (_, i) => [`R${i}`, handle]));
+  assertError(
+    validationErrors(template(resources)),
+    "a template has at most 500 Resources (this one has 501)",
+    {
+      path: "Resources",
+    },
+  );
+  const outputs = Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`O${i}`, { Value: "x" }]));
+  assertError(validationErrors(template({ H: handle }, { Outputs: outputs })), "at most 200 Outputs");
+});
+
+test("the local registry has every type issue 15 lists, with the attributes the seed templates use", () => {
+  const ec2 = ["VPC", "Subnet", "InternetGateway", "VPCGatewayAttachment", "RouteTable", "Route"];
+  const network = [
+    "SubnetRouteTableAssociation",
+    "NetworkAcl",
+    "NetworkAclEntry",
+    "SubnetNetworkAclAssociation",
+  ];
+  assert.deepEqual(
+    localResourceTypes.types(),
+    [
+      "AWS::S3::Bucket",
+      "AWS::S3::BucketPolicy",
+      "AWS::IAM::Role",
+      "AWS::IAM::Policy",
+      "AWS::IAM::ManagedPolicy",
+      "AWS::IAM::InstanceProfile",
+      "AWS::EC2::Instance",
+      "AWS::EC2::EIP",
+      "AWS::EC2::EIPAssociation",
+      "AWS::CloudFormation::WaitCondition",
+      "AWS::CloudFormation::WaitConditionHandle",
+      ...[...ec2, ...network, "SecurityGroup", "SecurityGroupIngress"].map((type) => `AWS::EC2::${type}`),
+    ].sort(),
+  );
+  const attributes = (type: string) => localResourceTypes.get(type)!.attributes;
+  for (const attribute of ["PrivateIp", "PublicIp", "PrivateDnsName", "PublicDnsName", "AvailabilityZone"])
+    assert.ok(attributes("AWS::EC2::Instance").includes(attribute), attribute);
+  assert.deepEqual(attributes("AWS::EC2::EIP"), ["AllocationId", "PublicIp"]);
+  assert.deepEqual(attributes("AWS::IAM::Role"), ["Arn", "RoleId"]);
+  assert.deepEqual(attributes("AWS::EC2::SecurityGroup"), ["GroupId", "VpcId"]);
+  assert.ok(
+    attributes("AWS::EC2::Subnet").includes("AvailabilityZone") &&
+      attributes("AWS::EC2::Subnet").includes("VpcId"),
+  );
+  assert.ok(
+    attributes("AWS::S3::Bucket").includes("Arn") && attributes("AWS::S3::Bucket").includes("DomainName"),
+  );
+});

@@ -1,7 +1,7 @@
 /** Conditions and what they keep in scope: resources and outputs whose `Condition` is false are dropped. */
 import { childPath, ErrorCollector, isRecord } from "./model.ts";
 import type { OutputDefinition, ParsedTemplate, ResourceDefinition } from "./model.ts";
-import { resolveValue } from "./resolve.ts";
+import { resolveCondition } from "./resolve.ts";
 import type { EvalContext } from "./resolve.ts";
 
 /** What conditions may use: parameters, pseudo-parameters and mappings (never resources). */
@@ -27,7 +27,7 @@ export function evaluateConditions(t: ParsedTemplate, ctx: ConditionContext): Ma
         );
       evaluating.push(name);
       try {
-        const value = resolveValue(definitions[name], evalContext, childPath("Conditions", name));
+        const value = resolveCondition(definitions[name], evalContext, childPath("Conditions", name));
         if (typeof value !== "boolean") throw new Error(`condition ${name} is not a condition function`);
         values.set(name, value);
         return value;

@@ -69,6 +69,8 @@ export interface DependencyGraph {
   dependsOn: Map<string, Set<string>>;
   /** Resources in creation order: each wave depends only on earlier waves. Deletion runs them in reverse. */
   creationWaves(): string[][];
+  /** `creationWaves()` reversed: dependents are deleted before what they depend on. */
+  deletionWaves(): string[][];
 }
 
 /**
@@ -172,5 +174,5 @@ export function dependencyGraph(
   const cycle = findCycle(graph);
   if (cycle !== undefined) errors.add(childPath("Resources", cycle[0]!), cycleMessage(cycle));
   errors.throwIfAny();
-  return { dependsOn: graph, creationWaves: () => waves(graph) };
+  return { dependsOn: graph, creationWaves: () => waves(graph), deletionWaves: () => waves(graph).reverse() };
 }

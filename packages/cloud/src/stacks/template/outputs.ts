@@ -22,21 +22,36 @@ export function outputs(t: ParsedTemplate, ctx: EvalContext): StackOutput[] {
   const context = ctx.template === undefined ? { ...ctx, template: t } : ctx;
   return Object.entries(resourcesInScope(t, conditions).outputs).map(([key, output]) => {
     const path = childPath("Outputs", key);
+    const exportPath = childPath(childPath(path, "Export"), "Name");
     const exportName =
       output.Export === undefined
         ? undefined
-        : String(resolveValue(output.Export.Name, context, childPath(childPath(path, "Export"), "Name")));
-    const value = resolveValue(output.Value, context, childPath(path, "Value"));
-    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
-      const errors = new ErrorCollector(t);
-      errors.add(childPath(path, "Value"), `the Value of output ${key} must evaluate to a string`);
-      errors.throwIfAny();
-    }
+        : stringOf(
+            resolveValue(output.Export.Name, context, exportPath),
+            t,
+            exportPath,
+            `the export name of output ${key}`,
+          );
+    const value = stringOf(
+      resolveValue(output.Value, context, childPath(path, "Value")),
+      t,
+      childPath(path, "Value"),
+      `the Value of output ${key}`,
+    );
     return {
       key,
-      value: String(value),
+      value,
       ...(output.Description === undefined ? {} : { description: output.Description }),
       ...(exportName === undefined ? {} : { exportName }),
     };
   });
+}
+
+function stringOf(value: unknown, t: ParsedTemplate, path: string, what: string): string {
+  if (typeof value === "string" || typeof value === "number" || typeof value === "boolean")
+    return String(value);
+  const errors = new ErrorCollector(t);
+  errors.add(path, `${what} must evaluate to a string`);
+  errors.throwIfAny();
+  return "";
 }

@@ -23,6 +23,9 @@ export interface ResolveParametersOptions {
   usePrevious?: readonly string[];
 }
 
+/** A decimal number as AWS reads one (no hexadecimal, no `Infinity`). */
+const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 const ec2Type = /^AWS::EC2::[A-Za-z]+::[A-Za-z]+$/;
 
 /** Whether `type` is a parameter type the engine accepts, and whether its values are lists. */
@@ -124,8 +127,7 @@ function constraintProblem(
       : `Parameter '${name}' ${words}`;
   for (const item of items) {
     const number = Number(item);
-    if (type.number && (item.trim() === "" || !Number.isFinite(number)))
-      return `Parameter '${name}' must be a number`;
+    if (type.number && !decimal.test(item.trim())) return `Parameter '${name}' must be a number`;
     const allowed = definition.AllowedValues;
     if (Array.isArray(allowed) && !allowed.map(String).includes(item))
       return fail("must be one of AllowedValues");

@@ -6,8 +6,8 @@
  * also rules out alias expansion bombs, and nesting is bounded before the document is composed.
  */
 import { Composer, isAlias, isMap, isScalar, isSeq, LineCounter, Parser } from "yaml";
-import type { CST, Node } from "yaml";
-import { childPath, ErrorCollector, isRecord, TemplateValidationError } from "./model.ts";
+import type { CollectionTag, CST, Node, ScalarTag } from "yaml";
+import { childPath, ErrorCollector, isRecord, setOwn, TemplateValidationError } from "./model.ts";
 import type { ParsedTemplate, SourcePosition, TemplateBody } from "./model.ts";
 
 /** Collections inside collections; real templates need about 15. */
@@ -36,6 +36,16 @@ const shortForms: Record<string, string> = {
   "!ImportValue": "Fn::ImportValue",
 };
 
+/**
+ * The short forms as tags the library knows on scalars, sequences and mappings, so that it does not build a
+ * warning (an Error, with its stack) for each; the conversion below turns them into the long form.
+ */
+const shortFormTags: (ScalarTag | CollectionTag)[] = Object.keys(shortForms).flatMap((tag) => [
+  { tag, resolve: (value: string) => value },
+  { tag, collection: "seq" as const, resolve: (value: unknown) => value },
+  { tag, collection: "map" as const, resolve: (value: unknown) => value },
+]);
+
 const sections = new Set([
   "AWSTemplateFormatVersion",
   "Description",
@@ -50,7 +60,8 @@ const sections = new Set([
 ]);
 
 /** Parses a template; every problem is collected and thrown as one `TemplateValidationError`. */
-export function parseTemplate(text: string, source: string): ParsedTemplate {
+export function parseTemplate(input: string, source: string): ParsedTemplate {
+  const text = input.startsWith("\uFEFF") ? input.slice(1) : input;
   if (text.length > maxTemplateLength)
     throw new TemplateValidationError(source, [
       { message: `a template is at most ${maxTemplateLength} characters`, path: "", line: 1, column: 1 },
@@ -240,7 +251,7 @@ function parseYaml(
     fail("", tooDeep, `nesting deeper than ${maxTemplateDepth} levels`);
     return undefined;
   }
-  const composer = new Composer({ uniqueKeys: false, prettyErrors: false });
+  const composer = new Composer({ uniqueKeys: false, prettyErrors: false, customTags: shortFormTags });
   const docs = [...composer.compose(tokens, true, text.length)];
   const doc = docs[0];
   if (doc === undefined) {
@@ -253,7 +264,10 @@ function parseYaml(
 
   const tagOffset = (tag: string, valueOffset: number | undefined): number | undefined => {
     if (valueOffset === undefined) return undefined;
-    const found = text.lastIndexOf(tag, valueOffset);
+    // Searched in a window before the value, so a tag written another way (`!<!Ref>`) costs no rescan.
+    const from = Math.max(0, valueOffset - 256);
+    const index = text.slice(from, valueOffset).lastIndexOf(tag);
+    const found = index < 0 ? -1 : from + index;
     return found >= 0 && text.slice(found + tag.length, valueOffset).trim() === "" ? found : valueOffset;
   };
 
@@ -306,12 +320,7 @@ function parseYaml(
         const key = keyNode.value === null ? "" : String(keyNode.value as string);
         const keyPath = childPath(path, key);
         if (Object.hasOwn(value, key)) fail(keyPath, keyNode.range?.[0], `duplicate key ${key}`);
-        Object.defineProperty(value, key, {
-          value: convert(pair.value, keyPath, keyNode.range?.[0]),
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
+        setOwn(value, key, convert(pair.value, keyPath, keyNode.range?.[0]));
       }
       return value;
     }

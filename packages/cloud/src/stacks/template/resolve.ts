@@ -5,7 +5,7 @@
  */
 import { getAttArgs, intrinsicOf, misplacedFunctions, shapeError } from "./intrinsics.ts";
 import type { IntrinsicCall } from "./intrinsics.ts";
-import { childPath, ErrorCollector, isRecord } from "./model.ts";
+import { childPath, ErrorCollector, isRecord, setOwn } from "./model.ts";
 import type { ParsedTemplate } from "./model.ts";
 import { parseSub, splitSubVariable } from "./sub.ts";
 
@@ -71,8 +71,17 @@ class EvaluationProblem extends Error {
  * removed; a value that is itself `AWS::NoValue` gives `undefined`.
  */
 export function resolveValue(value: unknown, ctx: EvalContext, path = ""): unknown {
+  return evaluateAt(value, ctx, path, false);
+}
+
+/** A condition's definition evaluated (where `{Condition: name}` is a function). */
+export function resolveCondition(value: unknown, ctx: EvalContext, path: string): unknown {
+  return evaluateAt(value, ctx, path, true);
+}
+
+function evaluateAt(value: unknown, ctx: EvalContext, path: string, inCondition: boolean): unknown {
   try {
-    const result = evaluate(value, ctx, path);
+    const result = evaluate(value, ctx, path, inCondition);
     return result === noValue ? undefined : result;
   } catch (error) {
     if (!(error instanceof EvaluationProblem)) throw error;
@@ -83,30 +92,25 @@ export function resolveValue(value: unknown, ctx: EvalContext, path = ""): unkno
   }
 }
 
-function evaluate(value: unknown, ctx: EvalContext, path: string): unknown {
+/** `inCondition`: `value` stands where a condition does, so `{Condition: name}` is the `Condition` function. */
+function evaluate(value: unknown, ctx: EvalContext, path: string, inCondition = false): unknown {
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     value.forEach((item, index) => {
-      const result = evaluate(item, ctx, childPath(path, index));
+      const result = evaluate(item, ctx, childPath(path, index), inCondition);
       if (result !== noValue) out.push(result);
     });
     return out;
   }
   if (!isRecord(value)) return value;
-  const call = intrinsicOf(value, true);
+  const call = intrinsicOf(value, inCondition);
   if (call !== undefined) return callFunction(call, ctx, path);
   const misplaced = misplacedFunctions(value, path)[0];
   if (misplaced?.kind === "invalid") throw new EvaluationProblem(misplaced.path, misplaced.message);
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
     const result = evaluate(item, ctx, childPath(path, key));
-    if (result !== noValue)
-      Object.defineProperty(out, key, {
-        value: result,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
+    if (result !== noValue) setOwn(out, key, result);
   }
   return out;
 }
@@ -116,7 +120,8 @@ function callFunction(call: IntrinsicCall, ctx: EvalContext, path: string): unkn
   if (shape !== undefined) throw new EvaluationProblem(path, shape);
   const at = childPath(path, call.name);
   const args = call.args as unknown[];
-  const arg = (index: number): unknown => evaluate(args[index], ctx, childPath(at, index));
+  const argsAreConditions = call.name === "Fn::And" || call.name === "Fn::Or" || call.name === "Fn::Not";
+  const arg = (index: number): unknown => evaluate(args[index], ctx, childPath(at, index), argsAreConditions);
   switch (call.name) {
     case "Ref":
       return ref(call.args as string, ctx, at);
@@ -137,10 +142,16 @@ function callFunction(call: IntrinsicCall, ctx: EvalContext, path: string): unkn
         "base64",
       );
     case "Fn::Select": {
-      const index = Number(scalarString(arg(0), childPath(at, 0), "Fn::Select's index"));
+      const rawIndex = scalarString(arg(0), childPath(at, 0), "Fn::Select's index");
+      const index = rawIndex.trim() === "" ? Number.NaN : Number(rawIndex);
+      if (!Number.isInteger(index) || index < 0)
+        throw new EvaluationProblem(
+          childPath(at, 0),
+          `Fn::Select's index must be a whole number, not "${rawIndex}"`,
+        );
       const list = arg(1);
       if (!Array.isArray(list)) throw new EvaluationProblem(childPath(at, 1), "Fn::Select needs a list");
-      if (!Number.isInteger(index) || index < 0 || index >= list.length)
+      if (index >= list.length)
         throw new EvaluationProblem(
           at,
           `Fn::Select index ${index} is out of bounds (the list has ${list.length})`,

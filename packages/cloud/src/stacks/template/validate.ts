@@ -26,6 +26,13 @@ export interface TemplateSummary {
 }
 
 const logicalName = /^[A-Za-z0-9]+$/;
+/** AWS's quotas per template. */
+export const sectionLimits: Readonly<Record<string, number>> = {
+  Resources: 500,
+  Parameters: 200,
+  Outputs: 200,
+  Mappings: 200,
+};
 const parameterKeys = new Set([
   "Type",
   "Default",
@@ -61,6 +68,11 @@ export function validateTemplate(t: ParsedTemplate, types: ResourceTypeRegistry)
   const mappings = body.Mappings ?? {};
   const pseudo = new Set<string>(pseudoParameterNames);
 
+  for (const [section, limit] of Object.entries(sectionLimits)) {
+    const count = Object.keys((body as Record<string, object | undefined>)[section] ?? {}).length;
+    if (count > limit)
+      errors.add(section, `a template has at most ${limit} ${section} (this one has ${count})`);
+  }
   checkParameters(parameters, errors);
   checkMappings(mappings, errors);
   for (const name of Object.keys(parameters))
@@ -126,7 +138,7 @@ export function validateTemplate(t: ParsedTemplate, types: ResourceTypeRegistry)
           errors.add(ref.path, `Unresolved resource dependencies [${ref.target}] in ${ref.kind}`);
         continue;
       }
-      const resource = resources[ref.target];
+      const resource = Object.hasOwn(resources, ref.target) ? resources[ref.target] : undefined;
       if (!isRecord(resource)) {
         errors.add(ref.path, `${ref.kind} references undefined resource ${ref.target}`);
         continue;
