@@ -4,9 +4,12 @@
  * with no configuration). A job gets credentials only through a role: its role session's, or none at all.
  */
 import {
+  cloudFormationService,
   createStsService,
   iamService,
+  localResourceTypes,
   startCloudEndpoint,
+  type CloudEndpoint,
   type CloudLogger,
   type CredentialStore,
   type PolicyLookup,
@@ -15,12 +18,18 @@ import {
 import type { EnvVar } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
 import { Identity } from "../identity/iam-store.ts";
+import { stackBackend } from "../stacks/backend.ts";
+import { bucketProvider } from "../stacks/local/bucket.ts";
+import { iamProviders } from "../stacks/local/iam.ts";
+import { networkProviders } from "../stacks/local/network.ts";
+import { providerRegistry } from "../stacks/providers.ts";
+import { StackEngine } from "../stacks/stack-engine.ts";
 import type { Roles } from "../identity/roles.ts";
 import { Sessions, type RoleDirectory } from "../identity/sessions.ts";
 import { findManagedPolicyByArn } from "../store/managed-policies-repo.ts";
 import type { Executor } from "../store/executor.ts";
 import type { Database } from "../store/schema.ts";
-import { AccessKeys } from "./access-keys.ts";
+import { AccessKeys, LOCAL_ACCOUNT } from "./access-keys.ts";
 
 /** Region the endpoint signs for and jobs are told to use. */
 export const CLOUD_REGION = "us-east-1";
@@ -49,6 +58,8 @@ export interface CloudRuntime {
   readonly sessions: Sessions;
   /** Roles (also the RoleLookup STS uses), managed policies and instance profiles. */
   readonly identity: Identity;
+  /** Stacks (CloudFormation's model), made by the local providers. */
+  readonly stacks: StackEngine;
   /**
    * The AWS_* variables to add to a job: endpoint, region, and the credentials of the job's newest live role
    * session under this lease (issued when the lease was created), if it has one: a job without a role gets no
@@ -79,6 +90,8 @@ export interface StartCloudOptions {
   webIdentity?: WebIdentityVerifier;
 }
 
+const SILENT: CloudLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
 export async function startCloud(options: StartCloudOptions, db: Kysely<Database>): Promise<CloudRuntime> {
   const now = options.now ?? Date.now;
   const accessKeys = new AccessKeys(db, options.dataKey, now);
@@ -103,6 +116,34 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     },
     ...(options.webIdentity ? { webIdentity: options.webIdentity } : {}),
   });
+  // The stack engine's bucket provider needs the endpoint's storage, and the endpoint its CloudFormation
+  // service: the provider reaches the endpoint once it has started (no stack operation runs before).
+  let started: CloudEndpoint | undefined;
+  const running = (): CloudEndpoint => {
+    if (!started) throw new Error("the cloud endpoint is not running");
+    return started;
+  };
+  const stacks = new StackEngine({
+    db,
+    dataKey: options.dataKey,
+    providers: providerRegistry([
+      ...networkProviders,
+      ...iamProviders(identity),
+      bucketProvider(
+        {
+          createBucket: (name) => running().buckets.createBucket(name),
+          deleteBucket: (name) => running().buckets.deleteBucket(name),
+          headBucket: (name) => running().buckets.headBucket(name),
+        },
+        () => running().url,
+      ),
+    ]),
+    types: localResourceTypes,
+    region: CLOUD_REGION,
+    accountId: LOCAL_ACCOUNT,
+    now,
+    log: options.log ?? SILENT,
+  });
   const endpoint = await startCloudEndpoint(
     {
       dataDir: options.dataDir,
@@ -111,15 +152,18 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
       region: CLOUD_REGION,
       log: options.log,
       now,
-      services: [sts, iamService(identity.iamStore)],
+      services: [sts, iamService(identity.iamStore), cloudFormationService(stackBackend(stacks, now))],
     },
     credentials,
   );
+  started = endpoint;
+  await stacks.start();
   const cloud: CloudRuntime = {
     url: endpoint.url,
     accessKeys,
     sessions,
     identity,
+    stacks,
     async jobEnvironment(owner, configured, executor = db) {
       const own = new Set(configured.map((variable) => variable.name));
       const variables: EnvVar[] = [
@@ -141,7 +185,10 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
       }
       return variables.filter((variable) => !own.has(variable.name));
     },
-    close: () => endpoint.close(),
+    async close() {
+      await stacks.close();
+      await endpoint.close();
+    },
   };
   return cloud;
 }

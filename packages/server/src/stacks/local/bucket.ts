@@ -8,7 +8,11 @@ import { generatedName, type ResourceProvider } from "../providers.ts";
 export interface BucketAdmin {
   createBucket(name: string): Promise<void>;
   deleteBucket(name: string): Promise<void>;
+  /** NoSuchBucket when missing. */
+  headBucket(name: string): Promise<unknown>;
 }
+
+const noSuchBucket = (error: unknown): boolean => error instanceof AwsError && error.code === "NoSuchBucket";
 
 export function bucketProvider(buckets: BucketAdmin, cloudUrl: () => string): ResourceProvider {
   return {
@@ -28,11 +32,19 @@ export function bucketProvider(buckets: BucketAdmin, cloudUrl: () => string): Re
       };
     },
     async delete(name, _props, ctx) {
+      // A bucket that was never made (its create was refused) needs no right to be gone.
+      if (
+        await buckets.headBucket(name).then(
+          () => false,
+          (error: unknown) => noSuchBucket(error),
+        )
+      )
+        return;
       ctx.caller.authorize("s3:DeleteBucket", `arn:aws:s3:::${name}`);
       try {
         await buckets.deleteBucket(name);
       } catch (error) {
-        if (error instanceof AwsError && error.code === "NoSuchBucket") return;
+        if (noSuchBucket(error)) return;
         if (error instanceof AwsError && error.code === "BucketNotEmpty")
           throw new Error(`The bucket you tried to delete is not empty (Bucket: ${name})`, { cause: error });
         throw error;

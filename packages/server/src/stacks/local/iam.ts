@@ -18,6 +18,17 @@ const GONE: readonly string[] = [
   ErrorCode.instanceProfileNotFound,
 ];
 
+/** Whether `find` says the entity does not exist (a delete of it has nothing to do, and needs no right). */
+async function isGone(find: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await find();
+    return false;
+  } catch (error) {
+    if (error instanceof FawkesError && GONE.includes(error.code)) return true;
+    throw error;
+  }
+}
+
 /** Runs `fn`; an entity that does not exist (any more) is what a delete wanted. */
 async function unlessGone(fn: () => Promise<unknown>): Promise<void> {
   try {
@@ -89,6 +100,7 @@ export function iamProviders(identity: Identity): ResourceProvider[] {
       return { Arn: created.arn, RoleId: created.roleId };
     },
     async delete(name, props, ctx) {
+      if (await isGone(() => roles.getRole(name))) return;
       ctx.caller.authorize("iam:DeleteRole", iamArn(ctx, "role", text(props.Path), name));
       await unlessGone(async () => {
         for (const policy of await roles.listRolePolicies(name))
@@ -116,8 +128,12 @@ export function iamProviders(identity: Identity): ResourceProvider[] {
       return {};
     },
     async delete(_id, props, ctx) {
-      for (const roleName of strings(props.Roles, "Roles"))
-        await unlessGone(() => roles.deleteRolePolicy(roleName, String(props.PolicyName), ctx.caller.origin));
+      const policyName = String(props.PolicyName);
+      for (const roleName of strings(props.Roles, "Roles")) {
+        if (await isGone(() => roles.getRolePolicy(roleName, policyName))) continue;
+        ctx.caller.authorize("iam:DeleteRolePolicy", iamArn(ctx, "role", "/", roleName));
+        await unlessGone(() => roles.deleteRolePolicy(roleName, policyName, ctx.caller.origin));
+      }
     },
   };
 
@@ -148,6 +164,7 @@ export function iamProviders(identity: Identity): ResourceProvider[] {
       };
     },
     async delete(arn, props, ctx) {
+      if (await isGone(() => policies.getPolicy(arn))) return;
       ctx.caller.authorize("iam:DeletePolicy", arn);
       for (const roleName of strings(props.Roles, "Roles"))
         await unlessGone(() => roles.detachRolePolicy(roleName, arn, ctx.caller.origin));
