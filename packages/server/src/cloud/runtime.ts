@@ -11,9 +11,12 @@
  * (`aws configure export-credentials --format env`). The job's console says so once ({@link jobCredentialsNote}).
  */
 import {
+  cloudFormationService,
   createStsService,
   iamService,
+  localResourceTypes,
   startCloudEndpoint,
+  type CloudEndpoint,
   type CloudLogger,
   type CredentialStore,
   type PolicyLookup,
@@ -22,11 +25,17 @@ import {
 import type { EnvVar } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
 import { Identity } from "../identity/iam-store.ts";
+import { stackBackend } from "../stacks/backend.ts";
+import { bucketProvider } from "../stacks/local/bucket.ts";
+import { iamProviders } from "../stacks/local/iam.ts";
+import { networkProviders } from "../stacks/local/network.ts";
+import { providerRegistry } from "../stacks/providers.ts";
+import { StackEngine } from "../stacks/stack-engine.ts";
 import type { Roles } from "../identity/roles.ts";
 import { Sessions, type RoleDirectory } from "../identity/sessions.ts";
 import { findManagedPolicyByArn } from "../store/managed-policies-repo.ts";
 import type { Database } from "../store/schema.ts";
-import { AccessKeys } from "./access-keys.ts";
+import { AccessKeys, LOCAL_ACCOUNT } from "./access-keys.ts";
 
 /** Region the endpoint signs for and jobs are told to use. */
 export const CLOUD_REGION = "us-east-1";
@@ -61,6 +70,8 @@ export interface CloudRuntime {
   readonly sessions: Sessions;
   /** Roles (also the RoleLookup STS uses), managed policies and instance profiles. */
   readonly identity: Identity;
+  /** Stacks (CloudFormation's model), made by the local providers. */
+  readonly stacks: StackEngine;
   /**
    * The AWS_* variables to add to a job: endpoint and region, never credentials (a job's role credentials come
    * from its metadata endpoint, renewed: see above). A variable the job's config already sets wins.
@@ -84,6 +95,8 @@ export interface StartCloudOptions {
   /** Verifies AssumeRoleWithWebIdentity's tokens. @default none (InvalidIdentityToken) */
   webIdentity?: WebIdentityVerifier;
 }
+
+const SILENT: CloudLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 export async function startCloud(options: StartCloudOptions, db: Kysely<Database>): Promise<CloudRuntime> {
   const now = options.now ?? Date.now;
@@ -109,6 +122,34 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     },
     ...(options.webIdentity ? { webIdentity: options.webIdentity } : {}),
   });
+  // The stack engine's bucket provider needs the endpoint's storage, and the endpoint its CloudFormation
+  // service: the provider reaches the endpoint once it has started (no stack operation runs before).
+  let started: CloudEndpoint | undefined;
+  const running = (): CloudEndpoint => {
+    if (!started) throw new Error("the cloud endpoint is not running");
+    return started;
+  };
+  const stacks = new StackEngine({
+    db,
+    dataKey: options.dataKey,
+    providers: providerRegistry([
+      ...networkProviders,
+      ...iamProviders(identity),
+      bucketProvider(
+        {
+          createBucket: (name) => running().buckets.createBucket(name),
+          deleteBucket: (name) => running().buckets.deleteBucket(name),
+          headBucket: (name) => running().buckets.headBucket(name),
+        },
+        () => running().url,
+      ),
+    ]),
+    types: localResourceTypes,
+    region: CLOUD_REGION,
+    accountId: LOCAL_ACCOUNT,
+    now,
+    log: options.log ?? SILENT,
+  });
   const endpoint = await startCloudEndpoint(
     {
       dataDir: options.dataDir,
@@ -117,15 +158,18 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
       region: CLOUD_REGION,
       log: options.log,
       now,
-      services: [sts, iamService(identity.iamStore)],
+      services: [sts, iamService(identity.iamStore), cloudFormationService(stackBackend(stacks, now))],
     },
     credentials,
   );
+  started = endpoint;
+  await stacks.start();
   const cloud: CloudRuntime = {
     url: endpoint.url,
     accessKeys,
     sessions,
     identity,
+    stacks,
     async jobEnvironment(_owner, configured) {
       const own = new Set(configured.map((variable) => variable.name));
       const variables: EnvVar[] = [
@@ -138,7 +182,10 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
       await accessKeys.purgeDeadJobKeys();
       return variables.filter((variable) => !own.has(variable.name));
     },
-    close: () => endpoint.close(),
+    async close() {
+      await stacks.close();
+      await endpoint.close();
+    },
   };
   return cloud;
 }
