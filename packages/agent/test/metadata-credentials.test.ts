@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RoleCredentials } from "@fawkes/protocol";
-import { RoleCredentialsCache } from "../src/job/metadata-credentials.ts";
+import { RoleCredentialsCache, roleVariables } from "../src/job/metadata-credentials.ts";
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 11, 7, 15, 0, 0);
@@ -129,4 +129,66 @@ test("with no credentials yet, a failure reaches the reader and the next reader 
   assert.equal(h.stale.length, 0);
   h.answer(() => Promise.resolve(issued(3, h.clock.now + 60 * MINUTE)));
   assert.equal((await h.cache.get())?.accessKeyId, "ASIAFAKE000000000003");
+});
+
+test("each task's environment carries the role's credentials, renewed when they run short", async () => {
+  const clock = { now: T0 };
+  const received: string[][] = [];
+  let calls = 0;
+  const first = issued(1, T0 + 60 * MINUTE);
+  const cache = new RoleCredentialsCache({
+    initial: first,
+    fetch: async () => issued(++calls + 1, clock.now + 60 * MINUTE),
+    onReceived: (values) => received.push(values),
+    now: () => clock.now,
+  });
+  assert.deepEqual(
+    received,
+    [[first.accessKeyId, first.secretAccessKey, first.sessionToken]],
+    "masked at once",
+  );
+  const env: Record<string, string> = { PATH: "/bin" };
+  const beforeTask = roleVariables({ roleCredentials: first, environment: [] }, env, () => cache.get());
+  assert.ok(beforeTask);
+  await beforeTask();
+  assert.equal(env.AWS_ACCESS_KEY_ID, first.accessKeyId);
+  assert.equal(env.AWS_SECRET_ACCESS_KEY, first.secretAccessKey);
+  assert.equal(env.AWS_SESSION_TOKEN, first.sessionToken);
+  assert.equal(calls, 0, "the assignment's credentials need no request");
+  clock.now = T0 + 44 * MINUTE;
+  await beforeTask();
+  assert.equal(env.AWS_ACCESS_KEY_ID, first.accessKeyId, "16 minutes left: still these");
+  clock.now = T0 + 46 * MINUTE;
+  await beforeTask();
+  assert.equal(calls, 1);
+  assert.equal(
+    env.AWS_ACCESS_KEY_ID,
+    issued(2, 0).accessKeyId,
+    "14 minutes left: the next task gets new ones",
+  );
+  assert.equal(env.PATH, "/bin");
+});
+
+test("no role, or the job's own keys: the agent sets no credential variable and asks for none", async () => {
+  let calls = 0;
+  const none = new RoleCredentialsCache({
+    initial: null,
+    fetch: async () => (calls++, null),
+    onReceived: () => {},
+  });
+  assert.equal(await none.get(), null);
+  assert.equal(calls, 0, "a job without a role never asks");
+  assert.equal(
+    roleVariables({ environment: [] }, {}, () => none.get()),
+    undefined,
+  );
+  const own = roleVariables(
+    {
+      roleCredentials: issued(1, T0),
+      environment: [{ name: "AWS_ACCESS_KEY_ID", value: "mine", secure: true }],
+    },
+    {},
+    () => none.get(),
+  );
+  assert.equal(own, undefined, "a job that sets its own keys keeps them");
 });

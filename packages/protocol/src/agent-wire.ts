@@ -163,6 +163,18 @@ export const ExternalArtifactSpec = z.object({
 });
 export type ExternalArtifactSpec = z.infer<typeof ExternalArtifactSpec>;
 
+/** Temporary credentials of the role a job runs with (STS's four fields, plus the role). */
+export const RoleCredentials = z.object({
+  roleArn: z.string(),
+  roleName: z.string(),
+  accessKeyId: z.string(),
+  secretAccessKey: z.string(),
+  sessionToken: z.string(),
+  /** Epoch ms. */
+  expiration: z.number().int(),
+});
+export type RoleCredentials = z.infer<typeof RoleCredentials>;
+
 export const JobAssignment = z.object({
   leaseId: LeaseId,
   jobRunId: JobRunId,
@@ -179,6 +191,12 @@ export const JobAssignment = z.object({
   externalArtifacts: z.array(ExternalArtifactSpec).optional(),
   /** Kill the job after this long without console output; null = never. */
   noOutputTimeoutMs: z.number().int().positive().nullable(),
+  /**
+   * The job's role credentials, issued with its lease; absent: the job has no role. The agent sets them as
+   * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN for each task (renewed before a task when they run
+   * short) and serves them at the job's metadata endpoint.
+   */
+  roleCredentials: RoleCredentials.optional(),
 });
 export type JobAssignment = z.infer<typeof JobAssignment>;
 
@@ -237,18 +255,6 @@ export type ArtifactFile = z.infer<typeof ArtifactFile>;
 
 export const ArtifactManifest = z.object({ files: z.array(ArtifactFile) });
 export type ArtifactManifest = z.infer<typeof ArtifactManifest>;
-
-/** Temporary credentials of the role a job runs with (STS's four fields, plus the role). */
-export const RoleCredentials = z.object({
-  roleArn: z.string(),
-  roleName: z.string(),
-  accessKeyId: z.string(),
-  secretAccessKey: z.string(),
-  sessionToken: z.string(),
-  /** Epoch ms. */
-  expiration: z.number().int(),
-});
-export type RoleCredentials = z.infer<typeof RoleCredentials>;
 
 /**
  * POST /agent/v1/jobs/:jobRunId/credentials (lease) → JobCredentialsResponse: the credentials of the job's

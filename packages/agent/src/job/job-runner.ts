@@ -16,7 +16,7 @@ import { runTasks } from "./task-runner.ts";
 import type { TasksOutcome } from "./task-runner.ts";
 import { JobCredentials } from "./job-credentials.ts";
 import { JOB_SOCKET_VARIABLE, JobSocket } from "./job-socket.ts";
-import { RoleCredentialsCache } from "./metadata-credentials.ts";
+import { RoleCredentialsCache, roleVariables } from "./metadata-credentials.ts";
 import { jobMetadataSource, startMetadataServer, type RunningMetadataServer } from "./metadata-server.ts";
 import { groupAlive, groupExists, killProcessGroup } from "./process-group.ts";
 import { prepareWorkspace } from "./workspace.ts";
@@ -78,6 +78,7 @@ export class JobRunner {
     this.#roleCredentials = new RoleCredentialsCache({
       fetch: () =>
         client.jobRoleCredentials(job, AbortSignal.any([this.#abort.signal, AbortSignal.timeout(30_000)])),
+      initial: job.roleCredentials,
       // Masked before any task can be given them.
       onReceived: (values) => this.#console.addSecrets(values),
       onStale: (error) =>
@@ -183,6 +184,7 @@ export class JobRunner {
         idToken: (audience) => this.#idToken(audience),
       });
       ctx.env[JOB_SOCKET_VARIABLE] = this.#socket.path;
+      ctx.beforeTask = roleVariables(job, ctx.env, () => this.#roleCredentials.get());
       if (job.fetchMaterials)
         this.#credentials = await JobCredentials.open(this.#options.workDir, job.materials);
       ctx.workspace = await prepareWorkspace(

@@ -1,4 +1,4 @@
-import type { RoleCredentials } from "@fawkes/protocol";
+import type { JobAssignment, RoleCredentials } from "@fawkes/protocol";
 
 /** Credentials are asked for again when less than this remains on them (the server renews below 20 min). */
 export const REFRESH_BEFORE_EXPIRY_MS = 15 * 60 * 1000;
@@ -17,11 +17,16 @@ export interface RoleCredentialsCacheOptions {
    * those (the refresh goes on): AWS clients give the metadata endpoint 1 s. @default 500
    */
   staleAfterMs?: number;
+  /**
+   * The credentials the assignment brought (issued with the lease); `null`: the job has no role (never asked).
+   * @default undefined: asked for when first needed
+   */
+  initial?: RoleCredentials | null;
 }
 
 /**
- * The credentials of a job's role, as its metadata endpoint serves them. Asked for when first needed (a job that
- * never reads them costs the server nothing), kept until 15 minutes before they expire, then asked for again; a
+ * The credentials of a job's role, as its metadata endpoint serves them and each task's AWS_* variables carry
+ * them. Seeded with those the assignment brought, else asked for when first needed, kept until 15 minutes before they expire, then asked for again; a
  * refresh that fails, or is slow (a server restarting), serves the previous credentials while they are still
  * valid. A job's role is fixed when it is assigned, so "no role" is kept for the job's life. One request at a
  * time: concurrent readers share it.
@@ -35,6 +40,13 @@ export class RoleCredentialsCache {
   constructor(options: RoleCredentialsCacheOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#current = options.initial;
+    if (options.initial)
+      options.onReceived([
+        options.initial.accessKeyId,
+        options.initial.secretAccessKey,
+        options.initial.sessionToken,
+      ]);
   }
 
   get(): Promise<RoleCredentials | null> {
@@ -76,4 +88,29 @@ export class RoleCredentialsCache {
     this.#current = fetched;
     return fetched;
   }
+}
+
+const CREDENTIAL_VARIABLES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const;
+
+/**
+ * Before each task: the job's role credentials into `env` as AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/
+ * AWS_SESSION_TOKEN, renewed when less than 15 minutes remain (so every task starts with at least that long; a
+ * task that runs longer reads them from the metadata endpoint, which renews them). Undefined for a job without a
+ * role, or one whose config sets any of the three itself (its own keys win, as with every other variable).
+ */
+export function roleVariables(
+  job: Pick<JobAssignment, "roleCredentials" | "environment">,
+  env: Record<string, string>,
+  credentials: () => Promise<RoleCredentials | null>,
+): (() => Promise<void>) | undefined {
+  if (!job.roleCredentials) return undefined;
+  if (job.environment.some((variable) => (CREDENTIAL_VARIABLES as readonly string[]).includes(variable.name)))
+    return undefined;
+  return async () => {
+    const current = await credentials();
+    if (!current) return;
+    env.AWS_ACCESS_KEY_ID = current.accessKeyId;
+    env.AWS_SECRET_ACCESS_KEY = current.secretAccessKey;
+    env.AWS_SESSION_TOKEN = current.sessionToken;
+  };
 }

@@ -21,4 +21,6 @@ export interface TaskContext {
   processGroups: number[];
   /** Starts the job's tasks so that they die with the agent. */
   sandbox: TaskSandbox;
+  /** Run before each task (and on_cancel task): renews what `env` carries of the job's role credentials. */
+  beforeTask?: (() => Promise<void>) | undefined;
 }

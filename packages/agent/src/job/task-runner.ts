@@ -33,6 +33,15 @@ export type TasksOutcome = "passed" | "failed" | "cancelled" | "aborted";
  * Runs the tasks in sequence with run_if. On cancel (or no-output timeout) the running task's group is
  * killed, its on_cancel task runs, and no further task starts.
  */
+/** Renews the task environment's role credentials; a failure leaves the previous ones (the task says so). */
+async function beforeTask(ctx: TaskContext): Promise<void> {
+  try {
+    await ctx.beforeTask?.();
+  } catch (error) {
+    ctx.console.line(`Could not renew the job's cloud credentials: ${(error as Error).message}`);
+  }
+}
+
 export async function runTasks(tasks: Task[], ctx: TaskContext): Promise<TasksOutcome> {
   const killSignal = AbortSignal.any([ctx.cancelSignal, ctx.abortSignal]);
   let failed = false;
@@ -44,11 +53,13 @@ export async function runTasks(tasks: Task[], ctx: TaskContext): Promise<TasksOu
       continue;
     }
     ctx.console.line(`Task: ${describe(task)} (run_if ${task.runIf.join(",")})`);
+    await beforeTask(ctx);
     const outcome = await runTask(task, ctx, killSignal);
     if (outcome === "aborted") return "aborted";
     if (outcome === "cancelled" || outcome === "timedOut") {
       if (task.onCancel) {
         ctx.console.line(`On cancel task: ${describe(task.onCancel)}`);
+        await beforeTask(ctx);
         const onCancelOutcome = await runTask(task.onCancel, ctx, ctx.abortSignal);
         if (onCancelOutcome === "aborted") return "aborted";
       }

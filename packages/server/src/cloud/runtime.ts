@@ -3,12 +3,11 @@
  * sessions tables, and the source of the AWS_* variables every job gets (so `aws s3 cp` and the SDKs reach it
  * with no configuration). A job gets credentials only through a role: its role session's, or none at all.
  *
- * A job's role credentials are never put in its environment: nothing bounds how long a job runs (GoCD's
- * `timeout` counts minutes *without console output*, and `0` — the default — is none), while a session ends by
- * the role's maximum session duration at the latest, and AWS clients prefer environment variables to every
- * other source and never renew them. So clients find them at the job's metadata endpoint, which the agent
- * renews before they expire; a script that needs raw keys exports them from there
- * (`aws configure export-credentials --format env`). The job's console says so once ({@link jobCredentialsNote}).
+ * A job's role credentials come with its assignment (the session issued with its lease), not in these
+ * variables: the agent sets AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN for each task, renewed
+ * before a task when they run short (nothing bounds how long a job runs: GoCD's `timeout` counts minutes
+ * *without console output*), and serves them at the job's metadata endpoint, renewed as clients ask. The job's
+ * console says so once ({@link jobCredentialsNote}).
  */
 import {
   cloudFormationService,
@@ -47,9 +46,11 @@ export const CLOUD_REGION = "us-east-1";
 export function jobCredentialsNote(roleArn: string): string {
   const role = roleArn.slice(roleArn.lastIndexOf("/") + 1);
   return (
-    `cloud credentials of role ${role}: served by this job's metadata endpoint ($AWS_EC2_METADATA_SERVICE_ENDPOINT) ` +
-    "and renewed while the job runs, not set in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN; " +
-    'a script that needs raw keys: eval "$(aws configure export-credentials --format env)"'
+    `cloud credentials of role ${role}: in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN for each ` +
+    "task (renewed before a task when under 15 minutes remain) and at this job's metadata endpoint " +
+    "($AWS_EC2_METADATA_SERVICE_ENDPOINT, renewed as clients ask); a task that runs longer than its keys: " +
+    "unset the three variables and AWS clients use the endpoint, or export fresh keys with " +
+    'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN; eval "$(aws configure export-credentials --format env)"'
   );
 }
 
@@ -124,10 +125,10 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
   });
   // The stack engine's bucket provider needs the endpoint's storage, and the endpoint its CloudFormation
   // service: the provider reaches the endpoint once it has started (no stack operation runs before).
-  let started: CloudEndpoint | undefined;
+  const started: { endpoint?: CloudEndpoint } = {};
   const running = (): CloudEndpoint => {
-    if (!started) throw new Error("the cloud endpoint is not running");
-    return started;
+    if (!started.endpoint) throw new Error("the cloud endpoint is not running");
+    return started.endpoint;
   };
   const stacks = new StackEngine({
     db,
@@ -162,7 +163,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     },
     credentials,
   );
-  started = endpoint;
+  started.endpoint = endpoint;
   await stacks.start();
   const cloud: CloudRuntime = {
     url: endpoint.url,

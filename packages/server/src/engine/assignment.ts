@@ -184,14 +184,22 @@ async function auditSecretsRead(
   });
 }
 
-/** Outside any step: with a cloud endpoint it writes the job's access key. */
+/** What the dispatch pass already knows of a job it just assigned (so the assignment need not read it again). */
+export interface KnownAtDispatch {
+  /** The job's run as the pass read it (what an assignment reads of it never changes). */
+  run?: RunRecord | undefined;
+  /** Whether the lease came with a role session. */
+  session?: "issued" | "none";
+}
+
+/** Outside any step: the job as its agent receives it (its role's credentials included). */
 export async function buildAssignment(
   ctx: EngineContext,
   job: JobRunRecord,
   agent: AgentRecord,
-  known?: RunRecord,
+  known: KnownAtDispatch = {},
 ): Promise<JobAssignment> {
-  const run = known?.id === job.runId ? known : await findRunById(ctx.db, job.runId);
+  const run = known.run?.id === job.runId ? known.run : await findRunById(ctx.db, job.runId);
   const stageRun = await findStageRun(ctx.db, job.stageRunId);
   if (!run || !stageRun || !job.leaseId)
     throw new FawkesError(ErrorCode.jobNotFound, `job run ${job.id} is not assignable`);
@@ -260,6 +268,11 @@ export async function buildAssignment(
     };
     environment.push(...(await ctx.cloud.jobEnvironment(owner, environment)));
   }
+  // The session issued with the lease (the dispatch pass says whether there is one: no read for a job without).
+  const roleCredentials =
+    ctx.cloud && known.session !== "none"
+      ? await ctx.cloud.sessions.jobRoleCredentials(ctx.db, job.id, job.leaseId)
+      : undefined;
   // `id_tokens:`: secure, so the agent masks them; a name the job also declares is refused by the config.
   for (const { variable, audiences } of jobConfig.idTokens ?? []) {
     if (!ctx.oidc) throw new FawkesError(ErrorCode.notFound, "this server runs no OIDC issuer");
@@ -310,5 +323,6 @@ export async function buildAssignment(
         }
       : {}),
     noOutputTimeoutMs: timeoutMinutes > 0 ? timeoutMinutes * 60_000 : null,
+    ...(roleCredentials && { roleCredentials }),
   };
 }

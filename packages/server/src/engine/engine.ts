@@ -175,8 +175,8 @@ export function createEngine(
   const outbox = new OutboxWorker(ctx, (row) => triggers.fromOutbox(row));
   const dispatcher = new Dispatcher(ctx, hooks, {
     // Built after the lease's COMMIT: its locator is the one every report of the job will need.
-    buildAssignment: async (engineCtx, job, agent, run) => {
-      const assignment = await buildAssignment(engineCtx, job, agent, run);
+    buildAssignment: async (engineCtx, job, agent, known) => {
+      const assignment = await buildAssignment(engineCtx, job, agent, known);
       rememberLocator(job.id, assignment.locator);
       return assignment;
     },

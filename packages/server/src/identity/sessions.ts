@@ -17,7 +17,7 @@ import {
   type SessionIssuer,
   type UserSessionRequest,
 } from "@fawkes/cloud";
-import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import { ErrorCode, FawkesError, type RoleCredentials } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
 import { LOCAL_ACCOUNT } from "../cloud/access-keys.ts";
 import { openSecret, sealSecret, sha256Hex } from "../cloud/secret-box.ts";
@@ -202,6 +202,25 @@ export class Sessions implements SessionIssuer {
   }
 
   /** The newest live session of a job run under `leaseId`, opened; undefined when there is none. */
+  /** The job's newest live role credentials under `leaseId`, as the agent gets them; undefined without a role. */
+  async jobRoleCredentials(
+    db: Executor,
+    jobRunId: number,
+    leaseId: string,
+  ): Promise<RoleCredentials | undefined> {
+    const latest = await this.latestJobSession(db, jobRunId, leaseId);
+    return (
+      latest && {
+        roleArn: latest.record.roleArn ?? "",
+        roleName: latest.record.roleName ?? "",
+        accessKeyId: latest.accessKeyId,
+        secretAccessKey: latest.secretAccessKey,
+        sessionToken: latest.sessionToken,
+        expiration: latest.expiresAt,
+      }
+    );
+  }
+
   async latestJobSession(
     db: Executor,
     jobRunId: number,

@@ -25,24 +25,13 @@ export async function jobCredentials(
   return engine.ctx.step(async (tx) => {
     const { job } = await requireLease(engine, agent, jobRunId, lease, tx);
     const leaseId = job.leaseId!;
-    let latest = await sessions.latestJobSession(tx.db, job.id, leaseId);
+    const latest = await sessions.latestJobSession(tx.db, job.id, leaseId);
     if (latest === undefined || latest.expiresAt - tx.now() < REFRESH_BEFORE_MS) {
       const run = await findRunById(tx.db, job.runId);
       const outcome = await assumeJobRole(tx, job, agent, run, leaseId);
       if (outcome.kind === "refused" && latest === undefined)
         throw new FawkesError(ErrorCode.roleNotTrusted, outcome.message);
-      if (outcome.kind === "issued") latest = await sessions.latestJobSession(tx.db, job.id, leaseId);
     }
-    if (latest === undefined) return { credentials: null };
-    return {
-      credentials: {
-        roleArn: latest.record.roleArn ?? "",
-        roleName: latest.record.roleName ?? "",
-        accessKeyId: latest.accessKeyId,
-        secretAccessKey: latest.secretAccessKey,
-        sessionToken: latest.sessionToken,
-        expiration: latest.expiresAt,
-      },
-    };
+    return { credentials: (await sessions.jobRoleCredentials(tx.db, job.id, leaseId)) ?? null };
   });
 }

@@ -101,13 +101,15 @@ const env = (assignment: JobAssignment) => new Map(assignment.environment.map((v
 const CREDENTIAL_VARIABLES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
 
 /**
- * The job's credentials as its metadata endpoint gets them (the job credentials route, with the lease): never in
- * its environment, which nothing would renew.
+ * The job's credentials as its assignment brings them (the agent puts them in each task's environment, not the
+ * server in the job's variables) and as its metadata endpoint gets them (the job credentials route, with the
+ * lease): the same session.
  */
 async function jobKey(agent: ScriptedAgent, assignment: JobAssignment) {
   const vars = env(assignment);
   for (const name of CREDENTIAL_VARIABLES)
-    assert.equal(vars.get(name), undefined, `${name} in the environment`);
+    assert.equal(vars.get(name), undefined, `${name} among the job's variables`);
+  assert.match(assignment.roleCredentials?.accessKeyId ?? "", /^ASIA/, "the assignment brings the session");
   const route = await agent.credentials(assignment);
   assert.equal(route.status, 200, JSON.stringify(route.body));
   const { credentials } = route.body as {
@@ -115,6 +117,7 @@ async function jobKey(agent: ScriptedAgent, assignment: JobAssignment) {
   };
   assert.ok(credentials, "the job has no credentials");
   const { accessKeyId, secretAccessKey, sessionToken } = credentials;
+  assert.equal(accessKeyId, assignment.roleCredentials?.accessKeyId, "one session, two ways");
   return { accessKeyId, secretAccessKey, sessionToken };
 }
 
@@ -152,9 +155,7 @@ test(
     await harness.run("reader", 1, (run) => run.result === "passed");
     // The console says once how the credentials are provided, never what they are.
     const console = await harness.api.console("reader", 1, "only", "j");
-    const notes = console.match(
-      /cloud credentials of role s3-reader: served by this job's metadata endpoint/g,
-    );
+    const notes = console.match(/cloud credentials of role s3-reader: in AWS_ACCESS_KEY_ID/g);
     assert.equal(notes?.length, 1, console);
     assert.match(console, /aws configure export-credentials --format env/);
     for (const secret of [key.secretAccessKey, key.sessionToken, fresh.accessKeyId])
@@ -180,6 +181,7 @@ test(
     const plain = await runJob(harness, agent, "plain");
     const vars = env(plain);
     for (const name of CREDENTIAL_VARIABLES) assert.equal(vars.get(name), undefined);
+    assert.equal(plain.roleCredentials, undefined, "no role: the assignment brings no credentials");
     assert.ok(vars.get("AWS_ENDPOINT_URL"), "the endpoint is still given");
     const none = await agent.credentials(plain);
     assert.deepEqual([none.status, none.body], [200, { credentials: null }], "no role: no credentials");

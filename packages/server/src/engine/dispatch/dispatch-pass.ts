@@ -13,6 +13,7 @@ import { findJobRun, scheduledJobRuns, updateJobRun } from "../../store/stages-r
 import { jobCredentialsNote } from "../../cloud/runtime.ts";
 import { failJob, noteAfterCommit } from "./complete-job.ts";
 import { assumeJobRole } from "./job-session.ts";
+import type { KnownAtDispatch } from "../assignment.ts";
 import type { DispatchContext } from "./context.ts";
 import type { WorkPoll } from "./work-polls.ts";
 import type { StepContext } from "../context.ts";
@@ -104,7 +105,10 @@ async function dispatchJob(
   // Only a committed lease goes to the agent (a rolled-back one would be refused at its first report), and the
   // assignment is built after COMMIT (it reads the role session committed with the lease).
   ctx.afterCommit(() => {
-    void answerPoll(dc, poll, assigned, agent, run);
+    void answerPoll(dc, poll, assigned, agent, {
+      run,
+      session: session.kind === "issued" ? "issued" : "none",
+    });
   });
   ctx.log.info({ jobRunId: job.id, agentId: agent.id, job: job.name }, "job assigned");
   if (run) ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
@@ -117,11 +121,11 @@ async function answerPoll(
   poll: WorkPoll | undefined,
   job: JobRunRecord,
   agent: AgentRecord,
-  run: RunRecord | undefined,
+  known: KnownAtDispatch,
 ): Promise<void> {
   const { ctx } = dc;
   try {
-    poll?.answer({ job: await dc.deps.buildAssignment(ctx, job, agent, run) });
+    poll?.answer({ job: await dc.deps.buildAssignment(ctx, job, agent, known) });
     return;
   } catch (error) {
     ctx.log.error({ err: error, jobRunId: job.id }, "could not build job assignment");

@@ -76,6 +76,10 @@ export const stacksMigration = (dialect: SqlDialect): Migration => ({
       .addColumn("status_reason", "text")
       .addColumn("at", int64, (c) => c.notNull())
       .execute();
-    await db.schema.createIndex("stack_events_stack").on("stack_events").columns(["stack_id", "id"]).execute();
+    await db.schema
+      .createIndex("stack_events_stack")
+      .on("stack_events")
+      .columns(["stack_id", "id"])
+      .execute();
   },
 });
