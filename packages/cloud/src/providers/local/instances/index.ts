@@ -1,0 +1,11 @@
+export { allocateAddress, INSTANCE_NETWORK, isInstanceAddress } from "./address.ts";
+export {
+  INSTANCE_METADATA_PORT,
+  launchInstance,
+  type HostEndpoint,
+  type InstanceExit,
+  type InstanceSpec,
+  type RunningInstance,
+} from "./launch.ts";
+export { INSTANCE_BIN, INSTANCE_PATH } from "./root-files.ts";
+export type { BootResult } from "../../../cloud-init/index.ts";
