@@ -337,7 +337,7 @@ async function running(
   });
 
   let terminating: Promise<void> | undefined;
-  let pid: number | undefined;
+  let pid: number | undefined = undefined;
   const terminate = (): Promise<void> => {
     terminating ??= (async () => {
       control.destroy();
