@@ -1,0 +1,106 @@
+/**
+ * Real phoenix instances booting shell-script user data: users, /etc and /opt written inside only, an app on
+ * 0.0.0.0:8080 reachable at the instance's address, two instances on the same port at once, and termination
+ * leaving nothing behind.
+ */
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { test } from "node:test";
+import { waitFor } from "@fawkes/testing";
+import { accepts, getWhenUp, nodeApp, startInstance } from "./support.ts";
+
+function seedLike(marker: string): string {
+  return [
+    "#!/bin/sh ",
+    `useradd devops-user-${marker}`,
+    `mkdir /home/devops-user-${marker}`,
+    `chown devops-user-${marker}:devops-user-${marker} /home/devops-user-${marker}`,
+    `echo ${marker} > /etc/x-${marker}`,
+    `mkdir -p /opt/app-${marker} && echo ${marker} > /opt/app-${marker}/build.txt`,
+    `su - devops-user-${marker} -c 'id -un; echo "endpoint=$AWS_EC2_METADATA_SERVICE_ENDPOINT"; which aws fawkes'`,
+    nodeApp(8080, marker),
+    "",
+  ].join("\n");
+}
+
+/** Processes whose PID namespace is `namespace` (a /proc/PID/ns/pid link). */
+function processesIn(namespace: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) === namespace) pids.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return pids;
+}
+
+test("a shell script boots as root, changes only its own root, and serves 0.0.0.0:8080 at the instance's address", async (t) => {
+  const marker = `m${process.pid}a`;
+  const instance = await startInstance(t, seedLike(marker), { exposedPorts: [8080] });
+  const result = await instance.ready;
+  const console = await instance.text();
+  assert.deepEqual(result, { ok: true, exitCode: 0, failures: [] }, console);
+  assert.match(console, new RegExp(`devops-user-${marker}\\nendpoint=http://127\\.0\\.0\\.1:8155/\\n/usr/local/lib/fawkes/bin/aws\\n/usr/local/lib/fawkes/bin/fawkes`));
+  assert.match(console, /Cloud-init v\. \S+ finished at .* Result: success/);
+  assert.equal(await getWhenUp(`http://${instance.address}:8080/`), `${marker} ${instance.spec.hostname}\n`);
+
+  // The host saw none of it.
+  assert.equal(existsSync(`/etc/x-${marker}`), false);
+  assert.equal(existsSync(`/opt/app-${marker}`), false);
+  assert.equal(existsSync(`/home/devops-user-${marker}`), false);
+  assert.doesNotMatch(readFileSync("/etc/passwd", "utf8"), new RegExp(`devops-user-${marker}`));
+  // …while the instance's upper layer holds it.
+  assert.equal(readFileSync(`${instance.spec.instanceDir}/upper/etc/x-${marker}`, "utf8"), `${marker}\n`);
+});
+
+test("two instances bind 0.0.0.0:8080 at the same time and do not see each other's files", async (t) => {
+  const a = `m${process.pid}b`;
+  const b = `m${process.pid}c`;
+  const first = await startInstance(t, seedLike(a), { exposedPorts: [8080] });
+  const second = await startInstance(
+    t,
+    `${seedLike(b)}\ncat /etc/x-${a} /opt/app-${a}/build.txt 2>&1 || echo "no files of ${a}"\n`,
+    { exposedPorts: [8080] },
+  );
+  assert.equal((await first.ready).ok, true, await first.text());
+  assert.equal((await second.ready).ok, true, await second.text());
+  assert.equal(await getWhenUp(`http://${first.address}:8080/`), `${a} ${first.spec.hostname}\n`);
+  assert.equal(await getWhenUp(`http://${second.address}:8080/`), `${b} ${second.spec.hostname}\n`);
+  assert.match(await second.text(), new RegExp(`no files of ${a}`));
+  assert.doesNotMatch(await second.text(), new RegExp(`^${a}$`, "m"));
+});
+
+test("terminate kills every process, unmounts, closes the ports and deletes the instance directory", async (t) => {
+  const instance = await startInstance(t, `#!/bin/sh\nsleep 1000 &\n(sleep 1000 &)\n${nodeApp(8080)}\n`, {
+    exposedPorts: [8080],
+  });
+  await getWhenUp(`http://${instance.address}:8080/`);
+  const namespace = readlinkSync(`/proc/${instance.pid}/ns/pid`);
+  assert.ok(processesIn(namespace).length >= 4, "init, two sleeps and node run in the namespace");
+  await instance.terminate();
+  assert.deepEqual(processesIn(namespace), []);
+  assert.equal(existsSync(instance.spec.instanceDir), false);
+  assert.equal(
+    readFileSync("/proc/mounts", "utf8").includes(instance.spec.instanceDir),
+    false,
+    "no mount of the instance on the host",
+  );
+  assert.equal(await accepts(instance.address, 8080), false);
+  assert.notEqual(await instance.exited, undefined);
+  // Terminating again is harmless.
+  await instance.terminate();
+});
+
+test("a port exposed after boot becomes reachable; an exposed port nobody listens on closes the connection", async (t) => {
+  const instance = await startInstance(t, `#!/bin/sh\n${nodeApp(9001)}\n`, { exposedPorts: [9002] });
+  assert.equal((await instance.ready).ok, true);
+  assert.equal(await accepts(instance.address, 9001), false);
+  await instance.exposePorts([9001]);
+  assert.match(await getWhenUp(`http://${instance.address}:9001/`), /^hello from /);
+  await assert.rejects(fetch(`http://${instance.address}:9002/`));
+  await assert.rejects(instance.exposePorts([0]), /cannot be exposed/);
+  await waitFor(() => instance.pid > 0);
+});
