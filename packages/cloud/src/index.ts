@@ -39,3 +39,5 @@ export type {
   IamStore,
 } from "./iam-service/store.ts";
 export { iamService, IAM_XMLNS } from "./iam-service/index.ts";
+export * from "./cloud-init/index.ts";
+export * from "./providers/local/instances/index.ts";

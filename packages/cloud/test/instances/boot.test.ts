@@ -43,7 +43,12 @@ test("a shell script boots as root, changes only its own root, and serves 0.0.0.
   const result = await instance.ready;
   const console = await instance.text();
   assert.deepEqual(result, { ok: true, exitCode: 0, failures: [] }, console);
-  assert.match(console, new RegExp(`devops-user-${marker}\\nendpoint=http://127\\.0\\.0\\.1:8155/\\n/usr/local/lib/fawkes/bin/aws\\n/usr/local/lib/fawkes/bin/fawkes`));
+  assert.match(
+    console,
+    new RegExp(
+      `devops-user-${marker}\\nendpoint=http://127\\.0\\.0\\.1:8155/\\n/usr/local/lib/fawkes/bin/aws\\n/usr/local/lib/fawkes/bin/fawkes`,
+    ),
+  );
   assert.match(console, /Cloud-init v\. \S+ finished at .* Result: success/);
   assert.equal(await getWhenUp(`http://${instance.address}:8080/`), `${marker} ${instance.spec.hostname}\n`);
 

@@ -40,7 +40,11 @@ function exchange(host: string, port: number, payload: Buffer): Promise<Buffer> 
 
 test("a half-closed connection still gets its answer, and 32 MiB flow both ways intact", async (t) => {
   const instance = await startInstance(t, ECHO_APP, { exposedPorts: [9000] });
-  await waitFor(() => accepts(instance.address, 9000).then(async (ok) => ok && (await exchange(instance.address, 9000, Buffer.from("x"))).length > 1));
+  await waitFor(() =>
+    accepts(instance.address, 9000).then(
+      async (ok) => ok && (await exchange(instance.address, 9000, Buffer.from("x"))).length > 1,
+    ),
+  );
   assert.equal((await exchange(instance.address, 9000, Buffer.from("ping"))).toString(), "pingdone:4");
   const payload = randomBytes(32 * 1024 * 1024);
   const answer = await exchange(instance.address, 9000, payload);
@@ -79,6 +83,9 @@ test("when the server is killed, every process of its instances dies with it", a
   const { pid, namespace } = JSON.parse(line) as { pid: number; namespace: string };
   assert.ok(processesIn(namespace).length >= 4, "init and three sleeps (one in its own session)");
   host.kill("SIGKILL");
-  await waitFor(() => processesIn(namespace).length === 0, { message: "the instance's processes to die", timeoutMs: 10_000 });
+  await waitFor(() => processesIn(namespace).length === 0, {
+    message: "the instance's processes to die",
+    timeoutMs: 10_000,
+  });
   assert.throws(() => process.kill(pid, 0));
 });

@@ -51,7 +51,10 @@ test("#cloud-config runs bootcmd, write_files, users and runcmd in order and war
   const order = ["bootcmd", "write_files", "users", "write_files_deferred", "runcmd"].map((module) =>
     text.indexOf(`running module ${module}\n`),
   );
-  assert.ok(order.every((index, i) => index >= 0 && (i === 0 || index > (order[i - 1] ?? 0))), text);
+  assert.ok(
+    order.every((index, i) => index >= 0 && (i === 0 || index > (order[i - 1] ?? 0))),
+    text,
+  );
   assert.match(text, /bootcmd ran as root\nruncmd list form: argv/);
   assert.match(text, /640 root\nport=8080\nmode=phoenix\ngzipped content\n/);
   assert.match(text, /uid=\d+\(alice\) gid=\d+\(alice\) groups=\d+\(alice\),\d+\(adm\)/);
@@ -111,5 +114,8 @@ test("a failing script fails the boot with its exit code; later steps still run"
   const result = await instance.ready;
   assert.deepEqual(result, { ok: false, exitCode: 3, failures: ["runcmd", "part-001"] });
   const text = await instance.text();
-  assert.match(text, /Running module runcmd failed \(exit 3\)[\s\S]*script still runs[\s\S]*Running module part-001 failed \(exit 7\)/);
+  assert.match(
+    text,
+    /Running module runcmd failed \(exit 3\)[\s\S]*script still runs[\s\S]*Running module part-001 failed \(exit 7\)/,
+  );
 });

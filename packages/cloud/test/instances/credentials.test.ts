@@ -68,7 +68,10 @@ test("user data reads its role's credentials at its metadata endpoint and aws s3
   const text = await allowed.text();
   assert.equal(result.ok, true, text);
   assert.match(text, /role=AppReader\n/);
-  assert.match(text, new RegExp(`"Code":"Success".*"AccessKeyId":"${reader.accessKeyId}".*"Token":"${reader.sessionToken}"`));
+  assert.match(
+    text,
+    new RegExp(`"Code":"Success".*"AccessKeyId":"${reader.accessKeyId}".*"Token":"${reader.sessionToken}"`),
+  );
   assert.match(text, /\nbuild number one\n/);
 
   const otherId = instanceId();

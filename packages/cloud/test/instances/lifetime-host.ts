@@ -19,5 +19,7 @@ const instance = await launchInstance({
   metadata: (_request, response) => response.end(),
 });
 await instance.ready;
-process.stdout.write(`${JSON.stringify({ pid: instance.pid, namespace: readlinkSync(`/proc/${instance.pid}/ns/pid`) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ pid: instance.pid, namespace: readlinkSync(`/proc/${instance.pid}/ns/pid`) })}\n`,
+);
 setInterval(() => {}, 60_000);

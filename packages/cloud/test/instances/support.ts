@@ -53,7 +53,10 @@ export function metadataFor(
     request.resume();
     request.on("end", () => {
       handler
-        .handle({ method: request.method ?? "GET", path: request.url ?? "/", headers: request.headers }, Date.now())
+        .handle(
+          { method: request.method ?? "GET", path: request.url ?? "/", headers: request.headers },
+          Date.now(),
+        )
         .then((answer) => {
           response.writeHead(answer.status, answer.headers);
           response.end(answer.body);
@@ -96,11 +99,18 @@ export async function startInstance(
 }
 
 /** The console once it matches `pattern` (an instance's boot is asynchronous). */
-export async function consoleMatching(instance: TestInstance, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
-  return waitFor(async () => {
-    const text = await instance.text();
-    return pattern.test(text) ? text : undefined;
-  }, { timeoutMs, message: `console of ${instance.id} to match ${pattern}` });
+export async function consoleMatching(
+  instance: TestInstance,
+  pattern: RegExp,
+  timeoutMs = 20_000,
+): Promise<string> {
+  return waitFor(
+    async () => {
+      const text = await instance.text();
+      return pattern.test(text) ? text : undefined;
+    },
+    { timeoutMs, message: `console of ${instance.id} to match ${pattern}` },
+  );
 }
 
 /** GET `url` once the app behind it answers. */

@@ -8,4 +8,4 @@ export {
   type RunningInstance,
 } from "./launch.ts";
 export { INSTANCE_BIN, INSTANCE_PATH } from "./root-files.ts";
-export type { BootResult } from "../../../cloud-init/index.ts";
+export { removeInstanceDirs } from "./stale.ts";

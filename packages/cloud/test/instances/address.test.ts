@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import {
+  allocateAddress,
+  isInstanceAddress,
+  removeInstanceDirs,
+} from "../../src/providers/local/instances/index.ts";
+
+test("addresses come from 127.100.0.0/16 in order, skipping .0 and .255", () => {
+  assert.equal(allocateAddress(new Set()), "127.100.0.1");
+  assert.equal(allocateAddress(new Set(["127.100.0.1", "127.100.0.3"])), "127.100.0.2");
+  const full = new Set(Array.from({ length: 254 }, (_, i) => `127.100.0.${i + 1}`));
+  assert.equal(allocateAddress(full), "127.100.1.1");
+  assert.equal(isInstanceAddress("127.100.7.254"), true);
+  for (const bad of [
+    "127.100.1.0",
+    "127.100.1.255",
+    "127.0.0.1",
+    "169.254.169.254",
+    "10.0.0.1",
+    "127.100.256.1",
+  ])
+    assert.equal(isInstanceAddress(bad), false, bad);
+});
+
+test("allocateAddress throws when every address is in use", () => {
+  const all = new Set<string>();
+  for (let third = 0; third <= 255; third++)
+    for (let fourth = 1; fourth <= 254; fourth++) all.add(`127.100.${third}.${fourth}`);
+  assert.throws(() => allocateAddress(all), /every instance address of 127\.100\.0\.0\/16 is in use/);
+});
+
+test("removeInstanceDirs deletes what a killed server left and nothing else", async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), "fawkes-stale-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(path.join(dir, "i-0123456789abcdef0", "upper", "etc"), { recursive: true });
+  await writeFile(path.join(dir, "notes.txt"), "kept");
+  assert.deepEqual(await removeInstanceDirs(dir), ["i-0123456789abcdef0"]);
+  assert.deepEqual(await readdir(dir), ["notes.txt"]);
+  assert.deepEqual(await removeInstanceDirs(path.join(dir, "missing")), []);
+});
