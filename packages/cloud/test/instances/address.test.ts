@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -6,6 +7,7 @@ import { test } from "node:test";
 import {
   allocateAddress,
   isInstanceAddress,
+  launchInstance,
   removeInstanceDirs,
 } from "../../src/providers/local/instances/index.ts";
 
@@ -41,4 +43,30 @@ test("removeInstanceDirs deletes what a killed server left and nothing else", as
   assert.deepEqual(await removeInstanceDirs(dir), ["i-0123456789abcdef0"]);
   assert.deepEqual(await readdir(dir), ["notes.txt"]);
   assert.deepEqual(await removeInstanceDirs(path.join(dir, "missing")), []);
+});
+
+test("launchInstance refuses an address outside 127.100.0.0/16, a bad id or port, and creates nothing", async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), "fawkes-refused-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const spec = {
+    id: "i-0123456789abcdef0",
+    address: "127.100.0.9",
+    hostname: "refused",
+    userData: Buffer.from("#!/bin/sh\n"),
+    instanceDir: path.join(dir, "instances", "i-0123456789abcdef0"),
+    exposedPorts: [8080],
+    metadata: () => {},
+  };
+  const cases: [Partial<typeof spec>, RegExp][] = [
+    [{ address: "169.254.169.254" }, /not in 127\.100\.0\.0\/16/],
+    [{ address: "10.0.0.1" }, /not in 127\.100\.0\.0\/16/],
+    [{ id: "web-1" }, /instance id 'web-1'/],
+    [{ exposedPorts: [70000] }, /port 70000 cannot be exposed/],
+    [{ exposedPorts: [8155] }, /port 8155 cannot be exposed/],
+    [{ hostname: "bad host" }, /host name 'bad host'/],
+    [{ instanceDir: path.join(dir, "a,b") }, /must be absolute/],
+  ];
+  for (const [override, message] of cases)
+    await assert.rejects(launchInstance({ ...spec, ...override }), message);
+  assert.equal(existsSync(path.join(dir, "instances")), false);
 });

@@ -201,7 +201,8 @@ function instanceEnvironment(spec: InstanceSpec): Record<string, string> {
 export async function launchInstance(spec: InstanceSpec): Promise<RunningInstance> {
   validate(spec);
   const plan = parseUserData(spec.userData);
-  const hostname = plan.fqdn ?? plan.hostname ?? spec.hostname;
+  // cloud-init sets the short name; `fqdn` alone gives its first label.
+  const hostname = plan.hostname ?? plan.fqdn?.split(".")[0] ?? spec.hostname;
   const environment = instanceEnvironment(spec);
   const fawkesCommand =
     spec.fawkesCommand === null ? undefined : (spec.fawkesCommand ?? defaultFawkesCommand());
