@@ -20,7 +20,7 @@ import { pssMiB, rssMiB } from "./lib/proc.ts";
 import { summarize } from "./lib/stats.ts";
 
 const APP = `#!/bin/sh
-node -e 'require("http").createServer((q, s) => s.end("ok\\n")).listen(8080, "0.0.0.0")' &
+${process.execPath} -e 'require("http").createServer((q, s) => s.end("ok\\n")).listen(8080, "0.0.0.0")' &
 `;
 
 function commandOf(pid: number): string {

@@ -14,11 +14,11 @@ import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "@fawkes/testing";
-import { accepts, startInstance, testAddress } from "./support.ts";
+import { accepts, NODE, startInstance, testAddress } from "./support.ts";
 
 /** An app that echoes every byte and answers `done:<bytes>` once the client half-closes. */
 const ECHO_APP = `#!/bin/sh
-node -e '
+${NODE} -e '
 require("net").createServer({ allowHalfOpen: true }, (socket) => {
   let bytes = 0;
   socket.on("data", (chunk) => { bytes += chunk.length; if (!socket.write(chunk)) socket.pause(); });

@@ -136,10 +136,13 @@ export function accepts(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** The Node running the tests: visible inside instances (the overlay shows the host's files). */
+export const NODE = process.execPath;
+
 /** A one-line Node HTTP app for user data: answers `PREFIX HOSTNAME` on 0.0.0.0:PORT. */
 export function nodeApp(port: number, prefix = "hello from"): string {
   return (
-    `node -e 'require("http").createServer((q, s) => s.end("${prefix} " + require("os").hostname() + "\\n"))` +
+    `${NODE} -e 'require("http").createServer((q, s) => s.end("${prefix} " + require("os").hostname() + "\\n"))` +
     `.listen(${port}, "0.0.0.0")' &`
   );
 }
