@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { test } from "node:test";
 import { waitFor } from "@fawkes/testing";
-import { accepts, getWhenUp, nodeApp, startInstance } from "./support.ts";
+import { accepts, consoleMatching, getWhenUp, nodeApp, startInstance } from "./support.ts";
 
 function seedLike(marker: string): string {
   return [
@@ -108,4 +108,61 @@ test("a port exposed after boot becomes reachable; an exposed port nobody listen
   await assert.rejects(fetch(`http://${instance.address}:9002/`));
   await assert.rejects(instance.exposePorts([0]), /cannot be exposed/);
   await waitFor(() => instance.pid > 0);
+});
+
+/** Local addresses of the TCP sockets this process listens on (from /proc/net/tcp and tcp6). */
+function listeningAddresses(): string[] {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`));
+      if (match?.[1] !== undefined) inodes.add(match[1]);
+    } catch {
+      // closed while we looked
+    }
+  }
+  const addresses: string[] = [];
+  for (const table of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of readFileSync(table, "utf8").split("\n").slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] !== "0A" || !inodes.has(fields[9] ?? "")) continue;
+      const hex = (fields[1] ?? "").split(":")[0] ?? "";
+      addresses.push(
+        hex.length === 8
+          ? [3, 2, 1, 0].map((i) => parseInt(hex.slice(i * 2, i * 2 + 2), 16)).join(".")
+          : `ipv6:${hex}`,
+      );
+    }
+  }
+  return addresses;
+}
+
+test("the server side listens only on instance addresses; adopted orphans are reaped; the console keeps its tail", async (t) => {
+  const instance = await startInstance(
+    t,
+    `#!/bin/sh\nfor i in 1 2 3 4 5; do (true &); done\nhead -c 300000 /dev/zero | tr '\\0' x\necho\necho last line\n${nodeApp(8080)}\n`,
+    { exposedPorts: [8080, 8081], consoleLimit: 64 * 1024 },
+  );
+  await getWhenUp(`http://${instance.address}:8080/`);
+  const mine = listeningAddresses();
+  assert.ok(mine.includes(instance.address), mine.join(", "));
+  for (const address of mine) assert.match(address, /^127\./, `listening on ${address}`);
+
+  const namespace = readlinkSync(`/proc/${instance.pid}/ns/pid`);
+  await waitFor(
+    () =>
+      processesIn(namespace).every((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+          return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+        } catch {
+          return true;
+        }
+      }),
+    { message: "no zombie in the instance" },
+  );
+
+  const text = await consoleMatching(instance, /last line\n/);
+  assert.ok(Buffer.byteLength(text) <= 64 * 1024, `console kept ${Buffer.byteLength(text)} bytes`);
+  assert.doesNotMatch(text, /running 'init'/, "the head was dropped");
 });

@@ -1,7 +1,7 @@
 /**
  * An instance's metadata endpoint and cloud endpoint, bridged into its namespace: user data reads its role's
  * credentials from IMDSv2 with curl, and real awscli (through the `aws` wrapper, with no keys) fetches a build
- * from a bucket with them; a role without s3:GetObject cannot.
+ * from a bucket with them (its region from the metadata endpoint too); a role without s3:GetObject cannot.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -53,7 +53,6 @@ test("user data reads its role's credentials at its metadata endpoint and aws s3
   await s3.send(new CreateBucketCommand({ Bucket: "builds" }));
   await s3.send(new PutObjectCommand({ Bucket: "builds", Key: "app-1.txt", Body: "build number one\n" }));
   const cloudEndpoint = { host: "127.0.0.1", port: Number(new URL(cloud.url).port) };
-  const env = { AWS_DEFAULT_REGION: "us-east-1" };
 
   const id = instanceId();
   const address = testAddress();
@@ -61,7 +60,6 @@ test("user data reads its role's credentials at its metadata endpoint and aws s3
     id,
     address,
     cloudEndpoint,
-    env,
     metadata: metadataFor(id, address, credentialsOf(reader)),
   });
   const result = await allowed.ready;
@@ -80,7 +78,6 @@ test("user data reads its role's credentials at its metadata endpoint and aws s3
     id: otherId,
     address: otherAddress,
     cloudEndpoint,
-    env,
     metadata: metadataFor(otherId, otherAddress, credentialsOf(blind)),
   });
   const deniedResult = await denied.ready;

@@ -230,7 +230,15 @@ export async function launchInstance(spec: InstanceSpec): Promise<RunningInstanc
       ...(fawkesCommand === undefined ? {} : { fawkesCommand }),
     });
     const loopback: string[] = [`${INSTANCE_METADATA_PORT} imds`];
-    bridges.push(await serveHttpOnUnix(path.join(sockets, "imds.sock"), spec.metadata));
+    bridges.push(
+      await serveHttpOnUnix(path.join(sockets, "imds.sock"), (request, response) => {
+        try {
+          spec.metadata(request, response);
+        } catch {
+          response.destroy();
+        }
+      }),
+    );
     for (const [name, endpoint] of [
       ["cloud", spec.cloudEndpoint],
       ["api", spec.apiEndpoint],
