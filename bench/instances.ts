@@ -8,13 +8,19 @@
  * Also the boot time (launch to the app answering). Run alone: `node bench/instances.ts [--quick]`; it needs root.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { allocateAddress, launchInstance, type RunningInstance } from "@fawkes/cloud";
+import {
+  allocateAddress,
+  launchInstance,
+  pidNamespaceOf,
+  processesInNamespace,
+  type RunningInstance,
+} from "@fawkes/cloud";
 import { renderTable, type Figure } from "./lib/figures.ts";
 import { pssMiB, rssMiB } from "./lib/proc.ts";
 import { summarize } from "./lib/stats.ts";
@@ -29,21 +35,6 @@ function commandOf(pid: number): string {
   } catch {
     return "";
   }
-}
-
-/** Processes in the PID namespace of `initPid`. */
-function namespaceProcesses(initPid: number): number[] {
-  const namespace = readlinkSync(`/proc/${initPid}/ns/pid`);
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/ns/pid`) === namespace) pids.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return pids;
 }
 
 function parentOf(pid: number): number {
@@ -96,7 +87,7 @@ export async function benchInstances(options: { quick: boolean }): Promise<Omit<
     const hostMiB = (rssMiB(process.pid) - rssBefore) / count;
     const helpers: number[] = [];
     for (const instance of instances) {
-      const inside = namespaceProcesses(instance.pid);
+      const inside = processesInNamespace(pidNamespaceOf(instance.pid));
       const fawkes = inside.filter((pid) => commandOf(pid) !== "node");
       helpers.push([parentOf(instance.pid), ...fawkes].reduce((sum, pid) => sum + pssMiB(pid), 0));
     }

@@ -7,6 +7,11 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { test } from "node:test";
 import { waitFor } from "@fawkes/testing";
+import {
+  pidNamespaceOf,
+  processesInNamespace,
+  processState,
+} from "../../src/providers/local/instances/index.ts";
 import { accepts, consoleMatching, getWhenUp, nodeApp, startInstance } from "./support.ts";
 
 function seedLike(marker: string): string {
@@ -21,20 +26,6 @@ function seedLike(marker: string): string {
     nodeApp(8080, marker),
     "",
   ].join("\n");
-}
-
-/** Processes whose PID namespace is `namespace` (a /proc/PID/ns/pid link). */
-function processesIn(namespace: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/ns/pid`) === namespace) pids.push(Number(entry));
-    } catch {
-      // exited while we looked
-    }
-  }
-  return pids;
 }
 
 test("a shell script boots as root, changes only its own root, and serves 0.0.0.0:8080 at the instance's address", async (t) => {
@@ -83,10 +74,10 @@ test("terminate kills every process, unmounts, closes the ports and deletes the 
     exposedPorts: [8080],
   });
   await getWhenUp(`http://${instance.address}:8080/`);
-  const namespace = readlinkSync(`/proc/${instance.pid}/ns/pid`);
-  assert.ok(processesIn(namespace).length >= 4, "init, two sleeps and node run in the namespace");
+  const namespace = pidNamespaceOf(instance.pid);
+  assert.ok(processesInNamespace(namespace).length >= 4, "init, two sleeps and node run in the namespace");
   await instance.terminate();
-  assert.deepEqual(processesIn(namespace), []);
+  assert.deepEqual(processesInNamespace(namespace), []);
   assert.equal(existsSync(instance.spec.instanceDir), false);
   assert.equal(
     readFileSync("/proc/mounts", "utf8").includes(instance.spec.instanceDir),
@@ -148,19 +139,10 @@ test("the server side listens only on instance addresses; adopted orphans are re
   assert.ok(mine.includes(instance.address), mine.join(", "));
   for (const address of mine) assert.match(address, /^127\./, `listening on ${address}`);
 
-  const namespace = readlinkSync(`/proc/${instance.pid}/ns/pid`);
-  await waitFor(
-    () =>
-      processesIn(namespace).every((pid) => {
-        try {
-          const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-          return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-        } catch {
-          return true;
-        }
-      }),
-    { message: "no zombie in the instance" },
-  );
+  const namespace = pidNamespaceOf(instance.pid);
+  await waitFor(() => processesInNamespace(namespace).every((pid) => processState(pid) !== "Z"), {
+    message: "no zombie in the instance",
+  });
 
   const text = await consoleMatching(instance, /last line\n/);
   assert.ok(Buffer.byteLength(text) <= 64 * 1024, `console kept ${Buffer.byteLength(text)} bytes`);

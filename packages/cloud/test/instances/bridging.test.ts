@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { readdirSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -14,6 +13,7 @@ import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "@fawkes/testing";
+import { processesInNamespace } from "../../src/providers/local/instances/index.ts";
 import { accepts, NODE, startInstance, testAddress } from "./support.ts";
 
 /** An app that echoes every byte and answers `done:<bytes>` once the client half-closes. */
@@ -54,19 +54,6 @@ test("a half-closed connection still gets its answer, and 32 MiB flow both ways 
   assert.equal(answer.subarray(payload.length).toString(), `done:${payload.length}`);
 });
 
-function processesIn(namespace: string): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        return readlinkSync(`/proc/${entry}/ns/pid`) === namespace;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 test("when the server is killed, every process of its instances dies with it", async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), "fawkes-lifetime-"));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
@@ -81,9 +68,9 @@ test("when the server is killed, every process of its instances dies with it", a
     host.once("exit", (code) => reject(new Error(`lifetime host exited (${code})`)));
   });
   const { pid, namespace } = JSON.parse(line) as { pid: number; namespace: string };
-  assert.ok(processesIn(namespace).length >= 4, "init and three sleeps (one in its own session)");
+  assert.ok(processesInNamespace(namespace).length >= 4, "init and three sleeps (one in its own session)");
   host.kill("SIGKILL");
-  await waitFor(() => processesIn(namespace).length === 0, {
+  await waitFor(() => processesInNamespace(namespace).length === 0, {
     message: "the instance's processes to die",
     timeoutMs: 10_000,
   });

@@ -9,3 +9,4 @@ export {
 } from "./launch.ts";
 export { INSTANCE_BIN, INSTANCE_PATH } from "./root-files.ts";
 export { removeInstanceDirs } from "./stale.ts";
+export { pidNamespaceOf, processesInNamespace, processState } from "./processes.ts";
