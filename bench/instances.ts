@@ -88,7 +88,14 @@ export async function benchInstances(options: { quick: boolean }): Promise<Omit<
     const helpers: number[] = [];
     for (const instance of instances) {
       const inside = processesInNamespace(pidNamespaceOf(instance.pid));
-      const fawkes = inside.filter((pid) => commandOf(pid) !== "node");
+      // Fawkes's own: the init and its socat bridges (with their per-connection children); not the app, which
+      // the init adopted too.
+      const bridges = inside.filter((pid) => commandOf(pid) === "socat" && parentOf(pid) === instance.pid);
+      const fawkes = [
+        instance.pid,
+        ...bridges,
+        ...inside.filter((pid) => commandOf(pid) === "socat" && bridges.includes(parentOf(pid))),
+      ];
       helpers.push([parentOf(instance.pid), ...fawkes].reduce((sum, pid) => sum + pssMiB(pid), 0));
     }
     const perInstance = helpers.map((pss) => pss + Math.max(0, hostMiB));
