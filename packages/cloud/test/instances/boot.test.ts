@@ -23,6 +23,7 @@ function seedLike(marker: string): string {
     `echo ${marker} > /etc/x-${marker}`,
     `mkdir -p /opt/app-${marker} && echo ${marker} > /opt/app-${marker}/build.txt`,
     `su - devops-user-${marker} -c 'id -un; echo "endpoint=$AWS_EC2_METADATA_SERVICE_ENDPOINT"; which aws fawkes'`,
+    `su - devops-user-${marker} -c 'fawkes --help' | grep -q -i usage && echo "fawkes runs"`,
     nodeApp(8080, marker),
     "",
   ].join("\n");
@@ -40,6 +41,7 @@ test("a shell script boots as root, changes only its own root, and serves 0.0.0.
       `devops-user-${marker}\\nendpoint=http://127\\.0\\.0\\.1:8155/\\n/usr/local/lib/fawkes/bin/aws\\n/usr/local/lib/fawkes/bin/fawkes`,
     ),
   );
+  assert.match(console, /\nfawkes runs\n/);
   assert.match(console, /Cloud-init v\. \S+ finished at .* Result: success/);
   assert.equal(await getWhenUp(`http://${instance.address}:8080/`), `${marker} ${instance.spec.hostname}\n`);
 

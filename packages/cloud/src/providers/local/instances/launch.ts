@@ -388,7 +388,7 @@ async function running(
   }
   const initPid = pid;
 
-  const exposePorts = async (ports: readonly number[]): Promise<void> => {
+  const exposeNow = async (ports: readonly number[]): Promise<void> => {
     for (const port of new Set(ports)) {
       if (host.exposed.has(port)) continue;
       if (!PORT(port) || port === INSTANCE_METADATA_PORT) throw new Error(`port ${port} cannot be exposed`);
@@ -410,6 +410,14 @@ async function running(
         throw new Error(`instance ${spec.id} could not expose port ${port}`);
       }
     }
+  };
+
+  // One exposure at a time: two calls for the same port never race for its listener.
+  let exposing: Promise<void> = Promise.resolve();
+  const exposePorts = (ports: readonly number[]): Promise<void> => {
+    const next = exposing.then(() => exposeNow(ports));
+    exposing = next.catch(() => {});
+    return next;
   };
 
   return {
