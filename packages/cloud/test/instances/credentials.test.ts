@@ -1,10 +1,12 @@
 /**
  * An instance's metadata endpoint and cloud endpoint, bridged into its namespace: user data reads its role's
  * credentials from IMDSv2 with curl, and real awscli (through the `aws` wrapper, with no keys) fetches a build
- * from a bucket with them (its region from the metadata endpoint too); a role without s3:GetObject cannot.
+ * from a bucket with them (its region from the metadata endpoint too), as does the AWS SDK v3; a role without
+ * s3:GetObject cannot.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { AccessKey } from "@fawkes/cloud";
 import type { RoleCredentials } from "@fawkes/protocol";
@@ -33,6 +35,9 @@ function credentialsOf(key: AccessKey & { sessionToken: string }): () => Promise
   });
 }
 
+/** The checkout, visible inside instances: the AWS SDK is in its node_modules. */
+const REPO = fileURLToPath(new URL("../../../..", import.meta.url));
+
 const FETCH = `#!/bin/sh
 set -e
 token=$(curl -sf -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "\${AWS_EC2_METADATA_SERVICE_ENDPOINT}latest/api/token")
@@ -43,6 +48,13 @@ echo
 mkdir -p /opt/app
 aws s3 cp s3://builds/app-1.txt /opt/app/app-1.txt
 cat /opt/app/app-1.txt
+cd ${REPO}
+AWS_REGION=us-east-1 ${process.execPath} --input-type=module -e '
+import { S3Client, GetObjectCommand } from "@aws-sdk/client-s3";
+const s3 = new S3Client({ forcePathStyle: true });
+const object = await s3.send(new GetObjectCommand({ Bucket: "builds", Key: "app-1.txt" }));
+console.log("sdk read: " + (await object.Body.transformToString()).trim());
+'
 `;
 
 test("user data reads its role's credentials at its metadata endpoint and aws s3 cp fetches its build with them", async (t) => {
@@ -71,6 +83,7 @@ test("user data reads its role's credentials at its metadata endpoint and aws s3
     new RegExp(`"Code":"Success".*"AccessKeyId":"${reader.accessKeyId}".*"Token":"${reader.sessionToken}"`),
   );
   assert.match(text, /\nbuild number one\n/);
+  assert.match(text, /\nsdk read: build number one\n/);
 
   const otherId = instanceId();
   const otherAddress = testAddress();
