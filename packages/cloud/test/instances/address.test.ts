@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import type { FawkesError } from "@fawkes/protocol";
 import {
   allocateAddress,
   isInstanceAddress,
@@ -32,7 +33,10 @@ test("allocateAddress throws when every address is in use", () => {
   const all = new Set<string>();
   for (let third = 0; third <= 255; third++)
     for (let fourth = 1; fourth <= 254; fourth++) all.add(`127.100.${third}.${fourth}`);
-  assert.throws(() => allocateAddress(all), /every instance address of 127\.100\.0\.0\/16 is in use/);
+  assert.throws(() => allocateAddress(all), {
+    code: "FAWKES_INSTANCE_ADDRESSES_EXHAUSTED",
+    message: /every instance address of 127\.100\.0\.0\/16 is in use/,
+  });
 });
 
 test("removeInstanceDirs deletes what a killed server left and nothing else", async (t) => {
@@ -67,6 +71,19 @@ test("launchInstance refuses an address outside 127.100.0.0/16, a bad id or port
     [{ instanceDir: path.join(dir, "a,b") }, /must be absolute/],
   ];
   for (const [override, message] of cases)
-    await assert.rejects(launchInstance({ ...spec, ...override }), message);
+    await assert.rejects(launchInstance({ ...spec, ...override }), (error: FawkesError) => {
+      assert.equal(error.code, "FAWKES_INSTANCE_SPEC_INVALID");
+      assert.match(error.message, message);
+      return true;
+    });
   assert.equal(existsSync(path.join(dir, "instances")), false);
+
+  // A directory that exists (another instance's) is refused and left as it was.
+  await mkdir(spec.instanceDir, { recursive: true });
+  await writeFile(path.join(spec.instanceDir, "theirs"), "x");
+  await assert.rejects(launchInstance(spec), {
+    code: "FAWKES_INSTANCE_SPEC_INVALID",
+    message: /already exists/,
+  });
+  assert.deepEqual(await readdir(spec.instanceDir), ["theirs"]);
 });

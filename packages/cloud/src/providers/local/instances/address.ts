@@ -1,3 +1,5 @@
+import { ErrorCode, FawkesError } from "@fawkes/protocol";
+
 /** Instance addresses: `127.100.0.0/16`, local on Linux (all of 127/8 is), never a private or public range. */
 
 export const INSTANCE_NETWORK = "127.100.0.0/16";
@@ -24,5 +26,8 @@ export function allocateAddress(inUse: ReadonlySet<string>): string {
       if (!inUse.has(address)) return address;
     }
   }
-  throw new Error(`every instance address of ${INSTANCE_NETWORK} is in use`);
+  throw new FawkesError(
+    ErrorCode.instanceAddressesExhausted,
+    `every instance address of ${INSTANCE_NETWORK} is in use`,
+  );
 }

@@ -12,6 +12,7 @@ import type http from "node:http";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import { withMetadataEndpoint } from "@fawkes/protocol/imds";
 import { parseUserData, renderBoot, type BootResult } from "../../../cloud-init/index.ts";
 import { isInstanceAddress } from "./address.ts";
@@ -111,22 +112,27 @@ function rootLayout(spec: InstanceSpec, tools: readonly string[]) {
 
 const PORT = (port: number): boolean => Number.isInteger(port) && port >= 1 && port <= 65535;
 
+const invalid = (message: string): FawkesError => new FawkesError(ErrorCode.instanceSpecInvalid, message);
+
 function validate(spec: InstanceSpec): void {
   if (!/^i-[0-9a-f]{8,17}$/.test(spec.id))
-    throw new Error(`instance id '${spec.id}' is not i- and 8-17 hex digits`);
+    throw invalid(`instance id '${spec.id}' is not i- and 8-17 hex digits`);
   if (!isInstanceAddress(spec.address))
-    throw new Error(`instance address '${spec.address}' is not in 127.100.0.0/16`);
+    throw invalid(`instance address '${spec.address}' is not in 127.100.0.0/16`);
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,62})$/.test(spec.hostname))
-    throw new Error(`host name '${spec.hostname}' is not a valid host name`);
+    throw invalid(`host name '${spec.hostname}' is not a valid host name`);
   if (!path.isAbsolute(spec.instanceDir) || /[,:\s\\]/.test(spec.instanceDir))
-    throw new Error(
+    throw invalid(
       `instance directory '${spec.instanceDir}' must be absolute, without ',', ':', '\\' or spaces`,
     );
   const bad = spec.exposedPorts.find((port) => !PORT(port) || port === INSTANCE_METADATA_PORT);
-  if (bad !== undefined) throw new Error(`port ${bad} cannot be exposed`);
+  if (bad !== undefined) throw invalid(`port ${bad} cannot be exposed`);
   for (const key of Object.keys(spec.env ?? {}))
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-      throw new Error(`environment variable name '${key}' is not valid`);
+      throw invalid(`environment variable name '${key}' is not valid`);
+  for (const endpoint of [spec.cloudEndpoint, spec.apiEndpoint])
+    if (endpoint !== undefined && (!PORT(endpoint.port) || endpoint.port === INSTANCE_METADATA_PORT))
+      throw invalid(`an endpoint bridged into an instance cannot use port ${endpoint.port}`);
 }
 
 /** Keeps the most recent `limit` bytes of console output. */
@@ -209,7 +215,10 @@ export async function launchInstance(spec: InstanceSpec): Promise<RunningInstanc
   const dir = spec.instanceDir;
   const sockets = path.join(dir, "sock");
   await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
-  await mkdir(dir, { mode: 0o700 }); // fails when it exists: never two instances in one directory
+  // Never two instances in one directory: one that exists is refused, and left alone.
+  await mkdir(dir, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === "EEXIST" ? invalid(`instance directory ${dir} already exists`) : error;
+  });
   const bridges: Bridge[] = [];
   const exposed = new Map<number, Bridge>();
   let child: ChildProcess | undefined;
@@ -244,8 +253,6 @@ export async function launchInstance(spec: InstanceSpec): Promise<RunningInstanc
       ["api", spec.apiEndpoint],
     ] as const) {
       if (endpoint === undefined) continue;
-      if (endpoint.port === INSTANCE_METADATA_PORT)
-        throw new Error(`the ${name} endpoint cannot use port ${endpoint.port}`);
       bridges.push(await forwardUnixToTcp(path.join(sockets, `${name}.sock`), endpoint.host, endpoint.port));
       loopback.push(`${endpoint.port} ${name}`);
     }
@@ -286,7 +293,13 @@ export async function launchInstance(spec: InstanceSpec): Promise<RunningInstanc
   } catch (error) {
     child?.kill("SIGKILL");
     await cleanUp();
-    throw error;
+    throw new FawkesError(
+      ErrorCode.instanceStartFailed,
+      `instance ${spec.id} could not be started: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   return await running(spec, child, { exposed, cleanUp });
 }
@@ -384,20 +397,25 @@ async function running(
   if (outcome !== "up" || pid === undefined) {
     await terminate();
     const tail = output.read().toString("utf8").trim().split("\n").slice(-10).join("\n");
-    throw new Error(`instance ${spec.id} did not start (${outcome}): ${tail}`);
+    throw new FawkesError(
+      ErrorCode.instanceStartFailed,
+      `instance ${spec.id} did not start (${outcome}): ${tail}`,
+    );
   }
   const initPid = pid;
 
   const exposeNow = async (ports: readonly number[]): Promise<void> => {
     for (const port of new Set(ports)) {
       if (host.exposed.has(port)) continue;
-      if (!PORT(port) || port === INSTANCE_METADATA_PORT) throw new Error(`port ${port} cannot be exposed`);
-      if (terminating !== undefined || hasExited) throw new Error(`instance ${spec.id} is not running`);
-      const bridge = await forwardTcpToUnix(
-        spec.address,
-        port,
-        path.join(spec.instanceDir, "sock", `port-${port}.sock`),
-      );
+      if (!PORT(port) || port === INSTANCE_METADATA_PORT) throw invalid(`port ${port} cannot be exposed`);
+      if (terminating !== undefined || hasExited)
+        throw new FawkesError(ErrorCode.instanceNotRunning, `instance ${spec.id} is not running`);
+      const socket = path.join(spec.instanceDir, "sock", `port-${port}.sock`);
+      const bridge = await forwardTcpToUnix(spec.address, port, socket).catch((error: Error) => {
+        throw new FawkesError(ErrorCode.instanceStartFailed, `${spec.address}:${port}: ${error.message}`, {
+          cause: error,
+        });
+      });
       host.exposed.set(port, bridge);
       const ok = await new Promise<boolean>((resolve) => {
         acks.set(port, resolve);
@@ -407,7 +425,10 @@ async function running(
       if (!ok) {
         host.exposed.delete(port);
         await bridge.close();
-        throw new Error(`instance ${spec.id} could not expose port ${port}`);
+        throw new FawkesError(
+          ErrorCode.instanceStartFailed,
+          `instance ${spec.id} could not expose port ${port}`,
+        );
       }
     }
   };
