@@ -150,3 +150,22 @@ test("the server side listens only on instance addresses; adopted orphans are re
   assert.ok(Buffer.byteLength(text) <= 64 * 1024, `console kept ${Buffer.byteLength(text)} bytes`);
   assert.doesNotMatch(text, /running 'init'/, "the head was dropped");
 });
+
+test("terminate sends SIGTERM first, then kills what ignores it once the grace period is over", async (t) => {
+  const userData = [
+    "#!/bin/bash",
+    `(trap 'echo "app got TERM"; exit 0' TERM; while :; do sleep 0.05; done) &`,
+    `(trap '' TERM; while :; do sleep 0.05; done) &`,
+    "echo started",
+    "",
+  ].join("\n");
+  const instance = await startInstance(t, userData);
+  await consoleMatching(instance, /started\n/);
+  const namespace = pidNamespaceOf(instance.pid);
+  const started = Date.now();
+  await instance.terminate({ graceMs: 500 });
+  const took = Date.now() - started;
+  assert.match(await instance.text(), /app got TERM\n/);
+  assert.ok(took >= 500, `the stubborn process had its grace period (${took} ms)`);
+  assert.deepEqual(processesInNamespace(namespace), []);
+});

@@ -6,6 +6,7 @@ export {
   type InstanceExit,
   type InstanceSpec,
   type RunningInstance,
+  type TerminateOptions,
 } from "./launch.ts";
 export { INSTANCE_BIN, INSTANCE_PATH } from "./root-files.ts";
 export { removeInstanceDirs } from "./stale.ts";

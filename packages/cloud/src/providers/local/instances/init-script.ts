@@ -12,7 +12,8 @@
  * Stage 2 (`/bin/bash`, which reaps adopted orphans): starts the socat bridges (loopback listeners that reach
  * the host's Unix sockets, and Unix listeners that reach the app's ports), reports `up` on fd 3, runs the boot
  * script in the background, then reads commands (`expose PORT`) from the control pipe on stdin. When the host
- * closes that pipe (terminate, or the server died) PID 1 exits and the kernel kills everything in the namespace.
+ * closes that pipe (terminate, or the server died) PID 1 exits and the kernel kills everything in the namespace;
+ * `stop N` first sends SIGTERM to every other process and waits up to N × 10 ms for them to exit.
  *
  * Arguments: stage 1 `DIR HOSTNAME HIDE FRESH BINDS MASKS STAGE2 -- <stage 2 arguments>`, stage 2 `ADDRESS
  * LOOPBACK EXPOSED`; lists are newline-separated (HIDE, BINDS, MASKS: absolute paths; FRESH: `MODE PATH`;
@@ -129,6 +130,16 @@ while read -r command argument <&4; do
     expose)
       if [[ $argument =~ ^[0-9]{1,5}$ ]] && expose "$argument"; then echo "exposed $argument" >&3
       else echo "failed $argument" >&3; fi ;;
+    stop)
+      [[ $argument =~ ^[0-9]{1,6}$ ]] || argument=0
+      kill -TERM -1 2>/dev/null
+      for ((i = 0; i < argument; i++)); do
+        others=
+        for p in /proc/[0-9]*; do [ "\${p#/proc/}" = 1 ] || others=yes; done
+        [ -n "$others" ] || break
+        sleep 0.01
+      done
+      exit 0 ;;
   esac
 done
 exit 0

@@ -68,6 +68,11 @@ export interface InstanceExit {
   readonly signal: NodeJS.Signals | null;
 }
 
+export interface TerminateOptions {
+  /** Time the instance's processes get between SIGTERM and SIGKILL; 0 kills at once. @default 2000 */
+  readonly graceMs?: number;
+}
+
 export interface RunningInstance {
   readonly id: string;
   readonly address: string;
@@ -79,8 +84,11 @@ export interface RunningInstance {
   exposePorts(ports: readonly number[]): Promise<void>;
   /** User data finished (or could not run). Never rejects. */
   readonly ready: Promise<BootResult>;
-  /** Kills every process of the instance, removes its listeners and deletes its directory. */
-  terminate(): Promise<void>;
+  /**
+   * Stops every process of the instance (SIGTERM, then SIGKILL for what is left after the grace period), removes
+   * its listeners and deletes its directory. Calling it again returns the same promise.
+   */
+  terminate(options?: TerminateOptions): Promise<void>;
   /** The instance's init exited (terminated, or failed). */
   readonly exited: Promise<InstanceExit>;
 }
@@ -306,6 +314,7 @@ export async function launchInstance(spec: InstanceSpec): Promise<RunningInstanc
 
 /** Time allowed for the init to build the root and start its bridges. */
 const SETUP_TIMEOUT_MS = 30_000;
+const DEFAULT_GRACE_MS = 2_000;
 /** Time allowed for the init to exit once killed before the `unshare` process is killed too. */
 const EXIT_TIMEOUT_MS = 10_000;
 
@@ -360,8 +369,22 @@ async function running(
 
   let terminating: Promise<void> | undefined;
   let pid: number | undefined = undefined;
-  const terminate = (): Promise<void> => {
+  /** Resolves with "late" after `ms` unless the instance exited first. */
+  const exitWithin = async (ms: number): Promise<"exited" | "late"> => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms)));
+    const outcome = await Promise.race([exited.then(() => "exited" as const), late]);
+    clearTimeout(timer);
+    return outcome;
+  };
+  const terminate = (options: TerminateOptions = {}): Promise<void> => {
     terminating ??= (async () => {
+      const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+      // As EC2's shutdown does: SIGTERM to every process, then what is left is killed with PID 1.
+      if (!hasExited && graceMs > 0 && control.writable) {
+        control.end(`stop ${Math.ceil(graceMs / 10)}\n`);
+        await exitWithin(graceMs + 1_000);
+      }
       control.destroy();
       if (!hasExited && pid !== undefined) {
         try {
@@ -370,15 +393,10 @@ async function running(
           // already gone
         }
       }
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<"late">(
-        (resolve) => (timer = setTimeout(() => resolve("late"), EXIT_TIMEOUT_MS)),
-      );
-      if ((await Promise.race([exited, late])) === "late") {
+      if ((await exitWithin(EXIT_TIMEOUT_MS)) === "late") {
         child.kill("SIGKILL");
         await exited;
       }
-      clearTimeout(timer);
       await host.cleanUp();
     })();
     return terminating;
