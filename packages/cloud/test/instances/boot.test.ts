@@ -5,14 +5,27 @@
  */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { test } from "node:test";
 import { waitFor } from "@fawkes/testing";
 import {
+  launchInstance,
   pidNamespaceOf,
   processesInNamespace,
   processState,
 } from "../../src/providers/local/instances/index.ts";
-import { accepts, consoleMatching, getWhenUp, nodeApp, startInstance } from "./support.ts";
+import {
+  accepts,
+  consoleMatching,
+  getWhenUp,
+  instanceId,
+  metadataFor,
+  nodeApp,
+  startInstance,
+  testAddress,
+} from "./support.ts";
 
 function seedLike(marker: string): string {
   return [
@@ -168,4 +181,28 @@ test("terminate sends SIGTERM first, then kills what ignores it once the grace p
   assert.match(await instance.text(), /app got TERM\n/);
   assert.ok(took >= 500, `the stubborn process had its grace period (${took} ms)`);
   assert.deepEqual(processesInNamespace(namespace), []);
+});
+
+test("a sandbox that cannot be built fails the launch with the init's error and leaves nothing behind", async (t) => {
+  const dataDir = await mkdtemp(path.join(tmpdir(), "fawkes-instances-"));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const id = instanceId();
+  const address = testAddress();
+  const instanceDir = path.join(dataDir, "instances", id);
+  // Hiding /proc leaves the new root without a mount point for its procfs: stage 1 fails.
+  await assert.rejects(
+    launchInstance({
+      id,
+      address,
+      hostname: "broken",
+      userData: Buffer.from("#!/bin/sh\n"),
+      instanceDir,
+      exposedPorts: [8080],
+      metadata: metadataFor(id, address),
+      hide: ["/proc"],
+    }),
+    { code: "FAWKES_INSTANCE_START_FAILED", message: /did not start \(exited\): .*proc/s },
+  );
+  assert.equal(existsSync(instanceDir), false);
+  assert.equal(await accepts(address, 8080), false);
 });
