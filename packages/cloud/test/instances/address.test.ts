@@ -10,6 +10,7 @@ import {
   isInstanceAddress,
   launchInstance,
   removeInstanceDirs,
+  type InstanceSpec,
 } from "../../src/providers/local/instances/index.ts";
 
 test("addresses come from 127.100.0.0/16 in order, skipping .0 and .255", () => {
@@ -52,7 +53,7 @@ test("removeInstanceDirs deletes what a killed server left and nothing else", as
 test("launchInstance refuses an address outside 127.100.0.0/16, a bad id or port, and creates nothing", async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), "fawkes-refused-"));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const spec = {
+  const spec: InstanceSpec = {
     id: "i-0123456789abcdef0",
     address: "127.100.0.9",
     hostname: "refused",
@@ -61,7 +62,7 @@ test("launchInstance refuses an address outside 127.100.0.0/16, a bad id or port
     exposedPorts: [8080],
     metadata: () => {},
   };
-  const cases: [Partial<typeof spec>, RegExp][] = [
+  const cases: [Partial<InstanceSpec>, RegExp][] = [
     [{ address: "169.254.169.254" }, /not in 127\.100\.0\.0\/16/],
     [{ address: "10.0.0.1" }, /not in 127\.100\.0\.0\/16/],
     [{ id: "web-1" }, /instance id 'web-1'/],
@@ -69,6 +70,7 @@ test("launchInstance refuses an address outside 127.100.0.0/16, a bad id or port
     [{ exposedPorts: [8155] }, /port 8155 cannot be exposed/],
     [{ hostname: "bad host" }, /host name 'bad host'/],
     [{ instanceDir: path.join(dir, "a,b") }, /must be absolute/],
+    [{ hide: ["relative/path"] }, /hidden path 'relative\/path' must be absolute/],
   ];
   for (const [override, message] of cases)
     await assert.rejects(launchInstance({ ...spec, ...override }), (error: FawkesError) => {

@@ -138,6 +138,9 @@ function validate(spec: InstanceSpec): void {
   for (const key of Object.keys(spec.env ?? {}))
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
       throw invalid(`environment variable name '${key}' is not valid`);
+  for (const hidden of spec.hide ?? [])
+    if (!path.isAbsolute(hidden) || /[\n\r]/.test(hidden))
+      throw invalid(`hidden path '${hidden}' must be absolute`);
   for (const endpoint of [spec.cloudEndpoint, spec.apiEndpoint])
     if (endpoint !== undefined && (!PORT(endpoint.port) || endpoint.port === INSTANCE_METADATA_PORT))
       throw invalid(`an endpoint bridged into an instance cannot use port ${endpoint.port}`);
