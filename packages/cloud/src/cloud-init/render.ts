@@ -69,7 +69,9 @@ function userLines(user: BootUser): string[] {
 
 const PRELUDE = `#!/bin/sh
 # Written by Fawkes from the instance's user data: cloud-init's modules, in cloud-init's order.
-cd ${BOOT_DIR} || exit 1
+# Modules and scripts run from /, as under cloud-init's systemd units.
+B=${BOOT_DIR}
+cd / || exit 1
 start=$(date +%s)
 failures=
 code=0
@@ -88,7 +90,7 @@ run_module() {
 }
 write_one() {
   mkdir -p "$(dirname "$2")" || return 1
-  if [ "$5" = 1 ]; then cat "$1" >> "$2"; else cat "$1" > "$2"; fi || return 1
+  if [ "$5" = 1 ]; then cat "$B/$1" >> "$2"; else cat "$B/$1" > "$2"; fi || return 1
   chmod "$3" "$2" && chown "$4" "$2"
 }
 add_sudo() {
@@ -122,7 +124,7 @@ export function renderBoot(plan: BootPlan): BootBundle {
   }
   if (plan.bootcmd.length > 0) {
     files.push({ path: "scripts/bootcmd", content: commandScript(plan.bootcmd), mode: 0o700 });
-    lines.push(`run_module bootcmd /bin/sh scripts/bootcmd`);
+    lines.push(`run_module bootcmd /bin/sh "$B/scripts/bootcmd"`);
   }
   const now = plan.writeFiles.filter((file) => !file.deferred);
   const later = plan.writeFiles.filter((file) => file.deferred);
@@ -153,11 +155,11 @@ export function renderBoot(plan: BootPlan): BootBundle {
   fileModule("write_files_deferred", later, now.length);
   if (plan.runcmd.length > 0) {
     files.push({ path: "scripts/runcmd", content: commandScript(plan.runcmd), mode: 0o700 });
-    lines.push(`run_module runcmd /bin/sh scripts/runcmd`);
+    lines.push(`run_module runcmd /bin/sh "$B/scripts/runcmd"`);
   }
   for (const script of plan.scripts) {
     files.push({ path: `scripts/${script.name}`, content: script.content, mode: 0o700 });
-    lines.push(`run_module ${script.name} ./scripts/${script.name}`);
+    lines.push(`run_module ${script.name} "$B/scripts/${script.name}"`);
   }
   lines.push(FINALE);
   return { script: lines.join("\n"), files };
