@@ -3,7 +3,7 @@
  * --uts --ipc --net`, see launch.ts). Shell, so that an instance costs a shell and a few socat processes rather
  * than a Node process.
  *
- * Stage 1 (`/bin/sh`, full root): builds the root — a kernel overlay of the host's `/` with upper/work in the
+ * Stage 1 (`/bin/sh`, full root; stderr joins stdout so the console keeps the order things were printed in): builds the root — a kernel overlay of the host's `/` with upper/work in the
  * instance directory, hidden host paths as whiteouts, fresh `/proc` (with `/proc/sys` read-only), `/sys`
  * read-only, `/tmp`, `/run`, a small `/dev`, the socket directory at `/run/fawkes` — brings `lo` up, sets the
  * host name, `pivot_root`s into it, detaches the host's tree, and execs stage 2 with a reduced capability
@@ -40,7 +40,8 @@ export const INSTANCE_CAPABILITIES = [
 /** Seconds a bridged connection may stay half-closed (one side finished, the other still sending). */
 const HALF_CLOSE_SECONDS = 300;
 
-export const STAGE1 = `set -eu
+export const STAGE1 = `exec 2>&1
+set -eu
 D=$1 HOST=$2 HIDE=$3 FRESH=$4 BINDS=$5 MASKS=$6 STAGE2=$7
 shift 7
 [ "$1" = -- ] && shift

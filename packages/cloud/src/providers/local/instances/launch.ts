@@ -329,7 +329,11 @@ async function running(
   const output = consoleTail(spec.consoleLimit ?? 1024 * 1024);
   const onOutput = (chunk: Buffer): void => {
     output.push(chunk);
-    spec.onConsole?.(chunk);
+    try {
+      spec.onConsole?.(chunk);
+    } catch {
+      // the caller's listener failing must not take the server down; the console keeps the output
+    }
   };
   child.stdout?.on("data", onOutput);
   child.stderr?.on("data", onOutput);
