@@ -71,6 +71,10 @@ test("launchInstance refuses an address outside 127.100.0.0/16, a bad id or port
     [{ hostname: "bad host" }, /host name 'bad host'/],
     [{ instanceDir: path.join(dir, "a,b") }, /must be absolute/],
     [{ hide: ["relative/path"] }, /hidden path 'relative\/path' must be absolute/],
+    [
+      { cloudEndpoint: { host: "127.0.0.1", port: 8154 }, apiEndpoint: { host: "127.0.0.1", port: 8154 } },
+      /cannot share port 8154/,
+    ],
   ];
   for (const [override, message] of cases)
     await assert.rejects(launchInstance({ ...spec, ...override }), (error: FawkesError) => {

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { startInstance } from "./support.ts";
 
 const CONFIG = `#cloud-config
+hostname: phoenix-web-1.example.internal
 package_update: true
 packages: [openjdk-7-jdk]
 bootcmd:
@@ -39,6 +40,7 @@ runcmd:
   - id alice && id admin && stat -c '%U %a' /home/alice/notes.txt /home/alice/.ssh/authorized_keys
   - cat /etc/sudoers.d/90-cloud-init-users
   - su - alice -c 'echo "alice sees $AWS_EC2_METADATA_SERVICE_ENDPOINT"'
+  - echo "host name $(hostname) $(cat /etc/hostname)"
 `;
 
 test("#cloud-config runs bootcmd, write_files, users and runcmd in order and warns about unsupported modules", async (t) => {
@@ -62,6 +64,7 @@ test("#cloud-config runs bootcmd, write_files, users and runcmd in order and war
   assert.match(text, /alice 644\nalice 600\n/);
   assert.match(text, /alice ALL=\(ALL\) NOPASSWD:ALL/);
   assert.match(text, /alice sees http:\/\/127\.0\.0\.1:8155\//);
+  assert.match(text, /host name phoenix-web-1 phoenix-web-1\n/);
 });
 
 test("MIME multi-part user data runs its cloud-config modules before its scripts, gzip-compressed or not", async (t) => {

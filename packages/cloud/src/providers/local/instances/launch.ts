@@ -141,6 +141,10 @@ function validate(spec: InstanceSpec): void {
   for (const hidden of spec.hide ?? [])
     if (!path.isAbsolute(hidden) || /[\n\r]/.test(hidden))
       throw invalid(`hidden path '${hidden}' must be absolute`);
+  if (spec.cloudEndpoint !== undefined && spec.cloudEndpoint.port === spec.apiEndpoint?.port)
+    throw invalid(
+      `the cloud endpoint and the API cannot share port ${spec.cloudEndpoint.port} inside an instance`,
+    );
   for (const endpoint of [spec.cloudEndpoint, spec.apiEndpoint])
     if (endpoint !== undefined && (!PORT(endpoint.port) || endpoint.port === INSTANCE_METADATA_PORT))
       throw invalid(`an endpoint bridged into an instance cannot use port ${endpoint.port}`);
@@ -218,8 +222,9 @@ function instanceEnvironment(spec: InstanceSpec): Record<string, string> {
 export async function launchInstance(spec: InstanceSpec): Promise<RunningInstance> {
   validate(spec);
   const plan = parseUserData(spec.userData);
-  // cloud-init sets the short name; `fqdn` alone gives its first label.
-  const hostname = plan.hostname ?? plan.fqdn?.split(".")[0] ?? spec.hostname;
+  // cloud-init sets the short name (its first label, at most 63 characters as the kernel allows).
+  const fromUserData = (plan.hostname ?? plan.fqdn)?.split(".")[0]?.slice(0, 63);
+  const hostname = fromUserData === undefined || fromUserData === "" ? spec.hostname : fromUserData;
   const environment = instanceEnvironment(spec);
   const fawkesCommand =
     spec.fawkesCommand === null ? undefined : (spec.fawkesCommand ?? defaultFawkesCommand());
