@@ -9,6 +9,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { waitFor } from "@fawkes/testing";
 import {
   launchInstance,
@@ -22,6 +23,7 @@ import {
   getWhenUp,
   instanceId,
   metadataFor,
+  NODE,
   nodeApp,
   startInstance,
   testAddress,
@@ -205,4 +207,29 @@ test("a sandbox that cannot be built fails the launch with the init's error and 
   );
   assert.equal(existsSync(instanceDir), false);
   assert.equal(await accepts(address, 8080), false);
+});
+
+test("Fawkes and its Node stay usable, read-only, under a hidden path; a data directory inside them stays hidden", async (t) => {
+  const repo = fileURLToPath(new URL("../../../..", import.meta.url)).replace(/\/$/, "");
+  const dataDir = await mkdtemp(path.join(repo, ".fawkes-instance-test-"));
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const id = instanceId();
+  const instance = await startInstance(
+    t,
+    [
+      "#!/bin/sh",
+      "fawkes --help | grep -q -i usage && echo 'fawkes runs'",
+      `${NODE} -e 'console.log("node runs")'`,
+      `touch ${repo}/written-by-instance 2>&1 || true`,
+      `ls -A ${dataDir} | wc -l | sed 's/^/data dir entries: /'`,
+      "",
+    ].join("\n"),
+    { id, hide: [repo], instanceDir: path.join(dataDir, "instances", id) },
+  );
+  assert.equal((await instance.ready).ok, true, await instance.text());
+  const text = await instance.text();
+  assert.match(text, /\nfawkes runs\nnode runs\n/);
+  assert.match(text, /Read-only file system/);
+  assert.match(text, /data dir entries: 0\n/);
+  assert.equal(existsSync(`${repo}/written-by-instance`), false);
 });

@@ -43,10 +43,16 @@ function rootLayout(spec: InstanceSpec, tools: readonly string[]) {
   const rootDevice = statSync("/").dev;
   // The tools an instance runs from the host (node, the Fawkes checkout) must stay visible: bound read-only
   // when the overlay does not show them (another file system, or under a hidden path).
-  const binds = [...new Set(tools)].filter(
+  const needed = [...new Set(tools)].filter(
     (p) => existsSync(p) && (statSync(p).dev !== rootDevice || hide.some((hidden) => isUnder(p, hidden))),
   );
-  const masks = hide.filter((hidden) => binds.some((bound) => isUnder(hidden, bound)) && existsSync(hidden));
+  // A path inside another bound one comes with it.
+  const binds = needed.filter((p) => !needed.some((other) => other !== p && isUnder(p, other)));
+  // A hidden path inside a bound one is covered again (the data directory inside a checkout); the tools win over
+  // a hidden path that holds them.
+  const masks = hide.filter(
+    (hidden) => binds.some((bound) => hidden !== bound && isUnder(hidden, bound)) && existsSync(hidden),
+  );
   return { hide, fresh, binds, masks };
 }
 
