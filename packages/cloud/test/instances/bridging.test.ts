@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,7 +13,7 @@ import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "@fawkes/testing";
-import { processesInNamespace } from "../../src/providers/local/instances/index.ts";
+import { processesInNamespace, removeInstanceDirs } from "../../src/providers/local/instances/index.ts";
 import { accepts, NODE, startInstance, testAddress } from "./support.ts";
 
 /** An app that echoes every byte and answers `done:<bytes>` once the client half-closes. */
@@ -75,4 +75,7 @@ test("when the server is killed, every process of its instances dies with it", a
     timeoutMs: 10_000,
   });
   assert.throws(() => process.kill(pid, 0));
+  // What the next server start does: the directory it left goes (no mount holds it).
+  assert.deepEqual(await removeInstanceDirs(path.join(dataDir, "instances")), ["i-0000000000000abcd"]);
+  assert.deepEqual(await readdir(path.join(dataDir, "instances")), []);
 });
