@@ -7,7 +7,7 @@ import { ProcessLedger } from "./job/leftover-processes.ts";
 import { removeCredentialedMirrors } from "./job/git-checkout.ts";
 import { detectSandboxing, TaskSandbox } from "./job/task-sandbox.ts";
 import { compileOptions } from "./options.ts";
-import type { AgentOptions } from "./options.ts";
+import type { AgentLog, AgentOptions } from "./options.ts";
 import { ServerClient } from "./server-client.ts";
 
 export interface RunningAgent {
@@ -53,6 +53,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     } catch {
       return; // stopped before registering
     }
+    rotation = rotateTokens(client, compiled.tokenRotationMs, compiled.log, stopping.signal);
     while (!stopping.signal.aborted) {
       let work;
       try {
@@ -72,8 +73,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
   };
 
+  let rotation: Promise<void> = Promise.resolve();
   const done = loop()
     .catch((error: unknown) => compiled.log("error", "agent loop failed", { message: String(error) }))
+    .then(() => rotation)
     .finally(() => client.close());
 
   return {
@@ -88,3 +91,36 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     done,
   };
 }
+
+/**
+ * Rotates the agent's token every `everyMs` from when it was issued (0: never). Not right after a registration:
+ * the registration's answer carried a token as fresh as a rotation's, over the same channel. An agent started
+ * with a token already due (older than `everyMs`, or a rotation cut short by a crash) rotates at once, while the
+ * server's grace still accepts the old token. A failed rotation is retried a minute later (the old token keeps
+ * working); it never stops the agent.
+ */
+async function rotateTokens(
+  client: ServerClient,
+  everyMs: number,
+  log: AgentLog,
+  signal: AbortSignal,
+): Promise<void> {
+  if (everyMs <= 0) return;
+  while (!signal.aborted) {
+    const dueInMs = client.tokenIssuedAt + everyMs - Date.now();
+    if (dueInMs > 0) {
+      await sleep(Math.min(dueInMs, MAX_TIMER_MS), signal);
+      continue;
+    }
+    try {
+      await client.rotateToken(signal);
+    } catch (error) {
+      if (signal.aborted) return;
+      log("warn", "token rotation failed; the current token stays in use", { message: String(error) });
+      await sleep(Math.min(everyMs, 60_000), signal);
+    }
+  }
+}
+
+/** setTimeout's longest delay (about 24.8 days); a longer wait is taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;

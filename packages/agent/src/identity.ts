@@ -5,6 +5,11 @@ import { join } from "node:path";
 export interface AgentIdentity {
   agentId: string;
   token: string;
+  /**
+   * When the server issued `token` (epoch ms): its registration or its last rotation. Absent in a file written
+   * before rotation existed (the token's age is unknown: it is rotated at once).
+   */
+  tokenIssuedAt?: number;
 }
 
 const fileName = "agent.json";
@@ -20,7 +25,11 @@ export async function loadIdentity(workDir: string): Promise<AgentIdentity | und
   try {
     const parsed = JSON.parse(text) as Partial<AgentIdentity>;
     if (typeof parsed.agentId === "string" && typeof parsed.token === "string") {
-      return { agentId: parsed.agentId, token: parsed.token };
+      return {
+        agentId: parsed.agentId,
+        token: parsed.token,
+        ...(Number.isFinite(parsed.tokenIssuedAt) && { tokenIssuedAt: parsed.tokenIssuedAt }),
+      };
     }
   } catch {
     // A corrupt file is treated as no identity.
@@ -28,7 +37,10 @@ export async function loadIdentity(workDir: string): Promise<AgentIdentity | und
   return undefined;
 }
 
-/** Writes the identity with mode 0600 (it holds the agent's token), atomically through a rename. */
+/**
+ * Writes the identity with mode 0600 (it holds the agent's token), atomically through a rename: a crash leaves
+ * the previous file or the new one, never a torn one (a rotation's previous token is still good for its grace).
+ */
 export async function saveIdentity(workDir: string, identity: AgentIdentity): Promise<void> {
   await mkdir(workDir, { recursive: true });
   const target = join(workDir, fileName);

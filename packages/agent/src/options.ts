@@ -24,7 +24,17 @@ export interface AgentOptions {
    * policy must allow `ec2.amazonaws.com`). @default none (keeps the role the server has for it)
    */
   role?: string | undefined;
+  /**
+   * `--token-rotation`: how often the agent replaces its token (POST /agent/v1/token), measured from when the
+   * token was issued (registration or the last rotation, kept in `agent.json`), so a restart does not reset it
+   * and an agent started with a token older than this rotates first thing. 0 turns rotation off.
+   * @default 86400000 (24 hours)
+   */
+  tokenRotationMs?: number;
 }
+
+/** Every 24 hours. */
+export const DEFAULT_TOKEN_ROTATION_MS = 24 * 60 * 60_000;
 
 /** Options after defaults, frozen. */
 export interface CompiledOptions {
@@ -37,9 +47,13 @@ export interface CompiledOptions {
   readonly workWaitMs: number;
   readonly log: AgentLog;
   readonly role: string | undefined;
+  readonly tokenRotationMs: number;
 }
 
 export function compileOptions(options: AgentOptions): CompiledOptions {
+  const rotation = options.tokenRotationMs;
+  if (rotation !== undefined && !(Number.isSafeInteger(rotation) && rotation >= 0))
+    throw new RangeError(`tokenRotationMs must be 0 (off) or a positive number of ms, got ${rotation}`);
   return Object.freeze({
     serverUrl: options.serverUrl,
     key: options.key,
@@ -50,5 +64,6 @@ export function compileOptions(options: AgentOptions): CompiledOptions {
     workWaitMs: options.workWaitMs ?? 25_000,
     log: options.log ?? (() => {}),
     role: options.role,
+    tokenRotationMs: options.tokenRotationMs ?? DEFAULT_TOKEN_ROTATION_MS,
   });
 }

@@ -8,6 +8,7 @@ import {
   FawkesError,
 } from "@fawkes/protocol/constants";
 import type {
+  AgentTokenResponse,
   ArtifactManifest,
   HeartbeatResponse,
   IdTokenResponse,
@@ -67,6 +68,11 @@ export class ServerClient {
     return this.#identity?.agentId;
   }
 
+  /** When the server issued the token in use (0: unknown, e.g. an `agent.json` older than rotation). */
+  get tokenIssuedAt(): number {
+    return this.#identity?.tokenIssuedAt ?? 0;
+  }
+
   close(): void {
     this.#transport.close();
   }
@@ -100,7 +106,13 @@ export class ServerClient {
           JSON.parse((await readBody(response)).toString("utf8")),
           "agentId",
         );
-        const saved = { agentId: registered.agentId, token: registered.token };
+        // The same token back (a re-registration) keeps its age; a new one is issued now.
+        const issuedAt = identity?.token === registered.token ? identity.tokenIssuedAt : Date.now();
+        const saved: AgentIdentity = {
+          agentId: registered.agentId,
+          token: registered.token,
+          ...(issuedAt !== undefined && { tokenIssuedAt: issuedAt }),
+        };
         await saveIdentity(this.#options.workDir, saved);
         this.#identity = saved;
         this.heartbeatIntervalMs = registered.heartbeatIntervalMs;
@@ -132,6 +144,24 @@ export class ServerClient {
         await sleep(retryInMs, signal);
       }
     }
+  }
+
+  /**
+   * Replaces this agent's token (POST /agent/v1/token) and saves the new one atomically before any request
+   * uses it. Until the new token is used the server still accepts the old one (a grace), so a crash before the
+   * save leaves an agent that comes back with the old token and rotates again; an answer lost on the way is
+   * retried with the old token, which the grace also covers.
+   */
+  async rotateToken(signal: AbortSignal): Promise<void> {
+    const response = await this.#call({ method: "POST", path: "/agent/v1/token", signal });
+    const { token } = expectObject<AgentTokenResponse>(await readJson(response), "token");
+    const identity = this.#identity;
+    if (typeof token !== "string" || token === "" || identity === undefined)
+      throw new TransportError("the server's token answer has no token");
+    const saved: AgentIdentity = { agentId: identity.agentId, token, tokenIssuedAt: Date.now() };
+    await saveIdentity(this.#options.workDir, saved);
+    this.#identity = saved;
+    this.#options.log("info", "agent token rotated", { agentId: identity.agentId });
   }
 
   async work(waitMs: number, signal: AbortSignal): Promise<WorkResponse> {

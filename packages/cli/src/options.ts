@@ -27,6 +27,18 @@ export function days(value: string): number {
   return Number(match[1]);
 }
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration in milliseconds, as `90s`, `30m`, `24h`, `7d` or `1500ms`; `0` alone is zero. */
+export function duration(value: string): number {
+  if (value === "0") return 0;
+  const match = /^([0-9]+)(ms|s|m|h|d)$/.exec(value);
+  const ms = match ? Number(match[1]) * DURATION_UNITS[match[2]!]! : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 1)
+    throw new InvalidArgumentError("expected a duration such as 90s, 30m, 24h or 7d (0: off)");
+  return ms;
+}
+
 export function port(value: string): number {
   if (!/^[0-9]+$/.test(value) || Number(value) > 65_535)
     throw new InvalidArgumentError("expected a port number (0 = any free port)");

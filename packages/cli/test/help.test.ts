@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { test } from "node:test";
+import { duration } from "../src/options.ts";
 import { cli, closedPort, mainScript } from "./helpers.ts";
 
 /** Every command (path) and the long options its help must list. */
@@ -12,7 +13,7 @@ const commands: [string[], string[]][] = [
     ["db", "copy"],
     ["--to", "--data-dir", "--json"],
   ],
-  [["agent"], ["--key", "--name", "--resources", "--environments", "--work-dir"]],
+  [["agent"], ["--key", "--name", "--resources", "--environments", "--work-dir", "--token-rotation"]],
   [["validate"], ["--json"]],
   [["trigger"], ["--revision", "--var", "--wait", "--json"]],
   [["status"], ["--limit", "--json"]],
@@ -65,6 +66,18 @@ test("a missing argument or an unknown option exits 1 with a fawkes: message", a
   const badPair = await cli(["trigger", "p", "--var", "novalue"]);
   assert.equal(badPair.code, 1);
   assert.match(badPair.stderr, /NAME=VALUE/);
+  for (const rotation of ["soon", "24", "-1h", "1.5h", "0s"]) {
+    const badRotation = await cli(["agent", "--key", "k", "--token-rotation", rotation]);
+    assert.equal(badRotation.code, 1, rotation);
+    assert.match(badRotation.stderr, /expected a duration such as 90s, 30m, 24h or 7d \(0: off\)/, rotation);
+  }
+});
+
+test("durations: 0 is off, the units are ms, s, m, h and d", () => {
+  assert.deepEqual(
+    ["0", "1500ms", "90s", "30m", "24h", "7d"].map(duration),
+    [0, 1500, 90_000, 1_800_000, 86_400_000, 604_800_000],
+  );
 });
 
 test("a malformed run address names the expected form and changes nothing", async () => {

@@ -9,6 +9,7 @@ import { serviceErrorResponse } from "./service-errors.ts";
 import { readClaim, type SignedRequest } from "./sigv4/authenticate.ts";
 import { headerValues, MalformedUriError, splitTarget } from "./sigv4/canonical.ts";
 import { createStorage, type StorageOptions } from "./storage/create-storage.ts";
+import type { ObjectStorage } from "./storage/object-storage.ts";
 import { asAwsError, s3ErrorDocument } from "./s3/errors.ts";
 import { applyLifecycle, startLifecycleSweeper, type LifecycleReport } from "./lifecycle/apply.ts";
 import { BucketPolicies } from "./s3/policy/bucket-policy.ts";
@@ -61,6 +62,11 @@ export interface CloudEndpoint {
   url: string;
   /** Applies every bucket's lifecycle rules once, as of `now` (epoch ms, default the endpoint's clock). */
   applyLifecycle(now?: number): Promise<LifecycleReport>;
+  /**
+   * The buckets, for the server's own providers (a stack's `AWS::S3::Bucket`): the caller authorises first.
+   * Errors are the S3 API's (`BucketAlreadyOwnedByYou`, `BucketNotEmpty`, `NoSuchBucket`).
+   */
+  readonly buckets: Pick<ObjectStorage, "createBucket" | "deleteBucket" | "headBucket">;
   close(): Promise<void>;
 }
 
@@ -150,6 +156,11 @@ export async function startCloudEndpoint(
   return {
     url,
     applyLifecycle: (now) => lifecycle(now ?? config.now()),
+    buckets: {
+      createBucket: (name) => storage.createBucket(name),
+      deleteBucket: (name) => storage.deleteBucket(name),
+      headBucket: (name) => storage.headBucket(name),
+    },
     close: async () => {
       await sweeper?.stop();
       await new Promise<void>((resolve) => {

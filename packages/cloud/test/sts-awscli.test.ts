@@ -116,10 +116,32 @@ async function startSts(t: TestContext, now: () => number = Date.now) {
   });
   const as = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
     aws(endpoint.url, home, credentials);
-  return { url: endpoint.url, sessions, as, admin: as(ADMIN), alice: as(ALICE) };
+  /** awscli acting with the `Credentials` of an STS answer. */
+  const session = (c: Record<string, string>) =>
+    as({ accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! });
+  return { url: endpoint.url, sessions, as, session, admin: as(ADMIN), alice: as(ALICE) };
 }
 
+type Aws = ReturnType<typeof aws>;
 const json = (stdout: string) => JSON.parse(stdout) as Record<string, Record<string, string>>;
+const roleArn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+
+/** `aws sts assume-role` of role `name` as `caller`, with the session name `session` and more flags. */
+const assumeRole = (caller: Aws, name: string, session: string, ...flags: string[]) =>
+  caller("sts", "assume-role", "--role-arn", roleArn(name), "--role-session-name", session, ...flags);
+
+/** `aws sts assume-role-with-web-identity` of role `name` with `token`, session `job-1`. */
+const withWebIdentity = (caller: Aws, name: string, token: string) =>
+  caller(
+    "sts",
+    "assume-role-with-web-identity",
+    "--role-arn",
+    roleArn(name),
+    "--role-session-name",
+    "job-1",
+    "--web-identity-token",
+    token,
+  );
 
 test("aws sts get-caller-identity names the user, then the assumed role's session", async (t) => {
   const sts = await startSts(t);
@@ -131,16 +153,7 @@ test("aws sts get-caller-identity names the user, then the assumed role's sessio
     Arn: `arn:aws:iam::${ACCOUNT}:user/admin`,
   });
 
-  const assumed = await sts.admin(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    `arn:aws:iam::${ACCOUNT}:role/reader`,
-    "--role-session-name",
-    "deploy-7",
-    "--tags",
-    "Key=pipeline,Value=app",
-  );
+  const assumed = await assumeRole(sts.admin, "reader", "deploy-7", "--tags", "Key=pipeline,Value=app");
   assert.equal(assumed.code, 0, assumed.stderr);
   const answer = json(assumed.stdout);
   const credentials = answer.Credentials!;
@@ -153,11 +166,7 @@ test("aws sts get-caller-identity names the user, then the assumed role's sessio
   assert.deepEqual(request.kind === "role" && request.tags, { pipeline: "app" });
   assert.equal(request.kind === "role" && request.durationSeconds, 3600);
 
-  const session = sts.as({
-    accessKeyId: credentials.AccessKeyId!,
-    secretAccessKey: credentials.SecretAccessKey!,
-    sessionToken: credentials.SessionToken!,
-  });
+  const session = sts.session(credentials);
   const who = await session("sts", "get-caller-identity");
   assert.equal(who.code, 0, who.stderr);
   assert.equal(
@@ -174,100 +183,40 @@ test("aws sts get-caller-identity names the user, then the assumed role's sessio
 
 test("AssumeRole the trust policy does not allow is AccessDenied, and issues nothing", async (t) => {
   const sts = await startSts(t);
-  const arn = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
   // Trusts no one, even an administrator.
-  const nobody = await sts.admin(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    arn("nobody"),
-    "--role-session-name",
-    "s1",
-  );
+  const nobody = await assumeRole(sts.admin, "nobody", "s1");
   assert.equal(nobody.code, 254);
   assert.match(nobody.stderr, /\(AccessDenied\).*not authorized to perform: sts:AssumeRole/);
   // Trusts the account: alice's own policies must also allow sts:AssumeRole, and she has none.
-  const account = await sts.alice(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    arn("reader"),
-    "--role-session-name",
-    "s1",
-  );
+  const account = await assumeRole(sts.alice, "reader", "s1");
   assert.match(account.stderr, /AccessDenied/);
   // Trusts another user: the administrator's Allow * is not enough.
-  const other = await sts.admin(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    arn("alice-only"),
-    "--role-session-name",
-    "s1",
-  );
+  const other = await assumeRole(sts.admin, "alice-only", "s1");
   assert.match(other.stderr, /AccessDenied/);
   // No such role.
-  const missing = await sts.admin(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    arn("ghost"),
-    "--role-session-name",
-    "s1",
-  );
+  const missing = await assumeRole(sts.admin, "ghost", "s1");
   assert.match(missing.stderr, /AccessDenied/);
   assert.equal(sts.sessions.issued.length, 0);
 
   // Session tags need sts:TagSession in the trust policy too.
-  const tagged = await sts.alice(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    arn("alice-only"),
-    "--role-session-name",
-    "s1",
-    "--tags",
-    "Key=team,Value=ci",
-  );
+  const tagged = await assumeRole(sts.alice, "alice-only", "s1", "--tags", "Key=team,Value=ci");
   assert.match(tagged.stderr, /\(AccessDenied\).*sts:TagSession/);
   assert.equal(sts.sessions.issued.length, 0);
 
   // Named directly, alice needs no policy of her own; up to the role's maximum duration.
-  const named = await sts.alice(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    arn("alice-only"),
-    "--role-session-name",
-    "s1",
-    "--duration-seconds",
-    "7200",
-  );
+  const named = await assumeRole(sts.alice, "alice-only", "s1", "--duration-seconds", "7200");
   assert.equal(named.code, 0, named.stderr);
 });
 
 test("bad input: session name, duration, malformed session policy → AWS's codes, nothing issued", async (t) => {
   const sts = await startSts(t);
-  const reader = `arn:aws:iam::${ACCOUNT}:role/reader`;
-  const tooLong = await sts.admin(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    reader,
-    "--role-session-name",
-    "s1",
-    "--duration-seconds",
-    "7200",
-  );
+  const tooLong = await assumeRole(sts.admin, "reader", "s1", "--duration-seconds", "7200");
   assert.match(tooLong.stderr, /\(ValidationError\).*MaxSessionDuration/);
-  const badName = await sts.admin("sts", "assume-role", "--role-arn", reader, "--role-session-name", "a b!");
+  const badName = await assumeRole(sts.admin, "reader", "a b!");
   assert.match(badName.stderr, /\(ValidationError\).*roleSessionName/);
-  const badPolicy = await sts.admin(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    reader,
-    "--role-session-name",
+  const badPolicy = await assumeRole(
+    sts.admin,
+    "reader",
     "s1",
     "--policy",
     JSON.stringify({
@@ -281,12 +230,9 @@ test("bad input: session name, duration, malformed session policy → AWS's code
 
 test("a session policy narrows what the role allows", async (t) => {
   const sts = await startSts(t);
-  const assumed = await sts.admin(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    `arn:aws:iam::${ACCOUNT}:role/reader`,
-    "--role-session-name",
+  const assumed = await assumeRole(
+    sts.admin,
+    "reader",
     "narrow",
     "--policy",
     JSON.stringify({
@@ -295,62 +241,27 @@ test("a session policy narrows what the role allows", async (t) => {
     }),
   );
   assert.equal(assumed.code, 0, assumed.stderr);
-  const c = json(assumed.stdout).Credentials!;
-  const session = sts.as({
-    accessKeyId: c.AccessKeyId!,
-    secretAccessKey: c.SecretAccessKey!,
-    sessionToken: c.SessionToken!,
-  });
+  const session = sts.session(json(assumed.stdout).Credentials!);
   const listed = await session("s3", "ls");
   assert.match(listed.stderr, /AccessDenied/);
 });
 
 test("PolicyArns: a managed session policy narrows; an unknown one is a ValidationError", async (t) => {
   const sts = await startSts(t);
-  const reader = `arn:aws:iam::${ACCOUNT}:role/reader`;
-  const unknown = await sts.admin(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    reader,
-    "--role-session-name",
-    "s1",
-    "--policy-arns",
-    `arn=arn:aws:iam::${ACCOUNT}:policy/ghost`,
-  );
+  const policy = (name: string) => `arn=arn:aws:iam::${ACCOUNT}:policy/${name}`;
+  const unknown = await assumeRole(sts.admin, "reader", "s1", "--policy-arns", policy("ghost"));
   assert.match(unknown.stderr, /\(ValidationError\).*policy\/ghost/);
   assert.equal(sts.sessions.issued.length, 0);
-  const assumed = await sts.admin(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    reader,
-    "--role-session-name",
-    "s1",
-    "--policy-arns",
-    `arn=arn:aws:iam::${ACCOUNT}:policy/sts-only`,
-  );
+  const assumed = await assumeRole(sts.admin, "reader", "s1", "--policy-arns", policy("sts-only"));
   assert.equal(assumed.code, 0, assumed.stderr);
-  const c = json(assumed.stdout).Credentials!;
-  const session = sts.as({
-    accessKeyId: c.AccessKeyId!,
-    secretAccessKey: c.SecretAccessKey!,
-    sessionToken: c.SessionToken!,
-  });
+  const session = sts.session(json(assumed.stdout).Credentials!);
   assert.equal((await session("sts", "get-caller-identity")).code, 0);
   assert.match((await session("s3", "ls")).stderr, /AccessDenied/);
 });
 
 test("forged, altered, missing and expired session tokens → AWS's error codes", async (t) => {
   const sts = await startSts(t);
-  const assumed = await sts.admin(
-    "sts",
-    "assume-role",
-    "--role-arn",
-    `arn:aws:iam::${ACCOUNT}:role/reader`,
-    "--role-session-name",
-    "tokens",
-  );
+  const assumed = await assumeRole(sts.admin, "reader", "tokens");
   assert.equal(assumed.code, 0, assumed.stderr);
   const c = json(assumed.stdout).Credentials!;
   const base = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey! };
@@ -383,11 +294,7 @@ test("GetSessionToken: temporary credentials that act as the user; not from a se
   assert.equal(got.code, 0, got.stderr);
   const c = json(got.stdout).Credentials!;
   assert.match(c.AccessKeyId!, /^ASIA/);
-  const session = sts.as({
-    accessKeyId: c.AccessKeyId!,
-    secretAccessKey: c.SecretAccessKey!,
-    sessionToken: c.SessionToken!,
-  });
+  const session = sts.session(c);
   const who = await session("sts", "get-caller-identity");
   assert.equal(JSON.parse(who.stdout).Arn, `arn:aws:iam::${ACCOUNT}:user/admin`);
   const again = await session("sts", "get-session-token");
@@ -398,17 +305,7 @@ test("GetSessionToken: temporary credentials that act as the user; not from a se
 
 test("AssumeRoleWithWebIdentity (unsigned): trust conditions on sub and aud; forged token refused", async (t) => {
   const sts = await startSts(t);
-  const deployer = `arn:aws:iam::${ACCOUNT}:role/deployer`;
-  const ok = await sts.admin(
-    "sts",
-    "assume-role-with-web-identity",
-    "--role-arn",
-    deployer,
-    "--role-session-name",
-    "job-1",
-    "--web-identity-token",
-    "good-pipeline:app:stage:build:job:compile",
-  );
+  const ok = await withWebIdentity(sts.admin, "deployer", "good-pipeline:app:stage:build:job:compile");
   assert.equal(ok.code, 0, ok.stderr);
   const answer = JSON.parse(ok.stdout) as Record<string, unknown>;
   assert.equal(answer.SubjectFromWebIdentityToken, "pipeline:app:stage:build:job:compile");
@@ -416,47 +313,19 @@ test("AssumeRoleWithWebIdentity (unsigned): trust conditions on sub and aud; for
     (answer.AssumedRoleUser as Record<string, string>).Arn,
     `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/job-1`,
   );
-  const c = answer.Credentials as Record<string, string>;
-  const who = await sts.as({
-    accessKeyId: c.AccessKeyId!,
-    secretAccessKey: c.SecretAccessKey!,
-    sessionToken: c.SessionToken!,
-  })("sts", "get-caller-identity");
+  const who = await sts.session(answer.Credentials as Record<string, string>)("sts", "get-caller-identity");
   assert.equal(JSON.parse(who.stdout).Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/deployer/job-1`);
 
-  const otherPipeline = await sts.admin(
-    "sts",
-    "assume-role-with-web-identity",
-    "--role-arn",
-    deployer,
-    "--role-session-name",
-    "job-1",
-    "--web-identity-token",
+  const otherPipeline = await withWebIdentity(
+    sts.admin,
+    "deployer",
     "good-pipeline:other:stage:build:job:compile",
   );
   assert.match(otherPipeline.stderr, /\(AccessDenied\)/);
-  const forged = await sts.admin(
-    "sts",
-    "assume-role-with-web-identity",
-    "--role-arn",
-    deployer,
-    "--role-session-name",
-    "job-1",
-    "--web-identity-token",
-    "forged",
-  );
+  const forged = await withWebIdentity(sts.admin, "deployer", "forged");
   assert.match(forged.stderr, /\(InvalidIdentityToken\)/);
   // A role that trusts an AWS account, not the provider.
-  const wrongRole = await sts.admin(
-    "sts",
-    "assume-role-with-web-identity",
-    "--role-arn",
-    `arn:aws:iam::${ACCOUNT}:role/reader`,
-    "--role-session-name",
-    "job-1",
-    "--web-identity-token",
-    "good-pipeline:app:stage:build:job:compile",
-  );
+  const wrongRole = await withWebIdentity(sts.admin, "reader", "good-pipeline:app:stage:build:job:compile");
   assert.match(wrongRole.stderr, /\(AccessDenied\)/);
   assert.equal(sts.sessions.issued.length, 1);
 });

@@ -302,6 +302,33 @@ const errorRegistry = {
     status: 500,
     meaning: "A phoenix instance's sandbox could not be built or started, or a port of it exposed.",
   },
+  stackNotFound: {
+    code: "FAWKES_STACK_NOT_FOUND",
+    status: 404,
+    meaning: "No live stack with that name (or no stack with that ARN).",
+  },
+  stackAlreadyExists: {
+    code: "FAWKES_STACK_ALREADY_EXISTS",
+    status: 409,
+    meaning: "A live stack of that name already exists.",
+  },
+  stackBusy: {
+    code: "FAWKES_STACK_BUSY",
+    status: 409,
+    meaning:
+      "The stack is in a state that does not allow the operation (another operation is running, or it failed).",
+  },
+  insufficientCapabilities: {
+    code: "FAWKES_INSUFFICIENT_CAPABILITIES",
+    status: 400,
+    meaning:
+      "The template creates IAM resources: the request must acknowledge CAPABILITY_IAM (or CAPABILITY_NAMED_IAM).",
+  },
+  templateInvalid: {
+    code: "FAWKES_TEMPLATE_INVALID",
+    status: 400,
+    meaning: "A stack template or its parameters are invalid.",
+  },
   internal: {
     code: "FAWKES_INTERNAL",
     status: 500,

@@ -68,6 +68,8 @@ export const ApiRoutes = {
   session: "/api/v1/session",
   /** GET → MeDto: who the caller is and what they may do. */
   me: "/api/v1/me",
+  /** POST ChangeOwnPasswordRequest → SessionDto: the caller's own password; their other web sessions end. */
+  mePassword: "/api/v1/me/password",
   /** POST LoginRequest → 201 CreatedApiTokenDto (`fawkes login`). Public, rate-limited. */
   login: "/api/v1/login",
   /** GET → UserListDto; POST CreateUserRequest → 201 CreatedUserDto. Admin. */

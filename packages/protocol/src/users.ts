@@ -91,6 +91,16 @@ export const UpdateUserRequest = z.strictObject({
 });
 export type UpdateUserRequest = z.infer<typeof UpdateUserRequest>;
 
+/**
+ * POST /api/v1/me/password: the caller changes their own password (the current one proves it is them). Their
+ * other web sessions end; a caller using the session cookie gets a new session (the answer's CSRF token).
+ */
+export const ChangeOwnPasswordRequest = z.strictObject({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: Password,
+});
+export type ChangeOwnPasswordRequest = z.infer<typeof ChangeOwnPasswordRequest>;
+
 /** PUT /api/v1/users/:user/groups/:group */
 export const GrantRequest = z.strictObject({ role: UserRole });
 export type GrantRequest = z.infer<typeof GrantRequest>;

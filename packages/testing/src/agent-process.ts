@@ -15,6 +15,8 @@ export interface AgentProcessOptions {
   workDir?: string;
   resources?: string[];
   env?: Record<string, string>;
+  /** More `fawkes agent` flags, e.g. `["--token-rotation", "1s"]`. */
+  args?: string[];
 }
 
 /** A `fawkes agent` subprocess (PATH has Node 24's directory first, so jobs run Node 24). */
@@ -37,6 +39,7 @@ export async function startAgentProcess(
   if (options.resources !== undefined && options.resources.length > 0) {
     args.push("--resources", options.resources.join(","));
   }
+  args.push(...(options.args ?? []));
   const proc = spawnFawkes(`fawkes agent ${options.name}`, args, options.env);
   onCleanup(t, () => proc.kill("SIGTERM", 5000));
   return {

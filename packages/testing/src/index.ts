@@ -23,6 +23,7 @@ export { type CapturedProcess } from "./child-process.ts";
 export { cliMain, pathWithNodeFirst, repoRoot } from "./paths.ts";
 export { startFawkes, type Fawkes, type FawkesOptions } from "./scenario.ts";
 export { adminCloudClient } from "./cloud-client.ts";
+export { awsCli, type AwsCliKey } from "./aws-cli.ts";
 export {
   agentProtocolContract,
   playAgentProtocolContract,

@@ -95,3 +95,16 @@ test("the Roles pages: the list and one role, names URI-encoded both ways", () =
   assert.equal(href.roles(), "/roles");
   assert.deepEqual(matchRoute("/roles/a/b"), { page: "not-found", path: "/roles/a/b" });
 });
+
+test("managed policies, instance profiles, users and the account page round-trip through the matcher", () => {
+  assert.deepEqual(matchRoute("/policies"), { page: "policies", policy: undefined });
+  const policy = href.policies("read only+all");
+  const [pathname, search] = policy.split("?");
+  assert.deepEqual(matchRoute(pathname!, `?${search}`), { page: "policies", policy: "read only+all" });
+  assert.deepEqual(matchRoute(href.instanceProfiles()), { page: "instance-profiles" });
+  assert.deepEqual(matchRoute(href.users()), { page: "users" });
+  assert.deepEqual(matchRoute(href.user("ann.o@x")), { page: "user", user: "ann.o@x" });
+  assert.deepEqual(matchRoute(href.account()), { page: "account" });
+  assert.deepEqual(matchRoute("/users/a/b"), { page: "not-found", path: "/users/a/b" });
+  assert.deepEqual(matchRoute("/account/x"), { page: "not-found", path: "/account/x" });
+});

@@ -1,5 +1,6 @@
 /**
- * `fawkes agent --server URL --key KEY [--name N] [--resources a,b] [--environments e] [--work-dir DIR] [--role R]`:
+ * `fawkes agent --server URL --key KEY [--name N] [--resources a,b] [--environments e] [--work-dir DIR] [--role R]
+ * [--token-rotation DURATION]`:
  * run a build agent in the foreground until SIGINT/SIGTERM. The key may also come from $FAWKES_AGENT_KEY
  * (what `fawkes up` uses, so the key never shows in `ps`).
  */
@@ -11,7 +12,7 @@ import { serverUrlOf } from "../context.ts";
 import type { CliContext } from "../context.ts";
 import { CliError } from "../errors.ts";
 import type { CliIo } from "../io.ts";
-import { commaList } from "../options.ts";
+import { commaList, duration } from "../options.ts";
 import { untilSignal } from "../signals.ts";
 
 interface AgentFlags {
@@ -21,6 +22,7 @@ interface AgentFlags {
   environments: string[];
   workDir: string;
   role?: string;
+  tokenRotation: number;
 }
 
 function agentLog(io: CliIo, name: string) {
@@ -46,6 +48,12 @@ export function registerAgentCommand(program: Command, { io }: CliContext): void
       "--role <role>",
       "role (name or ARN) its jobs assume when they name none; its trust policy must allow ec2.amazonaws.com",
     )
+    .option(
+      "--token-rotation <duration>",
+      "how often the agent replaces its own token, from when it was issued (e.g. 12h, 7d; 0 = never)",
+      duration,
+      24 * 60 * 60_000,
+    )
     .action(async (flags: AgentFlags, command: Command) => {
       const key = flags.key ?? io.env.FAWKES_AGENT_KEY;
       if (key === undefined || key === "") {
@@ -64,6 +72,7 @@ export function registerAgentCommand(program: Command, { io }: CliContext): void
         workDir: resolve(flags.workDir),
         log: agentLog(io, flags.name),
         ...(flags.role !== undefined ? { role: flags.role } : {}),
+        tokenRotationMs: flags.tokenRotation,
       });
       io.err(`fawkes agent ${agent.name} started (server ${serverUrlOf(command, io)})\n`);
       await Promise.race([untilSignal(), agent.done]);

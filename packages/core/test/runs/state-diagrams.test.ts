@@ -1,10 +1,30 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import test from "node:test";
-import { agentMachine, edgesOf, jobMachine, runMachine, stageMachine, type StateMachine } from "@fawkes/core";
+import {
+  agentMachine,
+  edgesOf,
+  instanceMachine,
+  jobMachine,
+  resourceMachine,
+  runMachine,
+  sessionMachine,
+  stackMachine,
+  stageMachine,
+  type StateMachine,
+} from "@fawkes/core";
 
 const statesDoc = new URL("../../../../docs/states.md", import.meta.url);
-const machines: StateMachine[] = [jobMachine, stageMachine, runMachine, agentMachine];
+const machines: StateMachine[] = [
+  jobMachine,
+  stageMachine,
+  runMachine,
+  agentMachine,
+  sessionMachine,
+  stackMachine,
+  resourceMachine,
+  instanceMachine,
+];
 
 interface Diagram {
   edges: string[];

@@ -2,11 +2,21 @@
  * The cloud endpoint inside the server: started and closed with it, backed by the access keys and STS
  * sessions tables, and the source of the AWS_* variables every job gets (so `aws s3 cp` and the SDKs reach it
  * with no configuration). A job gets credentials only through a role: its role session's, or none at all.
+ *
+ * A job's role credentials are never put in its environment: nothing bounds how long a job runs (GoCD's
+ * `timeout` counts minutes *without console output*, and `0` — the default — is none), while a session ends by
+ * the role's maximum session duration at the latest, and AWS clients prefer environment variables to every
+ * other source and never renew them. So clients find them at the job's metadata endpoint, which the agent
+ * renews before they expire; a script that needs raw keys exports them from there
+ * (`aws configure export-credentials --format env`). The job's console says so once ({@link jobCredentialsNote}).
  */
 import {
+  cloudFormationService,
   createStsService,
   iamService,
+  localResourceTypes,
   startCloudEndpoint,
+  type CloudEndpoint,
   type CloudLogger,
   type CredentialStore,
   type PolicyLookup,
@@ -15,22 +25,33 @@ import {
 import type { EnvVar } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
 import { Identity } from "../identity/iam-store.ts";
+import { stackBackend } from "../stacks/backend.ts";
+import { bucketProvider } from "../stacks/local/bucket.ts";
+import { iamProviders } from "../stacks/local/iam.ts";
+import { networkProviders } from "../stacks/local/network.ts";
+import { providerRegistry } from "../stacks/providers.ts";
+import { StackEngine } from "../stacks/stack-engine.ts";
 import type { Roles } from "../identity/roles.ts";
 import { Sessions, type RoleDirectory } from "../identity/sessions.ts";
 import { findManagedPolicyByArn } from "../store/managed-policies-repo.ts";
-import type { Executor } from "../store/executor.ts";
 import type { Database } from "../store/schema.ts";
-import { AccessKeys } from "./access-keys.ts";
+import { AccessKeys, LOCAL_ACCOUNT } from "./access-keys.ts";
 
 /** Region the endpoint signs for and jobs are told to use. */
 export const CLOUD_REGION = "us-east-1";
 
-const CREDENTIAL_VARIABLES = [
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_SESSION_TOKEN",
-  "AWS_PROFILE",
-];
+/**
+ * The line a job with a role gets in its console, once, when its lease (and first session) is issued: how its
+ * credentials are provided, never their values.
+ */
+export function jobCredentialsNote(roleArn: string): string {
+  const role = roleArn.slice(roleArn.lastIndexOf("/") + 1);
+  return (
+    `cloud credentials of role ${role}: served by this job's metadata endpoint ($AWS_EC2_METADATA_SERVICE_ENDPOINT) ` +
+    "and renewed while the job runs, not set in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN; " +
+    'a script that needs raw keys: eval "$(aws configure export-credentials --format env)"'
+  );
+}
 
 export interface JobKeyOwner {
   jobRunId: number;
@@ -49,17 +70,13 @@ export interface CloudRuntime {
   readonly sessions: Sessions;
   /** Roles (also the RoleLookup STS uses), managed policies and instance profiles. */
   readonly identity: Identity;
+  /** Stacks (CloudFormation's model), made by the local providers. */
+  readonly stacks: StackEngine;
   /**
-   * The AWS_* variables to add to a job: endpoint, region, and the credentials of the job's newest live role
-   * session under this lease (issued when the lease was created), if it has one: a job without a role gets no
-   * credentials at all. Secrets are `secure`, so the agent masks them in the console log. A variable the job's
-   * config already sets wins; config that sets any credential variable gets none of ours.
+   * The AWS_* variables to add to a job: endpoint and region, never credentials (a job's role credentials come
+   * from its metadata endpoint, renewed: see above). A variable the job's config already sets wins.
    */
-  jobEnvironment(
-    owner: JobKeyOwner,
-    configured: readonly { name: string }[],
-    db?: Executor,
-  ): Promise<EnvVar[]>;
+  jobEnvironment(owner: JobKeyOwner, configured: readonly { name: string }[]): Promise<EnvVar[]>;
   close(): Promise<void>;
 }
 
@@ -78,6 +95,8 @@ export interface StartCloudOptions {
   /** Verifies AssumeRoleWithWebIdentity's tokens. @default none (InvalidIdentityToken) */
   webIdentity?: WebIdentityVerifier;
 }
+
+const SILENT: CloudLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 export async function startCloud(options: StartCloudOptions, db: Kysely<Database>): Promise<CloudRuntime> {
   const now = options.now ?? Date.now;
@@ -103,6 +122,34 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     },
     ...(options.webIdentity ? { webIdentity: options.webIdentity } : {}),
   });
+  // The stack engine's bucket provider needs the endpoint's storage, and the endpoint its CloudFormation
+  // service: the provider reaches the endpoint once it has started (no stack operation runs before).
+  let started: CloudEndpoint | undefined;
+  const running = (): CloudEndpoint => {
+    if (!started) throw new Error("the cloud endpoint is not running");
+    return started;
+  };
+  const stacks = new StackEngine({
+    db,
+    dataKey: options.dataKey,
+    providers: providerRegistry([
+      ...networkProviders,
+      ...iamProviders(identity),
+      bucketProvider(
+        {
+          createBucket: (name) => running().buckets.createBucket(name),
+          deleteBucket: (name) => running().buckets.deleteBucket(name),
+          headBucket: (name) => running().buckets.headBucket(name),
+        },
+        () => running().url,
+      ),
+    ]),
+    types: localResourceTypes,
+    region: CLOUD_REGION,
+    accountId: LOCAL_ACCOUNT,
+    now,
+    log: options.log ?? SILENT,
+  });
   const endpoint = await startCloudEndpoint(
     {
       dataDir: options.dataDir,
@@ -111,16 +158,19 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
       region: CLOUD_REGION,
       log: options.log,
       now,
-      services: [sts, iamService(identity.iamStore)],
+      services: [sts, iamService(identity.iamStore), cloudFormationService(stackBackend(stacks, now))],
     },
     credentials,
   );
+  started = endpoint;
+  await stacks.start();
   const cloud: CloudRuntime = {
     url: endpoint.url,
     accessKeys,
     sessions,
     identity,
-    async jobEnvironment(owner, configured, executor = db) {
+    stacks,
+    async jobEnvironment(_owner, configured) {
       const own = new Set(configured.map((variable) => variable.name));
       const variables: EnvVar[] = [
         { name: "AWS_ENDPOINT_URL", value: endpoint.url, secure: false },
@@ -130,18 +180,12 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
       ];
       // The server's own keys for a job (external artifacts) die with the job's lease.
       await accessKeys.purgeDeadJobKeys();
-      if (!CREDENTIAL_VARIABLES.some((name) => own.has(name))) {
-        const session = await sessions.latestJobSession(executor, owner.jobRunId, owner.leaseId);
-        if (session !== undefined)
-          variables.push(
-            { name: "AWS_ACCESS_KEY_ID", value: session.accessKeyId, secure: true },
-            { name: "AWS_SECRET_ACCESS_KEY", value: session.secretAccessKey, secure: true },
-            { name: "AWS_SESSION_TOKEN", value: session.sessionToken, secure: true },
-          );
-      }
       return variables.filter((variable) => !own.has(variable.name));
     },
-    close: () => endpoint.close(),
+    async close() {
+      await stacks.close();
+      await endpoint.close();
+    },
   };
   return cloud;
 }

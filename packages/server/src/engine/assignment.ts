@@ -189,8 +189,9 @@ export async function buildAssignment(
   ctx: EngineContext,
   job: JobRunRecord,
   agent: AgentRecord,
+  known?: RunRecord,
 ): Promise<JobAssignment> {
-  const run = await findRunById(ctx.db, job.runId);
+  const run = known?.id === job.runId ? known : await findRunById(ctx.db, job.runId);
   const stageRun = await findStageRun(ctx.db, job.stageRunId);
   if (!run || !stageRun || !job.leaseId)
     throw new FawkesError(ErrorCode.jobNotFound, `job run ${job.id} is not assignable`);

@@ -10,11 +10,12 @@ import { GitMirror, MaterialWatcher, remoteDefaultBranch } from "../materials/in
 import type { ServerOptions } from "../options.ts";
 import { auditConfigChanges } from "../services/audit-config.ts";
 import { listMaterials } from "../store/materials-repo.ts";
-import type { JobRunRecord } from "../store/records.ts";
+import type { AgentRecord, JobRunRecord } from "../store/records.ts";
 import { findRunById } from "../store/runs-repo.ts";
 import { findStageRun } from "../store/stages-repo.ts";
 import type { Database } from "../store/schema.ts";
-import { AgentTokenCache } from "./agent-token-cache.ts";
+import { currentJobPatch } from "./current-job-patch.ts";
+import { StepWatchedCache } from "./step-watched-cache.ts";
 import { buildAssignment } from "./assignment.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { ConfigService } from "./config-service.ts";
@@ -36,8 +37,10 @@ export interface Engine {
   hooks: LifecycleHooks;
   config: ConfigService;
   dispatcher: Dispatcher;
-  /** Agents by token hash for authentication, dropped by every step that writes agents (agent-token-cache.ts). */
-  agentTokens: AgentTokenCache;
+  /** Agents by token hash for authentication, dropped by every step that writes agents (step-watched-cache.ts). */
+  agentTokens: StepWatchedCache<string, AgentRecord>;
+  /** Job runs by id for agents' lease checks, dropped by every step that writes job runs. */
+  heldJobs: StepWatchedCache<number, JobRunRecord>;
   triggers: Triggers;
   /** Carries out what steps wrote to the outbox (downstream runs, changes after unlock or unpause). */
   outbox: OutboxWorker;
@@ -100,10 +103,11 @@ export function createEngine(
     clock,
     now: () => clock.now(),
   };
-  const agentTokens = new AgentTokenCache();
+  const agentTokens = new StepWatchedCache<string, AgentRecord>("agents", currentJobPatch);
+  const heldJobs = new StepWatchedCache<number, JobRunRecord>("job_runs");
   const step = stepRunner({
     db,
-    agentTokens,
+    caches: [agentTokens, heldJobs] as StepWatchedCache<unknown, object>[],
     services: ctx,
     publish: (event) => events.publish(event),
     log,
@@ -171,8 +175,8 @@ export function createEngine(
   const outbox = new OutboxWorker(ctx, (row) => triggers.fromOutbox(row));
   const dispatcher = new Dispatcher(ctx, hooks, {
     // Built after the lease's COMMIT: its locator is the one every report of the job will need.
-    buildAssignment: async (engineCtx, job, agent) => {
-      const assignment = await buildAssignment(engineCtx, job, agent);
+    buildAssignment: async (engineCtx, job, agent, run) => {
+      const assignment = await buildAssignment(engineCtx, job, agent, run);
       rememberLocator(job.id, assignment.locator);
       return assignment;
     },
@@ -219,6 +223,7 @@ export function createEngine(
     config,
     dispatcher,
     agentTokens,
+    heldJobs,
     triggers,
     outbox,
     watcher,

@@ -15,7 +15,7 @@ import {
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import { lsRemote, type GitMirror, type MirrorRepo } from "../materials/index.ts";
 import type { RunMaterialRecord, StageRunRecord } from "../store/records.ts";
-import { findRunById, latestRun, runMaterials, runMaterialsOf } from "../store/runs-repo.ts";
+import { findRunById, latestRunMaterials, runMaterialsOf } from "../store/runs-repo.ts";
 import { passedStageRuns } from "../store/stages-repo.ts";
 import { listMaterials } from "../store/materials-repo.ts";
 import type { EngineContext } from "./context.ts";
@@ -112,8 +112,7 @@ export async function resolveRunMaterials(
       );
     }
   }
-  const previousRun = await latestRun(ctx.db, input.config.name);
-  const previous = previousRun ? await runMaterials(ctx.db, previousRun.id) : [];
+  const previous = await latestRunMaterials(ctx.db, input.config.name);
   const upstreamAncestry = input.upstreams.reduce<Ancestry>(
     (merged, choice) => mergeAncestry(merged, choice.ancestry),
     new Map(),

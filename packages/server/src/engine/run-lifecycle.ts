@@ -19,10 +19,18 @@ import {
   type JobConfig,
   type PipelineConfig,
   type StageConfig,
+  type StageJobCounts,
 } from "@fawkes/core";
 import type { JobResult, TriggerKind } from "@fawkes/protocol";
 import type { RunMaterialRecord, RunRecord, StageRunRecord } from "../store/records.ts";
-import { ensurePipeline, findRunById, insertRun, updatePipeline, updateRun } from "../store/runs-repo.ts";
+import {
+  ensurePipeline,
+  findRunById,
+  insertRun,
+  takeNextCounter,
+  updatePipeline,
+  updateRun,
+} from "../store/runs-repo.ts";
 import { insertStageRun, stageJobCounts, updateStageRun } from "../store/stages-repo.ts";
 import { listAgents } from "../store/agents-repo.ts";
 import type { EngineServices, StepContext } from "./context.ts";
@@ -52,13 +60,17 @@ export async function createRun(
   input: NewRunInput,
 ): Promise<RunRecord> {
   const now = ctx.now();
-  const pipeline = await ensurePipeline(ctx.db, input.config.name, now);
-  const counter = pipeline.lastCounter + 1;
+  const pipeline = input.config.name;
+  const counter = await takeNextCounter(
+    ctx.db,
+    pipeline,
+    { lock: input.config.lockBehavior !== "none" },
+    now,
+  );
   const revisions = Object.fromEntries(input.materials.map((m) => [m.material, m.revision]));
   const label = renderLabel(input.config.labelTemplate, { count: counter, revisions, env: {} });
-  await updatePipeline(ctx.db, pipeline.name, { lastCounter: counter }, now);
   const run = await insertRun(ctx.db, {
-    pipeline: pipeline.name,
+    pipeline,
     counter,
     label,
     trigger: input.trigger,
@@ -67,15 +79,13 @@ export async function createRun(
     createdAt: now,
     materials: input.materials,
   });
-  if (input.config.lockBehavior !== "none") {
-    await updatePipeline(ctx.db, pipeline.name, { lockedByCounter: counter }, now);
-  }
   const first = input.config.stages[0];
   if (first)
     await scheduleStage(ctx, hooks, run, 0, {
       runEvent: "advance",
       approvedBy: input.trigger.user,
       rerunOfCounter: null,
+      runJustCreated: true,
     });
   ctx.log.info(
     { pipeline: run.pipeline, counter, label, trigger: input.trigger.kind },
@@ -101,6 +111,8 @@ export interface ScheduleStageOptions {
   runEvent: Extract<RunEvent, "advance" | "approve" | "rerun">;
   approvedBy: string | null;
   rerunOfCounter: number | null;
+  /** The run was inserted in this step as building with no gate: its state has nothing to change. */
+  runJustCreated?: boolean;
   /** For a rerun of selected jobs: jobs not listed keep their previous result. */
   onlyJobs?: { rerun: Set<string>; previous: Map<string, JobResult> };
 }
@@ -139,14 +151,15 @@ export async function scheduleStage(
     scheduledAt: now,
     jobs,
   });
-  await writeRunState(ctx, run, runState, null);
+  if (!options.runJustCreated) await writeRunState(ctx, run, runState, null);
   ctx.log.info(
     { pipeline: run.pipeline, counter: run.counter, stage: stage.name, stageCounter: stageRun.counter },
     "stage scheduled",
   );
   ctx.afterCommit(hooks.jobsScheduled);
-  // Every job may have been copied from an earlier run of the stage.
-  await evaluateStage(ctx, hooks, stageRun);
+  // A stage whose jobs all wait to run is building: only copied results (or no jobs) can decide it now.
+  if (jobs.length === 0 || jobs.some((job) => job.copiedResult !== undefined))
+    await evaluateStage(ctx, hooks, stageRun);
   return stageRun;
 }
 
@@ -155,8 +168,9 @@ export async function evaluateStage(
   ctx: StepContext,
   hooks: LifecycleHooks,
   stageRun: StageRunRecord,
+  counts?: StageJobCounts,
 ): Promise<void> {
-  const result = stageResultOf(await stageJobCounts(ctx.db, stageRun.id));
+  const result = stageResultOf(counts ?? (await stageJobCounts(ctx.db, stageRun.id)));
   if (result === "building") return;
   const stageResult = transition(stageMachine, stageRun.result, decisionEvent[result]);
   const run = await findRunById(ctx.db, stageRun.runId);

@@ -14,7 +14,7 @@ import type { Logger } from "pino";
 import { holdingConnection, holdsConnection } from "../store/connection-guard.ts";
 import type { Database } from "../store/schema.ts";
 import type { EngineServices, RunStep, StepContext } from "./context.ts";
-import type { AgentTokenCache } from "./agent-token-cache.ts";
+import type { StepWatchedCache } from "./step-watched-cache.ts";
 import type { FailpointCounter } from "./failpoint.ts";
 import { Mutex } from "./mutex.ts";
 
@@ -24,32 +24,34 @@ export interface StepRunnerOptions {
   publish(event: ServerEvent): void;
   log: Logger;
   failpoints?: FailpointCounter | undefined;
-  /** Dropped by every step that writes the agents table, and bypassed until that step ends. */
-  agentTokens?: AgentTokenCache | undefined;
+  /** Each dropped by every step that writes its table, and bypassed until that step ends. */
+  caches?: readonly StepWatchedCache<unknown, object>[] | undefined;
 }
 
 /** Builds the engine's `step` (one mutex for the engine: steps run one at a time). */
 export function stepRunner(options: StepRunnerOptions): RunStep {
   const mutex = new Mutex();
-  const { db, services, publish, log, failpoints, agentTokens } = options;
+  const { db, services, publish, log, failpoints, caches = [] } = options;
   return <T>(fn: (tx: StepContext) => Promise<T>): Promise<T> => {
     if (holdsConnection())
       return Promise.reject(new Error("a step was started inside a step: call its parts instead"));
     return mutex.run(async () => {
       const state = { wrote: false };
       const effects: (() => void)[] = [];
-      const agentWrites = agentTokens?.watch();
+      const watches = caches.map((cache) => cache.watch());
       let result: T;
+      let committed = false;
       try {
         result = await holdingConnection((body) =>
           db.transaction().execute((trx) => {
             let tx = failpoints ? trx.withPlugin(failpoints.plugin(state)) : trx;
-            if (agentWrites) tx = tx.withPlugin(agentWrites.plugin);
+            for (const watch of watches) tx = tx.withPlugin(watch.plugin);
             return body(() => fn(stepContext(services, tx, effects)));
           }),
         );
+        committed = true;
       } finally {
-        agentWrites?.ended();
+        for (const watch of watches) watch.ended(committed);
       }
       failpoints?.committed(state);
       for (const effect of effects) {

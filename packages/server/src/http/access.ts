@@ -18,7 +18,7 @@ import { isPersonalToken, principalOfToken } from "../identity/users/api-tokens.
 import { allows, BOOTSTRAP_ADMIN, principalOfUser, type Principal } from "../identity/users/principal.ts";
 import { hashToken, sameSecret } from "../services/register-agent.ts";
 import { heldJobRun, leaseLost } from "../services/job-reports.ts";
-import { findAgentByTokenHash } from "../store/agents-repo.ts";
+import { agentOfToken } from "../services/agent-tokens.ts";
 import type { AgentRecord, JobRunRecord } from "../store/records.ts";
 import { setActor } from "./actor.ts";
 import { FetchScope } from "./fetch-scope.ts";
@@ -186,14 +186,11 @@ export function authorizer(engine: Engine, keys: ServerKeys): (request: FastifyR
       );
   };
 
-  const findAgent = (tokenHash: string): Promise<AgentRecord | undefined> =>
-    findAgentByTokenHash(db, tokenHash);
-
   const knownAgent = async (request: FastifyRequest): Promise<AgentRecord> => {
     const auth = header(request, "authorization") ?? "";
     const token = auth.startsWith("Bearer ") ? auth.slice(7) : "";
-    // From memory unless a step changed agents since (agent-token-cache.ts): no query per long poll.
-    const agent = token ? await engine.agentTokens.find(hashToken(token), findAgent) : undefined;
+    // From memory unless a step changed agents since (step-watched-cache.ts): no query per long poll.
+    const agent = token ? await agentOfToken(engine, hashToken(token)) : undefined;
     if (!agent) throw new FawkesError(ErrorCode.unauthorized, "unknown agent token: register again");
     agentOfRequest.set(request, agent);
     setActor(request, { kind: "agent", name: agent.name });

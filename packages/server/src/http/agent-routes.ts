@@ -28,7 +28,7 @@ import {
 } from "../services/job-reports.ts";
 import { jobCredentials } from "../services/job-credentials.ts";
 import { rotateAgentToken } from "../services/agent-tokens.ts";
-import { registerAgent } from "../services/register-agent.ts";
+import { hashToken, registerAgent } from "../services/register-agent.ts";
 import { agentOf, heldJobOf } from "./access.ts";
 import { auditOrigin } from "./audit-origin.ts";
 import { agentExternalRoutes } from "./agent-external-routes.ts";
@@ -86,7 +86,9 @@ export function agentRoutes(
     },
     async (request) => {
       const agent = agentOf(request);
-      return { token: await rotateAgentToken(engine, agent.id, agent.tokenHash, auditOrigin(request)) };
+      // The token it authenticated with: its current one, or the previous one during a rotation's grace.
+      const used = hashToken((request.headers.authorization ?? "").replace(/^Bearer /, ""));
+      return { token: await rotateAgentToken(engine, agent.id, used, auditOrigin(request)) };
     },
   );
 

@@ -2,6 +2,7 @@
 import {
   ApiRoutes,
   ApiTokenListDto,
+  ChangeOwnPasswordRequest,
   CreateApiTokenRequest,
   CreatedApiTokenDto,
   CreatedUserDto,
@@ -12,6 +13,7 @@ import {
   GroupName,
   LoginRequest,
   MeDto,
+  SessionDto,
   UpdateUserRequest,
   UserDto,
   UserListDto,
@@ -35,6 +37,14 @@ import { principalOf } from "./access.ts";
 import { auditOrigin, auditOriginAs } from "./audit-origin.ts";
 import { parse } from "./problem.ts";
 import type { RouteRegistry } from "./registry.ts";
+import {
+  cookieValue,
+  createSession,
+  csrfTokenOf,
+  SESSION_COOKIE,
+  sessionCookie,
+  sessionOf,
+} from "./session.ts";
 
 /** Sets `Retry-After` when `error` is the login rate limit; returns the error to rethrow. */
 export function retryLater(reply: FastifyReply, error: unknown): unknown {
@@ -77,6 +87,48 @@ export function userRoutes(
         pipelines,
         global: globalPermission(principal),
       };
+    },
+  );
+
+  routes.add(
+    app,
+    {
+      method: "POST",
+      path: ApiRoutes.mePassword,
+      summary: "Change your own password (your other web sessions end; this one gets a new session)",
+      tag,
+      access: "user",
+      permission: "view",
+      body: ChangeOwnPasswordRequest,
+      response: SessionDto,
+    },
+    async (request, reply, body): Promise<SessionDto> => {
+      const principal = principalOf(request);
+      if (principal.userId === null)
+        throw new FawkesError(
+          ErrorCode.badRequest,
+          "the bootstrap administrator has no password: rotate the API token (`fawkes token rotate`)",
+        );
+      // A wrong current password is a validation problem of this form, not a failed authentication (a 401 would
+      // log the caller out); it counts towards the login rate limit all the same.
+      await checkLogin(ctx, limiter, request.ip, principal.name, body.currentPassword).catch(
+        (error: unknown) => {
+          if (error instanceof FawkesError && error.code === ErrorCode.loginFailed)
+            throw new FawkesError(ErrorCode.validation, "currentPassword: not your current password", {
+              errors: [{ path: "currentPassword", message: "not your current password" }],
+            });
+          throw retryLater(reply, error);
+        },
+      );
+      const cookie = cookieValue(request.headers.cookie, SESSION_COOKIE);
+      const session = await sessionOf(ctx.db, cookie, ctx.now());
+      const byCookie = session !== undefined && session.userId === principal.userId;
+      await updateUser(ctx, principal.name, { password: body.newPassword }, auditOrigin(request));
+      if (!byCookie) return { authenticated: true, user: principal.name };
+      // The change ended every session of the user, this one too: the browser that made it stays logged in.
+      const id = await createSession(ctx.db, ctx.now(), principal.userId);
+      reply.header("set-cookie", sessionCookie(id, request.protocol === "https"));
+      return { authenticated: true, user: principal.name, csrfToken: csrfTokenOf(id) };
     },
   );
 

@@ -29,6 +29,7 @@ import {
   insertStsSession,
   listStsSessions,
   revokeStsSessions,
+  sessionStateOf,
   type RevokeTarget,
   type StsSessionRecord,
 } from "../store/sts-sessions-repo.ts";
@@ -343,7 +344,7 @@ export class Sessions implements SessionIssuer {
   async #find(accessKeyId: string): Promise<AccessKey | undefined> {
     if (!accessKeyId.startsWith("ASIA")) return undefined;
     const record = await findStsSession(this.#db, accessKeyId);
-    if (record === undefined || record.revokedAt !== null) return undefined;
+    if (record === undefined || sessionStateOf(record) !== "active") return undefined;
     const base = {
       accessKeyId,
       secretAccessKey: this.#secret(record),

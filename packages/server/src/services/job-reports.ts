@@ -22,7 +22,8 @@ export interface HeldJob {
 
 /**
  * The job run if `agent` holds it under `lease` and it has not completed, else undefined. Read through `read`:
- * the step's context inside a step.
+ * the step's context inside a step; outside steps from the engine's cache of job runs (step-watched-cache.ts),
+ * which no step that changed the job since can leave stale.
  */
 export async function heldJobRun(
   engine: Engine,
@@ -31,7 +32,10 @@ export async function heldJobRun(
   lease: string | undefined,
   read: ReadContext = engine.ctx,
 ): Promise<JobRunRecord | undefined> {
-  const job = await findJobRun(read.db, jobRunId);
+  const job =
+    read === engine.ctx
+      ? await engine.heldJobs.find(jobRunId, (id) => findJobRun(read.db, id))
+      : await findJobRun(read.db, jobRunId);
   if (!job || !lease || job.leaseId !== lease || job.agentId !== agent.id || job.state === "completed")
     return undefined;
   return job;
@@ -72,11 +76,13 @@ export async function reportJobState(
   state: "preparing" | "building" | "completing",
 ): Promise<void> {
   const next = nextState(jobMachine, held.state, reportEvent[state]);
+  const generation = engine.heldJobs.generation;
   if (
     lease &&
     next !== undefined &&
     (await updateJobRun(engine.ctx.db, held.id, { state: next }, lease, held.state))
   ) {
+    engine.heldJobs.update(held.id, { ...held, state: next }, generation);
     const locator = await engine.locatorOf(held);
     if (locator)
       engine.ctx.events.publish({ type: "run", pipeline: locator.pipeline, counter: locator.counter });

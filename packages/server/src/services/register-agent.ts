@@ -2,7 +2,9 @@
  * Agent registration: a known key registers the agent (pending, or enabled with the auto-register key),
  * and it gets its own bearer token. An agent coming back with its token keeps its record, its token and its
  * jobs: re-registering is idempotent, so an answer lost on the way cannot leave the agent holding a token the
- * server has replaced. An identity that does not authenticate (deleted, or from another server) is refused
+ * server has replaced. An agent back with the token a rotation replaced, during its grace (it died before saving
+ * the new one: services/agent-tokens.ts), gets a new token instead, recorded as `agent.token.rotate`. An identity
+ * that does not authenticate (deleted, or from another server) is refused
  * (401 FAWKES_AGENT_IDENTITY_UNKNOWN), and the agent registers afresh; a name is only ever given to a new record when no record holds it (a
  * name held by a record, whatever its state, is freed only by deleting that agent), so no one can take over an
  * agent's name, token or jobs with the registration key alone.
@@ -21,6 +23,7 @@ import type { Engine } from "../engine/engine.ts";
 import { checkAgentRole } from "../identity/job-roles.ts";
 import type { ServerKeys } from "../keys.ts";
 import { findAgentById, findAgentByName, insertAgent, updateAgent } from "../store/agents-repo.ts";
+import type { AgentRecord } from "../store/records.ts";
 import { activeJobRuns } from "../store/stages-repo.ts";
 import { auditTarget, recordAudit } from "./audit.ts";
 
@@ -32,6 +35,15 @@ export const REVOKED_PREFIX = "revoked:";
 
 export function isRevokedTokenHash(tokenHash: string): boolean {
   return tokenHash.startsWith(REVOKED_PREFIX);
+}
+
+/** Whether (services/agent-tokens.ts) `tokenHash` is the agent's previous token and its rotation's grace still lasts at `now`. */
+export function inTokenGrace(agent: AgentRecord, tokenHash: string, now: number): boolean {
+  return (
+    typeof agent.previousTokenHash === "string" &&
+    agent.previousTokenHash === tokenHash &&
+    (agent.previousTokenUntil ?? 0) > now
+  );
 }
 
 export function sameSecret(a: string, b: string): boolean {
@@ -77,23 +89,42 @@ export async function registerAgent(
     const now = tx.now();
     if (request.agentId !== undefined || request.token !== undefined) {
       const existing = request.agentId ? await findAgentById(tx.db, request.agentId) : undefined;
-      if (!existing || !request.token || !sameSecret(hashToken(request.token), existing.tokenHash)) {
+      const presented = request.token ? hashToken(request.token) : undefined;
+      // Its current token, or the previous one during a rotation's grace (it died before saving the new one).
+      const current =
+        existing !== undefined && presented !== undefined && sameSecret(presented, existing.tokenHash);
+      const previous =
+        existing !== undefined && presented !== undefined && inTokenGrace(existing, presented, now);
+      if (!existing || !request.token || !(current || previous)) {
         throw new FawkesError(
           ErrorCode.agentIdentityUnknown,
           "the agent's saved identity is not known to this server (the agent was deleted, or registered with another server): register without it",
         );
       }
+      // Back with the token a rotation replaced (the new one never reached its disk): the rotation is finished
+      // here, with a token of its own, while the grace of the old one keeps its end.
+      const token = previous ? randomBytes(32).toString("base64url") : request.token;
       await updateAgent(tx.db, existing.id, {
         hostname: request.hostname,
         resources: request.resources,
         environments: request.environments,
         lastHeartbeatAt: now,
+        ...(previous && { tokenHash: hashToken(token) }),
         ...(role !== undefined && { role }),
         ...(auto &&
           existing.configState === "pending" && {
             configState: transition(agentMachine, existing.configState, "enable"),
           }),
       });
+      if (previous)
+        await recordAudit(tx.db, {
+          actor: { kind: "agent", name: existing.name },
+          sourceIp,
+          action: "agent.token.rotate",
+          target: auditTarget.agent(existing.name),
+          details: { id: existing.id, withPreviousToken: true, atRegistration: true },
+          at: now,
+        });
       if (auto && existing.configState === "pending")
         await recordAudit(tx.db, {
           actor: { kind: "agent", name: existing.name },
@@ -114,7 +145,7 @@ export async function registerAgent(
       tx.events.publish({ type: "agent", agent: fresh.name });
       return {
         agentId: existing.id as RegisterResponse["agentId"],
-        token: request.token,
+        token,
         state: engine.dispatcher.stateOf(fresh),
         heartbeatIntervalMs: heartbeatInterval(engine),
         revokedLeases: revoked as LeaseId[],

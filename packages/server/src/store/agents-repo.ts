@@ -15,6 +15,8 @@ const toAgent = (row: DbAgent): AgentRecord => ({
   lastHeartbeatAt: row.last_heartbeat_at,
   currentJobRunId: row.current_job_run_id,
   role: row.role,
+  previousTokenHash: row.previous_token_hash,
+  previousTokenUntil: row.previous_token_until,
 });
 
 export async function insertAgent(db: Executor, agent: AgentRecord): Promise<void> {
@@ -76,6 +78,8 @@ export async function updateAgent(
       | "lastHeartbeatAt"
       | "currentJobRunId"
       | "role"
+      | "previousTokenHash"
+      | "previousTokenUntil"
     >
   >,
 ): Promise<void> {
@@ -90,6 +94,8 @@ export async function updateAgent(
       ...(patch.lastHeartbeatAt !== undefined && { last_heartbeat_at: patch.lastHeartbeatAt }),
       ...(patch.currentJobRunId !== undefined && { current_job_run_id: patch.currentJobRunId }),
       ...(patch.role !== undefined && { role: patch.role }),
+      ...(patch.previousTokenHash !== undefined && { previous_token_hash: patch.previousTokenHash }),
+      ...(patch.previousTokenUntil !== undefined && { previous_token_until: patch.previousTokenUntil }),
     })
     .where("id", "=", id)
     .execute();
@@ -120,4 +126,30 @@ export async function findAgentByTokenHash(
     .where("deleted", "=", 0)
     .executeTakeFirst();
   return row && toAgent(row);
+}
+
+/** The agent whose previous token has this hash while its rotation's grace lasts (`until` > `now`). */
+export async function findAgentByPreviousTokenHash(
+  db: Executor,
+  tokenHash: string,
+  now: number,
+): Promise<AgentRecord | undefined> {
+  const row = await db
+    .selectFrom("agents")
+    .selectAll()
+    .where("previous_token_hash", "=", tokenHash)
+    .where("previous_token_until", ">", now)
+    .where("deleted", "=", 0)
+    .executeTakeFirst();
+  return row && toAgent(row);
+}
+
+/** Ends a rotation's grace once the new token is used: the previous token is refused from then on. */
+export async function endTokenGrace(db: Executor, id: string, previousTokenHash: string): Promise<void> {
+  await db
+    .updateTable("agents")
+    .set({ previous_token_hash: null, previous_token_until: null })
+    .where("id", "=", id)
+    .where("previous_token_hash", "=", previousTokenHash)
+    .execute();
 }

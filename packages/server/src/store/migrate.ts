@@ -17,6 +17,8 @@ import { stsSessionsMigration } from "./migrations/010-sts-sessions.ts";
 import { oidcKeysMigration } from "./migrations/011-oidc-keys.ts";
 import { usersMigration } from "./migrations/012-users.ts";
 import { auditMigration } from "./migrations/013-audit.ts";
+import { agentTokenGraceMigration } from "./migrations/014-agent-token-grace.ts";
+import { stacksMigration } from "./migrations/015-stacks.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
 
@@ -38,6 +40,8 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "011-oidc-keys": oidcKeysMigration(dialect),
   "012-users": usersMigration(dialect),
   "013-audit": auditMigration(dialect),
+  "014-agent-token-grace": agentTokenGraceMigration(dialect),
+  "015-stacks": stacksMigration(dialect),
 });
 
 export const MIGRATION_TABLE = "fawkes_migrations";

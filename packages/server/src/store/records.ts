@@ -86,6 +86,12 @@ export interface AgentRecord {
   currentJobRunId: number | null;
   /** The role (name or ARN) its jobs assume when they name none; null: none. */
   role: string | null;
+  /**
+   * A rotation's grace (services/agent-tokens.ts): the hash of the token rotated away from, and until when it
+   * is still accepted (epoch ms), unless the new one is used first. Absent or null: none.
+   */
+  previousTokenHash?: string | null;
+  previousTokenUntil?: number | null;
 }
 
 export interface MaterialRecord {

@@ -1,5 +1,6 @@
 /** Pipelines, pipeline runs and the material revisions of each run. */
 import type { PipelineConfig } from "@fawkes/core";
+import { sql } from "kysely";
 import type { RunResult, TriggerKind } from "@fawkes/protocol";
 import { bool, type Executor } from "./executor.ts";
 import type { PipelineRecord, RunMaterialRecord, RunRecord } from "./records.ts";
@@ -62,6 +63,40 @@ export async function ensurePipeline(db: Executor, name: string, now: number): P
   return toPipeline(
     await db.selectFrom("pipelines").selectAll().where("name", "=", name).executeTakeFirstOrThrow(),
   );
+}
+
+/**
+ * Takes the pipeline's next run counter in one statement (the row is created on the pipeline's first run) and,
+ * for a locking pipeline, locks it to that counter in the same write.
+ */
+export async function takeNextCounter(
+  db: Executor,
+  name: string,
+  options: { lock: boolean },
+  now: number,
+): Promise<number> {
+  const next = sql<number>`pipelines.last_counter + 1`;
+  const row = await db
+    .insertInto("pipelines")
+    .values({
+      name,
+      paused: 0,
+      pause_reason: null,
+      paused_by: null,
+      locked_by_counter: options.lock ? 1 : null,
+      last_counter: 1,
+      updated_at: now,
+    })
+    .onConflict((oc) =>
+      oc.column("name").doUpdateSet({
+        last_counter: next,
+        updated_at: now,
+        ...(options.lock && { locked_by_counter: next }),
+      }),
+    )
+    .returning("last_counter")
+    .executeTakeFirstOrThrow();
+  return Number(row.last_counter);
 }
 
 export async function findPipeline(db: Executor, name: string): Promise<PipelineRecord | undefined> {
@@ -248,6 +283,24 @@ export async function hasRunFromUpstream(
 
 export async function latestRun(db: Executor, pipeline: string): Promise<RunRecord | undefined> {
   return (await listRuns(db, pipeline, 1))[0];
+}
+
+/** The material rows of the pipeline's latest run (none before its first), in one query. */
+export async function latestRunMaterials(db: Executor, pipeline: string): Promise<RunMaterialRecord[]> {
+  const rows = await db
+    .selectFrom("run_materials")
+    .selectAll()
+    .where("run_id", "=", (qb) =>
+      qb
+        .selectFrom("pipeline_runs")
+        .select("id")
+        .where("pipeline", "=", pipeline)
+        .orderBy("counter", "desc")
+        .limit(1),
+    )
+    .orderBy("id")
+    .execute();
+  return rows.map(toRunMaterial);
 }
 
 /** Ids of the runs that list `runId` as an upstream (dependency material) revision. */

@@ -117,6 +117,9 @@ export interface DbAgentTable {
   deleted: number;
   /** The role its jobs assume when they name none (migration 010); null: none. */
   role: string | null;
+  /** The token it rotated away from, valid until the new one is used or `previous_token_until` (014). */
+  previous_token_hash: string | null;
+  previous_token_until: number | null;
 }
 
 export interface DbMaterialTable {
@@ -368,6 +371,66 @@ export interface DbAuditLogTable {
   source_ip: string | null;
 }
 
+export interface DbStackTable {
+  /** The stack's ARN: `arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID`. */
+  stack_id: string;
+  name: string;
+  /** `stackMachine`'s state (CloudFormation's StackStatus). */
+  status: string;
+  status_reason: string | null;
+  description: string | null;
+  /** The template text and the parameter values (JSON), sealed with the data key. */
+  template_sealed: string;
+  parameters_sealed: string;
+  /** Names of NoEcho parameters (shown as `****`). */
+  no_echo_json: string;
+  /** An update's previous template and values, kept until it completes (its rollback target). */
+  previous_template_sealed: string | null;
+  previous_parameters_sealed: string | null;
+  capabilities_json: string;
+  tags_json: string;
+  /** `[{ key, value, description, exportName }]`, set when a create or update completes. */
+  outputs_json: string;
+  disable_rollback: number;
+  created_by: string;
+  created_at: number;
+  updated_at: number | null;
+  deleted_at: number | null;
+}
+
+export interface DbStackResourceTable {
+  id: Generated<number>;
+  stack_id: string;
+  logical_id: string;
+  /** Chosen before the provider makes it (a crash mid-create leaves something deletable). */
+  physical_id: string | null;
+  type: string;
+  /** `resourceMachine`'s state (CloudFormation's ResourceStatus). */
+  status: string;
+  status_reason: string | null;
+  /** The resolved properties (JSON), sealed: user data and NoEcho values may be in them. */
+  properties_sealed: string;
+  /** `Fn::GetAtt` values the provider returned (JSON). */
+  attributes_json: string;
+  /** `Delete` or `Retain`. */
+  deletion_policy: string;
+  updated_at: number;
+}
+
+export interface DbStackEventTable {
+  id: Generated<number>;
+  event_id: string;
+  stack_id: string;
+  stack_name: string;
+  /** The resource's logical id, or the stack's name for the stack's own events. */
+  logical_id: string;
+  physical_id: string | null;
+  type: string;
+  status: string;
+  status_reason: string | null;
+  at: number;
+}
+
 export interface Database {
   pipelines: DbPipelineTable;
   pipeline_runs: DbPipelineRunTable;
@@ -383,6 +446,9 @@ export interface Database {
   sessions: DbSessionTable;
   lifecycle_outbox: DbLifecycleOutboxTable;
   sts_sessions: DbStsSessionTable;
+  stacks: DbStackTable;
+  stack_resources: DbStackResourceTable;
+  stack_events: DbStackEventTable;
   roles: DbRoleTable;
   role_policies: DbRolePolicyTable;
   managed_policies: DbManagedPolicyTable;
@@ -407,6 +473,9 @@ export type DbMaterial = Selectable<DbMaterialTable>;
 export type DbArtifact = Selectable<DbArtifactTable>;
 export type DbAccessKey = Selectable<DbAccessKeyTable>;
 export type DbStsSession = Selectable<DbStsSessionTable>;
+export type DbStack = Selectable<DbStackTable>;
+export type DbStackResource = Selectable<DbStackResourceTable>;
+export type DbStackEvent = Selectable<DbStackEventTable>;
 export type DbUser = Selectable<DbUserTable>;
 export type DbApiToken = Selectable<DbApiTokenTable>;
 export type NewDbAccessKey = Insertable<DbAccessKeyTable>;

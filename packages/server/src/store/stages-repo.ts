@@ -1,4 +1,5 @@
 /** Stage runs and job runs. */
+import type { StageJobCounts } from "@fawkes/core";
 import type { JobResult, JobState, RunResult } from "@fawkes/protocol";
 import { sql } from "kysely";
 import { bool, type Executor } from "./executor.ts";
@@ -60,12 +61,8 @@ export interface NewStageRun {
 }
 
 export async function insertStageRun(db: Executor, stage: NewStageRun): Promise<StageRunRecord> {
-  const previous = await db
-    .selectFrom("stage_runs")
-    .select(sql<number>`max(counter)`.as("counter"))
-    .where("run_id", "=", stage.runId)
-    .where("name", "=", stage.name)
-    .executeTakeFirst();
+  // The stage's next counter is read in the insert itself: one round trip, not two.
+  const counter = sql<number>`(select coalesce(max(s.counter), 0) + 1 from stage_runs as s where s.run_id = ${stage.runId} and s.name = ${stage.name})`;
   const row = await db
     .insertInto("stage_runs")
     .values({
@@ -74,7 +71,7 @@ export async function insertStageRun(db: Executor, stage: NewStageRun): Promise<
       pipeline_counter: stage.pipelineCounter,
       name: stage.name,
       stage_index: stage.stageIndex,
-      counter: (previous?.counter ?? 0) + 1,
+      counter,
       result: "building",
       approval_type: stage.approvalType,
       approved_by: stage.approvedBy,
@@ -275,27 +272,48 @@ export async function updateJobRun(
   return Number(result.numUpdatedRows) > 0;
 }
 
-/** Unfinished, cancelled and failed job counts of a stage run, in one aggregate query. */
-export async function stageJobCounts(
+const countJobs = (where: ReturnType<typeof sql>) => ({
+  unfinished: sql<number>`(select count(*) from job_runs as j where ${where} and j.state != 'completed')`,
+  cancelled: sql<number>`(select count(*) from job_runs as j where ${where} and j.state = 'completed' and j.result = 'cancelled')`,
+  failed: sql<number>`(select count(*) from job_runs as j where ${where} and j.state = 'completed' and j.result not in ('passed', 'cancelled'))`,
+});
+
+const toCounts = (
+  row: { unfinished: unknown; cancelled: unknown; failed: unknown } | undefined,
+): StageJobCounts => ({
+  unfinished: Number(row?.unfinished ?? 0),
+  cancelled: Number(row?.cancelled ?? 0),
+  failed: Number(row?.failed ?? 0),
+});
+
+/** Unfinished, cancelled and failed job counts of a stage run, in one query. */
+export async function stageJobCounts(db: Executor, stageRunId: number): Promise<StageJobCounts> {
+  const counts = countJobs(sql`j.stage_run_id = ${stageRunId}`);
+  const row = await db
+    .selectNoFrom([
+      counts.unfinished.as("unfinished"),
+      counts.cancelled.as("cancelled"),
+      counts.failed.as("failed"),
+    ])
+    .executeTakeFirst();
+  return toCounts(row);
+}
+
+/** A stage run and its job counts in one round trip (a job's completion decides its stage from both). */
+export async function stageRunWithCounts(
   db: Executor,
   stageRunId: number,
-): Promise<{ unfinished: number; cancelled: number; failed: number }> {
+): Promise<{ stage: StageRunRecord; counts: StageJobCounts } | undefined> {
+  const counts = countJobs(sql`j.stage_run_id = stage_runs.id`);
   const row = await db
-    .selectFrom("job_runs")
+    .selectFrom("stage_runs")
+    .selectAll()
     .select([
-      sql<number>`sum(case when state != 'completed' then 1 else 0 end)`.as("unfinished"),
-      sql<number>`sum(case when state = 'completed' and result = 'cancelled' then 1 else 0 end)`.as(
-        "cancelled",
-      ),
-      sql<number>`sum(case when state = 'completed' and result not in ('passed', 'cancelled') then 1 else 0 end)`.as(
-        "failed",
-      ),
+      counts.unfinished.as("unfinished"),
+      counts.cancelled.as("cancelled"),
+      counts.failed.as("failed"),
     ])
-    .where("stage_run_id", "=", stageRunId)
+    .where("id", "=", stageRunId)
     .executeTakeFirst();
-  return {
-    unfinished: Number(row?.unfinished ?? 0),
-    cancelled: Number(row?.cancelled ?? 0),
-    failed: Number(row?.failed ?? 0),
-  };
+  return row && { stage: toStage(row), counts: toCounts(row) };
 }

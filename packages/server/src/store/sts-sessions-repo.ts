@@ -1,4 +1,5 @@
 /** Temporary credentials (STS sessions). Secrets stay sealed here; server/src/identity/sessions.ts opens them. */
+import { sessionMachine, transition, type SessionState } from "@fawkes/core";
 import type { Executor } from "./executor.ts";
 import type { DbStsSession } from "./schema.ts";
 
@@ -116,8 +117,16 @@ export async function listStsSessions(db: Executor, filter: SessionFilter = {}):
 export type RevokeTarget =
   { accessKeyId: string } | { roleArn: string } | { jobRunId: number } | { all: true };
 
-/** Revokes the live sessions `target` names; returns their ids. Expired or revoked ones stay as they are. */
+/** A session's state in `sessionMachine` (expiry is a time, checked apart). */
+export const sessionStateOf = (session: Pick<StsSessionRecord, "revokedAt">): SessionState =>
+  session.revokedAt === null ? "active" : "revoked";
+
+/**
+ * Revokes the live sessions `target` names; returns their ids. Expired or revoked ones stay as they are. The
+ * session machine's `revoke` edge as one set-based write: only rows in its source state (`active`) change.
+ */
 export async function revokeStsSessions(db: Executor, target: RevokeTarget, now: number): Promise<string[]> {
+  transition(sessionMachine, "active", "revoke");
   let query = db
     .updateTable("sts_sessions")
     .set({ revoked_at: now })

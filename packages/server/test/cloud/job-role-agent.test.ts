@@ -1,9 +1,10 @@
 /**
  * The whole path with real processes: a server (in this process, so the test can make its `fawkes-ci` role as
  * `fawkes up` does), a real `fawkes agent` given that role with `PUT /api/v1/agents/NAME/role`, and a job running
- * Debian's awscli 2.9 — with the AWS_* variables the job was given, and with none of them, through the job's own
- * metadata endpoint (which asks the server's job credentials route). Both act as the role's session; the job
- * writes to a bucket; once the job has finished its credentials are refused.
+ * Debian's awscli 2.9. The job's environment holds no credentials: awscli finds them at the job's own metadata
+ * endpoint (which asks the server's job credentials route), and a script exports raw keys from there with
+ * `aws configure export-credentials`. Both act as the role's session; the job writes to a bucket; once the job
+ * has finished its credentials are refused.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -11,25 +12,20 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
 import {
-  createApiClient,
   createGitRepo,
-  startAgentProcess,
   summarizeRun,
   tempDir,
-  testDatabase,
-  waitFor,
   waitForRun,
   writePipelineDir,
   yamlString,
 } from "@fawkes/testing";
-import { pino } from "pino";
-import { compileServerOptions, startServer } from "../../src/index.ts";
+import { startServerWithAgent } from "./server-with-agent.ts";
 import { awsAs } from "./support.ts";
 
 const sh = (script: string) => `{exec: {command: sh, arguments: ["-c", ${JSON.stringify(script)}]}}`;
 
 test(
-  "a real agent's job gets its role's credentials from its environment and its metadata endpoint, until it ends",
+  "a real agent's job gets its role's credentials from its metadata endpoint only, until it ends",
   { timeout: 180_000, skip: existsSync("/usr/bin/aws") ? false : "/usr/bin/aws is not installed" },
   async (t) => {
     const repo = await createGitRepo(t, { README: "app\n" });
@@ -41,44 +37,14 @@ pipelines:
     stages:
       - upload:
           tasks:
-            - ${sh('printf %s "$AWS_ACCESS_KEY_ID" > key-id; printf %s "$AWS_SECRET_ACCESS_KEY" > secret; printf %s "$AWS_SESSION_TOKEN" > token')}
-            - ${sh("aws sts get-caller-identity --query Arn --output text > arn-env")}
-            - ${sh("env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN aws sts get-caller-identity --query Arn --output text > arn-imds")}
+            - ${sh('printf %s "${AWS_ACCESS_KEY_ID-unset} ${AWS_SECRET_ACCESS_KEY-unset} ${AWS_SESSION_TOKEN-unset}" > env-credentials')}
+            - ${sh("aws sts get-caller-identity --query Arn --output text > arn-imds")}
+            - ${sh('eval "$(aws configure export-credentials --format env)" && printf %s "$AWS_ACCESS_KEY_ID" > key-id && printf %s "$AWS_SECRET_ACCESS_KEY" > secret && printf %s "$AWS_SESSION_TOKEN" > token && aws sts get-caller-identity --query Arn --output text > arn-env')}
             - ${sh("aws s3 mb s3://builds && aws s3 cp README s3://builds/README")}
 `,
     });
-    const dataDir = await tempDir(t, "fawkes-role-agent-");
-    const server = await startServer(
-      compileServerOptions(
-        {
-          dataDir,
-          port: 0,
-          cloudPort: 0,
-          pipelineSources: [pipelines],
-          pollIntervalMs: 0,
-          database: await testDatabase(t),
-        },
-        {},
-      ),
-      pino({ level: "silent" }),
-    );
-    t.after(() => server.close());
+    const { server, api, agent } = await startServerWithAgent(t, pipelines);
     assert.equal(await server.ensureCiRole(), "fawkes-ci");
-    const api = createApiClient(
-      () => server.url,
-      () => server.apiToken,
-    );
-    const agent = await startAgentProcess(t, {
-      serverUrl: server.url,
-      key: server.autoRegisterKey,
-      name: "builder",
-      // Debian's awscli 2.9 first on PATH, and no ~/.aws of ours.
-      env: { PATH: "/usr/bin:/bin", HOME: await tempDir(t, "fawkes-home-") },
-    });
-    await waitFor(async () => (await api.agents()).agents.some((a) => a.name === "builder"), {
-      timeoutMs: 30_000,
-      message: "the agent to register",
-    });
     const given = await fetch(`${server.url}/api/v1/agents/builder/role`, {
       method: "PUT",
       headers: { authorization: `Bearer ${server.apiToken}`, "content-type": "application/json" },
@@ -94,13 +60,20 @@ pipelines:
     const workspace = path.join(agent.workDir, "pipelines", "publish");
     const read = (file: string) => readFile(path.join(workspace, file), "utf8");
     const session = "arn:aws:sts::000000000000:assumed-role/fawkes-ci/publish-1-upload";
-    assert.equal((await read("arn-env")).trim(), session, "awscli with the job's AWS_* variables");
-    assert.equal((await read("arn-imds")).trim(), session, "awscli through the job's metadata endpoint");
     const key = {
       accessKeyId: await read("key-id"),
       secretAccessKey: await read("secret"),
       sessionToken: await read("token"),
     };
+    // No timeout (nothing bounds the job): no credentials in its environment, which nothing would renew.
+    assert.equal(await read("env-credentials"), "unset unset unset");
+    assert.equal((await read("arn-imds")).trim(), session, "awscli through the job's metadata endpoint");
+    assert.equal((await read("arn-env")).trim(), session, "awscli with the keys a script exported");
+    assert.match(key.accessKeyId, /^ASIA/);
+    assert.equal(
+      log.match(/cloud credentials of role fawkes-ci: served by this job's metadata endpoint/g)?.length,
+      1,
+    );
     for (const secret of [key.secretAccessKey, key.sessionToken]) assert.ok(!log.includes(secret), "masked");
 
     // The audit log has the job's session: assumed by the server for the job, revoked when it ended.

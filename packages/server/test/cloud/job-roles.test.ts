@@ -1,6 +1,6 @@
 /**
  * Who gets what, on the real engine and agent protocol with the cloud endpoint and Debian's awscli 2.9 using
- * exactly the AWS_* variables a job is given: a job with a role lists buckets, a role that does not allow it is
+ * exactly the credentials a job's metadata endpoint is given (none are in its environment): a job with a role lists buckets, a role that does not allow it is
  * AccessDenied, a job without a role gets no credentials, its agent's role applies when the job names none, a
  * role that does not trust the job fails it with a console message, the credentials route refreshes, and a
  * job's credentials are refused once the job has finished.
@@ -53,7 +53,8 @@ async function setup(
     pipelineFiles: {
       "p.gocd.yaml":
         "format_version: 10\npipelines:\n" +
-        pipeline("reader", job("role: s3-reader, ")) +
+        // A `timeout:` bounds silent minutes only, not the job's run: credentials stay out of the environment.
+        pipeline("reader", job("role: s3-reader, timeout: 30, ")) +
         pipeline("nothing", job("role: s3-nothing, ")) +
         pipeline("untrusted", job("role: s3-reader, ")) +
         pipeline("plain", job("")),
@@ -97,12 +98,23 @@ async function runJob(
 
 const env = (assignment: JobAssignment) => new Map(assignment.environment.map((v) => [v.name, v]));
 
-function jobKey(assignment: JobAssignment) {
+const CREDENTIAL_VARIABLES = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
+
+/**
+ * The job's credentials as its metadata endpoint gets them (the job credentials route, with the lease): never in
+ * its environment, which nothing would renew.
+ */
+async function jobKey(agent: ScriptedAgent, assignment: JobAssignment) {
   const vars = env(assignment);
-  const accessKeyId = vars.get("AWS_ACCESS_KEY_ID")?.value;
-  const secretAccessKey = vars.get("AWS_SECRET_ACCESS_KEY")?.value;
-  const sessionToken = vars.get("AWS_SESSION_TOKEN")?.value;
-  assert.ok(accessKeyId && secretAccessKey && sessionToken, "the job has no credentials");
+  for (const name of CREDENTIAL_VARIABLES)
+    assert.equal(vars.get(name), undefined, `${name} in the environment`);
+  const route = await agent.credentials(assignment);
+  assert.equal(route.status, 200, JSON.stringify(route.body));
+  const { credentials } = route.body as {
+    credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string } | null;
+  };
+  assert.ok(credentials, "the job has no credentials");
+  const { accessKeyId, secretAccessKey, sessionToken } = credentials;
   return { accessKeyId, secretAccessKey, sessionToken };
 }
 
@@ -112,10 +124,7 @@ test(
   async (t) => {
     const { harness, agent, home, url } = await setup(t);
     const assignment = await runJob(harness, agent, "reader");
-    const vars = env(assignment);
-    for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"])
-      assert.equal(vars.get(name)?.secure, true, `${name} is secure (masked)`);
-    const key = jobKey(assignment);
+    const key = await jobKey(agent, assignment);
     assert.match(key.accessKeyId, /^ASIA/);
     const aws = awsAs(url, home, key);
     const who = await aws("sts", "get-caller-identity");
@@ -141,6 +150,15 @@ test(
 
     await agent.run(assignment, "passed");
     await harness.run("reader", 1, (run) => run.result === "passed");
+    // The console says once how the credentials are provided, never what they are.
+    const console = await harness.api.console("reader", 1, "only", "j");
+    const notes = console.match(
+      /cloud credentials of role s3-reader: served by this job's metadata endpoint/g,
+    );
+    assert.equal(notes?.length, 1, console);
+    assert.match(console, /aws configure export-credentials --format env/);
+    for (const secret of [key.secretAccessKey, key.sessionToken, fresh.accessKeyId])
+      assert.ok(!console.includes(secret), "no credential in the console");
     const after = await aws("s3", "ls");
     assert.notEqual(after.code, 0);
     assert.match(after.stderr, /InvalidAccessKeyId/);
@@ -155,15 +173,17 @@ test(
   async (t) => {
     const { harness, agent, home, url } = await setup(t);
     const nothing = await runJob(harness, agent, "nothing");
-    const denied = await awsAs(url, home, jobKey(nothing))("s3", "ls");
+    const denied = await awsAs(url, home, await jobKey(agent, nothing))("s3", "ls");
     assert.match(denied.stderr, /AccessDenied/);
     await agent.run(nothing, "passed");
 
     const plain = await runJob(harness, agent, "plain");
     const vars = env(plain);
-    for (const name of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"])
-      assert.equal(vars.get(name), undefined);
+    for (const name of CREDENTIAL_VARIABLES) assert.equal(vars.get(name), undefined);
     assert.ok(vars.get("AWS_ENDPOINT_URL"), "the endpoint is still given");
+    const none = await agent.credentials(plain);
+    assert.deepEqual([none.status, none.body], [200, { credentials: null }], "no role: no credentials");
+    assert.doesNotMatch(await harness.api.console("plain", 1, "only", "j"), /cloud credentials of role/);
     await agent.run(plain, "passed");
 
     // A role whose trust policy names no EC2 is refused for an agent; one that does is given.
@@ -182,7 +202,7 @@ test(
     assert.equal(given.status, 200, await given.clone().text());
     assert.equal(((await given.json()) as { role: string }).role, `arn:aws:iam::${ACCOUNT}:role/instance`);
     const again = await runJob(harness, agent, "plain");
-    const who = await awsAs(url, home, jobKey(again))("sts", "get-caller-identity");
+    const who = await awsAs(url, home, await jobKey(agent, again))("sts", "get-caller-identity");
     assert.equal(JSON.parse(who.stdout).Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/instance/plain-2-j`);
     await agent.run(again, "passed");
   },

@@ -84,31 +84,4 @@ export function stsCredentials(stdout: string): CliKey & { expiration: string } 
 }
 
 /** Debian's awscli 2.9 against `endpoint` with `key`, a scratch HOME and no metadata probing. */
-export function awsCli(endpoint: string, home: string, key: Key) {
-  const aws = process.env.FAWKES_TEST_AWS ?? "/usr/bin/aws";
-  return (...args: string[]) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        aws,
-        ["--endpoint-url", endpoint, "--output", "json", ...args],
-        {
-          timeout: 60_000,
-          cwd: home,
-          env: {
-            PATH: process.env.PATH,
-            HOME: home,
-            AWS_ACCESS_KEY_ID: key.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
-            AWS_DEFAULT_REGION: "us-east-1",
-            AWS_EC2_METADATA_DISABLED: "true",
-            AWS_CONFIG_FILE: path.join(home, "config"),
-            AWS_SHARED_CREDENTIALS_FILE: path.join(home, "credentials"),
-          },
-        },
-        (error, stdout, stderr) => {
-          const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-          resolve({ code, stdout, stderr });
-        },
-      );
-    });
-}
+export { awsCli } from "@fawkes/testing";

@@ -10,18 +10,14 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
 import {
-  createApiClient,
   createGitRepo,
-  startAgentProcess,
   summarizeRun,
   tempDir,
-  testDatabase,
   waitForRun,
   writePipelineDir,
   yamlString,
 } from "@fawkes/testing";
-import { pino } from "pino";
-import { compileServerOptions, startServer } from "../../src/index.ts";
+import { startServerWithAgent } from "./server-with-agent.ts";
 import { awsAs } from "./support.ts";
 
 const ROLE = "arn:aws:iam::000000000000:role/deployer";
@@ -62,21 +58,7 @@ test(
     const pipelines = await writePipelineDir(t, {
       "p.gocd.yaml": `format_version: 10\npipelines:\n${pipeline("deploy", repo.path)}${pipeline("other", repo.path)}`,
     });
-    const server = await startServer(
-      compileServerOptions(
-        {
-          dataDir: await tempDir(t, "fawkes-web-identity-"),
-          port: 0,
-          cloudPort: 0,
-          pipelineSources: [pipelines],
-          pollIntervalMs: 0,
-          database: await testDatabase(t),
-        },
-        {},
-      ),
-      pino({ level: "silent" }),
-    );
-    t.after(() => server.close());
+    const { server, api, agent } = await startServerWithAgent(t, pipelines);
     const admin = server.initialAccessKey;
     assert.ok(admin);
     const home = await tempDir(t, "fawkes-aws-home-");
@@ -90,16 +72,6 @@ test(
     );
     assert.equal(created.code, 0, created.stderr);
 
-    const api = createApiClient(
-      () => server.url,
-      () => server.apiToken,
-    );
-    const agent = await startAgentProcess(t, {
-      serverUrl: server.url,
-      key: server.autoRegisterKey,
-      name: "builder",
-      env: { PATH: "/usr/bin:/bin", HOME: await tempDir(t, "fawkes-home-") },
-    });
     const outcome = async (name: string) => {
       await api.trigger(name);
       const run = await waitForRun(api, name, 1, undefined, { timeoutMs: 120_000 });

@@ -10,6 +10,7 @@ import type { HttpServer } from "./http-server.ts";
 export interface PlayedAgent {
   name: string;
   token: string;
+  agentId: string;
 }
 
 export async function registerAgent(
@@ -29,7 +30,8 @@ export async function registerAgent(
     }),
   });
   assert.equal(answer.status, 200, await answer.clone().text());
-  return { name, token: ((await answer.json()) as { token: string }).token };
+  const registered = (await answer.json()) as { token: string; agentId: string };
+  return { name, token: registered.token, agentId: registered.agentId };
 }
 
 export async function work(

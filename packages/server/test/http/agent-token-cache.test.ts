@@ -2,13 +2,13 @@
  * Agents are authenticated from a cache of token hashes, never staler than the committed row: an agent disabled,
  * enabled or deleted is seen so by its very next request (real HTTP, the suite's store). And the cache itself:
  * a hit needs no query, a miss is never kept, a lookup overtaken by a change keeps nothing, and a step that writes
- * the agents table (only that table) drops it.
+ * the agents table (only that table) drops it, unless all it did was set an agent's current job: that is patched in.
  */
 import assert from "node:assert/strict";
 import test from "node:test";
 import { ApiRoutes } from "@fawkes/protocol";
-import { AgentTokenCache } from "../../src/engine/agent-token-cache.ts";
-import { findAgentByName } from "../../src/store/agents-repo.ts";
+import { StepWatchedCache } from "../../src/engine/step-watched-cache.ts";
+import { findAgentByName, updateAgent } from "../../src/store/agents-repo.ts";
 import type { AgentRecord } from "../../src/store/records.ts";
 import { registerAgent, type PlayedAgent } from "./agent-player.ts";
 import { startHttpServer, type HttpServer } from "./http-server.ts";
@@ -63,7 +63,7 @@ test("a disabled, enabled or deleted agent is seen so by its very next request",
 });
 
 test("the cache answers hits without a query, keeps no miss, and nothing a change overtook", async () => {
-  const cache = new AgentTokenCache();
+  const cache = new StepWatchedCache<string, AgentRecord>("agents");
   const record = { id: "a1", name: "a1", currentJobRunId: null } as AgentRecord;
   const loads: string[] = [];
   const load = (hash: string): Promise<AgentRecord | undefined> => {
@@ -129,4 +129,46 @@ test("a step that writes the agents table drops the cache and bypasses it until 
   );
   await engine.agentTokens.find(agent.tokenHash, load);
   assert.equal(loads, 5);
+});
+
+test("a step that only sets an agent's current job patches the cache instead of dropping it", async (t) => {
+  const server = await startHttpServer(t);
+  const { engine } = server;
+  await registerAgent(server, server.keys.autoRegisterKey, "a1");
+  await registerAgent(server, server.keys.autoRegisterKey, "a2");
+  const a1 = (await findAgentByName(engine.ctx.db, "a1"))!;
+  const a2 = (await findAgentByName(engine.ctx.db, "a2"))!;
+  let loads = 0;
+  const load = async (hash: string): Promise<AgentRecord | undefined> => {
+    loads++;
+    return [a1, a2].find((a) => a.tokenHash === hash);
+  };
+  await engine.agentTokens.find(a1.tokenHash, load);
+  await engine.agentTokens.find(a2.tokenHash, load);
+  assert.equal(loads, 2);
+  const jobRunId = 4242;
+  await engine.ctx.step(async (tx) => {
+    await updateAgent(tx.db, a1.id, { currentJobRunId: jobRunId });
+  });
+  assert.equal((await engine.agentTokens.find(a1.tokenHash, load))?.currentJobRunId, jobRunId);
+  assert.equal((await engine.agentTokens.find(a2.tokenHash, load))?.currentJobRunId, null);
+  assert.equal(loads, 2, "patched in place: no reload");
+  assert.equal((await findAgentByName(engine.ctx.db, "a1"))?.currentJobRunId, jobRunId, "as committed");
+
+  // Rolled back: what the step wrote never happened, so the cache cannot be patched with it.
+  await assert.rejects(
+    engine.ctx.step(async (tx) => {
+      await updateAgent(tx.db, a1.id, { currentJobRunId: null });
+      throw new Error("roll back");
+    }),
+  );
+  await engine.agentTokens.find(a1.tokenHash, load);
+  assert.equal(loads, 3, "a rolled-back step drops the cache");
+
+  // The same column written with another one (or by another shape of statement) drops it too.
+  await engine.ctx.step(async (tx) => {
+    await updateAgent(tx.db, a1.id, { currentJobRunId: null, hostname: "elsewhere" });
+  });
+  await engine.agentTokens.find(a2.tokenHash, load);
+  assert.equal(loads, 4);
 });

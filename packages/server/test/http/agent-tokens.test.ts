@@ -19,6 +19,8 @@ import {
 } from "@fawkes/protocol";
 import { createGitRepo, waitFor, writePipelineDir, yamlString } from "@fawkes/testing";
 import { registerAgent, work, type PlayedAgent } from "./agent-player.ts";
+import { systemClock, type Clock } from "../../src/engine/clock.ts";
+import { AGENT_TOKEN_GRACE_MS } from "../../src/services/agent-tokens.ts";
 import { startHttpServer, type HttpServer } from "./http-server.ts";
 
 async function expectProblem(answer: Response, status: number, code: string): Promise<void> {
@@ -39,33 +41,114 @@ const admin = (server: HttpServer): Record<string, string> => ({
   "content-type": "application/json",
 });
 
-test("an agent's rotated-away token is refused on its next request", { timeout: 60_000 }, async (t) => {
-  const server = await startHttpServer(t);
-  const agent = await registerAgent(server, server.keys.autoRegisterKey, "rotating");
-  // Warm the token cache: the old token is served from memory until the rotation's step.
-  for (let i = 0; i < 3; i++) assert.equal((await poll(server, agent.token)).status, 200);
-  const rotated = await fetch(`${server.url}/agent/v1/token`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${agent.token}` },
-  });
-  assert.equal(rotated.status, 200, await rotated.clone().text());
-  const { token } = (await rotated.json()) as { token: string };
-  assert.notEqual(token, agent.token);
-  await expectProblem(await poll(server, agent.token), 401, ErrorCode.unauthorized);
-  assert.equal((await poll(server, token)).status, 200);
-  // Rotating with the old token again gets nothing.
-  await expectProblem(
-    await fetch(`${server.url}/agent/v1/token`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${agent.token}` },
-    }),
-    401,
-    ErrorCode.unauthorized,
-  );
-  // Only the hash is stored; and a restart of the agent re-registers with the new token as its identity.
-  const { rows } = await sql`select * from agents`.execute(server.engine.ctx.db);
-  assert.ok(!JSON.stringify(rows).includes(token));
-});
+const rotate = (server: HttpServer, token: string): Promise<Response> =>
+  fetch(`${server.url}/agent/v1/token`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+
+async function rotated(server: HttpServer, token: string): Promise<string> {
+  const answer = await rotate(server, token);
+  assert.equal(answer.status, 200, await answer.clone().text());
+  const next = ((await answer.json()) as { token: string }).token;
+  assert.notEqual(next, token);
+  return next;
+}
+
+test(
+  "an agent's rotated-away token works until the new one is first used, then is refused",
+  { timeout: 60_000 },
+  async (t) => {
+    const server = await startHttpServer(t);
+    const agent = await registerAgent(server, server.keys.autoRegisterKey, "rotating");
+    // Warm the token cache: the old token is served from memory until the rotation's step.
+    for (let i = 0; i < 3; i++) assert.equal((await poll(server, agent.token)).status, 200);
+    const token = await rotated(server, agent.token);
+    // The grace: the agent may not have saved the new token yet.
+    assert.equal((await poll(server, agent.token)).status, 200);
+    assert.equal((await poll(server, token)).status, 200);
+    // The new token is in use: the old one is refused from now on, for work and for rotating.
+    await expectProblem(await poll(server, agent.token), 401, ErrorCode.unauthorized);
+    await expectProblem(await rotate(server, agent.token), 401, ErrorCode.unauthorized);
+    assert.equal((await poll(server, token)).status, 200);
+    // Only the hashes are stored.
+    const { rows } = await sql`select * from agents`.execute(server.engine.ctx.db);
+    assert.ok(!JSON.stringify(rows).includes(token) && !JSON.stringify(rows).includes(agent.token));
+  },
+);
+
+test(
+  "an agent that lost its new token comes back with the old one during the grace, and not after",
+  { timeout: 60_000 },
+  async (t) => {
+    let offset = 0;
+    const clock: Clock = { ...systemClock, now: () => Date.now() + offset };
+    const server = await startHttpServer(t, { clock });
+    const agent = await registerAgent(server, server.keys.autoRegisterKey, "crashing");
+    const register = (token: string): Promise<Response> =>
+      fetch(`${server.url}/agent/v1/register`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          protocolVersion: AGENT_PROTOCOL_VERSION,
+          key: server.keys.autoRegisterKey,
+          name: "crashing",
+          hostname: "h",
+          resources: [],
+          environments: [],
+          agentId: agent.agentId,
+          token,
+          runningLeases: [],
+        }),
+      });
+
+    // The agent "crashes" after the server answered: the new token is never written, never used.
+    const lost = await rotated(server, agent.token);
+    offset = AGENT_TOKEN_GRACE_MS - 60_000;
+    // It restarts with the old token: its registration is taken, and finishes the rotation with a new token.
+    const back = await register(agent.token);
+    assert.equal(back.status, 200, await back.clone().text());
+    const recovered = ((await back.json()) as { token: string }).token;
+    assert.ok(recovered !== agent.token && recovered !== lost, "a token of its own");
+    // While the new one is unused the old one still works (it may crash again before saving it)...
+    assert.equal((await poll(server, agent.token)).status, 200);
+    assert.equal((await poll(server, recovered)).status, 200);
+    // ...and once it is used, the lost token and the old one are refused.
+    await expectProblem(await poll(server, lost), 401, ErrorCode.unauthorized);
+    await expectProblem(await poll(server, agent.token), 401, ErrorCode.unauthorized);
+    await expectProblem(await register(agent.token), 401, ErrorCode.agentIdentityUnknown);
+
+    // Rotating with the previous token (an answer lost on the way, retried) is a rotation too.
+    const retried = await rotated(server, recovered);
+    const again = await rotated(server, recovered);
+    assert.notEqual(again, retried);
+    assert.equal((await poll(server, again)).status, 200);
+    await expectProblem(await poll(server, retried), 401, ErrorCode.unauthorized);
+    await expectProblem(await poll(server, recovered), 401, ErrorCode.unauthorized);
+    const entries = await server.engine.ctx.db
+      .selectFrom("audit_log")
+      .select(["action", "details_json"])
+      .where("action", "=", "agent.token.rotate")
+      .orderBy("id")
+      .execute();
+    const id = agent.agentId;
+    assert.deepEqual(
+      entries.map((entry) => JSON.parse(entry.details_json) as object),
+      [
+        { id },
+        { id, withPreviousToken: true, atRegistration: true },
+        { id },
+        { id, withPreviousToken: true },
+      ],
+    );
+
+    // Another rotation whose token is never used: past the grace the old token is refused everywhere.
+    const unused = await rotated(server, again);
+    assert.equal((await poll(server, again)).status, 200, "in the grace");
+    offset += AGENT_TOKEN_GRACE_MS + 1;
+    await expectProblem(await poll(server, again), 401, ErrorCode.unauthorized);
+    await expectProblem(await rotate(server, again), 401, ErrorCode.unauthorized);
+    await expectProblem(await register(again), 401, ErrorCode.agentIdentityUnknown);
+    assert.equal((await poll(server, unused)).status, 200);
+  },
+);
 
 test(
   "a revoked agent token: the agent registers again with the key and is pending",

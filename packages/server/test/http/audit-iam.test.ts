@@ -154,9 +154,19 @@ test(
       return `file://${path.join(home, name)}`;
     };
     const expected: string[] = [];
-    const aws = async (...args: string[]) => {
-      const result = await admin(...args);
-      assert.equal(result.code, 0, `aws ${args.join(" ")}: ${result.stderr}`);
+    /** `aws iam COMMAND --KEY VALUE…` as `caller`. */
+    const iam = (caller: typeof admin, command: string, options: Record<string, string>) =>
+      caller("iam", command, ...Object.entries(options).flatMap(([key, value]) => [`--${key}`, value]));
+    /** A change the administrator key makes: it succeeds and leaves the one entry `ACTION by TARGET`. */
+    const change = async (
+      action: string,
+      target: string,
+      command: string,
+      options: Record<string, string>,
+    ) => {
+      const result = await iam(admin, command, options);
+      assert.equal(result.code, 0, `aws iam ${command}: ${result.stderr}`);
+      expected.push(`${action} ${by} ${target}`);
     };
     /** A refused call (AWS's error `code`) or a no-op (`code` undefined) leaves no entry. */
     const noEntry = async (code: string | undefined, call: Promise<{ code: number; stderr: string }>) => {
@@ -168,132 +178,54 @@ test(
     const trust = await file("trust.json", TRUST);
     const policyArn = "arn:aws:iam::000000000000:policy/readers";
     const boundaryArn = "arn:aws:iam::000000000000:policy/cap";
+    const ci = { "role-name": "ci" };
+    const web = { "instance-profile-name": "web" };
+    const tags = { ...ci, tags: "Key=team,Value=ci" };
+    const untag = { ...ci, "tag-keys": "team" };
 
-    await noEntry(
-      "AccessDenied",
-      reader("iam", "create-role", "--role-name", "ci", "--assume-role-policy-document", trust),
-    );
-    await noEntry(
-      "MalformedPolicyDocument",
-      admin(
-        "iam",
-        "create-role",
-        "--role-name",
-        "ci",
-        "--assume-role-policy-document",
-        await file("bad.json", BAD),
-      ),
-    );
-    await aws(
-      "iam",
-      "create-role",
-      "--role-name",
-      "ci",
-      "--path",
-      "/ci/",
-      "--assume-role-policy-document",
-      trust,
-    );
-    expected.push(`role.create ${by} role/ci`);
-    await aws(
-      "iam",
-      "update-assume-role-policy",
-      "--role-name",
-      "ci",
-      "--policy-document",
-      await file("t2.json", TRUST_AGENTS),
-    );
-    expected.push(`role.trust.update ${by} role/ci`);
-    await aws(
-      "iam",
-      "put-role-policy",
-      "--role-name",
-      "ci",
-      "--policy-name",
-      "read",
-      "--policy-document",
-      await file("read.json", READ),
-    );
-    expected.push(`role.policy.put ${by} role/ci`);
-    await aws(
-      "iam",
-      "create-policy",
-      "--policy-name",
-      "readers",
-      "--policy-document",
-      await file("read2.json", READ),
-    );
-    expected.push(`policy.create ${by} policy/readers`);
-    await aws(
-      "iam",
-      "create-policy",
-      "--policy-name",
-      "cap",
-      "--policy-document",
-      await file("cap.json", READ),
-    );
-    expected.push(`policy.create ${by} policy/cap`);
+    const createCi = { ...ci, "assume-role-policy-document": trust };
+    await noEntry("AccessDenied", iam(reader, "create-role", createCi));
+    const bad = { ...ci, "assume-role-policy-document": await file("bad.json", BAD) };
+    await noEntry("MalformedPolicyDocument", iam(admin, "create-role", bad));
+    await change("role.create", "role/ci", "create-role", { ...createCi, path: "/ci/" });
+    const trustAgents = { ...ci, "policy-document": await file("t2.json", TRUST_AGENTS) };
+    await change("role.trust.update", "role/ci", "update-assume-role-policy", trustAgents);
+    const read = { ...ci, "policy-name": "read", "policy-document": await file("read.json", READ) };
+    await change("role.policy.put", "role/ci", "put-role-policy", read);
+    const readers = { "policy-name": "readers", "policy-document": await file("read2.json", READ) };
+    await change("policy.create", "policy/readers", "create-policy", readers);
+    const cap = { "policy-name": "cap", "policy-document": await file("cap.json", READ) };
+    await change("policy.create", "policy/cap", "create-policy", cap);
     await noEntry(
       "NoSuchEntity",
-      admin("iam", "attach-role-policy", "--role-name", "ci", "--policy-arn", `${policyArn}-x`),
+      iam(admin, "attach-role-policy", { ...ci, "policy-arn": `${policyArn}-x` }),
     );
-    await aws("iam", "attach-role-policy", "--role-name", "ci", "--policy-arn", policyArn);
-    expected.push(`role.policy.attach ${by} role/ci`);
-    await aws(
-      "iam",
-      "put-role-permissions-boundary",
-      "--role-name",
-      "ci",
-      "--permissions-boundary",
-      boundaryArn,
-    );
-    expected.push(`role.boundary.put ${by} role/ci`);
-    await aws("iam", "tag-role", "--role-name", "ci", "--tags", "Key=team,Value=ci");
-    expected.push(`role.tag ${by} role/ci`);
-    await noEntry(undefined, admin("iam", "tag-role", "--role-name", "ci", "--tags", "Key=team,Value=ci"));
-    await aws("iam", "untag-role", "--role-name", "ci", "--tag-keys", "team");
-    expected.push(`role.untag ${by} role/ci`);
-    await noEntry(undefined, admin("iam", "untag-role", "--role-name", "ci", "--tag-keys", "team"));
-    await aws("iam", "create-instance-profile", "--instance-profile-name", "web");
-    expected.push(`instance-profile.create ${by} instance-profile/web`);
-    await aws("iam", "add-role-to-instance-profile", "--instance-profile-name", "web", "--role-name", "ci");
-    expected.push(`instance-profile.role.add ${by} instance-profile/web`);
+    await change("role.policy.attach", "role/ci", "attach-role-policy", { ...ci, "policy-arn": policyArn });
+    const boundary = { ...ci, "permissions-boundary": boundaryArn };
+    await change("role.boundary.put", "role/ci", "put-role-permissions-boundary", boundary);
+    await change("role.tag", "role/ci", "tag-role", tags);
+    await noEntry(undefined, iam(admin, "tag-role", tags));
+    await change("role.untag", "role/ci", "untag-role", untag);
+    await noEntry(undefined, iam(admin, "untag-role", untag));
+    await change("instance-profile.create", "instance-profile/web", "create-instance-profile", web);
+    const webCi = { ...web, ...ci };
+    await change("instance-profile.role.add", "instance-profile/web", "add-role-to-instance-profile", webCi);
 
-    await noEntry("DeleteConflict", admin("iam", "delete-role", "--role-name", "ci"));
-    await noEntry("DeleteConflict", admin("iam", "delete-policy", "--policy-arn", boundaryArn));
-    await noEntry(
-      "DeleteConflict",
-      admin("iam", "delete-instance-profile", "--instance-profile-name", "web"),
-    );
-    await noEntry(
-      "AccessDenied",
-      reader("iam", "delete-role-policy", "--role-name", "ci", "--policy-name", "read"),
-    );
+    await noEntry("DeleteConflict", iam(admin, "delete-role", ci));
+    await noEntry("DeleteConflict", iam(admin, "delete-policy", { "policy-arn": boundaryArn }));
+    await noEntry("DeleteConflict", iam(admin, "delete-instance-profile", web));
+    await noEntry("AccessDenied", iam(reader, "delete-role-policy", { ...ci, "policy-name": "read" }));
 
-    await aws(
-      "iam",
-      "remove-role-from-instance-profile",
-      "--instance-profile-name",
-      "web",
-      "--role-name",
-      "ci",
-    );
-    expected.push(`instance-profile.role.remove ${by} instance-profile/web`);
-    await aws("iam", "delete-instance-profile", "--instance-profile-name", "web");
-    expected.push(`instance-profile.delete ${by} instance-profile/web`);
-    await aws("iam", "delete-role-permissions-boundary", "--role-name", "ci");
-    expected.push(`role.boundary.delete ${by} role/ci`);
-    await noEntry(undefined, admin("iam", "delete-role-permissions-boundary", "--role-name", "ci"));
-    await aws("iam", "delete-policy", "--policy-arn", boundaryArn);
-    expected.push(`policy.delete ${by} policy/cap`);
-    await aws("iam", "detach-role-policy", "--role-name", "ci", "--policy-arn", policyArn);
-    expected.push(`role.policy.detach ${by} role/ci`);
-    await aws("iam", "delete-policy", "--policy-arn", policyArn);
-    expected.push(`policy.delete ${by} policy/readers`);
-    await aws("iam", "delete-role-policy", "--role-name", "ci", "--policy-name", "read");
-    expected.push(`role.policy.delete ${by} role/ci`);
-    await aws("iam", "delete-role", "--role-name", "ci");
-    expected.push(`role.delete ${by} role/ci`);
+    const remove = "remove-role-from-instance-profile";
+    await change("instance-profile.role.remove", "instance-profile/web", remove, webCi);
+    await change("instance-profile.delete", "instance-profile/web", "delete-instance-profile", web);
+    await change("role.boundary.delete", "role/ci", "delete-role-permissions-boundary", ci);
+    await noEntry(undefined, iam(admin, "delete-role-permissions-boundary", ci));
+    await change("policy.delete", "policy/cap", "delete-policy", { "policy-arn": boundaryArn });
+    await change("role.policy.detach", "role/ci", "detach-role-policy", { ...ci, "policy-arn": policyArn });
+    await change("policy.delete", "policy/readers", "delete-policy", { "policy-arn": policyArn });
+    await change("role.policy.delete", "role/ci", "delete-role-policy", { ...ci, "policy-name": "read" });
+    await change("role.delete", "role/ci", "delete-role", ci);
 
     const entries = await iamEntries(server);
     assert.deepEqual(entries.map(summary), expected);

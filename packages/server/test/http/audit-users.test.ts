@@ -16,7 +16,15 @@ import {
   type Problem,
 } from "@fawkes/protocol";
 import { registerAgent } from "./agent-player.ts";
-import { allEntries, call, failingAuditInserts, ok, summary } from "./audit-support.ts";
+import {
+  allEntries,
+  auditPage,
+  call,
+  failingAuditInserts,
+  ok,
+  summary,
+  type Answer,
+} from "./audit-support.ts";
 import { startHttpServer } from "./http-server.ts";
 
 const password = (): string => `pw-${randomBytes(12).toString("hex")}`;
@@ -245,3 +253,67 @@ test("a change whose entry cannot be written does not happen", { timeout: 60_000
   assert.deepEqual(tokens.tokens, []);
   assert.deepEqual((await allEntries(server)).map(summary), ["user.create user:admin user/wanda"]);
 });
+
+test(
+  "deleting a user revokes each of its tokens with an entry of its own and ends its sessions, in one transaction",
+  { timeout: 60_000 },
+  async (t) => {
+    const { plugin, armed } = failingAuditInserts();
+    const server = await startHttpServer(t, { plugins: [plugin] });
+    const secret = password();
+    await ok(server, "POST", ApiRoutes.users, { name: "dora", role: "operator", password: secret });
+    const login = JSON.parse(
+      await ok(server, "POST", ApiRoutes.login, { user: "dora", password: secret }),
+    ) as CreatedApiTokenDto;
+    const ci = JSON.parse(
+      await ok(server, "POST", ApiRoutes.tokens, { name: "ci", user: "dora" }),
+    ) as CreatedApiTokenDto;
+    const session = await fetch(server.url + ApiRoutes.session, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user: "dora", password: secret }),
+    });
+    assert.equal(session.status, 200, await session.clone().text());
+    const cookie = /^(fawkes_session=[^;]+)/.exec(session.headers.get("set-cookie") ?? "")?.[1];
+    assert.ok(cookie, "a session cookie");
+    const me = async (headers: Record<string, string>): Promise<Answer> => {
+      const answer = await fetch(server.url + ApiRoutes.me, { headers });
+      return { status: answer.status, text: await answer.text() };
+    };
+    const credentials = [bearer(login.token), bearer(ci.token), { cookie }];
+    for (const headers of credentials) assert.equal((await me(headers)).status, 200);
+    const before = await allEntries(server);
+
+    // The delete's entries cannot be written: nothing changes, the tokens and the session still work.
+    armed.on = true;
+    assert.equal((await call(server, "DELETE", user("dora"))).status, 500);
+    armed.on = false;
+    assert.deepEqual(await allEntries(server), before);
+    for (const headers of credentials) assert.equal((await me(headers)).status, 200);
+
+    await ok(server, "DELETE", user("dora"));
+    const added = (await allEntries(server)).slice(before.length);
+    assert.deepEqual(added.map(summary), [
+      `token.revoke user:admin token/${login.id}`,
+      `token.revoke user:admin token/${ci.id}`,
+      "user.delete user:admin user/dora",
+    ]);
+    assert.deepEqual(
+      added.slice(0, 2).map((entry) => entry.details),
+      [
+        { name: "fawkes login", user: "dora", because: "user.delete" },
+        { name: "ci", user: "dora", because: "user.delete" },
+      ],
+    );
+    // Filterable like any entry.
+    const revokes = await auditPage(server, "?action=token.revoke");
+    assert.deepEqual(
+      revokes.entries.map((entry) => entry.target).sort(),
+      [`token/${ci.id}`, `token/${login.id}`].sort(),
+    );
+    for (const headers of credentials) {
+      const refused = await me(headers);
+      assert.equal(refused.status, 401, refused.text);
+    }
+  },
+);

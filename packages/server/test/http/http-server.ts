@@ -10,6 +10,7 @@ import type { KyselyPlugin } from "kysely";
 import { pino, type Logger } from "pino";
 import { tempDir, testDatabase, type CleanupScope, onCleanup, yamlString } from "@fawkes/testing";
 import { startCloud } from "../../src/cloud/runtime.ts";
+import type { Clock } from "../../src/engine/clock.ts";
 import { createEngine, type Engine } from "../../src/engine/engine.ts";
 import { buildApp } from "../../src/http/app.ts";
 import { JobIdTokens } from "../../src/identity/oidc/index.ts";
@@ -55,6 +56,8 @@ export async function startHttpServer(
     log?: Logger;
     /** Extra kysely plugins on the server's database handle (a test's forced failures). */
     plugins?: KyselyPlugin[];
+    /** The engine's clock (e.g. the system clock moved forward by a test). @default the system clock */
+    clock?: Clock;
   } = {},
 ): Promise<HttpServer> {
   const dataDir = await tempDir(t, "fawkes-http-");
@@ -79,7 +82,7 @@ export async function startHttpServer(
   const db = (options.plugins ?? []).reduce((handle, plugin) => handle.withPlugin(plugin), database.db);
   const cloud = await startCloud({ dataDir, host: "127.0.0.1", port: 0, dataKey, log }, db);
   onCleanup(t, () => cloud.close());
-  const engine = createEngine(serverOptions, db, log, dataKey);
+  const engine = createEngine(serverOptions, db, log, dataKey, options.clock);
   engine.ctx.cloud = cloud;
   engine.ctx.oidc = new JobIdTokens({
     db: database.db,

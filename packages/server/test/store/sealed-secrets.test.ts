@@ -179,8 +179,11 @@ testOnEachBackend(
       // Back to the schema before 007: later migrations are undone too.
       for (const table of await tablesAfter007(db, sqlite))
         await sql`drop table ${sql.table(table)}${sql.raw(sqlite ? "" : " cascade")}`.execute(db);
-      // Columns later migrations added to tables of 001–007 (010, 012).
+      // Columns later migrations added to tables of 001–007 (010, 012, 014).
       await sql`alter table agents drop column role`.execute(db);
+      await sql`drop index agents_previous_token_hash`.execute(db);
+      await sql`alter table agents drop column previous_token_hash`.execute(db);
+      await sql`alter table agents drop column previous_token_until`.execute(db);
       await sql`alter table sessions drop column user_id`.execute(db);
       await sql`delete from fawkes_migrations where name >= '007-sealed-secrets'`.execute(db);
       if (sqlite) await sql`pragma wal_checkpoint(truncate)`.execute(db);

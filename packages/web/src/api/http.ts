@@ -9,11 +9,19 @@ export class HttpError extends Error {
   readonly status: number;
   /** Stable Fawkes error code (FAWKES_…) when the server sent one. */
   readonly code: string | undefined;
-  constructor(status: number, message: string, code?: string) {
+  /** The problem's per-field issues (a validation problem names the JSON path of each). */
+  readonly errors: { path?: string; message: string }[];
+  constructor(
+    status: number,
+    message: string,
+    code?: string,
+    errors: { path?: string; message: string }[] = [],
+  ) {
     super(message);
     this.name = "HttpError";
     this.status = status;
     this.code = code;
+    this.errors = errors;
   }
 }
 
@@ -34,19 +42,26 @@ async function failure(response: Response): Promise<HttpError> {
   const text = await response.text().catch(() => "");
   let message = `${response.status} ${response.statusText}`.trim();
   let code: string | undefined;
+  let errors: HttpError["errors"] = [];
   try {
-    const problem = JSON.parse(text) as { detail?: unknown; title?: unknown; code?: unknown };
+    const problem = JSON.parse(text) as {
+      detail?: unknown;
+      title?: unknown;
+      code?: unknown;
+      errors?: unknown;
+    };
     if (typeof problem.detail === "string") message = problem.detail;
     else if (typeof problem.title === "string") message = problem.title;
     if (typeof problem.code === "string") code = problem.code;
+    if (Array.isArray(problem.errors)) errors = problem.errors as HttpError["errors"];
   } catch {
     if (text !== "" && text.length < 300) message = text;
   }
-  return new HttpError(response.status, message, code);
+  return new HttpError(response.status, message, code, errors);
 }
 
 export async function request(
-  method: "GET" | "POST" | "PATCH" | "DELETE",
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   path: string,
   options: { body?: unknown; signal?: AbortSignal } = {},
 ): Promise<Response> {
@@ -74,9 +89,9 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return (await response.json()) as T;
 }
 
-/** A command (POST/PATCH/DELETE); resolves with the JSON answer, or undefined for 204. */
+/** A command (POST/PUT/PATCH/DELETE); resolves with the JSON answer, or undefined for 204. */
 export async function send<T = unknown>(
-  method: "POST" | "PATCH" | "DELETE",
+  method: "POST" | "PUT" | "PATCH" | "DELETE",
   path: string,
   body?: unknown,
 ): Promise<T | undefined> {

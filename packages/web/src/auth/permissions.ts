@@ -34,3 +34,8 @@ export function useIsAdmin(): boolean {
 export function useUserName(): string | undefined {
   return useContext(PermissionsContext)?.user;
 }
+
+/** What `GET /api/v1/me` answered; null until it has. */
+export function useMe(): MeDto | null {
+  return useContext(PermissionsContext);
+}

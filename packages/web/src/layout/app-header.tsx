@@ -1,11 +1,13 @@
-import { useUserName } from "../auth/permissions.ts";
+import { useIsAdmin, useUserName } from "../auth/permissions.ts";
 import { Link } from "../router/link.tsx";
-import type { Route } from "../router/routes.ts";
+import { href, type Route } from "../router/routes.ts";
 import { LiveIndicator } from "./live-indicator.tsx";
 import { navItems } from "./nav-items.ts";
 
 export function AppHeader({ route, onLogOut }: { route: Route; onLogOut(): void }) {
   const user = useUserName();
+  const admin = useIsAdmin();
+  const items = navItems.filter((item) => admin || item.adminOnly !== true);
   return (
     <header className="app-header">
       <Link href="/" className="brand">
@@ -16,7 +18,7 @@ export function AppHeader({ route, onLogOut }: { route: Route; onLogOut(): void 
       </Link>
       <nav aria-label="Main" className="main-nav">
         <ul>
-          {navItems.map((item) => (
+          {items.map((item) => (
             <li key={item.label}>
               {item.available ? (
                 <Link href={item.href} aria-current={item.pages.includes(route.page) ? "page" : undefined}>
@@ -34,6 +36,13 @@ export function AppHeader({ route, onLogOut }: { route: Route; onLogOut(): void 
       </nav>
       <div className="header-tools">
         <LiveIndicator />
+        <Link
+          href={href.account()}
+          className="header-account"
+          aria-current={route.page === "account" ? "page" : undefined}
+        >
+          Account
+        </Link>
         <button
           type="button"
           className="button button-quiet"

@@ -10,6 +10,8 @@ export interface NavItem {
   /** Pages that highlight this item. */
   pages: Route["page"][];
   available: boolean;
+  /** Shown to administrators only (the server refuses the page's reads to anyone else). */
+  adminOnly?: boolean;
 }
 
 export const navItems: NavItem[] = [
@@ -17,7 +19,13 @@ export const navItems: NavItem[] = [
   { label: "Agents", href: "/agents", pages: ["agents"], available: true },
   { label: "Config health", href: "/config", pages: ["config"], available: true },
   { label: "Buckets", href: "/buckets", pages: ["buckets", "bucket"], available: true },
-  { label: "Roles", href: "/roles", pages: ["roles", "role"], available: true },
+  {
+    label: "Roles",
+    href: "/roles",
+    pages: ["roles", "role", "policies", "instance-profiles"],
+    available: true,
+  },
+  { label: "Users", href: "/users", pages: ["users", "user"], available: true, adminOnly: true },
   { label: "Audit", href: "/audit", pages: ["audit"], available: true },
   { label: "Stacks", href: "/stacks", pages: [], available: false },
   { label: "Instances", href: "/instances", pages: [], available: false },

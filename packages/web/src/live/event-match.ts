@@ -42,4 +42,9 @@ export const affects = {
     (event.type === "pipeline" && event.pipeline === name),
   agents: (event: ServerEvent) => event.type === "agent",
   config: (event: ServerEvent) => event.type === "config",
+  /**
+   * Nothing the event stream says: IAM and users change through other ways too (the IAM API), which send no
+   * server events, so these pages load once, after their own changes and on reconnect.
+   */
+  nothing: (_event: ServerEvent) => false,
 };

@@ -7,9 +7,14 @@ import { DashboardPage } from "../dashboard/dashboard-page.tsx";
 import { PipelineHistoryPage } from "../history/pipeline-history-page.tsx";
 import { JobPage } from "../job/job-page.tsx";
 import type { Route } from "../router/routes.ts";
+import { InstanceProfilesPage } from "../roles/instance-profiles-page.tsx";
+import { PoliciesPage } from "../roles/policies-page.tsx";
 import { RolePage } from "../roles/role-page.tsx";
 import { RolesPage } from "../roles/roles-page.tsx";
 import { RunPage } from "../run/run-page.tsx";
+import { AccountPage } from "../users/account-page.tsx";
+import { UserPage } from "../users/user-page.tsx";
+import { UsersPage } from "../users/users-page.tsx";
 import { NotFoundPage } from "./not-found-page.tsx";
 
 /** The page for a route (keyed by the pipeline, so switching pipelines starts from a clean state). */
@@ -59,6 +64,16 @@ export function PageSwitch({ route }: { route: Route }) {
       return <RolesPage />;
     case "role":
       return <RolePage key={route.role} role={route.role} />;
+    case "policies":
+      return <PoliciesPage selected={route.policy} />;
+    case "instance-profiles":
+      return <InstanceProfilesPage />;
+    case "users":
+      return <UsersPage />;
+    case "user":
+      return <UserPage key={route.user} user={route.user} />;
+    case "account":
+      return <AccountPage />;
     case "audit":
       return <AuditPage filter={route.filter} />;
     case "not-found":

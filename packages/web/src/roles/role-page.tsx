@@ -1,123 +1,132 @@
 import { ApiRoutes, apiPath, type RoleDetailsDto } from "@fawkes/protocol";
 import { Fragment } from "react";
 import { commands } from "../api/commands.ts";
-import { formatDateTime } from "../format/time.ts";
+import { useIsAdmin } from "../auth/permissions.ts";
+import { affects } from "../live/event-match.ts";
 import { useResource } from "../live/use-resource.ts";
 import { Link } from "../router/link.tsx";
 import { navigate } from "../router/navigation.ts";
 import { href } from "../router/routes.ts";
-import { ActionButton } from "../ui/action-button.tsx";
+import { ConfirmButton } from "../ui/confirm-button.tsx";
+import { DateTime } from "../ui/date-time.tsx";
 import { Loading, LoadError } from "../ui/page-states.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
+import { AttachedPoliciesSection } from "./attached-policies-section.tsx";
+import { IamNav } from "./iam-nav.tsx";
+import { InlinePoliciesSection } from "./inline-policies-section.tsx";
+import { RoleSessionsSection } from "./role-sessions-section.tsx";
+import { TrustPolicySection } from "./trust-policy-section.tsx";
 import "./roles.css";
-
-const noServerEvents = (): boolean => false;
-const json = (document: unknown): string => JSON.stringify(document, null, 2);
 
 /** One role: who may assume it (trust policy), what it allows (inline and attached policies), where it is used. */
 export function RolePage({ role }: { role: string }) {
   useDocumentTitle(`Role ${role}`);
-  const { data, error } = useResource<RoleDetailsDto>(apiPath(ApiRoutes.role, { role }), noServerEvents);
+  const admin = useIsAdmin();
+  const { data, error, reload } = useResource<RoleDetailsDto>(
+    apiPath(ApiRoutes.role, { role }),
+    affects.nothing,
+  );
   return (
     <>
       <div className="page-heading">
         <h1>
           <Link href={href.roles()}>Roles</Link> / {role}
         </h1>
-        {data !== undefined && (
-          <ActionButton
-            variant="danger"
-            action={async () => {
-              await commands.deleteRole(data.name);
-              navigate(href.roles());
-            }}
-            done={`Deleted role ${data.name}`}
+        {data !== undefined && admin && (
+          <ConfirmButton
             label={`Delete role ${data.name}`}
+            title={`Delete role ${data.name}?`}
+            body={
+              <p>
+                Jobs and agents using it get no credentials any more. A role with policies or in an instance
+                profile cannot be deleted: remove those first.
+              </p>
+            }
+            confirmLabel="Delete"
+            action={() => commands.deleteRole(data.name)}
+            done={`Deleted role ${data.name}`}
+            onDone={() => navigate(href.roles())}
           >
             Delete
-          </ActionButton>
+          </ConfirmButton>
         )}
       </div>
+      <IamNav current="roles" />
       {error !== undefined && <LoadError error={error} what={`role ${role}`} />}
       {data === undefined && error === undefined && <Loading what="the role" />}
       {data !== undefined && (
         <>
-          <dl className="role-facts">
-            <dt>ARN</dt>
-            <dd>
-              <code>{data.arn}</code>
-            </dd>
-            <dt>Role id</dt>
-            <dd>
-              <code>{data.roleId}</code>
-            </dd>
-            {data.description !== null && (
-              <>
-                <dt>Description</dt>
-                <dd>{data.description}</dd>
-              </>
-            )}
-            <dt>Longest session</dt>
-            <dd>{data.maxSessionDurationSeconds} s</dd>
-            {data.permissionsBoundaryArn !== null && (
-              <>
-                <dt>Permissions boundary</dt>
-                <dd>
-                  <code>{data.permissionsBoundaryArn}</code>
-                </dd>
-              </>
-            )}
-            {Object.entries(data.tags).map(([key, value]) => (
-              <Fragment key={key}>
-                <dt>Tag {key}</dt>
-                <dd>{value}</dd>
-              </Fragment>
-            ))}
-            <dt>Created</dt>
-            <dd>{formatDateTime(data.createdAt)}</dd>
-            {data.instanceProfiles.length > 0 && (
-              <>
-                <dt>Instance profiles</dt>
-                <dd>{data.instanceProfiles.join(", ")}</dd>
-              </>
-            )}
-          </dl>
-          <section className="role-section" aria-labelledby="trust-heading">
-            <h2 id="trust-heading">Trust policy</h2>
-            <pre className="policy-document" data-testid="trust-policy">
-              {json(data.trustPolicy)}
-            </pre>
-          </section>
-          <section className="role-section" aria-labelledby="inline-heading">
-            <h2 id="inline-heading">Inline policies</h2>
-            {data.inlinePolicies.length === 0 && (
-              <p className="muted">
-                None. Add one with <code>fawkes roles put-policy {data.name} NAME FILE</code>.
-              </p>
-            )}
-            {data.inlinePolicies.map((policy) => (
-              <div key={policy.name} data-inline-policy={policy.name}>
-                <h3>{policy.name}</h3>
-                <pre className="policy-document">{json(policy.document)}</pre>
-              </div>
-            ))}
-          </section>
-          <section className="role-section" aria-labelledby="attached-heading">
-            <h2 id="attached-heading">Attached policies</h2>
-            {data.attachedPolicies.length === 0 ? (
-              <p className="muted">None.</p>
-            ) : (
-              <ul>
-                {data.attachedPolicies.map((policy) => (
-                  <li key={policy.arn} data-attached-policy={policy.name}>
-                    {policy.name} <code className="muted">{policy.arn}</code>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </section>
+          <RoleFacts role={data} />
+          <TrustPolicySection role={data} onChanged={reload} />
+          <InlinePoliciesSection role={data} onChanged={reload} />
+          <AttachedPoliciesSection role={data} onChanged={reload} />
+          {admin && <RoleSessionsSection role={data} />}
         </>
       )}
     </>
+  );
+}
+
+function RoleFacts({ role }: { role: RoleDetailsDto }) {
+  const tags = Object.entries(role.tags);
+  return (
+    <dl className="facts">
+      <dt>ARN</dt>
+      <dd>
+        <code>{role.arn}</code>
+      </dd>
+      <dt>Role id</dt>
+      <dd>
+        <code>{role.roleId}</code>
+      </dd>
+      {role.description !== null && (
+        <>
+          <dt>Description</dt>
+          <dd>{role.description}</dd>
+        </>
+      )}
+      <dt>Longest session</dt>
+      <dd>{role.maxSessionDurationSeconds} s</dd>
+      <dt>Permissions boundary</dt>
+      <dd data-testid="permissions-boundary">
+        {role.permissionsBoundaryArn === null ? (
+          <span className="muted">None</span>
+        ) : (
+          <code>{role.permissionsBoundaryArn}</code>
+        )}
+      </dd>
+      <dt>Tags</dt>
+      <dd>
+        {tags.length === 0 ? (
+          <span className="muted">None</span>
+        ) : (
+          tags.map(([key, value], index) => (
+            <Fragment key={key}>
+              {index > 0 && ", "}
+              <code>
+                {key}={value}
+              </code>
+            </Fragment>
+          ))
+        )}
+      </dd>
+      <dt>Created</dt>
+      <dd>
+        <DateTime time={role.createdAt} />
+      </dd>
+      <dt>Instance profiles</dt>
+      <dd data-testid="role-instance-profiles">
+        {role.instanceProfiles.length === 0 ? (
+          <span className="muted">None</span>
+        ) : (
+          role.instanceProfiles.map((profile, index) => (
+            <Fragment key={profile}>
+              {index > 0 && ", "}
+              <Link href={href.instanceProfiles()}>{profile}</Link>
+            </Fragment>
+          ))
+        )}
+      </dd>
+    </dl>
   );
 }

@@ -32,6 +32,11 @@ export type Route =
     }
   | { page: "roles" }
   | { page: "role"; role: string }
+  | { page: "policies"; policy: string | undefined }
+  | { page: "instance-profiles" }
+  | { page: "users" }
+  | { page: "user"; user: string }
+  | { page: "account" }
   | { page: "audit"; filter: AuditFilter }
   | { page: "not-found"; path: string };
 
@@ -79,6 +84,12 @@ export function matchRoute(pathname: string, search = ""): Route {
     };
   if (first === "roles" && parts.length === 1) return { page: "roles" };
   if (first === "roles" && name !== undefined && parts.length === 2) return { page: "role", role: name };
+  if (first === "policies" && parts.length === 1)
+    return { page: "policies", policy: query.get("policy") || undefined };
+  if (first === "instance-profiles" && parts.length === 1) return { page: "instance-profiles" };
+  if (first === "users" && parts.length === 1) return { page: "users" };
+  if (first === "users" && name !== undefined && parts.length === 2) return { page: "user", user: name };
+  if (first === "account" && parts.length === 1) return { page: "account" };
   if (first !== "pipelines" || name === undefined || rest.length > 0) return notFound;
   if (counterText === undefined) return { page: "pipeline", pipeline: name, pageNumber: pageNumberOf(query) };
   const counter = counterOf(counterText);
@@ -110,6 +121,12 @@ export const href = {
   },
   roles: (): string => "/roles",
   role: (role: string): string => `/roles/${enc(role)}`,
+  policies: (policy?: string): string =>
+    policy === undefined ? "/policies" : `/policies?${new URLSearchParams({ policy }).toString()}`,
+  instanceProfiles: (): string => "/instance-profiles",
+  users: (): string => "/users",
+  user: (user: string): string => `/users/${enc(user)}`,
+  account: (): string => "/account",
   pipeline: (pipeline: string, pageNumber = 1): string =>
     `/pipelines/${enc(pipeline)}${pageNumber > 1 ? `?page=${pageNumber}` : ""}`,
   run: (pipeline: string, counter: number, tab: RunTab = "changes"): string =>

@@ -1,7 +1,7 @@
 /**
  * The Roles page: roles made over the API are listed, a role shows its trust, inline and attached policies, a
  * role is created from the dialog (a bad trust policy is refused in the dialog, naming the JSON path) and
- * deleted, and a role in use refuses deletion with the server's message.
+ * deleted after a confirmation, and a role in use refuses deletion with the server's message in that dialog.
  */
 import assert from "node:assert/strict";
 import test from "node:test";
@@ -48,7 +48,9 @@ test("roles: list, details, create and delete from the UI", { timeout: 90_000 },
 
     // In use (an inline policy): the delete is refused with the server's message, and the role stays.
     await page.getByRole("button", { name: "Delete role app-ci" }).click();
-    await page.getByText("must delete policies first").waitFor();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete", exact: true }).click();
+    await page.getByRole("dialog").getByText("must delete policies first").waitFor();
+    await page.getByRole("dialog").getByRole("button", { name: "Cancel" }).click();
 
     await page.getByRole("link", { name: "Roles", exact: true }).first().click();
     await page.getByRole("button", { name: "Create role" }).click();
@@ -71,6 +73,7 @@ test("roles: list, details, create and delete from the UI", { timeout: 90_000 },
       /pipeline:app:stage:\*:job:\*/,
     );
     await page.getByRole("button", { name: "Delete role deployer" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete", exact: true }).click();
     await page.locator('tr[data-role="app-ci"]').waitFor();
     assert.equal(await page.locator('tr[data-role="deployer"]').count(), 0);
   });

@@ -3,7 +3,7 @@ import { jobMachine, transition } from "@fawkes/core";
 import type { JobResult } from "@fawkes/protocol";
 import { updateAgent } from "../../store/agents-repo.ts";
 import type { JobRunRecord } from "../../store/records.ts";
-import { findStageRun, updateJobRun } from "../../store/stages-repo.ts";
+import { stageRunWithCounts, updateJobRun } from "../../store/stages-repo.ts";
 import type { StepContext } from "../context.ts";
 import { endJobSessions } from "./end-job-sessions.ts";
 import { evaluateStage } from "../run-lifecycle.ts";
@@ -28,8 +28,8 @@ export async function completeJob(
     await updateAgent(tx.db, job.agentId, { currentJobRunId: null });
   }
   tx.afterCommit(() => dc.cancelPolls.wake(job.id));
-  const stage = await findStageRun(tx.db, job.stageRunId);
-  if (stage) await evaluateStage(tx, dc.hooks, stage);
+  const stage = await stageRunWithCounts(tx.db, job.stageRunId);
+  if (stage) await evaluateStage(tx, dc.hooks, stage.stage, stage.counts);
   tx.afterCommit(() => dc.kick("agent-freed"));
 }
 

@@ -1,6 +1,6 @@
 /** What the dispatch steps share: built once by the Dispatcher and passed to each step explicitly. */
 import type { JobAssignment } from "@fawkes/protocol";
-import type { AgentRecord, JobRunRecord } from "../../store/records.ts";
+import type { AgentRecord, JobRunRecord, RunRecord } from "../../store/records.ts";
 import type { EngineContext } from "../context.ts";
 import type { PrefetchHints } from "../prefetch-hints.ts";
 import type { LifecycleHooks } from "../run-lifecycle.ts";
@@ -11,7 +11,13 @@ import type { WorkPolls } from "./work-polls.ts";
 /** What dispatch needs from other engine modules (wired in the engine; avoids import cycles). */
 export interface DispatcherDeps {
   /** Never inside a step: it may write the job's access key. */
-  buildAssignment(ctx: EngineContext, job: JobRunRecord, agent: AgentRecord): Promise<JobAssignment>;
+  /** `run`: the job's run as the dispatch pass read it (what an assignment reads of it never changes). */
+  buildAssignment(
+    ctx: EngineContext,
+    job: JobRunRecord,
+    agent: AgentRecord,
+    run?: RunRecord,
+  ): Promise<JobAssignment>;
   /** Adds a `[fawkes]` line to a job's console log (agent lost, rescheduled, …); never inside a step. */
   consoleNote(job: JobRunRecord, text: string): Promise<void>;
 }

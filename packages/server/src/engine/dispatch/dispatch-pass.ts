@@ -10,7 +10,8 @@ import { listAgents, updateAgent } from "../../store/agents-repo.ts";
 import type { AgentRecord, JobRunRecord, RunRecord } from "../../store/records.ts";
 import { findRunById } from "../../store/runs-repo.ts";
 import { findJobRun, scheduledJobRuns, updateJobRun } from "../../store/stages-repo.ts";
-import { failJob } from "./complete-job.ts";
+import { jobCredentialsNote } from "../../cloud/runtime.ts";
+import { failJob, noteAfterCommit } from "./complete-job.ts";
 import { assumeJobRole } from "./job-session.ts";
 import type { DispatchContext } from "./context.ts";
 import type { WorkPoll } from "./work-polls.ts";
@@ -98,11 +99,12 @@ async function dispatchJob(
     if (run) ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
     return;
   }
+  if (session.kind === "issued") noteAfterCommit(dc, ctx, assigned, jobCredentialsNote(session.roleArn));
   const poll = dc.workPolls.take(agent.id);
   // Only a committed lease goes to the agent (a rolled-back one would be refused at its first report), and the
   // assignment is built after COMMIT (it reads the role session committed with the lease).
   ctx.afterCommit(() => {
-    void answerPoll(dc, poll, assigned, agent);
+    void answerPoll(dc, poll, assigned, agent, run);
   });
   ctx.log.info({ jobRunId: job.id, agentId: agent.id, job: job.name }, "job assigned");
   if (run) ctx.events.publish({ type: "run", pipeline: run.pipeline, counter: run.counter });
@@ -115,10 +117,11 @@ async function answerPoll(
   poll: WorkPoll | undefined,
   job: JobRunRecord,
   agent: AgentRecord,
+  run: RunRecord | undefined,
 ): Promise<void> {
   const { ctx } = dc;
   try {
-    poll?.answer({ job: await dc.deps.buildAssignment(ctx, job, agent) });
+    poll?.answer({ job: await dc.deps.buildAssignment(ctx, job, agent, run) });
     return;
   } catch (error) {
     ctx.log.error({ err: error, jobRunId: job.id }, "could not build job assignment");

@@ -29,6 +29,9 @@ export async function assumeJobRole(
 ): Promise<JobSessionOutcome> {
   const sessions = ctx.cloud?.sessions;
   if (sessions === undefined || run === undefined) return { kind: "none" };
+  // No role anywhere in the run and none on the agent: nothing to look up.
+  const roleInRun = run.config.stages.some((stage) => stage.jobs.some((j) => j.role !== undefined));
+  if (!roleInRun && agent.role == null) return { kind: "none" };
   const stageRun = await findStageRun(ctx.db, job.stageRunId);
   if (stageRun === undefined) return { kind: "none" };
   let own: string | undefined;

@@ -114,14 +114,40 @@ export async function revokeApiToken(
       throw new FawkesError(ErrorCode.apiTokenNotFound, `no API token ${id}: \`fawkes tokens list\``);
     await deleteApiToken(tx.db, id);
     const owner = await findUserById(tx.db, token.userId);
-    if (by !== undefined)
-      await recordAudit(tx.db, {
-        ...by,
-        action: "token.revoke",
-        target: auditTarget.token(id),
-        details: { name: token.name, user: owner?.name ?? null },
-        at: tx.now(),
-      });
+    if (by !== undefined) await auditRevoke(tx.db, by, tx.now(), token, owner?.name ?? null);
     tx.log.info({ user: owner?.name, tokenId: id }, "api token revoked");
+  });
+}
+
+/**
+ * Deletes every personal token of `user` inside the caller's step (deleting the user), recording one
+ * `token.revoke` per token when someone asked (`by`), so the audit log shows which tokens stopped working.
+ */
+export async function revokeTokensOfUser(
+  db: Executor,
+  user: UserRecord,
+  at: number,
+  by: AuditOrigin | undefined,
+): Promise<void> {
+  for (const token of await listApiTokens(db, user.id)) {
+    await deleteApiToken(db, token.id);
+    if (by !== undefined) await auditRevoke(db, by, at, token, user.name, "user.delete");
+  }
+}
+
+async function auditRevoke(
+  db: Executor,
+  by: AuditOrigin,
+  at: number,
+  token: ApiTokenRecord,
+  user: string | null,
+  because?: "user.delete",
+): Promise<void> {
+  await recordAudit(db, {
+    ...by,
+    action: "token.revoke",
+    target: auditTarget.token(token.id),
+    details: { name: token.name, user, ...(because && { because }) },
+    at,
   });
 }

@@ -2,7 +2,8 @@
  * Users: create, list, change role / password / disabled, delete, grant a role in a pipeline group; and the
  * first start's administrator. Passwords are hashed before the step (scrypt is slow; the step holds the
  * engine's mutex). Disabling a user, or giving them a new password, ends their sessions; disabled users'
- * tokens are refused while they stay disabled, and deleting a user deletes their tokens and sessions.
+ * tokens are refused while they stay disabled, and deleting a user deletes their sessions and revokes their
+ * tokens (one `token.revoke` entry each, in the delete's step).
  * Each change takes `by`, who asked, and records its audit entry in the change's step (docs/audit.md); a change
  * without an origin (the first start's administrator, a test's set-up) is not recorded.
  */
@@ -32,6 +33,7 @@ import {
   updateUser as updateUserRow,
   type UserRecord,
 } from "../../store/users-repo.ts";
+import { revokeTokensOfUser } from "./api-tokens.ts";
 import { hashPassword, randomPassword } from "./passwords.ts";
 
 const toDto = (user: UserRecord, groups: Record<string, UserRole>): UserDto => ({
@@ -134,6 +136,8 @@ export async function updateUser(
 export async function deleteUser(ctx: EngineContext, name: string, by?: AuditOrigin): Promise<void> {
   await ctx.step(async (tx) => {
     const user = await requireUser(tx.db, name);
+    // Its tokens stop working with it: each one's revocation is in the log, in this step.
+    await revokeTokensOfUser(tx.db, user, tx.now(), by);
     await deleteUserRow(tx.db, user.id);
     await audit(tx.db, by, tx.now(), "user.delete", name, { role: user.role });
     tx.log.info({ user: name }, "user deleted");

@@ -1,0 +1,73 @@
+/**
+ * What makes a stack's resources real. A provider chooses the physical id first (the stack engine stores it
+ * before asking for the resource, so a create a crash interrupted can still be deleted), then creates and
+ * deletes; both must be idempotent (create again what exists, delete what is already gone) because a restart
+ * may repeat either. `Ref` gives the physical id; `Fn::GetAtt` the attributes `create` returns.
+ */
+import { randomBytes } from "node:crypto";
+import type { CloudLogger } from "@fawkes/cloud";
+import type { RolePasser } from "../identity/roles.ts";
+import { SYSTEM_ACTOR } from "../http/actor.ts";
+import type { AuditOrigin } from "../services/audit.ts";
+
+export type ResourceProperties = Record<string, unknown>;
+
+/**
+ * Who the operation acts for. Each resource is made with the caller's own rights, as CloudFormation does
+ * without a service role: `authorize` throws unless the caller may do `action` on `resource`.
+ */
+export interface StackCaller {
+  origin: AuditOrigin;
+  /** Who hands a role over (`iam:PassRole`): an instance profile's role. */
+  passer: RolePasser;
+  authorize(action: string, resource: string): void;
+}
+
+/** The server itself: what finishes an operation a stopped server left (its caller's rights are gone). */
+export const SYSTEM_CALLER: StackCaller = {
+  origin: { actor: SYSTEM_ACTOR },
+  passer: SYSTEM_ACTOR,
+  authorize: () => {},
+};
+
+export interface ProviderContext {
+  stackId: string;
+  stackName: string;
+  logicalId: string;
+  region: string;
+  accountId: string;
+  /** Aborted when the server closes: a provider stops waiting (the next start resumes the operation). */
+  signal: AbortSignal;
+  log: CloudLogger;
+  caller: StackCaller;
+}
+
+export interface ResourceProvider {
+  readonly type: string;
+  physicalId(props: ResourceProperties, ctx: ProviderContext): string;
+  /** Makes the resource (or finds it made) and returns its `Fn::GetAtt` attributes. */
+  create(
+    physicalId: string,
+    props: ResourceProperties,
+    ctx: ProviderContext,
+  ): Promise<Record<string, unknown>>;
+  /** Removes the resource; one already gone is no error. */
+  delete(physicalId: string, props: ResourceProperties, ctx: ProviderContext): Promise<void>;
+}
+
+export type ProviderRegistry = ReadonlyMap<string, ResourceProvider>;
+
+export const providerRegistry = (providers: readonly ResourceProvider[]): ProviderRegistry =>
+  new Map(providers.map((provider) => [provider.type, provider]));
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/** CloudFormation's generated names: `STACK-LOGICAL-RANDOM`, cut to `max` characters. */
+export function generatedName(ctx: Pick<ProviderContext, "stackName" | "logicalId">, max = 128): string {
+  const suffix = Array.from(randomBytes(13), (byte) => ALPHANUMERIC[byte % ALPHANUMERIC.length]).join("");
+  const head = `${ctx.stackName}-${ctx.logicalId}`.slice(0, Math.max(1, max - suffix.length - 1));
+  return `${head}-${suffix}`;
+}
+
+/** EC2-style ids: `PREFIX-` and 17 hex digits (`vpc-0a1b…`). */
+export const ec2Id = (prefix: string): string => `${prefix}-${randomBytes(9).toString("hex").slice(0, 17)}`;
