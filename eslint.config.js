@@ -159,6 +159,16 @@ export default tseslint.config(
   },
   ...packageWalls,
   {
+    // cloud-init turns user data into a boot plan and script: pure (zlib for gzip user data is the one built-in).
+    files: ["packages/cloud/src/cloud-init/**/*.ts"],
+    rules: walls("cloud", ALLOWED.cloud, [
+      {
+        group: ["node:*", "!node:zlib"],
+        message: "cloud-init is pure: no processes, files or sockets here.",
+      },
+    ]),
+  },
+  {
     files: ["packages/web/**/*.{ts,tsx}"],
     languageOptions: {
       parserOptions: { ecmaFeatures: { jsx: true } },

@@ -19,6 +19,7 @@ import { benchScale } from "./scale/run.ts";
 import { benchSessionIssue } from "./identity/session-issue.ts";
 import { benchTimingBounds } from "./timing-bounds.ts";
 import { benchPolicyEvaluation } from "./iam/policy-eval.ts";
+import { benchInstances } from "./instances.ts";
 import { dashboardApi } from "./lib/dashboard.ts";
 import { benchConsole } from "./ui/console.ts";
 import { benchDashboardPage, benchStageEventLatency } from "./ui/dashboard.ts";
@@ -286,6 +287,9 @@ async function main(): Promise<void> {
     for (const figure of await benchTimingBounds({ quick })) record(figure);
     // Issue 14: IAM policy evaluation, in this process (no I/O).
     for (const figure of benchPolicyEvaluation({ quick })) record(figure);
+    // Issue 15: phoenix instances at once (needs root: namespaces and overlay mounts).
+    if (process.getuid?.() === 0) for (const figure of await benchInstances({ quick })) record(figure);
+    else console.log("  (instance figures skipped: not root)");
     // The agents again, idle since the core figures (minutes): V8 gives back its young generation only once
     // allocation stops, so this is what a waiting agent holds (Buildbot's worker figure is read idle too).
     record({

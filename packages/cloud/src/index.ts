@@ -42,3 +42,5 @@ export { iamService, IAM_XMLNS } from "./iam-service/index.ts";
 export * from "./stacks/template/index.ts";
 export { cloudFormationService, CLOUDFORMATION_XMLNS } from "./cloudformation/service.ts";
 export type { StackBackend, StackEventView, StackResourceView, StackView } from "./cloudformation/service.ts";
+export * from "./cloud-init/index.ts";
+export * from "./providers/local/instances/index.ts";

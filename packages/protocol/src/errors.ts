@@ -282,6 +282,26 @@ const errorRegistry = {
     meaning:
       "An IAM limit: an instance profile already holds its one role, or a policy document is too large.",
   },
+  instanceSpecInvalid: {
+    code: "FAWKES_INSTANCE_SPEC_INVALID",
+    status: 400,
+    meaning: "A phoenix instance cannot be launched as asked.",
+  },
+  instanceNotRunning: {
+    code: "FAWKES_INSTANCE_NOT_RUNNING",
+    status: 409,
+    meaning: "The phoenix instance is terminating or has exited.",
+  },
+  instanceAddressesExhausted: {
+    code: "FAWKES_INSTANCE_ADDRESSES_EXHAUSTED",
+    status: 503,
+    meaning: "Every phoenix instance address of `127.100.0.0/16` is in use.",
+  },
+  instanceStartFailed: {
+    code: "FAWKES_INSTANCE_START_FAILED",
+    status: 500,
+    meaning: "A phoenix instance's sandbox could not be built or started, or a port of it exposed.",
+  },
   stackNotFound: {
     code: "FAWKES_STACK_NOT_FOUND",
     status: 404,

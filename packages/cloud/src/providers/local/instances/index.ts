@@ -1,0 +1,13 @@
+export { allocateAddress, INSTANCE_NETWORK, isInstanceAddress } from "./address.ts";
+export {
+  INSTANCE_METADATA_PORT,
+  type HostEndpoint,
+  type InstanceExit,
+  type InstanceSpec,
+  type RunningInstance,
+  type TerminateOptions,
+} from "./spec.ts";
+export { launchInstance } from "./launch.ts";
+export { INSTANCE_BIN, INSTANCE_PATH } from "./root-files.ts";
+export { removeInstanceDirs } from "./stale.ts";
+export { pidNamespaceOf, processesInNamespace, processState } from "./processes.ts";

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { test } from "node:test";
+import type { FawkesError } from "@fawkes/protocol";
+import {
+  allocateAddress,
+  isInstanceAddress,
+  launchInstance,
+  removeInstanceDirs,
+  type InstanceSpec,
+} from "../../src/providers/local/instances/index.ts";
+
+test("addresses come from 127.100.0.0/16 in order, skipping .0 and .255", () => {
+  assert.equal(allocateAddress(new Set()), "127.100.0.1");
+  assert.equal(allocateAddress(new Set(["127.100.0.1", "127.100.0.3"])), "127.100.0.2");
+  const full = new Set(Array.from({ length: 254 }, (_, i) => `127.100.0.${i + 1}`));
+  assert.equal(allocateAddress(full), "127.100.1.1");
+  assert.equal(isInstanceAddress("127.100.7.254"), true);
+  for (const bad of [
+    "127.100.1.0",
+    "127.100.1.255",
+    "127.0.0.1",
+    "169.254.169.254",
+    "10.0.0.1",
+    "127.100.256.1",
+  ])
+    assert.equal(isInstanceAddress(bad), false, bad);
+});
+
+test("allocateAddress throws when every address is in use", () => {
+  const all = new Set<string>();
+  for (let third = 0; third <= 255; third++)
+    for (let fourth = 1; fourth <= 254; fourth++) all.add(`127.100.${third}.${fourth}`);
+  assert.throws(() => allocateAddress(all), {
+    code: "FAWKES_INSTANCE_ADDRESSES_EXHAUSTED",
+    message: /every instance address of 127\.100\.0\.0\/16 is in use/,
+  });
+});
+
+test("removeInstanceDirs deletes what a killed server left and nothing else", async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), "fawkes-stale-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await mkdir(path.join(dir, "i-0123456789abcdef0", "upper", "etc"), { recursive: true });
+  await writeFile(path.join(dir, "notes.txt"), "kept");
+  assert.deepEqual(await removeInstanceDirs(dir), ["i-0123456789abcdef0"]);
+  assert.deepEqual(await readdir(dir), ["notes.txt"]);
+  assert.deepEqual(await removeInstanceDirs(path.join(dir, "missing")), []);
+});
+
+test("launchInstance refuses an address outside 127.100.0.0/16, a bad id or port, and creates nothing", async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), "fawkes-refused-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const spec: InstanceSpec = {
+    id: "i-0123456789abcdef0",
+    address: "127.100.0.9",
+    hostname: "refused",
+    userData: Buffer.from("#!/bin/sh\n"),
+    instanceDir: path.join(dir, "instances", "i-0123456789abcdef0"),
+    exposedPorts: [8080],
+    metadata: () => {},
+  };
+  const cases: [Partial<InstanceSpec>, RegExp][] = [
+    [{ address: "169.254.169.254" }, /not in 127\.100\.0\.0\/16/],
+    [{ address: "10.0.0.1" }, /not in 127\.100\.0\.0\/16/],
+    [{ id: "web-1" }, /instance id 'web-1'/],
+    [{ exposedPorts: [70000] }, /port 70000 cannot be exposed/],
+    [{ exposedPorts: [8155] }, /port 8155 cannot be exposed/],
+    [{ hostname: "bad host" }, /host name 'bad host'/],
+    [{ instanceDir: path.join(dir, "a,b") }, /must be absolute/],
+    [{ hide: ["relative/path"] }, /hidden path 'relative\/path' must be absolute/],
+    [
+      { cloudEndpoint: { host: "127.0.0.1", port: 8154 }, apiEndpoint: { host: "127.0.0.1", port: 8154 } },
+      /cannot share port 8154/,
+    ],
+  ];
+  for (const [override, message] of cases)
+    await assert.rejects(launchInstance({ ...spec, ...override }), (error: FawkesError) => {
+      assert.equal(error.code, "FAWKES_INSTANCE_SPEC_INVALID");
+      assert.match(error.message, message);
+      return true;
+    });
+  assert.equal(existsSync(path.join(dir, "instances")), false);
+
+  // A directory that exists (another instance's) is refused and left as it was.
+  await mkdir(spec.instanceDir, { recursive: true });
+  await writeFile(path.join(spec.instanceDir, "theirs"), "x");
+  await assert.rejects(launchInstance(spec), {
+    code: "FAWKES_INSTANCE_SPEC_INVALID",
+    message: /already exists/,
+  });
+  assert.deepEqual(await readdir(spec.instanceDir), ["theirs"]);
+});
