@@ -109,6 +109,17 @@ function asAwsError(error: unknown): unknown {
 
 const member = (...children: string[]) => el("member", ...children);
 
+/** A stack's times and status, as DescribeStacks and ListStacks both give them. */
+function stackStateXml(stack: StackView): string {
+  return [
+    text("CreationTime", isoSeconds(stack.createdAt)),
+    text("LastUpdatedTime", stack.updatedAt === null ? undefined : isoSeconds(stack.updatedAt)),
+    text("DeletionTime", stack.deletedAt === null ? undefined : isoSeconds(stack.deletedAt)),
+    text("StackStatus", stack.status),
+    text("StackStatusReason", stack.statusReason ?? undefined),
+  ].join("");
+}
+
 function stackXml(stack: StackView): string {
   return member(
     text("StackId", stack.stackId),
@@ -120,11 +131,7 @@ function stackXml(stack: StackView): string {
         member(text("ParameterKey", key), text("ParameterValue", value)),
       ),
     ),
-    text("CreationTime", isoSeconds(stack.createdAt)),
-    text("LastUpdatedTime", stack.updatedAt === null ? undefined : isoSeconds(stack.updatedAt)),
-    text("DeletionTime", stack.deletedAt === null ? undefined : isoSeconds(stack.deletedAt)),
-    text("StackStatus", stack.status),
-    text("StackStatusReason", stack.statusReason ?? undefined),
+    stackStateXml(stack),
     text("DisableRollback", stack.disableRollback),
     el(
       "Outputs",
@@ -255,11 +262,7 @@ export function cloudFormationService(
               text("StackId", stack.stackId),
               text("StackName", stack.name),
               text("TemplateDescription", stack.description ?? undefined),
-              text("CreationTime", isoSeconds(stack.createdAt)),
-              text("LastUpdatedTime", stack.updatedAt === null ? undefined : isoSeconds(stack.updatedAt)),
-              text("DeletionTime", stack.deletedAt === null ? undefined : isoSeconds(stack.deletedAt)),
-              text("StackStatus", stack.status),
-              text("StackStatusReason", stack.statusReason ?? undefined),
+              stackStateXml(stack),
             ),
           ),
         );

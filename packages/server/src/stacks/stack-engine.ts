@@ -161,7 +161,7 @@ export class StackEngine {
       if (await findStack(db, input.name))
         throw new FawkesError(ErrorCode.stackAlreadyExists, `Stack [${input.name}] already exists`);
       await insertStack(db, stack);
-      await this.#stackEvent(db, stack, stack.status, "User Initiated");
+      await this.#event(db, stack, "stack", stack.status, "User Initiated");
     });
     this.#changed(stack);
     this.#start(stackId, input.caller, () => this.#runCreate(stack, resolved));
@@ -383,7 +383,7 @@ export class StackEngine {
         propertiesSealed: sealSecret(this.#o.dataKey, JSON.stringify(props), bound),
         updatedAt: now,
       });
-      await this.#resourceEvent(db, stack, { logicalId, physicalId, type }, "CREATE_IN_PROGRESS", null);
+      await this.#event(db, stack, { logicalId, physicalId, type }, "CREATE_IN_PROGRESS", null);
       return id;
     });
     this.#changed(stack);
@@ -603,69 +603,56 @@ export class StackEngine {
           ErrorCode.stackBusy,
           `stack ${stack.name} is no longer ${from}: another operation moved it`,
         );
-      await this.#stackEvent(db, stack, to, reason);
+      await this.#event(db, stack, "stack", to, reason);
     });
     stack.status = to;
     stack.statusReason = reason;
     this.#changed(stack);
   }
 
-  async #moveResource(
+  /** One resource transition and its event, in one transaction; returns the resource as it now is. */
+  async #moveResource<
+    R extends Pick<StackResourceRecord, "id" | "logicalId" | "physicalId" | "type" | "status">,
+  >(
     stack: StackRecord,
-    resource: Pick<StackResourceRecord, "id" | "logicalId" | "physicalId" | "type" | "status">,
+    resource: R,
     event: Parameters<typeof transition<typeof resourceMachine>>[2],
     reason: string | null,
     extra: { attributes?: Record<string, unknown> } = {},
-  ): Promise<StackResourceRecord> {
+  ): Promise<R> {
     const to = transition(resourceMachine, resource.status, event);
+    const updatedAt = this.#o.now();
     await this.#step(async (db) => {
       const moved = await updateStackResource(db, resource.id, resource.status, {
         status: to,
         statusReason: reason,
-        updatedAt: this.#o.now(),
+        updatedAt,
         ...extra,
       });
       if (!moved) throw new Error(`resource ${resource.logicalId} is no longer ${resource.status}`);
-      await this.#resourceEvent(db, stack, resource, to, reason);
+      await this.#event(db, stack, resource, to, reason);
     });
     this.#changed(stack);
-    const rows = await stackResources(this.#o.db, stack.stackId);
-    return rows.find((row) => row.id === resource.id)!;
+    return { ...resource, status: to, statusReason: reason, updatedAt, ...extra };
   }
 
-  async #stackEvent(
+  /** One event: of the stack itself (its name and ARN as the resource) or of one of its resources. */
+  async #event(
     db: Executor,
     stack: StackRecord,
-    status: StackStatus,
+    subject: { logicalId: string; physicalId: string | null; type: string } | "stack",
+    status: StackStatus | ResourceStatus,
     reason: string | null,
   ): Promise<void> {
+    const { logicalId, physicalId, type } =
+      subject === "stack" ? { logicalId: stack.name, physicalId: stack.stackId, type: STACK_TYPE } : subject;
     await insertStackEvent(db, {
       eventId: randomUUID(),
       stackId: stack.stackId,
       stackName: stack.name,
-      logicalId: stack.name,
-      physicalId: stack.stackId,
-      type: STACK_TYPE,
-      status,
-      statusReason: reason,
-      at: this.#o.now(),
-    });
-  }
-
-  async #resourceEvent(
-    db: Executor,
-    stack: StackRecord,
-    resource: { logicalId: string; physicalId: string | null; type: string },
-    status: ResourceStatus,
-    reason: string | null,
-  ): Promise<void> {
-    await insertStackEvent(db, {
-      eventId: randomUUID(),
-      stackId: stack.stackId,
-      stackName: stack.name,
-      logicalId: resource.logicalId,
-      physicalId: resource.physicalId,
-      type: resource.type,
+      logicalId,
+      physicalId,
+      type,
       status,
       statusReason: reason,
       at: this.#o.now(),

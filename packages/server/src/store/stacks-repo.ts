@@ -1,4 +1,5 @@
 /** Stacks, their resources and their events (migration 015). Sealed columns arrive and leave sealed. */
+import type { StackEventView } from "@fawkes/cloud";
 import type { ResourceStatus, StackStatus } from "@fawkes/core";
 import type { Executor } from "./executor.ts";
 import type { DbStack, DbStackEvent, DbStackResource } from "./schema.ts";
@@ -45,17 +46,9 @@ export interface StackResourceRecord {
   updatedAt: number;
 }
 
-export interface StackEventRecord {
+/** An event as DescribeStackEvents shows it, plus its row id (the order, and a live tail's cursor). */
+export interface StackEventRecord extends StackEventView {
   id: number;
-  eventId: string;
-  stackId: string;
-  stackName: string;
-  logicalId: string;
-  physicalId: string | null;
-  type: string;
-  status: string;
-  statusReason: string | null;
-  at: number;
 }
 
 const toStack = (row: DbStack): StackRecord => ({

@@ -82,6 +82,16 @@ test(
       home,
       await newKey("deployer", [{ Effect: "Allow", Action: "*", Resource: "*" }]),
     );
+    const createStack = <T>(aws: (...args: string[]) => Promise<T>, name: string, ...options: string[]) =>
+      aws(
+        "cloudformation",
+        "create-stack",
+        "--stack-name",
+        name,
+        "--template-body",
+        `file://${templateFile}`,
+        ...options,
+      );
     const ok = async (...args: string[]): Promise<CfnOutput> => {
       const result = await admin(...args);
       assert.equal(result.code, 0, `aws ${args.join(" ")}: ${result.stderr}`);
@@ -97,24 +107,13 @@ test(
     assert.deepEqual(validated.Capabilities, ["CAPABILITY_IAM"]);
     assert.deepEqual(validated.Parameters, [{ ParameterKey: "Env", DefaultValue: "ci", NoEcho: false }]);
 
-    const refused = await admin(
-      "cloudformation",
-      "create-stack",
-      "--stack-name",
-      "infra",
-      "--template-body",
-      `file://${templateFile}`,
-    );
+    const refused = await createStack(admin, "infra");
     assert.notEqual(refused.code, 0);
     assert.match(refused.stderr, /InsufficientCapabilitiesException/);
 
-    const created = await ok(
-      "cloudformation",
-      "create-stack",
-      "--stack-name",
+    const created = await createStack(
+      ok,
       "infra",
-      "--template-body",
-      `file://${templateFile}`,
       "--parameters",
       "ParameterKey=Env,ParameterValue=test",
       "--capabilities",
@@ -152,16 +151,7 @@ test(
       listed.map((s) => [s.StackName, s.StackStatus]),
       [["infra", "CREATE_COMPLETE"]],
     );
-    const taken = await admin(
-      "cloudformation",
-      "create-stack",
-      "--stack-name",
-      "infra",
-      "--template-body",
-      `file://${templateFile}`,
-      "--capabilities",
-      "CAPABILITY_IAM",
-    );
+    const taken = await createStack(admin, "infra", "--capabilities", "CAPABILITY_IAM");
     assert.match(taken.stderr, /AlreadyExistsException/);
 
     // A key allowed CloudFormation only: the stack is accepted, its bucket refused, and it rolls back.
@@ -172,16 +162,7 @@ test(
         { Effect: "Allow", Action: ["cloudformation:*", "ec2:*", "iam:*"], Resource: "*" },
       ]),
     );
-    const weak = await cfnOnly(
-      "cloudformation",
-      "create-stack",
-      "--stack-name",
-      "weak",
-      "--template-body",
-      `file://${templateFile}`,
-      "--capabilities",
-      "CAPABILITY_IAM",
-    );
+    const weak = await createStack(cfnOnly, "weak", "--capabilities", "CAPABILITY_IAM");
     assert.equal(weak.code, 0, weak.stderr);
     const waited = await cfnOnly("cloudformation", "wait", "stack-create-complete", "--stack-name", "weak");
     assert.notEqual(waited.code, 0, "the waiter reports the failure");
