@@ -107,10 +107,14 @@ export async function handleQuery(
     };
   }
   const result = await service.handle({ action, params, caller, requestId, sourceIp });
+  // EC2's dialect of the protocol: no Result element, the request id first, lower-camel names.
   const xml =
     `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${service.xmlns}">` +
-    (result === undefined ? "" : `<${action}Result>${result}</${action}Result>`) +
-    `<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata></${action}Response>`;
+    (service.style === "ec2"
+      ? `<requestId>${escapeXml(requestId)}</requestId>${result ?? ""}`
+      : (result === undefined ? "" : `<${action}Result>${result}</${action}Result>`) +
+        `<ResponseMetadata><RequestId>${escapeXml(requestId)}</RequestId></ResponseMetadata>`) +
+    `</${action}Response>`;
   const payload = Buffer.from(xml, "utf8");
   res.writeHead(200, {
     "content-type": "text/xml",

@@ -38,6 +38,8 @@ export interface QueryService {
   readonly name: string;
   /** The namespace of its response documents, e.g. `https://sts.amazonaws.com/doc/2011-06-15/`. */
   readonly xmlns: string;
+  /** `ec2`: answers without the `<ActionResult>` wrapper, the request id first (EC2's dialect). */
+  readonly style?: "query" | "ec2";
   /** Actions AWS serves without a signature (STS `AssumeRoleWithWebIdentity`). */
   readonly unsignedActions?: ReadonlySet<string>;
   /**

@@ -12,6 +12,7 @@
 import {
   cloudFormationService,
   createStsService,
+  ec2Service,
   iamService,
   localResourceTypes,
   startCloudEndpoint,
@@ -159,7 +160,12 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
       region: CLOUD_REGION,
       log: options.log,
       now,
-      services: [sts, iamService(identity.iamStore), cloudFormationService(stackBackend(stacks, now))],
+      services: [
+        sts,
+        iamService(identity.iamStore),
+        cloudFormationService(stackBackend(stacks, now)),
+        ec2Service({ records: (type) => stacks.recordsOf(type) }, { account: LOCAL_ACCOUNT }),
+      ],
     },
     credentials,
   );

@@ -26,6 +26,7 @@ import {
   validateTemplate,
   type CloudLogger,
   type EvalContext,
+  type NetworkRecord,
   type ParsedTemplate,
   type ResourceTypeRegistry,
   type TemplateSummary,
@@ -41,6 +42,7 @@ import {
   insertStackEvent,
   insertStackResource,
   listStacks,
+  liveResourcesOfType,
   stackEvents,
   stackResources,
   updateStack,
@@ -210,6 +212,26 @@ export class StackEngine {
         `${resource.stackId}:resource:${resource.logicalId}`,
       ),
     ) as ResourceProperties;
+  }
+
+  /**
+   * The made resources of `type` in live stacks, with their properties and tags (the template's `Tags` plus the
+   * `aws:cloudformation:*` tags CloudFormation puts on what it makes): EC2's Describe* of recorded types.
+   */
+  async recordsOf(type: string): Promise<NetworkRecord[]> {
+    return (await liveResourcesOfType(this.#o.db, type)).flatMap((resource) => {
+      if (resource.physicalId === null) return [];
+      const properties = this.properties(resource);
+      const tags: Record<string, string> = {
+        "aws:cloudformation:stack-name": resource.stackName,
+        "aws:cloudformation:stack-id": resource.stackId,
+        "aws:cloudformation:logical-id": resource.logicalId,
+      };
+      if (Array.isArray(properties.Tags))
+        for (const tag of properties.Tags as { Key?: unknown; Value?: unknown }[])
+          if (typeof tag.Key === "string") tags[tag.Key] = String(tag.Value ?? "");
+      return [{ id: resource.physicalId, properties, attributes: resource.attributes, tags }];
+    });
   }
 
   /** GetTemplate: the template text as it was given. */

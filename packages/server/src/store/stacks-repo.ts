@@ -270,6 +270,24 @@ export async function stackResources(db: Executor, stackId: string): Promise<Sta
   return rows.map(toResource);
 }
 
+/** Made resources of `type` in stacks not deleted (what EC2's Describe* list), oldest first, with their stack's name. */
+export async function liveResourcesOfType(
+  db: Executor,
+  type: string,
+): Promise<(StackResourceRecord & { stackName: string })[]> {
+  const rows = await db
+    .selectFrom("stack_resources")
+    .innerJoin("stacks", "stacks.stack_id", "stack_resources.stack_id")
+    .selectAll("stack_resources")
+    .select("stacks.name as stack_name")
+    .where("stack_resources.type", "=", type)
+    .where("stack_resources.status", "in", ["CREATE_COMPLETE", "UPDATE_COMPLETE"])
+    .where("stacks.deleted_at", "is", null)
+    .orderBy("stack_resources.id")
+    .execute();
+  return rows.map((row) => ({ ...toResource(row), stackName: row.stack_name }));
+}
+
 export async function insertStackEvent(db: Executor, event: Omit<StackEventRecord, "id">): Promise<void> {
   await db
     .insertInto("stack_events")

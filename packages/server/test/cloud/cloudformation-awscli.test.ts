@@ -2,7 +2,7 @@
  * CloudFormation's Query API on a real server's cloud endpoint, driven by Debian's awscli 2.9 as the workshop's
  * deploy and retire scripts drive AWS: create-stack with a template file, the waiters (answered on their first
  * poll), describe-stacks/-events/-resources, get-template, validate-template, list-stacks and delete-stack, with
- * CloudFormation's errors. Each resource is made with the caller's rights: a key allowed CloudFormation but not
+ * CloudFormation's errors; and `aws ec2 describe-subnets/-security-groups` finding what the stack recorded. Each resource is made with the caller's rights: a key allowed CloudFormation but not
  * S3 gets a rolled-back stack.
  */
 import assert from "node:assert/strict";
@@ -25,6 +25,14 @@ const TEMPLATE = {
         VpcId: { Ref: "VPC" },
         CidrBlock: "10.0.0.0/24",
         Tags: [{ Key: "Env", Value: { Ref: "Env" } }],
+      },
+    },
+    WebGroup: {
+      Type: "AWS::EC2::SecurityGroup",
+      Properties: {
+        GroupDescription: "web",
+        VpcId: { Ref: "VPC" },
+        SecurityGroupIngress: [{ IpProtocol: "tcp", FromPort: 8080, ToPort: 8080, CidrIp: "0.0.0.0/0" }],
       },
     },
     Releases: { Type: "AWS::S3::Bucket" },
@@ -60,6 +68,8 @@ interface CfnOutput {
   StackResources: { LogicalResourceId: string; PhysicalResourceId: string; ResourceStatus: string }[];
   StackSummaries: { StackName: string; StackStatus: string }[];
   TemplateBody: unknown;
+  Subnets: { SubnetId: string; VpcId: string; CidrBlock: string; Tags: { Key: string; Value: string }[] }[];
+  SecurityGroups: { GroupId: string; Description: string; IpPermissions: { FromPort: number }[] }[];
   Capabilities: string[];
   Parameters: { ParameterKey: string; DefaultValue?: string }[];
 }
@@ -134,6 +144,7 @@ test(
       "PublicSubnet",
       "Releases",
       "VPC",
+      "WebGroup",
     ]);
     assert.ok(resources.every((r) => r.ResourceStatus === "CREATE_COMPLETE"));
     // The bucket is a bucket of the artifact repository, usable at once.
@@ -144,6 +155,33 @@ test(
     assert.equal(events[0]?.LogicalResourceId, "infra", "newest first: the stack's completion");
     assert.equal(events[0]?.ResourceStatus, "CREATE_COMPLETE");
     assert.equal(events.at(-1)?.ResourceStatusReason, "User Initiated");
+    // EC2's lookups find what the stack recorded, by tag (the template's and CloudFormation's own) and by id.
+    const byTag = (await ok("ec2", "describe-subnets", "--filters", "Name=tag:Env,Values=te*")).Subnets;
+    assert.deepEqual(
+      byTag.map((subnet) => [subnet.SubnetId, subnet.CidrBlock]),
+      [[outputs.SubnetId, "10.0.0.0/24"]],
+    );
+    assert.ok(
+      byTag[0]?.Tags.some((tag) => tag.Key === "aws:cloudformation:stack-name" && tag.Value === "infra"),
+    );
+    assert.deepEqual(
+      (await ok("ec2", "describe-subnets", "--filters", "Name=tag:Env,Values=prod")).Subnets,
+      [],
+    );
+    const groups = (
+      await ok(
+        "ec2",
+        "describe-security-groups",
+        "--filters",
+        "Name=tag:aws:cloudformation:logical-id,Values=WebGroup",
+        `Name=vpc-id,Values=${byTag[0]?.VpcId}`,
+      )
+    ).SecurityGroups;
+    assert.equal(groups.length, 1);
+    assert.equal(groups[0]?.Description, "web");
+    assert.equal(groups[0]?.IpPermissions[0]?.FromPort, 8080);
+    const unknown = await admin("ec2", "describe-subnets", "--subnet-ids", "subnet-0000000000000000f");
+    assert.match(unknown.stderr, /InvalidSubnetID\.NotFound/);
     const template = await ok("cloudformation", "get-template", "--stack-name", "infra");
     assert.deepEqual(template.TemplateBody, TEMPLATE);
     const listed = (await ok("cloudformation", "list-stacks")).StackSummaries;
@@ -184,6 +222,7 @@ test(
       await ok("cloudformation", "delete-stack", "--stack-name", name);
       await ok("cloudformation", "wait", "stack-delete-complete", "--stack-name", name);
     }
+    assert.deepEqual((await ok("ec2", "describe-subnets")).Subnets, [], "nothing left recorded");
     const gone = await admin("cloudformation", "describe-stacks", "--stack-name", "infra");
     assert.match(gone.stderr, /ValidationError.*Stack with id infra does not exist/);
     const byArn = await ok("cloudformation", "describe-stacks", "--stack-name", created.StackId);

@@ -1,0 +1,210 @@
+/**
+ * EC2's Query API on the cloud endpoint, for what the workshop's scripts look up (`aws ec2 describe-subnets`,
+ * `describe-security-groups`, `describe-vpcs`): the network resources stacks recorded (cloudformation's local
+ * provider), with EC2's `Filter.N` semantics — values of one filter ORed, filters ANDed, `*` and `?` wildcards,
+ * `tag:KEY` and `tag-key` — and ids (`SubnetId.N`, `GroupId.N`, `VpcId.N`). EC2's dialect: no Result wrapper,
+ * lower-camel names, `<item>` list entries.
+ */
+import { AwsError } from "../aws-error.ts";
+import { invalidAction } from "../query/handle.ts";
+import type { QueryParams } from "../query/params.ts";
+import type { QueryCaller, QueryRequest, QueryService } from "../query/service.ts";
+import { el, text } from "../s3/xml.ts";
+
+export const EC2_XMLNS = "http://ec2.amazonaws.com/doc/2016-11-15/";
+
+/** One recorded network resource: its id, its template properties (resolved) and its tags. */
+export interface NetworkRecord {
+  id: string;
+  properties: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+  tags: Record<string, string>;
+}
+
+export interface NetworkDirectory {
+  /** Live records of a CloudFormation type (`AWS::EC2::Subnet`…), oldest first. */
+  records(type: string): Promise<NetworkRecord[]>;
+}
+
+interface Filter {
+  name: string;
+  values: string[];
+}
+
+function filtersOf(params: QueryParams): Filter[] {
+  return params.structures("Filter", { member: false }).map((raw, index) => {
+    const name = raw.Name;
+    if (!name) throw new AwsError("InvalidParameterValue", 400, `Filter.${index + 1}.Name is required`);
+    const values = Object.entries(raw)
+      .filter(([key]) => /^Value\.\d+$/.test(key))
+      .sort(([a], [b]) => Number(a.slice(6)) - Number(b.slice(6)))
+      .map(([, value]) => value);
+    return { name, values };
+  });
+}
+
+const wildcard = (pattern: string): RegExp =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replaceAll("*", ".*")
+      .replaceAll("?", ".")}$`,
+    "s",
+  );
+
+/** Whether `record` passes every filter (`fields` gives each filter name's values for the record). */
+function matches(
+  record: NetworkRecord,
+  filters: readonly Filter[],
+  fields: (record: NetworkRecord) => Record<string, readonly string[]>,
+): boolean {
+  const known = fields(record);
+  return filters.every((filter) => {
+    let values: readonly string[];
+    if (filter.name.startsWith("tag:")) {
+      const tag = record.tags[filter.name.slice(4)];
+      values = tag === undefined ? [] : [tag];
+    } else if (filter.name === "tag-key") values = Object.keys(record.tags);
+    else if (filter.name === "tag-value") values = Object.values(record.tags);
+    else if (Object.hasOwn(known, filter.name)) values = known[filter.name]!;
+    else throw new AwsError("InvalidParameterValue", 400, `The filter '${filter.name}' is invalid`);
+    return filter.values.some((pattern) => values.some((value) => wildcard(pattern).test(value)));
+  });
+}
+
+const item = (...children: string[]) => el("item", ...children);
+const str = (value: unknown): string =>
+  typeof value === "string" ? value : value === undefined ? "" : String(value);
+const tagSet = (tags: Record<string, string>) =>
+  el("tagSet", ...Object.entries(tags).map(([key, value]) => item(text("key", key), text("value", value))));
+
+interface Lookup {
+  type: string;
+  /** The parameter naming ids (`SubnetId` → `SubnetId.N`) and the error code of an unknown one. */
+  idParameter: string;
+  notFound: string;
+  setName: string;
+  fields(record: NetworkRecord): Record<string, readonly string[]>;
+  render(record: NetworkRecord, owner: string): string;
+}
+
+const lookups: Record<string, Lookup> = {
+  DescribeSubnets: {
+    type: "AWS::EC2::Subnet",
+    idParameter: "SubnetId",
+    notFound: "InvalidSubnetID.NotFound",
+    setName: "subnetSet",
+    fields: (r) => ({
+      "subnet-id": [r.id],
+      "vpc-id": [str(r.properties.VpcId)],
+      "cidr-block": [str(r.properties.CidrBlock)],
+      cidrBlock: [str(r.properties.CidrBlock)],
+      "availability-zone": [str(r.attributes.AvailabilityZone)],
+      state: ["available"],
+    }),
+    render: (r, owner) =>
+      item(
+        text("subnetId", r.id),
+        text("state", "available"),
+        text("vpcId", str(r.properties.VpcId)),
+        text("cidrBlock", str(r.properties.CidrBlock)),
+        text("availableIpAddressCount", 251),
+        text("availabilityZone", str(r.attributes.AvailabilityZone)),
+        text("defaultForAz", false),
+        text(
+          "mapPublicIpOnLaunch",
+          r.properties.MapPublicIpOnLaunch === true || r.properties.MapPublicIpOnLaunch === "true",
+        ),
+        text("ownerId", owner),
+        tagSet(r.tags),
+      ),
+  },
+  DescribeSecurityGroups: {
+    type: "AWS::EC2::SecurityGroup",
+    idParameter: "GroupId",
+    notFound: "InvalidGroup.NotFound",
+    setName: "securityGroupInfo",
+    fields: (r) => ({
+      "group-id": [r.id],
+      "group-name": [str(r.properties.GroupName ?? r.id)],
+      "vpc-id": [str(r.properties.VpcId)],
+      description: [str(r.properties.GroupDescription)],
+    }),
+    render: (r, owner) =>
+      item(
+        text("ownerId", owner),
+        text("groupId", r.id),
+        text("groupName", str(r.properties.GroupName ?? r.id)),
+        text("groupDescription", str(r.properties.GroupDescription)),
+        text("vpcId", str(r.properties.VpcId)),
+        el("ipPermissions", ...rules(r.properties.SecurityGroupIngress)),
+        el(
+          "ipPermissionsEgress",
+          item(text("ipProtocol", "-1"), el("ipRanges", item(text("cidrIp", "0.0.0.0/0")))),
+        ),
+        tagSet(r.tags),
+      ),
+  },
+  DescribeVpcs: {
+    type: "AWS::EC2::VPC",
+    idParameter: "VpcId",
+    notFound: "InvalidVpcID.NotFound",
+    setName: "vpcSet",
+    fields: (r) => ({
+      "vpc-id": [r.id],
+      "cidr-block": [str(r.properties.CidrBlock)],
+      state: ["available"],
+    }),
+    render: (r, owner) =>
+      item(
+        text("vpcId", r.id),
+        text("state", "available"),
+        text("cidrBlock", str(r.properties.CidrBlock)),
+        text("ownerId", owner),
+        text("isDefault", false),
+        tagSet(r.tags),
+      ),
+  },
+};
+
+/** A security group's ingress rules as EC2 lists them. */
+function rules(ingress: unknown): string[] {
+  if (!Array.isArray(ingress)) return [];
+  return ingress.map((rule: Record<string, unknown>) =>
+    item(
+      text("ipProtocol", str(rule.IpProtocol)),
+      rule.FromPort === undefined ? "" : text("fromPort", str(rule.FromPort)),
+      rule.ToPort === undefined ? "" : text("toPort", str(rule.ToPort)),
+      el("ipRanges", ...(rule.CidrIp === undefined ? [] : [item(text("cidrIp", str(rule.CidrIp)))])),
+    ),
+  );
+}
+
+export function ec2Service(directory: NetworkDirectory, options: { account?: string } = {}): QueryService {
+  const owner = options.account ?? "000000000000";
+  return {
+    name: "ec2",
+    xmlns: EC2_XMLNS,
+    style: "ec2",
+    async handle(request: QueryRequest) {
+      const lookup = Object.hasOwn(lookups, request.action) ? lookups[request.action] : undefined;
+      const caller: QueryCaller | undefined = request.caller;
+      if (!lookup || !caller) throw invalidAction("ec2", request.action);
+      caller.authorize(`ec2:${request.action}`, "*");
+      const ids = request.params.list(lookup.idParameter, { member: false });
+      const filters = filtersOf(request.params);
+      const records = await directory.records(lookup.type);
+      for (const id of ids)
+        if (!records.some((record) => record.id === id))
+          throw new AwsError(
+            lookup.notFound,
+            400,
+            `The ${lookup.idParameter.replace(/Id$/, " ID")} '${id}' does not exist`,
+          );
+      const found = records.filter(
+        (record) => (ids.length === 0 || ids.includes(record.id)) && matches(record, filters, lookup.fields),
+      );
+      return el(lookup.setName, ...found.map((record) => lookup.render(record, owner)));
+    },
+  };
+}
