@@ -15,12 +15,13 @@ import {
   instanceProfilesOfRole,
   listInstanceProfiles,
   setInstanceProfileRole,
+  setInstanceProfileTags,
   type InstanceProfileRecord,
 } from "../store/instance-profiles-repo.ts";
 import { findRoleById } from "../store/roles-repo.ts";
 import type { Database } from "../store/schema.ts";
 import { auditIam, type AuditOrigin } from "./iam-audit.ts";
-import { Problems, iamArn, isUniqueViolation, newEntityId } from "./iam-names.ts";
+import { Problems, addedTags, iamArn, isUniqueViolation, newEntityId, removedTags } from "./iam-names.ts";
 import { assertCanPassRole, roleOrThrow, toRole, type RolePasser } from "./roles.ts";
 
 export interface CreateInstanceProfileInput {
@@ -180,5 +181,41 @@ export class InstanceProfiles {
     const role = await roleOrThrow(this.#db, roleName);
     const records = await instanceProfilesOfRole(this.#db, role.roleId);
     return Promise.all(records.map((record) => toProfile(this.#db, record)));
+  }
+
+  /** Tags set to the values they already have change nothing and are not recorded. */
+  async tagInstanceProfile(
+    name: string,
+    tags: Readonly<Record<string, string>>,
+    by?: AuditOrigin,
+  ): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const profile = await profileOrThrow(trx, name);
+      const { merged, changed } = addedTags(profile.tags, tags);
+      if (Object.keys(changed).length === 0) return;
+      await setInstanceProfileTags(trx, profile.instanceProfileId, merged);
+      await auditIam(trx, by, {
+        action: "instance-profile.tag",
+        target: auditTarget.instanceProfile(profile.name),
+        details: { tags: changed },
+        at: this.#now(),
+      });
+    });
+  }
+
+  /** Keys the profile does not have are ignored; removing none is not recorded. */
+  async untagInstanceProfile(name: string, keys: readonly string[], by?: AuditOrigin): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const profile = await profileOrThrow(trx, name);
+      const { remaining, removed } = removedTags(profile.tags, keys);
+      if (removed.length === 0) return;
+      await setInstanceProfileTags(trx, profile.instanceProfileId, remaining);
+      await auditIam(trx, by, {
+        action: "instance-profile.untag",
+        target: auditTarget.instanceProfile(profile.name),
+        details: { keys: removed },
+        at: this.#now(),
+      });
+    });
   }
 }
