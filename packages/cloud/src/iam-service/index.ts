@@ -187,7 +187,8 @@ export function iamService(store: IamStore, pager: Pager = new Pager()): QuerySe
         },
         caller,
       );
-      return undefined;
+      // UpdateRole has a result element, empty (botocore expects it).
+      return "";
     }),
     UpdateRoleDescription: onRole("iam:UpdateRole", async (role, params, caller) =>
       roleXml(await store.updateRole(role, { description: params.required("Description") }, caller)),
