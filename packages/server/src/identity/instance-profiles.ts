@@ -20,8 +20,8 @@ import {
 } from "../store/instance-profiles-repo.ts";
 import { findRoleById } from "../store/roles-repo.ts";
 import type { Database } from "../store/schema.ts";
-import { auditIam, type AuditOrigin } from "./iam-audit.ts";
-import { Problems, addedTags, iamArn, isUniqueViolation, newEntityId, removedTags } from "./iam-names.ts";
+import { auditIam, retag, type AuditOrigin } from "./iam-audit.ts";
+import { Problems, iamArn, isUniqueViolation, newEntityId } from "./iam-names.ts";
 import { assertCanPassRole, roleOrThrow, toRole, type RolePasser } from "./roles.ts";
 
 export interface CreateInstanceProfileInput {
@@ -183,39 +183,32 @@ export class InstanceProfiles {
     return Promise.all(records.map((record) => toProfile(this.#db, record)));
   }
 
-  /** Tags set to the values they already have change nothing and are not recorded. */
+  /** TagInstanceProfile / UntagInstanceProfile (iam-audit.ts `retag`). */
   async tagInstanceProfile(
     name: string,
     tags: Readonly<Record<string, string>>,
     by?: AuditOrigin,
   ): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
-      const profile = await profileOrThrow(trx, name);
-      const { merged, changed } = addedTags(profile.tags, tags);
-      if (Object.keys(changed).length === 0) return;
-      await setInstanceProfileTags(trx, profile.instanceProfileId, merged);
-      await auditIam(trx, by, {
-        action: "instance-profile.tag",
-        target: auditTarget.instanceProfile(profile.name),
-        details: { tags: changed },
-        at: this.#now(),
-      });
-    });
+    await this.#retag(name, { add: tags }, by);
   }
 
-  /** Keys the profile does not have are ignored; removing none is not recorded. */
   async untagInstanceProfile(name: string, keys: readonly string[], by?: AuditOrigin): Promise<void> {
+    await this.#retag(name, { remove: keys }, by);
+  }
+
+  async #retag(name: string, change: Parameters<typeof retag>[4], by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const profile = await profileOrThrow(trx, name);
-      const { remaining, removed } = removedTags(profile.tags, keys);
-      if (removed.length === 0) return;
-      await setInstanceProfileTags(trx, profile.instanceProfileId, remaining);
-      await auditIam(trx, by, {
-        action: "instance-profile.untag",
-        target: auditTarget.instanceProfile(profile.name),
-        details: { keys: removed },
-        at: this.#now(),
-      });
+      const write = (tags: Record<string, string>) =>
+        setInstanceProfileTags(trx, profile.instanceProfileId, tags);
+      const target = auditTarget.instanceProfile(profile.name);
+      await retag(
+        trx,
+        by,
+        this.#now(),
+        { tags: profile.tags, target, kind: "instance-profile", write },
+        change,
+      );
     });
   }
 }

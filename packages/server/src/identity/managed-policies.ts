@@ -26,8 +26,8 @@ import {
 import type { Database } from "../store/schema.ts";
 import type { Executor } from "../store/executor.ts";
 import { auditTarget } from "../services/audit.ts";
-import { auditIam, type AuditOrigin } from "./iam-audit.ts";
-import { Problems, addedTags, iamArn, isUniqueViolation, newEntityId, removedTags } from "./iam-names.ts";
+import { auditIam, retag, type AuditOrigin } from "./iam-audit.ts";
+import { Problems, iamArn, isUniqueViolation, newEntityId } from "./iam-names.ts";
 import { managedPolicyOrThrow } from "./roles.ts";
 
 export interface CreatePolicyInput {
@@ -285,35 +285,26 @@ export class ManagedPolicies {
     });
   }
 
-  /** Tags set to the values they already have change nothing and are not recorded. */
+  /** TagPolicy / UntagPolicy (iam-audit.ts `retag`). */
   async tagPolicy(arn: string, tags: Readonly<Record<string, string>>, by?: AuditOrigin): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
-      const policy = await managedPolicyOrThrow(trx, arn);
-      const { merged, changed } = addedTags(policy.tags, tags);
-      if (Object.keys(changed).length === 0) return;
-      await updateManagedPolicy(trx, policy.policyId, { tags: merged });
-      await auditIam(trx, by, {
-        action: "policy.tag",
-        target: auditTarget.policy(policy.name),
-        details: { tags: changed },
-        at: this.#now(),
-      });
-    });
+    await this.#retag(arn, { add: tags }, by);
   }
 
-  /** Keys the policy does not have are ignored; removing none is not recorded. */
   async untagPolicy(arn: string, keys: readonly string[], by?: AuditOrigin): Promise<void> {
+    await this.#retag(arn, { remove: keys }, by);
+  }
+
+  async #retag(arn: string, change: Parameters<typeof retag>[4], by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const policy = await managedPolicyOrThrow(trx, arn);
-      const { remaining, removed } = removedTags(policy.tags, keys);
-      if (removed.length === 0) return;
-      await updateManagedPolicy(trx, policy.policyId, { tags: remaining });
-      await auditIam(trx, by, {
-        action: "policy.untag",
+      const write = (tags: Record<string, string>) => updateManagedPolicy(trx, policy.policyId, { tags });
+      const entity = {
+        tags: policy.tags,
         target: auditTarget.policy(policy.name),
-        details: { keys: removed },
-        at: this.#now(),
-      });
+        kind: "policy",
+        write,
+      } as const;
+      await retag(trx, by, this.#now(), entity, change);
     });
   }
 }

@@ -41,14 +41,12 @@ import {
   MAX_SESSION_SECONDS,
   MIN_SESSION_SECONDS,
   Problems,
-  addedTags,
   iamArn,
   isUniqueViolation,
   nameInArn,
   newEntityId,
-  removedTags,
 } from "./iam-names.ts";
-import { auditIam, type AuditOrigin } from "./iam-audit.ts";
+import { auditIam, retag, type AuditOrigin } from "./iam-audit.ts";
 
 export interface CreateRoleInput {
   name: string;
@@ -349,35 +347,21 @@ export class Roles implements RoleLookup {
     });
   }
 
-  /** Tags set to the values they already have change nothing and are not recorded. */
+  /** TagRole / UntagRole (iam-audit.ts `retag`). */
   async tagRole(roleName: string, tags: Readonly<Record<string, string>>, by?: AuditOrigin): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
-      const role = await roleOrThrow(trx, roleName);
-      const { merged, changed } = addedTags(role.tags, tags);
-      if (Object.keys(changed).length === 0) return;
-      await updateRole(trx, role.roleId, { tags: merged });
-      await auditIam(trx, by, {
-        action: "role.tag",
-        target: auditTarget.role(role.name),
-        details: { tags: changed },
-        at: this.#now(),
-      });
-    });
+    await this.#retag(roleName, { add: tags }, by);
   }
 
-  /** Keys the role does not have are ignored, as IAM does; removing none is not recorded. */
   async untagRole(roleName: string, keys: readonly string[], by?: AuditOrigin): Promise<void> {
+    await this.#retag(roleName, { remove: keys }, by);
+  }
+
+  async #retag(roleName: string, change: Parameters<typeof retag>[4], by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
-      const { remaining, removed } = removedTags(role.tags, keys);
-      if (removed.length === 0) return;
-      await updateRole(trx, role.roleId, { tags: remaining });
-      await auditIam(trx, by, {
-        action: "role.untag",
-        target: auditTarget.role(role.name),
-        details: { keys: removed },
-        at: this.#now(),
-      });
+      const write = (tags: Record<string, string>) => updateRole(trx, role.roleId, { tags });
+      const entity = { tags: role.tags, target: auditTarget.role(role.name), kind: "role", write } as const;
+      await retag(trx, by, this.#now(), entity, change);
     });
   }
 

@@ -60,12 +60,17 @@ async function setup(t: TestContext) {
     assert.match(result.stderr, new RegExp(`\\(${code}\\)`), result.stderr);
     return result.stderr;
   };
-  /** How many requests of `operation` awscli made for `args` (its debug log names each), and its answer. */
-  const requests = async (operation: string, ...args: string[]) => {
-    const result = await admin("--debug", ...args);
-    assert.equal(result.code, 0, `aws ${args.join(" ")}: ${result.stderr.slice(-2000)}`);
+  /**
+   * `aws iam LIST ARGS…` with awscli's own pagination: how many requests it made (its debug log names each) and
+   * the `key` of each item of the answer's `field` (the items themselves without a key).
+   */
+  const pages = async (list: string, field: string, key: string | undefined, ...rest: string[]) => {
+    const operation = list.replace(/(?:^|-)([a-z])/g, (_, c: string) => c.toUpperCase());
+    const result = await admin("--debug", "iam", list, ...rest);
+    assert.equal(result.code, 0, `aws iam ${list} ${rest.join(" ")}: ${result.stderr.slice(-2000)}`);
     const made = result.stderr.split(`Making request for OperationModel(name=${operation})`).length - 1;
-    return { made, output: JSON.parse(result.stdout) as Json };
+    const answer = JSON.parse(result.stdout) as Record<string, Record<string, unknown>[]>;
+    return { made, items: answer[field]!.map((item) => (key === undefined ? item : item[key])) };
   };
   /**
    * Pages by hand through an action awscli 2.9 does not paginate itself (List*Tags): `--max-items` and
@@ -89,14 +94,14 @@ async function setup(t: TestContext) {
     } while (marker !== undefined);
     return { tags, pages };
   };
-  return { server, home, key, admin, file, ok, fails, requests, tagPages };
+  return { server, home, key, admin, file, ok, fails, pages, tagPages };
 }
 
 test(
   "every List* action pages as AWS's do: awscli's auto-pagination gets everything once, in order",
   { timeout: 360_000 },
   async (t) => {
-    const { file, ok, fails, requests, tagPages } = await setup(t);
+    const { file, ok, fails, pages, tagPages } = await setup(t);
     const trust = await file(TRUST);
     // Created out of order, mixed case: the list is by name, case-insensitive, as IAM's.
     const names = ["r-03", "R-00", "r-06", "r-01", "r-05", "R-02", "r-04"];
@@ -114,26 +119,15 @@ test(
     await ok("iam", "create-role", "--role-name", "elsewhere", "--assume-role-policy-document", trust);
     const expected = ["R-00", "r-01", "R-02", "r-03", "r-04", "r-05", "r-06"];
 
-    const paged = await requests(
-      "ListRoles",
-      "iam",
-      "list-roles",
-      "--path-prefix",
-      "/paged/",
-      "--page-size",
-      "2",
-    );
-    assert.equal(paged.made, 4, "seven roles in pages of two are four requests");
     assert.deepEqual(
-      paged.output.Roles.map((r) => r.RoleName),
-      expected,
+      await pages("list-roles", "Roles", "RoleName", "--path-prefix", "/paged/", "--page-size", "2"),
+      { made: 4, items: expected },
+      "seven roles in pages of two are four requests",
     );
-    const all = await requests("ListRoles", "iam", "list-roles");
-    assert.equal(all.made, 1);
-    assert.deepEqual(
-      all.output.Roles.map((r) => r.RoleName),
-      ["elsewhere", ...expected],
-    );
+    assert.deepEqual(await pages("list-roles", "Roles", "RoleName"), {
+      made: 1,
+      items: ["elsewhere", ...expected],
+    });
 
     // --max-items stops early and hands a token; --starting-token resumes exactly after it.
     const first = await ok(
@@ -211,37 +205,25 @@ test(
     assert.equal((await ok("iam", "list-roles")).Roles.length, 7);
 
     // The other lists page the same way.
-    const policies = await requests(
-      "ListPolicies",
-      "iam",
-      "list-policies",
-      "--scope",
-      "Local",
-      "--page-size",
-      "1",
-    );
-    assert.equal(policies.made, 3);
     assert.deepEqual(
-      policies.output.Policies.map((p) => p.PolicyName),
-      ["p-a", "p-b", "p-c"],
+      await pages("list-policies", "Policies", "PolicyName", "--scope", "Local", "--page-size", "1"),
+      { made: 3, items: ["p-a", "p-b", "p-c"] },
     );
     const arns = (await ok("iam", "list-policies")).Policies.map(
       (p) => (p as unknown as { Arn: string }).Arn,
     );
     for (const arn of arns) await ok("iam", "attach-role-policy", "--role-name", "r-03", "--policy-arn", arn);
-    const attached = await requests(
-      "ListAttachedRolePolicies",
-      "iam",
-      "list-attached-role-policies",
-      "--role-name",
-      "r-03",
-      "--page-size",
-      "2",
-    );
-    assert.equal(attached.made, 2);
     assert.deepEqual(
-      attached.output.AttachedPolicies.map((p) => p.PolicyName),
-      ["p-a", "p-b", "p-c"],
+      await pages(
+        "list-attached-role-policies",
+        "AttachedPolicies",
+        "PolicyName",
+        "--role-name",
+        "r-03",
+        "--page-size",
+        "2",
+      ),
+      { made: 2, items: ["p-a", "p-b", "p-c"] },
     );
     const inline = await file(allow("s3:GetObject"));
     for (const name of ["c", "a", "b"])
@@ -255,17 +237,10 @@ test(
         "--policy-document",
         inline,
       );
-    const inlineList = await requests(
-      "ListRolePolicies",
-      "iam",
-      "list-role-policies",
-      "--role-name",
-      "r-03",
-      "--page-size",
-      "2",
+    assert.deepEqual(
+      await pages("list-role-policies", "PolicyNames", undefined, "--role-name", "r-03", "--page-size", "2"),
+      { made: 2, items: ["a", "b", "c"] },
     );
-    assert.equal(inlineList.made, 2);
-    assert.deepEqual(inlineList.output.PolicyNames, ["a", "b", "c"]);
     const tags = ["k5=5", "k1=1", "k3=3", "k2=2", "k4=4"].map((tag) => {
       const [k, v] = tag.split("=");
       return `Key=${k},Value=${v}`;
@@ -287,35 +262,31 @@ test(
       await ok("iam", "create-instance-profile", "--instance-profile-name", name, "--path", "/paged/");
       await ok("iam", "tag-instance-profile", "--instance-profile-name", name, "--tags", ...tags);
     }
-    const profiles = await requests(
-      "ListInstanceProfiles",
-      "iam",
-      "list-instance-profiles",
-      "--path-prefix",
-      "/paged/",
-      "--page-size",
-      "2",
-    );
-    assert.equal(profiles.made, 2);
     assert.deepEqual(
-      profiles.output.InstanceProfiles.map((p) => p.InstanceProfileName),
-      ["ip-1", "ip-2", "ip-3"],
+      await pages(
+        "list-instance-profiles",
+        "InstanceProfiles",
+        "InstanceProfileName",
+        "--path-prefix",
+        "/paged/",
+        "--page-size",
+        "2",
+      ),
+      { made: 2, items: ["ip-1", "ip-2", "ip-3"] },
     );
     for (const name of ["ip-2", "ip-1"])
       await ok("iam", "add-role-to-instance-profile", "--instance-profile-name", name, "--role-name", "r-04");
-    const forRole = await requests(
-      "ListInstanceProfilesForRole",
-      "iam",
-      "list-instance-profiles-for-role",
-      "--role-name",
-      "r-04",
-      "--page-size",
-      "1",
-    );
-    assert.equal(forRole.made, 2);
     assert.deepEqual(
-      forRole.output.InstanceProfiles.map((p) => p.InstanceProfileName),
-      ["ip-1", "ip-2"],
+      await pages(
+        "list-instance-profiles-for-role",
+        "InstanceProfiles",
+        "InstanceProfileName",
+        "--role-name",
+        "r-04",
+        "--page-size",
+        "1",
+      ),
+      { made: 2, items: ["ip-1", "ip-2"] },
     );
     const profileTags = await tagPages(
       "iam",
@@ -420,20 +391,18 @@ test(
       assert.equal((version.PolicyVersion as { VersionId: string }).VersionId, `v${n}`);
     }
     const full = await ok("iam", "list-policy-versions", "--policy-arn", arn);
-    const { made, output } = await (async () => {
-      const { requests } = context;
-      return requests(
-        "ListPolicyVersions",
-        "iam",
+    assert.deepEqual(
+      await context.pages(
         "list-policy-versions",
+        "Versions",
+        undefined,
         "--policy-arn",
         arn,
         "--page-size",
         "2",
-      );
-    })();
-    assert.equal(made, 3);
-    assert.deepEqual(output.Versions, full.Versions);
+      ),
+      { made: 3, items: full.Versions },
+    );
     await fails(
       "LimitExceeded",
       "iam",

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import test from "node:test";
+import test, { type TestContext } from "node:test";
 import {
   ApiRoutes,
   apiPath,
@@ -23,7 +23,8 @@ const PUBLISH = {
   Statement: [{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::releases/*" }],
 };
 
-test("roles and policies from the CLI", { timeout: 120_000 }, async (t) => {
+/** A server, the CLI against it (`fawkes`, and `ok` asserting success) and files for documents. */
+async function cli(t: TestContext) {
   const server = await startServerProcess(t);
   const files = await tempDir(t, "fawkes-roles-cli-");
   const fawkes = (...args: string[]) => runCli(args, { server: server.url, token: server.token });
@@ -37,6 +38,11 @@ test("roles and policies from the CLI", { timeout: 120_000 }, async (t) => {
     await writeFile(target, typeof content === "string" ? content : JSON.stringify(content));
     return target;
   };
+  return { server, fawkes, ok, file };
+}
+
+test("roles and policies from the CLI", { timeout: 120_000 }, async (t) => {
+  const { fawkes, ok, file } = await cli(t);
 
   assert.match(await ok("roles", "list"), /no roles; create one with `fawkes roles create/);
   const missingTrust = await fawkes("roles", "create", "app-ci");
@@ -135,20 +141,9 @@ test(
   "managed policy versions from the CLI: update, versions, set-default, delete-version",
   { timeout: 120_000 },
   async (t) => {
-    const server = await startServerProcess(t);
-    const files = await tempDir(t, "fawkes-policies-cli-");
-    const fawkes = (...args: string[]) => runCli(args, { server: server.url, token: server.token });
-    const ok = async (...args: string[]) => {
-      const run = await fawkes(...args);
-      assert.equal(run.code, 0, `fawkes ${args.join(" ")}: ${run.stderr}`);
-      return run.stdout;
-    };
+    const { server, fawkes, ok, file: named } = await cli(t);
     let n = 0;
-    const file = async (content: unknown) => {
-      const target = path.join(files, `doc-${++n}.json`);
-      await writeFile(target, JSON.stringify(content));
-      return target;
-    };
+    const file = (content: unknown) => named(`doc-${++n}.json`, content);
     const doc = (action: string) => ({
       Version: "2012-10-17",
       Statement: [{ Effect: "Allow", Action: action, Resource: "*" }],
