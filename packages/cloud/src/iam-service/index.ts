@@ -10,7 +10,7 @@ import type { ContextValue } from "../iam/types.ts";
 import { invalidAction } from "../query/handle.ts";
 import { validationError, type QueryParams } from "../query/params.ts";
 import type { QueryCaller, QueryService } from "../query/service.ts";
-import { text } from "../s3/xml.ts";
+import { el, text } from "../s3/xml.ts";
 import { checkedDocument, iamError } from "./errors.ts";
 import { numberKey, Pager } from "./paging.ts";
 import {
@@ -61,6 +61,8 @@ function flag(params: QueryParams, name: string, fallback: boolean): boolean {
     throw validationError(`1 validation error detected: Value '${value}' at '${name}' must be true or false`);
   return value === "true";
 }
+
+const ENTITY_FILTERS = ["User", "Role", "Group", "LocalManagedPolicy", "AWSManagedPolicy"];
 
 const lower = (item: { name: string }): string => item.name.toLowerCase();
 
@@ -317,6 +319,45 @@ export function iamService(store: IamStore, pager: Pager = new Pager()): QuerySe
       async (policyArn, params, caller) =>
         void (await store.setDefaultPolicyVersion(policyArn, params.required("VersionId"), caller)),
     ),
+    ListEntitiesForPolicy: onPolicy("iam:ListEntitiesForPolicy", async (policyArn, params) => {
+      const filter = params.get("EntityFilter");
+      if (filter !== undefined && !ENTITY_FILTERS.includes(filter))
+        throw validationError(
+          `1 validation error detected: Value '${filter}' at 'entityFilter' must be one of ${ENTITY_FILTERS.join(", ")}`,
+        );
+      const usage = params.get("PolicyUsageFilter");
+      if (usage !== undefined && usage !== "PermissionsPolicy" && usage !== "PermissionsBoundary")
+        throw validationError(
+          `1 validation error detected: Value '${usage}' at 'policyUsageFilter' must be PermissionsPolicy or PermissionsBoundary`,
+        );
+      const prefix = pathPrefix(params);
+      const { attached, bounded } = await store.rolesUsingPolicy(policyArn);
+      // Fawkes has roles only: no users or groups, so those filters list nothing.
+      const roles =
+        filter === undefined || filter === "Role"
+          ? [
+              ...(usage !== "PermissionsBoundary" ? attached : []),
+              ...(usage !== "PermissionsPolicy" ? bounded : []),
+            ].filter((role, index, all) => all.findIndex((r) => r.roleId === role.roleId) === index)
+          : [];
+      const { items, tail } = pager.page(
+        params,
+        `ListEntitiesForPolicy:${policyArn}`,
+        roles.filter((role) => role.path.startsWith(prefix)),
+        lower,
+      );
+      return (
+        el("PolicyGroups") +
+        el("PolicyUsers") +
+        el(
+          "PolicyRoles",
+          items
+            .map((role) => el("member", text("RoleName", role.name), text("RoleId", role.roleId)))
+            .join(""),
+        ) +
+        tail
+      );
+    }),
     TagPolicy: onPolicy(
       "iam:TagPolicy",
       async (policyArn, params, caller) => void (await store.tagPolicy(policyArn, params.tags(), caller)),

@@ -162,6 +162,8 @@ export interface IamStore {
   /** DeleteConflict for the default version. */
   deletePolicyVersion(arn: string, versionId: string, by: IamRequester): Promise<void>;
   setDefaultPolicyVersion(arn: string, versionId: string, by: IamRequester): Promise<void>;
+  /** The roles the policy is attached to, and those it is the permissions boundary of; by name. */
+  rolesUsingPolicy(arn: string): Promise<{ attached: IamRole[]; bounded: IamRole[] }>;
   tagPolicy(arn: string, tags: Readonly<Record<string, string>>, by: IamRequester): Promise<void>;
   untagPolicy(arn: string, keys: readonly string[], by: IamRequester): Promise<void>;
 

@@ -63,6 +63,7 @@ export class Identity {
       listPolicyVersions: (arn) => policies.listPolicyVersions(arn),
       deletePolicyVersion: (arn, id, by) => policies.deletePolicyVersion(arn, id, o(by)),
       setDefaultPolicyVersion: (arn, id, by) => policies.setDefaultPolicyVersion(arn, id, o(by)),
+      rolesUsingPolicy: (arn) => policies.rolesUsingPolicy(arn),
       tagPolicy: (arn, tags, by) => policies.tagPolicy(arn, tags, o(by)),
       untagPolicy: (arn, keys, by) => policies.untagPolicy(arn, keys, o(by)),
       createInstanceProfile: (input, by) => profiles.createInstanceProfile(input, o(by)),

@@ -5,7 +5,7 @@
  * request. As AWS: at most five versions (LimitExceeded), the default cannot be deleted (DeleteConflict), and a
  * policy is deleted only once its non-default versions are (DeleteConflict before).
  */
-import type { IamManagedPolicy, IamPolicyVersion } from "@fawkes/cloud";
+import type { IamManagedPolicy, IamPolicyVersion, IamRole } from "@fawkes/cloud";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
 import {
@@ -28,7 +28,8 @@ import type { Executor } from "../store/executor.ts";
 import { auditTarget } from "../services/audit.ts";
 import { auditIam, retag, type AuditOrigin } from "./iam-audit.ts";
 import { Problems, iamArn, isUniqueViolation, newEntityId } from "./iam-names.ts";
-import { managedPolicyOrThrow } from "./roles.ts";
+import { managedPolicyOrThrow, toRole } from "./roles.ts";
+import { rolesUsingPolicy } from "../store/roles-repo.ts";
 
 export interface CreatePolicyInput {
   name: string;
@@ -283,6 +284,13 @@ export class ManagedPolicies {
         at: now,
       });
     });
+  }
+
+  /** ListEntitiesForPolicy: the roles it is attached to, and those it is the permissions boundary of. */
+  async rolesUsingPolicy(arn: string): Promise<{ attached: IamRole[]; bounded: IamRole[] }> {
+    const policy = await managedPolicyOrThrow(this.#db, arn);
+    const { attached, bounded } = await rolesUsingPolicy(this.#db, policy);
+    return { attached: attached.map(toRole), bounded: bounded.map(toRole) };
   }
 
   /** TagPolicy / UntagPolicy (iam-audit.ts `retag`). */

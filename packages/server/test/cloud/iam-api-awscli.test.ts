@@ -213,6 +213,33 @@ test(
       (p) => (p as unknown as { Arn: string }).Arn,
     );
     for (const arn of arns) await ok("iam", "attach-role-policy", "--role-name", "r-03", "--policy-arn", arn);
+    // ListEntitiesForPolicy: the roles a policy is attached to or bounds.
+    await ok("iam", "attach-role-policy", "--role-name", "r-05", "--policy-arn", arns[0]!);
+    await ok(
+      "iam",
+      "put-role-permissions-boundary",
+      "--role-name",
+      "r-06",
+      "--permissions-boundary",
+      arns[0]!,
+    );
+    const entities = (...filter: string[]) =>
+      pages(
+        "list-entities-for-policy",
+        "PolicyRoles",
+        "RoleName",
+        "--policy-arn",
+        arns[0]!,
+        "--page-size",
+        "1",
+        ...filter,
+      );
+    assert.deepEqual(await entities(), { made: 3, items: ["r-03", "r-05", "r-06"] });
+    assert.deepEqual(await entities("--policy-usage-filter", "PermissionsPolicy"), {
+      made: 2,
+      items: ["r-03", "r-05"],
+    });
+    assert.deepEqual(await entities("--entity-filter", "User"), { made: 1, items: [] });
     assert.deepEqual(
       await pages(
         "list-attached-role-policies",
