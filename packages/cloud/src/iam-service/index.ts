@@ -133,6 +133,32 @@ export function iamService(store: IamStore, pager: Pager = new Pager()): QuerySe
     const { items, tail } = pager.page(params, list, Object.entries(tags), ([key]) => key);
     return tagsXml(items) + tail;
   };
+  type On = typeof onRole;
+  type Tags = Readonly<Record<string, string>>;
+  /** Tag*, Untag* and List*Tags of an entity, each authorised on it (`iam:TagRole` on the role's ARN…). */
+  const tagging = (
+    entity: "Role" | "Policy" | "InstanceProfile",
+    on: On,
+    ops: {
+      tag(id: string, tags: Tags, by: QueryCaller): Promise<void>;
+      untag(id: string, keys: readonly string[], by: QueryCaller): Promise<void>;
+      tags(id: string): Promise<Tags>;
+    },
+  ): Record<string, Handler> => ({
+    [`Tag${entity}`]: on(
+      `iam:Tag${entity}`,
+      async (id, params, caller) => void (await ops.tag(id, params.tags(), caller)),
+      (params) => tagContext(params.tags()),
+    ),
+    [`Untag${entity}`]: on(
+      `iam:Untag${entity}`,
+      async (id, params, caller) => void (await ops.untag(id, params.list("TagKeys"), caller)),
+      (params) => ({ "aws:TagKeys": params.list("TagKeys") }),
+    ),
+    [`List${entity}Tags`]: on(`iam:List${entity}Tags`, async (id, params) =>
+      tagPage(params, `List${entity}Tags:${id.toLowerCase()}`, await ops.tags(id)),
+    ),
+  });
 
   const handlers: Record<string, Handler> = {
     async CreateRole(params, caller) {
@@ -260,19 +286,11 @@ export function iamService(store: IamStore, pager: Pager = new Pager()): QuerySe
       "iam:DeleteRolePermissionsBoundary",
       async (role, _params, caller) => void (await store.deleteRolePermissionsBoundary(role, caller)),
     ),
-    TagRole: onRole(
-      "iam:TagRole",
-      async (role, params, caller) => void (await store.tagRole(role, params.tags(), caller)),
-      (params) => tagContext(params.tags()),
-    ),
-    UntagRole: onRole(
-      "iam:UntagRole",
-      async (role, params, caller) => void (await store.untagRole(role, params.list("TagKeys"), caller)),
-      (params) => ({ "aws:TagKeys": params.list("TagKeys") }),
-    ),
-    ListRoleTags: onRole("iam:ListRoleTags", async (role, params) =>
-      tagPage(params, `ListRoleTags:${lower({ name: role })}`, (await store.getRole(role)).tags),
-    ),
+    ...tagging("Role", onRole, {
+      tag: store.tagRole,
+      untag: store.untagRole,
+      tags: async (role) => (await store.getRole(role)).tags,
+    }),
 
     async CreatePolicy(params, caller) {
       const name = params.required("PolicyName");
@@ -358,20 +376,7 @@ export function iamService(store: IamStore, pager: Pager = new Pager()): QuerySe
         tail
       );
     }),
-    TagPolicy: onPolicy(
-      "iam:TagPolicy",
-      async (policyArn, params, caller) => void (await store.tagPolicy(policyArn, params.tags(), caller)),
-      (params) => tagContext(params.tags()),
-    ),
-    UntagPolicy: onPolicy(
-      "iam:UntagPolicy",
-      async (policyArn, params, caller) =>
-        void (await store.untagPolicy(policyArn, params.list("TagKeys"), caller)),
-      (params) => ({ "aws:TagKeys": params.list("TagKeys") }),
-    ),
-    ListPolicyTags: onPolicy("iam:ListPolicyTags", async (policyArn, params) =>
-      tagPage(params, `ListPolicyTags:${policyArn}`, (await store.getPolicy(policyArn)).tags),
-    ),
+
     DeletePolicy: onPolicy(
       "iam:DeletePolicy",
       async (policyArn, _params, caller) => void (await store.deletePolicy(policyArn, caller)),
@@ -390,6 +395,11 @@ export function iamService(store: IamStore, pager: Pager = new Pager()): QuerySe
       const { items, tail } = pager.page(params, "ListPolicies", policies, lower);
       return policiesXml(items) + tail;
     },
+    ...tagging("Policy", onPolicy, {
+      tag: store.tagPolicy,
+      untag: store.untagPolicy,
+      tags: async (policyArn) => (await store.getPolicy(policyArn)).tags,
+    }),
 
     async CreateInstanceProfile(params, caller) {
       const name = params.required("InstanceProfileName");
@@ -400,25 +410,11 @@ export function iamService(store: IamStore, pager: Pager = new Pager()): QuerySe
       });
       return profileXml(await store.createInstanceProfile({ name, path, tags }, caller));
     },
-    TagInstanceProfile: onProfile(
-      "iam:TagInstanceProfile",
-      async (profile, params, caller) =>
-        void (await store.tagInstanceProfile(profile, params.tags(), caller)),
-      (params) => tagContext(params.tags()),
-    ),
-    UntagInstanceProfile: onProfile(
-      "iam:UntagInstanceProfile",
-      async (profile, params, caller) =>
-        void (await store.untagInstanceProfile(profile, params.list("TagKeys"), caller)),
-      (params) => ({ "aws:TagKeys": params.list("TagKeys") }),
-    ),
-    ListInstanceProfileTags: onProfile("iam:ListInstanceProfileTags", async (profile, params) =>
-      tagPage(
-        params,
-        `ListInstanceProfileTags:${lower({ name: profile })}`,
-        (await store.getInstanceProfile(profile)).tags,
-      ),
-    ),
+    ...tagging("InstanceProfile", onProfile, {
+      tag: store.tagInstanceProfile,
+      untag: store.untagInstanceProfile,
+      tags: async (profile) => (await store.getInstanceProfile(profile)).tags,
+    }),
     GetInstanceProfile: onProfile("iam:GetInstanceProfile", async (profile) =>
       profileXml(await store.getInstanceProfile(profile)),
     ),
