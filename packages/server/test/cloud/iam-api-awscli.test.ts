@@ -130,62 +130,28 @@ test(
     });
 
     // --max-items stops early and hands a token; --starting-token resumes exactly after it.
-    const first = await ok(
-      "iam",
-      "list-roles",
-      "--path-prefix",
-      "/paged/",
-      "--max-items",
-      "3",
-      "--page-size",
-      "2",
-    );
-    assert.deepEqual(
-      first.Roles.map((r) => r.RoleName),
-      expected.slice(0, 3),
-    );
-    assert.ok(first.NextToken);
-    const rest = await ok(
-      "iam",
-      "list-roles",
-      "--path-prefix",
-      "/paged/",
-      "--page-size",
-      "2",
-      "--starting-token",
-      first.NextToken,
-    );
-    assert.deepEqual(
-      rest.Roles.map((r) => r.RoleName),
-      expected.slice(3),
-    );
+    const pagedRoles = async (...args: string[]) => {
+      const answer = await ok("iam", "list-roles", "--path-prefix", "/paged/", "--page-size", "2", ...args);
+      return { names: answer.Roles.map((r) => r.RoleName), token: answer.NextToken };
+    };
+    const first = await pagedRoles("--max-items", "3");
+    assert.deepEqual(first.names, expected.slice(0, 3));
+    assert.ok(first.token);
+    assert.deepEqual(await pagedRoles("--starting-token", first.token), {
+      names: expected.slice(3),
+      token: undefined,
+    });
 
     // A role deleted between pages is neither repeated nor skipped past.
-    const firstPage = await ok(
-      "iam",
-      "list-roles",
-      "--path-prefix",
-      "/paged/",
-      "--max-items",
-      "2",
-      "--page-size",
-      "2",
-    );
+    const firstPage = await pagedRoles("--max-items", "2");
     await ok("iam", "delete-role", "--role-name", "r-01");
-    const afterDelete = await ok(
-      "iam",
-      "list-roles",
-      "--path-prefix",
-      "/paged/",
-      "--page-size",
-      "2",
-      "--starting-token",
-      firstPage.NextToken!,
-    );
-    assert.deepEqual(
-      afterDelete.Roles.map((r) => r.RoleName),
-      ["R-02", "r-03", "r-04", "r-05", "r-06"],
-    );
+    assert.deepEqual((await pagedRoles("--starting-token", firstPage.token!)).names, [
+      "R-02",
+      "r-03",
+      "r-04",
+      "r-05",
+      "r-06",
+    ]);
 
     // Forged or foreign markers and out-of-range MaxItems: ValidationError, and the server carries on.
     await fails("ValidationError", "iam", "list-roles", "--starting-token", "forged-marker");
@@ -550,7 +516,7 @@ test(
   "UpdateRole and STS's maximum session duration; tags on policies and instance profiles with AWS's limits",
   { timeout: 360_000 },
   async (t) => {
-    const { file, ok, fails } = await setup(t);
+    const { server, file, ok, fails } = await setup(t);
     await ok("iam", "create-role", "--role-name", "long", "--assume-role-policy-document", await file(TRUST));
     const assume = (seconds: number) => [
       "sts",
@@ -731,5 +697,32 @@ test(
       "Key=one-more,Value=x",
     );
     assert.equal((await ok("iam", "list-policy-tags", "--policy-arn", policyArn)).Tags.length, 50);
+
+    // Each change is in the audit log; refusals and no-ops are not.
+    const audited = async (target: string) =>
+      (
+        await server.api.get<{ entries: { action: string; details: unknown }[] }>(
+          `${ApiRoutes.audit}?target=${encodeURIComponent(target)}&limit=500`,
+        )
+      ).entries
+        .map((e) => e.action)
+        .reverse();
+    assert.deepEqual(await audited("role/long"), [
+      "role.create",
+      "role.update",
+      "credentials.assume-role",
+      "role.update",
+    ]);
+    assert.deepEqual(await audited("instance-profile/box"), [
+      "instance-profile.create",
+      "instance-profile.tag",
+      "instance-profile.untag",
+    ]);
+    assert.deepEqual(await audited("policy/tagged"), [
+      "policy.create",
+      "policy.tag",
+      "policy.untag",
+      "policy.tag",
+    ]);
   },
 );
