@@ -172,6 +172,11 @@ testOnEachBackend(
       return [found?.policies, found?.permissionsBoundary];
     };
     assert.deepEqual(await role(), [[doc("s3:A")], doc("s3:A")]);
+    const using = await policies.rolesUsingPolicy(arn);
+    assert.deepEqual(
+      [using.attached.map((r) => r.name), using.bounded.map((r) => r.name)],
+      [["app"], ["app"]],
+    );
 
     now += 1000;
     assert.deepEqual(await policies.createPolicyVersion(arn, doc("s3:B"), false), {
