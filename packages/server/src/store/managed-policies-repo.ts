@@ -1,5 +1,5 @@
 /**
- * Managed policies, their versions (migration 014) and their attachments to roles (migration 009). A policy
+ * Managed policies, their versions (migration 016) and their attachments to roles (migration 009). A policy
  * record carries its default version's document, the one evaluation uses: read with the version in one query.
  */
 import type { Executor } from "./executor.ts";

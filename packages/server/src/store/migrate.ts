@@ -17,7 +17,7 @@ import { stsSessionsMigration } from "./migrations/010-sts-sessions.ts";
 import { oidcKeysMigration } from "./migrations/011-oidc-keys.ts";
 import { usersMigration } from "./migrations/012-users.ts";
 import { auditMigration } from "./migrations/013-audit.ts";
-import { policyVersionsMigration } from "./migrations/014-policy-versions.ts";
+import { policyVersionsMigration } from "./migrations/016-policy-versions.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
 
@@ -39,7 +39,7 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "011-oidc-keys": oidcKeysMigration(dialect),
   "012-users": usersMigration(dialect),
   "013-audit": auditMigration(dialect),
-  "014-policy-versions": policyVersionsMigration(dialect),
+  "016-policy-versions": policyVersionsMigration(dialect),
 });
 
 export const MIGRATION_TABLE = "fawkes_migrations";

@@ -300,7 +300,7 @@ export interface DbRolePolicyTable {
   document_json: string;
 }
 
-/** Managed (customer) policies (migration 009); their documents are their versions (014). */
+/** Managed (customer) policies (migration 009); their documents are their versions (016). */
 export interface DbManagedPolicyTable {
   /** `ANPA` + 16 base32 characters. */
   policy_id: string;
@@ -310,18 +310,18 @@ export interface DbManagedPolicyTable {
   /** `arn:aws:iam::000000000000:policy/PATH/NAME`. */
   arn: string;
   description: string | null;
-  /** The number of the version evaluation uses (`v3` → 3) (014). */
+  /** The number of the version evaluation uses (`v3` → 3) (016). */
   default_version: number;
-  /** The number the next version gets; never decreases, so version ids are never reused (014). */
+  /** The number the next version gets; never decreases, so version ids are never reused (016). */
   next_version: number;
-  /** Tags, a JSON object (014). */
+  /** Tags, a JSON object (016). */
   tags_json: string;
   created_at: number;
-  /** When the policy or its versions last changed (014). */
+  /** When the policy or its versions last changed (016). */
   updated_at: number;
 }
 
-/** The versions of managed policies, one to five per policy (migration 014). */
+/** The versions of managed policies, one to five per policy (migration 016). */
 export interface DbManagedPolicyVersionTable {
   policy_id: string;
   /** `v3` is 3. */

@@ -42,7 +42,7 @@ testOnEachBackend("migrating an up-to-date database again applies nothing", asyn
       "011-oidc-keys",
       "012-users",
       "013-audit",
-      "014-policy-versions",
+      "016-policy-versions",
     ],
   );
 });

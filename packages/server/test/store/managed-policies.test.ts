@@ -1,8 +1,8 @@
 /**
  * Managed policies, permissions boundaries and instance profiles (migration 009) through their services on both
  * backends: attachment and boundary documents reach the RoleLookup, DeleteConflict while in use, one role per
- * instance profile with iam:PassRole checked before anything changes, and tags. Versions (migration 014): a
- * database from before 014 has each policy's document moved into `v1`, the default, which is what a role's lookup
+ * instance profile with iam:PassRole checked before anything changes, and tags. Versions (migration 016): a
+ * database from before 016 has each policy's document moved into `v1`, the default, which is what a role's lookup
  * evaluates; versions follow AWS's rules (five at most, the default kept, ids never reused), and a refused change
  * leaves everything as it was.
  */
@@ -121,18 +121,18 @@ testOnEachBackend("managed policies, boundaries and instance profiles", async (t
   assert.deepEqual(await instanceProfiles.listInstanceProfiles(), []);
 });
 
-testOnEachBackend("migration 014 moves each policy's document into v1, its default", async (t, backend) => {
+testOnEachBackend("migration 016 moves each policy's document into v1, its default", async (t, backend) => {
   const target = await backend.create(t);
   const dataKey = randomBytes(32);
   const arn = "arn:aws:iam::000000000000:policy/ci/old";
   {
     const { db, close } = await openStore(t, target, dataKey);
-    // Back to the schema before 014, then a policy (attached to a role) as a server before 014 wrote it.
+    // Back to the schema before 016, then a policy (attached to a role) as a server before 016 wrote it.
     await sql`drop table managed_policy_versions`.execute(db);
     for (const column of ["default_version", "next_version", "tags_json", "updated_at"])
       await sql`alter table managed_policies drop column ${sql.raw(column)}`.execute(db);
     await sql`alter table managed_policies add column document_json text not null default '{}'`.execute(db);
-    await sql`delete from fawkes_migrations where name = '014-policy-versions'`.execute(db);
+    await sql`delete from fawkes_migrations where name = '016-policy-versions'`.execute(db);
     await sql`insert into managed_policies (policy_id, name, name_key, path, arn, description, document_json,
       created_at) values ('ANPAOLDOLDOLDOLDOLDO', 'old', 'old', '/ci/', ${arn}, 'from before',
       ${JSON.stringify(doc("s3:GetObject"))}, 1700000000000)`.execute(db);

@@ -1,5 +1,5 @@
 /**
- * Migration 014: managed policy versions, as AWS keeps them. Each policy has one to five versions
+ * Migration 016: managed policy versions, as AWS keeps them. Each policy has one to five versions
  * (`managed_policy_versions`, numbered 1, 2, … and shown as `v1`, `v2`, …); `default_version` names the one
  * evaluation uses and `next_version` the number the next CreatePolicyVersion gets, so a deleted version's id is
  * never reused. Policies also get tags and an update time. The document each policy held moves into its `v1`
