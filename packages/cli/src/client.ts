@@ -7,6 +7,8 @@ import {
   AttachedPolicyListDto,
   ManagedPolicyDto,
   ManagedPolicyListDto,
+  PolicyVersionDto,
+  PolicyVersionListDto,
   RoleDetailsDto,
   RoleDto,
   RoleListDto,
@@ -48,6 +50,7 @@ import type {
   CreateAccessKeyRequest,
   RevokeSessionsRequest,
   CreateManagedPolicyRequest,
+  CreatePolicyVersionRequest,
   CreateRoleRequest,
   PolicyDocument,
   NotifyRequest,
@@ -215,6 +218,20 @@ export class FawkesClient {
   }
   deleteManagedPolicy(policy: string): Promise<void> {
     return this.#empty("DELETE", apiPath(ApiRoutes.policy, { policy }));
+  }
+  policyVersions(policy: string): Promise<PolicyVersionListDto> {
+    return this.#json("GET", apiPath(ApiRoutes.policyVersions, { policy }), PolicyVersionListDto);
+  }
+  createPolicyVersion(policy: string, request: CreatePolicyVersionRequest): Promise<PolicyVersionDto> {
+    return this.#json("POST", apiPath(ApiRoutes.policyVersions, { policy }), PolicyVersionDto, request);
+  }
+  deletePolicyVersion(policy: string, version: string): Promise<void> {
+    return this.#empty("DELETE", apiPath(ApiRoutes.policyVersion, { policy, version }));
+  }
+  setDefaultPolicyVersion(policy: string, versionId: string): Promise<ManagedPolicyDto> {
+    return this.#json("PUT", apiPath(ApiRoutes.policyDefaultVersion, { policy }), ManagedPolicyDto, {
+      versionId,
+    });
   }
 
   /** One page of the audit log, newest first. */

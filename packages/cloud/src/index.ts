@@ -34,9 +34,11 @@ export type {
   CreateRoleInput as IamCreateRoleInput,
   IamInstanceProfile,
   IamManagedPolicy,
+  IamPolicyVersion,
   IamRequester,
   IamRole,
   IamStore,
+  RoleUpdate as IamRoleUpdate,
 } from "./iam-service/store.ts";
 export { iamService, IAM_XMLNS } from "./iam-service/index.ts";
 export * from "./stacks/template/index.ts";

@@ -91,11 +91,16 @@ export const ManagedPolicyDto = z.object({
   /** `arn:aws:iam::000000000000:policy/PATH/NAME`. */
   arn: z.string(),
   description: z.string().nullable(),
+  /** The default version's document: the one evaluated. */
   document: PolicyDocument,
+  /** `v1`, `v2`, … */
   defaultVersionId: z.string(),
   attachmentCount: z.number().int(),
   permissionsBoundaryUsageCount: z.number().int(),
+  tags: Tags,
   createdAt: z.number().int(),
+  /** When its versions last changed. */
+  updatedAt: z.number().int(),
 });
 export type ManagedPolicyDto = z.infer<typeof ManagedPolicyDto>;
 
@@ -111,8 +116,35 @@ export const CreateManagedPolicyRequest = z.strictObject({
   path: z.string().optional(),
   document: PolicyDocument,
   description: z.string().optional(),
+  tags: Tags.optional(),
 });
 export type CreateManagedPolicyRequest = z.infer<typeof CreateManagedPolicyRequest>;
+
+/** A version of a managed policy; `document` only when one version is asked for. */
+export const PolicyVersionDto = z.object({
+  /** `v1`, `v2`, … never reused within the policy. */
+  versionId: z.string(),
+  isDefaultVersion: z.boolean(),
+  createdAt: z.number().int(),
+  document: PolicyDocument.optional(),
+});
+export type PolicyVersionDto = z.infer<typeof PolicyVersionDto>;
+
+/** GET /api/v1/policies/:policy/versions: oldest first, with their documents. */
+export const PolicyVersionListDto = z.object({ versions: z.array(PolicyVersionDto) });
+export type PolicyVersionListDto = z.infer<typeof PolicyVersionListDto>;
+
+/** POST /api/v1/policies/:policy/versions (at most five versions: delete one first). */
+export const CreatePolicyVersionRequest = z.strictObject({
+  document: PolicyDocument,
+  /** Make it the version evaluated from the next request on. @default true */
+  setAsDefault: z.boolean().optional(),
+});
+export type CreatePolicyVersionRequest = z.infer<typeof CreatePolicyVersionRequest>;
+
+/** PUT /api/v1/policies/:policy/default-version. */
+export const SetDefaultPolicyVersionRequest = z.strictObject({ versionId: z.string() });
+export type SetDefaultPolicyVersionRequest = z.infer<typeof SetDefaultPolicyVersionRequest>;
 
 export const InstanceProfileDto = z.object({
   name: z.string(),

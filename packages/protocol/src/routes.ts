@@ -106,6 +106,12 @@ export const ApiRoutes = {
   policies: "/api/v1/policies",
   /** GET → ManagedPolicyDto; DELETE → 204. By name (or URL-encoded ARN). */
   policy: "/api/v1/policies/:policy",
+  /** GET → PolicyVersionListDto; POST CreatePolicyVersionRequest → 201 PolicyVersionDto (LimitExceeded past five) */
+  policyVersions: "/api/v1/policies/:policy/versions",
+  /** GET → PolicyVersionDto (with its document); DELETE → 204 (DeleteConflict for the default) */
+  policyVersion: "/api/v1/policies/:policy/versions/:version",
+  /** PUT SetDefaultPolicyVersionRequest → ManagedPolicyDto: evaluated from the next request on */
+  policyDefaultVersion: "/api/v1/policies/:policy/default-version",
   /** GET → InstanceProfileListDto; POST CreateInstanceProfileRequest → 201 InstanceProfileDto */
   instanceProfiles: "/api/v1/instance-profiles",
   /** GET → InstanceProfileDto; DELETE → 204 */

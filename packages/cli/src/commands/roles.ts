@@ -248,6 +248,7 @@ export function registerPoliciesCommand(program: Command, { io }: CliContext): v
           `  id:           ${policy.policyId}`,
           ...(policy.description ? [`  description:  ${policy.description}`] : []),
           `  attached to:  ${policy.attachmentCount} role(s)`,
+          `  default:      ${policy.defaultVersionId} (\`fawkes policies versions ${policy.name}\` lists all)`,
           "document:",
           indent(JSON.stringify(policy.document, null, 2)),
           "",
@@ -292,6 +293,85 @@ export function registerPoliciesCommand(program: Command, { io }: CliContext): v
       await clientFor(command, io).deleteManagedPolicy(name);
       if (options.json) printJson(io, { deleted: name });
       else io.out(`deleted policy ${name}\n`);
+    });
+
+  registerVersionCommands(policies, io);
+}
+
+/** `fawkes policies versions|update|set-default|delete-version`: managed policy versions, as `aws iam` keeps them. */
+function registerVersionCommands(policies: Command, io: CliContext["io"]): void {
+  policies
+    .command("versions")
+    .description("list a managed policy's versions (at most five; the default is the one evaluated)")
+    .argument("<policy>", "policy name or ARN")
+    .option("--json", "print {versions:[…]} as JSON, with their documents")
+    .action(async (name: string, options: { json?: boolean }, command: Command) => {
+      const list = await clientFor(command, io).policyVersions(name);
+      if (options.json) return printJson(io, list);
+      io.out(
+        formatTable(
+          ["VERSION", "DEFAULT", "CREATED"],
+          list.versions.map((v) => [v.versionId, v.isDefaultVersion ? "yes" : "", ago(v.createdAt)]),
+        ),
+      );
+    });
+
+  policies
+    .command("update")
+    .description("add a version with a new document, made the default unless --no-default (five at most)")
+    .argument("<policy>", "policy name or ARN")
+    .requiredOption("--document <file>", "IAM policy document (JSON file, - for stdin)")
+    .option(
+      "--no-default",
+      "keep the current default version; set it later with `fawkes policies set-default`",
+    )
+    .option("--json", "print the new version as JSON")
+    .action(
+      async (
+        name: string,
+        options: { document: string; default: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        const version = await clientFor(command, io).createPolicyVersion(name, {
+          document: readPolicy(options.document),
+          setAsDefault: options.default,
+        });
+        if (options.json) return printJson(io, version);
+        io.out(
+          version.isDefaultVersion
+            ? `policy ${name}: ${version.versionId} is the default version now
+`
+            : `policy ${name}: added ${version.versionId}; make it the default with \`fawkes policies set-default ${name} ${version.versionId}\`
+`,
+        );
+      },
+    );
+
+  policies
+    .command("set-default")
+    .description("make a version the one evaluated, from the next request on")
+    .argument("<policy>", "policy name or ARN")
+    .argument("<version>", "version id, e.g. v2")
+    .option("--json", "print the policy as JSON")
+    .action(async (name: string, version: string, options: { json?: boolean }, command: Command) => {
+      const policy = await clientFor(command, io).setDefaultPolicyVersion(name, version);
+      if (options.json) return printJson(io, policy);
+      io.out(`policy ${policy.name}: default version ${policy.defaultVersionId}
+`);
+    });
+
+  policies
+    .command("delete-version")
+    .description("delete a version that is not the default")
+    .argument("<policy>", "policy name or ARN")
+    .argument("<version>", "version id, e.g. v2")
+    .option("--json", 'print {"policy": POLICY, "deleted": VERSION} as JSON')
+    .action(async (name: string, version: string, options: { json?: boolean }, command: Command) => {
+      await clientFor(command, io).deletePolicyVersion(name, version);
+      if (options.json) printJson(io, { policy: name, deleted: version });
+      else
+        io.out(`policy ${name}: deleted ${version}
+`);
     });
 }
 

@@ -1,6 +1,15 @@
-/** IAM's XML shapes (the children of `<ActionResult>`), as awscli 2.9 and the SDK v3 parse them. */
+/**
+ * IAM's XML shapes (the children of `<ActionResult>`), as awscli 2.9 and the SDK v3 parse them. A list renders
+ * one page of items; its paging tail (`IsTruncated`, `Marker`) comes from paging.ts.
+ */
 import { el, text } from "../s3/xml.ts";
-import type { AttachedPolicy, IamInstanceProfile, IamManagedPolicy, IamRole } from "./store.ts";
+import type {
+  AttachedPolicy,
+  IamInstanceProfile,
+  IamManagedPolicy,
+  IamPolicyVersion,
+  IamRole,
+} from "./store.ts";
 
 /** ISO 8601 without fractional seconds, as AWS sends and botocore parses. */
 export const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -14,8 +23,19 @@ export const encodeDocument = (document: unknown): string =>
 
 const members = (items: readonly string[]): string => items.map((item) => el("member", item)).join("");
 
-export const tagsXml = (tags: Readonly<Record<string, string>>): string =>
-  el("Tags", members(Object.entries(tags).map(([key, value]) => text("Key", key) + text("Value", value))));
+type Tags = Readonly<Record<string, string>>;
+
+export const tagsXml = (tags: Tags | readonly (readonly [string, string])[]): string =>
+  el(
+    "Tags",
+    members(
+      (Array.isArray(tags) ? tags : Object.entries(tags)).map(
+        ([key, value]: readonly [string, string]) => text("Key", key) + text("Value", value),
+      ),
+    ),
+  );
+
+const tagsIfAny = (tags: Tags): string => (Object.keys(tags).length > 0 ? tagsXml(tags) : "");
 
 export function roleXml(role: IamRole, name = "Role"): string {
   return el(
@@ -35,12 +55,12 @@ export function roleXml(role: IamRole, name = "Role"): string {
           text("PermissionsBoundaryType", "Policy"),
           text("PermissionsBoundaryArn", role.permissionsBoundaryArn),
         ),
-    Object.keys(role.tags).length > 0 ? tagsXml(role.tags) : "",
+    tagsIfAny(role.tags),
   );
 }
 
 export const rolesXml = (roles: readonly IamRole[]): string =>
-  el("Roles", roles.map((role) => roleXml(role, "member")).join("")) + text("IsTruncated", false);
+  el("Roles", roles.map((role) => roleXml(role, "member")).join(""));
 
 export function policyXml(policy: IamManagedPolicy, name = "Policy"): string {
   return el(
@@ -55,28 +75,36 @@ export function policyXml(policy: IamManagedPolicy, name = "Policy"): string {
     text("IsAttachable", true),
     text("Description", policy.description ?? undefined),
     text("CreateDate", isoSeconds(policy.createdAt)),
-    text("UpdateDate", isoSeconds(policy.createdAt)),
+    text("UpdateDate", isoSeconds(policy.updatedAt)),
+    tagsIfAny(policy.tags),
   );
 }
 
 export const policiesXml = (policies: readonly IamManagedPolicy[]): string =>
-  el("Policies", policies.map((policy) => policyXml(policy, "member")).join("")) + text("IsTruncated", false);
+  el("Policies", policies.map((policy) => policyXml(policy, "member")).join(""));
 
-export function policyVersionXml(policy: IamManagedPolicy): string {
+/** A version: with its document (GetPolicyVersion, CreatePolicyVersion's answer has none) or without. */
+export function policyVersionXml(
+  version: IamPolicyVersion,
+  options: { name?: string; document?: boolean } = {},
+): string {
   return el(
-    "PolicyVersion",
-    text("Document", encodeDocument(policy.document)),
-    text("VersionId", policy.defaultVersionId),
-    text("IsDefaultVersion", true),
-    text("CreateDate", isoSeconds(policy.createdAt)),
+    options.name ?? "PolicyVersion",
+    options.document === false ? "" : text("Document", encodeDocument(version.document)),
+    text("VersionId", version.versionId),
+    text("IsDefaultVersion", version.isDefaultVersion),
+    text("CreateDate", isoSeconds(version.createdAt)),
   );
 }
+
+export const versionsXml = (versions: readonly IamPolicyVersion[]): string =>
+  el("Versions", versions.map((v) => policyVersionXml(v, { name: "member", document: false })).join(""));
 
 export const attachedXml = (attached: readonly AttachedPolicy[]): string =>
   el(
     "AttachedPolicies",
     members(attached.map((policy) => text("PolicyName", policy.name) + text("PolicyArn", policy.arn))),
-  ) + text("IsTruncated", false);
+  );
 
 export function profileXml(profile: IamInstanceProfile, name = "InstanceProfile"): string {
   return el(
@@ -87,13 +115,12 @@ export function profileXml(profile: IamInstanceProfile, name = "InstanceProfile"
     text("Arn", profile.arn),
     text("CreateDate", isoSeconds(profile.createdAt)),
     el("Roles", profile.roles.map((role) => roleXml(role, "member")).join("")),
-    Object.keys(profile.tags).length > 0 ? tagsXml(profile.tags) : "",
+    tagsIfAny(profile.tags),
   );
 }
 
 export const profilesXml = (profiles: readonly IamInstanceProfile[]): string =>
-  el("InstanceProfiles", profiles.map((profile) => profileXml(profile, "member")).join("")) +
-  text("IsTruncated", false);
+  el("InstanceProfiles", profiles.map((profile) => profileXml(profile, "member")).join(""));
 
 export const namesXml = (element: string, names: readonly string[]): string =>
-  el(element, names.map((name) => text("member", name)).join("")) + text("IsTruncated", false);
+  el(element, names.map((name) => text("member", name)).join(""));

@@ -26,7 +26,7 @@ export interface IamRole {
   createdAt: number;
 }
 
-/** A customer-managed policy. One version only: `v1`, the default. */
+/** A customer-managed policy: one to five versions, one of them the default (the one evaluation uses). */
 export interface IamManagedPolicy {
   name: string;
   path: string;
@@ -35,13 +35,33 @@ export interface IamManagedPolicy {
   /** `arn:aws:iam::000000000000:policy/PATH/NAME`. */
   arn: string;
   description: string | null;
+  /** The default version's document. */
   document: unknown;
+  /** `v1`, `v2`, … */
   defaultVersionId: string;
+  tags: Readonly<Record<string, string>>;
   /** Roles it is attached to. */
   attachmentCount: number;
   /** Roles it caps as their permissions boundary. */
   permissionsBoundaryUsageCount: number;
   createdAt: number;
+  /** When the policy's versions last changed. */
+  updatedAt: number;
+}
+
+export interface IamPolicyVersion {
+  /** `v1`, `v2`, … never reused within a policy. */
+  versionId: string;
+  document: unknown;
+  isDefaultVersion: boolean;
+  createdAt: number;
+}
+
+/** What UpdateRole changes; absent fields are left as they are. */
+export interface RoleUpdate {
+  description?: string;
+  /** 3,600–43,200 seconds. */
+  maxSessionDurationSeconds?: number;
 }
 
 export interface IamInstanceProfile {
@@ -80,6 +100,7 @@ export interface CreatePolicyInput {
   path?: string;
   document: unknown;
   description?: string;
+  tags?: Readonly<Record<string, string>>;
 }
 
 export interface CreateInstanceProfileInput {
@@ -120,12 +141,31 @@ export interface IamStore {
   deleteRolePermissionsBoundary(roleName: string, by: IamRequester): Promise<void>;
   tagRole(roleName: string, tags: Readonly<Record<string, string>>, by: IamRequester): Promise<void>;
   untagRole(roleName: string, keys: readonly string[], by: IamRequester): Promise<void>;
+  updateRole(roleName: string, update: RoleUpdate, by: IamRequester): Promise<IamRole>;
 
   createPolicy(input: CreatePolicyInput, by: IamRequester): Promise<IamManagedPolicy>;
   getPolicy(arn: string): Promise<IamManagedPolicy>;
-  /** DeleteConflict while attached to a role or used as a boundary. */
+  /** DeleteConflict while attached to a role, used as a boundary, or holding versions besides the default. */
   deletePolicy(arn: string, by: IamRequester): Promise<void>;
   listPolicies(options?: { pathPrefix?: string; onlyAttached?: boolean }): Promise<IamManagedPolicy[]>;
+  /** LimitExceeded when the policy already has five versions. */
+  createPolicyVersion(
+    arn: string,
+    document: unknown,
+    setAsDefault: boolean,
+    by: IamRequester,
+  ): Promise<IamPolicyVersion>;
+  /** FAWKES_POLICY_NOT_FOUND for a version the policy does not have. */
+  getPolicyVersion(arn: string, versionId: string): Promise<IamPolicyVersion>;
+  /** Oldest first. */
+  listPolicyVersions(arn: string): Promise<IamPolicyVersion[]>;
+  /** DeleteConflict for the default version. */
+  deletePolicyVersion(arn: string, versionId: string, by: IamRequester): Promise<void>;
+  setDefaultPolicyVersion(arn: string, versionId: string, by: IamRequester): Promise<void>;
+  /** The roles the policy is attached to, and those it is the permissions boundary of; by name. */
+  rolesUsingPolicy(arn: string): Promise<{ attached: IamRole[]; bounded: IamRole[] }>;
+  tagPolicy(arn: string, tags: Readonly<Record<string, string>>, by: IamRequester): Promise<void>;
+  untagPolicy(arn: string, keys: readonly string[], by: IamRequester): Promise<void>;
 
   createInstanceProfile(input: CreateInstanceProfileInput, by: IamRequester): Promise<IamInstanceProfile>;
   getInstanceProfile(name: string): Promise<IamInstanceProfile>;
@@ -144,4 +184,6 @@ export interface IamStore {
   ): Promise<void>;
   removeRoleFromInstanceProfile(profileName: string, roleName: string, by: IamRequester): Promise<void>;
   listInstanceProfilesForRole(roleName: string): Promise<IamInstanceProfile[]>;
+  tagInstanceProfile(name: string, tags: Readonly<Record<string, string>>, by: IamRequester): Promise<void>;
+  untagInstanceProfile(name: string, keys: readonly string[], by: IamRequester): Promise<void>;
 }

@@ -3,13 +3,14 @@
  * page): the same services as the cloud endpoint's IAM API, so both see one set of roles. Validation problems
  * name the JSON path of each issue (`trustPolicy.Statement[0].Effect`).
  */
-import type { IamInstanceProfile, IamManagedPolicy, IamRole } from "@fawkes/cloud";
+import type { IamInstanceProfile, IamManagedPolicy, IamPolicyVersion, IamRole } from "@fawkes/cloud";
 import {
   ApiRoutes,
   AttachPolicyRequest,
   AttachedPolicyListDto,
   CreateInstanceProfileRequest,
   CreateManagedPolicyRequest,
+  CreatePolicyVersionRequest,
   CreateRoleRequest,
   ErrorCode,
   FawkesError,
@@ -18,11 +19,14 @@ import {
   InstanceProfileRoleRequest,
   ManagedPolicyDto,
   ManagedPolicyListDto,
+  PolicyVersionDto,
+  PolicyVersionListDto,
   PutRolePolicyRequest,
   RoleDetailsDto,
   RoleDto,
   RoleListDto,
   RolePolicyDto,
+  SetDefaultPolicyVersionRequest,
   UpdateTrustPolicyRequest,
   type PolicyDocument,
 } from "@fawkes/protocol";
@@ -59,7 +63,16 @@ const policyDto = (policy: IamManagedPolicy): ManagedPolicyDto => ({
   defaultVersionId: policy.defaultVersionId,
   attachmentCount: policy.attachmentCount,
   permissionsBoundaryUsageCount: policy.permissionsBoundaryUsageCount,
+  tags: { ...policy.tags },
   createdAt: policy.createdAt,
+  updatedAt: policy.updatedAt,
+});
+
+const versionDto = (version: IamPolicyVersion): PolicyVersionDto => ({
+  versionId: version.versionId,
+  isDefaultVersion: version.isDefaultVersion,
+  createdAt: version.createdAt,
+  document: document(version.document),
 });
 
 const profileDto = (profile: IamInstanceProfile): InstanceProfileDto => ({
@@ -301,6 +314,88 @@ export function roleRoutes(app: FastifyInstance, routes: RouteRegistry, engine: 
     },
     async (request) =>
       policies.deletePolicy(await policies.arnOf(param(request, "policy")), auditOrigin(request)),
+  );
+
+  const policyArn = (request: FastifyRequest) => policies.arnOf(param(request, "policy"));
+  routes.add(
+    app,
+    {
+      method: "GET",
+      path: ApiRoutes.policyVersions,
+      summary: "The versions of a managed policy, oldest first, with their documents",
+      tag,
+      access: "user",
+      permission: "view",
+      response: PolicyVersionListDto,
+    },
+    async (request) => ({
+      versions: (await policies.listPolicyVersions(await policyArn(request))).map(versionDto),
+    }),
+  );
+  routes.add(
+    app,
+    {
+      method: "POST",
+      path: ApiRoutes.policyVersions,
+      summary: "Add a version to a managed policy (the default unless setAsDefault is false; five at most)",
+      tag,
+      access: "user",
+      body: CreatePolicyVersionRequest,
+      response: PolicyVersionDto,
+      status: 201,
+    },
+    async (request, _reply, body) =>
+      versionDto(
+        await policies.createPolicyVersion(
+          await policyArn(request),
+          body.document,
+          body.setAsDefault ?? true,
+          auditOrigin(request),
+        ),
+      ),
+  );
+  routes.add(
+    app,
+    {
+      method: "GET",
+      path: ApiRoutes.policyVersion,
+      summary: "One version of a managed policy, with its document",
+      tag,
+      access: "user",
+      permission: "view",
+      response: PolicyVersionDto,
+    },
+    async (request) =>
+      versionDto(await policies.getPolicyVersion(await policyArn(request), param(request, "version"))),
+  );
+  routes.add(
+    app,
+    {
+      method: "DELETE",
+      path: ApiRoutes.policyVersion,
+      summary: "Delete a version of a managed policy (refused for the default version)",
+      tag,
+      access: "user",
+    },
+    async (request) =>
+      policies.deletePolicyVersion(await policyArn(request), param(request, "version"), auditOrigin(request)),
+  );
+  routes.add(
+    app,
+    {
+      method: "PUT",
+      path: ApiRoutes.policyDefaultVersion,
+      summary: "Make a version the one evaluated, from the next request on",
+      tag,
+      access: "user",
+      body: SetDefaultPolicyVersionRequest,
+      response: ManagedPolicyDto,
+    },
+    async (request, _reply, body) => {
+      const arn = await policyArn(request);
+      await policies.setDefaultPolicyVersion(arn, body.versionId, auditOrigin(request));
+      return policyDto(await policies.getPolicy(arn));
+    },
   );
 
   routes.add(

@@ -13,6 +13,8 @@ const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 export const MAX_POLICY_CHARS = 10_240;
 export const MIN_SESSION_SECONDS = 3_600;
 export const MAX_SESSION_SECONDS = 43_200;
+/** AWS's quota of tags on one role, policy or instance profile. */
+export const MAX_TAGS = 50;
 
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const ENTITY_NAME = /^[\w+=,.@-]{1,128}$/;
@@ -69,7 +71,11 @@ export class Problems {
 
   tags(tags: Readonly<Record<string, string>>, path: string): void {
     const entries = Object.entries(tags);
-    if (entries.length > 50) this.add(path, "at most 50 tags");
+    if (entries.length > MAX_TAGS)
+      throw new FawkesError(
+        ErrorCode.limitExceeded,
+        `Cannot exceed quota for tags per resource: ${MAX_TAGS} (${path} would have ${entries.length})`,
+      );
     for (const [key, value] of entries) {
       if (!TAG_KEY.test(key))
         this.add(`${path}.${key}`, "tag keys are 1-128 letters, digits, spaces or _.:/=+-@");
@@ -105,6 +111,32 @@ export class Problems {
       { errors: this.list },
     );
   }
+}
+
+type Tags = Readonly<Record<string, string>>;
+
+/**
+ * TagRole/TagPolicy/TagInstanceProfile: the tags `current` has after adding `tags` (validated as a whole:
+ * LimitExceeded past 50, ValidationError for a bad or reserved key) and those that actually changed.
+ */
+export function addedTags(current: Tags, tags: Tags): { merged: Record<string, string>; changed: Tags } {
+  const merged = { ...current, ...tags };
+  const problems = new Problems();
+  problems.tags(merged, "tags");
+  problems.throwIfAny("the tags are invalid");
+  const changed = Object.fromEntries(Object.entries(tags).filter(([key, value]) => current[key] !== value));
+  return { merged, changed };
+}
+
+/** Untag*: the tags left after removing `keys` (keys not present are ignored, as IAM does), and those removed. */
+export function removedTags(
+  current: Tags,
+  keys: readonly string[],
+): { remaining: Record<string, string>; removed: string[] } {
+  return {
+    remaining: Object.fromEntries(Object.entries(current).filter(([key]) => !keys.includes(key))),
+    removed: Object.keys(current).filter((key) => keys.includes(key)),
+  };
 }
 
 /** Whether an insert failed on a unique constraint (SQLite and PostgreSQL). */

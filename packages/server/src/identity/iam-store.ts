@@ -52,10 +52,20 @@ export class Identity {
       deleteRolePermissionsBoundary: (role, by) => roles.deleteRolePermissionsBoundary(role, o(by)),
       tagRole: (role, tags, by) => roles.tagRole(role, tags, o(by)),
       untagRole: (role, keys, by) => roles.untagRole(role, keys, o(by)),
+      updateRole: (role, update, by) => roles.updateRole(role, update, o(by)),
       createPolicy: (input, by) => policies.createPolicy(input, o(by)),
       getPolicy: (arn) => policies.getPolicy(arn),
       deletePolicy: (arn, by) => policies.deletePolicy(arn, o(by)),
       listPolicies: (options) => policies.listPolicies(options),
+      createPolicyVersion: (arn, document, setAsDefault, by) =>
+        policies.createPolicyVersion(arn, document, setAsDefault, o(by)),
+      getPolicyVersion: (arn, id) => policies.getPolicyVersion(arn, id),
+      listPolicyVersions: (arn) => policies.listPolicyVersions(arn),
+      deletePolicyVersion: (arn, id, by) => policies.deletePolicyVersion(arn, id, o(by)),
+      setDefaultPolicyVersion: (arn, id, by) => policies.setDefaultPolicyVersion(arn, id, o(by)),
+      rolesUsingPolicy: (arn) => policies.rolesUsingPolicy(arn),
+      tagPolicy: (arn, tags, by) => policies.tagPolicy(arn, tags, o(by)),
+      untagPolicy: (arn, keys, by) => policies.untagPolicy(arn, keys, o(by)),
       createInstanceProfile: (input, by) => profiles.createInstanceProfile(input, o(by)),
       getInstanceProfile: (name) => profiles.getInstanceProfile(name),
       deleteInstanceProfile: (name, by) => profiles.deleteInstanceProfile(name, o(by)),
@@ -65,6 +75,8 @@ export class Identity {
       removeRoleFromInstanceProfile: (profile, role, by) =>
         profiles.removeRoleFromInstanceProfile(profile, role, o(by)),
       listInstanceProfilesForRole: (role) => profiles.listInstanceProfilesForRole(role),
+      tagInstanceProfile: (name, tags, by) => profiles.tagInstanceProfile(name, tags, o(by)),
+      untagInstanceProfile: (name, keys, by) => profiles.untagInstanceProfile(name, keys, o(by)),
     };
   }
 }

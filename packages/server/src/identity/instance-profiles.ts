@@ -15,11 +15,12 @@ import {
   instanceProfilesOfRole,
   listInstanceProfiles,
   setInstanceProfileRole,
+  setInstanceProfileTags,
   type InstanceProfileRecord,
 } from "../store/instance-profiles-repo.ts";
 import { findRoleById } from "../store/roles-repo.ts";
 import type { Database } from "../store/schema.ts";
-import { auditIam, type AuditOrigin } from "./iam-audit.ts";
+import { auditIam, retag, type AuditOrigin } from "./iam-audit.ts";
 import { Problems, iamArn, isUniqueViolation, newEntityId } from "./iam-names.ts";
 import { assertCanPassRole, roleOrThrow, toRole, type RolePasser } from "./roles.ts";
 
@@ -180,5 +181,34 @@ export class InstanceProfiles {
     const role = await roleOrThrow(this.#db, roleName);
     const records = await instanceProfilesOfRole(this.#db, role.roleId);
     return Promise.all(records.map((record) => toProfile(this.#db, record)));
+  }
+
+  /** TagInstanceProfile / UntagInstanceProfile (iam-audit.ts `retag`). */
+  async tagInstanceProfile(
+    name: string,
+    tags: Readonly<Record<string, string>>,
+    by?: AuditOrigin,
+  ): Promise<void> {
+    await this.#retag(name, { add: tags }, by);
+  }
+
+  async untagInstanceProfile(name: string, keys: readonly string[], by?: AuditOrigin): Promise<void> {
+    await this.#retag(name, { remove: keys }, by);
+  }
+
+  async #retag(name: string, change: Parameters<typeof retag>[4], by?: AuditOrigin): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      const profile = await profileOrThrow(trx, name);
+      const write = (tags: Record<string, string>) =>
+        setInstanceProfileTags(trx, profile.instanceProfileId, tags);
+      const target = auditTarget.instanceProfile(profile.name);
+      await retag(
+        trx,
+        by,
+        this.#now(),
+        { tags: profile.tags, target, kind: "instance-profile", write },
+        change,
+      );
+    });
   }
 }

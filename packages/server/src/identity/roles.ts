@@ -46,7 +46,7 @@ import {
   nameInArn,
   newEntityId,
 } from "./iam-names.ts";
-import { auditIam, type AuditOrigin } from "./iam-audit.ts";
+import { auditIam, retag, type AuditOrigin } from "./iam-audit.ts";
 
 export interface CreateRoleInput {
   name: string;
@@ -347,42 +347,63 @@ export class Roles implements RoleLookup {
     });
   }
 
-  /** Tags set to the values they already have change nothing and are not recorded. */
+  /** TagRole / UntagRole (iam-audit.ts `retag`). */
   async tagRole(roleName: string, tags: Readonly<Record<string, string>>, by?: AuditOrigin): Promise<void> {
+    await this.#retag(roleName, { add: tags }, by);
+  }
+
+  async untagRole(roleName: string, keys: readonly string[], by?: AuditOrigin): Promise<void> {
+    await this.#retag(roleName, { remove: keys }, by);
+  }
+
+  async #retag(roleName: string, change: Parameters<typeof retag>[4], by?: AuditOrigin): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
-      const merged = { ...role.tags, ...tags };
-      const problems = new Problems();
-      problems.tags(merged, "tags");
-      problems.throwIfAny("the tags are invalid");
-      const changed = Object.fromEntries(
-        Object.entries(tags).filter(([key, value]) => role.tags[key] !== value),
-      );
-      if (Object.keys(changed).length === 0) return;
-      await updateRole(trx, role.roleId, { tags: merged });
-      await auditIam(trx, by, {
-        action: "role.tag",
-        target: auditTarget.role(role.name),
-        details: { tags: changed },
-        at: this.#now(),
-      });
+      const write = (tags: Record<string, string>) => updateRole(trx, role.roleId, { tags });
+      const entity = { tags: role.tags, target: auditTarget.role(role.name), kind: "role", write } as const;
+      await retag(trx, by, this.#now(), entity, change);
     });
   }
 
-  /** Keys the role does not have are ignored, as IAM does; removing none is not recorded. */
-  async untagRole(roleName: string, keys: readonly string[], by?: AuditOrigin): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
+  /**
+   * UpdateRole / UpdateRoleDescription: the description and the maximum session duration (3,600–43,200 s),
+   * which STS applies to the next AssumeRole. Returns the role as changed; a no-op change is not recorded.
+   */
+  async updateRole(
+    roleName: string,
+    update: { description?: string | undefined; maxSessionDurationSeconds?: number | undefined },
+    by?: AuditOrigin,
+  ): Promise<IamRole> {
+    const problems = new Problems();
+    const maxSession = update.maxSessionDurationSeconds;
+    if (
+      maxSession !== undefined &&
+      (!Number.isInteger(maxSession) || maxSession < MIN_SESSION_SECONDS || maxSession > MAX_SESSION_SECONDS)
+    )
+      problems.add(
+        "maxSessionDurationSeconds",
+        `must be a whole number of seconds from ${MIN_SESSION_SECONDS} to ${MAX_SESSION_SECONDS}`,
+      );
+    if (update.description !== undefined && update.description.length > 1000)
+      problems.add("description", "at most 1000 characters");
+    problems.throwIfAny("the role update is invalid");
+    return this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
-      const remaining = Object.fromEntries(Object.entries(role.tags).filter(([key]) => !keys.includes(key)));
-      const removed = Object.keys(role.tags).filter((key) => keys.includes(key));
-      if (removed.length === 0) return;
-      await updateRole(trx, role.roleId, { tags: remaining });
+      const changes = {
+        ...(update.description !== undefined &&
+          update.description !== (role.description ?? "") && { description: update.description }),
+        ...(maxSession !== undefined &&
+          maxSession !== role.maxSessionDurationSeconds && { maxSessionDurationSeconds: maxSession }),
+      };
+      if (Object.keys(changes).length === 0) return toRole(role);
+      await updateRole(trx, role.roleId, changes);
       await auditIam(trx, by, {
-        action: "role.untag",
+        action: "role.update",
         target: auditTarget.role(role.name),
-        details: { keys: removed },
+        details: changes,
         at: this.#now(),
       });
+      return toRole({ ...role, ...changes });
     });
   }
 

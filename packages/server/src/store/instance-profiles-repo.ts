@@ -80,6 +80,18 @@ export async function setInstanceProfileRole(
     .execute();
 }
 
+export async function setInstanceProfileTags(
+  db: Executor,
+  instanceProfileId: string,
+  tags: Record<string, string>,
+): Promise<void> {
+  await db
+    .updateTable("instance_profiles")
+    .set({ tags_json: JSON.stringify(tags) })
+    .where("instance_profile_id", "=", instanceProfileId)
+    .execute();
+}
+
 export async function deleteInstanceProfileRow(db: Executor, instanceProfileId: string): Promise<void> {
   await db.deleteFrom("instance_profiles").where("instance_profile_id", "=", instanceProfileId).execute();
 }

@@ -19,6 +19,7 @@ import { usersMigration } from "./migrations/012-users.ts";
 import { auditMigration } from "./migrations/013-audit.ts";
 import { agentTokenGraceMigration } from "./migrations/014-agent-token-grace.ts";
 import { stacksMigration } from "./migrations/015-stacks.ts";
+import { policyVersionsMigration } from "./migrations/016-policy-versions.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
 
@@ -42,6 +43,7 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "013-audit": auditMigration(dialect),
   "014-agent-token-grace": agentTokenGraceMigration(dialect),
   "015-stacks": stacksMigration(dialect),
+  "016-policy-versions": policyVersionsMigration(dialect),
 });
 
 export const MIGRATION_TABLE = "fawkes_migrations";

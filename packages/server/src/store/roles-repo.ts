@@ -182,3 +182,24 @@ export async function listRolePolicies(db: Executor, roleId: string): Promise<Ro
     .execute();
   return rows.map((row) => ({ name: row.name, document: JSON.parse(row.document_json) as unknown }));
 }
+
+/** Roles a managed policy is attached to (`attached`) or is the permissions boundary of, by name. */
+export async function rolesUsingPolicy(
+  db: Executor,
+  policy: { policyId: string; arn: string },
+): Promise<{ attached: RoleRecord[]; bounded: RoleRecord[] }> {
+  const attached = await db
+    .selectFrom("roles")
+    .innerJoin("role_policy_attachments as a", "a.role_id", "roles.role_id")
+    .selectAll("roles")
+    .where("a.policy_id", "=", policy.policyId)
+    .orderBy("roles.name_key")
+    .execute();
+  const bounded = await db
+    .selectFrom("roles")
+    .selectAll()
+    .where("permissions_boundary_arn", "=", policy.arn)
+    .orderBy("name_key")
+    .execute();
+  return { attached: attached.map(toRecord), bounded: bounded.map(toRecord) };
+}

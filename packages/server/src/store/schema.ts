@@ -303,7 +303,7 @@ export interface DbRolePolicyTable {
   document_json: string;
 }
 
-/** Managed (customer) policies; one version, `v1` (migration 009). */
+/** Managed (customer) policies (migration 009); their documents are their versions (016). */
 export interface DbManagedPolicyTable {
   /** `ANPA` + 16 base32 characters. */
   policy_id: string;
@@ -313,6 +313,22 @@ export interface DbManagedPolicyTable {
   /** `arn:aws:iam::000000000000:policy/PATH/NAME`. */
   arn: string;
   description: string | null;
+  /** The number of the version evaluation uses (`v3` → 3) (016). */
+  default_version: number;
+  /** The number the next version gets; never decreases, so version ids are never reused (016). */
+  next_version: number;
+  /** Tags, a JSON object (016). */
+  tags_json: string;
+  created_at: number;
+  /** When the policy or its versions last changed (016). */
+  updated_at: number;
+}
+
+/** The versions of managed policies, one to five per policy (migration 016). */
+export interface DbManagedPolicyVersionTable {
+  policy_id: string;
+  /** `v3` is 3. */
+  version_number: number;
   document_json: string;
   created_at: number;
 }
@@ -452,6 +468,7 @@ export interface Database {
   roles: DbRoleTable;
   role_policies: DbRolePolicyTable;
   managed_policies: DbManagedPolicyTable;
+  managed_policy_versions: DbManagedPolicyVersionTable;
   role_policy_attachments: DbRolePolicyAttachmentTable;
   instance_profiles: DbInstanceProfileTable;
   oidc_keys: DbOidcKeyTable;

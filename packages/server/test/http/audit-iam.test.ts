@@ -128,7 +128,7 @@ test(
     });
     assert.deepEqual(details("role.policy.put"), { policyName: "read-releases" });
     assert.deepEqual(details("role.policy.attach"), { policyArn });
-    assert.deepEqual(details("policy.create"), { arn: policyArn });
+    assert.deepEqual(details("policy.create"), { arn: policyArn, tags: {} });
     assert.deepEqual(details("instance-profile.role.add"), { role: "deployer", roleArn });
     assert.deepEqual(details("role.delete"), { arn: roleArn });
   },

@@ -44,6 +44,7 @@ testOnEachBackend("migrating an up-to-date database again applies nothing", asyn
       "013-audit",
       "014-agent-token-grace",
       "015-stacks",
+      "016-policy-versions",
     ],
   );
 });
