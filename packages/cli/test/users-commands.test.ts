@@ -42,10 +42,9 @@ test("log in, manage users and tokens from the CLI", { timeout: 120_000 }, async
   const adminCreated = await fawkes(["audit", "--action", "user.create", "--json"], { token: adminToken });
   assert.equal(adminCreated.code, 0, adminCreated.stderr);
   assert.deepEqual(
-    (JSON.parse(adminCreated.stdout) as { entries: { actor: unknown; target: string }[] }).entries.map((entry) => [
-      entry.actor,
-      entry.target,
-    ]),
+    (JSON.parse(adminCreated.stdout) as { entries: { actor: unknown; target: string }[] }).entries.map(
+      (entry) => [entry.actor, entry.target],
+    ),
     [[{ kind: "system", name: "fawkes" }, "user/admin"]],
   );
   assert.match(adminToken, /^fwk_/);
