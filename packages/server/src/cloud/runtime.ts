@@ -185,8 +185,6 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         { name: "AWS_REGION", value: CLOUD_REGION, secure: false },
         { name: "AWS_DEFAULT_REGION", value: CLOUD_REGION, secure: false },
       ];
-      // The server's own keys for a job (external artifacts) die with the job's lease.
-      await accessKeys.purgeDeadJobKeys();
       return variables.filter((variable) => !own.has(variable.name));
     },
     async close() {

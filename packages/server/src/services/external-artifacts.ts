@@ -51,6 +51,9 @@ async function s3For(
   const cacheKey = `${job.id}/${job.leaseId}`;
   let s3 = state.clients.get(cacheKey);
   if (!s3) {
+    // The server's keys for jobs die with their leases (refused from then on): those left are removed here, as
+    // a new one is made, not on every job's assignment.
+    await cloud.accessKeys.purgeDeadJobKeys();
     const { created } = await cloud.accessKeys.create({
       name: `external-artifacts-${job.id}`,
       policy: ADMIN_POLICY,
