@@ -35,6 +35,9 @@ function defaultFawkesCommand(): { node: string; entry: string } | undefined {
 const isUnder = (child: string, parent: string): boolean =>
   child === parent || child.startsWith(parent.endsWith("/") ? parent : `${parent}/`);
 
+/** Directories stage 1 mounts fresh over the host's (init-script.ts): nothing of the host's shows there. */
+const FRESH_MOUNTS = ["/tmp", "/run"];
+
 /** What stage 1 hides, re-creates empty, binds read-only and masks (see init-script.ts). */
 function rootLayout(spec: InstanceSpec, tools: readonly string[]) {
   const dataDir = path.dirname(path.dirname(spec.instanceDir));
@@ -42,9 +45,11 @@ function rootLayout(spec: InstanceSpec, tools: readonly string[]) {
   const hide = [...new Set([dataDir, "/root", "/home", ...(spec.hide ?? [])])].filter((p) => p !== "/");
   const rootDevice = statSync("/").dev;
   // The tools an instance runs from the host (node, the Fawkes checkout) must stay visible: bound read-only
-  // when the overlay does not show them (another file system, or under a hidden path).
+  // when the overlay does not show them (another file system, under a hidden path, or under /tmp or /run,
+  // which the instance gets fresh: a checkout in /tmp, as CI clones one).
+  const covered = [...hide, ...FRESH_MOUNTS];
   const needed = [...new Set(tools)].filter(
-    (p) => existsSync(p) && (statSync(p).dev !== rootDevice || hide.some((hidden) => isUnder(p, hidden))),
+    (p) => existsSync(p) && (statSync(p).dev !== rootDevice || covered.some((hidden) => isUnder(p, hidden))),
   );
   // A path inside another bound one comes with it.
   const binds = needed.filter((p) => !needed.some((other) => other !== p && isUnder(p, other)));
