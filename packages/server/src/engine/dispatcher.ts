@@ -159,6 +159,14 @@ export class Dispatcher {
     this.#queuePass();
   }
 
+  /** Whether polls now run no pass: a pass found the queue empty, nothing but polls kicked since, recently. */
+  get trustsEmptyQueue(): boolean {
+    return (
+      this.#queueEmpty?.generation === this.#generation &&
+      this.#dc.ctx.now() - this.#queueEmpty.at < TRUST_EMPTY_QUEUE_MS
+    );
+  }
+
   #queuePass(): void {
     const { ctx } = this.#dc;
     if (this.#passQueued) return;
