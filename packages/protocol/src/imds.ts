@@ -41,6 +41,12 @@ export interface MetadataSource {
    * credentials paths answer 500 and clients retry later).
    */
   credentials(): Promise<RoleCredentials | null>;
+  /**
+   * Signs the identity document (its exact text): served at `dynamic/instance-identity/signature`, so a
+   * process inside can prove which instance it runs on (`fawkes signal` does, as `cfn-signal` needs no keys).
+   * Absent: no signature path.
+   */
+  identitySignature?(document: string): string;
 }
 
 export interface MetadataRequest {
@@ -280,9 +286,13 @@ export function createMetadataHandler(
       case "/latest/dynamic":
         return listing(["instance-identity/"]);
       case "/latest/dynamic/instance-identity":
-        return listing(["document"]);
+        return listing(["document", ...(source.identitySignature ? ["signature"] : [])]);
       case "/latest/dynamic/instance-identity/document":
         return identityDocument();
+      case "/latest/dynamic/instance-identity/signature":
+        return source.identitySignature
+          ? text(source.identitySignature(identityDocument().body))
+          : failure(404);
       case "/latest/meta-data": {
         // The listing does not depend on the server answering: without credentials now, no `iam/`.
         const role = await source.credentials().catch(() => null);

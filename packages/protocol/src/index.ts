@@ -7,3 +7,4 @@ export * from "./imds.ts";
 export * from "./iam-rest.ts";
 export * from "./audit.ts";
 export * from "./users.ts";
+export * from "./stacks-rest.ts";

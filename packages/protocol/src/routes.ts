@@ -131,6 +131,22 @@ export const ApiRoutes = {
   bucketObject: "/api/v1/buckets/:bucket/object",
   /** GET ?key=K → the object's bytes (content-disposition: attachment) */
   bucketDownload: "/api/v1/buckets/:bucket/download",
+  /** GET ?all=true → StackListDto; POST StackRequest → 201 StackDetailsDto (the create runs on) */
+  stacks: "/api/v1/stacks",
+  /** GET → StackDetailsDto; PUT StackRequest → 202 StackDetailsDto (UpdateStack); DELETE → 202 (DeleteStack) */
+  stack: "/api/v1/stacks/:stack",
+  /** GET ?after=ID → StackEventListDto, oldest first */
+  stackEvents: "/api/v1/stacks/:stack/events",
+  /** GET → StackResourceListDto */
+  stackResources: "/api/v1/stacks/:stack/resources",
+  /** GET → text/plain: the template as it was given */
+  stackTemplate: "/api/v1/stacks/:stack/template",
+  /** GET ?all=true → InstanceListDto */
+  instances: "/api/v1/instances",
+  /** GET → InstanceDto; DELETE → 202 (terminate) */
+  instance: "/api/v1/instances/:instance",
+  /** GET → InstanceConsoleDto */
+  instanceConsole: "/api/v1/instances/:instance/console",
   /** GET → OidcKeyListDto: the OIDC issuer's signing keys (public parts only). */
   oidcKeys: "/api/v1/oidc/keys",
   /** POST → 201 OidcKeyDto: a new signing key signs from now on; the old one stays in the JWKS until its tokens expire. */

@@ -300,3 +300,18 @@ test("environment builders: endpoint with its trailing slash, or metadata disabl
   assert.deepEqual(withoutMetadata(inherited), { PATH: "/bin", AWS_EC2_METADATA_DISABLED: "true" });
   assert.deepEqual(withoutMetadata({ PATH: "/bin" }), { PATH: "/bin", AWS_EC2_METADATA_DISABLED: "true" });
 });
+
+test("the identity signature is served only when the source signs, over the document's exact text", async () => {
+  const signed = createMetadataHandler(source({ identitySignature: (doc) => `sig:${doc.length}` }));
+  const tok = await token(signed);
+  const document = (await get(signed, "/latest/dynamic/instance-identity/document", tok)).body;
+  assert.equal(
+    (await get(signed, "/latest/dynamic/instance-identity/signature", tok)).body,
+    `sig:${document.length}`,
+  );
+  assert.equal((await get(signed, "/latest/dynamic/instance-identity", tok)).body, "document\nsignature");
+  const unsigned = createMetadataHandler(source());
+  const other = await token(unsigned);
+  assert.equal((await get(unsigned, "/latest/dynamic/instance-identity/signature", other)).status, 404);
+  assert.equal((await get(unsigned, "/latest/dynamic/instance-identity", other)).body, "document");
+});
