@@ -339,6 +339,11 @@ const errorRegistry = {
     status: 502,
     meaning: "A service Fawkes called failed or answered something unexpected.",
   },
+  notImplemented: {
+    code: "FAWKES_NOT_IMPLEMENTED",
+    status: 501,
+    meaning: "This server does not do that yet.",
+  },
   unavailable: {
     code: "FAWKES_UNAVAILABLE",
     status: 503,

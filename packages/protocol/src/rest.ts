@@ -189,6 +189,8 @@ export const ServerEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("pipeline"), pipeline: name }),
   z.object({ type: z.literal("agent"), agent: z.string() }),
   z.object({ type: z.literal("config") }),
+  /** A stack's status, one of its resources' or its events changed (stack name). */
+  z.object({ type: z.literal("stack"), stack: z.string() }),
 ]);
 export type ServerEvent = z.infer<typeof ServerEvent>;
 

@@ -30,6 +30,10 @@ export const StackSummaryDto = z.object({
 });
 export type StackSummaryDto = z.infer<typeof StackSummaryDto>;
 
+/** GET /api/v1/stacks?all=true: deleted stacks of the last 90 days too, as ListStacks. */
+export const StackListQuery = z.strictObject({ all: z.enum(["true", "false"]).optional() });
+export type StackListQuery = z.infer<typeof StackListQuery>;
+
 /** GET /api/v1/stacks?all=true (deleted stacks too, as ListStacks). */
 export const StackListDto = z.object({ stacks: z.array(StackSummaryDto) });
 export type StackListDto = z.infer<typeof StackListDto>;
@@ -56,6 +60,15 @@ export const StackEventDto = z.object({
   at: z.number().int(),
 });
 export type StackEventDto = z.infer<typeof StackEventDto>;
+
+/** GET /api/v1/stacks/:stack/events?after=ID: only the events newer than event ID. */
+export const StackEventsQuery = z.strictObject({
+  after: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,15})$/, "must be an event id (a non-negative integer)")
+    .optional(),
+});
+export type StackEventsQuery = z.infer<typeof StackEventsQuery>;
 
 /** GET /api/v1/stacks/:stack/events?after=ID → oldest first. */
 export const StackEventListDto = z.object({ events: z.array(StackEventDto) });
@@ -108,6 +121,10 @@ export const InstanceDto = z.object({
   terminatedAt: z.number().int().nullable(),
 });
 export type InstanceDto = z.infer<typeof InstanceDto>;
+
+/** GET /api/v1/instances?all=true: terminated instances too. */
+export const InstanceListQuery = z.strictObject({ all: z.enum(["true", "false"]).optional() });
+export type InstanceListQuery = z.infer<typeof InstanceListQuery>;
 
 /** GET /api/v1/instances?all=true (terminated ones too). */
 export const InstanceListDto = z.object({ instances: z.array(InstanceDto) });

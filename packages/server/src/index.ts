@@ -5,7 +5,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pino, type Logger } from "pino";
-import { createEngine } from "./engine/engine.ts";
+import { createEngine, type Engine } from "./engine/engine.ts";
 import { ensureInitialAdmin } from "./identity/users/manage-users.ts";
 import { buildApp } from "./http/app.ts";
 import { startCloud } from "./cloud/runtime.ts";
@@ -81,6 +81,8 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     undo.unshift(() => database.close());
     // AssumeRoleWithWebIdentity verifies Fawkes's own ID tokens with the issuer the engine gets below.
     let oidc: () => JobIdTokens | undefined = () => undefined;
+    // Stack changes go to the web UI's event stream once the engine (and its bus) exists.
+    let events: Engine["ctx"]["events"] | undefined;
     const cloud = await startCloud(
       {
         dataDir: options.dataDir,
@@ -89,12 +91,14 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
         dataKey,
         log: log.child({ component: "cloud" }),
         webIdentity: fawkesWebIdentityVerifierOf(() => oidc()),
+        stackChanged: (stack) => events?.publish({ type: "stack", stack: stack.name }),
       },
       database.db,
     );
     undo.unshift(() => cloud.close());
     const engine = createEngine(options, database.db, log, dataKey);
     oidc = () => engine.ctx.oidc;
+    events = engine.ctx.events;
     engine.ctx.cloud = cloud;
     engine.ctx.oidc = new JobIdTokens({
       db: database.db,

@@ -96,6 +96,8 @@ export interface StartCloudOptions {
   policies?: PolicyLookup;
   /** Verifies AssumeRoleWithWebIdentity's tokens. @default none (InvalidIdentityToken) */
   webIdentity?: WebIdentityVerifier;
+  /** Told after every committed change of a stack (the web UI's live event stream). */
+  stackChanged?(stack: { stackId: string; name: string }): void;
 }
 
 const SILENT: CloudLogger = { info: () => {}, warn: () => {}, error: () => {} };
@@ -151,6 +153,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     accountId: LOCAL_ACCOUNT,
     now,
     log: options.log ?? SILENT,
+    ...(options.stackChanged ? { changed: options.stackChanged } : {}),
   });
   const endpoint = await startCloudEndpoint(
     {

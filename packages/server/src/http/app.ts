@@ -34,7 +34,9 @@ import { pipelineRoutes } from "./api-pipelines.ts";
 import { agentRoutes } from "./agent-routes.ts";
 import { bucketRoutes } from "./api-buckets.ts";
 import { credentialRoutes } from "./api-credentials.ts";
+import { instanceRoutes, type InstanceDirectory } from "./api-instances.ts";
 import { roleRoutes } from "./api-roles.ts";
+import { stackRoutes } from "./api-stacks.ts";
 import { retryLater, userRoutes } from "./api-users.ts";
 import { notFoundHandler } from "./not-found.ts";
 import { oidcRoutes } from "./oidc-routes.ts";
@@ -68,10 +70,16 @@ function noRouteSchemas(): never {
   throw new Error("fastify route schemas are not used in Fawkes: parse requests with zod (http/problem.ts)");
 }
 
+export interface AppParts {
+  /** The phoenix instances the instance routes show. @default none (those routes answer 503) */
+  instances?: () => InstanceDirectory | undefined;
+}
+
 export async function buildApp(
   engine: Engine,
   keys: ServerKeys,
   log: Logger,
+  parts: AppParts = {},
 ): Promise<{ app: FastifyInstance; routes: RouteRegistry }> {
   const app: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -241,6 +249,8 @@ export async function buildApp(
   credentialRoutes(app, routes, engine);
   roleRoutes(app, routes, engine);
   bucketRoutes(app, routes, engine);
+  stackRoutes(app, routes, engine);
+  instanceRoutes(app, routes, parts.instances ?? (() => undefined), () => engine.ctx.now());
   oidcRoutes(app, routes, engine);
   auditRoutes(app, routes, engine);
   void app.register(async (scope) => webhookRoutes(scope, routes, engine));

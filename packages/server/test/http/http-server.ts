@@ -12,6 +12,7 @@ import { tempDir, testDatabase, type CleanupScope, onCleanup, yamlString } from 
 import { startCloud } from "../../src/cloud/runtime.ts";
 import type { Clock } from "../../src/engine/clock.ts";
 import { createEngine, type Engine } from "../../src/engine/engine.ts";
+import type { InstanceDirectory } from "../../src/http/api-instances.ts";
 import { buildApp } from "../../src/http/app.ts";
 import { JobIdTokens } from "../../src/identity/oidc/index.ts";
 import type { RouteRegistry } from "../../src/http/registry.ts";
@@ -58,6 +59,8 @@ export async function startHttpServer(
     plugins?: KyselyPlugin[];
     /** The engine's clock (e.g. the system clock moved forward by a test). @default the system clock */
     clock?: Clock;
+    /** The phoenix instances the instance routes show. @default none */
+    instances?: InstanceDirectory;
   } = {},
 ): Promise<HttpServer> {
   const dataDir = await tempDir(t, "fawkes-http-");
@@ -80,10 +83,23 @@ export async function startHttpServer(
   const database = await openDatabase(target, { dataKey });
   onCleanup(t, () => database.close());
   const db = (options.plugins ?? []).reduce((handle, plugin) => handle.withPlugin(plugin), database.db);
-  const cloud = await startCloud({ dataDir, host: "127.0.0.1", port: 0, dataKey, log }, db);
+  // Stack changes reach the event stream as in `startServer`.
+  let events: Engine["ctx"]["events"] | undefined;
+  const cloud = await startCloud(
+    {
+      dataDir,
+      host: "127.0.0.1",
+      port: 0,
+      dataKey,
+      log,
+      stackChanged: (stack) => events?.publish({ type: "stack", stack: stack.name }),
+    },
+    db,
+  );
   onCleanup(t, () => cloud.close());
   const engine = createEngine(serverOptions, db, log, dataKey, options.clock);
   engine.ctx.cloud = cloud;
+  events = engine.ctx.events;
   engine.ctx.oidc = new JobIdTokens({
     db: database.db,
     dataKey,
@@ -93,7 +109,8 @@ export async function startHttpServer(
     tokenLifetimeSeconds: serverOptions.oidcTokenLifetimeSeconds,
     now: () => engine.ctx.now(),
   });
-  const { app, routes } = await buildApp(engine, keys, log);
+  const instances = options.instances;
+  const { app, routes } = await buildApp(engine, keys, log, instances ? { instances: () => instances } : {});
   onCleanup(t, () => app.close());
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();
