@@ -44,6 +44,8 @@ test("server events are parsed defensively", () => {
   });
   assert.deepEqual(parseServerEvent('{"type":"agent","agent":"x"}'), { type: "agent", agent: "x" });
   assert.deepEqual(parseServerEvent('{"type":"config"}'), { type: "config" });
+  assert.deepEqual(parseServerEvent('{"type":"stack","stack":"web"}'), { type: "stack", stack: "web" });
+  assert.equal(parseServerEvent('{"type":"stack","stack":7}'), undefined);
   assert.equal(parseServerEvent("not json"), undefined);
   assert.equal(parseServerEvent('{"type":"run","pipeline":"a"}'), undefined);
   assert.equal(parseServerEvent('{"type":"other"}'), undefined);
@@ -51,6 +53,10 @@ test("server events are parsed defensively", () => {
 });
 
 test("views re-fetch only for events about what they show", () => {
+  assert.equal(affects.stack("web")({ type: "stack", stack: "web" }), true);
+  assert.equal(affects.stack("web")({ type: "stack", stack: "api" }), false);
+  assert.equal(affects.stacks({ type: "stack", stack: "api" }), true);
+  assert.equal(affects.stacks({ type: "config" }), false);
   const runEvent = { type: "run", pipeline: "a", counter: 2 } as const;
   assert.equal(affects.run("a", 2)(runEvent), true);
   assert.equal(affects.run("a", 3)(runEvent), false);

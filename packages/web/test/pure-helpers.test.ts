@@ -4,6 +4,12 @@ import { parseResources } from "../src/agents/resources.ts";
 import { tokenFromFragment } from "../src/auth/token-fragment.ts";
 import { historyQuery } from "../src/history/history-query.ts";
 import { artifactFileUrl, buildArtifactTree } from "../src/job/artifact-tree.ts";
+import {
+  instanceDisplayState,
+  isInProgress,
+  isInstanceLive,
+  stackDisplayState,
+} from "../src/stacks/stack-states.ts";
 
 test("the #token= fragment is taken out, other fragment parameters stay", () => {
   assert.deepEqual(tokenFromFragment("#token=abc"), { token: "abc", rest: "" });
@@ -50,4 +56,35 @@ test("resources are split on commas and spaces, without duplicates", () => {
 test("history pages ask for one run more than they show", () => {
   assert.equal(historyQuery(1), "?limit=26&offset=0");
   assert.equal(historyQuery(3), "?limit=26&offset=50");
+});
+
+test("stack and instance statuses are coloured by outcome", () => {
+  const cases: [string, string][] = [
+    ["CREATE_IN_PROGRESS", "building"],
+    ["DELETE_IN_PROGRESS", "building"],
+    ["UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "building"],
+    ["CREATE_COMPLETE", "passed"],
+    ["UPDATE_COMPLETE", "passed"],
+    ["CREATE_FAILED", "failed"],
+    ["ROLLBACK_IN_PROGRESS", "failed"],
+    ["ROLLBACK_COMPLETE", "failed"],
+    ["UPDATE_ROLLBACK_COMPLETE", "failed"],
+    ["DELETE_FAILED", "failed"],
+    ["DELETE_COMPLETE", "cancelled"],
+  ];
+  for (const [status, state] of cases) assert.equal(stackDisplayState(status), state, status);
+  assert.equal(isInProgress("ROLLBACK_IN_PROGRESS"), true);
+  assert.equal(isInProgress("ROLLBACK_COMPLETE"), false);
+  assert.deepEqual(["pending", "running", "shutting-down", "terminated"].map(instanceDisplayState), [
+    "building",
+    "passed",
+    "scheduled",
+    "cancelled",
+  ]);
+  assert.deepEqual(["pending", "running", "shutting-down", "terminated"].map(isInstanceLive), [
+    true,
+    true,
+    false,
+    false,
+  ]);
 });

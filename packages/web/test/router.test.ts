@@ -108,3 +108,29 @@ test("managed policies, instance profiles, users and the account page round-trip
   assert.deepEqual(matchRoute("/users/a/b"), { page: "not-found", path: "/users/a/b" });
   assert.deepEqual(matchRoute("/account/x"), { page: "not-found", path: "/account/x" });
 });
+
+test("the Stacks and Instances pages: lists, a stack's tabs, ids URI-encoded both ways", () => {
+  assert.deepEqual(matchRoute("/stacks"), { page: "stacks", all: false });
+  assert.deepEqual(matchRoute("/stacks", "?all=true"), { page: "stacks", all: true });
+  assert.deepEqual(matchRoute("/stacks/web"), { page: "stack", stack: "web", tab: "events" });
+  assert.deepEqual(matchRoute("/stacks/web", "?tab=outputs"), {
+    page: "stack",
+    stack: "web",
+    tab: "outputs",
+  });
+  assert.equal((matchRoute("/stacks/web", "?tab=nope") as { tab: string }).tab, "events");
+  const arn = "arn:aws:cloudformation:us-east-1:000000000000:stack/web/0f1e2d3c-aaaa-bbbb-cccc-000000000000";
+  assert.equal(href.stack(arn, "resources"), `/stacks/${encodeURIComponent(arn)}?tab=resources`);
+  const [path, search] = href.stack(arn, "resources").split("?") as [string, string];
+  assert.deepEqual(matchRoute(path, `?${search}`), { page: "stack", stack: arn, tab: "resources" });
+  assert.equal(href.stack("web"), "/stacks/web");
+  assert.equal(href.stacks(true), "/stacks?all=true");
+  assert.deepEqual(matchRoute("/instances"), { page: "instances", all: false });
+  assert.deepEqual(matchRoute("/instances", "?all=true"), { page: "instances", all: true });
+  assert.deepEqual(matchRoute(href.instance("i-0123456789abcdef0")), {
+    page: "instance",
+    instance: "i-0123456789abcdef0",
+  });
+  assert.equal(matchRoute("/stacks/web/events").page, "not-found");
+  assert.equal(matchRoute("/instances/i-1/console").page, "not-found");
+});

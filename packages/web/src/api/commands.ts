@@ -16,6 +16,8 @@ export const commands = {
   createRole: async (request: CreateRoleRequest) =>
     (await send<RoleDto>("POST", ApiRoutes.roles, request)) as RoleDto,
   deleteRole: (role: string) => send("DELETE", apiPath(ApiRoutes.role, { role })),
+  deleteStack: (stack: string) => send("DELETE", apiPath(ApiRoutes.stack, { stack })),
+  terminateInstance: (instance: string) => send("DELETE", apiPath(ApiRoutes.instance, { instance })),
   trigger: async (pipeline: string, request: TriggerRequest = { revisions: {}, variables: {} }) =>
     (await send<TriggerResponse>(
       "POST",

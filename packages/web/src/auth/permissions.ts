@@ -25,6 +25,11 @@ export function useCanOperate(pipeline: string): boolean {
   return holds(useContext(PermissionsContext), "operate", pipeline);
 }
 
+/** Whether the user holds operate globally (create and delete stacks, terminate instances). */
+export function useCanOperateGlobally(): boolean {
+  return holds(useContext(PermissionsContext), "operate");
+}
+
 /** Whether the user administers the server (agents, keys, users). */
 export function useIsAdmin(): boolean {
   return holds(useContext(PermissionsContext), "admin");

@@ -27,6 +27,6 @@ export const navItems: NavItem[] = [
   },
   { label: "Users", href: "/users", pages: ["users", "user"], available: true, adminOnly: true },
   { label: "Audit", href: "/audit", pages: ["audit"], available: true },
-  { label: "Stacks", href: "/stacks", pages: [], available: false },
-  { label: "Instances", href: "/instances", pages: [], available: false },
+  { label: "Stacks", href: "/stacks", pages: ["stacks", "stack"], available: true },
+  { label: "Instances", href: "/instances", pages: ["instances", "instance"], available: true },
 ];

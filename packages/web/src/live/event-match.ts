@@ -22,6 +22,8 @@ export function parseServerEvent(data: string): ServerEvent | undefined {
       return typeof event.agent === "string" ? { type: "agent", agent: event.agent } : undefined;
     case "config":
       return { type: "config" };
+    case "stack":
+      return typeof event.stack === "string" ? { type: "stack", stack: event.stack } : undefined;
     default:
       return undefined;
   }
@@ -42,6 +44,10 @@ export const affects = {
     (event.type === "pipeline" && event.pipeline === name),
   agents: (event: ServerEvent) => event.type === "agent",
   config: (event: ServerEvent) => event.type === "config",
+  /** Any stack's change (the Stacks list). */
+  stacks: (event: ServerEvent) => event.type === "stack",
+  /** One stack's status, resources or events. */
+  stack: (name: string) => (event: ServerEvent) => event.type === "stack" && event.stack === name,
   /**
    * Nothing the event stream says: IAM and users change through other ways too (the IAM API), which send no
    * server events, so these pages load once, after their own changes and on reconnect.

@@ -5,6 +5,8 @@ import { BucketsPage } from "../buckets/buckets-page.tsx";
 import { ConfigHealthPage } from "../config-health/config-health-page.tsx";
 import { DashboardPage } from "../dashboard/dashboard-page.tsx";
 import { PipelineHistoryPage } from "../history/pipeline-history-page.tsx";
+import { InstancePage } from "../instances/instance-page.tsx";
+import { InstancesPage } from "../instances/instances-page.tsx";
 import { JobPage } from "../job/job-page.tsx";
 import type { Route } from "../router/routes.ts";
 import { InstanceProfilesPage } from "../roles/instance-profiles-page.tsx";
@@ -12,6 +14,8 @@ import { PoliciesPage } from "../roles/policies-page.tsx";
 import { RolePage } from "../roles/role-page.tsx";
 import { RolesPage } from "../roles/roles-page.tsx";
 import { RunPage } from "../run/run-page.tsx";
+import { StackPage } from "../stacks/stack-page.tsx";
+import { StacksPage } from "../stacks/stacks-page.tsx";
 import { AccountPage } from "../users/account-page.tsx";
 import { UserPage } from "../users/user-page.tsx";
 import { UsersPage } from "../users/users-page.tsx";
@@ -68,6 +72,14 @@ export function PageSwitch({ route }: { route: Route }) {
       return <PoliciesPage selected={route.policy} />;
     case "instance-profiles":
       return <InstanceProfilesPage />;
+    case "stacks":
+      return <StacksPage all={route.all} />;
+    case "stack":
+      return <StackPage key={route.stack} stack={route.stack} tab={route.tab} />;
+    case "instances":
+      return <InstancesPage all={route.all} />;
+    case "instance":
+      return <InstancePage key={route.instance} instance={route.instance} />;
     case "users":
       return <UsersPage />;
     case "user":

@@ -34,6 +34,15 @@ export type Route =
   | { page: "role"; role: string }
   | { page: "policies"; policy: string | undefined }
   | { page: "instance-profiles" }
+  | { page: "stacks"; all: boolean }
+  | {
+      page: "stack";
+      /** A live stack's name, or a stack id (a deleted stack's only handle). */
+      stack: string;
+      tab: StackTab;
+    }
+  | { page: "instances"; all: boolean }
+  | { page: "instance"; instance: string }
   | { page: "users" }
   | { page: "user"; user: string }
   | { page: "account" }
@@ -42,6 +51,13 @@ export type Route =
 
 export type RunTab = "changes" | "vsm";
 export type JobTab = "console" | "artifacts";
+export const STACK_TABS = ["events", "parameters", "outputs", "resources", "template"] as const;
+export type StackTab = (typeof STACK_TABS)[number];
+
+function stackTabOf(search: URLSearchParams): StackTab {
+  const tab = search.get("tab");
+  return STACK_TABS.find((known) => known === tab) ?? "events";
+}
 
 /** Split a pathname into decoded segments; undefined when a segment is not valid percent-encoding. */
 function segments(pathname: string): string[] | undefined {
@@ -87,6 +103,13 @@ export function matchRoute(pathname: string, search = ""): Route {
   if (first === "policies" && parts.length === 1)
     return { page: "policies", policy: query.get("policy") || undefined };
   if (first === "instance-profiles" && parts.length === 1) return { page: "instance-profiles" };
+  if (first === "stacks" && parts.length === 1) return { page: "stacks", all: query.get("all") === "true" };
+  if (first === "stacks" && name !== undefined && parts.length === 2)
+    return { page: "stack", stack: name, tab: stackTabOf(query) };
+  if (first === "instances" && parts.length === 1)
+    return { page: "instances", all: query.get("all") === "true" };
+  if (first === "instances" && name !== undefined && parts.length === 2)
+    return { page: "instance", instance: name };
   if (first === "users" && parts.length === 1) return { page: "users" };
   if (first === "users" && name !== undefined && parts.length === 2) return { page: "user", user: name };
   if (first === "account" && parts.length === 1) return { page: "account" };
@@ -124,6 +147,11 @@ export const href = {
   policies: (policy?: string): string =>
     policy === undefined ? "/policies" : `/policies?${new URLSearchParams({ policy }).toString()}`,
   instanceProfiles: (): string => "/instance-profiles",
+  stacks: (all = false): string => (all ? "/stacks?all=true" : "/stacks"),
+  stack: (stack: string, tab: StackTab = "events"): string =>
+    `/stacks/${enc(stack)}${tab === "events" ? "" : `?tab=${tab}`}`,
+  instances: (all = false): string => (all ? "/instances?all=true" : "/instances"),
+  instance: (instance: string): string => `/instances/${enc(instance)}`,
   users: (): string => "/users",
   user: (user: string): string => `/users/${enc(user)}`,
   account: (): string => "/account",
