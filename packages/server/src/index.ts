@@ -5,7 +5,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pino, type Logger } from "pino";
-import { createEngine, type Engine } from "./engine/engine.ts";
+import { createEngine } from "./engine/engine.ts";
 import { ensureInitialAdmin } from "./identity/users/manage-users.ts";
 import { buildApp } from "./http/app.ts";
 import { startCloud } from "./cloud/runtime.ts";
@@ -82,7 +82,7 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     // AssumeRoleWithWebIdentity verifies Fawkes's own ID tokens with the issuer the engine gets below.
     let oidc: () => JobIdTokens | undefined = () => undefined;
     // Stack changes go to the web UI's event stream once the engine (and its bus) exists.
-    let events: Engine["ctx"]["events"] | undefined;
+    let stackChanged: (name: string) => void = () => {};
     const cloud = await startCloud(
       {
         dataDir: options.dataDir,
@@ -91,14 +91,14 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
         dataKey,
         log: log.child({ component: "cloud" }),
         webIdentity: fawkesWebIdentityVerifierOf(() => oidc()),
-        stackChanged: (stack) => events?.publish({ type: "stack", stack: stack.name }),
+        stackChanged: (stack) => stackChanged(stack.name),
       },
       database.db,
     );
     undo.unshift(() => cloud.close());
     const engine = createEngine(options, database.db, log, dataKey);
     oidc = () => engine.ctx.oidc;
-    events = engine.ctx.events;
+    stackChanged = (name) => engine.ctx.events.publish({ type: "stack", stack: name });
     engine.ctx.cloud = cloud;
     engine.ctx.oidc = new JobIdTokens({
       db: database.db,

@@ -84,7 +84,7 @@ export async function startHttpServer(
   onCleanup(t, () => database.close());
   const db = (options.plugins ?? []).reduce((handle, plugin) => handle.withPlugin(plugin), database.db);
   // Stack changes reach the event stream as in `startServer`.
-  let events: Engine["ctx"]["events"] | undefined;
+  let stackChanged: (name: string) => void = () => {};
   const cloud = await startCloud(
     {
       dataDir,
@@ -92,14 +92,14 @@ export async function startHttpServer(
       port: 0,
       dataKey,
       log,
-      stackChanged: (stack) => events?.publish({ type: "stack", stack: stack.name }),
+      stackChanged: (stack) => stackChanged(stack.name),
     },
     db,
   );
   onCleanup(t, () => cloud.close());
   const engine = createEngine(serverOptions, db, log, dataKey, options.clock);
   engine.ctx.cloud = cloud;
-  events = engine.ctx.events;
+  stackChanged = (name) => engine.ctx.events.publish({ type: "stack", stack: name });
   engine.ctx.oidc = new JobIdTokens({
     db: database.db,
     dataKey,

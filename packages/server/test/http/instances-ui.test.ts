@@ -105,7 +105,7 @@ test(
     const output = page.getByLabel("Console output");
     await output.getByText("cloud-init: running user data").waitFor();
     await page.getByText("arn:aws:iam::000000000000:role/app").waitFor();
-    await page.evaluate(() => ((window as unknown as { mark: boolean }).mark = true));
+    await page.evaluate(() => ((globalThis as unknown as { mark: boolean }).mark = true));
     // More output while it runs: the page shows it without a reload.
     directory.consoles.set(app, "cloud-init: running user data\napp listening on 0.0.0.0:8080\n");
     await output.getByText("app listening on 0.0.0.0:8080").waitFor();
@@ -124,7 +124,7 @@ test(
     await page.locator(".page-heading").getByText("terminated").waitFor();
     assert.equal(await page.getByRole("button", { name: /Terminate/ }).count(), 0);
     assert.equal(
-      await page.evaluate(() => (window as unknown as { mark?: boolean }).mark),
+      await page.evaluate(() => (globalThis as unknown as { mark?: boolean }).mark),
       true,
       "the page reloaded",
     );

@@ -251,7 +251,10 @@ test("stacks over REST: create, live events, resources, template, delete", { tim
   );
 
   // Audited as the user who asked.
-  const audit = await listAuditEntries(server.engine.ctx.db, { action: { value: "role.create" }, limit: 10 });
+  const audit = await listAuditEntries(server.engine.ctx.db, {
+    action: { value: "role.create", prefix: false },
+    limit: 10,
+  });
   assert.deepEqual(
     audit.map((entry) => [entry.actorKind, entry.actorName]),
     [["user", "admin"]],
