@@ -20,7 +20,7 @@ import type { RouteRegistry } from "./registry.ts";
 
 /** What the instance routes need of the server's instances. */
 export interface InstanceDirectory {
-  /** Newest first; terminated instances only with `all`. */
+  /** Newest first; terminated instances too with `all`. */
   list(options: { all: boolean }): Promise<InstanceDto[]>;
   /** Undefined for an id it never had. */
   find(instanceId: string): Promise<InstanceDto | undefined>;
