@@ -6,74 +6,29 @@
  */
 import assert from "node:assert/strict";
 import test from "node:test";
-import type { InstanceDto } from "@fawkes/protocol";
 import { onCleanup, tempDir } from "@fawkes/testing";
 import { chromium } from "playwright-core";
-import type { InstanceDirectory } from "../../src/http/api-instances.ts";
+import { FakeInstances } from "./fake-instances.ts";
 import { startHttpServer } from "./http-server.ts";
-
-const instance = (id: string, fields: Partial<InstanceDto>): InstanceDto => ({
-  instanceId: id,
-  state: "running",
-  stateReason: null,
-  privateIp: "127.100.0.2",
-  publicIp: null,
-  hostname: "ip-127-100-0-2",
-  imageId: "ami-0abcdef1234567890",
-  instanceType: "t3.micro",
-  stackName: null,
-  logicalId: null,
-  roleArn: null,
-  tags: {},
-  launchedAt: Date.UTC(2026, 11, 7, 20, 0),
-  terminatedAt: null,
-  ...fields,
-});
-
-class Directory implements InstanceDirectory {
-  readonly instances = new Map<string, InstanceDto>();
-  readonly consoles = new Map<string, string>();
-  readonly terminated: string[] = [];
-  async list({ all }: { all: boolean }) {
-    return [...this.instances.values()].filter((i) => all || i.state !== "terminated");
-  }
-  async find(id: string) {
-    return this.instances.get(id);
-  }
-  async console(id: string) {
-    return this.consoles.get(id) ?? "";
-  }
-  async terminate(id: string) {
-    this.terminated.push(id);
-    const found = this.instances.get(id);
-    if (found) this.instances.set(id, { ...found, state: "shutting-down" });
-  }
-}
 
 test(
   "the Instances pages: list, console output followed while running, terminate",
   { timeout: 120_000 },
   async (t) => {
-    const directory = new Directory();
+    const directory = new FakeInstances();
     const app = "i-0a1b2c3d4e5f60718";
-    directory.instances.set(
-      app,
-      instance(app, {
-        stackName: "web",
-        logicalId: "AppServer",
-        publicIp: "127.101.0.5",
-        roleArn: "arn:aws:iam::000000000000:role/app",
-        tags: { Name: "app" },
-      }),
-    );
-    directory.instances.set(
-      "i-0ffffffffffffffff",
-      instance("i-0ffffffffffffffff", {
-        state: "terminated",
-        privateIp: "127.100.0.3",
-        terminatedAt: Date.now(),
-      }),
-    );
+    directory.add(app, {
+      stackName: "web",
+      logicalId: "AppServer",
+      publicIp: "127.101.0.5",
+      roleArn: "arn:aws:iam::000000000000:role/app",
+      tags: { Name: "app" },
+    });
+    directory.add("i-0ffffffffffffffff", {
+      state: "terminated",
+      privateIp: "127.100.0.3",
+      terminatedAt: Date.now(),
+    });
     directory.consoles.set(app, "cloud-init: running user data\n");
     const server = await startHttpServer(t, { instances: directory });
 
@@ -116,8 +71,7 @@ test(
     await dialog.getByRole("button", { name: "Terminate", exact: true }).click();
     await page.locator(".page-heading").getByText("shutting-down").waitFor();
     assert.deepEqual(directory.terminated, [app]);
-    directory.instances.set(app, {
-      ...directory.instances.get(app)!,
+    directory.set(app, {
       state: "terminated",
       terminatedAt: Date.now(),
     });

@@ -19,44 +19,16 @@ import {
   type StackListDto,
   type StackResourceListDto,
 } from "@fawkes/protocol";
-import { waitFor } from "@fawkes/testing";
-import type { InstanceDirectory } from "../../src/http/api-instances.ts";
+import { BUCKET_AND_ROLE_TEMPLATE, waitFor } from "@fawkes/testing";
 import { createApiToken } from "../../src/identity/users/api-tokens.ts";
 import { createUser } from "../../src/identity/users/manage-users.ts";
 import { listAuditEntries } from "../../src/store/audit-repo.ts";
 import { findUserByName } from "../../src/store/users-repo.ts";
+import { FakeInstances } from "./fake-instances.ts";
 import { startHttpServer, type HttpServer } from "./http-server.ts";
 
 /** A bucket and a role: the operator's stacks may make the first and not the second. */
-const TEMPLATE = `AWSTemplateFormatVersion: "2010-09-09"
-Description: a bucket and a role
-Parameters:
-  Env:
-    Type: String
-    Default: ci
-  Secret:
-    Type: String
-    NoEcho: true
-Conditions:
-  WithRole: !Equals [!Ref Env, ci]
-Resources:
-  Releases:
-    Type: AWS::S3::Bucket
-  AppRole:
-    Type: AWS::IAM::Role
-    Condition: WithRole
-    Properties:
-      AssumeRolePolicyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Effect: Allow
-            Principal: { Service: [ec2.amazonaws.com] }
-            Action: [sts:AssumeRole]
-Outputs:
-  Bucket:
-    Value: !Ref Releases
-    Description: where builds go
-`;
+const TEMPLATE = BUCKET_AND_ROLE_TEMPLATE;
 
 const BAD_TEMPLATE = `Resources:
   Releases:
@@ -137,7 +109,7 @@ test("stacks over REST: create, live events, resources, template, delete", { tim
   const refused = await viewer("POST", ApiRoutes.stacks, {
     name: "web",
     templateBody: TEMPLATE,
-    parameters: { Secret: "s3cr3t" },
+    parameters: { DbPassword: "s3cr3t" },
     capabilities: ["CAPABILITY_IAM"],
   });
   assert.equal(refused.status, 403);
@@ -146,7 +118,7 @@ test("stacks over REST: create, live events, resources, template, delete", { tim
   const created = await admin("POST", ApiRoutes.stacks, {
     name: "web",
     templateBody: TEMPLATE,
-    parameters: { Secret: "s3cr3t" },
+    parameters: { DbPassword: "s3cr3t" },
     capabilities: ["CAPABILITY_IAM"],
     tags: [{ key: "team", value: "ops" }],
   });
@@ -154,7 +126,7 @@ test("stacks over REST: create, live events, resources, template, delete", { tim
   const first = created.body as StackDetailsDto;
   assert.equal(first.name, "web");
   assert.equal(first.createdBy, "admin");
-  assert.deepEqual(first.parameters, { Env: "ci", Secret: "****" });
+  assert.deepEqual(first.parameters, { Env: "ci", DbPassword: "****" });
   assert.deepEqual(first.tags, [{ key: "team", value: "ops" }]);
 
   const settled = await waitFor(
@@ -168,7 +140,7 @@ test("stacks over REST: create, live events, resources, template, delete", { tim
   const bucket = settled.outputs.find((o) => o.key === "Bucket");
   assert.equal(bucket?.description, "where builds go");
   assert.match(bucket?.value ?? "", /^web-releases-/);
-  assert.equal(settled.parameters.Secret, "****");
+  assert.equal(settled.parameters.DbPassword, "****");
   assert.ok(!JSON.stringify(settled).includes("s3cr3t"), "a NoEcho value was answered");
 
   // Events: oldest first, and `?after=` gives only the newer ones.
@@ -217,7 +189,7 @@ test("stacks over REST: create, live events, resources, template, delete", { tim
   const again = await admin("POST", ApiRoutes.stacks, {
     name: "web",
     templateBody: TEMPLATE,
-    parameters: { Secret: "x" },
+    parameters: { DbPassword: "x" },
     capabilities: ["CAPABILITY_IAM"],
   });
   assert.equal(again.status, 409);
@@ -278,7 +250,7 @@ test("an operator's stacks make buckets but no IAM resource", { timeout: 90_000 
   const withRole = await operator("POST", ApiRoutes.stacks, {
     name: "with-role",
     templateBody: TEMPLATE,
-    parameters: { Secret: "x" },
+    parameters: { DbPassword: "x" },
     capabilities: ["CAPABILITY_IAM"],
   });
   assert.equal(withRole.status, 201);
@@ -300,7 +272,7 @@ test("an operator's stacks make buckets but no IAM resource", { timeout: 90_000 
   const bucketOnly = await operator("POST", ApiRoutes.stacks, {
     name: "bucket-only",
     templateBody: TEMPLATE,
-    parameters: { Env: "prod", Secret: "x" },
+    parameters: { Env: "prod", DbPassword: "x" },
     capabilities: ["CAPABILITY_IAM"],
   });
   assert.equal(bucketOnly.status, 201, JSON.stringify(bucketOnly.body));
@@ -312,49 +284,11 @@ test("an operator's stacks make buckets but no IAM resource", { timeout: 90_000 
   );
 });
 
-class FakeInstances implements InstanceDirectory {
-  readonly instances = new Map<string, InstanceDto>();
-  readonly terminated: string[] = [];
-  output = "cloud-init: boot\n";
-
-  add(instance: Partial<InstanceDto> & { instanceId: string }): void {
-    this.instances.set(instance.instanceId, {
-      state: "running",
-      stateReason: null,
-      privateIp: "127.100.0.2",
-      publicIp: null,
-      hostname: `ip-127-100-0-2`,
-      imageId: "ami-local",
-      instanceType: "t3.micro",
-      stackName: null,
-      logicalId: null,
-      roleArn: null,
-      tags: {},
-      launchedAt: 1_700_000_000_000,
-      terminatedAt: null,
-      ...instance,
-    });
-  }
-  async list({ all }: { all: boolean }): Promise<InstanceDto[]> {
-    return [...this.instances.values()].filter((i) => all || i.state !== "terminated");
-  }
-  async find(id: string): Promise<InstanceDto | undefined> {
-    return this.instances.get(id);
-  }
-  async console(_id: string): Promise<string> {
-    return this.output;
-  }
-  async terminate(id: string): Promise<void> {
-    this.terminated.push(id);
-    const instance = this.instances.get(id);
-    if (instance) this.instances.set(id, { ...instance, state: "shutting-down" });
-  }
-}
-
 test("instances over REST: list, details, console, terminate", { timeout: 60_000 }, async (t) => {
   const fake = new FakeInstances();
-  fake.add({ instanceId: "i-0aaaaaaaaaaaaaaa1", stackName: "web", logicalId: "AppServer" });
-  fake.add({ instanceId: "i-0bbbbbbbbbbbbbbb2", state: "terminated", terminatedAt: 1_700_000_100_000 });
+  fake.add("i-0aaaaaaaaaaaaaaa1", { stackName: "web", logicalId: "AppServer" });
+  fake.add("i-0bbbbbbbbbbbbbbb2", { state: "terminated", terminatedAt: 1_700_000_100_000 });
+  fake.consoles.set("i-0aaaaaaaaaaaaaaa1", "cloud-init: boot\n");
   const server = await startHttpServer(t, { instances: fake });
   const viewer = client(server, await tokenOf(server, "vera", "viewer"));
   const operator = client(server, await tokenOf(server, "olga", "operator"));

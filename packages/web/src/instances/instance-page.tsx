@@ -1,5 +1,4 @@
 import { ApiRoutes, apiPath, type InstanceConsoleDto, type InstanceDto } from "@fawkes/protocol";
-import { Fragment } from "react";
 import { commands } from "../api/commands.ts";
 import { useCanOperateGlobally } from "../auth/permissions.ts";
 import { affects } from "../live/event-match.ts";
@@ -9,9 +8,11 @@ import { href } from "../router/routes.ts";
 import { instanceDisplayState, isInstanceLive } from "../stacks/stack-states.ts";
 import { ConfirmButton } from "../ui/confirm-button.tsx";
 import { DateTime } from "../ui/date-time.tsx";
+import { TagList } from "../ui/tag-list.tsx";
 import { Loading, LoadError } from "../ui/page-states.tsx";
 import { StateBadge } from "../ui/state-badge.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
+import { InstanceStack } from "./instance-stack.tsx";
 import { useRefreshWhile } from "./use-refresh.ts";
 import "../stacks/stacks.css";
 
@@ -82,7 +83,6 @@ export function InstancePage({ instance }: { instance: string }) {
 }
 
 function InstanceFacts({ instance }: { instance: InstanceDto }) {
-  const tags = Object.entries(instance.tags);
   return (
     <dl className="facts">
       {instance.stateReason !== null && (
@@ -105,14 +105,7 @@ function InstanceFacts({ instance }: { instance: InstanceDto }) {
       </dd>
       <dt>Stack</dt>
       <dd>
-        {instance.stackName === null ? (
-          <span className="muted">None</span>
-        ) : (
-          <>
-            <Link href={href.stack(instance.stackName)}>{instance.stackName}</Link> /{" "}
-            {instance.logicalId ?? ""}
-          </>
-        )}
+        <InstanceStack instance={instance} />
       </dd>
       <dt>Role</dt>
       <dd>
@@ -136,18 +129,7 @@ function InstanceFacts({ instance }: { instance: InstanceDto }) {
       )}
       <dt>Tags</dt>
       <dd>
-        {tags.length === 0 ? (
-          <span className="muted">None</span>
-        ) : (
-          tags.map(([key, value], index) => (
-            <Fragment key={key}>
-              {index > 0 && ", "}
-              <code>
-                {key}={value}
-              </code>
-            </Fragment>
-          ))
-        )}
+        <TagList tags={Object.entries(instance.tags)} />
       </dd>
     </dl>
   );

@@ -8,6 +8,7 @@ import { DateTime } from "../ui/date-time.tsx";
 import { ListHeading, ResourceTable } from "../ui/resource-table.tsx";
 import { StateBadge } from "../ui/state-badge.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
+import { InstanceStack } from "./instance-stack.tsx";
 import { useRefreshWhile } from "./use-refresh.ts";
 import "../stacks/stacks.css";
 
@@ -57,14 +58,7 @@ export function InstancesPage({ all }: { all: boolean }) {
             </td>
             <td>{instance.publicIp === null ? "" : <code>{instance.publicIp}</code>}</td>
             <td>
-              {instance.stackName === null ? (
-                <span className="muted">None</span>
-              ) : (
-                <>
-                  <Link href={href.stack(instance.stackName)}>{instance.stackName}</Link> /{" "}
-                  {instance.logicalId ?? ""}
-                </>
-              )}
+              <InstanceStack instance={instance} />
             </td>
             <td>
               <DateTime time={instance.launchedAt} />

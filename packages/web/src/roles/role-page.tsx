@@ -9,6 +9,7 @@ import { navigate } from "../router/navigation.ts";
 import { href } from "../router/routes.ts";
 import { ConfirmButton } from "../ui/confirm-button.tsx";
 import { DateTime } from "../ui/date-time.tsx";
+import { TagList } from "../ui/tag-list.tsx";
 import { Loading, LoadError } from "../ui/page-states.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
 import { AttachedPoliciesSection } from "./attached-policies-section.tsx";
@@ -68,7 +69,6 @@ export function RolePage({ role }: { role: string }) {
 }
 
 function RoleFacts({ role }: { role: RoleDetailsDto }) {
-  const tags = Object.entries(role.tags);
   return (
     <dl className="facts">
       <dt>ARN</dt>
@@ -97,18 +97,7 @@ function RoleFacts({ role }: { role: RoleDetailsDto }) {
       </dd>
       <dt>Tags</dt>
       <dd>
-        {tags.length === 0 ? (
-          <span className="muted">None</span>
-        ) : (
-          tags.map(([key, value], index) => (
-            <Fragment key={key}>
-              {index > 0 && ", "}
-              <code>
-                {key}={value}
-              </code>
-            </Fragment>
-          ))
-        )}
+        <TagList tags={Object.entries(role.tags)} />
       </dd>
       <dt>Created</dt>
       <dd>

@@ -1,11 +1,12 @@
 import type { StackDetailsDto, StackEventDto, StackResourceDto } from "@fawkes/protocol";
-import { Fragment, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { commands } from "../api/commands.ts";
 import { useCanOperateGlobally } from "../auth/permissions.ts";
 import { Link } from "../router/link.tsx";
 import { href, type StackTab } from "../router/routes.ts";
 import { ConfirmButton } from "../ui/confirm-button.tsx";
 import { DateTime } from "../ui/date-time.tsx";
+import { TagList } from "../ui/tag-list.tsx";
 import { Loading, LoadError } from "../ui/page-states.tsx";
 import { StateBadge } from "../ui/state-badge.tsx";
 import { tabPanelProps, Tabs } from "../ui/tabs.tsx";
@@ -150,18 +151,7 @@ function StackFacts({ stack }: { stack: StackDetailsDto }) {
       <dd>{stack.disableRollback ? "No (disabled)" : "Yes"}</dd>
       <dt>Tags</dt>
       <dd>
-        {stack.tags.length === 0 ? (
-          <span className="muted">None</span>
-        ) : (
-          stack.tags.map((tag, index) => (
-            <Fragment key={tag.key}>
-              {index > 0 && ", "}
-              <code>
-                {tag.key}={tag.value}
-              </code>
-            </Fragment>
-          ))
-        )}
+        <TagList tags={stack.tags.map((tag) => [tag.key, tag.value] as const)} />
       </dd>
     </dl>
   );

@@ -7,38 +7,10 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { ApiRoutes, apiPath, type StackDetailsDto } from "@fawkes/protocol";
-import { startServerProcess } from "@fawkes/testing";
+import { BUCKET_AND_ROLE_TEMPLATE, startServerProcess } from "@fawkes/testing";
 import { assertNoHorizontalOverflow, launchBrowser, openUi, withFailureScreenshot } from "./support.ts";
 
-const TEMPLATE = `AWSTemplateFormatVersion: "2010-09-09"
-Description: the app's bucket and role
-Parameters:
-  Env:
-    Type: String
-    Default: ci
-  DbPassword:
-    Type: String
-    NoEcho: true
-Resources:
-  Releases:
-    Type: AWS::S3::Bucket
-  AppRole:
-    Type: AWS::IAM::Role
-    DependsOn: Releases
-    Properties:
-      AssumeRolePolicyDocument:
-        Version: "2012-10-17"
-        Statement:
-          - Effect: Allow
-            Principal: { Service: [ec2.amazonaws.com] }
-            Action: [sts:AssumeRole]
-Outputs:
-  Bucket:
-    Value: !Ref Releases
-    Description: where builds go
-  RoleArn:
-    Value: !GetAtt AppRole.Arn
-`;
+const TEMPLATE = BUCKET_AND_ROLE_TEMPLATE;
 
 test("a stack's page follows its create and delete live", { timeout: 180_000 }, async (t) => {
   const server = await startServerProcess(t);
