@@ -8,7 +8,14 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { ApiRoutes, apiPath, type StackDetailsDto } from "@fawkes/protocol";
 import { BUCKET_AND_ROLE_TEMPLATE, startServerProcess } from "@fawkes/testing";
-import { assertNoHorizontalOverflow, launchBrowser, openUi, withFailureScreenshot } from "./support.ts";
+import {
+  assertNoHorizontalOverflow,
+  DESKTOP,
+  launchBrowser,
+  openUi,
+  PHONE,
+  withFailureScreenshot,
+} from "./support.ts";
 
 const TEMPLATE = BUCKET_AND_ROLE_TEMPLATE;
 
@@ -67,6 +74,11 @@ test("a stack's page follows its create and delete live", { timeout: 180_000 }, 
     await template.getByText("Description: the app's bucket and role").waitFor();
     assert.equal(await template.textContent(), TEMPLATE);
     await assertNoHorizontalOverflow(page);
+    // At a phone's width too: wide tables scroll inside their box, long ids wrap.
+    await page.setViewportSize(PHONE);
+    await page.getByRole("tab", { name: /^Events/ }).click();
+    await assertNoHorizontalOverflow(page);
+    await page.setViewportSize(DESKTOP);
     await ui.assertNotReloaded();
 
     // The list (through the navigation: no reload) shows it with its status.
