@@ -20,6 +20,7 @@ import {
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
 import { openSecret } from "../cloud/secret-box.ts";
+import { instanceIdentityKey, verifiedInstanceId } from "../instances/identity.ts";
 import type { Database } from "../store/schema.ts";
 import { insertStackSignal, stackSignals, type StackSignalRecord } from "../store/stack-signals-repo.ts";
 import { findStack, insertStackEvent, stackResources, type StackRecord } from "../store/stacks-repo.ts";
@@ -128,8 +129,11 @@ export interface ResourceSignalInput {
   status: SignalStatus;
   reason?: string;
   data?: string;
-  /** An unsigned caller's verified instance id: it may signal only the resource that is that instance. */
-  instanceId?: string;
+  /**
+   * An unsigned caller's instance identity (document and signature from its metadata endpoint): it may signal
+   * only the resource that is that instance.
+   */
+  identity?: { document: string; signature: string };
 }
 
 export interface StackSignalsOptions {
@@ -159,6 +163,7 @@ interface Wait {
 export class StackSignals implements WaitConditionReceiver {
   readonly #o: StackSignalsOptions;
   readonly #key: Buffer;
+  readonly #identityKey: Buffer;
   /** Checks to run when a signal for `stackId\nsource` is stored. */
   readonly #waiters = new Map<string, Set<() => void>>();
   /** The wait condition waiting on each handle (`stackId\nhandle`): a handle's signals are its events. */
@@ -167,21 +172,26 @@ export class StackSignals implements WaitConditionReceiver {
   constructor(options: StackSignalsOptions) {
     this.#o = options;
     this.#key = waitConditionKey(options.dataKey);
+    this.#identityKey = instanceIdentityKey(options.dataKey);
   }
 
   /** `SignalResource`: a signal for a resource whose creation policy waits for it. */
   async signalResource(input: ResourceSignalInput): Promise<void> {
     if (input.uniqueId.length === 0 || input.uniqueId.length > 64)
       throw refused("UniqueId must be 1 to 64 characters");
+    const instanceId =
+      input.identity &&
+      (verifiedInstanceId(this.#identityKey, input.identity.document, input.identity.signature) ??
+        forged());
     const stack = await findStack(this.#o.db, input.stack);
     if (!stack) throw new FawkesError(ErrorCode.stackNotFound, `Stack with id ${input.stack} does not exist`);
     const resource = (await stackResources(this.#o.db, stack.stackId))
       .filter((row) => row.logicalId === input.logicalId)
       .at(-1);
-    if (input.instanceId !== undefined && resource?.physicalId !== input.instanceId)
+    if (instanceId !== undefined && resource?.physicalId !== instanceId)
       throw new FawkesError(
         ErrorCode.forbidden,
-        `Instance ${input.instanceId} may signal only its own resource, and ${input.logicalId} of stack ${stack.name} is not it`,
+        `Instance ${instanceId} may signal only its own resource, and ${input.logicalId} of stack ${stack.name} is not it`,
       );
     if (!resource)
       throw refused(`Resource ${input.logicalId} does not exist for stack ${stack.name}`);
@@ -412,5 +422,12 @@ function creationPolicyOf(policy: unknown): { count: number; timeoutMs: number }
     timeoutMs: typeof signal.Timeout === "string" ? signalTimeoutMs(signal.Timeout) : DEFAULT_SIGNAL_TIMEOUT_MS,
   };
 }
+
+const forged = (): never => {
+  throw new FawkesError(
+    ErrorCode.forbidden,
+    "The instance identity signature is not valid: send the document and signature exactly as the instance's metadata endpoint serves them",
+  );
+};
 
 const refused = (message: string) => new FawkesError(ErrorCode.stackSignalRefused, message);
