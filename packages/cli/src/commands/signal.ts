@@ -189,7 +189,10 @@ export function registerSignalCommand(program: Command, { io }: CliContext): voi
     )
     .argument("[handle-url]", "a wait condition handle's URL (its Ref)")
     .option("-s, --success <bool>", "true sends SUCCESS, false FAILURE", "true")
-    .option("-e, --exit-code <n>", "a command's exit code: 0 sends SUCCESS, anything else FAILURE (wins over -s)")
+    .option(
+      "-e, --exit-code <n>",
+      "a command's exit code: 0 sends SUCCESS, anything else FAILURE (wins over -s)",
+    )
     .option("-r, --reason <text>", "the reason, shown in the stack's events")
     .option("-d, --data <text>", "data for the wait condition's Data attribute (handle URL only)")
     .option("-i, --id <unique-id>", "the signal's UniqueId (default: the instance's id, else the host name)")

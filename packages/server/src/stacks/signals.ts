@@ -181,8 +181,7 @@ export class StackSignals implements WaitConditionReceiver {
       throw refused("UniqueId must be 1 to 64 characters");
     const instanceId =
       input.identity &&
-      (verifiedInstanceId(this.#identityKey, input.identity.document, input.identity.signature) ??
-        forged());
+      (verifiedInstanceId(this.#identityKey, input.identity.document, input.identity.signature) ?? forged());
     const stack = await findStack(this.#o.db, input.stack);
     if (!stack) throw new FawkesError(ErrorCode.stackNotFound, `Stack with id ${input.stack} does not exist`);
     const resource = (await stackResources(this.#o.db, stack.stackId))
@@ -193,8 +192,7 @@ export class StackSignals implements WaitConditionReceiver {
         ErrorCode.forbidden,
         `Instance ${instanceId} may signal only its own resource, and ${input.logicalId} of stack ${stack.name} is not it`,
       );
-    if (!resource)
-      throw refused(`Resource ${input.logicalId} does not exist for stack ${stack.name}`);
+    if (!resource) throw refused(`Resource ${input.logicalId} does not exist for stack ${stack.name}`);
     if (resource.status !== "CREATE_IN_PROGRESS")
       throw refused(
         `Resource ${input.logicalId} of stack ${stack.name} is in ${resource.status} state and can not be signaled`,
@@ -281,12 +279,14 @@ export class StackSignals implements WaitConditionReceiver {
       return {
         ...policy,
         source: resource.logicalId,
-        timeoutReason: () => `Failed to receive ${policy.count} resource signal(s) within the specified duration`,
+        timeoutReason: () =>
+          `Failed to receive ${policy.count} resource signal(s) within the specified duration`,
         failureReason: (signal) => `Received FAILURE signal with UniqueId ${signal.uniqueId}`,
       };
     if (resource.type !== WAIT_CONDITION_TYPE) return undefined;
     const url = typeof props.Handle === "string" ? URL.parse(props.Handle) : null;
-    const handle = url && verifiedHandle(this.#key, url.pathname, url.searchParams.get("Signature") ?? undefined);
+    const handle =
+      url && verifiedHandle(this.#key, url.pathname, url.searchParams.get("Signature") ?? undefined);
     if (!handle || handle.stackId !== stack.stackId)
       throw new Error("Handle must be the Ref of an AWS::CloudFormation::WaitConditionHandle of this stack");
     const seconds = Number(props.Timeout);
@@ -377,7 +377,12 @@ export class StackSignals implements WaitConditionReceiver {
   ): Promise<void> {
     const at = this.#o.now();
     const stored = await this.#o.db.transaction().execute(async (db) => {
-      const inserted = await insertStackSignal(db, { stackId: stack.stackId, logicalId: source, at, ...signal });
+      const inserted = await insertStackSignal(db, {
+        stackId: stack.stackId,
+        logicalId: source,
+        at,
+        ...signal,
+      });
       if (inserted)
         await insertStackEvent(db, {
           eventId: randomUUID(),
@@ -419,7 +424,8 @@ function creationPolicyOf(policy: unknown): { count: number; timeoutMs: number }
   if (typeof signal !== "object" || signal === null) return undefined;
   return {
     count: signal.Count === undefined ? 1 : Number(signal.Count),
-    timeoutMs: typeof signal.Timeout === "string" ? signalTimeoutMs(signal.Timeout) : DEFAULT_SIGNAL_TIMEOUT_MS,
+    timeoutMs:
+      typeof signal.Timeout === "string" ? signalTimeoutMs(signal.Timeout) : DEFAULT_SIGNAL_TIMEOUT_MS,
   };
 }
 
