@@ -321,7 +321,8 @@ const errorRegistry = {
   stackSignalRefused: {
     code: "FAWKES_STACK_SIGNAL_REFUSED",
     status: 400,
-    meaning: "The resource takes no signal now: it does not exist, has no creation policy, or is not being created.",
+    meaning:
+      "The resource takes no signal now: it does not exist, has no creation policy, or is not being created.",
   },
   insufficientCapabilities: {
     code: "FAWKES_INSUFFICIENT_CAPABILITIES",

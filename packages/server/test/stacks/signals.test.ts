@@ -158,15 +158,45 @@ const instanceTemplate = (policy: object, more: object = {}) =>
     },
   });
 
-async function settledStatus(engine: StackEngine, name: string, statuses: string[]): Promise<string> {
+const create = (engine: StackEngine, name: string, templateBody: string) =>
+  engine.create({ name, templateBody, parameters: {}, capabilities: [], caller });
+
+/** The stack's status once its create ended (complete, or rolled back). */
+async function settledStatus(engine: StackEngine, name: string): Promise<string> {
+  const ended = ["CREATE_COMPLETE", "ROLLBACK_COMPLETE"];
   return waitFor(
     async () => {
       const stack = await engine.describe(name);
-      return statuses.includes(stack.status) ? stack.status : undefined;
+      return ended.includes(stack.status) ? stack.status : undefined;
     },
-    { timeoutMs: 20_000, message: `stack ${name} reached one of ${statuses.join(", ")}` },
+    { timeoutMs: 20_000, message: `stack ${name} reached one of ${ended.join(", ")}` },
   );
 }
+
+/** A handle and a wait condition on it with `wait`'s properties. */
+const waitConditionTemplate = (wait: object, outputs?: object) =>
+  JSON.stringify({
+    Resources: {
+      Handle: { Type: "AWS::CloudFormation::WaitConditionHandle" },
+      Wait: {
+        Type: "AWS::CloudFormation::WaitCondition",
+        Properties: { Handle: { Ref: "Handle" }, ...wait },
+      },
+    },
+    ...(outputs && { Outputs: outputs }),
+  });
+
+/** The reason of the resource's CREATE_FAILED event. */
+const failureOf = async (engine: StackEngine, name: string, logicalId: string) =>
+  (await engine.events(name)).find((e) => e.logicalId === logicalId && e.status === "CREATE_FAILED")
+    ?.statusReason;
+
+/** The handle's URL, once it is made. */
+const handleOf = (engine: StackEngine, name: string) =>
+  waitFor(async () => (await resourceOf(engine, name, "Handle"))?.physicalId ?? undefined, {
+    timeoutMs: 10_000,
+    message: "the handle is made",
+  });
 
 const resourceOf = async (engine: StackEngine, name: string, logicalId: string) =>
   (await engine.resources(name)).find((r) => r.logicalId === logicalId)!;
@@ -184,13 +214,7 @@ const waitingFor = (engine: StackEngine, name: string) =>
 test("Count 2 needs two distinct UniqueIds; a repeated one counts once and is one event", async (t) => {
   const { engine } = await fixture(t);
   const stacks = engine();
-  await stacks.create({
-    name: "two",
-    templateBody: instanceTemplate({ Count: 2, Timeout: "PT1M" }),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
+  await create(stacks, "two", instanceTemplate({ Count: 2, Timeout: "PT1M" }));
   await waitingFor(stacks, "two");
   const signal = (uniqueId: string) =>
     stacks.signals.signalResource({ stack: "two", logicalId: "App", uniqueId, status: "SUCCESS" });
@@ -198,10 +222,7 @@ test("Count 2 needs two distinct UniqueIds; a repeated one counts once and is on
   await signal("first");
   assert.equal((await resourceOf(stacks, "two", "App")).status, "CREATE_IN_PROGRESS", "one signal of two");
   await signal("second");
-  assert.equal(
-    await settledStatus(stacks, "two", ["CREATE_COMPLETE", "ROLLBACK_COMPLETE"]),
-    "CREATE_COMPLETE",
-  );
+  assert.equal(await settledStatus(stacks, "two"), "CREATE_COMPLETE");
   const received = (await stacks.events("two"))
     .filter((e) => e.logicalId === "App" && e.statusReason?.startsWith("Received"))
     .map((e) => `${e.status} ${e.statusReason}`)
@@ -224,13 +245,7 @@ test("Count 2 needs two distinct UniqueIds; a repeated one counts once and is on
 test("a FAILURE signal fails the resource and rolls the stack back", async (t) => {
   const { engine, instances } = await fixture(t);
   const stacks = engine();
-  await stacks.create({
-    name: "failing",
-    templateBody: instanceTemplate({ Timeout: "PT1M" }),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
+  await create(stacks, "failing", instanceTemplate({ Timeout: "PT1M" }));
   await waitingFor(stacks, "failing");
   await stacks.signals.signalResource({
     stack: "failing",
@@ -238,14 +253,11 @@ test("a FAILURE signal fails the resource and rolls the stack back", async (t) =
     uniqueId: INSTANCE_A,
     status: "FAILURE",
   });
+  assert.equal(await settledStatus(stacks, "failing"), "ROLLBACK_COMPLETE");
   assert.equal(
-    await settledStatus(stacks, "failing", ["ROLLBACK_COMPLETE", "CREATE_COMPLETE"]),
-    "ROLLBACK_COMPLETE",
+    await failureOf(stacks, "failing", "App"),
+    `Received FAILURE signal with UniqueId ${INSTANCE_A}`,
   );
-  const failed = (await stacks.events("failing")).find(
-    (e) => e.logicalId === "App" && e.status === "CREATE_FAILED",
-  );
-  assert.equal(failed?.statusReason, `Received FAILURE signal with UniqueId ${INSTANCE_A}`);
   assert.deepEqual(instances.deleted.sort(), [INSTANCE_A, INSTANCE_B].sort(), "what was made is deleted");
   assert.equal(instances.watching, 0, "the provider's failure watch ended with the wait");
 });
@@ -253,21 +265,12 @@ test("a FAILURE signal fails the resource and rolls the stack back", async (t) =
 test("no signal within the Timeout fails the resource with CloudFormation's reason", async (t) => {
   const { engine } = await fixture(t);
   const stacks = engine();
-  await stacks.create({
-    name: "late",
-    templateBody: instanceTemplate({ Timeout: "PT1S" }),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
+  await create(stacks, "late", instanceTemplate({ Timeout: "PT1S" }));
+  assert.equal(await settledStatus(stacks, "late"), "ROLLBACK_COMPLETE");
   assert.equal(
-    await settledStatus(stacks, "late", ["ROLLBACK_COMPLETE", "CREATE_COMPLETE"]),
-    "ROLLBACK_COMPLETE",
+    await failureOf(stacks, "late", "App"),
+    "Failed to receive 1 resource signal(s) within the specified duration",
   );
-  const failed = (await stacks.events("late")).find(
-    (e) => e.logicalId === "App" && e.status === "CREATE_FAILED",
-  );
-  assert.equal(failed?.statusReason, "Failed to receive 1 resource signal(s) within the specified duration");
   await assert.rejects(
     stacks.signals.signalResource({ stack: "late", logicalId: "App", uniqueId: "x", status: "SUCCESS" }),
     /can not be signaled/,
@@ -278,54 +281,28 @@ test("no signal within the Timeout fails the resource with CloudFormation's reas
 test("the provider reporting a failure while it waits fails the resource with its reason", async (t) => {
   const { engine, instances } = await fixture(t);
   const stacks = engine();
-  await stacks.create({
-    name: "broken",
-    templateBody: instanceTemplate({ Timeout: "PT1M" }),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
+  await create(stacks, "broken", instanceTemplate({ Timeout: "PT1M" }));
   await waitFor(() => instances.failed, { timeoutMs: 10_000, message: "the provider is watched" });
   instances.failed!("user data exited with status 3");
-  assert.equal(
-    await settledStatus(stacks, "broken", ["ROLLBACK_COMPLETE", "CREATE_COMPLETE"]),
-    "ROLLBACK_COMPLETE",
-  );
-  const failed = (await stacks.events("broken")).find(
-    (e) => e.logicalId === "App" && e.status === "CREATE_FAILED",
-  );
-  assert.equal(failed?.statusReason, "user data exited with status 3");
+  assert.equal(await settledStatus(stacks, "broken"), "ROLLBACK_COMPLETE");
+  assert.equal(await failureOf(stacks, "broken", "App"), "user data exited with status 3");
 });
 
 test("a wait condition completes by PUTs to its handle's URL and gives its Data to an output", async (t) => {
   const { engine, database } = await fixture(t);
   const stacks = engine();
-  const stack = await stacks.create({
-    name: "waiting",
-    templateBody: JSON.stringify({
-      Resources: {
-        Handle: { Type: "AWS::CloudFormation::WaitConditionHandle" },
-        Wait: {
-          Type: "AWS::CloudFormation::WaitCondition",
-          Properties: { Handle: { Ref: "Handle" }, Timeout: "60", Count: "2" },
-        },
-      },
-      Outputs: {
+  const stack = await create(
+    stacks,
+    "waiting",
+    waitConditionTemplate(
+      { Timeout: "60", Count: "2" },
+      {
         Url: { Value: { Ref: "Handle" } },
         Data: { Value: { "Fn::GetAtt": ["Wait", "Data"] } },
       },
-    }),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
-  const handle = await waitFor(
-    async () => (await resourceOf(stacks, "waiting", "Handle"))?.physicalId ?? undefined,
-    {
-      timeoutMs: 10_000,
-      message: "the handle is made",
-    },
+    ),
   );
+  const handle = await handleOf(stacks, "waiting");
   assert.match(handle, /^http:\/\/127\.0\.0\.1:\d+\/_fawkes\/wait-condition\/.+\?Signature=/);
   const put = (url: string, body: string) => fetch(url, { method: "PUT", body });
 
@@ -369,10 +346,7 @@ test("a wait condition completes by PUTs to its handle's URL and gives its Data 
     JSON.stringify({ Status: "SUCCESS", Reason: "", UniqueId: "web-2", Data: "v2" }),
   );
   assert.equal(second.status, 200);
-  assert.equal(
-    await settledStatus(stacks, "waiting", ["CREATE_COMPLETE", "ROLLBACK_COMPLETE"]),
-    "CREATE_COMPLETE",
-  );
+  assert.equal(await settledStatus(stacks, "waiting"), "CREATE_COMPLETE");
   const outputs = Object.fromEntries((await stacks.describe("waiting")).outputs.map((o) => [o.key, o.value]));
   assert.equal(outputs.Url, handle);
   assert.deepEqual(JSON.parse(outputs.Data!), { "web-1": "v1 is up", "web-2": "v2" });
@@ -391,42 +365,16 @@ test("a wait condition completes by PUTs to its handle's URL and gives its Data 
 test("a wait condition fails on a FAILURE signal with CloudFormation's reason", async (t) => {
   const { engine } = await fixture(t);
   const stacks = engine();
-  await stacks.create({
-    name: "wc-fail",
-    templateBody: JSON.stringify({
-      Resources: {
-        Handle: { Type: "AWS::CloudFormation::WaitConditionHandle" },
-        Wait: {
-          Type: "AWS::CloudFormation::WaitCondition",
-          Properties: { Handle: { Ref: "Handle" }, Timeout: 60 },
-        },
-      },
-    }),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
-  const handle = await waitFor(
-    async () => (await resourceOf(stacks, "wc-fail", "Handle"))?.physicalId ?? undefined,
-    {
-      timeoutMs: 10_000,
-      message: "the handle is made",
-    },
-  );
+  await create(stacks, "wc-fail", waitConditionTemplate({ Timeout: 60 }));
+  const handle = await handleOf(stacks, "wc-fail");
   const answer = await fetch(handle, {
     method: "PUT",
     body: JSON.stringify({ Status: "FAILURE", Reason: "tests failed", UniqueId: "ci", Data: "" }),
   });
   assert.equal(answer.status, 200);
+  assert.equal(await settledStatus(stacks, "wc-fail"), "ROLLBACK_COMPLETE");
   assert.equal(
-    await settledStatus(stacks, "wc-fail", ["ROLLBACK_COMPLETE", "CREATE_COMPLETE"]),
-    "ROLLBACK_COMPLETE",
-  );
-  const failed = (await stacks.events("wc-fail")).find(
-    (e) => e.logicalId === "Wait" && e.status === "CREATE_FAILED",
-  );
-  assert.equal(
-    failed?.statusReason,
+    await failureOf(stacks, "wc-fail", "Wait"),
     "WaitCondition received failed message: 'tests failed' for uniqueId: ci",
   );
 });
@@ -434,13 +382,7 @@ test("a wait condition fails on a FAILURE signal with CloudFormation's reason", 
 test("an instance signals with its identity, only its own resource; forged identities change nothing", async (t) => {
   const { engine, endpoint, database, metadata, dataKey } = await fixture(t);
   const stacks = engine();
-  const stack = await stacks.create({
-    name: "ident",
-    templateBody: instanceTemplate({ Timeout: "PT1M" }),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
+  const stack = await create(stacks, "ident", instanceTemplate({ Timeout: "PT1M" }));
   await waitingFor(stacks, "ident");
   const signalAs = (fields: Record<string, string>) =>
     fetch(`${endpoint.url}/`, {
@@ -553,10 +495,7 @@ test("an instance signals with its identity, only its own resource; forged ident
     "App",
   );
   assert.equal(asA.code, 0, asA.stderr);
-  assert.equal(
-    await settledStatus(stacks, "ident", ["CREATE_COMPLETE", "ROLLBACK_COMPLETE"]),
-    "CREATE_COMPLETE",
-  );
+  assert.equal(await settledStatus(stacks, "ident"), "CREATE_COMPLETE");
   const [stored] = await stackSignals(database.db, stack.stackId, "App");
   assert.equal(stored?.uniqueId, INSTANCE_A, "UniqueId defaults to the instance's id");
 });
@@ -564,29 +503,12 @@ test("an instance signals with its identity, only its own resource; forged ident
 test("fawkes signal: a wait condition handle URL with cfn-signal's options, and clear refusals", async (t) => {
   const { engine, metadata, database } = await fixture(t);
   const stacks = engine();
-  const stack = await stacks.create({
-    name: "cli",
-    templateBody: JSON.stringify({
-      Resources: {
-        Handle: { Type: "AWS::CloudFormation::WaitConditionHandle" },
-        Wait: {
-          Type: "AWS::CloudFormation::WaitCondition",
-          Properties: { Handle: { Ref: "Handle" }, Timeout: 60 },
-        },
-      },
-      Outputs: { Data: { Value: { "Fn::GetAtt": ["Wait", "Data"] } } },
-    }),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
-  const handle = await waitFor(
-    async () => (await resourceOf(stacks, "cli", "Handle"))?.physicalId ?? undefined,
-    {
-      timeoutMs: 10_000,
-      message: "the handle is made",
-    },
+  const stack = await create(
+    stacks,
+    "cli",
+    waitConditionTemplate({ Timeout: 60 }, { Data: { Value: { "Fn::GetAtt": ["Wait", "Data"] } } }),
   );
+  const handle = await handleOf(stacks, "cli");
   const outside = { AWS_EC2_METADATA_SERVICE_ENDPOINT: "", AWS_ENDPOINT_URL: "" };
   const notInInstance = await runCli(
     ["signal", "--stack", "cli", "--resource", "Wait", "--url", "http://127.0.0.1:9"],
@@ -609,10 +531,7 @@ test("fawkes signal: a wait condition handle URL with cfn-signal's options, and 
     env: { AWS_EC2_METADATA_SERVICE_ENDPOINT: await metadata(INSTANCE_A), AWS_ENDPOINT_URL: "" },
   });
   assert.equal(sent.code, 0, sent.stderr);
-  assert.equal(
-    await settledStatus(stacks, "cli", ["CREATE_COMPLETE", "ROLLBACK_COMPLETE"]),
-    "CREATE_COMPLETE",
-  );
+  assert.equal(await settledStatus(stacks, "cli"), "CREATE_COMPLETE");
   const data = (await stacks.describe("cli")).outputs.find((o) => o.key === "Data")?.value;
   assert.deepEqual(JSON.parse(data!), { [INSTANCE_A]: "build 42" });
   const [stored] = await stackSignals(database.db, stack.stackId, "Handle");
@@ -622,13 +541,7 @@ test("fawkes signal: a wait condition handle URL with cfn-signal's options, and 
 test("a create left waiting for signals by a stopped server is failed and rolled back by the next start", async (t) => {
   const { engine, instances } = await fixture(t);
   const first = engine();
-  const stack = await first.create({
-    name: "stopped",
-    templateBody: instanceTemplate({ Timeout: "PT1H" }),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
+  const stack = await create(first, "stopped", instanceTemplate({ Timeout: "PT1H" }));
   await waitingFor(first, "stopped");
   await waitFor(() => instances.watching === 1 || undefined, { timeoutMs: 10_000, message: "waiting" });
   await first.close();
