@@ -187,12 +187,12 @@ export class StackSignals implements WaitConditionReceiver {
     const resource = (await stackResources(this.#o.db, stack.stackId))
       .filter((row) => row.logicalId === input.logicalId)
       .at(-1);
-    if (instanceId !== undefined && resource?.physicalId !== instanceId)
+    if (!resource) throw refused(`Resource ${input.logicalId} does not exist for stack ${stack.name}`);
+    if (instanceId !== undefined && resource.physicalId !== instanceId)
       throw new FawkesError(
         ErrorCode.forbidden,
         `Instance ${instanceId} may signal only its own resource, and ${input.logicalId} of stack ${stack.name} is not it`,
       );
-    if (!resource) throw refused(`Resource ${input.logicalId} does not exist for stack ${stack.name}`);
     if (resource.status !== "CREATE_IN_PROGRESS")
       throw refused(
         `Resource ${input.logicalId} of stack ${stack.name} is in ${resource.status} state and can not be signaled`,

@@ -483,6 +483,9 @@ test("an instance signals with its identity, only its own resource; forged ident
   const unknown = await fawkesSignal(await metadata(INSTANCE_A), "--stack", "nope", "--resource", "App");
   assert.notEqual(unknown.code, 0);
   assert.match(unknown.stderr, /Stack with id nope does not exist/);
+  const noResource = await fawkesSignal(await metadata(INSTANCE_A), "--stack", "ident", "--resource", "Nope");
+  assert.notEqual(noResource.code, 0);
+  assert.match(noResource.stderr, /ValidationError\).*Resource Nope does not exist for stack ident/);
   assert.deepEqual(await stackSignals(database.db, stack.stackId, "App"), []);
 
   const asA = await fawkesSignal(
