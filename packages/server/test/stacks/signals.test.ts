@@ -47,8 +47,14 @@ class FakeInstances implements ResourceProvider {
   readonly deleted: string[] = [];
   failed: ((reason: string) => void) | undefined;
   watching = 0;
+  /** While set, creates wait for it (the instance is still booting). */
+  hold: Promise<void> | undefined;
+  creating = 0;
   physicalId = (props: Record<string, unknown>) => String(props.InstanceId);
   async create() {
+    this.creating++;
+    await this.hold;
+    this.creating--;
     return {};
   }
   async delete(id: string) {
@@ -240,6 +246,27 @@ test("Count 2 needs two distinct UniqueIds; a repeated one counts once and is on
     stacks.signals.signalResource({ stack: "nope", logicalId: "App", uniqueId: "x", status: "SUCCESS" }),
     /Stack with id nope does not exist/,
   );
+});
+
+test("a signal that came while the provider was still creating counts once the wait begins", async (t) => {
+  const { engine, instances } = await fixture(t);
+  const stacks = engine();
+  let release = () => {};
+  instances.hold = new Promise((resolve) => (release = resolve));
+  await create(stacks, "early", instanceTemplate({ Timeout: "PT1M" }));
+  await waitFor(() => instances.creating === 2 || undefined, {
+    timeoutMs: 10_000,
+    message: "both are creating",
+  });
+  await stacks.signals.signalResource({
+    stack: "early",
+    logicalId: "App",
+    uniqueId: INSTANCE_A,
+    status: "SUCCESS",
+  });
+  assert.equal(instances.watching, 0, "the wait has not begun");
+  release();
+  assert.equal(await settledStatus(stacks, "early"), "CREATE_COMPLETE");
 });
 
 test("a FAILURE signal fails the resource and rolls the stack back", async (t) => {
