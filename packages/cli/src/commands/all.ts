@@ -17,6 +17,7 @@ import { registerRerunCommand } from "./rerun.ts";
 import { registerPoliciesCommand, registerRolesCommand } from "./roles.ts";
 import { registerS3Command } from "./s3/index.ts";
 import { registerServerCommand } from "./server.ts";
+import { registerSignalCommand } from "./signal.ts";
 import { registerStatusCommand } from "./status.ts";
 import { registerTokenCommand } from "./token.ts";
 import { registerTokensCommand } from "./tokens.ts";
@@ -52,4 +53,5 @@ export const allCommands: readonly RegisterCommand[] = [
   registerS3Command,
   registerOidcCommand,
   registerIdTokenCommand,
+  registerSignalCommand,
 ];
