@@ -97,12 +97,14 @@ export async function runRetire(
         code: ErrorCode.stackNotFound,
         hint: "name the live stack to keep (`fawkes stack list` shows them)",
       });
-    const retiring = stacks.filter(
-      (stack) =>
-        stack.StackName?.startsWith(flags.prefix) === true &&
-        stack.StackName !== flags.keep &&
-        stack.StackStatus !== "DELETE_COMPLETE",
-    );
+    const retiring = stacks
+      .filter(
+        (stack) =>
+          stack.StackName?.startsWith(flags.prefix) === true &&
+          stack.StackName !== flags.keep &&
+          stack.StackStatus !== "DELETE_COMPLETE",
+      )
+      .sort((a, b) => (a.StackName ?? "").localeCompare(b.StackName ?? ""));
     const json = flags.json === true;
     if (!json)
       io.out(
