@@ -202,6 +202,8 @@ export function clientConfig(connection: CloudConnection, overrides: ClientOverr
     ...(connection.region !== undefined && { region: connection.region }),
     credentials: connection.credentials,
     maxAttempts: 3,
+    // AWS means AWS: an $AWS_ENDPOINT_URL meant for the local endpoint (a job's, say) must not redirect it.
+    ...(connection.provider === "aws" && { ignoreConfiguredEndpointUrls: true }),
     ...(overrides.requestHandler !== undefined && { requestHandler: overrides.requestHandler }),
   };
 }

@@ -10,6 +10,7 @@ import {
   type Capability,
   type CloudFormationClient,
   type Parameter,
+  type Tag,
 } from "@aws-sdk/client-cloudformation";
 import type { Command } from "commander";
 import { ErrorCode } from "@fawkes/protocol/constants";
@@ -53,18 +54,26 @@ function readTemplate(file: string): string {
   }
 }
 
-/** The request members create and update share. */
-function stackRequest(flags: StackInputFlags) {
+/**
+ * The request members create and update share. Empty lists are left out: the Query protocol would send
+ * `Tags=`, which on UpdateStack removes the stack's tags.
+ */
+function stackRequest(flags: StackInputFlags): {
+  Parameters?: Parameter[];
+  Capabilities?: Capability[];
+  Tags?: Tag[];
+  DisableRollback?: boolean;
+} {
+  const pairs = (values: string[] | undefined) => (values ?? []).map(splitKeyValue);
+  const parameters = pairs(flags.parameter).map(([key, value]) => ({
+    ParameterKey: key,
+    ParameterValue: value,
+  }));
+  const tags = pairs(flags.tag).map(([key, value]) => ({ Key: key, Value: value }));
   return {
-    Parameters: (flags.parameter ?? []).map((pair): Parameter => {
-      const [key, value] = splitKeyValue(pair);
-      return { ParameterKey: key, ParameterValue: value };
-    }),
-    Capabilities: (flags.capabilities ?? []) as Capability[],
-    Tags: (flags.tag ?? []).map((pair) => {
-      const [key, value] = splitKeyValue(pair);
-      return { Key: key, Value: value };
-    }),
+    ...(parameters.length > 0 && { Parameters: parameters }),
+    ...(flags.capabilities !== undefined && { Capabilities: flags.capabilities as Capability[] }),
+    ...(tags.length > 0 && { Tags: tags }),
     ...(flags.disableRollback === true && { DisableRollback: true }),
   };
 }
@@ -137,10 +146,12 @@ export async function runUpdate(
     const seen = await eventsBefore(client, stackId);
     const request = stackRequest(flags);
     if (flags.usePreviousTemplate === true) {
-      const given = new Set(request.Parameters.map((p) => p.ParameterKey));
+      const parameters = request.Parameters ?? [];
+      const given = new Set(parameters.map((p) => p.ParameterKey));
       for (const previous of current.Parameters ?? [])
         if (!given.has(previous.ParameterKey))
-          request.Parameters.push({ ParameterKey: previous.ParameterKey, UsePreviousValue: true });
+          parameters.push({ ParameterKey: previous.ParameterKey, UsePreviousValue: true });
+      if (parameters.length > 0) request.Parameters = parameters;
     }
     try {
       await client.send(
