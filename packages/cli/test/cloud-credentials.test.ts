@@ -5,10 +5,9 @@
  * without a metadata endpoint the saved key is used.
  */
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import test from "node:test";
 import { runCli } from "@fawkes/testing";
+import { saveServerToken } from "../src/credentials.ts";
 import { CFN_XMLNS } from "./aws-capture.ts";
 import { fakeServer, tempDir } from "./helpers.ts";
 
@@ -54,19 +53,15 @@ test("a job's metadata endpoint beats the saved key; no role means no credential
   });
   const xdg = tempDir(t);
   const server = "http://127.0.0.1:1";
-  mkdirSync(join(xdg, "fawkes"));
-  writeFileSync(
-    join(xdg, "fawkes", "credentials.json"),
-    JSON.stringify({
-      [server]: {
-        token: "t",
-        dataDir: "/nowhere",
-        savedAt: Date.now(),
-        cloudUrl: cfn.url,
-        accessKeyId: ADMIN_KEY,
-        secretAccessKey: "admin-secret",
-      },
-    }),
+  saveServerToken(
+    server,
+    "t",
+    "/nowhere",
+    { XDG_CONFIG_HOME: xdg },
+    {
+      cloudUrl: cfn.url,
+      accessKey: { accessKeyId: ADMIN_KEY, secretAccessKey: "admin-secret" },
+    },
   );
   const env = {
     XDG_CONFIG_HOME: xdg,

@@ -17,7 +17,7 @@ import {
 import { awsCliError } from "../../cloud-errors.ts";
 import { CliError } from "../../errors.ts";
 import type { CliIo } from "../../io.ts";
-import { formatTable, printJson } from "../../output.ts";
+import { printJson, printRows } from "../../output.ts";
 
 interface JsonFlag {
   json?: boolean;
@@ -85,26 +85,18 @@ export async function runList(
       .flatMap((reservation) => reservation.Instances ?? [])
       .map(instanceJson)
       .filter((instance) => flags.all === true || instance.state !== "terminated");
-    if (flags.json === true) {
-      printJson(io, instances);
-      return;
-    }
-    if (instances.length === 0) {
-      io.out(flags.all === true ? "no instances\n" : "no instances running\n");
-      return;
-    }
-    io.out(
-      formatTable(
-        ["instance id", "state", "address", "stack", "launched"],
-        instances.map((i) => [
-          i.instanceId,
-          i.state,
-          i.privateIpAddress ?? "",
-          i.stack ?? "",
-          (i.launchTime ?? "").replace(/\.\d+Z$/, "Z"),
-        ]),
-      ),
-    );
+    printRows(io, instances, {
+      json: flags.json === true,
+      empty: flags.all === true ? "no instances" : "no instances running",
+      headers: ["instance id", "state", "address", "stack", "launched"],
+      cells: (i) => [
+        i.instanceId,
+        i.state,
+        i.privateIpAddress ?? "",
+        i.stack ?? "",
+        (i.launchTime ?? "").replace(/\.\d+Z$/, "Z"),
+      ],
+    });
   });
 }
 

@@ -15,7 +15,7 @@ import { everyPage, type ClientOverrides } from "../../cloud-connection.ts";
 import { awsCliError } from "../../cloud-errors.ts";
 import { CliError } from "../../errors.ts";
 import type { CliIo } from "../../io.ts";
-import { formatTable, printJson } from "../../output.ts";
+import { formatTable, printJson, printRows } from "../../output.ts";
 import {
   eventJson,
   eventLine,
@@ -173,20 +173,12 @@ export async function runList(
             createdAt: s.CreationTime?.toISOString() ?? "",
             stackId: s.StackId ?? "",
           }));
-    if (flags.json === true) {
-      printJson(io, rows);
-      return;
-    }
-    if (rows.length === 0) {
-      io.out(flags.all === true ? "no stacks\n" : "no live stacks\n");
-      return;
-    }
-    io.out(
-      formatTable(
-        ["name", "status", "created"],
-        rows.map((row) => [row.name, row.status, row.createdAt.replace(/\.\d+Z$/, "Z")]),
-      ),
-    );
+    printRows(io, rows, {
+      json: flags.json === true,
+      empty: flags.all === true ? "no stacks" : "no live stacks",
+      headers: ["name", "status", "created"],
+      cells: (row) => [row.name, row.status, row.createdAt.replace(/\.\d+Z$/, "Z")],
+    });
   });
 }
 
