@@ -47,7 +47,7 @@ export async function followStack(client: CloudFormationClient, options: FollowO
     described.catch(() => undefined); // awaited below; a failure of showNew must not leave it unhandled
     while (!settled) {
       await showNew();
-      await Promise.race([described.catch(() => undefined), delay(pollMs)]);
+      await pause(pollMs, described);
     }
     let stack: Stack | undefined;
     try {
@@ -61,6 +61,13 @@ export async function followStack(client: CloudFormationClient, options: FollowO
     const elapsed = Date.now() - started;
     if (elapsed < pollMs) await delay(pollMs - elapsed);
   }
+}
+
+/** Waits `ms`, or less when `until` settles first; leaves no timer behind (it would hold the process open). */
+async function pause(ms: number, until: Promise<unknown>): Promise<void> {
+  const cancel = new AbortController();
+  void until.finally(() => cancel.abort()).catch(() => undefined);
+  await delay(ms, undefined, { signal: cancel.signal }).catch(() => undefined);
 }
 
 /** The interval between polls: short on the local endpoint, polite on AWS. */
