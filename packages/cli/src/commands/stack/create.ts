@@ -85,7 +85,7 @@ function stackError(what: string, error: unknown, file: string | undefined): Cli
     return awsCliError(what, error);
   const problems = message
     .replace(/^Template format error: /, "")
-    .replaceAll(/\bTemplateBody(?=:\d+:\d+)/g, file ?? "TemplateBody");
+    .replaceAll(/\bTemplateBody(?=:\d+:\d+)/g, () => file ?? "TemplateBody");
   return new CliError(`${what}: the template is invalid:\n${problems}`, {
     code: ErrorCode.templateInvalid,
     cause: error,

@@ -33,8 +33,8 @@ function withStackInputs(command: Command, update: boolean): Command {
     )
     .option("--parameter <key=value>", "a template parameter (repeatable)", keyValue)
     .option(
-      "--capabilities <capability>",
-      `acknowledge what the template makes (repeatable): ${CAPABILITIES.join(", ")}`,
+      "--capabilities <capability...>",
+      `acknowledge what the template makes (one or more): ${CAPABILITIES.join(", ")}`,
       capability,
     )
     .option("--tag <key=value>", "a stack tag, given to every resource too (repeatable)", keyValue)
