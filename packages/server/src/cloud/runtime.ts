@@ -29,6 +29,7 @@ import { stackBackend } from "../stacks/backend.ts";
 import { bucketProvider } from "../stacks/local/bucket.ts";
 import { iamProviders } from "../stacks/local/iam.ts";
 import { networkProviders } from "../stacks/local/network.ts";
+import { waitConditionProviders } from "../stacks/local/wait-condition.ts";
 import { providerRegistry } from "../stacks/providers.ts";
 import { StackEngine } from "../stacks/stack-engine.ts";
 import type { Roles } from "../identity/roles.ts";
@@ -147,6 +148,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         },
         () => running().url,
       ),
+      ...waitConditionProviders(options.dataKey, () => running().url),
     ]),
     types: localResourceTypes,
     region: CLOUD_REGION,
@@ -169,6 +171,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         cloudFormationService(stackBackend(stacks, now)),
         ec2Service({ records: (type) => stacks.recordsOf(type) }, { account: LOCAL_ACCOUNT }),
       ],
+      waitConditions: stacks.signals,
     },
     credentials,
   );

@@ -447,6 +447,20 @@ export interface DbStackEventTable {
   at: number;
 }
 
+/** Signals received by a stack's resources (migration 019); a repeated UniqueId is stored once. */
+export interface DbStackSignalTable {
+  id: Generated<number>;
+  stack_id: string;
+  /** The signalled resource, or the wait condition handle whose URL was used. */
+  logical_id: string;
+  unique_id: string;
+  /** `SUCCESS` or `FAILURE`. */
+  status: string;
+  reason: string;
+  data: string;
+  at: number;
+}
+
 export interface Database {
   pipelines: DbPipelineTable;
   pipeline_runs: DbPipelineRunTable;
@@ -465,6 +479,7 @@ export interface Database {
   stacks: DbStackTable;
   stack_resources: DbStackResourceTable;
   stack_events: DbStackEventTable;
+  stack_signals: DbStackSignalTable;
   roles: DbRoleTable;
   role_policies: DbRolePolicyTable;
   managed_policies: DbManagedPolicyTable;
@@ -493,6 +508,7 @@ export type DbStsSession = Selectable<DbStsSessionTable>;
 export type DbStack = Selectable<DbStackTable>;
 export type DbStackResource = Selectable<DbStackResourceTable>;
 export type DbStackEvent = Selectable<DbStackEventTable>;
+export type DbStackSignal = Selectable<DbStackSignalTable>;
 export type DbUser = Selectable<DbUserTable>;
 export type DbApiToken = Selectable<DbApiTokenTable>;
 export type NewDbAccessKey = Insertable<DbAccessKeyTable>;

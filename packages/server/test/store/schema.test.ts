@@ -245,6 +245,7 @@ const expected = {
     "status_reason",
     "at",
   ],
+  stack_signals: ["id", "stack_id", "logical_id", "unique_id", "status", "reason", "data", "at"],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -334,5 +335,6 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     stacks_live_name: { unique: 1, partial: 1 },
     stack_resources_stack: { unique: 0, partial: 0 },
     stack_events_stack: { unique: 0, partial: 0 },
+    stack_signals_unique: { unique: 1, partial: 0 },
   });
 });
