@@ -255,7 +255,9 @@ function ResourcesTable({ resources }: { resources: StackResourceDto[] | undefin
       {resources.map((resource) => (
         <tr key={resource.logicalId} data-resource={resource.logicalId} data-status={resource.status}>
           <th scope="row">{resource.logicalId}</th>
-          <td>{resource.physicalId === null ? "" : <code>{resource.physicalId}</code>}</td>
+          <td>
+            <PhysicalId resource={resource} />
+          </td>
           <td>
             <code>{resource.type}</code>
           </td>
@@ -267,6 +269,22 @@ function ResourcesTable({ resources }: { resources: StackResourceDto[] | undefin
       ))}
     </Table>
   );
+}
+
+/** Pages of Fawkes that show what a resource is: its bucket, role or instance. */
+const PAGE_OF_TYPE: Record<string, (physicalId: string) => string> = {
+  "AWS::S3::Bucket": (id) => href.bucket(id),
+  "AWS::IAM::Role": (id) => href.role(id),
+  "AWS::EC2::Instance": (id) => href.instance(id),
+};
+
+function PhysicalId({ resource }: { resource: StackResourceDto }) {
+  if (resource.physicalId === null) return null;
+  const page = PAGE_OF_TYPE[resource.type];
+  const id = <code>{resource.physicalId}</code>;
+  // Not once it is gone: the link would lead to a "not found".
+  if (page === undefined || resource.status === "DELETE_COMPLETE") return id;
+  return <Link href={page(resource.physicalId)}>{id}</Link>;
 }
 
 function TemplateText({ stackId }: { stackId: string }) {

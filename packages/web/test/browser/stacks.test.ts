@@ -67,7 +67,10 @@ test("a stack's page follows its create and delete live", { timeout: 180_000 }, 
     await page.getByRole("tab", { name: "Resources" }).click();
     const releases = page.locator('tr[data-resource="Releases"][data-status="CREATE_COMPLETE"]');
     await releases.getByText("AWS::S3::Bucket").waitFor();
-    await releases.getByText(/^web-releases-/).waitFor();
+    await releases.getByRole("link", { name: /^web-releases-/ }).waitFor();
+    // What a resource is opens on its own page: the bucket's, the role's.
+    const roleLink = page.locator('tr[data-resource="AppRole"]').getByRole("link", { name: /^web-AppRole-/ });
+    assert.match((await roleLink.getAttribute("href")) ?? "", /^\/roles\/web-AppRole-/);
 
     await page.getByRole("tab", { name: "Template" }).click();
     const template = page.getByLabel("Template (read-only)");
