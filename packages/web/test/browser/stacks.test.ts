@@ -112,6 +112,20 @@ test("a stack's page follows its create and delete live", { timeout: 180_000 }, 
     await page.getByText("No stack yet").waitFor();
     await page.getByRole("link", { name: "Show deleted" }).click();
     await page.locator('tr[data-stack="web"]').getByText("DELETE_COMPLETE").waitFor();
+
+    // A stack created elsewhere appears in the open list, with no reload.
+    await ui.markDocument();
+    await server.api.post(ApiRoutes.stacks, {
+      name: "api",
+      templateBody: TEMPLATE,
+      parameters: { DbPassword: "x" },
+      capabilities: ["CAPABILITY_IAM"],
+    });
+    await page
+      .locator('tr[data-stack="api"]')
+      .getByText(/CREATE_(IN_PROGRESS|COMPLETE)/)
+      .waitFor();
+    await ui.assertNotReloaded();
   });
 
   // A viewer reads the stack but gets no Delete button.
@@ -119,12 +133,6 @@ test("a stack's page follows its create and delete live", { timeout: 180_000 }, 
     name: "vera",
     role: "viewer",
     password: "a viewer's long password",
-  });
-  await server.api.post(ApiRoutes.stacks, {
-    name: "api",
-    templateBody: TEMPLATE,
-    parameters: { DbPassword: "x" },
-    capabilities: ["CAPABILITY_IAM"],
   });
   const context = await launchBrowser(t);
   const viewer = context.pages()[0] ?? (await context.newPage());
