@@ -318,6 +318,11 @@ const errorRegistry = {
     meaning:
       "The stack is in a state that does not allow the operation (another operation is running, or it failed).",
   },
+  stackNoUpdates: {
+    code: "FAWKES_STACK_NO_UPDATES",
+    status: 400,
+    meaning: "An update that changes nothing: the same template and the same parameter values.",
+  },
   insufficientCapabilities: {
     code: "FAWKES_INSUFFICIENT_CAPABILITIES",
     status: 400,
