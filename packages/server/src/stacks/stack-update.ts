@@ -253,8 +253,18 @@ export async function runUpdate(
         made.set(logicalId, { physicalId: old.physicalId, attributes: old.attributes });
         return;
       }
-      if (old.type !== type || !inPlace(ops, type, oldProps, props))
+      if (old.type !== type || !inPlace(ops, type, oldProps, props)) {
+        const provider = ops.providers.get(type);
+        // A name the template gives (BucketName, RoleName) would be the old resource's own: AWS refuses too.
+        if (
+          old.type === type &&
+          provider?.physicalId(props, ops.providerContext(stack, logicalId)) === old.physicalId
+        )
+          throw new Error(
+            `CloudFormation cannot update a stack when a custom-named resource requires replacing. Rename ${old.physicalId} and update the stack again.`,
+          );
         return ops.createResource(stack, logicalId, definition, ctx, made);
+      }
       const attributes = await updateInPlace(ops, stack, old, oldProps, props);
       made.set(logicalId, { physicalId: old.physicalId, attributes });
     },
@@ -344,7 +354,9 @@ export async function runUpdateRollback(ops: UpdateOps, stackId: string): Promis
       const props = resolveProperties(resources[logicalId]!, ctx);
       const stored = ops.properties(row);
       const settled = row.status === "CREATE_COMPLETE" || row.status === "UPDATE_COMPLETE";
-      if (!settled || canonicalJson(props) !== canonicalJson(stored)) {
+      // Only what the update changed in place needs bringing back (a type without `update` was never changed).
+      const changed = !settled || canonicalJson(props) !== canonicalJson(stored);
+      if (changed && ops.providers.get(row.type)?.update) {
         const attributes = await updateInPlace(ops, stack, row, stored, props);
         made.set(logicalId, { physicalId: row.physicalId, attributes });
       } else made.set(logicalId, { physicalId: row.physicalId, attributes: row.attributes });
