@@ -590,10 +590,11 @@ export class StackEngine {
    */
   async #deleteResources(stack: StackRecord): Promise<string[]> {
     const rows = await stackResources(this.#o.db, stack.stackId);
+    // By row: after an update, a resource a cleanup failed to delete may share its logical id with the current one.
     const live = new Map(
       rows
         .filter((row) => row.status !== "DELETE_COMPLETE" && row.status !== "DELETE_SKIPPED")
-        .map((row) => [row.logicalId, row]),
+        .map((row) => [row.id, row]),
     );
     let dependsOn: Map<string, Set<string>>;
     try {
@@ -605,25 +606,29 @@ export class StackEngine {
       );
     }
     const failed: string[] = [];
-    const inFlight = new Map<string, Promise<void>>();
-    const dependents = (logicalId: string) =>
-      [...live.keys()].filter((other) => other !== logicalId && dependsOn.get(other)?.has(logicalId));
+    const inFlight = new Map<number, Promise<void>>();
+    const hasDependents = (logicalId: string) =>
+      [...live.values()].some(
+        (other) => other.logicalId !== logicalId && dependsOn.get(other.logicalId)?.has(logicalId),
+      );
     while (live.size > 0 && !this.#closing.signal.aborted) {
-      for (const [logicalId, resource] of live) {
-        if (inFlight.has(logicalId) || dependents(logicalId).length > 0) continue;
+      for (const [id, resource] of live) {
+        const { logicalId } = resource;
+        if (inFlight.has(id) || hasDependents(logicalId)) continue;
         const work = this.#deleteResource(stack, resource)
           .then(() => {
-            live.delete(logicalId);
+            live.delete(id);
           })
           .catch((error: unknown) => {
             failed.push(logicalId);
-            live.delete(logicalId);
+            live.delete(id);
             // What it depends on stays: deleting it could break the resource that failed.
-            for (const need of dependsOn.get(logicalId) ?? []) live.delete(need);
+            for (const [other, row] of live)
+              if (dependsOn.get(logicalId)?.has(row.logicalId)) live.delete(other);
             this.#o.log.warn({ err: error, stack: stack.name, logicalId }, "stack resource delete failed");
           })
-          .finally(() => inFlight.delete(logicalId));
-        inFlight.set(logicalId, work);
+          .finally(() => inFlight.delete(id));
+        inFlight.set(id, work);
       }
       if (inFlight.size === 0) break;
       await Promise.race(inFlight.values());

@@ -28,11 +28,13 @@ const caller: StackCaller = { origin: { actor: SYSTEM_ACTOR }, passer: SYSTEM_AC
 
 /**
  * Resources kept in `live` (physical id → properties). `Fail: true` fails a create or update; `Hold: true` waits
- * on `hold` (or the server's close). Without `inPlace` the type has no update: every change replaces.
+ * on `hold` (or the server's close), `HoldDelete: true` a delete. `Name` is a custom name (the physical id). Without `inPlace` the type has no update: every change replaces.
  */
 class World implements ResourceProvider {
   readonly live = new Map<string, ResourceProperties>();
   readonly log: string[] = [];
+  /** Physical ids whose delete fails. */
+  readonly failDeletes = new Set<string>();
   hold: Promise<void> | undefined;
   holding = 0;
   #next = 0;
@@ -51,7 +53,8 @@ class World implements ResourceProvider {
       };
   }
 
-  physicalId = (_props: ResourceProperties, ctx: { logicalId: string }) => `${ctx.logicalId}-${++this.#next}`;
+  physicalId = (props: ResourceProperties, ctx: { logicalId: string }) =>
+    typeof props.Name === "string" ? props.Name : `${ctx.logicalId}-${++this.#next}`;
 
   async create(id: string, props: ResourceProperties, ctx: ProviderContext) {
     await this.#gate(id, props, ctx);
@@ -60,7 +63,9 @@ class World implements ResourceProvider {
     return this.#attributes(id, props);
   }
 
-  async delete(id: string) {
+  async delete(id: string, props: ResourceProperties, ctx: ProviderContext) {
+    if (props.HoldDelete) await this.#gate(id, { Hold: true }, ctx);
+    if (this.failDeletes.has(id)) throw new Error(`${id} will not go`);
     this.live.delete(id);
     this.log.push(`delete ${id}`);
   }
@@ -491,4 +496,86 @@ test("UsePreviousValue keeps a parameter's value (NoEcho ones too); only what it
     [`update ${before.Grows}`],
   );
   assert.deepEqual(await physical(stacks, "app"), before);
+});
+
+test("an update's cleanup a stopped server left is finished by the next start", async (t) => {
+  const { items, machines, engine } = await fixture(t);
+  const first = engine();
+  const v1 = { ...V1, Gone: { Type: "Test::Item", Properties: { Value: "bye", HoldDelete: true } } };
+  const stack = await created(first, "app", template(v1, OUTPUTS));
+  const before = await physical(first, "app");
+  items.hold = new Promise(() => {});
+  await first.update({
+    name: "app",
+    templateBody: template(V2, OUTPUTS),
+    parameters: {},
+    capabilities: [],
+    caller,
+  });
+  await waitFor(() => items.holding === 1 || undefined, {
+    timeoutMs: 10_000,
+    message: "Gone's delete started",
+  });
+  await first.close();
+  assert.equal((await first.describe("app")).status, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "left as it was");
+
+  items.hold = undefined;
+  const second = engine();
+  await second.start();
+  await second.settled(stack.stackId);
+  const done = await second.describe("app");
+  assert.equal(done.status, "UPDATE_COMPLETE", done.statusReason ?? "");
+  assert.equal(items.live.has(before.Gone!), false, "Gone is deleted");
+  assert.equal(machines.live.has(before.M!), false, "the replaced M is deleted");
+  assert.deepEqual(Object.keys(await physical(second, "app")).sort(), ["A", "Added", "B", "M", "U"]);
+});
+
+test("a custom-named resource that needs replacing fails the update, which rolls back", async (t) => {
+  const { items, machines, engine } = await fixture(t);
+  const stacks = engine();
+  const named = (value: string): Resources => ({
+    A: { Type: "Test::Item", Properties: { Value: value } },
+    M: { Type: "Test::Machine", Properties: { Name: "web-1", Value: value } },
+  });
+  const stack = await created(stacks, "app", template(named("1")));
+  const before = await snapshot(stacks, "app", items, machines);
+  await stacks.update({
+    name: "app",
+    templateBody: template(named("2")),
+    parameters: {},
+    capabilities: [],
+    caller,
+  });
+  await stacks.settled(stack.stackId);
+  assert.equal((await stacks.describe("app")).status, "UPDATE_ROLLBACK_COMPLETE");
+  const rollback = (await stacks.events("app")).find((e) => e.status === "UPDATE_ROLLBACK_IN_PROGRESS");
+  assert.equal(rollback?.statusReason, "The following resource(s) failed to update: [M]. ");
+  assert.deepEqual(await snapshot(stacks, "app", items, machines), before, "web-1 is untouched, A is back");
+});
+
+test("a cleanup delete that fails leaves the update complete; deleting the stack deletes that resource too", async (t) => {
+  const { items, machines, engine } = await fixture(t);
+  const stacks = engine();
+  const stack = await created(stacks, "app", template(V1, OUTPUTS));
+  const before = await physical(stacks, "app");
+  machines.failDeletes.add(before.M!);
+  await stacks.update({
+    name: "app",
+    templateBody: template(V2, OUTPUTS),
+    parameters: {},
+    capabilities: [],
+    caller,
+  });
+  await stacks.settled(stack.stackId);
+  assert.equal((await stacks.describe("app")).status, "UPDATE_COMPLETE");
+  const old = (await stacks.resources("app")).find((row) => row.physicalId === before.M);
+  assert.equal(old?.status, "DELETE_FAILED");
+  assert.equal(old?.statusReason, `${before.M} will not go`);
+  assert.equal(machines.live.size, 2, "the old M is still there, beside the new one");
+
+  machines.failDeletes.clear();
+  await stacks.delete("app", caller);
+  await stacks.settled(stack.stackId);
+  assert.equal((await stacks.describe(stack.stackId)).status, "DELETE_COMPLETE");
+  assert.deepEqual([...items.live.keys(), ...machines.live.keys()], [], "both Ms are deleted");
 });
