@@ -14,6 +14,9 @@ import { ErrorCode } from "@fawkes/protocol";
 import { tempDir, testDatabase, waitFor } from "@fawkes/testing";
 import pino from "pino";
 import { SYSTEM_ACTOR } from "../../src/http/actor.ts";
+import { Identity } from "../../src/identity/iam-store.ts";
+import { iamProviders } from "../../src/stacks/local/iam.ts";
+import { networkProviders } from "../../src/stacks/local/network.ts";
 import {
   providerRegistry,
   type ProviderContext,
@@ -103,11 +106,12 @@ async function fixture(t: TestContext) {
   t.after(() => database.close());
   const items = new World("Test::Item", true);
   const machines = new World("Test::Machine", false);
+  const identity = new Identity(database.db);
   const engine = () => {
     const stacks = new StackEngine({
       db: database.db,
       dataKey,
-      providers: providerRegistry([items, machines]),
+      providers: providerRegistry([items, machines, ...networkProviders, ...iamProviders(identity)]),
       types,
       region: "us-east-1",
       accountId: "000000000000",
@@ -117,7 +121,7 @@ async function fixture(t: TestContext) {
     t.after(() => stacks.close());
     return stacks;
   };
-  return { items, machines, engine };
+  return { items, machines, identity, engine };
 }
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: string }>;
@@ -578,4 +582,103 @@ test("a cleanup delete that fails leaves the update complete; deleting the stack
   await stacks.settled(stack.stackId);
   assert.equal((await stacks.describe(stack.stackId)).status, "DELETE_COMPLETE");
   assert.deepEqual([...items.live.keys(), ...machines.live.keys()], [], "both Ms are deleted");
+});
+
+test("roles, policies and network records update in place, and a rollback puts them back", async (t) => {
+  const { identity, engine } = await fixture(t);
+  const stacks = engine();
+  const document = (action: string) => ({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: action, Resource: "*" }],
+  });
+  const version = (n: 1 | 2, extra: Resources = {}): string =>
+    template({
+      Vpc: { Type: "AWS::EC2::VPC", Properties: { CidrBlock: "10.0.0.0/16" } },
+      Subnet: {
+        Type: "AWS::EC2::Subnet",
+        Properties: {
+          VpcId: { Ref: "Vpc" },
+          CidrBlock: "10.0.0.0/24",
+          Tags: [{ Key: "Build", Value: `${n}` }],
+        },
+      },
+      Role: {
+        Type: "AWS::IAM::Role",
+        Properties: {
+          AssumeRolePolicyDocument: {
+            Version: "2012-10-17",
+            Statement: [
+              { Effect: "Allow", Principal: { Service: ["ec2.amazonaws.com"] }, Action: ["sts:AssumeRole"] },
+            ],
+          },
+          ...(n === 2 && { Description: "build two", Tags: [{ Key: "Build", Value: "2" }] }),
+        },
+      },
+      Read: {
+        Type: "AWS::IAM::Policy",
+        Properties: {
+          PolicyName: n === 1 ? "read" : "read-more",
+          PolicyDocument: document(n === 1 ? "s3:GetObject" : "s3:ListBucket"),
+          Roles: [{ Ref: "Role" }],
+        },
+      },
+      ...extra,
+    });
+  const stack = await stacks.create({
+    name: "infra",
+    templateBody: version(1),
+    parameters: {},
+    capabilities: ["CAPABILITY_IAM"],
+    caller,
+  });
+  await stacks.settled(stack.stackId);
+  const createdStack = await stacks.describe("infra");
+  assert.equal(createdStack.status, "CREATE_COMPLETE", createdStack.statusReason ?? "");
+  const ids = await physical(stacks, "infra");
+  const roleState = async () => {
+    const role = await identity.roles.getRole(ids.Role!);
+    const policies = await identity.roles.listRolePolicies(ids.Role!);
+    const documents = await Promise.all(
+      policies.map((name) => identity.roles.getRolePolicy(ids.Role!, name)),
+    );
+    return { description: role.description, tags: role.tags, policies, documents };
+  };
+  const roleBefore = await roleState();
+  const before = await snapshot(stacks, "infra");
+
+  const fail = { Bad: { Type: "Test::Item", Properties: { Fail: true }, DependsOn: ["Read", "Subnet"] } };
+  await stacks.update({
+    name: "infra",
+    templateBody: version(2, fail as unknown as Resources),
+    parameters: {},
+    capabilities: ["CAPABILITY_IAM"],
+    caller,
+  });
+  await stacks.settled(stack.stackId);
+  assert.equal((await stacks.describe("infra")).status, "UPDATE_ROLLBACK_COMPLETE");
+  assert.deepEqual(await roleState(), roleBefore, "the role and its policy are back");
+  assert.deepEqual(await snapshot(stacks, "infra"), before);
+
+  await stacks.update({
+    name: "infra",
+    templateBody: version(2),
+    parameters: {},
+    capabilities: ["CAPABILITY_IAM"],
+    caller,
+  });
+  await stacks.settled(stack.stackId);
+  assert.equal((await stacks.describe("infra")).status, "UPDATE_COMPLETE");
+  assert.deepEqual(await physical(stacks, "infra"), ids, "all in place");
+  assert.deepEqual(await roleState(), {
+    description: "build two",
+    tags: { Build: "2" },
+    policies: ["read-more"],
+    documents: [document("s3:ListBucket")],
+  });
+  const subnet = (await stacks.recordsOf("AWS::EC2::Subnet"))[0]!;
+  assert.equal(subnet.tags.Build, "2");
+  assert.equal(
+    subnet.attributes.NetworkAclAssociationId,
+    before.resources.find((r) => r.logicalId === "Subnet")!.attributes.NetworkAclAssociationId,
+  );
 });

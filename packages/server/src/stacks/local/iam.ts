@@ -113,7 +113,7 @@ export function iamProviders(identity: Identity): ResourceProvider[] {
         await roles.updateRole(
           name,
           {
-            description: text(props.Description) ?? "",
+            description: text(props.Description) ?? null,
             maxSessionDurationSeconds:
               props.MaxSessionDuration === undefined ? 3600 : Number(props.MaxSessionDuration),
           },
