@@ -194,6 +194,9 @@ async function inDependencyOrder(
   }
 }
 
+const failedToUpdate = (logicalIds: string[]) =>
+  `The following resource(s) failed to update: [${logicalIds.join(", ")}]. `;
+
 const resolveProperties = (definition: ResourceDefinition, ctx: EvalContext): ResourceProperties =>
   (resolveValue(definition.Properties ?? {}, ctx) ?? {}) as ResourceProperties;
 
@@ -273,11 +276,7 @@ export async function runUpdate(
   );
   if (ops.closing.aborted) return;
   if (failures.length > 0) {
-    await ops.moveStack(
-      stack,
-      "rollback",
-      `The following resource(s) failed to update: [${failures.join(", ")}]. `,
-    );
+    await ops.moveStack(stack, "rollback", failedToUpdate(failures));
     await runUpdateRollback(ops, stack.stackId);
     return;
   }
@@ -366,11 +365,7 @@ export async function runUpdateRollback(ops: UpdateOps, stackId: string): Promis
   );
   if (ops.closing.aborted) return;
   if (failures.length > 0) {
-    await ops.moveStack(
-      stack,
-      "fail",
-      `The following resource(s) failed to update: [${failures.join(", ")}]. `,
-    );
+    await ops.moveStack(stack, "fail", failedToUpdate(failures));
     return;
   }
   const failed = openTemplate(ops.dataKey, stack, "current");

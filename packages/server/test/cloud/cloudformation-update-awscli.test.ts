@@ -9,9 +9,8 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
-import { ApiRoutes, type CreatedAccessKeyDto } from "@fawkes/protocol";
 import { startServerProcess, tempDir } from "@fawkes/testing";
-import { awsCli, type Key } from "./support.ts";
+import { awsCli, newAccessKey } from "./support.ts";
 
 const TRUST = {
   Version: "2012-10-17",
@@ -86,15 +85,10 @@ test(
     const files = [1, 2].map((version) => path.join(home, `v${version}.json`));
     for (const [index, file] of files.entries())
       await writeFile(file, JSON.stringify(template((index + 1) as 1 | 2), null, 2));
-    const newKey = async (name: string, statements: object[]): Promise<Key> =>
-      server.api.post<CreatedAccessKeyDto>(ApiRoutes.credentials, {
-        name,
-        policy: { Version: "2012-10-17", Statement: statements },
-      });
     const admin = awsCli(
       server.cloudUrl,
       home,
-      await newKey("deployer", [{ Effect: "Allow", Action: "*", Resource: "*" }]),
+      await newAccessKey(server, "deployer", [{ Effect: "Allow", Action: "*", Resource: "*" }]),
     );
     const ok = async (...args: string[]): Promise<CfnOutput> => {
       const result = await admin(...args);
@@ -135,7 +129,9 @@ test(
     const reader = awsCli(
       server.cloudUrl,
       home,
-      await newKey("reader", [{ Effect: "Allow", Action: "cloudformation:Describe*", Resource: "*" }]),
+      await newAccessKey(server, "reader", [
+        { Effect: "Allow", Action: "cloudformation:Describe*", Resource: "*" },
+      ]),
     );
     const denied = await reader(
       "cloudformation",

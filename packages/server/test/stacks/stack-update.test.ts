@@ -156,6 +156,41 @@ async function created(stacks: StackEngine, name: string, body: string, paramete
   return stack;
 }
 
+/** Updates `app` (as the test's caller) and waits for the update, its rollback or cleanup included, to end. */
+async function updated(
+  stacks: StackEngine,
+  stackId: string,
+  input: Partial<Parameters<StackEngine["update"]>[0]>,
+) {
+  await stacks.update({ name: "app", parameters: {}, capabilities: [], caller, ...input });
+  await stacks.settled(stackId);
+  return stacks.describe(stackId);
+}
+
+/**
+ * Starts an update of `app` on `first` that holds in `world` (`Hold`/`HoldDelete`), stops that server while it
+ * holds, checks the stack was left in `leftIn`, and starts a second one on the same store, which finishes it.
+ */
+async function restartedDuring(
+  first: StackEngine,
+  engine: () => StackEngine,
+  world: World,
+  stackId: string,
+  body: string,
+  leftIn: string,
+) {
+  world.hold = new Promise(() => {});
+  await first.update({ name: "app", templateBody: body, parameters: {}, capabilities: [], caller });
+  await waitFor(() => world.holding === 1 || undefined, { timeoutMs: 10_000, message: "the update holds" });
+  await first.close();
+  assert.equal((await first.describe("app")).status, leftIn, "left as it was");
+  world.hold = undefined;
+  const second = engine();
+  await second.start();
+  await second.settled(stackId);
+  return { second, done: await second.describe(stackId) };
+}
+
 /** Everything an update may change: outputs, template, values, the standing resources and the world itself. */
 async function snapshot(stacks: StackEngine, name: string, ...worlds: World[]) {
   const stack = await stacks.describe(name);
@@ -288,18 +323,12 @@ test("a failed update rolls back to exactly the old resources, outputs, template
   const stack = await created(stacks, "app", template(V1, OUTPUTS));
   const before = await snapshot(stacks, "app", items, machines);
 
-  await stacks.update({
-    name: "app",
+  const done = await updated(stacks, stack.stackId, {
     templateBody: template(
       { ...V2, Bad: { Type: "Test::Item", Properties: { Fail: true }, DependsOn: "Added" } },
       { ...OUTPUTS, Extra: { Value: "new" } },
     ),
-    parameters: {},
-    capabilities: [],
-    caller,
   });
-  await stacks.settled(stack.stackId);
-  const done = await stacks.describe("app");
   assert.equal(done.status, "UPDATE_ROLLBACK_COMPLETE");
   assert.equal(done.statusReason, null);
   assert.deepEqual(await snapshot(stacks, "app", items, machines), before);
@@ -320,15 +349,14 @@ test("a failed update rolls back to exactly the old resources, outputs, template
   assert.equal(rollback.statusReason, "The following resource(s) failed to update: [Bad]. ");
 
   // A stack rolled back from an update can be updated again.
-  await stacks.update({
-    name: "app",
-    templateBody: template(V2, OUTPUTS),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
-  await stacks.settled(stack.stackId);
-  assert.equal((await stacks.describe("app")).status, "UPDATE_COMPLETE");
+  assert.equal(
+    (
+      await updated(stacks, stack.stackId, {
+        templateBody: template(V2, OUTPUTS),
+      })
+    ).status,
+    "UPDATE_COMPLETE",
+  );
 });
 
 test("an update a stopped server left is rolled back by the next start", async (t) => {
@@ -336,29 +364,21 @@ test("an update a stopped server left is rolled back by the next start", async (
   const first = engine();
   const stack = await created(first, "app", template(V1, OUTPUTS));
   const before = await snapshot(first, "app", items, machines);
-  items.hold = new Promise(() => {});
-  await first.update({
-    name: "app",
-    templateBody: template(
-      { ...V2, U: { Type: "Test::Item", Properties: { Value: { Ref: "M" }, Hold: true } } },
-      OUTPUTS,
-    ),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
-  await waitFor(() => items.holding === 1 || undefined, { timeoutMs: 10_000, message: "U's update started" });
-  await first.close();
-  assert.equal((await first.describe("app")).status, "UPDATE_IN_PROGRESS", "left as it was");
-  assert.ok(machines.live.size === 2, "the new M was made");
-
-  items.hold = undefined;
-  const second = engine();
-  await second.start();
-  await second.settled(stack.stackId);
-  const recovered = await second.describe("app");
+  const { second, done: recovered } = await restartedDuring(
+    first,
+    engine,
+    items,
+    stack.stackId,
+    template({ ...V2, U: { Type: "Test::Item", Properties: { Value: { Ref: "M" }, Hold: true } } }, OUTPUTS),
+    "UPDATE_IN_PROGRESS",
+  );
   assert.equal(recovered.status, "UPDATE_ROLLBACK_COMPLETE", recovered.statusReason ?? "");
   assert.deepEqual(await snapshot(second, "app", items, machines), before);
+  const [, made, deleted] = machines.log;
+  assert.ok(
+    made !== "create M-1" && made?.replace("create", "delete") === deleted,
+    "the new M was made, then deleted",
+  );
   const u = (await second.events("app")).find((e) => e.logicalId === "U" && e.status === "UPDATE_FAILED");
   assert.equal(u?.statusReason, "The server stopped while the resource was being updated");
 });
@@ -481,16 +501,11 @@ test("UsePreviousValue keeps a parameter's value (NoEcho ones too); only what it
   );
   const stack = await created(stacks, "app", body, { Secret: "hunter2", Size: "1" });
   const before = await physical(stacks, "app");
-  await stacks.update({
-    name: "app",
+  const done = await updated(stacks, stack.stackId, {
     usePreviousTemplate: true,
     parameters: { Size: "2" },
     usePreviousValues: ["Secret"],
-    capabilities: [],
-    caller,
   });
-  await stacks.settled(stack.stackId);
-  const done = await stacks.describe("app");
   assert.equal(done.status, "UPDATE_COMPLETE", done.statusReason ?? "");
   assert.deepEqual(stacks.parameters(done), { Secret: "****", Size: "2" });
   assert.deepEqual(items.live.get(before.Keeps!), { Value: "hunter2" });
@@ -508,26 +523,14 @@ test("an update's cleanup a stopped server left is finished by the next start", 
   const v1 = { ...V1, Gone: { Type: "Test::Item", Properties: { Value: "bye", HoldDelete: true } } };
   const stack = await created(first, "app", template(v1, OUTPUTS));
   const before = await physical(first, "app");
-  items.hold = new Promise(() => {});
-  await first.update({
-    name: "app",
-    templateBody: template(V2, OUTPUTS),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
-  await waitFor(() => items.holding === 1 || undefined, {
-    timeoutMs: 10_000,
-    message: "Gone's delete started",
-  });
-  await first.close();
-  assert.equal((await first.describe("app")).status, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "left as it was");
-
-  items.hold = undefined;
-  const second = engine();
-  await second.start();
-  await second.settled(stack.stackId);
-  const done = await second.describe("app");
+  const { second, done } = await restartedDuring(
+    first,
+    engine,
+    items,
+    stack.stackId,
+    template(V2, OUTPUTS),
+    "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+  );
   assert.equal(done.status, "UPDATE_COMPLETE", done.statusReason ?? "");
   assert.equal(items.live.has(before.Gone!), false, "Gone is deleted");
   assert.equal(machines.live.has(before.M!), false, "the replaced M is deleted");
@@ -543,15 +546,14 @@ test("a custom-named resource that needs replacing fails the update, which rolls
   });
   const stack = await created(stacks, "app", template(named("1")));
   const before = await snapshot(stacks, "app", items, machines);
-  await stacks.update({
-    name: "app",
-    templateBody: template(named("2")),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
-  await stacks.settled(stack.stackId);
-  assert.equal((await stacks.describe("app")).status, "UPDATE_ROLLBACK_COMPLETE");
+  assert.equal(
+    (
+      await updated(stacks, stack.stackId, {
+        templateBody: template(named("2")),
+      })
+    ).status,
+    "UPDATE_ROLLBACK_COMPLETE",
+  );
   const rollback = (await stacks.events("app")).find((e) => e.status === "UPDATE_ROLLBACK_IN_PROGRESS");
   assert.equal(rollback?.statusReason, "The following resource(s) failed to update: [M]. ");
   assert.deepEqual(await snapshot(stacks, "app", items, machines), before, "web-1 is untouched, A is back");
@@ -563,15 +565,14 @@ test("a cleanup delete that fails leaves the update complete; deleting the stack
   const stack = await created(stacks, "app", template(V1, OUTPUTS));
   const before = await physical(stacks, "app");
   machines.failDeletes.add(before.M!);
-  await stacks.update({
-    name: "app",
-    templateBody: template(V2, OUTPUTS),
-    parameters: {},
-    capabilities: [],
-    caller,
-  });
-  await stacks.settled(stack.stackId);
-  assert.equal((await stacks.describe("app")).status, "UPDATE_COMPLETE");
+  assert.equal(
+    (
+      await updated(stacks, stack.stackId, {
+        templateBody: template(V2, OUTPUTS),
+      })
+    ).status,
+    "UPDATE_COMPLETE",
+  );
   const old = (await stacks.resources("app")).find((row) => row.physicalId === before.M);
   assert.equal(old?.status, "DELETE_FAILED");
   assert.equal(old?.statusReason, `${before.M} will not go`);
@@ -647,27 +648,29 @@ test("roles, policies and network records update in place, and a rollback puts t
   const before = await snapshot(stacks, "infra");
 
   const fail = { Bad: { Type: "Test::Item", Properties: { Fail: true }, DependsOn: ["Read", "Subnet"] } };
-  await stacks.update({
-    name: "infra",
-    templateBody: version(2, fail as unknown as Resources),
-    parameters: {},
-    capabilities: ["CAPABILITY_IAM"],
-    caller,
-  });
-  await stacks.settled(stack.stackId);
-  assert.equal((await stacks.describe("infra")).status, "UPDATE_ROLLBACK_COMPLETE");
+  assert.equal(
+    (
+      await updated(stacks, stack.stackId, {
+        name: "infra",
+        templateBody: version(2, fail as unknown as Resources),
+        capabilities: ["CAPABILITY_IAM"],
+      })
+    ).status,
+    "UPDATE_ROLLBACK_COMPLETE",
+  );
   assert.deepEqual(await roleState(), roleBefore, "the role and its policy are back");
   assert.deepEqual(await snapshot(stacks, "infra"), before);
 
-  await stacks.update({
-    name: "infra",
-    templateBody: version(2),
-    parameters: {},
-    capabilities: ["CAPABILITY_IAM"],
-    caller,
-  });
-  await stacks.settled(stack.stackId);
-  assert.equal((await stacks.describe("infra")).status, "UPDATE_COMPLETE");
+  assert.equal(
+    (
+      await updated(stacks, stack.stackId, {
+        name: "infra",
+        templateBody: version(2),
+        capabilities: ["CAPABILITY_IAM"],
+      })
+    ).status,
+    "UPDATE_COMPLETE",
+  );
   assert.deepEqual(await physical(stacks, "infra"), ids, "all in place");
   assert.deepEqual(await roleState(), {
     description: "build two",
