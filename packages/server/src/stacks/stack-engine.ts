@@ -52,6 +52,7 @@ import {
   type StackOutputRecord,
   type StackPatch,
   type StackRecord,
+  type StackResourcePatch,
   type StackResourceRecord,
 } from "../store/stacks-repo.ts";
 import {
@@ -746,7 +747,7 @@ export class StackEngine {
     resource: R,
     event: Parameters<typeof transition<typeof resourceMachine>>[2],
     reason: string | null,
-    extra: { attributes?: Record<string, unknown>; propertiesSealed?: string } = {},
+    extra: Pick<StackResourcePatch, "attributes" | "propertiesSealed" | "deletionPolicy"> = {},
   ): Promise<R> {
     const to = transition(resourceMachine, resource.status, event);
     const updatedAt = this.#o.now();

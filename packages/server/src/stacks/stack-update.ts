@@ -29,6 +29,7 @@ import {
   type StackOutputRecord,
   type StackPatch,
   type StackRecord,
+  type StackResourcePatch,
   type StackResourceRecord,
 } from "../store/stacks-repo.ts";
 import type { ProviderContext, ProviderRegistry, ResourceProperties } from "./providers.ts";
@@ -83,7 +84,7 @@ export interface UpdateOps {
     resource: R,
     event: ResourceEvent,
     reason: string | null,
-    extra?: { attributes?: Record<string, unknown>; propertiesSealed?: string },
+    extra?: Pick<StackResourcePatch, "attributes" | "propertiesSealed" | "deletionPolicy">,
   ): Promise<R>;
   providerContext(stack: StackRecord, logicalId: string): ProviderContext;
   properties(resource: StackResourceRecord): ResourceProperties;
@@ -194,6 +195,10 @@ async function inDependencyOrder(
   }
 }
 
+type DeletionPolicy = StackResourceRecord["deletionPolicy"];
+const deletionPolicyOf = (definition: ResourceDefinition): DeletionPolicy =>
+  definition.DeletionPolicy === "Retain" ? "Retain" : "Delete";
+
 const failedToUpdate = (logicalIds: string[]) =>
   `The following resource(s) failed to update: [${logicalIds.join(", ")}]. `;
 
@@ -252,8 +257,13 @@ export async function runUpdate(
       const type = definition.Type ?? "";
       const props = resolveProperties(definition, ctx);
       const oldProps = ops.properties(old);
+      const policy = deletionPolicyOf(definition);
       if (old.type === type && canonicalJson(props) === canonicalJson(oldProps)) {
-        made.set(logicalId, { physicalId: old.physicalId, attributes: old.attributes });
+        const attributes =
+          policy === old.deletionPolicy
+            ? old.attributes
+            : await updateInPlace(ops, stack, old, oldProps, props, policy);
+        made.set(logicalId, { physicalId: old.physicalId, attributes });
         return;
       }
       if (old.type !== type || !inPlace(ops, type, oldProps, props)) {
@@ -268,7 +278,7 @@ export async function runUpdate(
           );
         return ops.createResource(stack, logicalId, definition, ctx, made);
       }
-      const attributes = await updateInPlace(ops, stack, old, oldProps, props);
+      const attributes = await updateInPlace(ops, stack, old, oldProps, props, policy);
       made.set(logicalId, { physicalId: old.physicalId, attributes });
     },
     (logicalId, error) =>
@@ -304,8 +314,11 @@ async function updateInPlace(
   resource: StackResourceRecord,
   from: ResourceProperties,
   to: ResourceProperties,
+  deletionPolicy: DeletionPolicy,
 ): Promise<Record<string, unknown>> {
-  const provider = ops.providers.get(resource.type)!;
+  const provider = ops.providers.get(resource.type);
+  // Only the DeletionPolicy changed: the record changes, the resource itself is left alone.
+  const metadataOnly = resource.status !== "UPDATE_IN_PROGRESS" && canonicalJson(from) === canonicalJson(to);
   let row: StackResourceRecord = resource;
   if (row.status === "UPDATE_IN_PROGRESS")
     row = await ops.moveResource(
@@ -316,9 +329,15 @@ async function updateInPlace(
     );
   row = await ops.moveResource(stack, row, "update", null, {
     propertiesSealed: sealProperties(ops, row, to),
+    deletionPolicy,
   });
+  if (metadataOnly) {
+    await ops.moveResource(stack, row, "updated", null);
+    return row.attributes;
+  }
   try {
-    const attributes = await provider.update!(
+    if (!provider?.update) throw new Error(`${row.type} resources cannot be updated in place`);
+    const attributes = await provider.update(
       row.physicalId!,
       from,
       to,
@@ -350,15 +369,20 @@ export async function runUpdateRollback(ops: UpdateOps, stackId: string): Promis
     async (logicalId) => {
       const row = rows.get(logicalId);
       if (!row || row.physicalId === null) throw new Error(`${logicalId} has no resource to roll back to`);
-      const props = resolveProperties(resources[logicalId]!, ctx);
+      const definition = resources[logicalId]!;
+      const props = resolveProperties(definition, ctx);
+      const policy = deletionPolicyOf(definition);
       const stored = ops.properties(row);
       const settled = row.status === "CREATE_COMPLETE" || row.status === "UPDATE_COMPLETE";
-      // Only what the update changed in place needs bringing back (a type without `update` was never changed).
-      const changed = !settled || canonicalJson(props) !== canonicalJson(stored);
-      if (changed && ops.providers.get(row.type)?.update) {
-        const attributes = await updateInPlace(ops, stack, row, stored, props);
-        made.set(logicalId, { physicalId: row.physicalId, attributes });
-      } else made.set(logicalId, { physicalId: row.physicalId, attributes: row.attributes });
+      // Only what the update changed in place needs bringing back: a type without `update` was never changed,
+      // and its record stands (what differs then is the world around it, such as an export).
+      const restore =
+        (!settled || canonicalJson(props) !== canonicalJson(stored)) && !!ops.providers.get(row.type)?.update;
+      const attributes =
+        restore || policy !== row.deletionPolicy
+          ? await updateInPlace(ops, stack, row, stored, restore ? props : stored, policy)
+          : row.attributes;
+      made.set(logicalId, { physicalId: row.physicalId, attributes });
     },
     (logicalId, error) =>
       ops.log.warn({ err: error, stack: stack.name, logicalId }, "stack resource update rollback failed"),

@@ -206,6 +206,7 @@ async function snapshot(stacks: StackEngine, name: string, ...worlds: World[]) {
         type: row.type,
         attributes: row.attributes,
         properties: stacks.properties(row),
+        deletionPolicy: row.deletionPolicy,
       }))
       .sort((a, b) => a.logicalId.localeCompare(b.logicalId)),
     world: worlds.flatMap((world) => [...world.live].sort()),
@@ -684,4 +685,44 @@ test("roles, policies and network records update in place, and a rollback puts t
     subnet.attributes.NetworkAclAssociationId,
     before.resources.find((r) => r.logicalId === "Subnet")!.attributes.NetworkAclAssociationId,
   );
+});
+
+test("a DeletionPolicy change updates the record only, rolls back with the rest, and is what a delete obeys", async (t) => {
+  const { items, engine } = await fixture(t);
+  const stacks = engine();
+  const withPolicy = (policy: string | undefined, extra = {}) =>
+    template({
+      A: { Type: "Test::Item", Properties: { Value: "1" }, ...(policy && { DeletionPolicy: policy }) },
+      ...extra,
+    } as Resources);
+  const stack = await created(stacks, "app", withPolicy(undefined));
+  const policyOfA = async () =>
+    (await stacks.resources("app")).find((r) => r.logicalId === "A")!.deletionPolicy;
+
+  assert.equal(
+    (await updated(stacks, stack.stackId, { templateBody: withPolicy("Retain") })).status,
+    "UPDATE_COMPLETE",
+  );
+  assert.equal(await policyOfA(), "Retain");
+  assert.deepEqual(
+    items.log.filter((line) => line.startsWith("update")),
+    [],
+    "the resource itself is not touched",
+  );
+
+  const failing = withPolicy(undefined, {
+    Bad: { Type: "Test::Item", Properties: { Fail: true }, DependsOn: "A" },
+  });
+  const rolledBack = await updated(stacks, stack.stackId, { templateBody: failing });
+  assert.equal(rolledBack.status, "UPDATE_ROLLBACK_COMPLETE");
+  assert.equal(await policyOfA(), "Retain", "the rollback puts the policy back");
+
+  const [a] = [...items.live.keys()];
+  await stacks.delete("app", caller);
+  await stacks.settled(stack.stackId);
+  assert.equal(
+    (await stacks.resources(stack.stackId)).find((r) => r.logicalId === "A")?.status,
+    "DELETE_SKIPPED",
+  );
+  assert.ok(items.live.has(a!), "A is retained");
 });
