@@ -19,6 +19,7 @@ import {
   resolveParameters,
   resolveValue,
   parseTemplate,
+  type CloudLogger,
   type EvalContext,
   type ParsedTemplate,
 } from "@fawkes/cloud";
@@ -33,7 +34,6 @@ import {
   type StackResourceRecord,
 } from "../store/stacks-repo.ts";
 import type { ProviderContext, ProviderRegistry, ResourceProperties } from "./providers.ts";
-import type { CloudLogger } from "@fawkes/cloud";
 
 /** A template with its values, ready to resolve: conditions evaluated and the dependency graph built. */
 export interface LoadedTemplate {
@@ -91,7 +91,7 @@ export interface UpdateOps {
 }
 
 /** Where a stack's template and parameter values are sealed, and with which binding. */
-export const templateSeal = (stackId: string, stage: "current" | "previous") =>
+const templateSeal = (stackId: string, stage: "current" | "previous") =>
   stage === "current"
     ? { template: `${stackId}:template`, parameters: `${stackId}:parameters` }
     : { template: `${stackId}:previous-template`, parameters: `${stackId}:previous-parameters` };
@@ -144,7 +144,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 const DELETED: readonly ResourceStatus[] = ["DELETE_COMPLETE", "DELETE_SKIPPED", "DELETE_FAILED"];
-/** A row the stack stands on: not deleted, being deleted, or left behind by a failed delete. */
+/** A row the stack stands on: not deleted, not being deleted, not left behind by a failed delete. */
 const standing = (row: StackResourceRecord) => !row.status.startsWith("DELETE_");
 
 /** For each logical id, its standing row made first (`oldest`) or last. */
