@@ -1,9 +1,10 @@
 /**
  * UpdateStack in the stack engine, over the suite's store (SQLite, or PostgreSQL with FAWKES_TEST_STORE) and
  * test providers that keep their "world" in memory: resources added, removed, changed in place and replaced
- * (the new one made before the old one goes), unchanged ones left alone, outputs recomputed; refusals that write
- * nothing; a failure rolled back to exactly the old state; an update a stopped server left rolled back by the
- * next start; UsePreviousValue.
+ * (the new one made before the old one goes), unchanged ones left alone, independent ones in parallel, outputs
+ * recomputed; refusals that write nothing; a failure rolled back to exactly the old state; an update (or its
+ * cleanup) a stopped server left finished by the next start; UsePreviousValue; DeletionPolicy changes; the real
+ * IAM and network providers' updates in place and their rollback.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -725,4 +726,42 @@ test("a DeletionPolicy change updates the record only, rolls back with the rest,
     "DELETE_SKIPPED",
   );
   assert.ok(items.live.has(a!), "A is retained");
+});
+
+test("an update makes independent resources together and a dependent one after them", async (t) => {
+  const { items, engine } = await fixture(t);
+  const stacks = engine();
+  const stack = await created(
+    stacks,
+    "app",
+    template({ A: { Type: "Test::Item", Properties: { Value: "1" } } }),
+  );
+  let release = () => {};
+  items.hold = new Promise<void>((resolve) => (release = resolve));
+  const held = { Type: "Test::Item", Properties: { Hold: true } };
+  await stacks.update({
+    name: "app",
+    templateBody: template({
+      A: { Type: "Test::Item", Properties: { Value: "2", Hold: true } },
+      X: held,
+      Y: held,
+      Last: { Type: "Test::Item", Properties: { Value: { "Fn::Join": ["", [{ Ref: "X" }, { Ref: "Y" }]] } } },
+    }),
+    parameters: {},
+    capabilities: [],
+    caller,
+  });
+  await waitFor(() => items.holding === 3 || undefined, {
+    timeoutMs: 10_000,
+    message: "A's update and X's and Y's creates at once",
+  });
+  assert.equal(
+    items.log.filter((line) => line.startsWith("create Last")).length,
+    0,
+    "Last waits for X and Y",
+  );
+  release();
+  await stacks.settled(stack.stackId);
+  assert.equal((await stacks.describe("app")).status, "UPDATE_COMPLETE");
+  assert.match(items.log.at(-1) ?? "", /^create Last-/);
 });
