@@ -62,15 +62,8 @@ import {
   type ResourceProperties,
   type StackCaller,
 } from "./providers.ts";
-import {
-  canonicalJson,
-  openTemplate,
-  resumeUpdate,
-  runUpdate,
-  sealTemplate,
-  type LoadedTemplate,
-  type UpdateOps,
-} from "./stack-update.ts";
+import { resumeUpdate, runUpdate, type LoadedTemplate, type UpdateOps } from "./stack-update.ts";
+import { canonicalJson, openTemplate, sealTemplate } from "./stored-template.ts";
 
 const STACK_TYPE = "AWS::CloudFormation::Stack";
 

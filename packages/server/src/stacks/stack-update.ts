@@ -23,7 +23,7 @@ import {
   type EvalContext,
   type ParsedTemplate,
 } from "@fawkes/cloud";
-import { openSecret, sealSecret } from "../cloud/secret-box.ts";
+import { sealSecret } from "../cloud/secret-box.ts";
 import {
   findStack,
   stackResources,
@@ -34,6 +34,7 @@ import {
   type StackResourceRecord,
 } from "../store/stacks-repo.ts";
 import type { ProviderContext, ProviderRegistry, ResourceProperties } from "./providers.ts";
+import { canonicalJson, openTemplate, sealTemplate } from "./stored-template.ts";
 
 /** A template with its values, ready to resolve: conditions evaluated and the dependency graph built. */
 export interface LoadedTemplate {
@@ -88,59 +89,6 @@ export interface UpdateOps {
   ): Promise<R>;
   providerContext(stack: StackRecord, logicalId: string): ProviderContext;
   properties(resource: StackResourceRecord): ResourceProperties;
-}
-
-/** Where a stack's template and parameter values are sealed, and with which binding. */
-const templateSeal = (stackId: string, stage: "current" | "previous") =>
-  stage === "current"
-    ? { template: `${stackId}:template`, parameters: `${stackId}:parameters` }
-    : { template: `${stackId}:previous-template`, parameters: `${stackId}:previous-parameters` };
-
-/** The stack's template text and parameter values (current, or the ones an update replaced). */
-export function openTemplate(
-  dataKey: Buffer,
-  stack: StackRecord,
-  stage: "current" | "previous",
-): { body: string; parameters: Record<string, string> } {
-  const sealed =
-    stage === "current"
-      ? { template: stack.templateSealed, parameters: stack.parametersSealed }
-      : { template: stack.previousTemplateSealed, parameters: stack.previousParametersSealed };
-  if (sealed.template === null || sealed.parameters === null)
-    throw new Error(`stack ${stack.name} has no previous template`);
-  const bound = templateSeal(stack.stackId, stage);
-  return {
-    body: openSecret(dataKey, sealed.template, bound.template),
-    parameters: JSON.parse(openSecret(dataKey, sealed.parameters, bound.parameters)) as Record<
-      string,
-      string
-    >,
-  };
-}
-
-/** The patch that stores `body` and `parameters` as the stack's `stage` template. */
-export function sealTemplate(
-  dataKey: Buffer,
-  stackId: string,
-  stage: "current" | "previous",
-  body: string,
-  parameters: Record<string, string>,
-): StackPatch {
-  const bound = templateSeal(stackId, stage);
-  const template = sealSecret(dataKey, body, bound.template);
-  const values = sealSecret(dataKey, JSON.stringify(parameters), bound.parameters);
-  return stage === "current"
-    ? { templateSealed: template, parametersSealed: values }
-    : { previousTemplateSealed: template, previousParametersSealed: values };
-}
-
-/** JSON with object keys sorted: two resolved property sets are the same resource when these are equal. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
 }
 
 const DELETED: readonly ResourceStatus[] = ["DELETE_COMPLETE", "DELETE_SKIPPED", "DELETE_FAILED"];
