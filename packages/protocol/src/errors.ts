@@ -324,6 +324,11 @@ const errorRegistry = {
     meaning:
       "The resource takes no signal now: it does not exist, has no creation policy, or is not being created.",
   },
+  stackNoUpdates: {
+    code: "FAWKES_STACK_NO_UPDATES",
+    status: 400,
+    meaning: "An update that changes nothing: the same template and the same parameter values.",
+  },
   insufficientCapabilities: {
     code: "FAWKES_INSUFFICIENT_CAPABILITIES",
     status: 400,
@@ -344,11 +349,6 @@ const errorRegistry = {
     code: "FAWKES_BAD_GATEWAY",
     status: 502,
     meaning: "A service Fawkes called failed or answered something unexpected.",
-  },
-  notImplemented: {
-    code: "FAWKES_NOT_IMPLEMENTED",
-    status: 501,
-    meaning: "This server does not do that yet.",
   },
   unavailable: {
     code: "FAWKES_UNAVAILABLE",

@@ -1,7 +1,7 @@
 /**
  * Stacks over REST (`/api/v1/stacks`: the Stacks pages and `fawkes` clients of the REST API): the same stack
- * engine as the cloud endpoint's CloudFormation API, so both see one set of stacks. Reads need `view`; create
- * and delete need `operate`, and each resource is then made with the caller's rights (http/stack-caller.ts).
+ * engine as the cloud endpoint's CloudFormation API, so both see one set of stacks. Reads need `view`; create,
+ * update and delete need `operate`, and each resource is then made with the caller's rights (http/stack-caller.ts).
  */
 import {
   ApiRoutes,
@@ -142,7 +142,7 @@ export function stackRoutes(app: FastifyInstance, routes: RouteRegistry, engine:
     {
       method: "PUT",
       path: ApiRoutes.stack,
-      summary: "Update a stack (not implemented yet: 501)",
+      summary: "Update a stack with a new template and values (the update runs in the background)",
       tag,
       access: "user",
       permission: "operate",
@@ -150,12 +150,29 @@ export function stackRoutes(app: FastifyInstance, routes: RouteRegistry, engine:
       response: StackDetailsDto,
       status: 202,
     },
-    async (request) => {
-      const stack = await stacks().describe(stackParam(request));
-      throw new FawkesError(
-        ErrorCode.notImplemented,
-        `this server cannot update stacks yet: stack ${stack.name} is unchanged (delete it and create it again)`,
-      );
+    async (request, _reply, body) => {
+      const target = await stacks().describe(stackParam(request));
+      if (body.name !== target.name)
+        throw new FawkesError(
+          ErrorCode.badRequest,
+          `the body names stack ${body.name} but the path stack ${target.name}: a stack cannot be renamed`,
+        );
+      // An update keeps what UpdateStack here does not change: a request to change it is refused, not ignored.
+      if (body.tags !== undefined && JSON.stringify(body.tags) !== JSON.stringify(target.tags))
+        throw new FawkesError(ErrorCode.badRequest, "an update keeps the stack's tags: leave out tags");
+      if (body.disableRollback !== undefined && body.disableRollback !== target.disableRollback)
+        throw new FawkesError(
+          ErrorCode.badRequest,
+          "an update keeps the stack's rollback setting: leave out disableRollback",
+        );
+      const updated = await stacks().update({
+        name: target.stackId,
+        templateBody: body.templateBody,
+        parameters: body.parameters,
+        capabilities: body.capabilities,
+        caller: restStackCaller(principalOf(request), auditOrigin(request)),
+      });
+      return details(await stacks().describe(updated.stackId));
     },
   );
   routes.add(

@@ -185,7 +185,7 @@ test("stacks over REST: create, live events, resources, template, delete", { tim
   // By stack id too.
   assert.equal(((await viewer("GET", stackPath(first.stackId))).body as StackDetailsDto).name, "web");
 
-  // A name taken, and an update this server cannot do yet: nothing changes.
+  // A name taken: nothing changes.
   const again = await admin("POST", ApiRoutes.stacks, {
     name: "web",
     templateBody: TEMPLATE,
@@ -193,9 +193,55 @@ test("stacks over REST: create, live events, resources, template, delete", { tim
     capabilities: ["CAPABILITY_IAM"],
   });
   assert.equal(again.status, 409);
-  const update = await admin("PUT", stackPath("web"), { name: "web", templateBody: TEMPLATE });
-  assert.equal(update.status, 501);
-  assert.equal((update.body as Problem).code, "FAWKES_NOT_IMPLEMENTED");
+
+  // Update: refusals change nothing; Env=prod drops the role.
+  const sameValues = { DbPassword: "s3cr3t" };
+  const put = (who: typeof admin, body: Record<string, unknown>) =>
+    who("PUT", stackPath("web"), {
+      name: "web",
+      templateBody: TEMPLATE,
+      capabilities: ["CAPABILITY_IAM"],
+      ...body,
+    });
+  assert.equal((await put(viewer, { parameters: { ...sameValues, Env: "prod" } })).status, 403);
+  const noChange = await put(admin, { parameters: sameValues });
+  assert.equal(noChange.status, 400);
+  assert.equal((noChange.body as Problem).code, "FAWKES_STACK_NO_UPDATES");
+  const renamed = await put(admin, { name: "other", parameters: { ...sameValues, Env: "prod" } });
+  assert.equal(renamed.status, 400);
+  assert.match((renamed.body as Problem).detail ?? "", /cannot be renamed/);
+  const retagged = await put(admin, {
+    parameters: { ...sameValues, Env: "prod" },
+    tags: [{ key: "team", value: "dev" }],
+  });
+  assert.equal(retagged.status, 400);
+  assert.equal(((await viewer("GET", stackPath("web"))).body as StackDetailsDto).status, "CREATE_COMPLETE");
+  const updating = await put(admin, { parameters: { ...sameValues, Env: "prod" } });
+  assert.equal(updating.status, 202, JSON.stringify(updating.body));
+  assert.equal((updating.body as StackDetailsDto).status, "UPDATE_IN_PROGRESS");
+  const updated = await waitFor(
+    async () => {
+      const answer = (await viewer("GET", stackPath("web"))).body as StackDetailsDto;
+      return answer.status.endsWith("_IN_PROGRESS") ? undefined : answer;
+    },
+    { message: "stack web to finish its update", timeoutMs: 30_000 },
+  );
+  assert.equal(updated.status, "UPDATE_COMPLETE", updated.statusReason ?? "");
+  assert.deepEqual(updated.parameters, { Env: "prod", DbPassword: "****" });
+  assert.deepEqual(
+    updated.outputs.map((o) => o.key),
+    ["Bucket"],
+  );
+  assert.deepEqual(updated.tags, [{ key: "team", value: "ops" }]);
+  const afterUpdate = (
+    (await viewer("GET", `${apiPath(ApiRoutes.stackEvents, { stack: "web" })}?after=${events.at(-1)!.id}`))
+      .body as StackEventListDto
+  ).events;
+  assert.ok(
+    afterUpdate.some((e) => e.logicalId === "AppRole" && e.status === "DELETE_COMPLETE"),
+    JSON.stringify(afterUpdate),
+  );
+  assert.equal(afterUpdate.at(-1)?.status, "UPDATE_COMPLETE");
 
   // The event stream said the stack changed.
   await waitFor(() => streamed.includes(`"type":"stack","stack":"web"`), {
@@ -204,7 +250,7 @@ test("stacks over REST: create, live events, resources, template, delete", { tim
 
   // A viewer may not delete; an admin may, and the stack goes.
   assert.equal((await viewer("DELETE", stackPath("web"))).status, 403);
-  assert.equal(((await viewer("GET", stackPath("web"))).body as StackDetailsDto).status, "CREATE_COMPLETE");
+  assert.equal(((await viewer("GET", stackPath("web"))).body as StackDetailsDto).status, "UPDATE_COMPLETE");
   assert.equal((await admin("DELETE", stackPath("nope"))).status, 404);
   assert.equal((await admin("DELETE", stackPath("web"))).status, 202);
   const gone = await waitFor(
@@ -277,6 +323,19 @@ test("an operator's stacks make buckets but no IAM resource", { timeout: 90_000 
   });
   assert.equal(bucketOnly.status, 201, JSON.stringify(bucketOnly.body));
   assert.equal((await settle("bucket-only")).status, "CREATE_COMPLETE");
+  // An update runs with the operator's rights too: adding the role rolls the update back.
+  const addRole = await operator("PUT", stackPath("bucket-only"), {
+    name: "bucket-only",
+    templateBody: TEMPLATE,
+    parameters: { Env: "ci", DbPassword: "x" },
+    capabilities: ["CAPABILITY_IAM"],
+  });
+  assert.equal(addRole.status, 202, JSON.stringify(addRole.body));
+  assert.equal((await settle("bucket-only")).status, "UPDATE_ROLLBACK_COMPLETE");
+  assert.deepEqual(
+    (await server.engine.ctx.cloud!.identity.roles.listRoles()).map((r) => r.name),
+    [],
+  );
   assert.equal((await operator("DELETE", stackPath("bucket-only"))).status, 202);
   await waitFor(
     async () => ((await operator("GET", stackPath("bucket-only"))).status === 404 ? true : undefined),
