@@ -53,6 +53,11 @@ export interface ResourceProvider {
   ): Promise<Record<string, unknown>>;
   /** Removes the resource; one already gone is no error. */
   delete(physicalId: string, props: ResourceProperties, ctx: ProviderContext): Promise<void>;
+  /**
+   * Resolves with a reason when the resource fails after its create returned (an instance whose user data
+   * exits non-zero); never resolves otherwise. A CreationPolicy wait races it against the signals.
+   */
+  failure?(physicalId: string, ctx: ProviderContext): Promise<string>;
 }
 
 export type ProviderRegistry = ReadonlyMap<string, ResourceProvider>;
