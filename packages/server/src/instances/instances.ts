@@ -383,6 +383,11 @@ export class Instances {
     return this.#consoles.get(instanceId) ?? Buffer.alloc(0);
   }
 
+  /** Host PID of the instance's init (PID 1 inside); undefined when it does not run here. */
+  hostPid(instanceId: string): number | undefined {
+    return this.#live.get(instanceId)?.running.pid;
+  }
+
   /** The ports exposed at the instance's address; empty when it does not run here. */
   exposedPorts(instanceId: string): readonly number[] {
     return this.#live.get(instanceId)?.exposedPorts ?? [];
