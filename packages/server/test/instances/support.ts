@@ -45,31 +45,42 @@ export async function site(t: TestContext): Promise<Site> {
 
 export interface Runtime {
   cloud: CloudRuntime;
+  key: { accessKeyId: string; secretAccessKey: string };
+  /** Closes the runtime (once; the test's end closes it otherwise). */
+  close(): Promise<void>;
   aws: ReturnType<typeof awsCli>;
   /** awscli that must succeed; its JSON output. */
   ok<T = Record<string, unknown>>(...args: string[]): Promise<T>;
   s3: S3Client;
 }
 
-export async function startRuntime(t: TestContext, at: Site): Promise<Runtime> {
+/** A cloud runtime on `at`; the first one makes the admin key, a later one (a restart) is given it. */
+export async function startRuntime(
+  t: TestContext,
+  at: Site,
+  existingKey?: { accessKeyId: string; secretAccessKey: string },
+): Promise<Runtime> {
   const cloud = await startCloud(
     { dataDir: at.dataDir, host: "127.0.0.1", port: 0, dataKey: at.dataKey, instanceGraceMs: 200 },
     at.database.db,
   );
-  t.after(() => cloud.close());
-  const key = await cloud.accessKeys.ensureAdminKey();
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= cloud.close());
+  t.after(close);
+  const key = existingKey ?? (await cloud.accessKeys.ensureAdminKey());
   assert.ok(key, "a fresh database has no admin key yet");
-  return withKey(cloud, at.home, key);
+  return { ...withKey(cloud, at.home, key), close };
 }
 
 export function withKey(
   cloud: CloudRuntime,
   home: string,
   key: { accessKeyId: string; secretAccessKey: string },
-): Runtime {
+): Omit<Runtime, "close"> {
   const aws = awsCli(cloud.url, home, key);
   return {
     cloud,
+    key,
     aws,
     async ok<T>(...args: string[]): Promise<T> {
       const result = await aws(...args);
