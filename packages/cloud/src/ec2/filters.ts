@@ -63,4 +63,3 @@ export const str = (value: unknown): string =>
   typeof value === "string" ? value : value === undefined ? "" : String(value);
 export const tagSet = (tags: Record<string, string>) =>
   el("tagSet", ...Object.entries(tags).map(([key, value]) => item(text("key", key), text("value", value))));
-

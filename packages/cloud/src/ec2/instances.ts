@@ -144,7 +144,8 @@ export function instanceActions(
           "group-id": instance.securityGroupIds,
           "instance.group-name": instance.securityGroupIds.map((id) => groups.get(id)?.name ?? id),
           "group-name": instance.securityGroupIds.map((id) => groups.get(id)?.name ?? id),
-          "iam-instance-profile.arn": instance.instanceProfileArn === null ? [] : [instance.instanceProfileArn],
+          "iam-instance-profile.arn":
+            instance.instanceProfileArn === null ? [] : [instance.instanceProfileArn],
           "reservation-id": [reservationOf(instance.instanceId)],
           "owner-id": [options.owner],
         })),
@@ -164,14 +165,18 @@ export function instanceActions(
 
     async GetConsoleOutput(request, caller) {
       const id = request.params.get("InstanceId");
-      if (!id) throw new AwsError("MissingParameter", 400, "The request must contain the parameter InstanceId");
-      if (!INSTANCE_ID.test(id)) throw new AwsError("InvalidInstanceID.Malformed", 400, `Invalid id: "${id}"`);
+      if (!id)
+        throw new AwsError("MissingParameter", 400, "The request must contain the parameter InstanceId");
+      if (!INSTANCE_ID.test(id))
+        throw new AwsError("InvalidInstanceID.Malformed", 400, `Invalid id: "${id}"`);
       caller.authorize("ec2:GetConsoleOutput", arn(id));
       await named(source, [id]);
       const output = await source.console(id);
       const recent = output.length > CONSOLE_BYTES ? output.subarray(output.length - CONSOLE_BYTES) : output;
       return (
-        text("instanceId", id) + text("timestamp", iso(Date.now())) + text("output", recent.toString("base64"))
+        text("instanceId", id) +
+        text("timestamp", iso(Date.now())) +
+        text("output", recent.toString("base64"))
       );
     },
 

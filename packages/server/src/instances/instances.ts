@@ -208,7 +208,10 @@ export class Instances {
     if (knownRole === undefined && record.roleArn !== null) {
       role = (await this.#o.findRole(record.roleArn)) ?? null;
       if (role === null)
-        this.#o.log.warn({ instanceId: id, roleArn: record.roleArn }, "instance role is gone: no credentials");
+        this.#o.log.warn(
+          { instanceId: id, roleArn: record.roleArn },
+          "instance role is gone: no credentials",
+        );
     }
     const credentials =
       role === null
@@ -351,7 +354,8 @@ export class Instances {
       await live.running.terminate({ graceMs: this.#o.terminateGraceMs ?? 2_000 });
       this.#live.delete(record.instanceId);
     }
-    const shutting = record.state === "shutting-down" ? record : await this.#move(record, "terminate", reason);
+    const shutting =
+      record.state === "shutting-down" ? record : await this.#move(record, "terminate", reason);
     return this.#move(shutting, "terminated", reason, undefined, { terminatedAt: this.#o.now() });
   }
 
@@ -415,7 +419,10 @@ export class Instances {
       left.map(async (record) => {
         try {
           if (record.state === "shutting-down") {
-            await this.#finish(record, record.stateReason ?? "Client.UserInitiatedShutdown: User initiated shutdown");
+            await this.#finish(
+              record,
+              record.stateReason ?? "Client.UserInitiatedShutdown: User initiated shutdown",
+            );
             return;
           }
           const pending =
@@ -440,9 +447,7 @@ export class Instances {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled([...this.#launching.values(), ...this.#terminating.values()]);
-    await Promise.allSettled(
-      [...this.#live.values()].map((live) => live.running.terminate({ graceMs: 0 })),
-    );
+    await Promise.allSettled([...this.#live.values()].map((live) => live.running.terminate({ graceMs: 0 })));
     this.#live.clear();
   }
 

@@ -68,7 +68,12 @@ export function trustsEc2(role: RoleDefinition, now: number): boolean {
   if (!trust) return false;
   return (
     evaluate(
-      { principal: { type: "Service", arn: EC2_SERVICE }, action: "sts:AssumeRole", resource: role.arn, context: {} },
+      {
+        principal: { type: "Service", arn: EC2_SERVICE },
+        action: "sts:AssumeRole",
+        resource: role.arn,
+        context: {},
+      },
       { identityPolicies: [], resourcePolicy: trust, now: new Date(now) },
     ).decision === "Allow"
   );
@@ -89,13 +94,16 @@ async function resolveProfile(
   sources: LaunchPlanSources,
 ): Promise<{ arn: string; role: RoleDefinition } | null> {
   if (value === undefined || value === "") return null;
-  if (typeof value !== "string") throw new Error("IamInstanceProfile must be an instance profile's name or ARN");
+  if (typeof value !== "string")
+    throw new Error("IamInstanceProfile must be an instance profile's name or ARN");
   const name = profileName(value);
   let profile: IamInstanceProfile;
   try {
     profile = await sources.getInstanceProfile(name);
   } catch {
-    throw new Error(`Value (${value}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`);
+    throw new Error(
+      `Value (${value}) for parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name`,
+    );
   }
   const roleName = profile.roles[0]?.name;
   if (roleName === undefined)
@@ -125,14 +133,16 @@ function admitsLoopback(rule: Record<string, unknown>): boolean {
 }
 
 /** The TCP ports the groups' ingress rules open to loopback, each range at most MAX_RULE_PORTS wide. */
-export function openPorts(groups: readonly NetworkRecord[], ingress: readonly NetworkRecord[] = []): number[] {
+export function openPorts(
+  groups: readonly NetworkRecord[],
+  ingress: readonly NetworkRecord[] = [],
+): number[] {
   const rules: Record<string, unknown>[] = [];
   for (const group of groups)
     if (Array.isArray(group.properties.SecurityGroupIngress))
       rules.push(...(group.properties.SecurityGroupIngress as Record<string, unknown>[]));
   const ids = new Set(groups.map((group) => group.id));
-  for (const record of ingress)
-    if (ids.has(String(record.properties.GroupId))) rules.push(record.properties);
+  for (const record of ingress) if (ids.has(String(record.properties.GroupId))) rules.push(record.properties);
   const ports = new Set<number>();
   for (const rule of rules) {
     const protocol = text(rule.IpProtocol);

@@ -93,7 +93,10 @@ export function instanceMetadataHandler(
     request.on("error", () => response.destroy());
     request.on("end", () => {
       handler
-        .handle({ method: request.method ?? "GET", path: request.url ?? "/", headers: request.headers }, now())
+        .handle(
+          { method: request.method ?? "GET", path: request.url ?? "/", headers: request.headers },
+          now(),
+        )
         .then((answer) => {
           const body = Buffer.from(answer.body);
           response.writeHead(answer.status, {

@@ -130,11 +130,17 @@ test(
       name: "shared-role",
       trustPolicy: {
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+        Statement: [
+          { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ],
       },
     });
     await identity.instanceProfiles.createInstanceProfile({ name: "shared-profile" });
-    await identity.instanceProfiles.addRoleToInstanceProfile("shared-profile", "shared-role", SYSTEM_CALLER.passer);
+    await identity.instanceProfiles.addRoleToInstanceProfile(
+      "shared-profile",
+      "shared-role",
+      SYSTEM_CALLER.passer,
+    );
     const shared = variant((r) => {
       delete r.AppRole;
       delete r.AppProfile;
@@ -176,7 +182,9 @@ test(
         "--stack-name",
         name,
       );
-      const failed = StackEvents.find((e) => e.LogicalResourceId === "AppServer" && e.ResourceStatus === "CREATE_FAILED");
+      const failed = StackEvents.find(
+        (e) => e.LogicalResourceId === "AppServer" && e.ResourceStatus === "CREATE_FAILED",
+      );
       assert.match(failed?.ResourceStatusReason ?? "", new RegExp(`not authorized to perform: ${denied}`));
     }
 

@@ -8,7 +8,16 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { SYSTEM_CALLER } from "../../src/stacks/providers.ts";
-import { alive, appTemplate, fetchAndServe, getWhenUp, putObject, site, skip, startRuntime } from "./support.ts";
+import {
+  alive,
+  appTemplate,
+  fetchAndServe,
+  getWhenUp,
+  putObject,
+  site,
+  skip,
+  startRuntime,
+} from "./support.ts";
 
 test(
   "after a restart, running instances boot again from scratch at the same address; leftovers are finished",

@@ -46,7 +46,8 @@ test(
     };
     const infrastructure = await create("infrastructure", await withoutEips("infrastructure-template.json"));
     const resources = await cloud.stacks.resources("infrastructure");
-    const physical = (logicalId: string) => resources.find((r) => r.logicalId === logicalId)?.physicalId ?? "";
+    const physical = (logicalId: string) =>
+      resources.find((r) => r.logicalId === logicalId)?.physicalId ?? "";
     const ciMaster = await cloud.instances.find(physical("EC2InstanceCIMaster"));
     const ciSlave = await cloud.instances.find(physical("EC2InstanceCISlave"));
     assert.equal(ciMaster.state, "running");
@@ -64,11 +65,15 @@ test(
       BuildNumber: "1",
     });
     const appServer = await cloud.instances.find(
-      (await cloud.stacks.resources(app.stackId)).find((r) => r.logicalId === "EC2InstanceAppServer")!.physicalId!,
+      (await cloud.stacks.resources(app.stackId)).find((r) => r.logicalId === "EC2InstanceAppServer")!
+        .physicalId!,
     );
     // The workshop's user data runs (offline: its apt-get lines fail, as they would without a network).
     await waitFor(
-      async () => /Cloud-init v\. .* running 'init'/.test((await cloud.instances.console(appServer.instanceId)).toString()),
+      async () =>
+        /Cloud-init v\. .* running 'init'/.test(
+          (await cloud.instances.console(appServer.instanceId)).toString(),
+        ),
       { timeoutMs: 20_000, message: "the app server's boot to start" },
     );
     assert.deepEqual(appServer.tags, { Name: "App Server - Build 1" });

@@ -93,7 +93,9 @@ test(
     // The session behind its credentials is the instance profile role's, named after the instance.
     const sessions = await runtime.cloud.sessions.list();
     assert.ok(
-      sessions.some((s) => s.sessionName === id && s.roleArn?.includes(":role/") && s.assumedBy === "ec2.amazonaws.com"),
+      sessions.some(
+        (s) => s.sessionName === id && s.roleArn?.includes(":role/") && s.assumedBy === "ec2.amazonaws.com",
+      ),
       JSON.stringify(sessions),
     );
 
@@ -119,7 +121,11 @@ test(
     assert.match(instance?.VpcId ?? "", /^vpc-/);
     assert.match(instance?.SecurityGroups[0]?.GroupId ?? "", /^sg-/);
     assert.match(instance?.IamInstanceProfile?.Arn ?? "", /^arn:aws:iam::000000000000:instance-profile\//);
-    assert.ok(instance?.Tags.some((tag) => tag.Key === "aws:cloudformation:stack-name" && tag.Value === "app-server-build-7"));
+    assert.ok(
+      instance?.Tags.some(
+        (tag) => tag.Key === "aws:cloudformation:stack-name" && tag.Value === "app-server-build-7",
+      ),
+    );
     const none = await runtime.ok<Described>(
       "ec2",
       "describe-instances",
@@ -147,7 +153,10 @@ test(
     );
     assert.equal(consoleOutput.InstanceId, id);
     assert.match(consoleOutput.Output, /Cloud-init v\. .* running 'init'/);
-    assert.match(consoleOutput.Output, /download: s3:\/\/builds\/app-7\.txt to \.\.\/\.\.\/opt\/app\/build\.txt|download: s3:\/\/builds\/app-7\.txt/);
+    assert.match(
+      consoleOutput.Output,
+      /download: s3:\/\/builds\/app-7\.txt to \.\.\/\.\.\/opt\/app\/build\.txt|download: s3:\/\/builds\/app-7\.txt/,
+    );
 
     // The stack's delete terminates it: no process, port, directory or mount is left.
     const pid = runtime.cloud.instances.hostPid(id);
@@ -167,7 +176,12 @@ test(
     const after = await runtime.ok<Described>("ec2", "describe-instances", "--instance-ids", id);
     assert.deepEqual(after.Reservations[0]?.Instances[0]?.State, { Code: 48, Name: "terminated" });
     assert.equal(after.Reservations[0]?.Instances[0]?.PrivateIpAddress, undefined);
-    const lastConsole = await runtime.ok<{ Output: string }>("ec2", "get-console-output", "--instance-id", id);
+    const lastConsole = await runtime.ok<{ Output: string }>(
+      "ec2",
+      "get-console-output",
+      "--instance-id",
+      id,
+    );
     assert.match(lastConsole.Output, /running 'init'/);
   },
 );

@@ -109,7 +109,7 @@ export function fetchAndServe(bucket: string, key: string): string {
     "set -e",
     "mkdir -p /opt/app",
     `aws s3 cp s3://${bucket}/${key} /opt/app/build.txt`,
-    "echo \"booted $(date +%s%N)\" > /opt/app/boot.txt",
+    'echo "booted $(date +%s%N)" > /opt/app/boot.txt',
     `exec ${NODE} -e 'const fs = require("fs"); require("http").createServer((q, s) => s.end(fs.readFileSync("/opt/app/build.txt", "utf8") + fs.readFileSync("/opt/app/boot.txt", "utf8"))).listen(8080, "0.0.0.0")'`,
     "",
   ].join("\n");
@@ -146,7 +146,9 @@ export function appTemplate(userData: string, actions: string[], trustService = 
         Properties: {
           AssumeRolePolicyDocument: {
             Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Principal: { Service: [trustService] }, Action: ["sts:AssumeRole"] }],
+            Statement: [
+              { Effect: "Allow", Principal: { Service: [trustService] }, Action: ["sts:AssumeRole"] },
+            ],
           },
           Path: "/",
           Policies: [
@@ -160,7 +162,10 @@ export function appTemplate(userData: string, actions: string[], trustService = 
           ],
         },
       },
-      AppProfile: { Type: "AWS::IAM::InstanceProfile", Properties: { Path: "/", Roles: [{ Ref: "AppRole" }] } },
+      AppProfile: {
+        Type: "AWS::IAM::InstanceProfile",
+        Properties: { Path: "/", Roles: [{ Ref: "AppRole" }] },
+      },
       AppServer: {
         Type: "AWS::EC2::Instance",
         Properties: {
@@ -170,7 +175,9 @@ export function appTemplate(userData: string, actions: string[], trustService = 
           SubnetId: { Ref: "Subnet" },
           SecurityGroupIds: [{ Ref: "SecurityGroup" }],
           IamInstanceProfile: { Ref: "AppProfile" },
-          Tags: [{ Key: "Name", Value: { "Fn::Join": ["", ["App Server - Build ", { Ref: "BuildNumber" }]] } }],
+          Tags: [
+            { Key: "Name", Value: { "Fn::Join": ["", ["App Server - Build ", { Ref: "BuildNumber" }]] } },
+          ],
           UserData: { "Fn::Base64": userData },
         },
       },

@@ -43,6 +43,10 @@ export const instancesMigration = (dialect: SqlDialect): Migration => ({
       .unique()
       .where(sql.ref("terminated_at"), "is", null)
       .execute();
-    await db.schema.createIndex("instances_stack").on("instances").columns(["stack_id", "logical_id"]).execute();
+    await db.schema
+      .createIndex("instances_stack")
+      .on("instances")
+      .columns(["stack_id", "logical_id"])
+      .execute();
   },
 });
