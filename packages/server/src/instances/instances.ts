@@ -228,7 +228,8 @@ export class Instances {
       {
         instanceId: id,
         privateIp: record.privateIp,
-        publicIp: () => live.publicIp,
+        // Its own address is its public one until an elastic address is associated (as `PublicIp` says).
+        publicIp: () => live.publicIp ?? record.privateIp,
         imageId: record.imageId,
         instanceType: record.instanceType,
         region: this.#o.region,
