@@ -162,6 +162,9 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         tags: {},
         assumedBy: "ec2.amazonaws.com",
       }),
+    revokeSession: async (accessKeyId, origin) => {
+      await sessions.revoke({ session: accessKeyId }, origin);
+    },
     findRole: (arn) => sessions.roles.findRole(arn),
     network,
     cloudEndpoint: () => started.endpoint && loopbackEndpoint(started.endpoint.url),

@@ -23,6 +23,7 @@ import { instanceMachine, transition, type EventOf, type InstanceState } from "@
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
 import { openSecret, sealSecret } from "../cloud/secret-box.ts";
+import { SYSTEM_ACTOR } from "../http/actor.ts";
 import { isUniqueViolation } from "../identity/iam-names.ts";
 import { auditTarget, recordAudit, type AuditOrigin } from "../services/audit.ts";
 import type { Executor } from "../store/executor.ts";
@@ -56,6 +57,8 @@ export interface InstancesOptions {
   log: CloudLogger;
   /** Issues the instance profile role's session (named after the instance) for its metadata endpoint. */
   issueSession(role: RoleDefinition, instanceId: string, durationSeconds: number): Promise<IssuedCredentials>;
+  /** Revokes one of an instance's sessions when it terminates (its credentials die with it). */
+  revokeSession(accessKeyId: string, origin: AuditOrigin): Promise<void>;
   /** The role of an instance being relaunched (it may have changed or gone since). */
   findRole(arn: string): Promise<RoleDefinition | undefined>;
   /** The recorded security groups (the stack engine's records): the ports a relaunch exposes. */
@@ -80,6 +83,8 @@ interface Live {
   running: RunningInstance;
   publicIp: string | null;
   exposedPorts: number[];
+  /** The access key ids of the role sessions its metadata endpoint handed out. */
+  sessions: string[];
 }
 
 /** A listener run while an instance is `shutting-down`, before its processes are stopped. */
@@ -218,12 +223,16 @@ export class Instances {
         ? null
         : roleCredentials(
             role,
-            (r, seconds) => this.#o.issueSession(r, id, seconds),
+            async (r, seconds) => {
+              const issued = await this.#o.issueSession(r, id, seconds);
+              live.sessions.push(issued.accessKeyId);
+              return issued;
+            },
             () => this.#o.now(),
           );
     const ports = exposedPorts ?? (await this.#portsOf(record));
     // `running` is set once the sandbox is up; the metadata endpoint reads the address from this object.
-    const live = { publicIp: record.publicIp, exposedPorts: [...ports] } as Live;
+    const live = { publicIp: record.publicIp, exposedPorts: [...ports], sessions: [] as string[] } as Live;
     const metadata = instanceMetadataHandler(
       {
         instanceId: id,
@@ -344,16 +353,29 @@ export class Instances {
       await listener(shutting).catch((error: unknown) =>
         this.#o.log.error({ err: error, instanceId }, "terminating listener failed"),
       );
-    return this.#finish(shutting, reason);
+    return this.#finish(shutting, reason, origin);
   }
 
   /** Stops what runs of the instance and stores it `terminated` (from `pending` through `shutting-down`). */
-  async #finish(record: InstanceRecord, reason: string): Promise<InstanceRecord> {
+  async #finish(
+    record: InstanceRecord,
+    reason: string,
+    origin: AuditOrigin = { actor: SYSTEM_ACTOR },
+  ): Promise<InstanceRecord> {
     const live = this.#live.get(record.instanceId);
     if (live) {
       this.#keepConsole(record.instanceId, await live.running.console().catch(() => Buffer.alloc(0)));
       await live.running.terminate({ graceMs: this.#o.terminateGraceMs ?? 2_000 });
       this.#live.delete(record.instanceId);
+      for (const accessKeyId of live.sessions)
+        await this.#o
+          .revokeSession(accessKeyId, origin)
+          .catch((error: unknown) =>
+            this.#o.log.error(
+              { err: error, instanceId: record.instanceId },
+              "revoking an instance session failed",
+            ),
+          );
     }
     const shutting =
       record.state === "shutting-down" ? record : await this.#move(record, "terminate", reason);

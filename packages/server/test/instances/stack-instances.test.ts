@@ -172,6 +172,9 @@ test(
     assert.equal(existsSync(path.join(at.dataDir, "instances", id)), false);
     assert.deepEqual(await readdir(path.join(at.dataDir, "instances")), []);
     assert.doesNotMatch(await readFile("/proc/self/mountinfo", "utf8"), new RegExp(id));
+    // Its credentials died with it: the session is revoked.
+    const revoked = (await runtime.cloud.sessions.list({ all: true })).filter((s) => s.sessionName === id);
+    assert.ok(revoked.length > 0 && revoked.every((s) => s.revokedAt !== null), JSON.stringify(revoked));
     // Shown terminated for a while, as EC2 does.
     const after = await runtime.ok<Described>("ec2", "describe-instances", "--instance-ids", id);
     assert.deepEqual(after.Reservations[0]?.Instances[0]?.State, { Code: 48, Name: "terminated" });
