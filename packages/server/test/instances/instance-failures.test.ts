@@ -11,7 +11,18 @@ import path from "node:path";
 import { test } from "node:test";
 import { instanceProvider } from "../../src/stacks/local/instance.ts";
 import { SYSTEM_CALLER, type ProviderContext } from "../../src/stacks/providers.ts";
-import { appTemplate, fetchAndServe, putObject, site, skip, startRuntime, withKey } from "./support.ts";
+import {
+  answers,
+  appTemplate,
+  createdStack,
+  fetchAndServe,
+  instanceOf,
+  putObject,
+  site,
+  skip,
+  startRuntime,
+  withKey,
+} from "./support.ts";
 
 test(
   "a role without s3:GetObject: the stack completes, the fetch is denied, nothing serves, failure() names it",
@@ -20,17 +31,13 @@ test(
     const at = await site(t);
     const runtime = await startRuntime(t, at);
     await putObject(runtime, "builds", "app-1.txt", "build one\n");
-    const stack = await runtime.cloud.stacks.create({
-      name: "blind",
-      templateBody: appTemplate(fetchAndServe("builds", "app-1.txt"), ["s3:ListBucket"]),
-      parameters: {},
-      capabilities: ["CAPABILITY_IAM"],
-      caller: SYSTEM_CALLER,
-    });
-    await runtime.cloud.stacks.settled(stack.stackId);
-    assert.equal((await runtime.cloud.stacks.describe("blind")).status, "CREATE_COMPLETE");
-    const resource = (await runtime.cloud.stacks.resources("blind")).find((r) => r.logicalId === "AppServer");
-    const id = resource?.physicalId ?? "";
+    const stack = await createdStack(
+      runtime.cloud,
+      "blind",
+      appTemplate(fetchAndServe("builds", "app-1.txt"), ["s3:ListBucket"]),
+    );
+    assert.equal(stack.status, "CREATE_COMPLETE");
+    const id = (await instanceOf(runtime.cloud, "blind", "AppServer")).instanceId;
     const result = await runtime.cloud.instances.booted(id);
     assert.deepEqual(result.failures, ["part-001"]);
     const text = (await runtime.cloud.instances.console(id)).toString("utf8");
@@ -38,11 +45,7 @@ test(
     assert.doesNotMatch(text, /build one/);
     const record = await runtime.cloud.instances.find(id);
     assert.equal(record.state, "running", "a failed boot leaves the instance running, as on EC2");
-    const answered = await fetch(`http://${record.privateIp}:8080/`).then(
-      () => true,
-      () => false,
-    );
-    assert.equal(answered, false, "nothing serves on the instance's address");
+    assert.equal(await answers(`http://${record.privateIp}:8080/`), false, "nothing serves on its address");
 
     const provider = instanceProvider(runtime.cloud.instances, {
       network: { records: async () => [] },
@@ -77,15 +80,8 @@ test(
       return JSON.stringify(copy);
     };
     const failedReason = async (name: string, templateBody: string): Promise<string> => {
-      const stack = await runtime.cloud.stacks.create({
-        name,
-        templateBody,
-        parameters: {},
-        capabilities: ["CAPABILITY_IAM"],
-        caller: SYSTEM_CALLER,
-      });
-      await runtime.cloud.stacks.settled(stack.stackId);
-      assert.equal((await runtime.cloud.stacks.describe(stack.stackId)).status, "ROLLBACK_COMPLETE");
+      const stack = await createdStack(runtime.cloud, name, templateBody);
+      assert.equal(stack.status, "ROLLBACK_COMPLETE");
       const events = await runtime.cloud.stacks.events(stack.stackId);
       const failed = events.find((e) => e.logicalId === "AppServer" && e.status === "CREATE_FAILED");
       assert.ok(failed, JSON.stringify(events));

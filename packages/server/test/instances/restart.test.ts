@@ -10,9 +10,12 @@ import { test } from "node:test";
 import { SYSTEM_CALLER } from "../../src/stacks/providers.ts";
 import {
   alive,
+  answers,
   appTemplate,
+  createdStack,
   fetchAndServe,
   getWhenUp,
+  instanceOf,
   putObject,
   site,
   skip,
@@ -27,16 +30,12 @@ test(
     const first = await startRuntime(t, at);
     await putObject(first, "builds", "app-3.txt", "build three\n");
     const create = async (name: string) => {
-      const stack = await first.cloud.stacks.create({
+      await createdStack(
+        first.cloud,
         name,
-        templateBody: appTemplate(fetchAndServe("builds", "app-3.txt"), ["s3:GetObject"]),
-        parameters: {},
-        capabilities: ["CAPABILITY_IAM"],
-        caller: SYSTEM_CALLER,
-      });
-      await first.cloud.stacks.settled(stack.stackId);
-      const resources = await first.cloud.stacks.resources(name);
-      return first.cloud.instances.find(resources.find((r) => r.logicalId === "AppServer")!.physicalId!);
+        appTemplate(fetchAndServe("builds", "app-3.txt"), ["s3:GetObject"]),
+      );
+      return instanceOf(first.cloud, name, "AppServer");
     };
     const kept = await create("kept");
     const dying = await create("dying");
@@ -48,11 +47,7 @@ test(
     await first.close();
     assert.equal(alive(firstPid), false);
     assert.equal((await first.cloud.instances.find(kept.instanceId)).state, "running");
-    const failed = await fetch(`http://${kept.privateIp}:8080/`).then(
-      () => true,
-      () => false,
-    );
-    assert.equal(failed, false, "nothing serves while the server is down");
+    assert.equal(await answers(`http://${kept.privateIp}:8080/`), false, "nothing serves while it is down");
     // As a server killed mid-terminate and mid-boot would leave: one instance shutting down, a stale directory.
     await at.database.db
       .updateTable("instances")

@@ -11,7 +11,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { waitFor } from "@fawkes/testing";
 import { SYSTEM_CALLER } from "../../src/stacks/providers.ts";
-import { alive, site, skip, startRuntime } from "./support.ts";
+import { alive, createdStack, instanceOf, site, skip, startRuntime } from "./support.ts";
 
 const FIXTURES = path.join(import.meta.dirname, "fixtures");
 
@@ -32,24 +32,16 @@ test(
     const at = await site(t);
     const { cloud } = await startRuntime(t, at);
     const create = async (name: string, templateBody: string, parameters: Record<string, string> = {}) => {
-      const stack = await cloud.stacks.create({
-        name,
-        templateBody,
-        parameters,
-        capabilities: ["CAPABILITY_IAM"],
-        caller: SYSTEM_CALLER,
-      });
-      await cloud.stacks.settled(stack.stackId);
-      const done = await cloud.stacks.describe(stack.stackId);
-      assert.equal(done.status, "CREATE_COMPLETE", JSON.stringify(await cloud.stacks.events(stack.stackId)));
+      const done = await createdStack(cloud, name, templateBody, parameters);
+      assert.equal(done.status, "CREATE_COMPLETE", JSON.stringify(await cloud.stacks.events(done.stackId)));
       return done;
     };
     const infrastructure = await create("infrastructure", await withoutEips("infrastructure-template.json"));
     const resources = await cloud.stacks.resources("infrastructure");
     const physical = (logicalId: string) =>
       resources.find((r) => r.logicalId === logicalId)?.physicalId ?? "";
-    const ciMaster = await cloud.instances.find(physical("EC2InstanceCIMaster"));
-    const ciSlave = await cloud.instances.find(physical("EC2InstanceCISlave"));
+    const ciMaster = await instanceOf(cloud, "infrastructure", "EC2InstanceCIMaster");
+    const ciSlave = await instanceOf(cloud, "infrastructure", "EC2InstanceCISlave");
     assert.equal(ciMaster.state, "running");
     assert.equal(ciSlave.state, "running");
     assert.equal(ciMaster.instanceProfileArn, null);
@@ -64,10 +56,7 @@ test(
       SecurityGroupId: physical("SecurityGroup"),
       BuildNumber: "1",
     });
-    const appServer = await cloud.instances.find(
-      (await cloud.stacks.resources(app.stackId)).find((r) => r.logicalId === "EC2InstanceAppServer")!
-        .physicalId!,
-    );
+    const appServer = await instanceOf(cloud, app.stackId, "EC2InstanceAppServer");
     // The workshop's user data runs (offline: its apt-get lines fail, as they would without a network).
     await waitFor(
       async () =>

@@ -11,7 +11,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import {
-  accepts,
+  answers,
   alive,
   appTemplate,
   fetchAndServe,
@@ -168,7 +168,7 @@ test(
     assert.equal(gone.stateReason, "Client.UserInitiatedShutdown: User initiated shutdown");
     assert.ok(gone.terminatedAt !== null);
     assert.equal(alive(pid), false);
-    assert.equal(await accepts(address, 8080), false);
+    assert.equal(await answers(`http://${address}:8080/`), false);
     assert.equal(existsSync(path.join(at.dataDir, "instances", id)), false);
     assert.deepEqual(await readdir(path.join(at.dataDir, "instances")), []);
     assert.doesNotMatch(await readFile("/proc/self/mountinfo", "utf8"), new RegExp(id));

@@ -6,12 +6,14 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import type { TestContext } from "node:test";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { awsCli, tempDir, testDatabase, waitFor } from "@fawkes/testing";
 import { startCloud, type CloudRuntime } from "../../src/cloud/runtime.ts";
+import type { InstanceRecord } from "../../src/instances/instances.ts";
+import { SYSTEM_CALLER } from "../../src/stacks/providers.ts";
+import type { StackRecord } from "../../src/store/stacks-repo.ts";
 import { openDatabase, type OpenDatabase } from "../../src/store/db.ts";
 
 export const skip =
@@ -201,16 +203,41 @@ export function getWhenUp(url: string, timeoutMs = 30_000): Promise<string> {
   );
 }
 
-/** Whether something accepts connections at `host:port`. */
-export function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
+/** Whether anything answers HTTP at `url` now (a refused or reset connection is no answer). */
+export function answers(url: string): Promise<boolean> {
+  return fetch(url).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Creates a stack as the server (CAPABILITY_IAM given) and waits for its create to end; the stack then. */
+export async function createdStack(
+  cloud: CloudRuntime,
+  name: string,
+  templateBody: string,
+  parameters: Record<string, string> = {},
+): Promise<StackRecord> {
+  const stack = await cloud.stacks.create({
+    name,
+    templateBody,
+    parameters,
+    capabilities: ["CAPABILITY_IAM"],
+    caller: SYSTEM_CALLER,
   });
+  await cloud.stacks.settled(stack.stackId);
+  return cloud.stacks.describe(stack.stackId);
+}
+
+/** The instance a stack made for `logicalId`. */
+export async function instanceOf(
+  cloud: CloudRuntime,
+  stack: string,
+  logicalId: string,
+): Promise<InstanceRecord> {
+  const resource = (await cloud.stacks.resources(stack)).find((r) => r.logicalId === logicalId);
+  assert.ok(resource?.physicalId, `${stack} has no ${logicalId}`);
+  return cloud.instances.find(resource.physicalId);
 }
 
 /** Whether a process with this PID exists. */

@@ -7,7 +7,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { InstanceRecord } from "../../src/instances/instances.ts";
 import { SYSTEM_CALLER } from "../../src/stacks/providers.ts";
-import { alive, appTemplate, getWhenUp, NODE, site, skip, startRuntime } from "./support.ts";
+import {
+  alive,
+  appTemplate,
+  createdStack,
+  getWhenUp,
+  instanceOf,
+  NODE,
+  site,
+  skip,
+  startRuntime,
+} from "./support.ts";
 
 /** User data serving the instance's `public-ipv4` from its metadata endpoint, read at each request. */
 const SERVE_PUBLIC_IP = `#!/bin/sh
@@ -38,18 +48,9 @@ test(
       // Still serving while it drains.
       assert.match(await getWhenUp(`http://${instance.privateIp}:8080/`), /^200 /);
     });
-    const stack = await runtime.cloud.stacks.create({
-      name: "ip",
-      templateBody: appTemplate(SERVE_PUBLIC_IP, ["s3:GetObject"]),
-      parameters: {},
-      capabilities: ["CAPABILITY_IAM"],
-      caller: SYSTEM_CALLER,
-    });
-    await runtime.cloud.stacks.settled(stack.stackId);
-    const id = (await runtime.cloud.stacks.resources("ip")).find(
-      (r) => r.logicalId === "AppServer",
-    )!.physicalId!;
-    const record = await runtime.cloud.instances.find(id);
+    const stack = await createdStack(runtime.cloud, "ip", appTemplate(SERVE_PUBLIC_IP, ["s3:GetObject"]));
+    const record = await instanceOf(runtime.cloud, "ip", "AppServer");
+    const id = record.instanceId;
     const url = `http://${record.privateIp}:8080/`;
     assert.equal(await getWhenUp(url), `200 ${record.privateIp}`);
 
