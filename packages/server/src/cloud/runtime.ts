@@ -211,7 +211,11 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         sts,
         iamService(identity.iamStore),
         cloudFormationService(stackBackend(stacks, now)),
-        ec2Service(network, { account: LOCAL_ACCOUNT, instances: ec2Instances(instances, CLOUD_REGION) }),
+        ec2Service(network, {
+          account: LOCAL_ACCOUNT,
+          region: CLOUD_REGION,
+          instances: ec2Instances(instances, CLOUD_REGION),
+        }),
       ],
     },
     credentials,
