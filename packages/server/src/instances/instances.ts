@@ -245,6 +245,7 @@ export class Instances {
         accountId: this.#o.accountId,
         pendingTime: record.launchedAt,
         userData: userData.length === 0 ? null : userData.toString("utf8"),
+        instanceProfileArn: record.instanceProfileArn,
       },
       credentials,
       (document) => signInstanceIdentity(this.#identityKey, document),

@@ -26,6 +26,7 @@ export interface InstanceIdentity {
   accountId: string;
   pendingTime: number;
   userData: string | null;
+  instanceProfileArn: string | null;
 }
 
 /**
@@ -80,6 +81,7 @@ export function instanceMetadataHandler(
     userData: identity.userData,
     credentials: async () => (credentials ? credentials() : null),
     identitySignature: sign,
+    ...(identity.instanceProfileArn !== null && { instanceProfileArn: identity.instanceProfileArn }),
   };
   const handler = createMetadataHandler(source, {
     allowedHosts: [`127.0.0.1:${INSTANCE_METADATA_PORT}`],

@@ -153,6 +153,11 @@ test(
     );
     assert.equal(consoleOutput.InstanceId, id);
     assert.match(consoleOutput.Output, /Cloud-init v\. .* running 'init'/);
+    // Its metadata endpoint names its instance profile (not one named after the role).
+    assert.match(
+      consoleOutput.Output,
+      /"InstanceProfileArn":"arn:aws:iam::000000000000:instance-profile\/app-server-build-7-AppProfile-[A-Z0-9]+"/,
+    );
     assert.match(
       consoleOutput.Output,
       /download: s3:\/\/builds\/app-7\.txt to \.\.\/\.\.\/opt\/app\/build\.txt|download: s3:\/\/builds\/app-7\.txt/,
