@@ -126,22 +126,6 @@ export async function findInstance(db: Executor, instanceId: string): Promise<In
   return row && toInstance(row);
 }
 
-/** The instance a stack made for `logicalId`, newest first (a relaunched one keeps its id). */
-export async function findStackInstance(
-  db: Executor,
-  stackId: string,
-  logicalId: string,
-): Promise<InstanceRecord | undefined> {
-  const row = await db
-    .selectFrom("instances")
-    .selectAll()
-    .where("stack_id", "=", stackId)
-    .where("logical_id", "=", logicalId)
-    .orderBy("launched_at", "desc")
-    .executeTakeFirst();
-  return row && toInstance(row);
-}
-
 /** Instances oldest first: those not terminated, and those terminated since `terminatedSince` when given. */
 export async function listInstances(
   db: Executor,
