@@ -9,20 +9,15 @@
 import path from "node:path";
 import {
   allocateAddress,
-  launchInstance,
   removeInstanceDirs,
   type BootResult,
   type CloudLogger,
-  type HostEndpoint,
-  type IssuedCredentials,
   type NetworkDirectory,
   type RoleDefinition,
-  type RunningInstance,
 } from "@fawkes/cloud";
 import { instanceMachine, transition, type EventOf, type InstanceState } from "@fawkes/core";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
-import { openSecret, sealSecret } from "../cloud/secret-box.ts";
 import { SYSTEM_ACTOR } from "../http/actor.ts";
 import { isUniqueViolation } from "../identity/iam-names.ts";
 import { auditTarget, recordAudit, type AuditOrigin } from "../services/audit.ts";
@@ -37,35 +32,27 @@ import {
   type InstanceRecord,
 } from "../store/instances-repo.ts";
 import type { Database } from "../store/schema.ts";
-import { instanceIdentityKey, signInstanceIdentity } from "./identity.ts";
+import { instanceIdentityKey } from "./identity.ts";
 import { openPorts, type LaunchPlan } from "./launch-plan.ts";
-import { instanceMetadataHandler, roleCredentials } from "./metadata.ts";
+import { newInstanceRecord, startSandbox, type LiveInstance, type SandboxDeps } from "./sandbox.ts";
 
 export type { InstanceRecord };
 
 /** How long DescribeInstances and `list` still show a terminated instance (EC2: about an hour). */
 export const TERMINATED_VISIBLE_MS = 60 * 60_000;
 
-export interface InstancesOptions {
+/** What starting sandboxes needs (sandbox.ts: region, account, sessions, endpoints), and: */
+export interface InstancesOptions extends Omit<SandboxDeps, "identityKey" | "instancesDir"> {
   db: Kysely<Database>;
-  dataKey: Buffer;
   /** Instance directories live in `<dataDir>/instances/<id>`. */
   dataDir: string;
-  region: string;
-  accountId: string;
-  now(): number;
   log: CloudLogger;
-  /** Issues the instance profile role's session (named after the instance) for its metadata endpoint. */
-  issueSession(role: RoleDefinition, instanceId: string, durationSeconds: number): Promise<IssuedCredentials>;
   /** Revokes one of an instance's sessions when it terminates (its credentials die with it). */
   revokeSession(accessKeyId: string, origin: AuditOrigin): Promise<void>;
   /** The role of an instance being relaunched (it may have changed or gone since). */
   findRole(arn: string): Promise<RoleDefinition | undefined>;
   /** The recorded security groups (the stack engine's records): the ports a relaunch exposes. */
   network: NetworkDirectory;
-  /** Bridged into every instance (AWS_ENDPOINT_URL, FAWKES_SERVER); read at each launch. */
-  cloudEndpoint(): HostEndpoint | undefined;
-  apiEndpoint?(): HostEndpoint | undefined;
   /** Time an instance's processes get between SIGTERM and SIGKILL. @default 2000 */
   terminateGraceMs?: number;
 }
@@ -79,14 +66,6 @@ export interface LaunchInput {
   origin: AuditOrigin;
 }
 
-interface Live {
-  running: RunningInstance;
-  publicIp: string | null;
-  exposedPorts: number[];
-  /** The access key ids of the role sessions its metadata endpoint handed out. */
-  sessions: string[];
-}
-
 /** A listener run while an instance is `shutting-down`, before its processes are stopped. */
 export type TerminatingListener = (instance: InstanceRecord) => Promise<void>;
 
@@ -95,7 +74,7 @@ const CONSOLES_KEPT = 100;
 export class Instances {
   readonly #o: InstancesOptions;
   readonly #identityKey: Buffer;
-  readonly #live = new Map<string, Live>();
+  readonly #live = new Map<string, LiveInstance>();
   /** Launches and terminations under way, so that a second call waits for the first. */
   readonly #launching = new Map<string, Promise<InstanceRecord>>();
   readonly #terminating = new Map<string, Promise<InstanceRecord>>();
@@ -146,31 +125,7 @@ export class Instances {
       try {
         record = await this.#step(async (db) => {
           const address = allocateAddress(new Set(await liveInstanceAddresses(db)));
-          const made: InstanceRecord = {
-            instanceId: input.instanceId,
-            state: instanceMachine.initial[0],
-            stateReason: null,
-            privateIp: address,
-            publicIp: null,
-            hostname: hostnameOf(address),
-            imageId: plan.imageId,
-            instanceType: plan.instanceType,
-            keyName: plan.keyName,
-            subnetId: plan.subnetId,
-            securityGroupIds: plan.securityGroupIds,
-            instanceProfileArn: plan.profile?.arn ?? null,
-            roleArn: plan.profile?.role.arn ?? null,
-            stackId: input.stackId,
-            logicalId: input.logicalId,
-            tags: plan.tags,
-            userDataSealed: sealSecret(
-              this.#o.dataKey,
-              plan.userData.toString("base64"),
-              `${input.instanceId}:user-data`,
-            ),
-            launchedAt: now,
-            terminatedAt: null,
-          };
+          const made = newInstanceRecord(input, address, now, this.#o.dataKey);
           await insertInstance(db, made);
           await recordAudit(db, {
             actor: input.origin.actor,
@@ -205,10 +160,6 @@ export class Instances {
     exposedPorts?: readonly number[],
   ): Promise<InstanceRecord> {
     const id = record.instanceId;
-    const userData = Buffer.from(
-      openSecret(this.#o.dataKey, record.userDataSealed, `${id}:user-data`),
-      "base64",
-    );
     let role = knownRole ?? null;
     if (knownRole === undefined && record.roleArn !== null) {
       role = (await this.#o.findRole(record.roleArn)) ?? null;
@@ -218,53 +169,13 @@ export class Instances {
           "instance role is gone: no credentials",
         );
     }
-    const credentials =
-      role === null
-        ? null
-        : roleCredentials(
-            role,
-            async (r, seconds) => {
-              const issued = await this.#o.issueSession(r, id, seconds);
-              live.sessions.push(issued.accessKeyId);
-              return issued;
-            },
-            () => this.#o.now(),
-          );
-    const ports = exposedPorts ?? (await this.#portsOf(record));
-    // `running` is set once the sandbox is up; the metadata endpoint reads the address from this object.
-    const live = { publicIp: record.publicIp, exposedPorts: [...ports], sessions: [] as string[] } as Live;
-    const metadata = instanceMetadataHandler(
-      {
-        instanceId: id,
-        privateIp: record.privateIp,
-        // Its own address is its public one until an elastic address is associated (as `PublicIp` says).
-        publicIp: () => live.publicIp ?? record.privateIp,
-        imageId: record.imageId,
-        instanceType: record.instanceType,
-        region: this.#o.region,
-        accountId: this.#o.accountId,
-        pendingTime: record.launchedAt,
-        userData: userData.length === 0 ? null : userData.toString("utf8"),
-        instanceProfileArn: record.instanceProfileArn,
-      },
-      credentials,
-      (document) => signInstanceIdentity(this.#identityKey, document),
-      () => this.#o.now(),
-    );
-    const cloudEndpoint = this.#o.cloudEndpoint();
-    const apiEndpoint = this.#o.apiEndpoint?.();
+    let live: LiveInstance;
     try {
       this.#assertOpen();
-      live.running = await launchInstance({
-        id,
-        address: record.privateIp,
-        hostname: record.hostname,
-        userData,
-        instanceDir: path.join(this.instancesDir, id),
-        exposedPorts: live.exposedPorts,
-        metadata,
-        ...(cloudEndpoint && { cloudEndpoint }),
-        ...(apiEndpoint && { apiEndpoint }),
+      live = await startSandbox(record, role, exposedPorts ?? (await this.#portsOf(record)), {
+        ...this.#o,
+        identityKey: this.#identityKey,
+        instancesDir: this.instancesDir,
       });
     } catch (error) {
       const reason = `Server.InternalError: the instance could not start: ${(error as Error).message}`;
@@ -512,6 +423,3 @@ export class Instances {
 
 export const instanceNotFound = (instanceId: string): FawkesError =>
   new FawkesError(ErrorCode.instanceNotFound, `The instance ID '${instanceId}' does not exist`);
-
-/** EC2's private DNS host name: `ip-127-100-0-1`. */
-export const hostnameOf = (address: string): string => `ip-${address.replaceAll(".", "-")}`;
