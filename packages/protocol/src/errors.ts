@@ -323,6 +323,17 @@ const errorRegistry = {
     meaning:
       "The stack is in a state that does not allow the operation (another operation is running, or it failed).",
   },
+  stackSignalRefused: {
+    code: "FAWKES_STACK_SIGNAL_REFUSED",
+    status: 400,
+    meaning:
+      "The resource takes no signal now: it does not exist, has no creation policy, or is not being created.",
+  },
+  stackNoUpdates: {
+    code: "FAWKES_STACK_NO_UPDATES",
+    status: 400,
+    meaning: "An update that changes nothing: the same template and the same parameter values.",
+  },
   insufficientCapabilities: {
     code: "FAWKES_INSUFFICIENT_CAPABILITIES",
     status: 400,

@@ -1,6 +1,6 @@
 /**
  * CloudFormation's Query API on the cloud endpoint (`aws cloudformation …`, the SDK's CloudFormationClient):
- * create, delete, describe (stacks, events, resources), list, validate and get a template. The stacks themselves
+ * create, update, delete, describe (stacks, events, resources), list, validate and get a template. The stacks themselves
  * are the server's (`StackBackend`); this maps actions, parameters, answers and errors to AWS's wire format.
  * Each action is authorised with the caller's key on the stack's ARN, and the stack's resources are then made
  * with the caller's rights. awscli's waiters poll every 30 s, so DescribeStacks of one stack waits (boundedly)
@@ -69,6 +69,19 @@ export interface StackBackend {
     tags: { key: string; value: string }[];
     caller: QueryCaller;
   }): Promise<{ stackId: string }>;
+  /**
+   * Updates a stack: a new template (or the current one with `usePreviousTemplate`), new values (and the names
+   * of those that keep their current one). Refuses one that changes nothing.
+   */
+  update(input: {
+    nameOrId: string;
+    templateBody?: string;
+    usePreviousTemplate: boolean;
+    parameters: Record<string, string>;
+    usePreviousValues: string[];
+    capabilities: string[];
+    caller: QueryCaller;
+  }): Promise<{ stackId: string }>;
   delete(nameOrId: string, caller: QueryCaller): Promise<void>;
   /** One stack (live by name, any by ARN), waiting at most `waitMs` for an operation in progress to end. */
   describe(nameOrId: string, waitMs: number): Promise<StackView>;
@@ -77,6 +90,18 @@ export interface StackBackend {
   events(nameOrId: string): Promise<StackEventView[]>;
   resources(nameOrId: string): Promise<StackResourceView[]>;
   template(nameOrId: string): Promise<string>;
+  /**
+   * SignalResource: a signal for a resource whose creation policy waits for it. A signed caller was authorised
+   * (`cloudformation:SignalResource` on the stack); an unsigned one carries its instance's `identity` (the
+   * metadata endpoint's document and signature), and may signal only the resource that is that instance.
+   */
+  signal(input: {
+    stack: string;
+    logicalId: string;
+    uniqueId: string;
+    status: "SUCCESS" | "FAILURE";
+    identity?: { document: string; signature: string };
+  }): Promise<void>;
 }
 
 export interface CloudFormationOptions {
@@ -98,6 +123,8 @@ function asAwsError(error: unknown): unknown {
       return validationError(`Template format error: ${error.message}`);
     case ErrorCode.stackNotFound:
     case ErrorCode.stackBusy:
+    case ErrorCode.stackSignalRefused:
+    case ErrorCode.stackNoUpdates:
     case ErrorCode.illegalTransition:
       return validationError(error.message);
     case ErrorCode.forbidden:
@@ -191,16 +218,64 @@ function templateBodyOf(params: QueryParams): string {
   return body;
 }
 
-function parametersOf(params: QueryParams): Record<string, string> {
+/** `Parameters.member.N`: the values given, and (for an update) the keys that keep their previous value. */
+function parametersOf(
+  params: QueryParams,
+  operation: "create" | "update" = "create",
+): { values: Record<string, string>; usePrevious: string[] } {
   const values: Record<string, string> = {};
+  const usePrevious: string[] = [];
   for (const parameter of params.structures("Parameters")) {
     const key = parameter.ParameterKey;
     if (!key) throw validationError("Parameters: every parameter needs a ParameterKey");
-    if (parameter.UsePreviousValue === "true")
-      throw validationError(`Parameters: UsePreviousValue is only for updates (parameter ${key})`);
-    values[key] = parameter.ParameterValue ?? "";
+    if (parameter.UsePreviousValue === "true") {
+      if (operation === "create")
+        throw validationError(`Parameters: UsePreviousValue is only for updates (parameter ${key})`);
+      if (parameter.ParameterValue !== undefined)
+        throw validationError(
+          `Invalid input for parameter key ${key}. Cannot specify usePreviousValue as true and non empty value for a parameter`,
+        );
+      usePrevious.push(key);
+    } else values[key] = parameter.ParameterValue ?? "";
   }
-  return values;
+  return { values, usePrevious };
+}
+
+/** SignalResource's parameters, validated as AWS does. */
+function signalOf(params: QueryParams) {
+  const status = params.required("Status");
+  if (status !== "SUCCESS" && status !== "FAILURE")
+    throw validationError(
+      `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [SUCCESS, FAILURE]`,
+    );
+  const uniqueId = params.required("UniqueId");
+  if (uniqueId.length > 64)
+    throw validationError(
+      "1 validation error detected: Value at 'uniqueId' failed to satisfy constraint: Member must have length less than or equal to 64",
+    );
+  return {
+    stack: params.required("StackName"),
+    logicalId: params.required("LogicalResourceId"),
+    uniqueId,
+    status: status as "SUCCESS" | "FAILURE",
+  };
+}
+
+/**
+ * Unsigned SignalResource (`fawkes signal` inside an instance): the form fields `InstanceIdentityDocument` and
+ * `InstanceIdentitySignature` carry what the instance's metadata endpoint serves; the server verifies them.
+ */
+async function unsignedSignal(backend: StackBackend, params: QueryParams): Promise<undefined> {
+  const document = params.get("InstanceIdentityDocument");
+  const signature = params.get("InstanceIdentitySignature");
+  if (!document || !signature)
+    throw new AwsError(
+      "MissingAuthenticationToken",
+      403,
+      "Request is missing Authentication Token: an unsigned SignalResource must carry InstanceIdentityDocument and InstanceIdentitySignature (fawkes signal sends them from inside an instance)",
+    );
+  await backend.signal({ ...signalOf(params), identity: { document, signature } });
+  return undefined;
 }
 
 export function cloudFormationService(
@@ -226,10 +301,34 @@ export function cloudFormationService(
         const { stackId } = await backend.create({
           name,
           templateBody: templateBodyOf(params),
-          parameters: parametersOf(params),
+          parameters: parametersOf(params).values,
           capabilities: params.list("Capabilities"),
           disableRollback: params.get("DisableRollback") === "true" || onFailure === "DO_NOTHING",
           tags: Object.entries(params.tags()).map(([key, value]) => ({ key, value })),
+          caller,
+        });
+        return text("StackId", stackId);
+      },
+      async UpdateStack(params, caller) {
+        const name = params.required("StackName");
+        caller.authorize("cloudformation:UpdateStack", stackArn(caller, name));
+        const usePreviousTemplate = params.get("UsePreviousTemplate") === "true";
+        if (usePreviousTemplate && params.get("TemplateBody") !== undefined)
+          throw validationError("You cannot specify both usePreviousTemplate and Template Body/Template URL");
+        if (
+          !usePreviousTemplate &&
+          params.get("TemplateBody") === undefined &&
+          params.get("TemplateURL") === undefined
+        )
+          throw validationError("Either Template URL or Template Body must be specified.");
+        const { values, usePrevious } = parametersOf(params, "update");
+        const { stackId } = await backend.update({
+          nameOrId: name,
+          ...(!usePreviousTemplate && { templateBody: templateBodyOf(params) }),
+          usePreviousTemplate,
+          parameters: values,
+          usePreviousValues: usePrevious,
+          capabilities: params.list("Capabilities"),
           caller,
         });
         return text("StackId", stackId);
@@ -295,6 +394,12 @@ export function cloudFormationService(
           el("StagesAvailable", text("member", "Original"), text("member", "Processed"))
         );
       },
+      async SignalResource(params, caller) {
+        const signal = signalOf(params);
+        caller.authorize("cloudformation:SignalResource", stackArn(caller, signal.stack));
+        await backend.signal(signal);
+        return undefined;
+      },
       async ValidateTemplate(params, caller) {
         caller.authorize("cloudformation:ValidateTemplate", "*");
         const summary = backend.validate(templateBodyOf(params));
@@ -320,10 +425,15 @@ export function cloudFormationService(
   return {
     name: "cloudformation",
     xmlns: CLOUDFORMATION_XMLNS,
+    unsignedActions: new Set(["SignalResource"]),
     async handle(request: QueryRequest) {
       const handler = Object.hasOwn(handlers, request.action) ? handlers[request.action] : undefined;
-      if (!handler || !request.caller) throw invalidAction("cloudformation", request.action);
+      if (!handler) throw invalidAction("cloudformation", request.action);
       try {
+        if (!request.caller) {
+          if (request.action !== "SignalResource") throw invalidAction("cloudformation", request.action);
+          return await unsignedSignal(backend, request.params);
+        }
         return await handler(request.params, request.caller);
       } catch (error) {
         throw asAwsError(error);

@@ -34,6 +34,7 @@ import { bucketProvider } from "../stacks/local/bucket.ts";
 import { iamProviders } from "../stacks/local/iam.ts";
 import { instanceProvider } from "../stacks/local/instance.ts";
 import { networkProviders } from "../stacks/local/network.ts";
+import { waitConditionProviders } from "../stacks/local/wait-condition.ts";
 import { providerRegistry } from "../stacks/providers.ts";
 import { StackEngine } from "../stacks/stack-engine.ts";
 import type { Roles } from "../identity/roles.ts";
@@ -192,6 +193,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         () => running().url,
       ),
       instanceProvider(instances, launchSources),
+      ...waitConditionProviders(options.dataKey, () => running().url),
     ]),
     types: localResourceTypes,
     region: CLOUD_REGION,
@@ -217,6 +219,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
           instances: ec2Instances(instances, CLOUD_REGION),
         }),
       ],
+      waitConditions: stacks.signals,
     },
     credentials,
   );

@@ -266,6 +266,7 @@ const expected = {
     "launched_at",
     "terminated_at",
   ],
+  stack_signals: ["id", "stack_id", "logical_id", "unique_id", "status", "reason", "data", "at"],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -357,5 +358,6 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     stack_events_stack: { unique: 0, partial: 0 },
     instances_live_address: { unique: 1, partial: 1 },
     instances_stack: { unique: 0, partial: 0 },
+    stack_signals_unique: { unique: 1, partial: 0 },
   });
 });
