@@ -49,3 +49,4 @@ export * from "./cloud-init/index.ts";
 export * from "./providers/local/instances/index.ts";
 export { ec2Service, EC2_XMLNS } from "./ec2/service.ts";
 export type { NetworkDirectory, NetworkRecord } from "./ec2/service.ts";
+export type { Ec2Instance, Ec2InstanceState, InstanceSource } from "./ec2/instances.ts";

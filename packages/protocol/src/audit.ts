@@ -56,6 +56,8 @@ export const AUDIT_ACTIONS = [
   "instance-profile.role.remove",
   "instance-profile.tag",
   "instance-profile.untag",
+  "instance.launch",
+  "instance.terminate",
   "credentials.assume-role",
   "credentials.revoke",
   "id-token.issue",

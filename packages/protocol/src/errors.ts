@@ -292,6 +292,11 @@ const errorRegistry = {
     status: 409,
     meaning: "The phoenix instance is terminating or has exited.",
   },
+  instanceNotFound: {
+    code: "FAWKES_INSTANCE_NOT_FOUND",
+    status: 404,
+    meaning: "No phoenix instance with that id.",
+  },
   instanceAddressesExhausted: {
     code: "FAWKES_INSTANCE_ADDRESSES_EXHAUSTED",
     status: 503,

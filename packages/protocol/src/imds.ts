@@ -47,6 +47,8 @@ export interface MetadataSource {
    * Absent: no signature path.
    */
   identitySignature?(document: string): string;
+  /** The instance profile's ARN for `iam/info` (a phoenix instance's). Absent: one named after the role (a job's). */
+  readonly instanceProfileArn?: string;
 }
 
 export interface MetadataRequest {
@@ -335,7 +337,8 @@ export function createMetadataHandler(
             {
               Code: "Success",
               LastUpdated: metadataTime(seen?.accessKeyId === role.accessKeyId ? seen.at : now),
-              InstanceProfileArn: role.roleArn.replace(/:role\/(?:.*\/)?/, ":instance-profile/"),
+              InstanceProfileArn:
+                source.instanceProfileArn ?? role.roleArn.replace(/:role\/(?:.*\/)?/, ":instance-profile/"),
               InstanceProfileId: instanceProfileId(role.roleArn),
             },
             null,

@@ -81,6 +81,9 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     undo.unshift(() => database.close());
     // AssumeRoleWithWebIdentity verifies Fawkes's own ID tokens with the issuer the engine gets below.
     let oidc: () => JobIdTokens | undefined = () => undefined;
+    // Bridged into phoenix instances as FAWKES_SERVER (known before listening unless the port is picked).
+    const apiHost = ["0.0.0.0", "::", "[::]"].includes(options.host) ? "127.0.0.1" : options.host;
+    let apiPort = options.port;
     // Stack changes go to the web UI's event stream once the engine (and its bus) exists.
     let stackChanged: (name: string) => void = () => {};
     const cloud = await startCloud(
@@ -91,6 +94,7 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
         dataKey,
         log: log.child({ component: "cloud" }),
         webIdentity: fawkesWebIdentityVerifierOf(() => oidc()),
+        apiEndpoint: () => (apiPort > 0 ? { host: apiHost, port: apiPort } : undefined),
         stackChanged: (stack) => stackChanged(stack.name),
       },
       database.db,
@@ -114,6 +118,7 @@ export async function startServer(options: Readonly<ServerOptions>, logger?: Log
     await app.listen({ host: options.host, port: options.port });
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : options.port;
+    apiPort = port;
     const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
     engine.ctx.serverUrl = url;
     undo.unshift(() => engine.close());

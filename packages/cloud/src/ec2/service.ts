@@ -7,9 +7,10 @@
  */
 import { AwsError } from "../aws-error.ts";
 import { invalidAction } from "../query/handle.ts";
-import type { QueryParams } from "../query/params.ts";
 import type { QueryCaller, QueryRequest, QueryService } from "../query/service.ts";
 import { el, text } from "../s3/xml.ts";
+import { filtersOf, item, matches, str, tagSet } from "./filters.ts";
+import { instanceActions, type InstanceSource } from "./instances.ts";
 
 export const EC2_XMLNS = "http://ec2.amazonaws.com/doc/2016-11-15/";
 
@@ -26,57 +27,7 @@ export interface NetworkDirectory {
   records(type: string): Promise<NetworkRecord[]>;
 }
 
-interface Filter {
-  name: string;
-  values: string[];
-}
-
-function filtersOf(params: QueryParams): Filter[] {
-  return params.structures("Filter", { member: false }).map((raw, index) => {
-    const name = raw.Name;
-    if (!name) throw new AwsError("InvalidParameterValue", 400, `Filter.${index + 1}.Name is required`);
-    const values = Object.entries(raw)
-      .filter(([key]) => /^Value\.\d+$/.test(key))
-      .sort(([a], [b]) => Number(a.slice(6)) - Number(b.slice(6)))
-      .map(([, value]) => value);
-    return { name, values };
-  });
-}
-
-const wildcard = (pattern: string): RegExp =>
-  new RegExp(
-    `^${pattern
-      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-      .replaceAll("*", ".*")
-      .replaceAll("?", ".")}$`,
-    "s",
-  );
-
-/** Whether `record` passes every filter (`fields` gives each filter name's values for the record). */
-function matches(
-  record: NetworkRecord,
-  filters: readonly Filter[],
-  fields: (record: NetworkRecord) => Record<string, readonly string[]>,
-): boolean {
-  const known = fields(record);
-  return filters.every((filter) => {
-    let values: readonly string[];
-    if (filter.name.startsWith("tag:")) {
-      const tag = record.tags[filter.name.slice(4)];
-      values = tag === undefined ? [] : [tag];
-    } else if (filter.name === "tag-key") values = Object.keys(record.tags);
-    else if (filter.name === "tag-value") values = Object.values(record.tags);
-    else if (Object.hasOwn(known, filter.name)) values = known[filter.name]!;
-    else throw new AwsError("InvalidParameterValue", 400, `The filter '${filter.name}' is invalid`);
-    return filter.values.some((pattern) => values.some((value) => wildcard(pattern).test(value)));
-  });
-}
-
-const item = (...children: string[]) => el("item", ...children);
-const str = (value: unknown): string =>
-  typeof value === "string" ? value : value === undefined ? "" : String(value);
-const tagSet = (tags: Record<string, string>) =>
-  el("tagSet", ...Object.entries(tags).map(([key, value]) => item(text("key", key), text("value", value))));
+export type { InstanceSource };
 
 interface Lookup {
   type: string;
@@ -180,13 +131,21 @@ function rules(ingress: unknown): string[] {
   );
 }
 
-export function ec2Service(directory: NetworkDirectory, options: { account?: string } = {}): QueryService {
+export function ec2Service(
+  directory: NetworkDirectory,
+  options: { account?: string; region?: string; instances?: InstanceSource } = {},
+): QueryService {
   const owner = options.account ?? "000000000000";
+  const instances = options.instances
+    ? instanceActions(options.instances, directory, { owner, region: options.region ?? "us-east-1" })
+    : {};
   return {
     name: "ec2",
     xmlns: EC2_XMLNS,
     style: "ec2",
     async handle(request: QueryRequest) {
+      const instanceAction = Object.hasOwn(instances, request.action) ? instances[request.action] : undefined;
+      if (instanceAction && request.caller) return instanceAction(request, request.caller);
       const lookup = Object.hasOwn(lookups, request.action) ? lookups[request.action] : undefined;
       const caller: QueryCaller | undefined = request.caller;
       if (!lookup || !caller) throw invalidAction("ec2", request.action);

@@ -19,15 +19,20 @@ import {
   type CloudEndpoint,
   type CloudLogger,
   type CredentialStore,
+  type HostEndpoint,
   type PolicyLookup,
   type WebIdentityVerifier,
 } from "@fawkes/cloud";
 import type { EnvVar } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
 import { Identity } from "../identity/iam-store.ts";
+import { Instances } from "../instances/instances.ts";
+import type { LaunchPlanSources } from "../instances/launch-plan.ts";
+import { ec2Instances } from "../instances/ec2-source.ts";
 import { stackBackend } from "../stacks/backend.ts";
 import { bucketProvider } from "../stacks/local/bucket.ts";
 import { iamProviders } from "../stacks/local/iam.ts";
+import { instanceProvider } from "../stacks/local/instance.ts";
 import { networkProviders } from "../stacks/local/network.ts";
 import { waitConditionProviders } from "../stacks/local/wait-condition.ts";
 import { providerRegistry } from "../stacks/providers.ts";
@@ -75,6 +80,8 @@ export interface CloudRuntime {
   readonly identity: Identity;
   /** Stacks (CloudFormation's model), made by the local providers. */
   readonly stacks: StackEngine;
+  /** Phoenix instances (EC2's model), launched by stacks. */
+  readonly instances: Instances;
   /**
    * The AWS_* variables to add to a job: endpoint and region, never credentials (a job's role credentials come
    * from its metadata endpoint, renewed: see above). A variable the job's config already sets wins.
@@ -97,6 +104,10 @@ export interface StartCloudOptions {
   policies?: PolicyLookup;
   /** Verifies AssumeRoleWithWebIdentity's tokens. @default none (InvalidIdentityToken) */
   webIdentity?: WebIdentityVerifier;
+  /** The REST API, bridged into instances as FAWKES_SERVER (read at each launch). @default none */
+  apiEndpoint?: () => HostEndpoint | undefined;
+  /** Time an instance's processes get between SIGTERM and SIGKILL on termination. @default 2000 */
+  instanceGraceMs?: number;
   /** Told after every committed change of a stack (the web UI's live event stream). */
   stackChanged?(stack: { stackId: string; name: string }): void;
 }
@@ -134,7 +145,42 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     if (!started.endpoint) throw new Error("the cloud endpoint is not running");
     return started.endpoint;
   };
-  const stacks = new StackEngine({
+  const network = { records: (type: string) => stacks.recordsOf(type) };
+  const instances = new Instances({
+    db,
+    dataKey: options.dataKey,
+    dataDir: options.dataDir,
+    region: CLOUD_REGION,
+    accountId: LOCAL_ACCOUNT,
+    now,
+    log: options.log ?? SILENT,
+    // The instance profile role's session, named after the instance and assumed by the EC2 service.
+    issueSession: (role, instanceId, durationSeconds) =>
+      sessions.issue({
+        kind: "role",
+        role,
+        sessionName: instanceId,
+        durationSeconds,
+        sessionPolicies: [],
+        tags: {},
+        assumedBy: "ec2.amazonaws.com",
+      }),
+    revokeSession: async (accessKeyId, origin) => {
+      await sessions.revoke({ session: accessKeyId }, origin);
+    },
+    findRole: (arn) => sessions.roles.findRole(arn),
+    network,
+    cloudEndpoint: () => started.endpoint && loopbackEndpoint(started.endpoint.url),
+    ...(options.apiEndpoint && { apiEndpoint: options.apiEndpoint }),
+    ...(options.instanceGraceMs !== undefined && { terminateGraceMs: options.instanceGraceMs }),
+  });
+  const launchSources: LaunchPlanSources = {
+    network,
+    getInstanceProfile: (name) => identity.instanceProfiles.getInstanceProfile(name),
+    findRole: (nameOrArn) => sessions.roles.findRole(nameOrArn),
+    now,
+  };
+  const stacks: StackEngine = new StackEngine({
     db,
     dataKey: options.dataKey,
     providers: providerRegistry([
@@ -148,6 +194,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         },
         () => running().url,
       ),
+      instanceProvider(instances, launchSources),
       ...waitConditionProviders(options.dataKey, () => running().url),
     ]),
     types: localResourceTypes,
@@ -169,13 +216,18 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         sts,
         iamService(identity.iamStore),
         cloudFormationService(stackBackend(stacks, now)),
-        ec2Service({ records: (type) => stacks.recordsOf(type) }, { account: LOCAL_ACCOUNT }),
+        ec2Service(network, {
+          account: LOCAL_ACCOUNT,
+          region: CLOUD_REGION,
+          instances: ec2Instances(instances, CLOUD_REGION),
+        }),
       ],
       waitConditions: stacks.signals,
     },
     credentials,
   );
   started.endpoint = endpoint;
+  await instances.start();
   await stacks.start();
   const cloud: CloudRuntime = {
     url: endpoint.url,
@@ -183,6 +235,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     sessions,
     identity,
     stacks,
+    instances,
     async jobEnvironment(_owner, configured) {
       const own = new Set(configured.map((variable) => variable.name));
       const variables: EnvVar[] = [
@@ -195,10 +248,18 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     },
     async close() {
       await stacks.close();
+      await instances.close();
       await endpoint.close();
     },
   };
   return cloud;
+}
+
+/** Where an instance reaches the endpoint: its port on loopback (an endpoint bound to all addresses too). */
+function loopbackEndpoint(url: string): HostEndpoint {
+  const { hostname, port } = new URL(url);
+  const host = hostname === "0.0.0.0" || hostname === "[::]" || hostname === "::" ? "127.0.0.1" : hostname;
+  return { host, port: Number(port) };
 }
 
 /** The roles store as STS and jobs see it; `createRole` makes `fawkes up`'s role with one inline policy. */

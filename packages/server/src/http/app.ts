@@ -35,6 +35,7 @@ import { agentRoutes } from "./agent-routes.ts";
 import { bucketRoutes } from "./api-buckets.ts";
 import { credentialRoutes } from "./api-credentials.ts";
 import { instanceRoutes, type InstanceDirectory } from "./api-instances.ts";
+import { cloudInstanceDirectory } from "./instance-directory.ts";
 import { roleRoutes } from "./api-roles.ts";
 import { stackRoutes } from "./api-stacks.ts";
 import { retryLater, userRoutes } from "./api-users.ts";
@@ -71,7 +72,7 @@ function noRouteSchemas(): never {
 }
 
 export interface AppParts {
-  /** The phoenix instances the instance routes show. @default none (those routes answer 503) */
+  /** The phoenix instances the instance routes show. @default the cloud runtime's (503 without one) */
   instances?: () => InstanceDirectory | undefined;
 }
 
@@ -250,7 +251,9 @@ export async function buildApp(
   roleRoutes(app, routes, engine);
   bucketRoutes(app, routes, engine);
   stackRoutes(app, routes, engine);
-  instanceRoutes(app, routes, parts.instances ?? (() => undefined), () => engine.ctx.now());
+  instanceRoutes(app, routes, parts.instances ?? cloudInstanceDirectory(() => engine.ctx.cloud), () =>
+    engine.ctx.now(),
+  );
   oidcRoutes(app, routes, engine);
   auditRoutes(app, routes, engine);
   void app.register(async (scope) => webhookRoutes(scope, routes, engine));

@@ -4,6 +4,7 @@
  * remembered), the console's bytes become text, and an unknown id (a 404 error) becomes `undefined`.
  */
 import { FawkesError, type InstanceDto } from "@fawkes/protocol";
+import type { CloudRuntime } from "../cloud/runtime.ts";
 import type { AuditOrigin } from "../services/audit.ts";
 import type { InstanceDirectory } from "./api-instances.ts";
 
@@ -94,5 +95,29 @@ export function instanceDirectory(source: InstanceSource, stackName: StackNames)
     async terminate(instanceId, origin) {
       await source.terminate(instanceId, origin);
     },
+  };
+}
+
+/** The server's own instances (`CloudRuntime.instances`), read at request time; undefined without a cloud. */
+export function cloudInstanceDirectory(
+  cloud: () => CloudRuntime | undefined,
+): () => InstanceDirectory | undefined {
+  let made: { runtime: CloudRuntime; directory: InstanceDirectory } | undefined;
+  return () => {
+    const runtime = cloud();
+    if (!runtime) return undefined;
+    if (made?.runtime !== runtime)
+      made = {
+        runtime,
+        directory: instanceDirectory(runtime.instances, async (stackId) => {
+          try {
+            return (await runtime.stacks.describe(stackId)).name;
+          } catch (error) {
+            if (notFound(error)) return undefined;
+            throw error;
+          }
+        }),
+      };
+    return made.directory;
   };
 }

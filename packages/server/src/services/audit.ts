@@ -83,6 +83,7 @@ export const auditTarget = {
   /** A managed policy, by name (unique whatever its path; the ARN is in the details). */
   policy: (name: string): string => `policy/${name}`,
   instanceProfile: (name: string): string => `instance-profile/${name}`,
+  instance: (id: string): string => `instance/${id}`,
   user: (name: string): string => `user/${name}`,
   token: (id: string): string => `token/${id}`,
 } as const;

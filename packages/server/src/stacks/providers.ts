@@ -54,6 +54,11 @@ export interface ResourceProvider {
   /** Removes the resource; one already gone is no error. */
   delete(physicalId: string, props: ResourceProperties, ctx: ProviderContext): Promise<void>;
   /**
+   * Resolves with a reason when the resource fails after its create returned (an instance whose user data
+   * exits non-zero); never resolves otherwise. A CreationPolicy wait races it against the signals.
+   */
+  failure?(physicalId: string, ctx: ProviderContext): Promise<string>;
+  /**
    * Changes the resource in place from `oldProps` to `newProps` (an update, or its rollback) and returns its
    * `Fn::GetAtt` attributes. Idempotent like the rest: a restart may repeat it, or ask it to bring back
    * `newProps` over a change it half made. A type without it is replaced when its properties change: a new

@@ -35,14 +35,6 @@ const DEFAULT_SIGNAL_TIMEOUT_MS = 5 * 60_000;
 
 export type SignalStatus = "SUCCESS" | "FAILURE";
 
-/**
- * The optional member of a provider that reports its resource failed while it waits for signals (the instance
- * provider: user data exited non-zero). It resolves with the reason; `ctx.signal` aborts when the wait ends.
- */
-interface FailureWatcher {
-  failure?(physicalId: string, ctx: ProviderContext): Promise<string>;
-}
-
 /** The key of handles' URL tokens, derived from the data key (it survives restarts and is never stored). */
 export const waitConditionKey = (dataKey: Buffer): Buffer =>
   createHmac("sha256", dataKey).update("fawkes wait condition handle v1").digest();
@@ -253,7 +245,7 @@ export class StackSignals implements WaitConditionReceiver {
     const abort = () => ended.abort(ctx.signal.reason);
     ctx.signal.addEventListener("abort", abort, { once: true });
     try {
-      const failure = (provider as ResourceProvider & FailureWatcher).failure?.(resource.physicalId ?? "", {
+      const failure = provider.failure?.(resource.physicalId ?? "", {
         ...ctx,
         signal: ended.signal,
       });

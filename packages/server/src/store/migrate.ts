@@ -20,6 +20,7 @@ import { auditMigration } from "./migrations/013-audit.ts";
 import { agentTokenGraceMigration } from "./migrations/014-agent-token-grace.ts";
 import { stacksMigration } from "./migrations/015-stacks.ts";
 import { policyVersionsMigration } from "./migrations/016-policy-versions.ts";
+import { instancesMigration } from "./migrations/017-instances.ts";
 import { stackSignalsMigration } from "./migrations/019-stack-signals.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
@@ -45,6 +46,7 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "014-agent-token-grace": agentTokenGraceMigration(dialect),
   "015-stacks": stacksMigration(dialect),
   "016-policy-versions": policyVersionsMigration(dialect),
+  "017-instances": instancesMigration(dialect),
   "019-stack-signals": stackSignalsMigration(dialect),
 });
 

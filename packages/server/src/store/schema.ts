@@ -447,6 +447,39 @@ export interface DbStackEventTable {
   at: number;
 }
 
+export interface DbInstanceTable {
+  /** EC2's id: `i-` and 17 hex digits. */
+  instance_id: string;
+  /** `instanceMachine`'s state (EC2's instance state name). */
+  state: string;
+  /** Why it is in its state (EC2's state reason): `Server.UserData…`, `User initiated`… */
+  state_reason: string | null;
+  /** From `127.100.0.0/16`; unique among instances not terminated. */
+  private_ip: string;
+  /** The elastic address associated with it (`127.101.0.0/16`), or null. */
+  public_ip: string | null;
+  hostname: string;
+  /** ImageId, InstanceType and KeyName: recorded as given, not used. */
+  image_id: string;
+  instance_type: string;
+  key_name: string | null;
+  subnet_id: string | null;
+  /** JSON array of `sg-…` ids. */
+  security_group_ids_json: string;
+  instance_profile_arn: string | null;
+  /** The instance profile's role when it launched (its metadata endpoint serves that role's sessions). */
+  role_arn: string | null;
+  /** The stack (ARN) and logical id that made it; null for an instance made otherwise. */
+  stack_id: string | null;
+  logical_id: string | null;
+  /** JSON object KEY → VALUE. */
+  tags_json: string;
+  /** The raw user data (base64 of its bytes), sealed with the data key. */
+  user_data_sealed: string;
+  launched_at: number;
+  terminated_at: number | null;
+}
+
 /** Signals received by a stack's resources (migration 019); a repeated UniqueId is stored once. */
 export interface DbStackSignalTable {
   id: Generated<number>;
@@ -479,6 +512,7 @@ export interface Database {
   stacks: DbStackTable;
   stack_resources: DbStackResourceTable;
   stack_events: DbStackEventTable;
+  instances: DbInstanceTable;
   stack_signals: DbStackSignalTable;
   roles: DbRoleTable;
   role_policies: DbRolePolicyTable;
@@ -508,6 +542,7 @@ export type DbStsSession = Selectable<DbStsSessionTable>;
 export type DbStack = Selectable<DbStackTable>;
 export type DbStackResource = Selectable<DbStackResourceTable>;
 export type DbStackEvent = Selectable<DbStackEventTable>;
+export type DbInstance = Selectable<DbInstanceTable>;
 export type DbStackSignal = Selectable<DbStackSignalTable>;
 export type DbUser = Selectable<DbUserTable>;
 export type DbApiToken = Selectable<DbApiTokenTable>;

@@ -382,9 +382,11 @@ test("instances over REST: list, details, console, terminate", { timeout: 60_000
   assert.deepEqual(fake.terminated, ["i-0aaaaaaaaaaaaaaa1"]);
 });
 
-test("a server without instances answers 503 on the instance routes", { timeout: 30_000 }, async (t) => {
+test("by default the instance routes show the server's own instances", { timeout: 30_000 }, async (t) => {
   const server = await startHttpServer(t);
-  const answer = await client(server, server.keys.apiToken)("GET", ApiRoutes.instances);
-  assert.equal(answer.status, 503);
-  assert.match((answer.body as Problem).detail ?? "", /no phoenix instances/);
+  const admin = client(server, server.keys.apiToken);
+  assert.deepEqual((await admin("GET", `${ApiRoutes.instances}?all=true`)).body, { instances: [] });
+  const missing = await admin("GET", apiPath(ApiRoutes.instance, { instance: "i-0123456789abcdef0" }));
+  assert.equal(missing.status, 404);
+  assert.match((missing.body as Problem).detail ?? "", /i-0123456789abcdef0' does not exist/);
 });

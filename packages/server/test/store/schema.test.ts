@@ -245,6 +245,27 @@ const expected = {
     "status_reason",
     "at",
   ],
+  instances: [
+    "instance_id",
+    "state",
+    "state_reason",
+    "private_ip",
+    "public_ip",
+    "hostname",
+    "image_id",
+    "instance_type",
+    "key_name",
+    "subnet_id",
+    "security_group_ids_json",
+    "instance_profile_arn",
+    "role_arn",
+    "stack_id",
+    "logical_id",
+    "tags_json",
+    "user_data_sealed",
+    "launched_at",
+    "terminated_at",
+  ],
   stack_signals: ["id", "stack_id", "logical_id", "unique_id", "status", "reason", "data", "at"],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
@@ -335,6 +356,8 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     stacks_live_name: { unique: 1, partial: 1 },
     stack_resources_stack: { unique: 0, partial: 0 },
     stack_events_stack: { unique: 0, partial: 0 },
+    instances_live_address: { unique: 1, partial: 1 },
+    instances_stack: { unique: 0, partial: 0 },
     stack_signals_unique: { unique: 1, partial: 0 },
   });
 });
