@@ -6,25 +6,27 @@
 import { FawkesError, type InstanceDto } from "@fawkes/protocol";
 import type { CloudRuntime } from "../cloud/runtime.ts";
 import type { AuditOrigin } from "../services/audit.ts";
+import type { InstanceRecord } from "../instances/instances.ts";
 import type { InstanceDirectory } from "./api-instances.ts";
 
 /** What the adapter reads of a stored instance. */
-export interface InstanceRecordLike {
-  instanceId: string;
-  state: string;
-  stateReason: string | null;
-  privateIp: string;
-  publicIp: string | null;
-  hostname: string;
-  imageId: string;
-  instanceType: string;
-  roleArn: string | null;
-  stackId: string | null;
-  logicalId: string | null;
-  tags: Record<string, string>;
-  launchedAt: number;
-  terminatedAt: number | null;
-}
+export type InstanceRecordLike = Pick<
+  InstanceRecord,
+  | "instanceId"
+  | "state"
+  | "stateReason"
+  | "privateIp"
+  | "publicIp"
+  | "hostname"
+  | "imageId"
+  | "instanceType"
+  | "roleArn"
+  | "stackId"
+  | "logicalId"
+  | "tags"
+  | "launchedAt"
+  | "terminatedAt"
+>;
 
 /** What the adapter needs of the server's instances. */
 export interface InstanceSource {
