@@ -46,5 +46,6 @@ export { cloudFormationService, CLOUDFORMATION_XMLNS } from "./cloudformation/se
 export type { StackBackend, StackEventView, StackResourceView, StackView } from "./cloudformation/service.ts";
 export * from "./cloud-init/index.ts";
 export * from "./providers/local/instances/index.ts";
+export * from "./providers/local/addresses/index.ts";
 export { ec2Service, EC2_XMLNS } from "./ec2/service.ts";
 export type { NetworkDirectory, NetworkRecord } from "./ec2/service.ts";
