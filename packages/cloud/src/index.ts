@@ -48,4 +48,4 @@ export * from "./cloud-init/index.ts";
 export * from "./providers/local/instances/index.ts";
 export * from "./providers/local/addresses/index.ts";
 export { ec2Service, EC2_XMLNS } from "./ec2/service.ts";
-export type { NetworkDirectory, NetworkRecord } from "./ec2/service.ts";
+export type { AddressView, NetworkDirectory, NetworkRecord } from "./ec2/service.ts";

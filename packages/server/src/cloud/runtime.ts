@@ -24,8 +24,11 @@ import {
 } from "@fawkes/cloud";
 import type { EnvVar } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
+import { Addresses, type InstanceLookup } from "../addresses/addresses.ts";
+import { recordedSecurityGroups } from "../addresses/security-groups.ts";
 import { Identity } from "../identity/iam-store.ts";
 import { stackBackend } from "../stacks/backend.ts";
+import { addressProviders } from "../stacks/local/address.ts";
 import { bucketProvider } from "../stacks/local/bucket.ts";
 import { iamProviders } from "../stacks/local/iam.ts";
 import { networkProviders } from "../stacks/local/network.ts";
@@ -74,6 +77,8 @@ export interface CloudRuntime {
   readonly identity: Identity;
   /** Stacks (CloudFormation's model), made by the local providers. */
   readonly stacks: StackEngine;
+  /** Stable (elastic) addresses: allocated, associated with instances, served while associated. */
+  readonly addresses: Addresses;
   /**
    * The AWS_* variables to add to a job: endpoint and region, never credentials (a job's role credentials come
    * from its metadata endpoint, renewed: see above). A variable the job's config already sets wins.
@@ -96,7 +101,18 @@ export interface StartCloudOptions {
   policies?: PolicyLookup;
   /** Verifies AssumeRoleWithWebIdentity's tokens. @default none (InvalidIdentityToken) */
   webIdentity?: WebIdentityVerifier;
+  /** The instances addresses are associated with. @default none (every association is refused) */
+  instances?: InstanceLookup;
+  /** Picks a stable address to allocate. @default the lowest free of 127.101.0.0/16 */
+  pickAddress?: (inUse: ReadonlySet<string>) => string;
 }
+
+/** No instances: what addresses see until the instances service is given. */
+const NO_INSTANCES: InstanceLookup = {
+  find: () => Promise.resolve(undefined),
+  setPublicIp: () => Promise.resolve(),
+  onTerminating: () => {},
+};
 
 const SILENT: CloudLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -131,6 +147,17 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     if (!started.endpoint) throw new Error("the cloud endpoint is not running");
     return started.endpoint;
   };
+  // Addresses read security groups from the stack engine's records, and the engine makes addresses: the
+  // records are read only once an address is associated (after both exist).
+  const engine: { stacks?: StackEngine } = {};
+  const addresses = new Addresses({
+    db,
+    instances: options.instances ?? NO_INSTANCES,
+    groups: recordedSecurityGroups((type) => engine.stacks?.recordsOf(type) ?? Promise.resolve([])),
+    now,
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.pickAddress ? { pickIp: options.pickAddress } : {}),
+  });
   const stacks = new StackEngine({
     db,
     dataKey: options.dataKey,
@@ -145,6 +172,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         },
         () => running().url,
       ),
+      ...addressProviders(addresses),
     ]),
     types: localResourceTypes,
     region: CLOUD_REGION,
@@ -164,12 +192,17 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         sts,
         iamService(identity.iamStore),
         cloudFormationService(stackBackend(stacks, now)),
-        ec2Service({ records: (type) => stacks.recordsOf(type) }, { account: LOCAL_ACCOUNT }),
+        ec2Service(
+          { records: (type) => stacks.recordsOf(type), addresses: () => addresses.list() },
+          { account: LOCAL_ACCOUNT },
+        ),
       ],
     },
     credentials,
   );
   started.endpoint = endpoint;
+  engine.stacks = stacks;
+  await addresses.start();
   await stacks.start();
   const cloud: CloudRuntime = {
     url: endpoint.url,
@@ -177,6 +210,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     sessions,
     identity,
     stacks,
+    addresses,
     async jobEnvironment(_owner, configured) {
       const own = new Set(configured.map((variable) => variable.name));
       const variables: EnvVar[] = [
@@ -189,6 +223,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     },
     async close() {
       await stacks.close();
+      await addresses.close();
       await endpoint.close();
     },
   };

@@ -20,6 +20,7 @@ import { auditMigration } from "./migrations/013-audit.ts";
 import { agentTokenGraceMigration } from "./migrations/014-agent-token-grace.ts";
 import { stacksMigration } from "./migrations/015-stacks.ts";
 import { policyVersionsMigration } from "./migrations/016-policy-versions.ts";
+import { addressesMigration } from "./migrations/018-addresses.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
 
@@ -44,6 +45,7 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "014-agent-token-grace": agentTokenGraceMigration(dialect),
   "015-stacks": stacksMigration(dialect),
   "016-policy-versions": policyVersionsMigration(dialect),
+  "018-addresses": addressesMigration(dialect),
 });
 
 export const MIGRATION_TABLE = "fawkes_migrations";

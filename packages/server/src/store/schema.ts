@@ -447,6 +447,27 @@ export interface DbStackEventTable {
   at: number;
 }
 
+/** A stable (elastic) address (migration 018). */
+export interface DbAddressTable {
+  /** `eipalloc-` and 17 hex digits. */
+  allocation_id: string;
+  /** In `127.101.0.0/16`. */
+  public_ip: string;
+  /** `vpc` or `standard`. */
+  domain: string;
+  /** `eipassoc-…` while associated; a new one with every association. */
+  association_id: string | null;
+  instance_id: string | null;
+  /** The associated instance's address (`127.100.x.y`): where its connections go. */
+  private_ip: string | null;
+  /** The stack resource that allocated it, if one did. */
+  stack_id: string | null;
+  logical_id: string | null;
+  /** `{ key: value }`: the template's Tags and CloudFormation's `aws:cloudformation:*` ones. */
+  tags_json: string;
+  created_at: number;
+}
+
 export interface Database {
   pipelines: DbPipelineTable;
   pipeline_runs: DbPipelineRunTable;
@@ -465,6 +486,7 @@ export interface Database {
   stacks: DbStackTable;
   stack_resources: DbStackResourceTable;
   stack_events: DbStackEventTable;
+  addresses: DbAddressTable;
   roles: DbRoleTable;
   role_policies: DbRolePolicyTable;
   managed_policies: DbManagedPolicyTable;
@@ -493,6 +515,7 @@ export type DbStsSession = Selectable<DbStsSessionTable>;
 export type DbStack = Selectable<DbStackTable>;
 export type DbStackResource = Selectable<DbStackResourceTable>;
 export type DbStackEvent = Selectable<DbStackEventTable>;
+export type DbAddress = Selectable<DbAddressTable>;
 export type DbUser = Selectable<DbUserTable>;
 export type DbApiToken = Selectable<DbApiTokenTable>;
 export type NewDbAccessKey = Insertable<DbAccessKeyTable>;

@@ -45,6 +45,7 @@ testOnEachBackend("migrating an up-to-date database again applies nothing", asyn
       "014-agent-token-grace",
       "015-stacks",
       "016-policy-versions",
+      "018-addresses",
     ],
   );
 });

@@ -245,6 +245,18 @@ const expected = {
     "status_reason",
     "at",
   ],
+  addresses: [
+    "allocation_id",
+    "public_ip",
+    "domain",
+    "association_id",
+    "instance_id",
+    "private_ip",
+    "stack_id",
+    "logical_id",
+    "tags_json",
+    "created_at",
+  ],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -334,5 +346,7 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     stacks_live_name: { unique: 1, partial: 1 },
     stack_resources_stack: { unique: 0, partial: 0 },
     stack_events_stack: { unique: 0, partial: 0 },
+    addresses_public_ip: { unique: 1, partial: 0 },
+    addresses_instance: { unique: 0, partial: 0 },
   });
 });

@@ -1,0 +1,87 @@
+/**
+ * `AWS::EC2::EIP` and `AWS::EC2::EIPAssociation`: stable addresses (server/src/addresses). An EIP's physical id
+ * (its `Ref`) is its public IP, reserved before it is allocated; with `InstanceId` it is also associated, as the
+ * seed templates do. An association's physical id is its association id: creating it moves the address (EC2's
+ * reassociation), deleting it when the address has moved on changes nothing, so retiring the old build's stack
+ * never detaches the address from the new build. Both come after their instance is CREATE_COMPLETE (a `Ref` to
+ * it is a dependency).
+ */
+import type { AddressRecord } from "../../store/addresses-repo.ts";
+import { newAssociationId, type Addresses } from "../../addresses/addresses.ts";
+import type { ProviderContext, ResourceProperties, ResourceProvider } from "../providers.ts";
+
+type AddressService = Pick<
+  Addresses,
+  "reserveIp" | "allocate" | "release" | "associate" | "disassociate" | "find" | "list"
+>;
+
+const arn = (ctx: ProviderContext, id: string): string =>
+  `arn:aws:ec2:${ctx.region}:${ctx.accountId}:elastic-ip/${id}`;
+
+const tagsOf = (props: ResourceProperties, ctx: ProviderContext): Record<string, string> => {
+  const tags: Record<string, string> = {
+    "aws:cloudformation:stack-name": ctx.stackName,
+    "aws:cloudformation:stack-id": ctx.stackId,
+    "aws:cloudformation:logical-id": ctx.logicalId,
+  };
+  if (Array.isArray(props.Tags))
+    for (const tag of props.Tags as { Key?: unknown; Value?: unknown }[])
+      if (typeof tag.Key === "string") tags[tag.Key] = String(tag.Value ?? "");
+  return tags;
+};
+
+const text = (value: unknown): string | undefined =>
+  typeof value === "string" && value !== "" ? value : undefined;
+
+export function addressProviders(addresses: AddressService): ResourceProvider[] {
+  const eip: ResourceProvider = {
+    type: "AWS::EC2::EIP",
+    physicalId: () => addresses.reserveIp(),
+    async create(publicIp, props, ctx) {
+      ctx.caller.authorize("ec2:AllocateAddress", arn(ctx, "*"));
+      const instanceId = text(props.InstanceId);
+      if (instanceId !== undefined) ctx.caller.authorize("ec2:AssociateAddress", arn(ctx, "*"));
+      let address: AddressRecord = await addresses.allocate({
+        publicIp,
+        domain: text(props.Domain) ?? "vpc",
+        stackId: ctx.stackId,
+        logicalId: ctx.logicalId,
+        tags: tagsOf(props, ctx),
+      });
+      if (instanceId !== undefined && address.instanceId !== instanceId)
+        address = await addresses.associate({ address: address.allocationId, instanceId });
+      return { AllocationId: address.allocationId, PublicIp: address.publicIp };
+    },
+    async delete(publicIp, _props, ctx) {
+      const address = await addresses.find(publicIp);
+      if (!address) return addresses.release(publicIp);
+      if (address.associationId !== null)
+        ctx.caller.authorize("ec2:DisassociateAddress", arn(ctx, address.allocationId));
+      ctx.caller.authorize("ec2:ReleaseAddress", arn(ctx, address.allocationId));
+      await addresses.release(address.allocationId);
+    },
+  };
+  const association: ResourceProvider = {
+    type: "AWS::EC2::EIPAssociation",
+    physicalId: () => newAssociationId(),
+    async create(associationId, props, ctx) {
+      const target = text(props.AllocationId) ?? text(props.EIP);
+      const instanceId = text(props.InstanceId);
+      if (target === undefined || instanceId === undefined)
+        throw new Error("EIPAssociation needs AllocationId (or EIP) and InstanceId");
+      const address = await addresses.find(target);
+      ctx.caller.authorize("ec2:AssociateAddress", arn(ctx, address?.allocationId ?? "*"));
+      await addresses.associate({ address: target, instanceId, associationId });
+      return { Id: associationId };
+    },
+    async delete(associationId, _props, ctx) {
+      // No longer current (the address moved on) or never made: nothing to do, and no right needed.
+      const address = (await addresses.list()).find((a) => a.associationId === associationId);
+      if (!address) return;
+      ctx.caller.authorize("ec2:DisassociateAddress", arn(ctx, address.allocationId));
+      await addresses.disassociate(associationId);
+    },
+  };
+  return [eip, association];
+}
+
