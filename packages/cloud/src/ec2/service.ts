@@ -200,7 +200,8 @@ export function ec2Service(directory: NetworkDirectory, options: { account?: str
     xmlns: EC2_XMLNS,
     style: "ec2",
     async handle(request: QueryRequest) {
-      if (request.action === "DescribeAddresses" && request.caller) return describeAddresses(directory, request);
+      if (request.action === "DescribeAddresses" && request.caller)
+        return describeAddresses(directory, request);
       const lookup = Object.hasOwn(lookups, request.action) ? lookups[request.action] : undefined;
       const caller: QueryCaller | undefined = request.caller;
       if (!lookup || !caller) throw invalidAction("ec2", request.action);

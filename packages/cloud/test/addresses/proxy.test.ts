@@ -62,7 +62,10 @@ async function app(t: TestContext, name: string, port = 8080): Promise<App> {
   };
 }
 
-async function proxyFor(t: TestContext, options: Omit<AddressProxyOptions, "address">): Promise<AddressProxy> {
+async function proxyFor(
+  t: TestContext,
+  options: Omit<AddressProxyOptions, "address">,
+): Promise<AddressProxy> {
   const proxy = await startAddressProxy({ address: elasticIp(), ...options });
   t.after(() => proxy.close());
   return proxy;

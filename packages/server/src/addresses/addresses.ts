@@ -282,7 +282,10 @@ export class Addresses {
     );
     const closed = results.reduce((sum, result) => sum + result.closed, 0);
     if (closed > 0)
-      this.#log.warn({ instanceId: instance.instanceId, closed }, "connections closed after the drain timeout");
+      this.#log.warn(
+        { instanceId: instance.instanceId, closed },
+        "connections closed after the drain timeout",
+      );
   }
 
   #serially<T>(work: () => Promise<T>): Promise<T> {

@@ -5,7 +5,9 @@
 import { ingressRulesOf, type IngressRule, type NetworkRecord } from "@fawkes/cloud";
 import type { SecurityGroupRules } from "./addresses.ts";
 
-export function recordedSecurityGroups(records: (type: string) => Promise<NetworkRecord[]>): SecurityGroupRules {
+export function recordedSecurityGroups(
+  records: (type: string) => Promise<NetworkRecord[]>,
+): SecurityGroupRules {
   return {
     async rulesOf(groupIds) {
       if (groupIds.length === 0) return [];
@@ -14,7 +16,8 @@ export function recordedSecurityGroups(records: (type: string) => Promise<Networ
       for (const group of await records("AWS::EC2::SecurityGroup"))
         if (wanted.has(group.id)) rules.push(...ingressRulesOf(group.properties.SecurityGroupIngress));
       for (const ingress of await records("AWS::EC2::SecurityGroupIngress"))
-        if (wanted.has(String(ingress.properties.GroupId))) rules.push(...ingressRulesOf([ingress.properties]));
+        if (wanted.has(String(ingress.properties.GroupId)))
+          rules.push(...ingressRulesOf([ingress.properties]));
       return rules;
     },
   };

@@ -63,7 +63,12 @@ export async function findAddress(db: Executor, idOrIp: string): Promise<Address
 }
 
 export async function listAddresses(db: Executor): Promise<AddressRecord[]> {
-  const rows = await db.selectFrom("addresses").selectAll().orderBy("created_at").orderBy("public_ip").execute();
+  const rows = await db
+    .selectFrom("addresses")
+    .selectAll()
+    .orderBy("created_at")
+    .orderBy("public_ip")
+    .execute();
   return rows.map(toAddress);
 }
 

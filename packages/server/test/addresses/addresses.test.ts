@@ -22,7 +22,8 @@ const block = randomInt(1, 255);
 let next = 1;
 const instanceIp = (): string => `127.100.${block}.${next++}`;
 const pickAddress = (inUse: ReadonlySet<string>): string => {
-  for (let last = 1; last < 255; last++) if (!inUse.has(`127.101.${block}.${last}`)) return `127.101.${block}.${last}`;
+  for (let last = 1; last < 255; last++)
+    if (!inUse.has(`127.101.${block}.${last}`)) return `127.101.${block}.${last}`;
   throw new Error("test block exhausted");
 };
 
@@ -61,7 +62,9 @@ const BUILD = JSON.stringify({
 /** The seed's form: an EIP with InstanceId, associated as it is allocated. */
 const SEED_STYLE = JSON.stringify({
   Parameters: { InstanceId: { Type: "String" } },
-  Resources: { Address: { Type: "AWS::EC2::EIP", Properties: { Domain: "vpc", InstanceId: { Ref: "InstanceId" } } } },
+  Resources: {
+    Address: { Type: "AWS::EC2::EIP", Properties: { Domain: "vpc", InstanceId: { Ref: "InstanceId" } } },
+  },
 });
 
 interface FakeInstance extends LookedUpInstance {
@@ -115,7 +118,9 @@ async function setup(t: TestContext) {
   const dataDir = await tempDir(t, "fawkes-addresses-");
   const home = await tempDir(t, "fawkes-addresses-home-");
   const dataKey = randomBytes(32);
-  const database = await openDatabase((await testDatabase(t)) ?? path.join(dataDir, "fawkes.db"), { dataKey });
+  const database = await openDatabase((await testDatabase(t)) ?? path.join(dataDir, "fawkes.db"), {
+    dataKey,
+  });
   t.after(() => database.close());
   const instances = new FakeInstances();
   const start = async (): Promise<CloudRuntime> => {
@@ -171,131 +176,147 @@ function probe(host: string, port = 8080): Promise<string> {
   });
 }
 
-test("a phoenix switch through stacks: zero failed requests, retire, restart, describe-addresses", { timeout: 120_000 }, async (t) => {
-  const { cloud, instances, start, home, admin } = await setup(t);
-  const network = await createStack(cloud, "network", NETWORK);
-  assert.equal(network.status, "CREATE_COMPLETE", network.statusReason ?? "");
-  const allocationId = output(network, "AllocationId");
-  const publicIp = output(network, "PublicIp");
-  const groupId = output(network, "GroupId");
-  assert.match(allocationId, /^eipalloc-[0-9a-f]{17}$/);
-  assert.match(publicIp, new RegExp(`^127\\.101\\.${block}\\.\\d+$`));
-  assert.equal(await probe(publicIp), "refused", "an address not associated listens on nothing");
+test(
+  "a phoenix switch through stacks: zero failed requests, retire, restart, describe-addresses",
+  { timeout: 120_000 },
+  async (t) => {
+    const { cloud, instances, start, home, admin } = await setup(t);
+    const network = await createStack(cloud, "network", NETWORK);
+    assert.equal(network.status, "CREATE_COMPLETE", network.statusReason ?? "");
+    const allocationId = output(network, "AllocationId");
+    const publicIp = output(network, "PublicIp");
+    const groupId = output(network, "GroupId");
+    assert.match(allocationId, /^eipalloc-[0-9a-f]{17}$/);
+    assert.match(publicIp, new RegExp(`^127\\.101\\.${block}\\.\\d+$`));
+    assert.equal(await probe(publicIp), "refused", "an address not associated listens on nothing");
 
-  const a = await instances.launch(t, "A", [groupId]);
-  const b = await instances.launch(t, "B", [groupId]);
-  const build1 = await createStack(cloud, "app-build-1", BUILD, { AllocationId: allocationId, InstanceId: a.instanceId });
-  assert.equal(build1.status, "CREATE_COMPLETE", build1.statusReason ?? "");
-  assert.equal(await probe(publicIp), "A");
-  assert.equal(a.publicIp, publicIp, "the instance is told its public IP");
-  assert.deepEqual(cloud.addresses.ports(publicIp), [8080, 9090]);
-  assert.equal(await probe(publicIp, 9090), "closed", "9090 is open to 10.0.0.0/24 only");
-  assert.equal(await probe(publicIp, 22), "refused");
+    const a = await instances.launch(t, "A", [groupId]);
+    const b = await instances.launch(t, "B", [groupId]);
+    const build1 = await createStack(cloud, "app-build-1", BUILD, {
+      AllocationId: allocationId,
+      InstanceId: a.instanceId,
+    });
+    assert.equal(build1.status, "CREATE_COMPLETE", build1.statusReason ?? "");
+    assert.equal(await probe(publicIp), "A");
+    assert.equal(a.publicIp, publicIp, "the instance is told its public IP");
+    assert.deepEqual(cloud.addresses.ports(publicIp), [8080, 9090]);
+    assert.equal(await probe(publicIp, 9090), "closed", "9090 is open to 10.0.0.0/24 only");
+    assert.equal(await probe(publicIp, 22), "refused");
 
-  const load = startLoad(`http://${publicIp}:8080/`, { clients: 4, deadlineMs: 60_000 });
-  t.after(() => load.stop());
-  const answered = (name: string, after = 0) =>
-    load.samples.filter((sample) => sample.body === name && sample.startedAt >= after).length;
-  await waitFor(() => answered("A") >= 30, { message: "30 answers from A" });
+    const load = startLoad(`http://${publicIp}:8080/`, { clients: 4, deadlineMs: 60_000 });
+    t.after(() => load.stop());
+    const answered = (name: string, after = 0) =>
+      load.samples.filter((sample) => sample.body === name && sample.startedAt >= after).length;
+    await waitFor(() => answered("A") >= 30, { message: "30 answers from A" });
 
-  const build2 = await createStack(cloud, "app-build-2", BUILD, { AllocationId: allocationId, InstanceId: b.instanceId });
-  assert.equal(build2.status, "CREATE_COMPLETE", build2.statusReason ?? "");
-  const moved = performance.now();
-  assert.equal(b.publicIp, publicIp);
-  assert.equal(a.publicIp, null);
-  await waitFor(() => answered("B", moved) >= 30, { message: "30 answers from B" });
+    const build2 = await createStack(cloud, "app-build-2", BUILD, {
+      AllocationId: allocationId,
+      InstanceId: b.instanceId,
+    });
+    assert.equal(build2.status, "CREATE_COMPLETE", build2.statusReason ?? "");
+    const moved = performance.now();
+    assert.equal(b.publicIp, publicIp);
+    assert.equal(a.publicIp, null);
+    await waitFor(() => answered("B", moved) >= 30, { message: "30 answers from B" });
 
-  // Retiring build 1: its association is no longer current, so deleting it leaves the address on B; then its
-  // instance terminates, after its open connections drained.
-  await deleteStack(cloud, "app-build-1");
-  assert.equal((await cloud.addresses.find(allocationId))?.instanceId, b.instanceId);
-  await instances.terminate(a);
-  assert.equal(cloud.addresses.openConnections(a.privateIp), 0);
-  const retired = performance.now();
-  await waitFor(() => answered("B", retired) >= 30, { message: "30 answers from B after the retire" });
-  await load.stop();
-  assert.deepEqual(load.failures(), [], "no request failed");
-  assert.deepEqual(
-    load.samples.filter((sample) => sample.startedAt >= moved && sample.body !== "B"),
-    [],
-    "every request sent after the move was answered by B",
-  );
+    // Retiring build 1: its association is no longer current, so deleting it leaves the address on B; then its
+    // instance terminates, after its open connections drained.
+    await deleteStack(cloud, "app-build-1");
+    assert.equal((await cloud.addresses.find(allocationId))?.instanceId, b.instanceId);
+    await instances.terminate(a);
+    assert.equal(cloud.addresses.openConnections(a.privateIp), 0);
+    const retired = performance.now();
+    await waitFor(() => answered("B", retired) >= 30, { message: "30 answers from B after the retire" });
+    await load.stop();
+    assert.deepEqual(load.failures(), [], "no request failed");
+    assert.deepEqual(
+      load.samples.filter((sample) => sample.startedAt >= moved && sample.body !== "B"),
+      [],
+      "every request sent after the move was answered by B",
+    );
 
-  // awscli's describe-addresses, with ids and filters.
-  const aws = awsAs(cloud.url, home, admin);
-  const describe = async (...args: string[]) => {
-    const answer = await aws("ec2", "describe-addresses", ...args);
-    assert.equal(answer.code, 0, answer.stderr);
-    return (JSON.parse(answer.stdout) as { Addresses: Record<string, unknown>[] }).Addresses;
-  };
-  const [shown] = await describe("--filters", `Name=instance-id,Values=${b.instanceId}`);
-  assert.ok(shown);
-  assert.equal(shown.PublicIp, publicIp);
-  assert.equal(shown.AllocationId, allocationId);
-  assert.equal(shown.InstanceId, b.instanceId);
-  assert.equal(shown.PrivateIpAddress, b.privateIp);
-  assert.equal(shown.Domain, "vpc");
-  assert.match(String(shown.AssociationId), /^eipassoc-/);
-  assert.deepEqual(
-    (shown.Tags as { Key: string; Value: string }[]).find((tag) => tag.Key === "Name"),
-    { Key: "Name", Value: "web" },
-  );
-  assert.equal((await describe("--public-ips", publicIp)).length, 1);
-  assert.equal((await describe("--allocation-ids", allocationId)).length, 1);
-  assert.equal((await describe("--filters", "Name=tag:Name,Values=w*")).length, 1);
-  assert.equal((await describe("--filters", `Name=instance-id,Values=${a.instanceId}`)).length, 0);
-  const missing = await aws("ec2", "describe-addresses", "--allocation-ids", "eipalloc-00000000000000000");
-  assert.notEqual(missing.code, 0);
-  assert.match(missing.stderr, /InvalidAllocationID\.NotFound/);
+    // awscli's describe-addresses, with ids and filters.
+    const aws = awsAs(cloud.url, home, admin);
+    const describe = async (...args: string[]) => {
+      const answer = await aws("ec2", "describe-addresses", ...args);
+      assert.equal(answer.code, 0, answer.stderr);
+      return (JSON.parse(answer.stdout) as { Addresses: Record<string, unknown>[] }).Addresses;
+    };
+    const [shown] = await describe("--filters", `Name=instance-id,Values=${b.instanceId}`);
+    assert.ok(shown);
+    assert.equal(shown.PublicIp, publicIp);
+    assert.equal(shown.AllocationId, allocationId);
+    assert.equal(shown.InstanceId, b.instanceId);
+    assert.equal(shown.PrivateIpAddress, b.privateIp);
+    assert.equal(shown.Domain, "vpc");
+    assert.match(String(shown.AssociationId), /^eipassoc-/);
+    assert.deepEqual(
+      (shown.Tags as { Key: string; Value: string }[]).find((tag) => tag.Key === "Name"),
+      { Key: "Name", Value: "web" },
+    );
+    assert.equal((await describe("--public-ips", publicIp)).length, 1);
+    assert.equal((await describe("--allocation-ids", allocationId)).length, 1);
+    assert.equal((await describe("--filters", "Name=tag:Name,Values=w*")).length, 1);
+    assert.equal((await describe("--filters", `Name=instance-id,Values=${a.instanceId}`)).length, 0);
+    const missing = await aws("ec2", "describe-addresses", "--allocation-ids", "eipalloc-00000000000000000");
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /InvalidAllocationID\.NotFound/);
 
-  // A restart: the listeners stop with the server and come back on start.
-  await cloud.close();
-  assert.equal(await probe(publicIp), "refused");
-  const again = await start();
-  assert.equal(await probe(publicIp), "B");
-  assert.deepEqual(again.addresses.ports(publicIp), [8080, 9090]);
+    // A restart: the listeners stop with the server and come back on start.
+    await cloud.close();
+    assert.equal(await probe(publicIp), "refused");
+    const again = await start();
+    assert.equal(await probe(publicIp), "B");
+    assert.deepEqual(again.addresses.ports(publicIp), [8080, 9090]);
 
-  // Deleting the network stack releases the address.
-  await deleteStack(again, "app-build-2");
-  assert.equal(await probe(publicIp), "refused", "deleting the current association detaches the address");
-  assert.equal(b.publicIp, null);
-  await deleteStack(again, "network");
-  assert.equal(await again.addresses.find(allocationId), undefined);
-  assert.deepEqual(await again.addresses.list(), []);
-});
+    // Deleting the network stack releases the address.
+    await deleteStack(again, "app-build-2");
+    assert.equal(await probe(publicIp), "refused", "deleting the current association detaches the address");
+    assert.equal(b.publicIp, null);
+    await deleteStack(again, "network");
+    assert.equal(await again.addresses.find(allocationId), undefined);
+    assert.deepEqual(await again.addresses.list(), []);
+  },
+);
 
-test("an EIP with InstanceId associates as it is allocated; the caller's rights are checked", { timeout: 60_000 }, async (t) => {
-  const { cloud, instances } = await setup(t);
-  const a = await instances.launch(t, "A", []);
-  const seeded = await createStack(cloud, "seed-style", SEED_STYLE, { InstanceId: a.instanceId });
-  assert.equal(seeded.status, "CREATE_COMPLETE", seeded.statusReason ?? "");
-  const [address] = await cloud.addresses.list();
-  assert.ok(address);
-  assert.equal(address.instanceId, a.instanceId);
-  assert.equal(a.publicIp, address.publicIp);
-  assert.deepEqual(cloud.addresses.ports(address.publicIp), [], "no security group: no listener");
-  await deleteStack(cloud, "seed-style");
-  assert.deepEqual(await cloud.addresses.list(), []);
-  assert.equal(a.publicIp, null);
+test(
+  "an EIP with InstanceId associates as it is allocated; the caller's rights are checked",
+  { timeout: 60_000 },
+  async (t) => {
+    const { cloud, instances } = await setup(t);
+    const a = await instances.launch(t, "A", []);
+    const seeded = await createStack(cloud, "seed-style", SEED_STYLE, { InstanceId: a.instanceId });
+    assert.equal(seeded.status, "CREATE_COMPLETE", seeded.statusReason ?? "");
+    const [address] = await cloud.addresses.list();
+    assert.ok(address);
+    assert.equal(address.instanceId, a.instanceId);
+    assert.equal(a.publicIp, address.publicIp);
+    assert.deepEqual(cloud.addresses.ports(address.publicIp), [], "no security group: no listener");
+    await deleteStack(cloud, "seed-style");
+    assert.deepEqual(await cloud.addresses.list(), []);
+    assert.equal(a.publicIp, null);
 
-  const asked: string[] = [];
-  const refusing: StackCaller = {
-    origin: { actor: SYSTEM_ACTOR },
-    passer: SYSTEM_ACTOR,
-    authorize(action) {
-      asked.push(action);
-      if (action === "ec2:AssociateAddress") throw new Error(`not authorized to perform: ${action}`);
-    },
-  };
-  const refused = await createStack(cloud, "refused", SEED_STYLE, { InstanceId: a.instanceId }, refusing);
-  assert.equal(refused.status, "ROLLBACK_COMPLETE");
-  assert.deepEqual(asked.slice(0, 2), ["ec2:AllocateAddress", "ec2:AssociateAddress"]);
-  assert.deepEqual(await cloud.addresses.list(), [], "nothing allocated, nothing left");
+    const asked: string[] = [];
+    const refusing: StackCaller = {
+      origin: { actor: SYSTEM_ACTOR },
+      passer: SYSTEM_ACTOR,
+      authorize(action) {
+        asked.push(action);
+        if (action === "ec2:AssociateAddress") throw new Error(`not authorized to perform: ${action}`);
+      },
+    };
+    const refused = await createStack(cloud, "refused", SEED_STYLE, { InstanceId: a.instanceId }, refusing);
+    assert.equal(refused.status, "ROLLBACK_COMPLETE");
+    assert.deepEqual(asked.slice(0, 2), ["ec2:AllocateAddress", "ec2:AssociateAddress"]);
+    assert.deepEqual(await cloud.addresses.list(), [], "nothing allocated, nothing left");
 
-  // An instance that is not running cannot take an address: the stack rolls back, naming it.
-  const gone = await createStack(cloud, "gone", SEED_STYLE, { InstanceId: "i-00000000000000000" });
-  assert.equal(gone.status, "ROLLBACK_COMPLETE");
-  const events = await cloud.stacks.events(gone.stackId);
-  assert.ok(events.some((event) => /i-00000000000000000.*not in a valid state/.test(event.statusReason ?? "")));
-  assert.deepEqual(await cloud.addresses.list(), []);
-});
+    // An instance that is not running cannot take an address: the stack rolls back, naming it.
+    const gone = await createStack(cloud, "gone", SEED_STYLE, { InstanceId: "i-00000000000000000" });
+    assert.equal(gone.status, "ROLLBACK_COMPLETE");
+    const events = await cloud.stacks.events(gone.stackId);
+    assert.ok(
+      events.some((event) => /i-00000000000000000.*not in a valid state/.test(event.statusReason ?? "")),
+    );
+    assert.deepEqual(await cloud.addresses.list(), []);
+  },
+);

@@ -84,4 +84,3 @@ export function addressProviders(addresses: AddressService): ResourceProvider[] 
   };
   return [eip, association];
 }
-

@@ -45,7 +45,8 @@ export function admits(rules: readonly IngressRule[], port: number, source: stri
 
 const ipv4 = (address: string): number | undefined => {
   const parts = address.split(".");
-  if (parts.length !== 4 || parts.some((part) => !/^\d{1,3}$/.test(part) || Number(part) > 255)) return undefined;
+  if (parts.length !== 4 || parts.some((part) => !/^\d{1,3}$/.test(part) || Number(part) > 255))
+    return undefined;
   return parts.reduce((value, part) => value * 256 + Number(part), 0);
 };
 
