@@ -27,3 +27,14 @@ export function ago(epochMs: number | null, now = Date.now()): string {
   if (seconds < 86_400) return `${Math.round(seconds / 3600)}h ago`;
   return `${Math.round(seconds / 86_400)}d ago`;
 }
+
+/** A list command's output: `--json` prints the rows, otherwise a table of `cells`, or `empty` when none. */
+export function printRows<T>(
+  io: CliIo,
+  rows: readonly T[],
+  options: { json: boolean; empty: string; headers: string[]; cells: (row: T) => string[] },
+): void {
+  if (options.json) printJson(io, rows);
+  else if (rows.length === 0) io.out(`${options.empty}\n`);
+  else io.out(formatTable(options.headers, rows.map(options.cells)));
+}

@@ -41,6 +41,37 @@ const commands: [string[], string[]][] = [
     ["--path", "--description", "--json"],
   ],
   [["audit"], ["--actor", "--action", "--target", "--since", "--until", "--limit", "--json"]],
+  [["stack"], ["--endpoint-url", "--region", "--provider"]],
+  [
+    ["stack", "create"],
+    ["--template", "--parameter", "--capabilities", "--tag", "--disable-rollback", "--wait", "--json"],
+  ],
+  [
+    ["stack", "update"],
+    ["--template", "--use-previous-template", "--parameter", "--wait", "--json"],
+  ],
+  [
+    ["stack", "delete"],
+    ["--wait", "--json"],
+  ],
+  [
+    ["stack", "retire"],
+    ["--prefix", "--keep", "--wait", "--json"],
+  ],
+  [
+    ["stack", "events"],
+    ["--follow", "--json"],
+  ],
+  [["stack", "outputs"], ["--json"]],
+  [
+    ["stack", "list"],
+    ["--all", "--json"],
+  ],
+  [
+    ["instances", "list"],
+    ["--all", "--json"],
+  ],
+  [["instances", "console"], ["--json"]],
 ];
 
 for (const [path, flags] of commands) {

@@ -15,6 +15,11 @@ import { applyLifecycle, startLifecycleSweeper, type LifecycleReport } from "./l
 import { BucketPolicies } from "./s3/policy/bucket-policy.ts";
 import { handleQuery, isUnsignedQuery } from "./query/handle.ts";
 import type { QueryService } from "./query/service.ts";
+import {
+  readSignalBody,
+  WAIT_CONDITION_PATH,
+  type WaitConditionReceiver,
+} from "./cloudformation/wait-condition.ts";
 
 // Not an ESM import of node:http: that reads every export, and the lazy ones load undici, http2 and
 // worker_threads (~13 MB of RSS) that the endpoint never uses.
@@ -56,6 +61,8 @@ export interface CloudOptions {
   lifecycleIntervalMs?: number;
   /** Query-protocol services (IAM, STS, …), routed by the service name in the credential scope. */
   services?: readonly QueryService[];
+  /** Takes `PUT`s of wait condition handles' URLs (under `/_fawkes/wait-condition/`, unsigned). */
+  waitConditions?: WaitConditionReceiver;
 }
 
 export interface CloudEndpoint {
@@ -121,6 +128,13 @@ export async function startCloudEndpoint(
         query,
         headers: headerValues(req.rawHeaders),
       };
+      if (options.waitConditions && rawPath.startsWith(WAIT_CONDITION_PATH)) {
+        const body = await readSignalBody(req);
+        await options.waitConditions.receive({ rawPath, query, body });
+        res.writeHead(200, { "content-length": 0 });
+        res.end();
+        return;
+      }
       const claim = readClaim(request);
       // An unsigned Query request names no service; errors still take the Query protocol's format.
       service = claim?.service ?? (isUnsignedQuery(request) ? "query" : "s3");

@@ -44,6 +44,7 @@ export { iamService, IAM_XMLNS } from "./iam-service/index.ts";
 export * from "./stacks/template/index.ts";
 export { cloudFormationService, CLOUDFORMATION_XMLNS } from "./cloudformation/service.ts";
 export type { StackBackend, StackEventView, StackResourceView, StackView } from "./cloudformation/service.ts";
+export { WAIT_CONDITION_PATH, type WaitConditionReceiver } from "./cloudformation/wait-condition.ts";
 export * from "./cloud-init/index.ts";
 export * from "./providers/local/instances/index.ts";
 export * from "./providers/local/addresses/index.ts";

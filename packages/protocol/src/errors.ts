@@ -333,6 +333,12 @@ const errorRegistry = {
     meaning:
       "The stack is in a state that does not allow the operation (another operation is running, or it failed).",
   },
+  stackSignalRefused: {
+    code: "FAWKES_STACK_SIGNAL_REFUSED",
+    status: 400,
+    meaning:
+      "The resource takes no signal now: it does not exist, has no creation policy, or is not being created.",
+  },
   insufficientCapabilities: {
     code: "FAWKES_INSUFFICIENT_CAPABILITIES",
     status: 400,

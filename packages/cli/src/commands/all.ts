@@ -15,8 +15,11 @@ import { registerOidcCommand } from "./oidc.ts";
 import { registerPauseCommand, registerUnpauseCommand } from "./pause.ts";
 import { registerRerunCommand } from "./rerun.ts";
 import { registerPoliciesCommand, registerRolesCommand } from "./roles.ts";
+import { registerInstancesCommand } from "./instances/index.ts";
 import { registerS3Command } from "./s3/index.ts";
 import { registerServerCommand } from "./server.ts";
+import { registerSignalCommand } from "./signal.ts";
+import { registerStackCommand } from "./stack/index.ts";
 import { registerStatusCommand } from "./status.ts";
 import { registerTokenCommand } from "./token.ts";
 import { registerTokensCommand } from "./tokens.ts";
@@ -50,6 +53,9 @@ export const allCommands: readonly RegisterCommand[] = [
   registerTokensCommand,
   registerUsersCommand,
   registerS3Command,
+  registerStackCommand,
+  registerInstancesCommand,
   registerOidcCommand,
   registerIdTokenCommand,
+  registerSignalCommand,
 ];

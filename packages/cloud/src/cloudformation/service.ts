@@ -77,6 +77,18 @@ export interface StackBackend {
   events(nameOrId: string): Promise<StackEventView[]>;
   resources(nameOrId: string): Promise<StackResourceView[]>;
   template(nameOrId: string): Promise<string>;
+  /**
+   * SignalResource: a signal for a resource whose creation policy waits for it. A signed caller was authorised
+   * (`cloudformation:SignalResource` on the stack); an unsigned one carries its instance's `identity` (the
+   * metadata endpoint's document and signature), and may signal only the resource that is that instance.
+   */
+  signal(input: {
+    stack: string;
+    logicalId: string;
+    uniqueId: string;
+    status: "SUCCESS" | "FAILURE";
+    identity?: { document: string; signature: string };
+  }): Promise<void>;
 }
 
 export interface CloudFormationOptions {
@@ -98,6 +110,7 @@ function asAwsError(error: unknown): unknown {
       return validationError(`Template format error: ${error.message}`);
     case ErrorCode.stackNotFound:
     case ErrorCode.stackBusy:
+    case ErrorCode.stackSignalRefused:
     case ErrorCode.illegalTransition:
       return validationError(error.message);
     case ErrorCode.forbidden:
@@ -203,6 +216,43 @@ function parametersOf(params: QueryParams): Record<string, string> {
   return values;
 }
 
+/** SignalResource's parameters, validated as AWS does. */
+function signalOf(params: QueryParams) {
+  const status = params.required("Status");
+  if (status !== "SUCCESS" && status !== "FAILURE")
+    throw validationError(
+      `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [SUCCESS, FAILURE]`,
+    );
+  const uniqueId = params.required("UniqueId");
+  if (uniqueId.length > 64)
+    throw validationError(
+      "1 validation error detected: Value at 'uniqueId' failed to satisfy constraint: Member must have length less than or equal to 64",
+    );
+  return {
+    stack: params.required("StackName"),
+    logicalId: params.required("LogicalResourceId"),
+    uniqueId,
+    status: status as "SUCCESS" | "FAILURE",
+  };
+}
+
+/**
+ * Unsigned SignalResource (`fawkes signal` inside an instance): the form fields `InstanceIdentityDocument` and
+ * `InstanceIdentitySignature` carry what the instance's metadata endpoint serves; the server verifies them.
+ */
+async function unsignedSignal(backend: StackBackend, params: QueryParams): Promise<undefined> {
+  const document = params.get("InstanceIdentityDocument");
+  const signature = params.get("InstanceIdentitySignature");
+  if (!document || !signature)
+    throw new AwsError(
+      "MissingAuthenticationToken",
+      403,
+      "Request is missing Authentication Token: an unsigned SignalResource must carry InstanceIdentityDocument and InstanceIdentitySignature (fawkes signal sends them from inside an instance)",
+    );
+  await backend.signal({ ...signalOf(params), identity: { document, signature } });
+  return undefined;
+}
+
 export function cloudFormationService(
   backend: StackBackend,
   options: CloudFormationOptions = {},
@@ -295,6 +345,12 @@ export function cloudFormationService(
           el("StagesAvailable", text("member", "Original"), text("member", "Processed"))
         );
       },
+      async SignalResource(params, caller) {
+        const signal = signalOf(params);
+        caller.authorize("cloudformation:SignalResource", stackArn(caller, signal.stack));
+        await backend.signal(signal);
+        return undefined;
+      },
       async ValidateTemplate(params, caller) {
         caller.authorize("cloudformation:ValidateTemplate", "*");
         const summary = backend.validate(templateBodyOf(params));
@@ -320,10 +376,15 @@ export function cloudFormationService(
   return {
     name: "cloudformation",
     xmlns: CLOUDFORMATION_XMLNS,
+    unsignedActions: new Set(["SignalResource"]),
     async handle(request: QueryRequest) {
       const handler = Object.hasOwn(handlers, request.action) ? handlers[request.action] : undefined;
-      if (!handler || !request.caller) throw invalidAction("cloudformation", request.action);
+      if (!handler) throw invalidAction("cloudformation", request.action);
       try {
+        if (!request.caller) {
+          if (request.action !== "SignalResource") throw invalidAction("cloudformation", request.action);
+          return await unsignedSignal(backend, request.params);
+        }
         return await handler(request.params, request.caller);
       } catch (error) {
         throw asAwsError(error);

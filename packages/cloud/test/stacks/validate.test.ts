@@ -231,6 +231,29 @@ test("DeletionPolicy, CreationPolicy and UpdatePolicy are validated", () => {
   );
 });
 
+test("a WaitCondition needs Handle and Timeout (1 to 43200 seconds) unless it has a CreationPolicy", () => {
+  const wait = "AWS::CloudFormation::WaitCondition";
+  const errors = validationErrors(
+    template({
+      H: handle,
+      NoHandle: { Type: wait, Properties: { Timeout: "60" } },
+      Long: { Type: wait, Properties: { Handle: { Ref: "H" }, Timeout: "43201", Count: 0 } },
+      Ok: { Type: wait, Properties: { Handle: { Ref: "H" }, Timeout: 43_200, Count: "2" } },
+      Policy: { Type: wait, CreationPolicy: { ResourceSignal: { Count: 2 } } },
+    }),
+  );
+  assertError(errors, "NoHandle: a WaitCondition without a CreationPolicy needs Handle and Timeout", {
+    path: "Resources.NoHandle.Properties",
+  });
+  assertError(errors, "Long: Timeout must be a whole number of seconds from 1 to 43200 (12 hours)");
+  assertError(errors, "Long: Count must be a whole number of signals, at least 1");
+  assert.ok(
+    !errors.some(
+      (error) => error.path.startsWith("Resources.Ok") || error.path.startsWith("Resources.Policy"),
+    ),
+  );
+});
+
 test("outputs: Value required, Export shape, duplicate export names", () => {
   const errors = validationErrors(
     template(

@@ -32,6 +32,7 @@ import { addressProviders } from "../stacks/local/address.ts";
 import { bucketProvider } from "../stacks/local/bucket.ts";
 import { iamProviders } from "../stacks/local/iam.ts";
 import { networkProviders } from "../stacks/local/network.ts";
+import { waitConditionProviders } from "../stacks/local/wait-condition.ts";
 import { providerRegistry } from "../stacks/providers.ts";
 import { StackEngine } from "../stacks/stack-engine.ts";
 import type { Roles } from "../identity/roles.ts";
@@ -173,6 +174,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         () => running().url,
       ),
       ...addressProviders(addresses),
+      ...waitConditionProviders(options.dataKey, () => running().url),
     ]),
     types: localResourceTypes,
     region: CLOUD_REGION,
@@ -197,6 +199,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
           { account: LOCAL_ACCOUNT },
         ),
       ],
+      waitConditions: stacks.signals,
     },
     credentials,
   );

@@ -62,5 +62,6 @@ export function stackBackend(engine: StackEngine, now: () => number): StackBacke
         .map((resource) => ({ ...resource, stackName: stack.name }));
     },
     template: (nameOrId) => engine.template(nameOrId),
+    signal: (input) => engine.signals.signalResource(input),
   };
 }

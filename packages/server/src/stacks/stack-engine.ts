@@ -59,6 +59,7 @@ import {
   type ResourceProperties,
   type StackCaller,
 } from "./providers.ts";
+import { StackSignals } from "./signals.ts";
 
 const STACK_TYPE = "AWS::CloudFormation::Stack";
 
@@ -101,9 +102,12 @@ export class StackEngine {
   /** The caller of each running operation (a resumed one runs as the server). */
   readonly #callers = new Map<string, StackCaller>();
   readonly #closing = new AbortController();
+  /** Resource signals: what a resource with a creation policy (or a wait condition) waits for. */
+  readonly signals: StackSignals;
 
   constructor(options: StackEngineOptions) {
     this.#o = options;
+    this.signals = new StackSignals({ ...options, changed: (stack) => this.#changed(stack) });
   }
 
   /** ValidateTemplate: the template's description, parameters and the capability it needs. */
@@ -369,7 +373,12 @@ export class StackEngine {
   async #createResource(
     stack: StackRecord,
     logicalId: string,
-    definition: { Type?: string; Properties?: Record<string, unknown>; DeletionPolicy?: string },
+    definition: {
+      Type?: string;
+      Properties?: Record<string, unknown>;
+      DeletionPolicy?: string;
+      CreationPolicy?: unknown;
+    },
     ctx: EvalContext,
     made: Map<string, { physicalId: string; attributes: Record<string, unknown> }>,
   ): Promise<void> {
@@ -411,7 +420,18 @@ export class StackEngine {
     this.#changed(stack);
     if (failure === undefined && provider && physicalId !== null) {
       try {
-        const attributes = await provider.create(physicalId, props, this.#providerContext(stack, logicalId));
+        const providerCtx = this.#providerContext(stack, logicalId);
+        const attributes = {
+          ...(await provider.create(physicalId, props, providerCtx)),
+          ...(await this.signals.awaitCreation(
+            stack,
+            { logicalId, physicalId, type },
+            definition.CreationPolicy,
+            props,
+            provider,
+            providerCtx,
+          )),
+        };
         await this.#moveResource(
           stack,
           { id, logicalId, physicalId, type, status: "CREATE_IN_PROGRESS" },

@@ -46,18 +46,25 @@ const toRunMaterial = (row: DbRunMaterial): RunMaterialRecord => ({
   upstreamRunId: row.upstream_run_id,
 });
 
+/** A pipeline's row as its first write creates it: unpaused. */
+const newPipelineRow = (
+  name: string,
+  initial: { lockedBy: number | null; counter: number },
+  now: number,
+) => ({
+  name,
+  paused: 0,
+  pause_reason: null,
+  paused_by: null,
+  locked_by_counter: initial.lockedBy,
+  last_counter: initial.counter,
+  updated_at: now,
+});
+
 export async function ensurePipeline(db: Executor, name: string, now: number): Promise<PipelineRecord> {
   await db
     .insertInto("pipelines")
-    .values({
-      name,
-      paused: 0,
-      pause_reason: null,
-      paused_by: null,
-      locked_by_counter: null,
-      last_counter: 0,
-      updated_at: now,
-    })
+    .values(newPipelineRow(name, { lockedBy: null, counter: 0 }, now))
     .onConflict((oc) => oc.column("name").doNothing())
     .execute();
   return toPipeline(
@@ -78,15 +85,7 @@ export async function takeNextCounter(
   const next = sql<number>`pipelines.last_counter + 1`;
   const row = await db
     .insertInto("pipelines")
-    .values({
-      name,
-      paused: 0,
-      pause_reason: null,
-      paused_by: null,
-      locked_by_counter: options.lock ? 1 : null,
-      last_counter: 1,
-      updated_at: now,
-    })
+    .values(newPipelineRow(name, { lockedBy: options.lock ? 1 : null, counter: 1 }, now))
     .onConflict((oc) =>
       oc.column("name").doUpdateSet({
         last_counter: next,

@@ -468,6 +468,20 @@ export interface DbAddressTable {
   created_at: number;
 }
 
+/** Signals received by a stack's resources (migration 019); a repeated UniqueId is stored once. */
+export interface DbStackSignalTable {
+  id: Generated<number>;
+  stack_id: string;
+  /** The signalled resource, or the wait condition handle whose URL was used. */
+  logical_id: string;
+  unique_id: string;
+  /** `SUCCESS` or `FAILURE`. */
+  status: string;
+  reason: string;
+  data: string;
+  at: number;
+}
+
 export interface Database {
   pipelines: DbPipelineTable;
   pipeline_runs: DbPipelineRunTable;
@@ -487,6 +501,7 @@ export interface Database {
   stack_resources: DbStackResourceTable;
   stack_events: DbStackEventTable;
   addresses: DbAddressTable;
+  stack_signals: DbStackSignalTable;
   roles: DbRoleTable;
   role_policies: DbRolePolicyTable;
   managed_policies: DbManagedPolicyTable;
@@ -516,6 +531,7 @@ export type DbStack = Selectable<DbStackTable>;
 export type DbStackResource = Selectable<DbStackResourceTable>;
 export type DbStackEvent = Selectable<DbStackEventTable>;
 export type DbAddress = Selectable<DbAddressTable>;
+export type DbStackSignal = Selectable<DbStackSignalTable>;
 export type DbUser = Selectable<DbUserTable>;
 export type DbApiToken = Selectable<DbApiTokenTable>;
 export type NewDbAccessKey = Insertable<DbAccessKeyTable>;

@@ -257,6 +257,7 @@ const expected = {
     "tags_json",
     "created_at",
   ],
+  stack_signals: ["id", "stack_id", "logical_id", "unique_id", "status", "reason", "data", "at"],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
 // Compile-time check the other way: every column of each schema.ts interface is listed above.
@@ -348,5 +349,6 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     stack_events_stack: { unique: 0, partial: 0 },
     addresses_public_ip: { unique: 1, partial: 0 },
     addresses_instance: { unique: 0, partial: 0 },
+    stack_signals_unique: { unique: 1, partial: 0 },
   });
 });

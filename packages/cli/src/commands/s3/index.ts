@@ -2,9 +2,10 @@
  * `fawkes s3 …`: awscli's `aws s3` commands (cp, sync, ls, rm, mb, rb, presign) on the AWS SDK, for hosts without
  * awscli. Only the command definitions live here: each action imports its implementation (and the AWS SDK,
  * ~30 MB) when it runs, so other `fawkes` commands, the server above all, never load it.
- * The connection options are accepted before or after the subcommand; s3-client.ts has their precedence.
+ * The connection options are accepted before or after the subcommand; cloud-connection.ts has their precedence.
  */
 import { InvalidArgumentError, type Command } from "commander";
+import { addConnectionOptions } from "../../cloud-options.ts";
 import type { CliContext } from "../../context.ts";
 import { addFilterOptions, addOutputOptions } from "./transfer-options.ts";
 
@@ -21,19 +22,13 @@ const CONTENT_TYPE_HELP = "Content-Type of uploaded objects (default: guessed fr
 const EITHER_WAY = "local path or s3://BUCKET/KEY";
 
 export function registerS3Command(program: Command, { io }: CliContext): void {
-  const s3 = program
-    .command("s3")
-    .description("copy, list, sync and delete objects in the cloud endpoint's buckets (or any S3 service)")
-    .option(
-      "--endpoint-url <url>",
-      "S3 endpoint (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, then the cloud endpoint saved for --server)",
-    )
-    .option("--region <region>", "signing region (default: $AWS_REGION, $AWS_DEFAULT_REGION, us-east-1)")
-    .option(
-      "--access-key-id <id>",
-      "access key id (prefer $AWS_ACCESS_KEY_ID: flags show up in ps and history)",
-    )
-    .option("--secret-access-key <secret>", "secret access key (prefer $AWS_SECRET_ACCESS_KEY)");
+  const s3 = addConnectionOptions(
+    program
+      .command("s3")
+      .description("copy, list, sync and delete objects in the cloud endpoint's buckets (or any S3 service)"),
+    "s3",
+    false,
+  );
 
   const cp = s3
     .command("cp")

@@ -1,6 +1,7 @@
 /** S3 failures as the CLI reports them: the S3 error code and message, as awscli shows them. */
 import { S3ServiceException } from "@aws-sdk/client-s3";
 import { ErrorCode } from "@fawkes/protocol/constants";
+import { describeAwsError } from "../../cloud-errors.ts";
 import { CliError } from "../../errors.ts";
 
 /** `NoSuchBucket: The specified bucket does not exist`, or the plain message of a local/network error. */
@@ -13,12 +14,8 @@ export function describeS3Error(error: unknown): string {
       return "NotFound: no such key or bucket (404)";
     if (status === 403 && error.message === "UnknownError")
       return "Forbidden: access denied or wrong credentials (403)";
-    return `${error.name}: ${error.message}`;
   }
-  const cause = (error as { cause?: unknown }).cause;
-  const message = error instanceof Error ? error.message : String(error);
-  const causeCode = (cause as NodeJS.ErrnoException | undefined)?.code;
-  return causeCode !== undefined && !message.includes(causeCode) ? `${message} (${causeCode})` : message;
+  return describeAwsError(error);
 }
 
 /** The Fawkes code that best names an S3 failure (for the `[FAWKES_…]` tag). */

@@ -62,7 +62,24 @@ export function checkResourceAttributes(
     if (spec !== undefined && !spec.creationPolicy)
       errors.add(at, `CreationPolicy does not apply to ${spec.type} (only to instances and wait conditions)`);
     for (const problem of creationPolicyProblems(resource.CreationPolicy)) errors.add(at, problem);
-  }
+  } else if (resource.Type === "AWS::CloudFormation::WaitCondition")
+    for (const problem of waitConditionProblems(isRecord(resource.Properties) ? resource.Properties : {}))
+      errors.add(childPath(path, "Properties"), `${name}: ${problem}`);
+}
+
+/** A wait condition without a CreationPolicy waits on its `Handle` for `Count` signals, `Timeout` seconds. */
+function waitConditionProblems(props: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  if (props.Handle === undefined || props.Timeout === undefined)
+    problems.push("a WaitCondition without a CreationPolicy needs Handle and Timeout");
+  const literal = (value: unknown) => typeof value === "string" || typeof value === "number";
+  const timeout = Number(props.Timeout);
+  if (literal(props.Timeout) && !(Number.isInteger(timeout) && timeout >= 1 && timeout <= 43_200))
+    problems.push("Timeout must be a whole number of seconds from 1 to 43200 (12 hours)");
+  const count = Number(props.Count);
+  if (literal(props.Count) && !(Number.isInteger(count) && count >= 1))
+    problems.push("Count must be a whole number of signals, at least 1");
+  return problems;
 }
 
 function creationPolicyProblems(policy: unknown): string[] {
