@@ -45,6 +45,33 @@ export interface InstanceLookup {
   onTerminating(listener: (instance: { instanceId: string; privateIp: string }) => Promise<void>): void;
 }
 
+/** The instances service as it is shaped (`find` throws for an unknown id; exposed ports asked apart). */
+export interface InstanceService {
+  find(id: string): Promise<Omit<LookedUpInstance, "exposedPorts">>;
+  exposedPorts(id: string): readonly number[];
+  setPublicIp(id: string, ip: string | null): Promise<void>;
+  onTerminating(listener: (instance: { instanceId: string; privateIp: string }) => Promise<void>): void;
+}
+
+/** An InstanceLookup over the instances service: an unknown instance is `undefined`. */
+export function instanceLookup(instances: InstanceService): InstanceLookup {
+  return {
+    find: (id) =>
+      instances.find(id).then(
+        (found) => ({
+          instanceId: found.instanceId,
+          privateIp: found.privateIp,
+          state: found.state,
+          securityGroupIds: found.securityGroupIds,
+          exposedPorts: [...instances.exposedPorts(id)],
+        }),
+        () => undefined,
+      ),
+    setPublicIp: (id, ip) => instances.setPublicIp(id, ip),
+    onTerminating: (listener) => instances.onTerminating(listener),
+  };
+}
+
 /** The ingress rules of security groups (the stack engine's records of `AWS::EC2::SecurityGroup`). */
 export interface SecurityGroupRules {
   rulesOf(groupIds: readonly string[]): Promise<IngressRule[]>;
@@ -214,8 +241,8 @@ export class Addresses {
       const moved = { ...address, ...association };
       await this.#serve(moved, instance);
       if (address.instanceId !== null && address.instanceId !== instance.instanceId)
-        await this.#o.instances.setPublicIp(address.instanceId, null);
-      await this.#o.instances.setPublicIp(instance.instanceId, address.publicIp);
+        await this.#tellPublicIp(address.instanceId, null);
+      await this.#tellPublicIp(instance.instanceId, address.publicIp);
       this.#log.info(
         { allocationId: address.allocationId, instanceId: instance.instanceId, from: address.instanceId },
         "address associated",
@@ -249,7 +276,7 @@ export class Addresses {
   async #disassociate(address: AddressRecord, associationId: string): Promise<boolean> {
     if (!(await setAssociation(this.#o.db, address.allocationId, null, associationId))) return false;
     await this.#proxies.get(address.publicIp)?.moveTo(undefined);
-    if (address.instanceId !== null) await this.#o.instances.setPublicIp(address.instanceId, null);
+    if (address.instanceId !== null) await this.#tellPublicIp(address.instanceId, null);
     this.#log.info({ allocationId: address.allocationId, associationId }, "address disassociated");
     return true;
   }
@@ -286,6 +313,15 @@ export class Addresses {
         { instanceId: instance.instanceId, closed },
         "connections closed after the drain timeout",
       );
+  }
+
+  /** The association (stored, served) is the truth: an instance that cannot be told (terminated) is logged. */
+  async #tellPublicIp(instanceId: string, ip: string | null): Promise<void> {
+    try {
+      await this.#o.instances.setPublicIp(instanceId, ip);
+    } catch (error) {
+      this.#log.warn({ instanceId, err: error }, "instance not told its public ip");
+    }
   }
 
   #serially<T>(work: () => Promise<T>): Promise<T> {

@@ -11,7 +11,11 @@ import net from "node:net";
 import path from "node:path";
 import test, { type TestContext } from "node:test";
 import { startLoad, tempDir, testDatabase, waitFor } from "@fawkes/testing";
-import type { InstanceLookup, LookedUpInstance } from "../../src/addresses/addresses.ts";
+import {
+  instanceLookup,
+  type InstanceService,
+  type LookedUpInstance,
+} from "../../src/addresses/addresses.ts";
 import { SYSTEM_ACTOR } from "../../src/http/actor.ts";
 import { startCloud, type CloudRuntime } from "../../src/cloud/runtime.ts";
 import { SYSTEM_CALLER, type StackCaller } from "../../src/stacks/providers.ts";
@@ -72,12 +76,20 @@ interface FakeInstance extends LookedUpInstance {
   server: http.Server;
 }
 
-/** Instances as the Instances service would report them; `terminate` runs the onTerminating listeners first. */
-class FakeInstances implements InstanceLookup {
+/**
+ * Instances shaped as the Instances service (`find` throws for an unknown id), seen through `instanceLookup`;
+ * `terminate` runs the onTerminating listeners first, as the service does.
+ */
+class FakeInstances implements InstanceService {
   readonly all = new Map<string, FakeInstance>();
   readonly #terminating: ((instance: { instanceId: string; privateIp: string }) => Promise<void>)[] = [];
   async find(id: string) {
-    return this.all.get(id);
+    const found = this.all.get(id);
+    if (!found) throw new Error(`no instance ${id}`);
+    return found;
+  }
+  exposedPorts(id: string) {
+    return this.all.has(id) ? [8080] : [];
   }
   async setPublicIp(id: string, ip: string | null) {
     const instance = this.all.get(id);
@@ -125,7 +137,7 @@ async function setup(t: TestContext) {
   const instances = new FakeInstances();
   const start = async (): Promise<CloudRuntime> => {
     const cloud = await startCloud(
-      { dataDir, host: "127.0.0.1", port: 0, dataKey, instances, pickAddress },
+      { dataDir, host: "127.0.0.1", port: 0, dataKey, instances: instanceLookup(instances), pickAddress },
       database.db,
     );
     t.after(() => cloud.close());
