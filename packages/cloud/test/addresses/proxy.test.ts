@@ -3,11 +3,10 @@
  * load generator hitting the address while it moves.
  */
 import assert from "node:assert/strict";
-import { randomInt } from "node:crypto";
 import http from "node:http";
 import net from "node:net";
 import { test, type TestContext } from "node:test";
-import { startLoad, waitFor } from "@fawkes/testing";
+import { addressBlock, startLoad, waitFor } from "@fawkes/testing";
 import {
   ingressRulesOf,
   listenedPorts,
@@ -17,11 +16,8 @@ import {
   type IngressRule,
 } from "../../src/providers/local/addresses/index.ts";
 
-// Addresses of their own per test process (test files run in parallel).
-const block = randomInt(1, 255);
-let next = 1;
-const instanceIp = (): string => `127.100.${block}.${next++}`;
-const elasticIp = (): string => `127.101.${block}.${next++}`;
+const instanceIp = addressBlock("127.100");
+const elasticIp = addressBlock("127.101");
 
 const OPEN_8080: IngressRule[] = [{ protocol: "tcp", fromPort: 8080, toPort: 8080, cidr: "0.0.0.0/0" }];
 

@@ -25,7 +25,7 @@ import {
 import type { EnvVar } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
 import { Addresses, type InstanceLookup } from "../addresses/addresses.ts";
-import { recordedSecurityGroups } from "../addresses/security-groups.ts";
+import { addressViews, recordedSecurityGroups } from "../addresses/stack-records.ts";
 import { Identity } from "../identity/iam-store.ts";
 import { stackBackend } from "../stacks/backend.ts";
 import { addressProviders } from "../stacks/local/address.ts";
@@ -195,7 +195,10 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         iamService(identity.iamStore),
         cloudFormationService(stackBackend(stacks, now)),
         ec2Service(
-          { records: (type) => stacks.recordsOf(type), addresses: () => addresses.list() },
+          {
+            records: (type) => stacks.recordsOf(type),
+            addresses: async () => addressViews(await addresses.list(), (type) => stacks.recordsOf(type)),
+          },
           { account: LOCAL_ACCOUNT },
         ),
       ],

@@ -1,17 +1,12 @@
 /** Stable (elastic) addresses (migration 018). */
+import type { AddressView } from "@fawkes/cloud";
 import type { Executor } from "./executor.ts";
 import type { DbAddress } from "./schema.ts";
 
-export interface AddressRecord {
-  allocationId: string;
-  publicIp: string;
-  domain: string;
-  associationId: string | null;
-  instanceId: string | null;
-  privateIp: string | null;
+/** An address as DescribeAddresses shows it, plus the stack resource that made it and when. */
+export interface AddressRecord extends AddressView {
   stackId: string | null;
   logicalId: string | null;
-  tags: Record<string, string>;
   createdAt: number;
 }
 

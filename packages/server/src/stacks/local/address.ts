@@ -4,11 +4,11 @@
  * seed templates do. An association's physical id is its association id: creating it moves the address (EC2's
  * reassociation), deleting it when the address has moved on changes nothing, so retiring the old build's stack
  * never detaches the address from the new build. Both come after their instance is CREATE_COMPLETE (a `Ref` to
- * it is a dependency).
+ * it is a dependency). Its tags are the stack's record's (the stack engine's `recordsOf`): see addressViews.
  */
 import type { AddressRecord } from "../../store/addresses-repo.ts";
 import { newAssociationId, type Addresses } from "../../addresses/addresses.ts";
-import type { ProviderContext, ResourceProperties, ResourceProvider } from "../providers.ts";
+import type { ProviderContext, ResourceProvider } from "../providers.ts";
 
 type AddressService = Pick<
   Addresses,
@@ -17,18 +17,6 @@ type AddressService = Pick<
 
 const arn = (ctx: ProviderContext, id: string): string =>
   `arn:aws:ec2:${ctx.region}:${ctx.accountId}:elastic-ip/${id}`;
-
-const tagsOf = (props: ResourceProperties, ctx: ProviderContext): Record<string, string> => {
-  const tags: Record<string, string> = {
-    "aws:cloudformation:stack-name": ctx.stackName,
-    "aws:cloudformation:stack-id": ctx.stackId,
-    "aws:cloudformation:logical-id": ctx.logicalId,
-  };
-  if (Array.isArray(props.Tags))
-    for (const tag of props.Tags as { Key?: unknown; Value?: unknown }[])
-      if (typeof tag.Key === "string") tags[tag.Key] = String(tag.Value ?? "");
-  return tags;
-};
 
 const text = (value: unknown): string | undefined =>
   typeof value === "string" && value !== "" ? value : undefined;
@@ -46,7 +34,6 @@ export function addressProviders(addresses: AddressService): ResourceProvider[] 
         domain: text(props.Domain) ?? "vpc",
         stackId: ctx.stackId,
         logicalId: ctx.logicalId,
-        tags: tagsOf(props, ctx),
       });
       if (instanceId !== undefined && address.instanceId !== instanceId)
         address = await addresses.associate({ address: address.allocationId, instanceId });
