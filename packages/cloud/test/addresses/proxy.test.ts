@@ -4,9 +4,8 @@
  */
 import assert from "node:assert/strict";
 import http from "node:http";
-import net from "node:net";
 import { test, type TestContext } from "node:test";
-import { addressBlock, startLoad, waitFor } from "@fawkes/testing";
+import { addressBlock, probeHttp, startLoad, waitFor } from "@fawkes/testing";
 import {
   ingressRulesOf,
   listenedPorts,
@@ -67,22 +66,7 @@ async function proxyFor(
   return proxy;
 }
 
-/** Connects and reports how the connection went: refused, closed without data, or answered. */
-function probe(host: string, port: number): Promise<"refused" | "closed" | string> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const chunks: Buffer[] = [];
-    socket.on("connect", () => socket.write(`GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`));
-    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-    socket.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "ECONNREFUSED") resolve("refused");
-    });
-    socket.on("close", () => {
-      const body = Buffer.concat(chunks).toString("utf8");
-      resolve(body === "" ? "closed" : body.slice(body.indexOf("\r\n\r\n") + 4).trim());
-    });
-  });
-}
+const probe = (host: string, port = 8080): Promise<string> => probeHttp(host, port);
 
 /** A request to `/hold` through the address: resolves with the first line once it is open, and the rest later. */
 function hold(host: string): Promise<{ first: string; rest: Promise<string> }> {

@@ -7,10 +7,9 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import net from "node:net";
 import path from "node:path";
 import test, { type TestContext } from "node:test";
-import { addressBlock, startLoad, tempDir, testDatabase, waitFor } from "@fawkes/testing";
+import { addressBlock, probeHttp, startLoad, tempDir, testDatabase, waitFor } from "@fawkes/testing";
 import {
   instanceLookup,
   type InstanceService,
@@ -172,22 +171,7 @@ async function deleteStack(cloud: CloudRuntime, name: string): Promise<void> {
 const output = (stack: { outputs: { key: string; value: string }[] }, key: string): string =>
   stack.outputs.find((o) => o.key === key)!.value;
 
-/** Connects and reports: refused, closed without an answer, or the answer's body. */
-function probe(host: string, port = 8080): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const chunks: Buffer[] = [];
-    socket.on("connect", () => socket.write("GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"));
-    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
-    socket.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code === "ECONNREFUSED") resolve("refused");
-    });
-    socket.on("close", () => {
-      const text = Buffer.concat(chunks).toString("utf8");
-      resolve(text === "" ? "closed" : text.slice(text.indexOf("\r\n\r\n") + 4).trim());
-    });
-  });
-}
+const probe = (host: string, port = 8080): Promise<string> => probeHttp(host, port);
 
 test(
   "a phoenix switch through stacks: zero failed requests, retire, restart, describe-addresses",
