@@ -13,6 +13,7 @@ import {
   type CloudLogger,
   type IngressRule,
 } from "@fawkes/cloud";
+import { addressMachine, transition, type AddressState } from "@fawkes/core";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
 import {
@@ -114,6 +115,10 @@ const hexId = (prefix: string): string => `${prefix}-${randomBytes(9).toString("
 export const newAllocationId = (): string => hexId("eipalloc");
 export const newAssociationId = (): string => hexId("eipassoc");
 
+/** The address's state (addressMachine): associated while it has an association id. */
+export const addressState = (address: Pick<AddressRecord, "associationId">): AddressState =>
+  address.associationId === null ? "allocated" : "associated";
+
 const notFound = (address: string): FawkesError =>
   new FawkesError(ErrorCode.addressNotFound, `The address '${address}' does not exist`);
 
@@ -199,6 +204,7 @@ export class Addresses {
         return;
       }
       if (found.associationId !== null) await this.#disassociate(found, found.associationId);
+      transition(addressMachine, "allocated", "release");
       await deleteAddress(this.#o.db, found.allocationId);
       await this.#proxies.get(found.publicIp)?.close();
       this.#proxies.delete(found.publicIp);
@@ -216,6 +222,7 @@ export class Addresses {
       const address = await findAddress(this.#o.db, input.address);
       if (!address) throw notFound(input.address);
       if (input.associationId !== undefined && address.associationId === input.associationId) return address;
+      transition(addressMachine, addressState(address), "associate");
       if (
         input.allowReassociation === false &&
         address.instanceId !== null &&
@@ -274,6 +281,7 @@ export class Addresses {
   }
 
   async #disassociate(address: AddressRecord, associationId: string): Promise<boolean> {
+    transition(addressMachine, addressState(address), "disassociate");
     if (!(await setAssociation(this.#o.db, address.allocationId, null, associationId))) return false;
     await this.#proxies.get(address.publicIp)?.moveTo(undefined);
     if (address.instanceId !== null) await this.#tellPublicIp(address.instanceId, null);
