@@ -74,6 +74,8 @@ const SEED_STYLE = JSON.stringify({
 interface FakeInstance extends LookedUpInstance {
   publicIp: string | null;
   server: http.Server;
+  /** Answers the requests to `/hold` held so far (they wait until then). */
+  release(): void;
 }
 
 /**
@@ -100,7 +102,12 @@ class FakeInstances implements InstanceService {
   }
   async launch(t: TestContext, name: string, groups: string[]): Promise<FakeInstance> {
     const privateIp = instanceIp();
-    const server = http.createServer((_request, response) => response.end(`${name}\n`));
+    const held: http.ServerResponse[] = [];
+    const server = http.createServer((request, response) => {
+      if (request.url !== "/hold") return response.end(`${name}\n`);
+      response.write(`${name} holding\n`);
+      held.push(response);
+    });
     server.keepAliveTimeout = 1;
     await new Promise<void>((resolve) => server.listen(8080, privateIp, resolve));
     t.after(() => {
@@ -114,6 +121,9 @@ class FakeInstances implements InstanceService {
       securityGroupIds: groups,
       publicIp: null,
       server,
+      release: () => {
+        for (const response of held.splice(0)) response.end(`${name} held\n`);
+      },
     };
     this.all.set(instance.instanceId, instance);
     return instance;
@@ -200,6 +210,18 @@ test(
     assert.equal(await probe(publicIp, 9090), "closed", "9090 is open to 10.0.0.0/24 only");
     assert.equal(await probe(publicIp, 22), "refused");
 
+    const long = new Promise<string>((resolve, reject) =>
+      http
+        .get({ host: publicIp, port: 8080, path: "/hold", agent: false }, (response) => {
+          let body = "";
+          response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+          response.on("end", () => resolve(body)).on("error", reject);
+        })
+        .on("error", reject),
+    );
+    await waitFor(() => cloud.addresses.openConnections(a.privateIp) === 1, {
+      message: "the long request open",
+    });
     const load = startLoad(`http://${publicIp}:8080/`, { clients: 4, deadlineMs: 60_000 });
     t.after(() => load.stop());
     const answered = (name: string, after = 0) =>
@@ -220,7 +242,17 @@ test(
     // instance terminates, after its open connections drained.
     await deleteStack(cloud, "app-build-1");
     assert.equal((await cloud.addresses.find(allocationId))?.instanceId, b.instanceId);
-    await instances.terminate(a);
+    // A's termination waits until the connection still open to it has ended.
+    let terminated = false;
+    const terminating = instances.terminate(a).then(() => (terminated = true));
+    await waitFor(() => a.state === "shutting-down", { message: "A shutting down" });
+    // B answers meanwhile (these round trips also give a drain that would not wait the time to misbehave).
+    for (let i = 0; i < 5; i++) assert.equal(await probe(publicIp), "B");
+    assert.equal(cloud.addresses.openConnections(a.privateIp), 1);
+    assert.equal(terminated, false, "not terminated while a connection is open");
+    a.release();
+    assert.equal(await long, "A holding\nA held\n");
+    await terminating;
     assert.equal(cloud.addresses.openConnections(a.privateIp), 0);
     const retired = performance.now();
     await waitFor(() => answered("B", retired) >= 30, { message: "30 answers from B after the retire" });
