@@ -128,7 +128,7 @@ test("a move under load: zero failed requests, new requests go to B, A's long co
   assert.ok(answered("A") >= 50 && answered("B") >= 100);
 });
 
-test("a drain that times out closes what is left and says so", async (t) => {
+test("listeners stop without waiting for open connections; a drain that times out closes them and says so", async (t) => {
   const a = await app(t, "A");
   const b = await app(t, "B");
   const proxy = await proxyFor(t, { rules: OPEN_8080, target: { ip: a.ip } });
@@ -137,6 +137,11 @@ test("a drain that times out closes what is left and says so", async (t) => {
     () => "ended",
     (error: Error) => error.message,
   );
+  // Rules that close every port stop the listeners at once, without waiting for the open connection.
+  await proxy.setRules([]);
+  assert.deepEqual(proxy.ports(), []);
+  assert.equal(proxy.openConnections(a.ip), 1);
+  await proxy.setRules(OPEN_8080);
   await proxy.moveTo({ ip: b.ip });
   assert.deepEqual(await proxy.drain(b.ip, { timeoutMs: 10_000 }), { drained: true, closed: 0 });
   assert.deepEqual(await proxy.drain(a.ip, { timeoutMs: 100 }), { drained: false, closed: 1 });

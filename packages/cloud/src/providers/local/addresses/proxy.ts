@@ -133,10 +133,10 @@ export async function startAddressProxy(options: AddressProxyOptions): Promise<A
     });
 
   const unlisten = (port: number): Promise<void> => {
-    const server = listeners.get(port);
+    // Stops accepting at once; connections already piped stay open (close's callback would wait for them).
+    listeners.get(port)?.close(() => {});
     listeners.delete(port);
-    // close() only stops accepting: connections already piped stay open.
-    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    return Promise.resolve();
   };
 
   const reconcile = (): Promise<void> => {
@@ -192,8 +192,8 @@ export async function startAddressProxy(options: AddressProxyOptions): Promise<A
     async close() {
       closed = true;
       target = undefined;
-      await reconcile();
       for (const piped of open) piped.close();
+      await reconcile();
     },
   };
   target = options.target;
