@@ -270,6 +270,14 @@ export class Addresses {
     });
   }
 
+  /** Reads the security group rules of every associated address again: listeners follow. */
+  refreshRules(): Promise<void> {
+    return this.#serially(async () => {
+      for (const address of await listAddresses(this.#o.db))
+        if (this.#proxies.has(address.publicIp) && address.instanceId !== null) await this.#serve(address);
+    });
+  }
+
   /** Connections open through any address to `ip` (an instance's address). */
   openConnections(ip: string): number {
     return [...this.#proxies.values()].reduce((sum, proxy) => sum + proxy.openConnections(ip), 0);

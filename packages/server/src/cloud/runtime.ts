@@ -28,7 +28,7 @@ import { Addresses, type InstanceLookup } from "../addresses/addresses.ts";
 import { addressViews, recordedSecurityGroups } from "../addresses/stack-records.ts";
 import { Identity } from "../identity/iam-store.ts";
 import { stackBackend } from "../stacks/backend.ts";
-import { addressProviders } from "../stacks/local/address.ts";
+import { addressProviders, announcingRuleChanges } from "../stacks/local/address.ts";
 import { bucketProvider } from "../stacks/local/bucket.ts";
 import { iamProviders } from "../stacks/local/iam.ts";
 import { networkProviders } from "../stacks/local/network.ts";
@@ -163,7 +163,15 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     db,
     dataKey: options.dataKey,
     providers: providerRegistry([
-      ...networkProviders,
+      // Listeners follow security groups made or deleted, once their stack's operation has settled.
+      ...announcingRuleChanges(networkProviders, (stackId) => {
+        stacks
+          .settled(stackId)
+          .then(() => addresses.refreshRules())
+          .catch((error: unknown) =>
+            (options.log ?? SILENT).warn({ err: error }, "address rules not refreshed"),
+          );
+      }),
       ...iamProviders(identity),
       bucketProvider(
         {

@@ -210,6 +210,27 @@ test(
     assert.equal(await probe(publicIp, 9090), "closed", "9090 is open to 10.0.0.0/24 only");
     assert.equal(await probe(publicIp, 22), "refused");
 
+    // A rule added by another stack opens a listener; deleting that stack closes it again.
+    const ingress = JSON.stringify({
+      Resources: {
+        Extra: {
+          Type: "AWS::EC2::SecurityGroupIngress",
+          Properties: {
+            GroupId: groupId,
+            IpProtocol: "tcp",
+            FromPort: 9191,
+            ToPort: 9191,
+            CidrIp: "0.0.0.0/0",
+          },
+        },
+      },
+    });
+    assert.equal((await createStack(cloud, "extra-ingress", ingress)).status, "CREATE_COMPLETE");
+    await waitFor(() => cloud.addresses.ports(publicIp).includes(9191), { message: "a listener on 9191" });
+    await deleteStack(cloud, "extra-ingress");
+    await waitFor(() => !cloud.addresses.ports(publicIp).includes(9191), { message: "9191 closed again" });
+    assert.deepEqual(cloud.addresses.ports(publicIp), [8080, 9090]);
+
     const long = new Promise<string>((resolve, reject) =>
       http
         .get({ host: publicIp, port: 8080, path: "/hold", agent: false }, (response) => {

@@ -71,3 +71,32 @@ export function addressProviders(addresses: AddressService): ResourceProvider[] 
   };
   return [eip, association];
 }
+
+/** The types whose records hold the ingress rules stable addresses enforce. */
+const RULE_TYPES = new Set(["AWS::EC2::SecurityGroup", "AWS::EC2::SecurityGroupIngress"]);
+
+/**
+ * `providers` with the security group types telling `changed` the stack whose rules they made or deleted: the
+ * caller re-reads the rules once that stack's operation has settled (when the records say so).
+ */
+export function announcingRuleChanges(
+  providers: readonly ResourceProvider[],
+  changed: (stackId: string) => void,
+): ResourceProvider[] {
+  return providers.map((provider) =>
+    RULE_TYPES.has(provider.type)
+      ? {
+          ...provider,
+          async create(physicalId, props, ctx) {
+            const attributes = await provider.create(physicalId, props, ctx);
+            changed(ctx.stackId);
+            return attributes;
+          },
+          async delete(physicalId, props, ctx) {
+            await provider.delete(physicalId, props, ctx);
+            changed(ctx.stackId);
+          },
+        }
+      : provider,
+  );
+}
