@@ -339,6 +339,11 @@ const errorRegistry = {
     meaning:
       "The resource takes no signal now: it does not exist, has no creation policy, or is not being created.",
   },
+  stackNoUpdates: {
+    code: "FAWKES_STACK_NO_UPDATES",
+    status: 400,
+    meaning: "An update that changes nothing: the same template and the same parameter values.",
+  },
   insufficientCapabilities: {
     code: "FAWKES_INSUFFICIENT_CAPABILITIES",
     status: 400,

@@ -1,6 +1,6 @@
 /**
  * CloudFormation's Query API on the cloud endpoint (`aws cloudformation …`, the SDK's CloudFormationClient):
- * create, delete, describe (stacks, events, resources), list, validate and get a template. The stacks themselves
+ * create, update, delete, describe (stacks, events, resources), list, validate and get a template. The stacks themselves
  * are the server's (`StackBackend`); this maps actions, parameters, answers and errors to AWS's wire format.
  * Each action is authorised with the caller's key on the stack's ARN, and the stack's resources are then made
  * with the caller's rights. awscli's waiters poll every 30 s, so DescribeStacks of one stack waits (boundedly)
@@ -69,6 +69,19 @@ export interface StackBackend {
     tags: { key: string; value: string }[];
     caller: QueryCaller;
   }): Promise<{ stackId: string }>;
+  /**
+   * Updates a stack: a new template (or the current one with `usePreviousTemplate`), new values (and the names
+   * of those that keep their current one). Refuses one that changes nothing.
+   */
+  update(input: {
+    nameOrId: string;
+    templateBody?: string;
+    usePreviousTemplate: boolean;
+    parameters: Record<string, string>;
+    usePreviousValues: string[];
+    capabilities: string[];
+    caller: QueryCaller;
+  }): Promise<{ stackId: string }>;
   delete(nameOrId: string, caller: QueryCaller): Promise<void>;
   /** One stack (live by name, any by ARN), waiting at most `waitMs` for an operation in progress to end. */
   describe(nameOrId: string, waitMs: number): Promise<StackView>;
@@ -111,6 +124,7 @@ function asAwsError(error: unknown): unknown {
     case ErrorCode.stackNotFound:
     case ErrorCode.stackBusy:
     case ErrorCode.stackSignalRefused:
+    case ErrorCode.stackNoUpdates:
     case ErrorCode.illegalTransition:
       return validationError(error.message);
     case ErrorCode.forbidden:
@@ -204,16 +218,27 @@ function templateBodyOf(params: QueryParams): string {
   return body;
 }
 
-function parametersOf(params: QueryParams): Record<string, string> {
+/** `Parameters.member.N`: the values given, and (for an update) the keys that keep their previous value. */
+function parametersOf(
+  params: QueryParams,
+  operation: "create" | "update" = "create",
+): { values: Record<string, string>; usePrevious: string[] } {
   const values: Record<string, string> = {};
+  const usePrevious: string[] = [];
   for (const parameter of params.structures("Parameters")) {
     const key = parameter.ParameterKey;
     if (!key) throw validationError("Parameters: every parameter needs a ParameterKey");
-    if (parameter.UsePreviousValue === "true")
-      throw validationError(`Parameters: UsePreviousValue is only for updates (parameter ${key})`);
-    values[key] = parameter.ParameterValue ?? "";
+    if (parameter.UsePreviousValue === "true") {
+      if (operation === "create")
+        throw validationError(`Parameters: UsePreviousValue is only for updates (parameter ${key})`);
+      if (parameter.ParameterValue !== undefined)
+        throw validationError(
+          `Invalid input for parameter key ${key}. Cannot specify usePreviousValue as true and non empty value for a parameter`,
+        );
+      usePrevious.push(key);
+    } else values[key] = parameter.ParameterValue ?? "";
   }
-  return values;
+  return { values, usePrevious };
 }
 
 /** SignalResource's parameters, validated as AWS does. */
@@ -276,10 +301,34 @@ export function cloudFormationService(
         const { stackId } = await backend.create({
           name,
           templateBody: templateBodyOf(params),
-          parameters: parametersOf(params),
+          parameters: parametersOf(params).values,
           capabilities: params.list("Capabilities"),
           disableRollback: params.get("DisableRollback") === "true" || onFailure === "DO_NOTHING",
           tags: Object.entries(params.tags()).map(([key, value]) => ({ key, value })),
+          caller,
+        });
+        return text("StackId", stackId);
+      },
+      async UpdateStack(params, caller) {
+        const name = params.required("StackName");
+        caller.authorize("cloudformation:UpdateStack", stackArn(caller, name));
+        const usePreviousTemplate = params.get("UsePreviousTemplate") === "true";
+        if (usePreviousTemplate && params.get("TemplateBody") !== undefined)
+          throw validationError("You cannot specify both usePreviousTemplate and Template Body/Template URL");
+        if (
+          !usePreviousTemplate &&
+          params.get("TemplateBody") === undefined &&
+          params.get("TemplateURL") === undefined
+        )
+          throw validationError("Either Template URL or Template Body must be specified.");
+        const { values, usePrevious } = parametersOf(params, "update");
+        const { stackId } = await backend.update({
+          nameOrId: name,
+          ...(!usePreviousTemplate && { templateBody: templateBodyOf(params) }),
+          usePreviousTemplate,
+          parameters: values,
+          usePreviousValues: usePrevious,
+          capabilities: params.list("Capabilities"),
           caller,
         });
         return text("StackId", stackId);

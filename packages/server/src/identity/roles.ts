@@ -368,10 +368,11 @@ export class Roles implements RoleLookup {
   /**
    * UpdateRole / UpdateRoleDescription: the description and the maximum session duration (3,600–43,200 s),
    * which STS applies to the next AssumeRole. Returns the role as changed; a no-op change is not recorded.
+   * A `null` description removes it (a stack's role whose template no longer sets one).
    */
   async updateRole(
     roleName: string,
-    update: { description?: string | undefined; maxSessionDurationSeconds?: number | undefined },
+    update: { description?: string | null | undefined; maxSessionDurationSeconds?: number | undefined },
     by?: AuditOrigin,
   ): Promise<IamRole> {
     const problems = new Problems();
@@ -384,14 +385,15 @@ export class Roles implements RoleLookup {
         "maxSessionDurationSeconds",
         `must be a whole number of seconds from ${MIN_SESSION_SECONDS} to ${MAX_SESSION_SECONDS}`,
       );
-    if (update.description !== undefined && update.description.length > 1000)
+    if (typeof update.description === "string" && update.description.length > 1000)
       problems.add("description", "at most 1000 characters");
     problems.throwIfAny("the role update is invalid");
     return this.#db.transaction().execute(async (trx) => {
       const role = await roleOrThrow(trx, roleName);
       const changes = {
         ...(update.description !== undefined &&
-          update.description !== (role.description ?? "") && { description: update.description }),
+          (update.description ?? "") !== (role.description ?? "") && { description: update.description }),
+        ...(update.description === null && role.description === "" && { description: null }),
         ...(maxSession !== undefined &&
           maxSession !== role.maxSessionDurationSeconds && { maxSessionDurationSeconds: maxSession }),
       };

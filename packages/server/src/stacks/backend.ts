@@ -37,6 +37,10 @@ export function stackBackend(engine: StackEngine, now: () => number): StackBacke
       const stack = await engine.create({ ...input, caller: queryStackCaller(input.caller) });
       return { stackId: stack.stackId };
     },
+    async update({ nameOrId, caller, ...input }) {
+      const stack = await engine.update({ ...input, name: nameOrId, caller: queryStackCaller(caller) });
+      return { stackId: stack.stackId };
+    },
     delete: (nameOrId, caller) => engine.delete(nameOrId, queryStackCaller(caller)),
     async describe(nameOrId, waitMs) {
       const stack = await engine.describe(nameOrId);

@@ -53,6 +53,23 @@ export interface ResourceProvider {
   ): Promise<Record<string, unknown>>;
   /** Removes the resource; one already gone is no error. */
   delete(physicalId: string, props: ResourceProperties, ctx: ProviderContext): Promise<void>;
+  /**
+   * Changes the resource in place from `oldProps` to `newProps` (an update, or its rollback) and returns its
+   * `Fn::GetAtt` attributes. Idempotent like the rest: a restart may repeat it, or ask it to bring back
+   * `newProps` over a change it half made. A type without it is replaced when its properties change: a new
+   * physical resource is made, its dependents move to it, and the old one is deleted in the update's cleanup.
+   */
+  update?(
+    physicalId: string,
+    oldProps: ResourceProperties,
+    newProps: ResourceProperties,
+    ctx: ProviderContext,
+  ): Promise<Record<string, unknown>>;
+  /**
+   * Properties whose change needs a new physical resource even though `update` exists (what AWS's resource
+   * reference calls "Update requires: Replacement").
+   */
+  readonly replacedBy?: readonly string[];
 }
 
 export type ProviderRegistry = ReadonlyMap<string, ResourceProvider>;

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import {
+  nextState,
   resourceMachine,
   settledStackStatuses,
   stackMachine,
@@ -49,7 +50,9 @@ import {
   updateStackResource,
   type StackEventRecord,
   type StackOutputRecord,
+  type StackPatch,
   type StackRecord,
+  type StackResourcePatch,
   type StackResourceRecord,
 } from "../store/stacks-repo.ts";
 import {
@@ -60,6 +63,8 @@ import {
   type StackCaller,
 } from "./providers.ts";
 import { StackSignals } from "./signals.ts";
+import { resumeUpdate, runUpdate, type LoadedTemplate, type UpdateOps } from "./stack-update.ts";
+import { canonicalJson, openTemplate, sealTemplate } from "./stored-template.ts";
 
 const STACK_TYPE = "AWS::CloudFormation::Stack";
 
@@ -87,11 +92,19 @@ export interface CreateStackInput {
   caller: StackCaller;
 }
 
-interface LoadedTemplate {
-  parsed: ParsedTemplate;
-  parameters: Record<string, string | readonly string[]>;
-  conditions: Map<string, boolean>;
-  dependsOn: Map<string, Set<string>>;
+export interface UpdateStackInput {
+  /** The stack's name or ARN. */
+  name: string;
+  /** The new template; absent with `usePreviousTemplate`. */
+  templateBody?: string;
+  /** Keep the stack's current template (UsePreviousTemplate). */
+  usePreviousTemplate?: boolean;
+  /** New parameter values; a parameter neither here nor in `usePreviousValues` takes its default. */
+  parameters: Record<string, string>;
+  /** Parameters that keep their current value (UsePreviousValue). */
+  usePreviousValues?: readonly string[];
+  capabilities: readonly string[];
+  caller: StackCaller;
 }
 
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
@@ -172,6 +185,84 @@ export class StackEngine {
     this.#changed(stack);
     this.#start(stackId, input.caller, () => this.#runCreate(stack, resolved));
     return stack;
+  }
+
+  /**
+   * UpdateStack: the new template (or the current one) with its values (or the current ones), checked as a
+   * create's are, in a stack no operation is running in and whose last operation did not fail. Nothing changing
+   * is refused (AWS's "No updates are to be performed."). The update itself runs in the background.
+   */
+  async update(input: UpdateStackInput): Promise<StackRecord> {
+    const stack = await findStack(this.#o.db, input.name);
+    if (!stack || stack.status === "DELETE_COMPLETE") throw stackNotFound(input.name);
+    if (nextState(stackMachine, stack.status, "update") === undefined)
+      throw new FawkesError(
+        ErrorCode.stackBusy,
+        `Stack:${stack.stackId} is in ${stack.status} state and can not be updated.`,
+      );
+    const current = openTemplate(this.#o.dataKey, stack, "current");
+    if (input.usePreviousTemplate === (input.templateBody !== undefined))
+      throw new FawkesError(
+        ErrorCode.templateInvalid,
+        "Exactly one of TemplateBody and UsePreviousTemplate must be given",
+      );
+    const body = input.templateBody ?? current.body;
+    const given: Record<string, string> = { ...input.parameters };
+    for (const name of input.usePreviousValues ?? []) {
+      if (!(name in current.parameters))
+        throw new FawkesError(
+          ErrorCode.templateInvalid,
+          `Invalid input for parameter key ${name}. Cannot specify usePreviousValue as true for a parameter key not in the previous template`,
+        );
+      given[name] = current.parameters[name]!;
+    }
+    const { summary, resolved, noEcho, strings } = invalidTemplateAsFawkes(() => {
+      const parsed = parseTemplate(body, "TemplateBody");
+      const summary = validateTemplate(parsed, this.#o.types);
+      const params = resolveParameters(parsed, given);
+      const resolved = this.#plan(parsed, params.values, stack);
+      return { summary, resolved, noEcho: [...params.noEcho], strings: params.strings };
+    });
+    const missing = missingCapability(summary, input.capabilities);
+    if (missing)
+      throw new FawkesError(
+        ErrorCode.insufficientCapabilities,
+        `Requires capabilities : [${missing}]${summary.CapabilitiesReason ? ` (${summary.CapabilitiesReason})` : ""}`,
+      );
+    const sameTemplate =
+      body === current.body ||
+      canonicalJson(parseTemplate(current.body, "TemplateBody").body) === canonicalJson(resolved.parsed.body);
+    if (sameTemplate && canonicalJson(strings) === canonicalJson(current.parameters))
+      throw new FawkesError(ErrorCode.stackNoUpdates, "No updates are to be performed.");
+    await this.#moveStack(stack, "update", "User Initiated", {
+      ...sealTemplate(this.#o.dataKey, stack.stackId, "current", body, strings),
+      ...sealTemplate(this.#o.dataKey, stack.stackId, "previous", current.body, current.parameters),
+      noEcho,
+    });
+    const settled = { capabilities: [...input.capabilities], description: summary.Description ?? null };
+    this.#start(stack.stackId, input.caller, () => runUpdate(this.#updateOps, stack, resolved, settled));
+    return stack;
+  }
+
+  /** What the update (stack-update.ts) runs on: the engine's store, providers and transitions. */
+  get #updateOps(): UpdateOps {
+    return {
+      dataKey: this.#o.dataKey,
+      providers: this.#o.providers,
+      log: this.#o.log,
+      closing: this.#closing.signal,
+      db: this.#o.db,
+      plan: (parsed, parameters, stack) => this.#plan(parsed, parameters, stack),
+      evalContext: (stack, template, made) => this.#evalContext(stack, template, made),
+      createResource: (stack, logicalId, definition, ctx, made) =>
+        this.#createResource(stack, logicalId, definition, ctx, made),
+      deleteResource: (stack, resource) => this.#deleteResource(stack, resource),
+      moveStack: (stack, event, reason, extra) => this.#moveStack(stack, event, reason, extra),
+      moveResource: (stack, resource, event, reason, extra) =>
+        this.#moveResource(stack, resource, event, reason, extra),
+      providerContext: (stack, logicalId) => this.#providerContext(stack, logicalId),
+      properties: (resource) => this.properties(resource),
+    };
   }
 
   /** DeleteStack: like CloudFormation's, deleting a stack that does not exist (or is deleted) succeeds. */
@@ -267,6 +358,10 @@ export class StackEngine {
         this.#start(stack.stackId, SYSTEM_CALLER, () => this.#runRollback(stack.stackId));
       else if (stack.status === "DELETE_IN_PROGRESS")
         this.#start(stack.stackId, SYSTEM_CALLER, () => this.#runDelete(stack.stackId));
+      else {
+        const resume = resumeUpdate(this.#updateOps, stack);
+        if (resume) this.#start(stack.stackId, SYSTEM_CALLER, resume);
+      }
     }
   }
 
@@ -509,10 +604,11 @@ export class StackEngine {
    */
   async #deleteResources(stack: StackRecord): Promise<string[]> {
     const rows = await stackResources(this.#o.db, stack.stackId);
+    // By row: after an update, a resource a cleanup failed to delete may share its logical id with the current one.
     const live = new Map(
       rows
         .filter((row) => row.status !== "DELETE_COMPLETE" && row.status !== "DELETE_SKIPPED")
-        .map((row) => [row.logicalId, row]),
+        .map((row) => [row.id, row]),
     );
     let dependsOn: Map<string, Set<string>>;
     try {
@@ -524,25 +620,29 @@ export class StackEngine {
       );
     }
     const failed: string[] = [];
-    const inFlight = new Map<string, Promise<void>>();
-    const dependents = (logicalId: string) =>
-      [...live.keys()].filter((other) => other !== logicalId && dependsOn.get(other)?.has(logicalId));
+    const inFlight = new Map<number, Promise<void>>();
+    const hasDependents = (logicalId: string) =>
+      [...live.values()].some(
+        (other) => other.logicalId !== logicalId && dependsOn.get(other.logicalId)?.has(logicalId),
+      );
     while (live.size > 0 && !this.#closing.signal.aborted) {
-      for (const [logicalId, resource] of live) {
-        if (inFlight.has(logicalId) || dependents(logicalId).length > 0) continue;
+      for (const [id, resource] of live) {
+        const { logicalId } = resource;
+        if (inFlight.has(id) || hasDependents(logicalId)) continue;
         const work = this.#deleteResource(stack, resource)
           .then(() => {
-            live.delete(logicalId);
+            live.delete(id);
           })
           .catch((error: unknown) => {
             failed.push(logicalId);
-            live.delete(logicalId);
+            live.delete(id);
             // What it depends on stays: deleting it could break the resource that failed.
-            for (const need of dependsOn.get(logicalId) ?? []) live.delete(need);
+            for (const [other, row] of live)
+              if (dependsOn.get(logicalId)?.has(row.logicalId)) live.delete(other);
             this.#o.log.warn({ err: error, stack: stack.name, logicalId }, "stack resource delete failed");
           })
-          .finally(() => inFlight.delete(logicalId));
-        inFlight.set(logicalId, work);
+          .finally(() => inFlight.delete(id));
+        inFlight.set(id, work);
       }
       if (inFlight.size === 0) break;
       await Promise.race(inFlight.values());
@@ -629,7 +729,7 @@ export class StackEngine {
     stack: StackRecord,
     event: Parameters<typeof transition<typeof stackMachine>>[2],
     reason: string | null,
-    extra: { outputs?: StackOutputRecord[]; deletedAt?: number } = {},
+    extra: Omit<StackPatch, "status" | "statusReason" | "updatedAt"> = {},
   ): Promise<void> {
     const from = stack.status;
     const to = transition(stackMachine, from, event);
@@ -660,7 +760,7 @@ export class StackEngine {
     resource: R,
     event: Parameters<typeof transition<typeof resourceMachine>>[2],
     reason: string | null,
-    extra: { attributes?: Record<string, unknown> } = {},
+    extra: Pick<StackResourcePatch, "attributes" | "propertiesSealed" | "deletionPolicy"> = {},
   ): Promise<R> {
     const to = transition(resourceMachine, resource.status, event);
     const updatedAt = this.#o.now();

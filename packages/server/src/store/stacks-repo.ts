@@ -233,7 +233,10 @@ export async function insertStackResource(
 }
 
 export type StackResourcePatch = Partial<
-  Pick<StackResourceRecord, "status" | "statusReason" | "physicalId" | "propertiesSealed" | "attributes">
+  Pick<
+    StackResourceRecord,
+    "status" | "statusReason" | "physicalId" | "propertiesSealed" | "attributes" | "deletionPolicy"
+  >
 > & { updatedAt: number };
 
 /** Writes `patch` if the resource is still in `expected`; returns whether it was. */
@@ -251,6 +254,7 @@ export async function updateStackResource(
       ...(patch.physicalId !== undefined && { physical_id: patch.physicalId }),
       ...(patch.propertiesSealed !== undefined && { properties_sealed: patch.propertiesSealed }),
       ...(patch.attributes !== undefined && { attributes_json: JSON.stringify(patch.attributes) }),
+      ...(patch.deletionPolicy !== undefined && { deletion_policy: patch.deletionPolicy }),
       updated_at: patch.updatedAt,
     })
     .where("id", "=", id)

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
+import { ApiRoutes, type CreatedAccessKeyDto } from "@fawkes/protocol";
 
 export interface Key {
   accessKeyId: string;
@@ -40,6 +41,17 @@ export async function savedCredentials(
   const text = await readFile(path.join(configHome, "fawkes", "credentials.json"), "utf8");
   return (JSON.parse(text) as Record<string, Record<string, unknown>>)[serverUrl];
 }
+
+/** A new access key of the server whose policy is `statements` (POST /api/v1/credentials). */
+export const newAccessKey = (
+  server: { api: { post<T>(path: string, body?: unknown): Promise<T> } },
+  name: string,
+  statements: object[],
+): Promise<Key> =>
+  server.api.post<CreatedAccessKeyDto>(ApiRoutes.credentials, {
+    name,
+    policy: { Version: "2012-10-17", Statement: statements },
+  });
 
 export interface CliKey extends Key {
   sessionToken?: string;

@@ -99,6 +99,80 @@ export function iamProviders(identity: Identity): ResourceProvider[] {
       }
       return { Arn: created.arn, RoleId: created.roleId };
     },
+    // A new name or path is a new role; the rest changes on the role itself, each part with its IAM action.
+    replacedBy: ["RoleName", "Path"],
+    async update(name, oldProps, props, ctx) {
+      const role = await roles.getRole(name);
+      const changed = (key: string) => JSON.stringify(oldProps[key]) !== JSON.stringify(props[key]);
+      if (changed("AssumeRolePolicyDocument")) {
+        ctx.caller.authorize("iam:UpdateAssumeRolePolicy", role.arn);
+        await roles.updateTrustPolicy(name, props.AssumeRolePolicyDocument, ctx.caller.origin);
+      }
+      if (changed("Description") || changed("MaxSessionDuration")) {
+        ctx.caller.authorize("iam:UpdateRole", role.arn);
+        await roles.updateRole(
+          name,
+          {
+            description: text(props.Description) ?? null,
+            maxSessionDurationSeconds:
+              props.MaxSessionDuration === undefined ? 3600 : Number(props.MaxSessionDuration),
+          },
+          ctx.caller.origin,
+        );
+      }
+      const boundary = text(props.PermissionsBoundary);
+      if (boundary !== (role.permissionsBoundaryArn ?? undefined)) {
+        ctx.caller.authorize(`iam:${boundary ? "Put" : "Delete"}RolePermissionsBoundary`, role.arn);
+        if (boundary) await roles.putRolePermissionsBoundary(name, boundary, ctx.caller.origin);
+        else await roles.deleteRolePermissionsBoundary(name, ctx.caller.origin);
+      }
+      const tags = tagsOf(props.Tags);
+      const untagged = Object.keys(role.tags).filter((key) => !(key in tags));
+      if (untagged.length > 0) {
+        ctx.caller.authorize("iam:UntagRole", role.arn);
+        await roles.untagRole(name, untagged, ctx.caller.origin);
+      }
+      if (Object.entries(tags).some(([key, value]) => role.tags[key] !== value)) {
+        ctx.caller.authorize("iam:TagRole", role.arn);
+        await roles.tagRole(name, tags, ctx.caller.origin);
+      }
+      // Inline and managed policies by difference: an AWS::IAM::Policy of the stack may hold others on the role.
+      const inline = (value: unknown) =>
+        new Map(
+          (Array.isArray(value) ? (value as Record<string, unknown>[]) : []).map((policy) => [
+            String(policy.PolicyName),
+            policy.PolicyDocument,
+          ]),
+        );
+      const [before, after] = [inline(oldProps.Policies), inline(props.Policies)];
+      for (const policyName of before.keys())
+        if (!after.has(policyName)) {
+          ctx.caller.authorize("iam:DeleteRolePolicy", role.arn);
+          await unlessGone(() => roles.deleteRolePolicy(name, policyName, ctx.caller.origin));
+        }
+      for (const [policyName, document] of after) {
+        ctx.caller.authorize("iam:PutRolePolicy", role.arn);
+        await roles.putRolePolicy(name, policyName, document, ctx.caller.origin);
+      }
+      const managed = new Set(strings(props.ManagedPolicyArns, "ManagedPolicyArns"));
+      for (const attached of await roles.listAttachedRolePolicies(name))
+        if (
+          !managed.has(attached.arn) &&
+          strings(oldProps.ManagedPolicyArns, "ManagedPolicyArns").includes(attached.arn)
+        ) {
+          ctx.caller.authorize("iam:DetachRolePolicy", role.arn);
+          await roles.detachRolePolicy(name, attached.arn, ctx.caller.origin);
+        }
+      const attachedNow = new Set(
+        (await roles.listAttachedRolePolicies(name)).map((attached) => attached.arn),
+      );
+      for (const arn of managed)
+        if (!attachedNow.has(arn)) {
+          ctx.caller.authorize("iam:AttachRolePolicy", role.arn);
+          await roles.attachRolePolicy(name, arn, ctx.caller.origin);
+        }
+      return { Arn: role.arn, RoleId: role.roleId };
+    },
     async delete(name, props, ctx) {
       if (await isGone(() => roles.getRole(name))) return;
       ctx.caller.authorize("iam:DeleteRole", iamArn(ctx, "role", text(props.Path), name));
@@ -126,6 +200,18 @@ export function iamProviders(identity: Identity): ResourceProvider[] {
         );
       }
       return {};
+    },
+    // The old document leaves the roles (or the name) it no longer covers; the new one is put on every role.
+    async update(id, oldProps, props, ctx) {
+      const roleNames = rolesOnly(props);
+      const stays = (roleName: string) =>
+        roleNames.includes(roleName) && oldProps.PolicyName === props.PolicyName;
+      await inlinePolicy.delete(
+        id,
+        { ...oldProps, Roles: strings(oldProps.Roles, "Roles").filter((r) => !stays(r)) },
+        ctx,
+      );
+      return inlinePolicy.create(id, props, ctx);
     },
     async delete(_id, props, ctx) {
       const policyName = String(props.PolicyName);
