@@ -342,9 +342,30 @@ test(
     assert.equal(address.instanceId, a.instanceId);
     assert.equal(a.publicIp, address.publicIp);
     assert.deepEqual(cloud.addresses.ports(address.publicIp), [], "no security group: no listener");
+
+    // update-stack with the next build's instance keeps the address and moves it there.
+    const b = await instances.launch(t, "B", []);
+    const updating = await cloud.stacks.update({
+      name: "seed-style",
+      usePreviousTemplate: true,
+      parameters: { InstanceId: b.instanceId },
+      capabilities: [],
+      caller: SYSTEM_CALLER,
+    });
+    await cloud.stacks.settled(updating.stackId);
+    const updated = await cloud.stacks.describe(updating.stackId);
+    assert.equal(updated.status, "UPDATE_COMPLETE", updated.statusReason ?? "");
+    const [moved] = await cloud.addresses.list();
+    assert.deepEqual(
+      [moved?.allocationId, moved?.publicIp, moved?.instanceId],
+      [address.allocationId, address.publicIp, b.instanceId],
+    );
+    assert.equal(a.publicIp, null);
+    assert.equal(b.publicIp, address.publicIp);
+
     await deleteStack(cloud, "seed-style");
     assert.deepEqual(await cloud.addresses.list(), []);
-    assert.equal(a.publicIp, null);
+    assert.equal(b.publicIp, null);
 
     const asked: string[] = [];
     const refusing: StackCaller = {

@@ -39,6 +39,23 @@ export function addressProviders(addresses: AddressService): ResourceProvider[] 
         address = await addresses.associate({ address: address.allocationId, instanceId });
       return { AllocationId: address.allocationId, PublicIp: address.publicIp };
     },
+    // An update keeps the address: a new InstanceId moves it there (the phoenix switch by update-stack), none
+    // detaches it. A new Domain needs a new address, as on AWS.
+    replacedBy: ["Domain"],
+    async update(publicIp, _oldProps, newProps, ctx) {
+      const address = await addresses.find(publicIp);
+      if (!address) return eip.create(publicIp, newProps, ctx);
+      const instanceId = text(newProps.InstanceId);
+      if (instanceId !== undefined && address.instanceId !== instanceId) {
+        ctx.caller.authorize("ec2:AssociateAddress", arn(ctx, address.allocationId));
+        await addresses.associate({ address: address.allocationId, instanceId });
+      }
+      if (instanceId === undefined && address.associationId !== null) {
+        ctx.caller.authorize("ec2:DisassociateAddress", arn(ctx, address.allocationId));
+        await addresses.disassociate(address.associationId);
+      }
+      return { AllocationId: address.allocationId, PublicIp: address.publicIp };
+    },
     async delete(publicIp, _props, ctx) {
       const address = await addresses.find(publicIp);
       if (!address) return addresses.release(publicIp);
@@ -96,6 +113,13 @@ export function announcingRuleChanges(
             await provider.delete(physicalId, props, ctx);
             changed(ctx.stackId);
           },
+          ...(provider.update && {
+            update: async (physicalId, oldProps, newProps, ctx) => {
+              const attributes = await provider.update!(physicalId, oldProps, newProps, ctx);
+              changed(ctx.stackId);
+              return attributes;
+            },
+          }),
         }
       : provider,
   );
