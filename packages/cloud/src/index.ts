@@ -47,6 +47,7 @@ export type { StackBackend, StackEventView, StackResourceView, StackView } from 
 export { WAIT_CONDITION_PATH, type WaitConditionReceiver } from "./cloudformation/wait-condition.ts";
 export * from "./cloud-init/index.ts";
 export * from "./providers/local/instances/index.ts";
+export * from "./providers/local/addresses/index.ts";
 export { ec2Service, EC2_XMLNS } from "./ec2/service.ts";
-export type { NetworkDirectory, NetworkRecord } from "./ec2/service.ts";
 export type { Ec2Instance, Ec2InstanceState, InstanceSource } from "./ec2/instances.ts";
+export type { AddressView, NetworkDirectory, NetworkRecord } from "./ec2/service.ts";

@@ -13,13 +13,20 @@ export {
 } from "./runs/machines.ts";
 export type { AgentConfigState, RunState } from "./runs/machines.ts";
 export {
+  addressMachine,
   instanceMachine,
   resourceMachine,
   sessionMachine,
   settledStackStatuses,
   stackMachine,
 } from "./cloud/machines.ts";
-export type { InstanceState, ResourceStatus, SessionState, StackStatus } from "./cloud/machines.ts";
+export type {
+  AddressState,
+  InstanceState,
+  ResourceStatus,
+  SessionState,
+  StackStatus,
+} from "./cloud/machines.ts";
 export { defaultConfigMaxBytes, oversizedFileIssue, parseConfigFiles } from "./config/parse-config-files.ts";
 export type { ConfigFileInput, ParseConfigOptions } from "./config/parse-config-files.ts";
 export { deepFreeze } from "./config/deep-freeze.ts";

@@ -307,6 +307,21 @@ const errorRegistry = {
     status: 500,
     meaning: "A phoenix instance's sandbox could not be built or started, or a port of it exposed.",
   },
+  addressesExhausted: {
+    code: "FAWKES_ADDRESSES_EXHAUSTED",
+    status: 503,
+    meaning: "Every stable (elastic) address of `127.101.0.0/16` is allocated.",
+  },
+  addressNotFound: {
+    code: "FAWKES_ADDRESS_NOT_FOUND",
+    status: 404,
+    meaning: "No stable (elastic) address with that allocation id or public IP.",
+  },
+  addressInUse: {
+    code: "FAWKES_ADDRESS_IN_USE",
+    status: 409,
+    meaning: "The stable address is associated with an instance, or the instance cannot take it.",
+  },
   stackNotFound: {
     code: "FAWKES_STACK_NOT_FOUND",
     status: 404,

@@ -25,6 +25,19 @@ export interface NetworkRecord {
 export interface NetworkDirectory {
   /** Live records of a CloudFormation type (`AWS::EC2::Subnet`…), oldest first. */
   records(type: string): Promise<NetworkRecord[]>;
+  /** Stable (elastic) addresses, for DescribeAddresses. @default none */
+  addresses?(): Promise<AddressView[]>;
+}
+
+/** A stable address as DescribeAddresses shows it. */
+export interface AddressView {
+  allocationId: string;
+  publicIp: string;
+  domain: string;
+  associationId: string | null;
+  instanceId: string | null;
+  privateIp: string | null;
+  tags: Record<string, string>;
 }
 
 export type { InstanceSource };
@@ -146,6 +159,8 @@ export function ec2Service(
     async handle(request: QueryRequest) {
       const instanceAction = Object.hasOwn(instances, request.action) ? instances[request.action] : undefined;
       if (instanceAction && request.caller) return instanceAction(request, request.caller);
+      if (request.action === "DescribeAddresses" && request.caller)
+        return describeAddresses(directory, request);
       const lookup = Object.hasOwn(lookups, request.action) ? lookups[request.action] : undefined;
       const caller: QueryCaller | undefined = request.caller;
       if (!lookup || !caller) throw invalidAction("ec2", request.action);
@@ -166,4 +181,55 @@ export function ec2Service(
       return el(lookup.setName, ...found.map((record) => lookup.render(record, owner)));
     },
   };
+}
+
+/**
+ * DescribeAddresses: `PublicIp.N`, `AllocationId.N` (an unknown one is EC2's NotFound) and `Filter.N`
+ * (`allocation-id`, `association-id`, `domain`, `instance-id`, `private-ip-address`, `public-ip`, `tag:KEY`…).
+ */
+async function describeAddresses(directory: NetworkDirectory, request: QueryRequest): Promise<string> {
+  request.caller?.authorize("ec2:DescribeAddresses", "*");
+  const ips = request.params.list("PublicIp", { member: false });
+  const allocations = request.params.list("AllocationId", { member: false });
+  const filters = filtersOf(request.params);
+  const addresses = (await directory.addresses?.()) ?? [];
+  for (const ip of ips)
+    if (!addresses.some((address) => address.publicIp === ip))
+      throw new AwsError("InvalidAddress.NotFound", 400, `Address '${ip}' not found.`);
+  for (const id of allocations)
+    if (!addresses.some((address) => address.allocationId === id))
+      throw new AwsError("InvalidAllocationID.NotFound", 400, `The allocation ID '${id}' does not exist`);
+  const found = addresses.filter(
+    (address) =>
+      (ips.length === 0 || ips.includes(address.publicIp)) &&
+      (allocations.length === 0 || allocations.includes(address.allocationId)) &&
+      matches(
+        { id: address.allocationId, properties: {}, attributes: {}, tags: address.tags },
+        filters,
+        () => ({
+          "allocation-id": [address.allocationId],
+          "association-id": address.associationId === null ? [] : [address.associationId],
+          domain: [address.domain],
+          "instance-id": address.instanceId === null ? [] : [address.instanceId],
+          "private-ip-address": address.privateIp === null ? [] : [address.privateIp],
+          "public-ip": [address.publicIp],
+        }),
+      ),
+  );
+  return el(
+    "addressesSet",
+    ...found.map((address) =>
+      item(
+        text("publicIp", address.publicIp),
+        text("allocationId", address.allocationId),
+        text("domain", address.domain),
+        address.instanceId === null ? "" : text("instanceId", address.instanceId),
+        address.associationId === null ? "" : text("associationId", address.associationId),
+        address.privateIp === null ? "" : text("privateIpAddress", address.privateIp),
+        text("publicIpv4Pool", "amazon"),
+        text("networkBorderGroup", "us-east-1"),
+        tagSet(address.tags),
+      ),
+    ),
+  );
 }

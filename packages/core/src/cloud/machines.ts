@@ -90,6 +90,22 @@ export const instanceMachine = {
   },
 } as const satisfies StateMachine;
 
+/**
+ * A stable (elastic) address (addresses table: associated while it has an association id; released is the row
+ * gone). `associate` from associated is a move to another instance (EC2's reassociation); releasing an associated
+ * address disassociates it first.
+ */
+export const addressMachine = {
+  name: "address",
+  initial: ["allocated"],
+  transitions: {
+    allocated: { associate: "associated", release: "released" },
+    associated: { associate: "associated", disassociate: "allocated" },
+    released: {},
+  },
+} as const satisfies StateMachine;
+
+export type AddressState = keyof (typeof addressMachine)["transitions"];
 export type SessionState = keyof (typeof sessionMachine)["transitions"];
 export type StackStatus = keyof (typeof stackMachine)["transitions"];
 export type ResourceStatus = keyof (typeof resourceMachine)["transitions"];

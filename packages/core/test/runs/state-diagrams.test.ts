@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import test from "node:test";
 import {
+  addressMachine,
   agentMachine,
   edgesOf,
   instanceMachine,
@@ -24,6 +25,7 @@ const machines: StateMachine[] = [
   stackMachine,
   resourceMachine,
   instanceMachine,
+  addressMachine,
 ];
 
 interface Diagram {

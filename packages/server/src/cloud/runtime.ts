@@ -25,11 +25,14 @@ import {
 } from "@fawkes/cloud";
 import type { EnvVar } from "@fawkes/protocol";
 import type { Kysely } from "kysely";
+import { Addresses, instanceLookup, type InstanceLookup } from "../addresses/addresses.ts";
+import { addressViews, recordedSecurityGroups } from "../addresses/stack-records.ts";
 import { Identity } from "../identity/iam-store.ts";
 import { Instances } from "../instances/instances.ts";
 import type { LaunchPlanSources } from "../instances/launch-plan.ts";
 import { ec2Instances } from "../instances/ec2-source.ts";
 import { stackBackend } from "../stacks/backend.ts";
+import { addressProviders, announcingRuleChanges } from "../stacks/local/address.ts";
 import { bucketProvider } from "../stacks/local/bucket.ts";
 import { iamProviders } from "../stacks/local/iam.ts";
 import { instanceProvider } from "../stacks/local/instance.ts";
@@ -82,6 +85,8 @@ export interface CloudRuntime {
   readonly stacks: StackEngine;
   /** Phoenix instances (EC2's model), launched by stacks. */
   readonly instances: Instances;
+  /** Stable (elastic) addresses: allocated, associated with instances, served while associated. */
+  readonly addresses: Addresses;
   /**
    * The AWS_* variables to add to a job: endpoint and region, never credentials (a job's role credentials come
    * from its metadata endpoint, renewed: see above). A variable the job's config already sets wins.
@@ -110,8 +115,13 @@ export interface StartCloudOptions {
   instanceGraceMs?: number;
   /** Told after every committed change of a stack (the web UI's live event stream). */
   stackChanged?(stack: { stackId: string; name: string }): void;
+  /** The instances addresses are associated with. @default the server's own instances */
+  instances?: InstanceLookup;
+  /** Picks a stable address to allocate. @default the lowest free of 127.101.0.0/16 */
+  pickAddress?: (inUse: ReadonlySet<string>) => string;
 }
 
+/** No instances: what addresses see until the instances service is given. */
 const SILENT: CloudLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 export async function startCloud(options: StartCloudOptions, db: Kysely<Database>): Promise<CloudRuntime> {
@@ -180,11 +190,29 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     findRole: (nameOrArn) => sessions.roles.findRole(nameOrArn),
     now,
   };
+  // Addresses read security groups from the stack engine's records, and the engine makes addresses: the
+  // records are read only once an address is associated or started (after both exist).
+  const addresses = new Addresses({
+    db,
+    instances: options.instances ?? instanceLookup(instances),
+    groups: recordedSecurityGroups((type) => stacks.recordsOf(type)),
+    now,
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.pickAddress ? { pickIp: options.pickAddress } : {}),
+  });
   const stacks: StackEngine = new StackEngine({
     db,
     dataKey: options.dataKey,
     providers: providerRegistry([
-      ...networkProviders,
+      // Listeners follow security groups made or deleted, once their stack's operation has settled.
+      ...announcingRuleChanges(networkProviders, (stackId) => {
+        stacks
+          .settled(stackId)
+          .then(() => addresses.refreshRules())
+          .catch((error: unknown) =>
+            (options.log ?? SILENT).warn({ err: error }, "address rules not refreshed"),
+          );
+      }),
       ...iamProviders(identity),
       bucketProvider(
         {
@@ -195,6 +223,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         () => running().url,
       ),
       instanceProvider(instances, launchSources),
+      ...addressProviders(addresses),
       ...waitConditionProviders(options.dataKey, () => running().url),
     ]),
     types: localResourceTypes,
@@ -216,17 +245,24 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
         sts,
         iamService(identity.iamStore),
         cloudFormationService(stackBackend(stacks, now)),
-        ec2Service(network, {
-          account: LOCAL_ACCOUNT,
-          region: CLOUD_REGION,
-          instances: ec2Instances(instances, CLOUD_REGION),
-        }),
+        ec2Service(
+          {
+            ...network,
+            addresses: async () => addressViews(await addresses.list(), (type) => stacks.recordsOf(type)),
+          },
+          {
+            account: LOCAL_ACCOUNT,
+            region: CLOUD_REGION,
+            instances: ec2Instances(instances, CLOUD_REGION),
+          },
+        ),
       ],
       waitConditions: stacks.signals,
     },
     credentials,
   );
   started.endpoint = endpoint;
+  await addresses.start();
   await instances.start();
   await stacks.start();
   const cloud: CloudRuntime = {
@@ -235,6 +271,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     sessions,
     identity,
     stacks,
+    addresses,
     instances,
     async jobEnvironment(_owner, configured) {
       const own = new Set(configured.map((variable) => variable.name));
@@ -249,6 +286,7 @@ export async function startCloud(options: StartCloudOptions, db: Kysely<Database
     async close() {
       await stacks.close();
       await instances.close();
+      await addresses.close();
       await endpoint.close();
     },
   };

@@ -21,6 +21,7 @@ import { agentTokenGraceMigration } from "./migrations/014-agent-token-grace.ts"
 import { stacksMigration } from "./migrations/015-stacks.ts";
 import { policyVersionsMigration } from "./migrations/016-policy-versions.ts";
 import { instancesMigration } from "./migrations/017-instances.ts";
+import { addressesMigration } from "./migrations/018-addresses.ts";
 import { stackSignalsMigration } from "./migrations/019-stack-signals.ts";
 import type { SqlDialect } from "./migrations/portable.ts";
 import type { Database } from "./schema.ts";
@@ -47,6 +48,7 @@ const migrations = (dataKey: Buffer, dialect: SqlDialect): Record<string, Migrat
   "015-stacks": stacksMigration(dialect),
   "016-policy-versions": policyVersionsMigration(dialect),
   "017-instances": instancesMigration(dialect),
+  "018-addresses": addressesMigration(dialect),
   "019-stack-signals": stackSignalsMigration(dialect),
 });
 

@@ -480,6 +480,27 @@ export interface DbInstanceTable {
   terminated_at: number | null;
 }
 
+/** A stable (elastic) address (migration 018). */
+export interface DbAddressTable {
+  /** `eipalloc-` and 17 hex digits. */
+  allocation_id: string;
+  /** In `127.101.0.0/16`. */
+  public_ip: string;
+  /** `vpc` or `standard`. */
+  domain: string;
+  /** `eipassoc-…` while associated; a new one with every association. */
+  association_id: string | null;
+  instance_id: string | null;
+  /** The associated instance's address (`127.100.x.y`): where its connections go. */
+  private_ip: string | null;
+  /** The stack resource that allocated it, if one did. */
+  stack_id: string | null;
+  logical_id: string | null;
+  /** `{ key: value }`: the template's Tags and CloudFormation's `aws:cloudformation:*` ones. */
+  tags_json: string;
+  created_at: number;
+}
+
 /** Signals received by a stack's resources (migration 019); a repeated UniqueId is stored once. */
 export interface DbStackSignalTable {
   id: Generated<number>;
@@ -513,6 +534,7 @@ export interface Database {
   stack_resources: DbStackResourceTable;
   stack_events: DbStackEventTable;
   instances: DbInstanceTable;
+  addresses: DbAddressTable;
   stack_signals: DbStackSignalTable;
   roles: DbRoleTable;
   role_policies: DbRolePolicyTable;
@@ -543,6 +565,7 @@ export type DbStack = Selectable<DbStackTable>;
 export type DbStackResource = Selectable<DbStackResourceTable>;
 export type DbStackEvent = Selectable<DbStackEventTable>;
 export type DbInstance = Selectable<DbInstanceTable>;
+export type DbAddress = Selectable<DbAddressTable>;
 export type DbStackSignal = Selectable<DbStackSignalTable>;
 export type DbUser = Selectable<DbUserTable>;
 export type DbApiToken = Selectable<DbApiTokenTable>;

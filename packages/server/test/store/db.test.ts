@@ -46,6 +46,7 @@ testOnEachBackend("migrating an up-to-date database again applies nothing", asyn
       "015-stacks",
       "016-policy-versions",
       "017-instances",
+      "018-addresses",
       "019-stack-signals",
     ],
   );

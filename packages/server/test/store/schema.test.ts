@@ -266,6 +266,18 @@ const expected = {
     "launched_at",
     "terminated_at",
   ],
+  addresses: [
+    "allocation_id",
+    "public_ip",
+    "domain",
+    "association_id",
+    "instance_id",
+    "private_ip",
+    "stack_id",
+    "logical_id",
+    "tags_json",
+    "created_at",
+  ],
   stack_signals: ["id", "stack_id", "logical_id", "unique_id", "status", "reason", "data", "at"],
 } satisfies { [T in keyof Database]: (keyof Database[T] & string)[] };
 
@@ -358,6 +370,8 @@ testOnEachBackend("the schema's indexes exist", async (t, backend) => {
     stack_events_stack: { unique: 0, partial: 0 },
     instances_live_address: { unique: 1, partial: 1 },
     instances_stack: { unique: 0, partial: 0 },
+    addresses_public_ip: { unique: 1, partial: 0 },
+    addresses_instance: { unique: 0, partial: 0 },
     stack_signals_unique: { unique: 1, partial: 0 },
   });
 });
