@@ -65,6 +65,9 @@ export async function migrateToLatest(
     provider: { getMigrations: async () => migrations(dataKey, dialect) },
     migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: `${MIGRATION_TABLE}_lock`,
+    // Each migration adds its own tables and columns, independent of its neighbours: a database that ran a later
+    // one first (a development database when branches merge in another order) still gets the earlier one.
+    allowUnorderedMigrations: true,
   });
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
   if (error !== undefined) {
