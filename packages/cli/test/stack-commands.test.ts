@@ -10,7 +10,7 @@ import path from "node:path";
 import test from "node:test";
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { ApiRoutes, type CreatedAccessKeyDto } from "@fawkes/protocol";
-import { runCli, startServerProcess, tempDir, type CliResult } from "@fawkes/testing";
+import { runCli, startServerProcess, tempDir, type CliResult, serviceTrustPolicy } from "@fawkes/testing";
 
 const TEMPLATE = {
   AWSTemplateFormatVersion: "2010-09-09",
@@ -21,12 +21,7 @@ const TEMPLATE = {
     AppRole: {
       Type: "AWS::IAM::Role",
       Properties: {
-        AssumeRolePolicyDocument: {
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Principal: { Service: ["ec2.amazonaws.com"] }, Action: ["sts:AssumeRole"] },
-          ],
-        },
+        AssumeRolePolicyDocument: serviceTrustPolicy(),
       },
     },
   },

@@ -38,5 +38,5 @@ export { dumpDatabase, sharedPostgres, startPostgres, type Postgres } from "./po
 export { storeContents, type StoredServer } from "./store-contents.ts";
 export { testDatabase, testStore, type TestStore } from "./test-store.ts";
 export { ManualClock } from "./manual-clock.ts";
-export { BUCKET_AND_ROLE_TEMPLATE } from "./stack-templates.ts";
+export { BUCKET_AND_ROLE_TEMPLATE, serviceTrustPolicy } from "./stack-templates.ts";
 export { aliasBomb, hostileConfigFiles, hugeMapping, steadyPipeline } from "./hostile-config.ts";

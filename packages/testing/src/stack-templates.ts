@@ -35,3 +35,9 @@ Outputs:
     Condition: WithRole
     Value: !GetAtt AppRole.Arn
 `;
+
+/** A role's trust policy that lets `service` (by default EC2, for instance profiles) assume it. */
+export const serviceTrustPolicy = (service = "ec2.amazonaws.com") => ({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Allow", Principal: { Service: [service] }, Action: ["sts:AssumeRole"] }],
+});

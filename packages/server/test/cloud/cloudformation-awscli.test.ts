@@ -10,7 +10,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
 import { ApiRoutes, type CreatedAccessKeyDto } from "@fawkes/protocol";
-import { startServerProcess, tempDir } from "@fawkes/testing";
+import { startServerProcess, tempDir, serviceTrustPolicy } from "@fawkes/testing";
 import { awsCli, type Key } from "./support.ts";
 
 const TEMPLATE = {
@@ -39,12 +39,7 @@ const TEMPLATE = {
     AppRole: {
       Type: "AWS::IAM::Role",
       Properties: {
-        AssumeRolePolicyDocument: {
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Principal: { Service: ["ec2.amazonaws.com"] }, Action: ["sts:AssumeRole"] },
-          ],
-        },
+        AssumeRolePolicyDocument: serviceTrustPolicy(),
         Path: "/",
       },
     },

@@ -9,13 +9,8 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
-import { startServerProcess, tempDir } from "@fawkes/testing";
+import { serviceTrustPolicy, startServerProcess, tempDir } from "@fawkes/testing";
 import { awsCli, newAccessKey } from "./support.ts";
-
-const TRUST = {
-  Version: "2012-10-17",
-  Statement: [{ Effect: "Allow", Principal: { Service: ["ec2.amazonaws.com"] }, Action: ["sts:AssumeRole"] }],
-};
 
 const template = (version: 1 | 2) => ({
   AWSTemplateFormatVersion: "2010-09-09",
@@ -40,7 +35,7 @@ const template = (version: 1 | 2) => ({
     AppRole: {
       Type: "AWS::IAM::Role",
       Properties: {
-        AssumeRolePolicyDocument: TRUST,
+        AssumeRolePolicyDocument: serviceTrustPolicy(),
         Policies: [
           {
             PolicyName: "read",

@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { TestContext } from "node:test";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { awsCli, tempDir, testDatabase, waitFor } from "@fawkes/testing";
+import { awsCli, tempDir, testDatabase, waitFor, serviceTrustPolicy } from "@fawkes/testing";
 import { startCloud, type CloudRuntime } from "../../src/cloud/runtime.ts";
 import type { InstanceRecord } from "../../src/instances/instances.ts";
 import { SYSTEM_CALLER } from "../../src/stacks/providers.ts";
@@ -150,12 +150,7 @@ export function appTemplate(userData: string, actions: string[], trustService = 
       AppRole: {
         Type: "AWS::IAM::Role",
         Properties: {
-          AssumeRolePolicyDocument: {
-            Version: "2012-10-17",
-            Statement: [
-              { Effect: "Allow", Principal: { Service: [trustService] }, Action: ["sts:AssumeRole"] },
-            ],
-          },
+          AssumeRolePolicyDocument: serviceTrustPolicy(trustService),
           Path: "/",
           Policies: [
             {

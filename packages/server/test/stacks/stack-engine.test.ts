@@ -16,7 +16,7 @@ import {
   type CloudEndpoint,
 } from "@fawkes/cloud";
 import { ErrorCode } from "@fawkes/protocol";
-import { tempDir, testDatabase, waitFor } from "@fawkes/testing";
+import { tempDir, testDatabase, waitFor, serviceTrustPolicy } from "@fawkes/testing";
 import pino from "pino";
 import { Identity } from "../../src/identity/iam-store.ts";
 import { SYSTEM_ACTOR } from "../../src/http/actor.ts";
@@ -133,12 +133,7 @@ const NETWORK_AND_STORAGE = JSON.stringify({
     Role: {
       Type: "AWS::IAM::Role",
       Properties: {
-        AssumeRolePolicyDocument: {
-          Version: "2012-10-17",
-          Statement: [
-            { Effect: "Allow", Principal: { Service: ["ec2.amazonaws.com"] }, Action: ["sts:AssumeRole"] },
-          ],
-        },
+        AssumeRolePolicyDocument: serviceTrustPolicy(),
       },
     },
     Read: {

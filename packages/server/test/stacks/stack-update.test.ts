@@ -12,7 +12,7 @@ import path from "node:path";
 import test, { type TestContext } from "node:test";
 import { localResourceTypes, resourceTypeRegistry } from "@fawkes/cloud";
 import { ErrorCode } from "@fawkes/protocol";
-import { tempDir, testDatabase, waitFor } from "@fawkes/testing";
+import { tempDir, testDatabase, waitFor, serviceTrustPolicy } from "@fawkes/testing";
 import pino from "pino";
 import { SYSTEM_ACTOR } from "../../src/http/actor.ts";
 import { Identity } from "../../src/identity/iam-store.ts";
@@ -608,12 +608,7 @@ test("roles, policies and network records update in place, and a rollback puts t
       Role: {
         Type: "AWS::IAM::Role",
         Properties: {
-          AssumeRolePolicyDocument: {
-            Version: "2012-10-17",
-            Statement: [
-              { Effect: "Allow", Principal: { Service: ["ec2.amazonaws.com"] }, Action: ["sts:AssumeRole"] },
-            ],
-          },
+          AssumeRolePolicyDocument: serviceTrustPolicy(),
           ...(n === 2 && { Description: "build two", Tags: [{ Key: "Build", Value: "2" }] }),
         },
       },
