@@ -24,23 +24,20 @@ import { renderTable, type Figure } from "./lib/figures.ts";
 import { machineInfo } from "./lib/proc.ts";
 import { summarize } from "./lib/stats.ts";
 
-const NETWORK = JSON.stringify({
-  Resources: {
-    Web: {
-      Type: "AWS::EC2::SecurityGroup",
-      Properties: {
-        GroupDescription: "web",
-        SecurityGroupIngress: [{ IpProtocol: "tcp", FromPort: 8080, ToPort: 8080, CidrIp: "0.0.0.0/0" }],
-      },
-    },
-    Address: { Type: "AWS::EC2::EIP", Properties: { Domain: "vpc" } },
-  },
-  Outputs: {
-    GroupId: { Value: { Ref: "Web" }, Export: { Name: "bench-web" } },
-    AllocationId: { Value: { "Fn::GetAtt": ["Address", "AllocationId"] }, Export: { Name: "bench-address" } },
-    PublicIp: { Value: { Ref: "Address" } },
-  },
-});
+/** The long-lived stack: the app's port and the address every build takes over (exported). */
+const NETWORK = `Resources:
+  Web:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: web
+      SecurityGroupIngress: [{ IpProtocol: tcp, FromPort: 8080, ToPort: 8080, CidrIp: 0.0.0.0/0 }]
+  Address:
+    Type: AWS::EC2::EIP
+Outputs:
+  GroupId: { Value: !Ref Web, Export: { Name: bench-web } }
+  AllocationId: { Value: !GetAtt Address.AllocationId, Export: { Name: bench-address } }
+  PublicIp: { Value: !Ref Address }
+`;
 
 /** The app: answers with its build number. */
 const serverScript = (build: string): string =>

@@ -58,17 +58,13 @@ Resources:
       AssumeRolePolicyDocument:
         Version: "2012-10-17"
         Statement:
-          - Effect: Allow
-            Principal: { Service: [ec2.amazonaws.com] }
-            Action: [sts:AssumeRole]
+          - { Effect: Allow, Principal: { Service: [ec2.amazonaws.com] }, Action: [sts:AssumeRole] }
       Policies:
         - PolicyName: read-builds
           PolicyDocument:
             Version: "2012-10-17"
             Statement:
-              - Effect: Allow
-                Action: [s3:GetObject]
-                Resource: !Sub arn:aws:s3:::\${Builds}/*
+              - { Effect: Allow, Action: [s3:GetObject], Resource: !Sub "arn:aws:s3:::\${Builds}/*" }
   AppProfile:
     Type: AWS::IAM::InstanceProfile
     Properties:
@@ -78,31 +74,41 @@ Resources:
     Properties:
       Domain: vpc
 Outputs:
-  Bucket:
-    Value: !Ref Builds
-    Export: { Name: !Sub "\${AWS::StackName}-Bucket" }
-  SubnetId:
-    Value: !Ref Subnet
-    Export: { Name: !Sub "\${AWS::StackName}-SubnetId" }
-  WebGroup:
-    Value: !Ref WebGroup
-    Export: { Name: !Sub "\${AWS::StackName}-WebGroup" }
-  AppProfile:
-    Value: !Ref AppProfile
-    Export: { Name: !Sub "\${AWS::StackName}-AppProfile" }
-  AllocationId:
-    Value: !GetAtt Address.AllocationId
-    Export: { Name: !Sub "\${AWS::StackName}-AllocationId" }
-  PublicIp:
-    Value: !Ref Address
-    Export: { Name: !Sub "\${AWS::StackName}-PublicIp" }
+  Bucket: { Value: !Ref Builds, Export: { Name: !Sub "\${AWS::StackName}-Bucket" } }
+  SubnetId: { Value: !Ref Subnet, Export: { Name: !Sub "\${AWS::StackName}-SubnetId" } }
+  WebGroup: { Value: !Ref WebGroup, Export: { Name: !Sub "\${AWS::StackName}-WebGroup" } }
+  AppProfile: { Value: !Ref AppProfile, Export: { Name: !Sub "\${AWS::StackName}-AppProfile" } }
+  AllocationId: { Value: !GetAtt Address.AllocationId, Export: { Name: !Sub "\${AWS::StackName}-AllocationId" } }
+  PublicIp: { Value: !Ref Address, Export: { Name: !Sub "\${AWS::StackName}-PublicIp" } }
+`;
+
+/** Build N's user data: fetch `build-N.js` with the instance role, start it, signal once it answers (or the failure). */
+const fetchAndServe = (node: string): string => `#!/bin/sh
+mkdir -p /opt/app
+aws s3 cp s3://\${Bucket}/build-\${BuildNumber}.js /opt/app/app.js --only-show-errors
+status=$?
+if [ $status -eq 0 ]; then
+  ${node} /opt/app/app.js > /var/log/app.log 2>&1 &
+  status=1
+  for i in $(seq 1 200); do
+    if curl -sf -o /dev/null http://127.0.0.1:8080/; then status=0; break; fi
+    sleep 0.05
+  done
+fi
+fawkes signal -e $status --stack \${AWS::StackName} --resource AppServer
+`;
+
+/** A broken build's user data: it fails before it signals. */
+const FAILS_TO_START = `#!/bin/sh
+echo "build \${BuildNumber} cannot start"
+exit 1
 `;
 
 /**
- * One build: an instance that fetches `build-N.js` with its role, starts it and signals once it answers (or
- * signals the failure), and the move of the shared address to it, which waits for the instance's signal.
+ * One build: an instance running `userData` (a \`!Sub\` with \`Bucket\`) that must signal, and the move of the
+ * shared address to it, which waits for the instance's signal.
  */
-const appTemplate = (node: string): string => `AWSTemplateFormatVersion: "2010-09-09"
+const appTemplate = (userData: string): string => `AWSTemplateFormatVersion: "2010-09-09"
 Description: one build of the app
 Parameters:
   BuildNumber:
@@ -124,20 +130,7 @@ Resources:
       UserData:
         Fn::Base64: !Sub
           - |
-            #!/bin/sh
-            mkdir -p /opt/app
-            aws s3 cp s3://\${Bucket}/build-\${BuildNumber}.js /opt/app/app.js --only-show-errors
-            status=$?
-            if [ $status -eq 0 ]; then
-              ${node} /opt/app/app.js > /var/log/app.log 2>&1 &
-              status=1
-              for i in $(seq 1 200); do
-                if curl -sf -o /dev/null http://127.0.0.1:8080/; then status=0; break; fi
-                sleep 0.05
-              done
-            fi
-            fawkes signal -e $status --stack \${AWS::StackName} --resource AppServer
-          - Bucket: !ImportValue infra-Bucket
+${userData.replace(/^(?=.)/gm, "            ")}          - Bucket: !ImportValue infra-Bucket
   AddressMove:
     Type: AWS::EC2::EIPAssociation
     Properties:
@@ -151,29 +144,6 @@ Outputs:
 /** The app of build N: answers "build N". */
 const app = (n: number): string =>
   `require("http").createServer((q, s) => s.end("build ${n}\\n")).listen(8080, "0.0.0.0");\n`;
-
-/** The broken build: its user data fails before it signals. */
-const BROKEN = `AWSTemplateFormatVersion: "2010-09-09"
-Resources:
-  AppServer:
-    Type: AWS::EC2::Instance
-    CreationPolicy:
-      ResourceSignal: { Count: 1, Timeout: PT2M }
-    Properties:
-      ImageId: ami-20bd1f57
-      SubnetId: !ImportValue infra-SubnetId
-      SecurityGroupIds: [!ImportValue infra-WebGroup]
-      UserData:
-        Fn::Base64: |
-          #!/bin/sh
-          echo "build 3 cannot start"
-          exit 1
-  AddressMove:
-    Type: AWS::EC2::EIPAssociation
-    Properties:
-      AllocationId: !ImportValue infra-AllocationId
-      InstanceId: !Ref AppServer
-`;
 
 interface Key {
   accessKeyId: string;
@@ -193,8 +163,8 @@ test(
       broken: path.join(dir, "broken.yaml"),
     };
     await writeFile(files.infra, INFRASTRUCTURE);
-    await writeFile(files.app, appTemplate(process.execPath));
-    await writeFile(files.broken, BROKEN);
+    await writeFile(files.app, appTemplate(fetchAndServe(process.execPath)));
+    await writeFile(files.broken, appTemplate(FAILS_TO_START));
     const key = await server.api.post<CreatedAccessKeyDto>(ApiRoutes.credentials, {
       name: "deployer",
       policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
@@ -224,13 +194,13 @@ test(
     };
     const outputs = async (stack: string): Promise<Record<string, string>> =>
       JSON.parse((await ok("stack", "outputs", stack, "--json")).stdout) as Record<string, string>;
-    const build = (n: number) =>
+    const build = (n: number, template = files.app) =>
       fawkes(
         "stack",
         "create",
         `app-build-${n}`,
         "--template",
-        files.app,
+        template,
         "--parameter",
         `BuildNumber=${n}`,
         "--wait",
@@ -288,7 +258,7 @@ test(
     await waitFor(() => answered("build 2", afterRetire) >= 20, { message: "build 2 after the retire" });
 
     // A broken build fails and rolls back; it never takes the address.
-    const third = await fawkes("stack", "create", "app-build-3", "--template", files.broken, "--wait");
+    const third = await build(3, files.broken);
     assert.notEqual(third.code, 0, "a build that does not signal success fails the create");
     assert.match(third.stdout + third.stderr, /stack app-build-3 ended in ROLLBACK_COMPLETE: AppServer/);
     assert.match(
