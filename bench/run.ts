@@ -20,6 +20,7 @@ import { benchSessionIssue } from "./identity/session-issue.ts";
 import { benchTimingBounds } from "./timing-bounds.ts";
 import { benchPolicyEvaluation } from "./iam/policy-eval.ts";
 import { benchInstances } from "./instances.ts";
+import { benchPhoenix } from "./phoenix.ts";
 import { dashboardApi } from "./lib/dashboard.ts";
 import { benchConsole } from "./ui/console.ts";
 import { benchDashboardPage, benchStageEventLatency } from "./ui/dashboard.ts";
@@ -290,6 +291,9 @@ async function main(): Promise<void> {
     // Issue 15: phoenix instances at once (needs root: namespaces and overlay mounts).
     if (process.getuid?.() === 0) for (const figure of await benchInstances({ quick })) record(figure);
     else console.log("  (instance figures skipped: not root)");
+    // Issue 15: a phoenix deploy end to end (stack create, signal, address move, previous stack deleted).
+    if (process.getuid?.() === 0) for (const figure of await benchPhoenix({ quick })) record(figure);
+    else console.log("  (phoenix deploy figures skipped: not root)");
     // The agents again, idle since the core figures (minutes): V8 gives back its young generation only once
     // allocation stops, so this is what a waiting agent holds (Buildbot's worker figure is read idle too).
     record({

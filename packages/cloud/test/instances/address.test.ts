@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import net from "node:net";
 import path from "node:path";
 import { test } from "node:test";
 import type { FawkesError } from "@fawkes/protocol";
@@ -9,6 +10,7 @@ import {
   allocateAddress,
   isInstanceAddress,
   launchInstance,
+  listeningAddresses,
   removeInstanceDirs,
   type InstanceSpec,
 } from "../../src/providers/local/instances/index.ts";
@@ -92,4 +94,23 @@ test("launchInstance refuses an address outside 127.100.0.0/16, a bad id or port
     message: /already exists/,
   });
   assert.deepEqual(await readdir(spec.instanceDir), ["theirs"]);
+});
+
+test("listeningAddresses names the addresses of a prefix this host listens on; allocation skips them", async (t) => {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.100.250.9", resolve));
+  t.after(() => server.listening && server.close());
+  const found = listeningAddresses("127.100.");
+  assert.ok(found.has("127.100.250.9"), [...found].join(", "));
+  assert.ok([...found].every((address) => address.startsWith("127.100.")));
+  assert.equal(listeningAddresses("127.101.").has("127.100.250.9"), false);
+  // A second server whose own instances hold every lower address skips the one this host listens on.
+  const below = new Set<string>();
+  for (let third = 0; third <= 250; third++)
+    for (let fourth = 1; fourth <= (third === 250 ? 8 : 254); fourth++)
+      below.add(`127.100.${third}.${fourth}`);
+  assert.equal(allocateAddress(below), "127.100.250.9");
+  assert.notEqual(allocateAddress(new Set([...below, ...listeningAddresses("127.100.")])), "127.100.250.9");
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  assert.equal(listeningAddresses("127.100.").has("127.100.250.9"), false, "not once it stops listening");
 });

@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import {
   allocateElasticAddress,
+  listeningAddresses,
   startAddressProxy,
   type AddressProxy,
   type CloudLogger,
@@ -156,7 +157,10 @@ export class Addresses {
 
   /** A free public IP, held for `allocate` (a stack resource's physical id is chosen before it is made). */
   reserveIp(): string {
-    const ip = (this.#o.pickIp ?? allocateElasticAddress)(this.#taken);
+    const ip = this.#o.pickIp
+      ? this.#o.pickIp(this.#taken)
+      : // Another server on this host allocates from the same network: skip the addresses it listens on.
+        allocateElasticAddress(new Set([...this.#taken, ...listeningAddresses("127.101.")]));
     this.#taken.add(ip);
     return ip;
   }

@@ -9,6 +9,7 @@
 import path from "node:path";
 import {
   allocateAddress,
+  listeningAddresses,
   removeInstanceDirs,
   type BootResult,
   type CloudLogger,
@@ -122,9 +123,11 @@ export class Instances {
     const now = this.#o.now();
     let record: InstanceRecord | undefined;
     for (let attempt = 0; record === undefined; attempt++) {
+      // Another server on this host (its own data directory) allocates from the same network: skip its addresses.
+      const elsewhere = listeningAddresses("127.100.");
       try {
         record = await this.#step(async (db) => {
-          const address = allocateAddress(new Set(await liveInstanceAddresses(db)));
+          const address = allocateAddress(new Set([...(await liveInstanceAddresses(db)), ...elsewhere]));
           const made = newInstanceRecord(input, address, now, this.#o.dataKey);
           await insertInstance(db, made);
           await recordAudit(db, {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 
 /** Instance addresses: `127.100.0.0/16`, local on Linux (all of 127/8 is), never a private or public range. */
@@ -30,4 +31,29 @@ export function allocateAddress(inUse: ReadonlySet<string>): string {
     ErrorCode.instanceAddressesExhausted,
     `every instance address of ${INSTANCE_NETWORK} is in use`,
   );
+}
+
+/**
+ * The addresses starting with `prefix` (e.g. `127.100.`) that some process of this host listens on (TCP, IPv4,
+ * from `/proc/net/tcp`): another Fawkes server on the same machine (a second data directory, a test) allocates
+ * from the same networks, and its instance or elastic address's listeners would make ours fail with EADDRINUSE.
+ * Empty where `/proc/net/tcp` cannot be read.
+ */
+export function listeningAddresses(prefix: string): Set<string> {
+  const found = new Set<string>();
+  let table: string;
+  try {
+    table = readFileSync("/proc/net/tcp", "utf8");
+  } catch {
+    return found;
+  }
+  for (const line of table.split("\n").slice(1)) {
+    const [, local, , state] = line.trim().split(/\s+/);
+    if (state !== "0A" || local === undefined) continue; // 0A: TCP_LISTEN
+    const hex = local.slice(0, 8);
+    // The address is the kernel's 32-bit word in host (little-endian) order: its bytes backwards.
+    const address = [6, 4, 2, 0].map((at) => parseInt(hex.slice(at, at + 2), 16)).join(".");
+    if (address.startsWith(prefix)) found.add(address);
+  }
+  return found;
 }
