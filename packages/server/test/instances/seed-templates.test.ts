@@ -6,31 +6,24 @@
  * data behind its own elastic address; both delete cleanly, leaving no instance, address, listener or directory.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { test } from "node:test";
-import { repoRoot, waitFor } from "@fawkes/testing";
+import { waitFor } from "@fawkes/testing";
 import { SYSTEM_CALLER } from "../../src/stacks/providers.ts";
-import { alive, createdStack, instanceOf, site, skip, startRuntime } from "./support.ts";
-
-const FIXTURES = path.join(import.meta.dirname, "fixtures");
-const TEMPLATES = ["infrastructure-template.json", "app-server-template.json"];
-
-/** `shared/seed` in the nearest ancestor of the repository (a worktree sits deeper than the main checkout). */
-function sharedSeed(): string | undefined {
-  for (let dir = path.dirname(repoRoot); ; dir = path.dirname(dir)) {
-    const seed = path.join(dir, "shared", "seed");
-    if (existsSync(path.join(seed, TEMPLATES[0]!))) return seed;
-    if (dir === path.dirname(dir)) return undefined;
-  }
-}
-
-const SEED = sharedSeed();
-
-/** A seed template's text, exactly as the workshop has it. */
-const seedTemplate = (file: string): Promise<string> => readFile(path.join(SEED ?? FIXTURES, file), "utf8");
+import {
+  alive,
+  createdStack,
+  instanceOf,
+  SEED,
+  SEED_FIXTURES,
+  SEED_TEMPLATES,
+  seedTemplate,
+  site,
+  skip,
+  startRuntime,
+} from "./support.ts";
 
 /** Whether something accepts TCP connections on `host:port`. */
 const listening = (host: string, port: number): Promise<boolean> =>
@@ -44,9 +37,9 @@ test(
   "the committed fixtures are the seed templates byte for byte",
   { skip: SEED ? false : "no shared/seed" },
   async () => {
-    for (const file of TEMPLATES)
+    for (const file of SEED_TEMPLATES)
       assert.equal(
-        await readFile(path.join(FIXTURES, file), "utf8"),
+        await readFile(path.join(SEED_FIXTURES, file), "utf8"),
         await readFile(path.join(SEED!, file), "utf8"),
       );
   },
@@ -58,7 +51,11 @@ test(
   async (t) => {
     const at = await site(t);
     const { cloud, ok } = await startRuntime(t, at);
-    const create = async (name: string, file: string, parameters: Record<string, string> = {}) => {
+    const create = async (
+      name: string,
+      file: (typeof SEED_TEMPLATES)[number],
+      parameters: Record<string, string> = {},
+    ) => {
       const done = await createdStack(cloud, name, await seedTemplate(file), parameters);
       const failed = (await cloud.stacks.events(done.stackId)).filter((e) => e.status.endsWith("_FAILED"));
       assert.equal(done.status, "CREATE_COMPLETE", JSON.stringify(failed));
