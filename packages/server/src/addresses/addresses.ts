@@ -8,6 +8,7 @@
 import { randomBytes } from "node:crypto";
 import {
   allocateElasticAddress,
+  listeningAddresses,
   startAddressProxy,
   type AddressProxy,
   type CloudLogger,
@@ -156,7 +157,10 @@ export class Addresses {
 
   /** A free public IP, held for `allocate` (a stack resource's physical id is chosen before it is made). */
   reserveIp(): string {
-    const ip = (this.#o.pickIp ?? allocateElasticAddress)(this.#taken);
+    // Another server's elastic addresses on this host (tests run several) are taken too.
+    const ip = (this.#o.pickIp ?? allocateElasticAddress)(
+      new Set([...this.#taken, ...listeningAddresses("127.101.")]),
+    );
     this.#taken.add(ip);
     return ip;
   }

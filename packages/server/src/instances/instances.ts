@@ -9,6 +9,7 @@
 import path from "node:path";
 import {
   allocateAddress,
+  listeningAddresses,
   removeInstanceDirs,
   type BootResult,
   type CloudLogger,
@@ -124,7 +125,9 @@ export class Instances {
     for (let attempt = 0; record === undefined; attempt++) {
       try {
         record = await this.#step(async (db) => {
-          const address = allocateAddress(new Set(await liveInstanceAddresses(db)));
+          // Another server's instances on this host (tests run several) hold addresses this store does not know.
+          const taken = [...(await liveInstanceAddresses(db)), ...listeningAddresses("127.100.")];
+          const address = allocateAddress(new Set(taken));
           const made = newInstanceRecord(input, address, now, this.#o.dataKey);
           await insertInstance(db, made);
           await recordAudit(db, {

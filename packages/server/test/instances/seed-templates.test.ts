@@ -10,6 +10,7 @@ import { readdir, readFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { test } from "node:test";
+import { allocateAddress, allocateElasticAddress, listeningAddresses } from "@fawkes/cloud";
 import { waitFor } from "@fawkes/testing";
 import { SYSTEM_CALLER } from "../../src/stacks/providers.ts";
 import {
@@ -61,6 +62,16 @@ test(
       assert.equal(done.status, "CREATE_COMPLETE", JSON.stringify(failed));
       return done;
     };
+    // Another server on this host listens on the addresses this one would pick first: they are skipped.
+    const occupied = [
+      allocateAddress(listeningAddresses("127.100.")),
+      allocateElasticAddress(listeningAddresses("127.101.")),
+    ];
+    for (const ip of occupied) {
+      const other = net.createServer();
+      await new Promise<void>((resolve) => other.listen(0, ip, resolve));
+      t.after(() => other.close());
+    }
     const infrastructure = await create("infrastructure", "infrastructure-template.json");
     const resources = await cloud.stacks.resources("infrastructure");
     const physical = (logicalId: string) =>
@@ -112,6 +123,17 @@ test(
     assert.deepEqual(cloud.addresses.ports(appIp!), [22, 8080]);
     await waitFor(() => listening(appIp!, 8080), { timeoutMs: 10_000, message: `${appIp}:8080 to listen` });
 
+    for (const ip of occupied)
+      assert.ok(
+        ![
+          ciMaster.privateIp,
+          ciSlave.privateIp,
+          appServer.privateIp,
+          ...Object.values(outputs),
+          appIp,
+        ].includes(ip),
+        `${ip} was taken`,
+      );
     const publicIps = [outputs.CIMasterPublicIp!, outputs.CISlavePublicIp!, appIp!];
     const pids = [ciMaster, ciSlave, appServer].map((i) => cloud.instances.hostPid(i.instanceId)!);
     for (const stack of [app, infrastructure]) {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
 
 /** Instance addresses: `127.100.0.0/16`, local on Linux (all of 127/8 is), never a private or public range. */
@@ -30,4 +31,29 @@ export function allocateAddress(inUse: ReadonlySet<string>): string {
     ErrorCode.instanceAddressesExhausted,
     `every instance address of ${INSTANCE_NETWORK} is in use`,
   );
+}
+
+/**
+ * IPv4 addresses starting with `prefix` (`127.100.`, `127.101.`) that something on this host listens on: another
+ * Fawkes server's instances or elastic addresses (tests run several servers at once). Allocation skips them, so a
+ * new address's listeners do not fail with EADDRINUSE. Read from `/proc/net/tcp` (none where it is missing).
+ */
+export function listeningAddresses(prefix: string, table = "/proc/net/tcp"): Set<string> {
+  const found = new Set<string>();
+  let text: string;
+  try {
+    text = readFileSync(table, "utf8");
+  } catch {
+    return found;
+  }
+  for (const line of text.split("\n").slice(1)) {
+    const [, local, , state] = line.trim().split(/\s+/);
+    if (state !== "0A" || local === undefined) continue; // 0A: LISTEN
+    const hex = local.slice(0, local.indexOf(":"));
+    if (hex.length !== 8) continue;
+    // The kernel prints the address in host byte order (little-endian here): 0100007F is 127.0.0.1.
+    const ip = [6, 4, 2, 0].map((at) => parseInt(hex.slice(at, at + 2), 16)).join(".");
+    if (ip.startsWith(prefix)) found.add(ip);
+  }
+  return found;
 }

@@ -1,4 +1,4 @@
-export { allocateAddress, INSTANCE_NETWORK, isInstanceAddress } from "./address.ts";
+export { allocateAddress, INSTANCE_NETWORK, isInstanceAddress, listeningAddresses } from "./address.ts";
 export {
   INSTANCE_METADATA_PORT,
   type HostEndpoint,
