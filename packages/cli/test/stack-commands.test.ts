@@ -1,6 +1,6 @@
 /**
  * `fawkes stack …` against a real server's cloud endpoint, run as a subprocess with keys made through the API:
- * create --wait (events, outputs), outputs/describe/events/list, a rolled-back create, an invalid template
+ * create --wait (events, outputs), outputs/describe/events/list, update --use-previous-template --parameter --wait, a rolled-back create, an invalid template
  * (file:line:column, nothing created), a key denied cloudformation:CreateStack, retire (one stack kept, a
  * stack that cannot be deleted named) and delete --wait.
  */
@@ -143,6 +143,40 @@ test(
     const events = JSON.parse((await ok(["events", "app-1", "--json"])).stdout) as { status: string }[];
     assert.equal(events[0]?.status, "CREATE_IN_PROGRESS");
     assert.equal(events.at(-1)?.status, "CREATE_COMPLETE");
+
+    // update --use-previous-template with one new parameter value, followed to its end. The template makes an IAM
+    // role, so (as on AWS) the update needs CAPABILITY_IAM again, and is refused without it, changing nothing.
+    const update = (...extra: string[]) =>
+      fawkes(["update", "app-1", "--use-previous-template", "--parameter", "Env=prod", ...extra, "--wait"]);
+    const uncapable = await update();
+    assert.equal(uncapable.code, 1);
+    assert.match(
+      uncapable.stderr,
+      /InsufficientCapabilitiesException.*\n.*add --capabilities CAPABILITY_IAM/,
+    );
+    assert.equal(JSON.parse((await ok(["outputs", "app-1", "--json"])).stdout).Env, "test");
+    const updated = await update("--capabilities", "CAPABILITY_IAM");
+    assert.equal(updated.code, 0, updated.stderr);
+    assert.match(
+      updated.stdout,
+      /Z +UPDATE_IN_PROGRESS +app-1 +AWS::CloudFormation::Stack +User Initiated\n/,
+    );
+    assert.doesNotMatch(updated.stdout, /CREATE_IN_PROGRESS/, "only the update's events");
+    assert.match(
+      updated.stdout,
+      /\nstack app-1: UPDATE_COMPLETE\nOutputs:\n +Bucket=[a-z0-9-]+\n +Env=prod\n$/,
+    );
+    const afterUpdate = JSON.parse((await ok(["describe", "app-1", "--json"])).stdout) as StackJson;
+    assert.equal(afterUpdate.status, "UPDATE_COMPLETE");
+    assert.deepEqual(afterUpdate.parameters, { Env: "prod" });
+    assert.equal(
+      outputsJson.Bucket,
+      afterUpdate.outputs.find((o) => o.key === "Bucket")?.value,
+      "same bucket",
+    );
+    const unchanged = await update("--capabilities", "CAPABILITY_IAM");
+    assert.equal(unchanged.code, 0, unchanged.stderr);
+    assert.equal(unchanged.stdout, "No updates are to be performed.\n");
 
     // A key allowed CloudFormation but not S3: the bucket is refused, the stack rolls back, exit 1.
     const cfnOnly = await newKey("cfn-only", [

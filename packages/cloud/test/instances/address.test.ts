@@ -32,6 +32,35 @@ test("addresses come from 127.100.0.0/16 in order, skipping .0 and .255", () => 
     assert.equal(isInstanceAddress(bad), false, bad);
 });
 
+test("listeningAddresses finds what this host listens on in a block, so allocation skips another server's", async (t) => {
+  const ip = `127.100.${1 + Math.floor(Math.random() * 254)}.${1 + Math.floor(Math.random() * 254)}`;
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, ip, resolve));
+  t.after(() => server.close());
+  assert.ok(listeningAddresses("127.100.").has(ip), `${ip} is listening`);
+  assert.equal(listeningAddresses("127.101.").has(ip), false);
+  assert.notEqual(allocateAddress(listeningAddresses("127.100.")), ip);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  assert.equal(listeningAddresses("127.100.").has(ip), false, "a closed listener is free again");
+  // The kernel's table: host byte order, LISTEN (0A) only; a missing table gives none.
+  const dir = await mkdtemp(path.join(tmpdir(), "fawkes-tcp-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const table = path.join(dir, "tcp");
+  await writeFile(
+    table,
+    [
+      "  sl  local_address rem_address   st tx_queue rx_queue",
+      "   0: 0100647F:1F90 00000000:0000 0A 00000000:00000000",
+      "   1: 0200647F:1F90 0100007F:9C40 01 00000000:00000000",
+      "   2: 0100657F:0016 00000000:0000 0A 00000000:00000000",
+      "",
+    ].join("\n"),
+  );
+  assert.deepEqual([...listeningAddresses("127.100.", table)], ["127.100.0.1"]);
+  assert.deepEqual([...listeningAddresses("127.101.", table)], ["127.101.0.1"]);
+  assert.deepEqual([...listeningAddresses("127.100.", path.join(dir, "missing"))], []);
+});
+
 test("allocateAddress throws when every address is in use", () => {
   const all = new Set<string>();
   for (let third = 0; third <= 255; third++)

@@ -157,10 +157,10 @@ export class Addresses {
 
   /** A free public IP, held for `allocate` (a stack resource's physical id is chosen before it is made). */
   reserveIp(): string {
-    const ip = this.#o.pickIp
-      ? this.#o.pickIp(this.#taken)
-      : // Another server on this host allocates from the same network: skip the addresses it listens on.
-        allocateElasticAddress(new Set([...this.#taken, ...listeningAddresses("127.101.")]));
+    // Another server's elastic addresses on this host (tests run several) are taken too.
+    const ip = (this.#o.pickIp ?? allocateElasticAddress)(
+      new Set([...this.#taken, ...listeningAddresses("127.101.")]),
+    );
     this.#taken.add(ip);
     return ip;
   }

@@ -75,6 +75,28 @@ export interface ResourceProvider {
    * reference calls "Update requires: Replacement").
    */
   readonly replacedBy?: readonly string[];
+  /**
+   * The resource's `Fn::GetAtt` attributes as they are now, read again when the stack's Outputs are resolved:
+   * an instance's `PublicIp` is its elastic address once an `EIP` made after it is associated (as AWS reports
+   * it). Attributes it does not return keep the values its create returned.
+   */
+  currentAttributes?(physicalId: string, region: string): Promise<Record<string, unknown> | undefined>;
+}
+
+/** Made resources' attributes re-read from their providers (`currentAttributes`) before Outputs are resolved. */
+export async function refreshAttributes(
+  providers: ProviderRegistry,
+  resources: Readonly<Record<string, { Type?: string }>>,
+  made: Map<string, { physicalId: string; attributes: Record<string, unknown> }>,
+  region: string,
+): Promise<void> {
+  await Promise.all(
+    [...made].map(async ([logicalId, resource]) => {
+      const provider = providers.get(resources[logicalId]?.Type ?? "");
+      const current = await provider?.currentAttributes?.(resource.physicalId, region);
+      if (current) made.set(logicalId, { ...resource, attributes: { ...resource.attributes, ...current } });
+    }),
+  );
 }
 
 export type ProviderRegistry = ReadonlyMap<string, ResourceProvider>;

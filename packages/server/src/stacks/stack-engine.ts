@@ -56,6 +56,7 @@ import {
   type StackResourceRecord,
 } from "../store/stacks-repo.ts";
 import {
+  refreshAttributes,
   SYSTEM_CALLER,
   type ProviderContext,
   type ProviderRegistry,
@@ -454,6 +455,7 @@ export class StackEngine {
       await this.#runRollback(stack.stackId);
       return;
     }
+    await refreshAttributes(this.#o.providers, resources, made, this.#o.region);
     const outputs = invalidTemplateAsFawkes(() => templateOutputs(template.parsed, ctx)).map(
       (output): StackOutputRecord => ({
         key: output.key,

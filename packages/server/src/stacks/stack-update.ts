@@ -33,7 +33,12 @@ import {
   type StackResourcePatch,
   type StackResourceRecord,
 } from "../store/stacks-repo.ts";
-import type { ProviderContext, ProviderRegistry, ResourceProperties } from "./providers.ts";
+import {
+  refreshAttributes,
+  type ProviderContext,
+  type ProviderRegistry,
+  type ResourceProperties,
+} from "./providers.ts";
 import { canonicalJson, openTemplate, sealTemplate } from "./stored-template.ts";
 
 /** A template with its values, ready to resolve: conditions evaluated and the dependency graph built. */
@@ -240,6 +245,7 @@ export async function runUpdate(
   }
   let outputs: StackOutputRecord[];
   try {
+    await refreshAttributes(ops.providers, template.parsed.body.Resources ?? {}, made, ctx.pseudo.region);
     outputs = templateOutputs(template.parsed, ctx).map((output) => ({
       key: output.key,
       value: output.value,

@@ -6,10 +6,11 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { TestContext } from "node:test";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { awsCli, tempDir, testDatabase, waitFor, serviceTrustPolicy } from "@fawkes/testing";
+import { awsCli, repoRoot, serviceTrustPolicy, tempDir, testDatabase, waitFor } from "@fawkes/testing";
 import { startCloud, type CloudRuntime } from "../../src/cloud/runtime.ts";
 import type { InstanceRecord } from "../../src/instances/instances.ts";
 import { SYSTEM_CALLER } from "../../src/stacks/providers.ts";
@@ -22,6 +23,31 @@ export const skip =
     : existsSync("/usr/bin/aws")
       ? false
       : "/usr/bin/aws (Debian's awscli) is not installed";
+
+export const SEED_TEMPLATES = ["infrastructure-template.json", "app-server-template.json"] as const;
+
+/** Byte-identical copies of the seed templates, for a checkout without `shared/seed` beside it. */
+export const SEED_FIXTURES = path.join(import.meta.dirname, "fixtures");
+
+/** `shared/seed` in the nearest ancestor of the repository (a worktree sits deeper than the main checkout). */
+function sharedSeed(): string | undefined {
+  for (let dir = path.dirname(repoRoot); ; dir = path.dirname(dir)) {
+    const seed = path.join(dir, "shared", "seed");
+    if (existsSync(path.join(seed, SEED_TEMPLATES[0]))) return seed;
+    if (dir === path.dirname(dir)) return undefined;
+  }
+}
+
+/** The workshop's seed directory (`../shared/seed`), when the checkout has one beside it. */
+export const SEED = sharedSeed();
+
+/** The path of a seed template, unchanged. */
+export const seedPath = (file: (typeof SEED_TEMPLATES)[number]): string =>
+  path.join(SEED ?? SEED_FIXTURES, file);
+
+/** A seed template's text, exactly as the workshop has it. */
+export const seedTemplate = (file: (typeof SEED_TEMPLATES)[number]): Promise<string> =>
+  readFile(seedPath(file), "utf8");
 
 /** The Node running the tests: visible inside instances through the overlay. */
 export const NODE = process.execPath;

@@ -68,6 +68,10 @@ export function instanceProvider(instances: Instances, sources: LaunchPlanSource
       ctx.caller.authorize("ec2:TerminateInstances", instanceArn(ctx, id));
       await instances.terminate(id, ctx.caller.origin);
     },
+    async currentAttributes(id, region) {
+      const record = await findOrNone(instances, id);
+      return record && instanceAttributes(record, region);
+    },
     async failure(id) {
       let result;
       try {

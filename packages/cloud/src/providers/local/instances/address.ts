@@ -34,26 +34,26 @@ export function allocateAddress(inUse: ReadonlySet<string>): string {
 }
 
 /**
- * The addresses starting with `prefix` (e.g. `127.100.`) that some process of this host listens on (TCP, IPv4,
- * from `/proc/net/tcp`): another Fawkes server on the same machine (a second data directory, a test) allocates
- * from the same networks, and its instance or elastic address's listeners would make ours fail with EADDRINUSE.
- * Empty where `/proc/net/tcp` cannot be read.
+ * IPv4 addresses starting with `prefix` (`127.100.`, `127.101.`) that something on this host listens on: another
+ * Fawkes server's instances or elastic addresses (tests run several servers at once). Allocation skips them, so a
+ * new address's listeners do not fail with EADDRINUSE. Read from `/proc/net/tcp` (none where it is missing).
  */
-export function listeningAddresses(prefix: string): Set<string> {
+export function listeningAddresses(prefix: string, table = "/proc/net/tcp"): Set<string> {
   const found = new Set<string>();
-  let table: string;
+  let text: string;
   try {
-    table = readFileSync("/proc/net/tcp", "utf8");
+    text = readFileSync(table, "utf8");
   } catch {
     return found;
   }
-  for (const line of table.split("\n").slice(1)) {
+  for (const line of text.split("\n").slice(1)) {
     const [, local, , state] = line.trim().split(/\s+/);
-    if (state !== "0A" || local === undefined) continue; // 0A: TCP_LISTEN
-    const hex = local.slice(0, 8);
-    // The address is the kernel's 32-bit word in host (little-endian) order: its bytes backwards.
-    const address = [6, 4, 2, 0].map((at) => parseInt(hex.slice(at, at + 2), 16)).join(".");
-    if (address.startsWith(prefix)) found.add(address);
+    if (state !== "0A" || local === undefined) continue; // 0A: LISTEN
+    const hex = local.slice(0, local.indexOf(":"));
+    if (hex.length !== 8) continue;
+    // The kernel prints the address in host byte order (little-endian here): 0100007F is 127.0.0.1.
+    const ip = [6, 4, 2, 0].map((at) => parseInt(hex.slice(at, at + 2), 16)).join(".");
+    if (ip.startsWith(prefix)) found.add(ip);
   }
   return found;
 }
