@@ -8,6 +8,7 @@ import { test } from "node:test";
 import type { FawkesError } from "@fawkes/protocol";
 import {
   allocateAddress,
+  HOSTS_PER_NETWORK,
   isInstanceAddress,
   launchInstance,
   listeningAddresses,
@@ -20,6 +21,9 @@ test("addresses come from 127.100.0.0/16 in order, skipping .0 and .255", () => 
   assert.equal(allocateAddress(new Set(["127.100.0.1", "127.100.0.3"])), "127.100.0.2");
   const full = new Set(Array.from({ length: 254 }, (_, i) => `127.100.0.${i + 1}`));
   assert.equal(allocateAddress(full), "127.100.1.1");
+  // From a starting host number, wrapping around past the last address.
+  assert.equal(allocateAddress(new Set(), 254), "127.100.1.1");
+  assert.equal(allocateAddress(new Set(["127.100.255.254"]), HOSTS_PER_NETWORK - 1), "127.100.0.1");
   assert.equal(isInstanceAddress("127.100.7.254"), true);
   for (const bad of [
     "127.100.1.0",

@@ -5,9 +5,10 @@
  * waits for them to drain (`onTerminating`), so a phoenix switch loses no request. Listeners come back on
  * `start()` (addresses survive restarts) and stop on `close()`.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import {
   allocateElasticAddress,
+  HOSTS_PER_NETWORK,
   listeningAddresses,
   startAddressProxy,
   type AddressProxy,
@@ -123,6 +124,10 @@ export const addressState = (address: Pick<AddressRecord, "associationId">): Add
 const notFound = (address: string): FawkesError =>
   new FawkesError(ErrorCode.addressNotFound, `The address '${address}' does not exist`);
 
+/** A free elastic address from a random host number: two servers on one host rarely pick the same at once. */
+const randomElasticAddress = (inUse: ReadonlySet<string>): string =>
+  allocateElasticAddress(inUse, randomInt(HOSTS_PER_NETWORK));
+
 export class Addresses {
   readonly #o: AddressesOptions;
   readonly #log: CloudLogger;
@@ -158,7 +163,7 @@ export class Addresses {
   /** A free public IP, held for `allocate` (a stack resource's physical id is chosen before it is made). */
   reserveIp(): string {
     // Another server's elastic addresses on this host (tests run several) are taken too.
-    const ip = (this.#o.pickIp ?? allocateElasticAddress)(
+    const ip = (this.#o.pickIp ?? randomElasticAddress)(
       new Set([...this.#taken, ...listeningAddresses("127.101.")]),
     );
     this.#taken.add(ip);

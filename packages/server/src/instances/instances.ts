@@ -6,9 +6,11 @@
  * pending or running from scratch (same id and address, fresh root, user data run again), as a replaced phoenix
  * server would be; closing the server stops them and leaves them `running` in the store for that.
  */
+import { randomInt } from "node:crypto";
 import path from "node:path";
 import {
   allocateAddress,
+  HOSTS_PER_NETWORK,
   listeningAddresses,
   removeInstanceDirs,
   type BootResult,
@@ -127,7 +129,10 @@ export class Instances {
       const elsewhere = listeningAddresses("127.100.");
       try {
         record = await this.#step(async (db) => {
-          const address = allocateAddress(new Set([...(await liveInstanceAddresses(db)), ...elsewhere]));
+          const address = allocateAddress(
+            new Set([...(await liveInstanceAddresses(db)), ...elsewhere]),
+            randomInt(HOSTS_PER_NETWORK),
+          );
           const made = newInstanceRecord(input, address, now, this.#o.dataKey);
           await insertInstance(db, made);
           await recordAudit(db, {

