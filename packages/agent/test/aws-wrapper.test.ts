@@ -123,3 +123,11 @@ test("jobs with AWS_ENDPOINT_URL get the wrapper first on PATH; other jobs do no
   assert.equal(await runToCompletion(server, plain), "passed");
   assert.ok(server.consoleText(plain.jobRunId).includes(`${join(real, "aws")}\n`));
 });
+
+test("a task runs this checkout's CLI as `fawkes`", async (t) => {
+  const root = await tempDir(t);
+  const bin = await installAwsWrapper(join(root, "work"));
+  const help = await run(join(bin, "fawkes"), ["stack", "--help"], { PATH: "/usr/bin:/bin" });
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: fawkes stack/m);
+});

@@ -31,6 +31,8 @@ import {
   RerunResponse,
   RevokedSessionsDto,
   ServerEvent,
+  StackDetailsDto,
+  StackEventListDto,
   StsSessionListDto,
   TriggerResponse,
   ApiTokenListDto,
@@ -56,6 +58,7 @@ import type {
   NotifyRequest,
   PauseRequest,
   RerunRequest,
+  StackRequest,
   TriggerRequest,
 } from "@fawkes/protocol";
 import type { z } from "zod";
@@ -278,6 +281,16 @@ export class FawkesClient {
   }
   revokeToken(tokenId: string): Promise<void> {
     return this.#empty("DELETE", apiPath(ApiRoutes.token, { tokenId }));
+  }
+  stack(stack: string): Promise<StackDetailsDto> {
+    return this.#json("GET", apiPath(ApiRoutes.stack, { stack }), StackDetailsDto);
+  }
+  createStack(request: StackRequest): Promise<StackDetailsDto> {
+    return this.#json("POST", ApiRoutes.stacks, StackDetailsDto, request);
+  }
+  stackEvents(stack: string, after?: number): Promise<StackEventListDto> {
+    const query = after === undefined ? "" : `?after=${after}`;
+    return this.#json("GET", apiPath(ApiRoutes.stackEvents, { stack }) + query, StackEventListDto);
   }
   revokeAgentToken(agent: string): Promise<void> {
     return this.#empty("POST", apiPath(ApiRoutes.revokeAgentToken, { agent }));

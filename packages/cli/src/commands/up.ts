@@ -13,6 +13,7 @@ import {
   initialAdminLoginLines,
   saveServerToken,
 } from "../credentials.ts";
+import { applicationUrl, ensureExampleInfrastructure } from "../example-infrastructure.ts";
 import { installNotifyHook, prepareExampleRepo } from "../example-repo.ts";
 import { positiveInt } from "../options.ts";
 import { addServerFlags, explainStartFailure, rawServerOptions } from "../server-flags.ts";
@@ -49,8 +50,17 @@ export function registerUpCommand(program: Command, context: CliContext): void {
           cloudUrl: server.cloudUrl,
           accessKey: server.initialAccessKey,
         });
-        await waitUntilHealthy(new FawkesClient({ serverUrl: server.url, token: server.apiToken }), 30_000);
-        if (exampleRepo !== undefined) installNotifyHook(exampleRepo, server.url, context.mainScript);
+        const client = new FawkesClient({ serverUrl: server.url, token: server.apiToken });
+        await waitUntilHealthy(client, 30_000);
+        let application: string | undefined;
+        if (exampleRepo !== undefined) {
+          installNotifyHook(exampleRepo, server.url, context.mainScript);
+          // Before any agent starts: the first run's publish and deploy stages need the bucket and roles.
+          const infrastructure = await ensureExampleInfrastructure(client, exampleRepo, (line) =>
+            io.err(`${line}\n`),
+          );
+          application = applicationUrl(infrastructure);
+        }
         const specs = localAgentSpecs(options.dataDir, hostname(), flags.agents);
         // The local agents' role: their jobs publish to the artifact repository with no configuration.
         const ciRole = await server.ensureCiRole();
@@ -77,10 +87,12 @@ export function registerUpCommand(program: Command, context: CliContext): void {
             ...(exampleRepo === undefined
               ? []
               : [
+                  `  application     ${application ?? "unknown"} (the stable address: each deploy moves it to a new server)`,
+                  ...instanceWarning(),
                   "",
-                  `Commit to ${exampleRepo} to trigger a run, e.g.`,
-                  `  cd ${exampleRepo} && git commit --allow-empty -m "try Fawkes"`,
-                  "  npx fawkes status dummy-application",
+                  "Every commit to the example is tested, packaged, published and deployed. Change the page:",
+                  `  cd ${exampleRepo} && sed -i 's|<p>.*</p>|<p>My first change.</p>|' src/public/index.html && git commit -qam "Change the page"`,
+                  "then watch it: npx fawkes status dummy-application (or the web UI)",
                 ]),
             ...(server.initialAccessKey
               ? ["", ...initialAccessKeyLines(server.initialAccessKey, credentialsPath(io.env))]
@@ -100,4 +112,14 @@ export function registerUpCommand(program: Command, context: CliContext): void {
         await server.close();
       }
     });
+}
+
+/** Phoenix servers need root (namespaces, overlay mounts): without it the deploy stage fails, so say so first. */
+function instanceWarning(): string[] {
+  if (process.getuid?.() !== 0)
+    return [
+      "  note            not running as root: the deploy stage will fail (phoenix servers need namespaces and",
+      "                  overlay mounts); stop and run `sudo npm start` to deploy (docs/instances.md#requirements)",
+    ];
+  return [];
 }

@@ -273,7 +273,10 @@ export class StackSignals implements WaitConditionReceiver {
         source: resource.logicalId,
         timeoutReason: () =>
           `Failed to receive ${policy.count} resource signal(s) within the specified duration`,
-        failureReason: (signal) => `Received FAILURE signal with UniqueId ${signal.uniqueId}`,
+        // CloudFormation's words, then the signal's reason (what failed) when it gave one.
+        failureReason: (signal) =>
+          `Received FAILURE signal with UniqueId ${signal.uniqueId}` +
+          (signal.reason === "" ? "" : `: ${signal.reason}`),
       };
     if (resource.type !== WAIT_CONDITION_TYPE) return undefined;
     const url = typeof props.Handle === "string" ? URL.parse(props.Handle) : null;

@@ -279,11 +279,12 @@ test("a FAILURE signal fails the resource and rolls the stack back", async (t) =
     logicalId: "App",
     uniqueId: INSTANCE_A,
     status: "FAILURE",
+    reason: "no package for build 7",
   });
   assert.equal(await settledStatus(stacks, "failing"), "ROLLBACK_COMPLETE");
   assert.equal(
     await failureOf(stacks, "failing", "App"),
-    `Received FAILURE signal with UniqueId ${INSTANCE_A}`,
+    `Received FAILURE signal with UniqueId ${INSTANCE_A}: no package for build 7`,
   );
   assert.deepEqual(instances.deleted.sort(), [INSTANCE_A, INSTANCE_B].sort(), "what was made is deleted");
   assert.equal(instances.watching, 0, "the provider's failure watch ended with the wait");

@@ -1,15 +1,16 @@
 /**
  * Files an instance's root starts with, written into the overlay's upper layer before boot (so they shadow
  * the host's only inside the instance): its host name and hosts entry, the AWS environment in
- * `/etc/environment` and `/etc/profile.d/fawkes.sh` (so `su - user` sees it too), the `aws` wrapper and
- * `fawkes` in `/usr/local/lib/fawkes/bin`, and cloud-init's boot bundle in `/var/lib/cloud/instance`.
+ * `/etc/environment` and `/etc/profile.d/fawkes.sh` (so `su - user` sees it too), the `aws` wrapper, `fawkes`,
+ * `cfn-signal` and `node` in `/usr/local/lib/fawkes/bin`, and cloud-init's boot bundle in
+ * `/var/lib/cloud/instance`.
  */
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { AWS_WRAPPER_SCRIPT } from "@fawkes/protocol/aws-wrapper";
 import { BOOT_DIR, shellQuote, type BootBundle } from "../../../cloud-init/index.ts";
 
-/** Directory of the `aws` wrapper and `fawkes` inside an instance; first on its PATH. */
+/** Directory of the `aws` wrapper, `fawkes`, `cfn-signal` and `node` inside an instance; first on its PATH. */
 export const INSTANCE_BIN = "/usr/local/lib/fawkes/bin";
 export const INSTANCE_PATH = `${INSTANCE_BIN}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
 
@@ -64,12 +65,12 @@ export async function writeRootFiles(upper: string, files: RootFiles): Promise<v
   await write(upper, `${bin}/aws`, AWS_WRAPPER_SCRIPT, 0o755);
   if (files.fawkesCommand !== undefined) {
     const { node, entry } = files.fawkesCommand;
-    await write(
-      upper,
-      `${bin}/fawkes`,
-      `#!/bin/sh\nexec ${shellQuote(node)} ${shellQuote(entry)} "$@"\n`,
-      0o755,
-    );
+    const shim = (command: string) => `#!/bin/sh\nexec ${command} "$@"\n`;
+    await write(upper, `${bin}/fawkes`, shim(`${shellQuote(node)} ${shellQuote(entry)}`), 0o755);
+    // cfn-signal's options are `fawkes signal`'s, so user data written for EC2 signals unchanged.
+    await write(upper, `${bin}/cfn-signal`, shim(`${shellQuote(node)} ${shellQuote(entry)} signal`), 0o755);
+    // The Node.js running Fawkes (the host's own may be too old for TypeScript applications).
+    await write(upper, `${bin}/node`, shim(shellQuote(node)), 0o755);
   }
   const boot = BOOT_DIR.slice(1);
   await write(upper, `${boot}/user-data.txt`, files.userData, 0o600);

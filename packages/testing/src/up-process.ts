@@ -1,0 +1,86 @@
+/**
+ * `fawkes up` as the README's start command runs it (`npm start`): a subprocess with the bundled example on a
+ * fresh data directory, its banner read for what it prints (the UI, the login, the stable address of the
+ * application, the example repository). Ports are ephemeral so tests may run in parallel.
+ */
+import { createApiClient, type ApiClient } from "./api-client.ts";
+import { spawnFawkes, type CapturedProcess } from "./child-process.ts";
+import { onCleanup, type CleanupScope } from "./cleanup.ts";
+import { tempDir } from "./temp-dir.ts";
+import { waitFor } from "./wait-for.ts";
+
+export interface UpProcessOptions {
+  /** @default a fresh temp dir */
+  dataDir?: string;
+  /** Extra environment. */
+  env?: Record<string, string>;
+  /** Deadline for the banner (it comes after the infrastructure stack is made). @default 60000 */
+  startTimeoutMs?: number;
+}
+
+export interface UpProcess {
+  /** e.g. http://127.0.0.1:40123 */
+  readonly url: string;
+  readonly cloudUrl: string;
+  /** The API token of the banner's web UI link. */
+  readonly token: string;
+  /** The administrator's login the first start prints. */
+  readonly admin: { user: string; password: string };
+  /** The application's stable address, e.g. http://127.101.7.9:8080/ */
+  readonly appUrl: string;
+  /** The example's git repository (in the data directory): commit here to trigger the pipeline. */
+  readonly repo: string;
+  readonly dataDir: string;
+  readonly process: CapturedProcess;
+  readonly api: ApiClient;
+  /** Everything the process printed, for failure messages. */
+  output(): string;
+}
+
+function field(banner: string, pattern: RegExp, what: string): string {
+  const match = pattern.exec(banner);
+  if (match?.[1] === undefined) throw new Error(`the banner of fawkes up has no ${what}:\n${banner}`);
+  return match[1];
+}
+
+export async function startUpProcess(t: CleanupScope, options: UpProcessOptions = {}): Promise<UpProcess> {
+  const dataDir = options.dataDir ?? (await tempDir(t, "fawkes-up-"));
+  const proc = spawnFawkes(
+    "fawkes up",
+    ["up", "--data-dir", dataDir, "--port", "0", "--cloud-port", "0", "--log-level", "warn"],
+    // Its token file goes under $XDG_CONFIG_HOME: keep that out of the user's home.
+    { XDG_CONFIG_HOME: await tempDir(t, "fawkes-up-xdg-"), ...options.env },
+  );
+  onCleanup(t, () => proc.kill("SIGTERM", 15_000));
+  const banner = await waitFor(
+    () => {
+      const text = proc.output();
+      return text.includes("Press Ctrl-C to stop.") ? text : undefined;
+    },
+    {
+      timeoutMs: options.startTimeoutMs ?? 60_000,
+      message: "the banner of fawkes up",
+      abortIf: () => (proc.hasExited() ? `fawkes up exited:\n${proc.output()}` : undefined),
+    },
+  );
+  const url = field(banner, /Fawkes is up at (\S+)/, "server URL");
+  const token = field(banner, /#token=(\S+)/, "web UI link");
+  return {
+    url,
+    cloudUrl: field(banner, /cloud endpoint\s+(\S+)/, "cloud endpoint"),
+    token,
+    admin: {
+      user: field(banner, /^\s+user\s+(\S+)$/m, "administrator user"),
+      password: field(banner, /^\s+password\s+(\S+)$/m, "administrator password"),
+    },
+    appUrl: field(banner, /application\s+(http\S+)/, "application address"),
+    repo: field(banner, /^\s+cd (\S+) && sed/m, "example repository"),
+    dataDir,
+    process: proc,
+    api: createApiClient(
+      () => url,
+      () => token,
+    ),
+    output: () => proc.output(),
+  };
+}
