@@ -4,11 +4,12 @@
  * stages run under, the app servers' role, the stable address). Created once, before any agent starts, so the
  * first run finds everything it needs; later starts reuse it as it is.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, type StackDetailsDto } from "@fawkes/protocol";
 import type { FawkesClient } from "./client.ts";
 import { CliError } from "./errors.ts";
+import { bundledExampleDir } from "./example-repo.ts";
 
 export const INFRA_STACK = "dummy-application-infra";
 export const INFRA_TEMPLATE = "infrastructure.yaml";
@@ -54,10 +55,13 @@ export async function ensureExampleInfrastructure(
 ): Promise<StackDetailsDto> {
   let stack = await liveStack(client, INFRA_STACK);
   if (stack === undefined) {
-    say(`creating the stack ${INFRA_STACK} from ${join(repo, INFRA_TEMPLATE)}:`);
+    // An example repository made by an older Fawkes has no template: the bundled one is the same stack.
+    const template = [repo, bundledExampleDir].map((dir) => join(dir, INFRA_TEMPLATE)).find(existsSync);
+    if (template === undefined) throw new CliError(`no ${INFRA_TEMPLATE} in ${repo} or ${bundledExampleDir}`);
+    say(`creating the stack ${INFRA_STACK} from ${template}:`);
     await client.createStack({
       name: INFRA_STACK,
-      templateBody: readFileSync(join(repo, INFRA_TEMPLATE), "utf8"),
+      templateBody: readFileSync(template, "utf8"),
       parameters: {},
       capabilities: ["CAPABILITY_NAMED_IAM"],
     });
