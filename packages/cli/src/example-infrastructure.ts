@@ -1,5 +1,5 @@
 /**
- * `fawkes up`'s infrastructure for the bundled example: the stack `dummy-application-infra` made from the
+ * `fawkes up`'s infrastructure for the bundled example: the stack `infrastructure` made from the
  * example repository's `infrastructure.yaml` (the builds bucket, the CI role the pipeline's publish and deploy
  * stages run under, the app servers' role, the stable address). Created once, before any agent starts, so the
  * first run finds everything it needs; later starts reuse it as it is.
@@ -11,7 +11,7 @@ import type { FawkesClient } from "./client.ts";
 import { CliError } from "./errors.ts";
 import { bundledExampleDir } from "./example-repo.ts";
 
-export const INFRA_STACK = "dummy-application-infra";
+export const INFRA_STACK = "infrastructure";
 export const INFRA_TEMPLATE = "infrastructure.yaml";
 /** How often the stack's events are read while it is being made (it takes about a second). */
 const POLL_MS = 200;

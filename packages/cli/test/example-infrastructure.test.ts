@@ -73,7 +73,7 @@ test("an infrastructure stack that failed stops the start with what to do next",
     (error: unknown) => {
       assert.ok(error instanceof CliError);
       assert.match(error.message, new RegExp(`${INFRA_STACK} is ROLLBACK_COMPLETE`));
-      assert.match(error.hint ?? "", /fawkes stack delete dummy-application-infra --wait/);
+      assert.match(error.hint ?? "", /fawkes stack delete infrastructure --wait/);
       return true;
     },
   );
