@@ -88,6 +88,9 @@ export async function buildApp(
     bodyLimit: 1_048_576,
     return503OnClosing: true,
     forceCloseConnections: true,
+    // A stack's id is its ARN (name up to 128 characters + a UUID): the router's default of 100 characters per
+    // path parameter would answer 404 for the stack routes of any name longer than about 15.
+    routerOptions: { maxParamLength: 512 },
     // A malformed path (`/%zz`) never reaches routing: answer it with a problem like any other bad request.
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, error),
     schemaController: {

@@ -281,6 +281,26 @@ test("stacks over REST: create, live events, resources, template, delete", { tim
   await reading;
 });
 
+test("a stack with a long name is found by its id (an ARN longer than 100 characters)", async (t) => {
+  const server = await startHttpServer(t);
+  const admin = client(server, server.keys.apiToken);
+  const name = `app-server-build-${"1".repeat(100)}`;
+  const created = await admin("POST", ApiRoutes.stacks, {
+    name,
+    templateBody: "Resources:\n  Releases:\n    Type: AWS::S3::Bucket\n",
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const { stackId } = created.body as StackDetailsDto;
+  assert.ok(stackId.length > 200, stackId);
+  for (const route of [
+    ApiRoutes.stack,
+    ApiRoutes.stackEvents,
+    ApiRoutes.stackResources,
+    ApiRoutes.stackTemplate,
+  ])
+    assert.equal((await admin("GET", apiPath(route, { stack: stackId }))).status, 200, route);
+});
+
 test("an operator's stacks make buckets but no IAM resource", { timeout: 90_000 }, async (t) => {
   const server = await startHttpServer(t);
   const operator = client(server, await tokenOf(server, "olga", "operator"));
