@@ -13,6 +13,7 @@ import { createInterface } from "node:readline";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "@fawkes/testing";
+import { splice } from "../../src/providers/local/instances/bridge.ts";
 import { processesInNamespace, removeInstanceDirs } from "../../src/providers/local/instances/index.ts";
 import { accepts, NODE, startInstance, testAddress } from "./support.ts";
 
@@ -52,6 +53,36 @@ test("a half-closed connection still gets its answer, and 32 MiB flow both ways 
   const digest = (data: Buffer) => createHash("sha256").update(data).digest("hex");
   assert.equal(digest(answer.subarray(0, payload.length)), digest(payload));
   assert.equal(answer.subarray(payload.length).toString(), `done:${payload.length}`);
+});
+
+test("a TCP client that resets its connection closes the Unix side (no uncaught error)", async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), "fawkes-splice-"));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const socketPath = path.join(dir, "app.sock");
+  let unixClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (unixClosed = resolve));
+  const unixServer = net.createServer((socket) => {
+    socket.on("error", () => undefined);
+    socket.on("close", () => unixClosed());
+  });
+  await new Promise<void>((resolve) => unixServer.listen(socketPath, resolve));
+  t.after(() => unixServer.close());
+  const tcpServer = net.createServer((client) => {
+    const unix = net.connect({ path: socketPath });
+    // Connected both ways before the client resets: the TCP side's error then meets a live Unix socket.
+    unix.once("connect", () => {
+      splice(client, unix);
+      tcpServer.emit("spliced");
+    });
+  });
+  await new Promise<void>((resolve) => tcpServer.listen(0, "127.0.0.1", resolve));
+  t.after(() => tcpServer.close());
+  const { port } = tcpServer.address() as net.AddressInfo;
+  const spliced = new Promise<void>((resolve) => tcpServer.once("spliced", resolve));
+  const client = net.connect({ host: "127.0.0.1", port });
+  await spliced;
+  client.resetAndDestroy();
+  await closed;
 });
 
 test("when the server is killed, every process of its instances dies with it", async (t) => {

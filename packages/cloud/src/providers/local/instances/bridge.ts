@@ -16,7 +16,14 @@ export function splice(a: net.Socket, b: net.Socket): void {
   a.pipe(b);
   b.pipe(a);
   const onError = (other: net.Socket) => () => {
-    if (!other.destroyed) other.resetAndDestroy();
+    if (other.destroyed) return;
+    try {
+      other.resetAndDestroy();
+    } catch {
+      // Only a TCP socket can be reset: for a Unix socket resetAndDestroy throws (ERR_INVALID_HANDLE_TYPE), and
+      // uncaught here it would stop the server. Closing it is all a Unix socket has.
+      other.destroy();
+    }
   };
   a.on("error", onError(b));
   b.on("error", onError(a));
