@@ -17,14 +17,18 @@ const OUTPUT_LIMIT = 256 * 1024;
 
 /** Spawn `node packages/cli/src/main.ts ...args` in its own process group. */
 export function spawnFawkes(label: string, args: string[], env: NodeJS.ProcessEnv = {}): CapturedProcess {
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    GIT_TERMINAL_PROMPT: "0",
+    ...env,
+    PATH: pathWithNodeFirst(env.PATH ?? process.env.PATH),
+  };
+  // Set by `node --test` for its own test files: a job's `node --test` that inherits it (through the server and
+  // agent) reports to a parent that is not there and exits 0 even when its tests fail.
+  delete childEnv.NODE_TEST_CONTEXT;
   const child = spawn(process.execPath, [cliMain, ...args], {
     cwd: repoRoot,
-    env: {
-      ...process.env,
-      GIT_TERMINAL_PROMPT: "0",
-      ...env,
-      PATH: pathWithNodeFirst(env.PATH ?? process.env.PATH),
-    },
+    env: childEnv,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
