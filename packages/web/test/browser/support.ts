@@ -86,11 +86,23 @@ export async function openUi(
   };
 }
 
-export async function saveScreenshot(page: Page, name: string): Promise<void> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
+export interface ScreenshotOptions {
+  /** @default SCREENSHOT_DIR */
+  dir?: string;
+  /** The whole page, or only what the viewport shows (images for the docs). @default true */
+  fullPage?: boolean;
+}
+
+export async function saveScreenshot(
+  page: Page,
+  name: string,
+  options: ScreenshotOptions = {},
+): Promise<void> {
+  const dir = options.dir ?? SCREENSHOT_DIR;
+  await mkdir(dir, { recursive: true });
   await page.screenshot({
-    path: path.join(SCREENSHOT_DIR, `${name}.png`),
-    fullPage: true,
+    path: path.join(dir, `${name}.png`),
+    fullPage: options.fullPage ?? true,
     animations: "disabled",
   });
 }
