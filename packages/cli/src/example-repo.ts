@@ -41,20 +41,25 @@ function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** (Re)writes `.git/hooks/post-commit`: the server URL may differ between starts. */
+/**
+ * (Re)writes `.git/hooks/post-commit`: the server URL may differ between starts. `configHome` is where `fawkes up`
+ * saved the server's token: the hook reads it from there whatever the committing shell's $XDG_CONFIG_HOME says.
+ */
 export function installNotifyHook(
   repo: string,
   serverUrl: string,
   mainScript: string,
-  nodePath = process.execPath,
+  options: { nodePath?: string; configHome?: string } = {},
 ): string {
   const hook = join(repo, ".git", "hooks", "post-commit");
   mkdirSync(dirname(hook), { recursive: true });
+  const { nodePath = process.execPath, configHome } = options;
   const command = [nodePath, mainScript, "notify", "--server", serverUrl, repo].map(shellQuote);
+  const env = configHome === undefined ? "" : `XDG_CONFIG_HOME=${shellQuote(configHome)} `;
   const script = [
     "#!/bin/sh",
     "# Installed by `fawkes up`: tells the Fawkes server about each commit so the pipeline runs at once.",
-    `${command.join(" ")} >/dev/null 2>&1 &`,
+    `${env}${command.join(" ")} >/dev/null 2>&1 &`,
     "",
   ].join("\n");
   writeFileSync(hook, script);

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { saveServerToken } from "../src/credentials.ts";
 import { installNotifyHook, prepareExampleRepo } from "../src/example-repo.ts";
 import { fakeServer, mainScript, sendJson, tempDir, waitFor } from "./helpers.ts";
 
@@ -44,4 +45,26 @@ test("the post-commit hook notifies the server about each commit", async (t) => 
   );
   assert.equal(request.method, "POST");
   assert.deepEqual(JSON.parse(request.body), { url: repo });
+});
+
+test("the hook finds the token where fawkes up saved it, whatever the committing shell's XDG_CONFIG_HOME", async (t) => {
+  const server = await fakeServer(t, (_request, response) =>
+    sendJson(response, 200, { materials: 1, configSources: 1 }),
+  );
+  const data = tempDir(t);
+  const configHome = tempDir(t);
+  saveServerToken(server.url, "the-up-token", data, { XDG_CONFIG_HOME: configHome });
+  const repo = prepareExampleRepo(data);
+  installNotifyHook(repo, server.url, mainScript, { configHome });
+  writeFileSync(join(repo, "README.md"), "changed\n");
+  execFileSync("git", ["commit", "-qam", "change"], {
+    cwd: repo,
+    env: { ...process.env, GIT_TERMINAL_PROMPT: "0", XDG_CONFIG_HOME: tempDir(t) },
+  });
+  const request = await waitFor(
+    () => server.requests.find((r) => r.url === "/api/v1/materials/notify"),
+    10_000,
+    "notify request",
+  );
+  assert.equal(request.headers.authorization, "Bearer the-up-token");
 });

@@ -3,6 +3,7 @@
  * --pipelines it serves the bundled example as a git repository whose commits trigger runs at once.
  */
 import { hostname } from "node:os";
+import { dirname } from "node:path";
 import type { Command } from "commander";
 import { superviseAgents, localAgentSpecs } from "../agent-supervisor.ts";
 import { FawkesClient } from "../client.ts";
@@ -54,7 +55,9 @@ export function registerUpCommand(program: Command, context: CliContext): void {
         await waitUntilHealthy(client, 30_000);
         let application: string | undefined;
         if (exampleRepo !== undefined) {
-          installNotifyHook(exampleRepo, server.url, context.mainScript);
+          installNotifyHook(exampleRepo, server.url, context.mainScript, {
+            configHome: dirname(dirname(credentialsPath(io.env))),
+          });
           // Before any agent starts: the first run's publish and deploy stages need the bucket and roles.
           const infrastructure = await ensureExampleInfrastructure(client, exampleRepo, (line) =>
             io.err(`${line}\n`),
