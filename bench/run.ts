@@ -2,7 +2,7 @@
  * `npm run bench [-- --quick]`: starts a real `fawkes server` and 4 `fawkes agent` processes (through the
  * testing package) and prints the figures of issue 2's Performance section next to their targets and
  * Buildbot's figures; the scheduling figures again with the state in PostgreSQL, and the scale figures on both
- * stores (issue 13). Also writes
+ * stores (issue 13), and (as root) the workshop's commit → served (issue 16). Also writes
  * bench/results/latest.json. See bench/README.md for what each figure means.
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -21,6 +21,7 @@ import { benchTimingBounds } from "./timing-bounds.ts";
 import { benchPolicyEvaluation } from "./iam/policy-eval.ts";
 import { benchInstances } from "./instances.ts";
 import { benchPhoenix } from "./phoenix.ts";
+import { benchWorkshop, workshopSkipReason } from "./workshop.ts";
 import { dashboardApi } from "./lib/dashboard.ts";
 import { benchConsole } from "./ui/console.ts";
 import { benchDashboardPage, benchStageEventLatency } from "./ui/dashboard.ts";
@@ -294,6 +295,10 @@ async function main(): Promise<void> {
     // Issue 15: a phoenix deploy end to end (stack create, signal, address move, previous stack deleted).
     if (process.getuid?.() === 0) for (const figure of await benchPhoenix({ quick })) record(figure);
     else console.log("  (phoenix deploy figures skipped: not root)");
+    // Issue 16: the workshop end to end, `fawkes up` and commits to the example until the new page is served.
+    const workshopSkip = workshopSkipReason();
+    if (workshopSkip === undefined) for (const figure of await benchWorkshop({ quick })) record(figure);
+    else console.log(`  (workshop figures skipped: ${workshopSkip})`);
     // The agents again, idle since the core figures (minutes): V8 gives back its young generation only once
     // allocation stops, so this is what a waiting agent holds (Buildbot's worker figure is read idle too).
     record({
