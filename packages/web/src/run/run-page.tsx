@@ -1,4 +1,4 @@
-import { ApiRoutes, apiPath, type PipelineRunDto } from "@fawkes/protocol";
+import { ApiRoutes, apiPath, type PipelineListDto, type PipelineRunDto } from "@fawkes/protocol";
 import { commands } from "../api/commands.ts";
 import { useCanOperate } from "../auth/permissions.ts";
 import { describeTrigger } from "../format/states.ts";
@@ -14,8 +14,10 @@ import { Loading, LoadError } from "../ui/page-states.tsx";
 import { StateBadge } from "../ui/state-badge.tsx";
 import { tabPanelProps, Tabs } from "../ui/tabs.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
+import { CancelRunButton } from "./cancel-buttons.tsx";
 import { ChangesTab } from "./changes-tab.tsx";
-import { StageSection } from "./stage-section.tsx";
+import { StageSection, UnrunStageSection } from "./stage-section.tsx";
+import { stageSlots } from "./stage-slots.ts";
 
 /** The highest counter of each stage name: only those runs get Rerun and Cancel buttons. */
 function latestCounters(run: PipelineRunDto): Map<string, number> {
@@ -34,6 +36,9 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
   const now = useNow(run?.result === "building");
   const latest = run === undefined ? new Map<string, number>() : latestCounters(run);
   const canOperate = useCanOperate(pipeline);
+  // The configured stages (the run lists only those it reached); a config reload may change them.
+  const { data: list } = useResource<PipelineListDto>(ApiRoutes.pipelines, affects.config);
+  const configured = list?.pipelines.find((candidate) => candidate.name === pipeline)?.stages;
 
   return (
     <>
@@ -48,14 +53,7 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
         </h1>
         {run !== undefined && <StateBadge state={run.result} />}
         {canOperate && run?.result === "building" && (
-          <ActionButton
-            variant="danger"
-            action={() => commands.cancelRun(pipeline, counter)}
-            done={`Cancelled ${pipeline} ${run.label}`}
-            label={`Cancel run ${run.label}`}
-          >
-            Cancel run
-          </ActionButton>
+          <CancelRunButton pipeline={pipeline} counter={counter} label={run.label} />
         )}
       </div>
       {error !== undefined && <LoadError error={error} what={`run ${counter} of ${pipeline}`} />}
@@ -76,24 +74,34 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
                   variant="primary"
                   action={() => commands.approve(pipeline, counter, run.awaitingApproval as string)}
                   done={`Approved stage ${run.awaitingApproval}`}
-                  label={`Approve stage ${run.awaitingApproval}`}
                 >
-                  Approve
+                  Approve {run.awaitingApproval}
                 </ActionButton>
               )}
             </div>
           )}
           <h2 className="visually-hidden">Stages</h2>
-          {run.stages.map((stage) => (
-            <StageSection
-              key={`${stage.name}/${stage.counter}`}
-              pipeline={pipeline}
-              counter={counter}
-              stage={stage}
-              now={now}
-              latest={latest.get(stage.name) === stage.counter}
-            />
-          ))}
+          {stageSlots(configured, run).map((slot) =>
+            slot.runs.length === 0 ? (
+              <UnrunStageSection
+                key={slot.name}
+                name={slot.name}
+                awaiting={run.awaitingApproval === slot.name}
+                runResult={run.result}
+              />
+            ) : (
+              slot.runs.map((stage) => (
+                <StageSection
+                  key={`${stage.name}/${stage.counter}`}
+                  pipeline={pipeline}
+                  counter={counter}
+                  stage={stage}
+                  now={now}
+                  latest={latest.get(stage.name) === stage.counter}
+                />
+              ))
+            ),
+          )}
           <Tabs
             label="Run details"
             idPrefix="run"
