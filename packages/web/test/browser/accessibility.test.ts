@@ -141,7 +141,7 @@ test("every page passes axe-core's accessibility checks", { timeout: 180_000 }, 
         await assertNoEmoji(page, path).catch((error: unknown) => problems.push(String(error)));
       }
 
-      // A dialog open (the trigger options) and the cancel of a running run, which asks first.
+      // A dialog open (the trigger options), and the dashboard while a run builds.
       await page.goto(`${server.url}/`);
       const card = page.locator('article[data-pipeline="slow"]');
       await card.getByRole("button", { name: "Trigger slow with options" }).click();
@@ -150,17 +150,25 @@ test("every page passes axe-core's accessibility checks", { timeout: 180_000 }, 
       );
       await page.keyboard.press("Escape");
       await card.getByRole("button", { name: "Trigger slow", exact: true }).click();
-      await card.getByRole("button", { name: /^Cancel run/ }).click();
-      const confirm = page.getByRole("dialog", { name: /Cancel run 1 of slow\?/ });
-      await confirm.waitFor();
-      await assertAccessible(page, "the cancel dialog").catch((error: unknown) =>
+      await card.locator('li[data-stage="wait"][data-state="building"]').waitFor();
+      await assertAccessible(page, "the dashboard with a run building").catch((error: unknown) =>
         problems.push(String(error)),
       );
-      // Not cancelled yet: the run still builds while the dialog asks.
+      if (problems.length > 0) throw new Error(problems.join("\n"));
+
+      // Cancelling a run asks first; backing out leaves it running.
+      const cancel = card.getByRole("button", { name: "Cancel run 1 of slow" });
+      const confirm = page.getByRole("dialog", { name: "Cancel run 1 of slow?" });
+      await cancel.click();
+      await confirm.waitFor();
+      await assertAccessible(page, "the cancel dialog");
+      await confirm.getByRole("button", { name: "Keep it running" }).click();
+      await confirm.waitFor({ state: "hidden" });
       assert.equal((await api.run("slow", 1)).result, "building");
+      await cancel.click();
       await confirm.getByRole("button", { name: "Cancel run", exact: true }).click();
       await waitForRun(api, "slow", 1, (run) => run.result === "cancelled");
-      assert.deepEqual(problems, []);
+      await card.locator('li[data-stage="wait"][data-state="cancelled"]').waitFor();
     }),
   );
 });
