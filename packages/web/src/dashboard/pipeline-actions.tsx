@@ -1,5 +1,6 @@
 import { commands } from "../api/commands.ts";
 import { useCanOperate } from "../auth/permissions.ts";
+import { isArchived } from "../live/use-pipeline-config.ts";
 import { CancelRunButton } from "../run/cancel-buttons.tsx";
 import { ActionButton } from "../ui/action-button.tsx";
 import { useCommandDialog } from "../ui/use-command-dialog.ts";
@@ -10,7 +11,7 @@ import type { DashboardPipeline } from "./use-dashboard.ts";
 
 /**
  * The operator's buttons for one pipeline; only the ones that apply to its current state are shown, and none
- * to a user who may not operate it (a viewer).
+ * to a user who may not operate it (a viewer) or for a pipeline no longer configured.
  */
 export function PipelineActions({ pipeline }: { pipeline: DashboardPipeline }) {
   const triggerDialog = useCommandDialog();
@@ -18,7 +19,7 @@ export function PipelineActions({ pipeline }: { pipeline: DashboardPipeline }) {
   const { name, latest, paused, triggerVariables } = pipeline;
   const rerunStage = rerunnableStage(latest);
   const canOperate = useCanOperate(name);
-  if (!canOperate) return null;
+  if (!canOperate || isArchived(pipeline)) return null;
   return (
     <div className="card-actions">
       <ActionButton

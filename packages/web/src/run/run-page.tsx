@@ -1,16 +1,18 @@
-import { ApiRoutes, apiPath, type PipelineListDto, type PipelineRunDto } from "@fawkes/protocol";
+import { ApiRoutes, apiPath, type PipelineRunDto } from "@fawkes/protocol";
 import { commands } from "../api/commands.ts";
 import { useCanOperate } from "../auth/permissions.ts";
 import { describeTrigger } from "../format/states.ts";
 import { formatDateTime, isoTime } from "../format/time.ts";
 import { affects } from "../live/event-match.ts";
 import { useNow } from "../live/use-now.ts";
+import { usePipelineConfig } from "../live/use-pipeline-config.ts";
 import { useResource } from "../live/use-resource.ts";
 import { ValueStreamMap } from "../vsm/value-stream-map.tsx";
 import { Link } from "../router/link.tsx";
 import { href, type RunTab } from "../router/routes.ts";
 import { ActionButton } from "../ui/action-button.tsx";
 import { Loading, LoadError } from "../ui/page-states.tsx";
+import { NotConfiguredNotice } from "../ui/not-configured-notice.tsx";
 import { StateBadge } from "../ui/state-badge.tsx";
 import { tabPanelProps, Tabs } from "../ui/tabs.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
@@ -35,10 +37,9 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
   useDocumentTitle(`${pipeline} ${run?.label ?? counter}`);
   const now = useNow(run?.result === "building");
   const latest = run === undefined ? new Map<string, number>() : latestCounters(run);
-  const canOperate = useCanOperate(pipeline);
-  // The configured stages (the run lists only those it reached); a config reload may change them.
-  const { data: list } = useResource<PipelineListDto>(ApiRoutes.pipelines, affects.config);
-  const configured = list?.pipelines.find((candidate) => candidate.name === pipeline)?.stages;
+  // The configured stages (the run lists only those it reached); a pipeline no longer configured is read-only.
+  const config = usePipelineConfig(pipeline);
+  const canOperate = useCanOperate(pipeline) && config.configured !== false;
 
   return (
     <>
@@ -52,6 +53,7 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
           {pipeline} <span className="run-label">{run?.label ?? counter}</span>
         </h1>
         {run !== undefined && <StateBadge state={run.result} />}
+        {config.configured === false && <StateBadge state="archived" />}
         {canOperate && run?.result === "building" && (
           <CancelRunButton pipeline={pipeline} counter={counter} label={run.label} />
         )}
@@ -81,7 +83,8 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
             </div>
           )}
           <h2 className="visually-hidden">Stages</h2>
-          {stageSlots(configured, run).map((slot) =>
+          {config.configured === false && <NotConfiguredNotice pipeline={pipeline} />}
+          {stageSlots(config.stages, run).map((slot) =>
             slot.runs.length === 0 ? (
               <UnrunStageSection
                 key={slot.name}
@@ -98,6 +101,7 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
                   stage={stage}
                   now={now}
                   latest={latest.get(stage.name) === stage.counter}
+                  canOperate={canOperate}
                 />
               ))
             ),

@@ -1,7 +1,6 @@
 import type { PipelineRunDto, StageRunDto } from "@fawkes/protocol";
 import { useId } from "react";
 import { commands } from "../api/commands.ts";
-import { useCanOperate } from "../auth/permissions.ts";
 import { elapsed, formatDuration } from "../format/time.ts";
 import { ActionButton } from "../ui/action-button.tsx";
 import { StateBadge } from "../ui/state-badge.tsx";
@@ -15,12 +14,13 @@ interface StageSectionProps {
   now: number;
   /** Only the latest run of a stage can be rerun or cancelled. */
   latest: boolean;
+  /** The user may operate the pipeline, and it is still configured. */
+  canOperate: boolean;
 }
 
-export function StageSection({ pipeline, counter, stage, now, latest }: StageSectionProps) {
+export function StageSection({ pipeline, counter, stage, now, latest, canOperate }: StageSectionProps) {
   const headingId = useId();
   const duration = elapsed(stage.scheduledAt, stage.completedAt, now);
-  const canOperate = useCanOperate(pipeline);
   return (
     <section
       className="stage-section"
