@@ -107,7 +107,8 @@ export function UnrunStageSection({
 }) {
   const headingId = useId();
   const state = awaiting ? "awaiting" : "not-run";
-  const reason = awaiting ? "waits for manual approval" : notRunReason(runResult);
+  // An awaiting stage says nothing more: its badge and the approval notice above it say it all.
+  const reason = awaiting ? undefined : notRunReason(runResult);
   return (
     <section
       className="stage-section stage-section-unrun"
