@@ -71,6 +71,13 @@ test(
         await rerun.getByText("rerun of stage run 1").waitFor();
         assert.equal(await page.getByText(/\(run \d+\)|rerun of run/).count(), 0);
         await ui.screenshot("run-failed-all-stages");
+        // The same words on the job's page and on the dashboard's stage bar.
+        await rerun.getByRole("link", { name: "unit" }).click();
+        await page.getByRole("navigation", { name: "Breadcrumb" }).getByText("test (stage run 2)").waitFor();
+        await page.goto(`${fawkes.server.url}/`);
+        const bar = page.locator(`article[data-pipeline="${LONG}"] li[data-stage="test"]`);
+        assert.match((await bar.getAttribute("title")) ?? "", /^test: failed, stage run 2\b/);
+        await page.goto(`${fawkes.server.url}/pipelines/${LONG}/1`);
 
         // The value stream map: the long name is cut, the status is whole.
         await page.getByRole("tab", { name: "Value stream" }).click();
