@@ -162,6 +162,7 @@ test("every page passes axe-core's accessibility checks", { timeout: 180_000 }, 
       await cancel.click();
       await confirm.waitFor();
       await assertAccessible(page, "the cancel dialog");
+      await ui.screenshot("cancel-run-dialog");
       await confirm.getByRole("button", { name: "Keep it running" }).click();
       await confirm.waitFor({ state: "hidden" });
       assert.equal((await api.run("slow", 1)).result, "building");
