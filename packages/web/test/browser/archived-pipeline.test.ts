@@ -79,7 +79,7 @@ test(
           await page.locator(".page-heading").getByText("No longer configured").waitFor();
           assert.equal(await page.getByRole("button", { name: /Trigger|Pause|Rerun|Approve/ }).count(), 0);
           await assertAccessible(page, "an archived pipeline's page");
-        await ui.screenshot("archived-pipeline");
+          await ui.screenshot("archived-pipeline");
 
           // Its run's page: every stage still shown, no Approve or Rerun.
           await page.getByRole("link", { name: "1", exact: true }).click();
