@@ -4,6 +4,7 @@ import { parseResources } from "../src/agents/resources.ts";
 import { tokenFromFragment } from "../src/auth/token-fragment.ts";
 import { historyQuery } from "../src/history/history-query.ts";
 import { artifactFileUrl, buildArtifactTree } from "../src/job/artifact-tree.ts";
+import { stageSlots } from "../src/run/stage-slots.ts";
 import {
   instanceDisplayState,
   isInProgress,
@@ -87,4 +88,43 @@ test("stack and instance statuses are coloured by outcome", () => {
     false,
     false,
   ]);
+});
+
+test("the run page lists every configured stage, then stages that ran but are no longer configured", () => {
+  const stage = (name: string, counter = 1) => ({
+    name,
+    counter,
+    result: "failed" as const,
+    approvalType: "success" as const,
+    approvedBy: null,
+    rerunOfCounter: null,
+    scheduledAt: 0,
+    completedAt: 1,
+    jobs: [],
+  });
+  const run = {
+    counter: 3,
+    label: "3",
+    result: "failed" as const,
+    trigger: { kind: "manual" as const, user: "admin" },
+    stages: [stage("build"), stage("old"), stage("test", 2)],
+    awaitingApproval: null,
+    materials: [],
+    createdAt: 0,
+  };
+  const slots = stageSlots(["build", "test", "package"], run);
+  assert.deepEqual(
+    slots.map((slot) => [slot.name, slot.runs.map((ran) => ran.counter)]),
+    [
+      ["build", [1]],
+      ["test", [2]],
+      ["package", []],
+      ["old", [1]],
+    ],
+  );
+  // Before the pipeline list arrives: what ran, and the stage waiting for approval.
+  assert.deepEqual(
+    stageSlots(undefined, { ...run, awaitingApproval: "deploy" }).map((slot) => slot.name),
+    ["build", "old", "test", "deploy"],
+  );
 });

@@ -1,5 +1,6 @@
 import { Link } from "../router/link.tsx";
 import { href } from "../router/routes.ts";
+import { FolderIcon } from "../ui/folder-icon.tsx";
 import { Loading, LoadError } from "../ui/page-states.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
 import { formatDateTime } from "../format/time.ts";
@@ -81,8 +82,7 @@ export function BucketPage({ bucket, prefix, selectedKey }: BucketPageProps) {
                     <tr key={`p:${folder}`} data-prefix={folder}>
                       <th scope="row">
                         <Link href={href.bucket(bucket, folder)} className="folder-link">
-                          <span aria-hidden="true">📁 </span>
-                          {nameInFolder(folder, prefix)}
+                          <FolderIcon /> {nameInFolder(folder, prefix)}
                         </Link>
                       </th>
                       <td className="muted">Folder</td>

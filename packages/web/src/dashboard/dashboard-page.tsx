@@ -1,4 +1,5 @@
 import { useDeferredValue, useId, useMemo, useState } from "react";
+import { isArchived } from "../live/use-pipeline-config.ts";
 import { Loading, LoadError } from "../ui/page-states.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
 import { PipelineCard } from "./pipeline-card.tsx";
@@ -10,10 +11,12 @@ export function DashboardPage() {
   const { pipelines, error } = useDashboard();
   const [query, setQuery] = useState("");
   const deferredQuery = useDeferredValue(query);
-  const groups = useMemo(
-    () => groupPipelines(filterPipelines(pipelines ?? [], deferredQuery)),
-    [pipelines, deferredQuery],
-  );
+  // Pipelines whose config is gone (when the server lists them) are shown apart, after every group.
+  const [configured, archived] = useMemo(() => {
+    const shown = filterPipelines(pipelines ?? [], deferredQuery);
+    return [shown.filter((pipeline) => !isArchived(pipeline)), shown.filter(isArchived)];
+  }, [pipelines, deferredQuery]);
+  const groups = useMemo(() => groupPipelines(configured), [configured]);
   const searchId = useId();
 
   return (
@@ -33,12 +36,12 @@ export function DashboardPage() {
       </div>
       {error !== undefined && <LoadError error={error} what="the pipelines" />}
       {pipelines === undefined && error === undefined && <Loading what="pipelines" />}
-      {pipelines !== undefined && pipelines.length === 0 && (
+      {pipelines !== undefined && pipelines.every(isArchived) && (
         <p className="empty">
           No pipelines are configured. Add a <code>*.gocd.yaml</code> file to a pipelines source.
         </p>
       )}
-      {pipelines !== undefined && pipelines.length > 0 && groups.length === 0 && (
+      {pipelines !== undefined && pipelines.length > 0 && groups.length + archived.length === 0 && (
         <p className="empty">No pipeline matches “{deferredQuery}”.</p>
       )}
       {groups.map((group, index) => (
@@ -51,6 +54,20 @@ export function DashboardPage() {
           </div>
         </section>
       ))}
+      {archived.length > 0 && (
+        <section className="pipeline-group pipeline-group-archived" aria-labelledby="group-archived">
+          <h2 id="group-archived">No longer configured</h2>
+          <p className="muted">
+            No configuration defines these pipelines any more. Their history stays readable; they cannot be
+            triggered.
+          </p>
+          <div className="pipeline-grid">
+            {archived.map((pipeline) => (
+              <PipelineCard key={pipeline.name} pipeline={pipeline} />
+            ))}
+          </div>
+        </section>
+      )}
     </>
   );
 }

@@ -1,5 +1,7 @@
 import { commands } from "../api/commands.ts";
 import { useCanOperate } from "../auth/permissions.ts";
+import { isArchived } from "../live/use-pipeline-config.ts";
+import { CancelRunButton } from "../run/cancel-buttons.tsx";
 import { ActionButton } from "../ui/action-button.tsx";
 import { useCommandDialog } from "../ui/use-command-dialog.ts";
 import { PauseDialog } from "./pause-dialog.tsx";
@@ -9,7 +11,7 @@ import type { DashboardPipeline } from "./use-dashboard.ts";
 
 /**
  * The operator's buttons for one pipeline; only the ones that apply to its current state are shown, and none
- * to a user who may not operate it (a viewer).
+ * to a user who may not operate it (a viewer) or for a pipeline no longer configured.
  */
 export function PipelineActions({ pipeline }: { pipeline: DashboardPipeline }) {
   const triggerDialog = useCommandDialog();
@@ -17,7 +19,7 @@ export function PipelineActions({ pipeline }: { pipeline: DashboardPipeline }) {
   const { name, latest, paused, triggerVariables } = pipeline;
   const rerunStage = rerunnableStage(latest);
   const canOperate = useCanOperate(name);
-  if (!canOperate) return null;
+  if (!canOperate || isArchived(pipeline)) return null;
   return (
     <div className="card-actions">
       <ActionButton
@@ -62,7 +64,7 @@ export function PipelineActions({ pipeline }: { pipeline: DashboardPipeline }) {
           variant="primary"
           action={() => commands.approve(name, latest.counter, latest.awaitingApproval as string)}
           done={`Approved ${latest.awaitingApproval} of ${name} ${latest.label}`}
-          label={`Approve stage ${latest.awaitingApproval} of ${name}`}
+          label={`Approve ${latest.awaitingApproval} of ${name}`}
         >
           Approve {latest.awaitingApproval}
         </ActionButton>
@@ -71,20 +73,15 @@ export function PipelineActions({ pipeline }: { pipeline: DashboardPipeline }) {
         <ActionButton
           action={() => commands.rerun(name, latest.counter, rerunStage)}
           done={`Rerunning ${rerunStage} of ${name} ${latest.label}`}
-          label={`Rerun stage ${rerunStage} of ${name}`}
+          label={`Rerun ${rerunStage} of ${name}`}
         >
           Rerun {rerunStage}
         </ActionButton>
       )}
       {latest?.result === "building" && (
-        <ActionButton
-          variant="danger"
-          action={() => commands.cancelRun(name, latest.counter)}
-          done={`Cancelled ${name} ${latest.label}`}
-          label={`Cancel run ${latest.label} of ${name}`}
-        >
+        <CancelRunButton pipeline={name} counter={latest.counter} label={latest.label}>
           Cancel
-        </ActionButton>
+        </CancelRunButton>
       )}
       <TriggerDialog pipeline={name} latest={latest} variables={triggerVariables} dialog={triggerDialog} />
       <PauseDialog pipeline={name} dialog={pauseDialog} />

@@ -1,5 +1,6 @@
 import { memo, useId, useMemo } from "react";
 import { describeTrigger } from "../format/states.ts";
+import { isArchived } from "../live/use-pipeline-config.ts";
 import { Link } from "../router/link.tsx";
 import { href } from "../router/routes.ts";
 import { StateBadge } from "../ui/state-badge.tsx";
@@ -28,6 +29,7 @@ export const PipelineCard = memo(function PipelineCard({ pipeline }: { pipeline:
           <Link href={href.pipeline(name)}>{name}</Link>
         </h3>
         {pipeline.paused && <StateBadge state="paused" />}
+        {isArchived(pipeline) && <StateBadge state="archived" />}
       </header>
       {pipeline.paused && pipeline.pauseReason != null && pipeline.pauseReason !== "" && (
         <p className="pause-reason">Paused: {pipeline.pauseReason}</p>

@@ -8,7 +8,7 @@ import type { StageBar } from "./shape.ts";
 function describe(bar: StageBar): string {
   const text = `${bar.name}: ${stateText[bar.state].toLowerCase()}`;
   if (bar.run === undefined) return text;
-  const counter = bar.run.counter > 1 ? `, run ${bar.run.counter}` : "";
+  const counter = bar.run.counter > 1 ? `, stage run ${bar.run.counter}` : "";
   const took =
     bar.run.completedAt === null ? "" : `, ${formatDuration(bar.run.completedAt - bar.run.scheduledAt)}`;
   return text + counter + took;

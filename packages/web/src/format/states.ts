@@ -6,7 +6,15 @@ import type { AgentDto, JobRunDto, PipelineRunDto } from "@fawkes/protocol";
 
 /** What a stage bar or a badge can show. */
 export type DisplayState =
-  "building" | "passed" | "failed" | "cancelled" | "awaiting" | "not-run" | "scheduled" | "paused";
+  | "building"
+  | "passed"
+  | "failed"
+  | "cancelled"
+  | "awaiting"
+  | "not-run"
+  | "scheduled"
+  | "paused"
+  | "archived";
 
 export const stateText: Record<DisplayState, string> = {
   building: "Building",
@@ -17,6 +25,7 @@ export const stateText: Record<DisplayState, string> = {
   "not-run": "Not run",
   scheduled: "Waiting",
   paused: "Paused",
+  archived: "No longer configured",
 };
 
 /** A symbol shown beside the text (hidden from screen readers, which read the text). */
@@ -29,6 +38,7 @@ export const stateSymbol: Record<DisplayState, string> = {
   "not-run": "·",
   scheduled: "…",
   paused: "‖",
+  archived: "–",
 };
 
 export function runState(result: PipelineRunDto["result"]): DisplayState {

@@ -2,9 +2,11 @@ import { ApiRoutes, apiPath, type PipelineStatusDto } from "@fawkes/protocol";
 import { PipelineActions } from "../dashboard/pipeline-actions.tsx";
 import { describeTrigger } from "../format/states.ts";
 import { affects } from "../live/event-match.ts";
+import { isArchived, usePipelineConfig } from "../live/use-pipeline-config.ts";
 import { useResource } from "../live/use-resource.ts";
 import { Link } from "../router/link.tsx";
 import { href } from "../router/routes.ts";
+import { NotConfiguredNotice } from "../ui/not-configured-notice.tsx";
 import { Loading, LoadError } from "../ui/page-states.tsx";
 import { StateBadge } from "../ui/state-badge.tsx";
 import { TimeAgo } from "../ui/time-ago.tsx";
@@ -19,6 +21,8 @@ export function PipelineHistoryPage({ pipeline, page }: { pipeline: string; page
   const path = apiPath(ApiRoutes.pipelineStatus, { name: pipeline }) + historyQuery(page);
   const { data, error } = useResource<PipelineStatusDto>(path, affects.pipeline(pipeline));
   const runs = data?.runs.slice(0, RUNS_PER_PAGE) ?? [];
+  const config = usePipelineConfig(pipeline);
+  const archived = config.configured === false || (data !== undefined && isArchived(data));
 
   return (
     <>
@@ -29,12 +33,14 @@ export function PipelineHistoryPage({ pipeline, page }: { pipeline: string; page
       <div className="page-heading">
         <h1>{pipeline}</h1>
         {data?.paused === true && <StateBadge state="paused" />}
-        {data !== undefined && <span className="muted">Group {data.group}</span>}
+        {archived && <StateBadge state="archived" />}
+        {data !== undefined && data.group !== "" && <span className="muted">Group {data.group}</span>}
       </div>
+      {archived && <NotConfiguredNotice pipeline={pipeline} />}
       {data?.paused === true && data.pauseReason !== null && data.pauseReason !== "" && (
         <p className="pause-reason">Paused: {data.pauseReason}</p>
       )}
-      {data !== undefined && (
+      {data !== undefined && !archived && (
         <div className="page-actions">
           <PipelineActions
             pipeline={{

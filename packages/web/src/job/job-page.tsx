@@ -25,7 +25,7 @@ export function JobPage({ pipeline, counter, stage, stageCounter, job, tab }: Jo
         <Link href={href.run(pipeline, counter)}>{counter}</Link> <span aria-hidden="true">/</span>{" "}
         <span>
           {stage}
-          {typeof stageCounter === "number" && stageCounter > 1 && ` (run ${stageCounter})`}
+          {typeof stageCounter === "number" && stageCounter > 1 && ` (stage run ${stageCounter})`}
         </span>{" "}
         <span aria-hidden="true">/</span> <span aria-current="page">{job}</span>
       </nav>

@@ -18,7 +18,7 @@ export function RoleSessionsSection({ role }: { role: RoleDetailsDto }) {
         <h2 id="sessions-heading">Active sessions</h2>
         {data !== undefined && data.sessions.length > 0 && (
           <ConfirmButton
-            label={`Revoke every session of ${role.name}`}
+            label={`Revoke all sessions of ${role.name}`}
             title={`Revoke every session of ${role.name}?`}
             body={
               <p>

@@ -25,7 +25,8 @@ export function JobRow({ pipeline, counter, stage, stageCounter, job, now }: Job
       </th>
       <td>
         <StateBadge state={state} />
-        {job.state !== "completed" && job.state !== "scheduled" && (
+        {/* The agent's step (assigned, preparing, completing) when it says more than the badge. */}
+        {job.state !== "completed" && job.state !== "scheduled" && job.state !== state && (
           <span className="muted"> ({job.state})</span>
         )}
       </td>

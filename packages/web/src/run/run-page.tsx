@@ -5,17 +5,21 @@ import { describeTrigger } from "../format/states.ts";
 import { formatDateTime, isoTime } from "../format/time.ts";
 import { affects } from "../live/event-match.ts";
 import { useNow } from "../live/use-now.ts";
+import { usePipelineConfig } from "../live/use-pipeline-config.ts";
 import { useResource } from "../live/use-resource.ts";
 import { ValueStreamMap } from "../vsm/value-stream-map.tsx";
 import { Link } from "../router/link.tsx";
 import { href, type RunTab } from "../router/routes.ts";
 import { ActionButton } from "../ui/action-button.tsx";
 import { Loading, LoadError } from "../ui/page-states.tsx";
+import { NotConfiguredNotice } from "../ui/not-configured-notice.tsx";
 import { StateBadge } from "../ui/state-badge.tsx";
 import { tabPanelProps, Tabs } from "../ui/tabs.tsx";
 import { useDocumentTitle } from "../ui/use-document-title.ts";
+import { CancelRunButton } from "./cancel-buttons.tsx";
 import { ChangesTab } from "./changes-tab.tsx";
-import { StageSection } from "./stage-section.tsx";
+import { StageSection, UnrunStageSection } from "./stage-section.tsx";
+import { stageSlots } from "./stage-slots.ts";
 
 /** The highest counter of each stage name: only those runs get Rerun and Cancel buttons. */
 function latestCounters(run: PipelineRunDto): Map<string, number> {
@@ -33,7 +37,9 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
   useDocumentTitle(`${pipeline} ${run?.label ?? counter}`);
   const now = useNow(run?.result === "building");
   const latest = run === undefined ? new Map<string, number>() : latestCounters(run);
-  const canOperate = useCanOperate(pipeline);
+  // The configured stages (the run lists only those it reached); a pipeline no longer configured is read-only.
+  const config = usePipelineConfig(pipeline);
+  const canOperate = useCanOperate(pipeline) && config.configured !== false;
 
   return (
     <>
@@ -47,15 +53,9 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
           {pipeline} <span className="run-label">{run?.label ?? counter}</span>
         </h1>
         {run !== undefined && <StateBadge state={run.result} />}
+        {config.configured === false && <StateBadge state="archived" />}
         {canOperate && run?.result === "building" && (
-          <ActionButton
-            variant="danger"
-            action={() => commands.cancelRun(pipeline, counter)}
-            done={`Cancelled ${pipeline} ${run.label}`}
-            label={`Cancel run ${run.label}`}
-          >
-            Cancel run
-          </ActionButton>
+          <CancelRunButton pipeline={pipeline} counter={counter} label={run.label} />
         )}
       </div>
       {error !== undefined && <LoadError error={error} what={`run ${counter} of ${pipeline}`} />}
@@ -76,24 +76,36 @@ export function RunPage({ pipeline, counter, tab }: { pipeline: string; counter:
                   variant="primary"
                   action={() => commands.approve(pipeline, counter, run.awaitingApproval as string)}
                   done={`Approved stage ${run.awaitingApproval}`}
-                  label={`Approve stage ${run.awaitingApproval}`}
                 >
-                  Approve
+                  Approve {run.awaitingApproval}
                 </ActionButton>
               )}
             </div>
           )}
           <h2 className="visually-hidden">Stages</h2>
-          {run.stages.map((stage) => (
-            <StageSection
-              key={`${stage.name}/${stage.counter}`}
-              pipeline={pipeline}
-              counter={counter}
-              stage={stage}
-              now={now}
-              latest={latest.get(stage.name) === stage.counter}
-            />
-          ))}
+          {config.configured === false && <NotConfiguredNotice pipeline={pipeline} />}
+          {stageSlots(config.stages, run).map((slot) =>
+            slot.runs.length === 0 ? (
+              <UnrunStageSection
+                key={slot.name}
+                name={slot.name}
+                awaiting={run.awaitingApproval === slot.name}
+                runResult={run.result}
+              />
+            ) : (
+              slot.runs.map((stage) => (
+                <StageSection
+                  key={`${stage.name}/${stage.counter}`}
+                  pipeline={pipeline}
+                  counter={counter}
+                  stage={stage}
+                  now={now}
+                  latest={latest.get(stage.name) === stage.counter}
+                  canOperate={canOperate}
+                />
+              ))
+            ),
+          )}
           <Tabs
             label="Run details"
             idPrefix="run"

@@ -1,10 +1,10 @@
-import type { StageRunDto } from "@fawkes/protocol";
+import type { PipelineRunDto, StageRunDto } from "@fawkes/protocol";
 import { useId } from "react";
 import { commands } from "../api/commands.ts";
-import { useCanOperate } from "../auth/permissions.ts";
 import { elapsed, formatDuration } from "../format/time.ts";
 import { ActionButton } from "../ui/action-button.tsx";
 import { StateBadge } from "../ui/state-badge.tsx";
+import { CancelStageButton } from "./cancel-buttons.tsx";
 import { JobRow } from "./job-row.tsx";
 
 interface StageSectionProps {
@@ -14,12 +14,13 @@ interface StageSectionProps {
   now: number;
   /** Only the latest run of a stage can be rerun or cancelled. */
   latest: boolean;
+  /** The user may operate the pipeline, and it is still configured. */
+  canOperate: boolean;
 }
 
-export function StageSection({ pipeline, counter, stage, now, latest }: StageSectionProps) {
+export function StageSection({ pipeline, counter, stage, now, latest, canOperate }: StageSectionProps) {
   const headingId = useId();
   const duration = elapsed(stage.scheduledAt, stage.completedAt, now);
-  const canOperate = useCanOperate(pipeline);
   return (
     <section
       className="stage-section"
@@ -30,24 +31,19 @@ export function StageSection({ pipeline, counter, stage, now, latest }: StageSec
       <header className="stage-header">
         <h3 id={headingId}>
           {stage.name}
-          {stage.counter > 1 && <span className="muted"> (run {stage.counter})</span>}
+          {stage.counter > 1 && <span className="muted"> (stage run {stage.counter})</span>}
         </h3>
         <StateBadge state={stage.result} />
         {duration !== undefined && <span className="muted">{formatDuration(duration)}</span>}
         {stage.approvalType === "manual" && stage.approvedBy !== null && (
           <span className="muted">approved by {stage.approvedBy}</span>
         )}
-        {stage.rerunOfCounter !== null && <span className="muted">rerun of run {stage.rerunOfCounter}</span>}
+        {stage.rerunOfCounter !== null && (
+          <span className="muted">rerun of stage run {stage.rerunOfCounter}</span>
+        )}
         <span className="stage-actions">
           {canOperate && latest && stage.result === "building" && (
-            <ActionButton
-              variant="danger"
-              action={() => commands.cancelStage(pipeline, counter, stage.name)}
-              done={`Cancelled stage ${stage.name}`}
-              label={`Cancel stage ${stage.name}`}
-            >
-              Cancel
-            </ActionButton>
+            <CancelStageButton pipeline={pipeline} counter={counter} stage={stage.name} />
           )}
           {canOperate && latest && stage.result !== "building" && (
             <ActionButton
@@ -87,6 +83,44 @@ export function StageSection({ pipeline, counter, stage, now, latest }: StageSec
           </tbody>
         </table>
       </div>
+    </section>
+  );
+}
+
+/** Why a stage has no run in this pipeline run, in words beside its "Not run" badge. */
+function notRunReason(runResult: PipelineRunDto["result"]): string | undefined {
+  if (runResult === "building") return "waits for the stages before it";
+  if (runResult === "failed") return "an earlier stage failed";
+  if (runResult === "cancelled") return "the run was cancelled";
+  return undefined;
+}
+
+/** A configured stage the run never reached (or one waiting for its manual approval). */
+export function UnrunStageSection({
+  name,
+  awaiting,
+  runResult,
+}: {
+  name: string;
+  awaiting: boolean;
+  runResult: PipelineRunDto["result"];
+}) {
+  const headingId = useId();
+  const state = awaiting ? "awaiting" : "not-run";
+  // An awaiting stage says nothing more: its badge and the approval notice above it say it all.
+  const reason = awaiting ? undefined : notRunReason(runResult);
+  return (
+    <section
+      className="stage-section stage-section-unrun"
+      aria-labelledby={headingId}
+      data-stage={name}
+      data-state={state}
+    >
+      <header className="stage-header">
+        <h3 id={headingId}>{name}</h3>
+        <StateBadge state={state} />
+        {reason !== undefined && <span className="muted">{reason}</span>}
+      </header>
     </section>
   );
 }

@@ -9,6 +9,7 @@ export function CommandDialogForm({
   title,
   submitLabel = "Create",
   submitVariant,
+  dismissLabel,
   onSubmit,
   children,
 }: {
@@ -17,6 +18,7 @@ export function CommandDialogForm({
   /** @default "Create" */
   submitLabel?: string;
   submitVariant?: "primary" | "danger";
+  dismissLabel?: string;
   onSubmit(): void;
   children: ReactNode;
 }) {
@@ -28,6 +30,7 @@ export function CommandDialogForm({
       onSubmit={onSubmit}
       submitLabel={submitLabel}
       submitVariant={submitVariant}
+      dismissLabel={dismissLabel}
       busy={dialog.busy}
     >
       {children}

@@ -12,6 +12,8 @@ interface ConfirmButtonProps {
   /** What happens, said in the dialog. */
   body: ReactNode;
   confirmLabel: string;
+  /** The dialog's button that backs out (default "Cancel"; say "Keep it running" when cancelling a run). */
+  dismissLabel?: string;
   action: () => Promise<unknown>;
   /** Announced when the command succeeded. */
   done: string;
@@ -30,6 +32,7 @@ export function ConfirmButton({
   title,
   body,
   confirmLabel,
+  dismissLabel,
   action,
   done,
   onDone,
@@ -52,6 +55,7 @@ export function ConfirmButton({
         }
         submitLabel={confirmLabel}
         submitVariant={variant === "danger" ? "danger" : "primary"}
+        dismissLabel={dismissLabel}
       >
         {body}
       </CommandDialogForm>

@@ -8,6 +8,8 @@ interface DialogProps {
   onSubmit(): void;
   submitLabel: string;
   submitVariant?: "primary" | "danger";
+  /** The button that closes the dialog without doing anything; "Keep it running" where "Cancel" would be ambiguous. */
+  dismissLabel?: string;
   busy?: boolean;
   children: ReactNode;
 }
@@ -23,6 +25,7 @@ export function Dialog({
   onSubmit,
   submitLabel,
   submitVariant = "primary",
+  dismissLabel = "Cancel",
   busy,
   children,
 }: DialogProps) {
@@ -46,7 +49,7 @@ export function Dialog({
           {children}
           <div className="dialog-actions">
             <button type="button" className="button button-secondary" onClick={onClose}>
-              Cancel
+              {dismissLabel}
             </button>
             <button
               type="submit"

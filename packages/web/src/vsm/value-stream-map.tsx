@@ -132,7 +132,9 @@ function VsmNode({ placed, width, height }: { placed: PlacedNode; width: number;
     return (
       <div className="fk-vsm-node fk-vsm-git" style={style} title={`${node.name} at ${node.detail}`}>
         <div className="fk-vsm-kind">Git material</div>
-        <div className="fk-vsm-name">{node.name}</div>
+        <div className="fk-vsm-name">
+          <span className="fk-vsm-name-text">{node.name}</span>
+        </div>
         <code className="fk-vsm-revision">{shortRevision(node.detail)}</code>
       </div>
     );
@@ -147,8 +149,11 @@ function VsmNode({ placed, width, height }: { placed: PlacedNode; width: number;
       onClick={(event) => followLink(event, href)}
       aria-current={node.level === 0 ? "page" : undefined}
     >
+      {/* A long name gives way (ellipsis, full name in the tooltip); the status never does. */}
       <div className="fk-vsm-name">
-        <span>{node.pipeline ?? node.name}</span>
+        <span className="fk-vsm-name-text" title={node.pipeline ?? node.name}>
+          {node.pipeline ?? node.name}
+        </span>
         <span className="fk-vsm-result">
           {STATUS_MARK[result]} {result}
         </span>

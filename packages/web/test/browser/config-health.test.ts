@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { createGitRepo, startServerProcess } from "@fawkes/testing";
-import { openUi, withFailureScreenshot } from "./support.ts";
+import { assertAccessible, openUi, withFailureScreenshot } from "./support.ts";
 
 const pipelineYaml = `format_version: 10
 pipelines:
@@ -46,6 +46,7 @@ test(
       assert.equal(await page.title(), "Config health · Fawkes");
       await page.getByRole("link", { name: "from-repo" }).waitFor();
       await ui.assertNotReloaded();
+      await assertAccessible(page, "config health with an error and its banner");
       await ui.screenshot("config-health");
     });
   },

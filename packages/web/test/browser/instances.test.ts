@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import test from "node:test";
 import { ApiRoutes, apiPath, type InstanceListDto, type StackDetailsDto } from "@fawkes/protocol";
 import { startServerProcess, waitFor } from "@fawkes/testing";
-import { assertNoHorizontalOverflow, openUi, withFailureScreenshot } from "./support.ts";
+import { assertAccessible, assertNoHorizontalOverflow, openUi, withFailureScreenshot } from "./support.ts";
 
 const skip = process.getuid?.() !== 0 ? "phoenix instances need root" : false;
 
@@ -75,6 +75,7 @@ test(
       // Written two seconds later: the page refreshes it while the instance runs.
       await output.getByText("second line of the boot").waitFor();
       await page.getByText("Name=app").waitFor();
+      await assertAccessible(page, "an instance's page");
       await ui.screenshot("instance");
 
       await page.getByRole("button", { name: `Terminate instance ${instance.instanceId}` }).click();

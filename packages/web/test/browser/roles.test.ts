@@ -92,7 +92,7 @@ test(
       withFailureScreenshot(page, "roles-operator", async () => {
         await logIn(page, server.url, "otto");
         const card = page.locator('article[data-pipeline="web-app"]');
-        await card.getByRole("button", { name: "Approve stage ship of web-app" }).click();
+        await card.getByRole("button", { name: "Approve ship of web-app" }).click();
         await waitForRun(fawkes.api, "web-app", 1, (run) => run.result === "passed");
         await card.getByRole("button", { name: "Trigger web-app", exact: true }).click();
         const run = await waitForRun(

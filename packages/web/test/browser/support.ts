@@ -3,7 +3,8 @@
  * logged in to a Fawkes server through the `#token=` link that `fawkes up` prints. Screenshots go to
  * test-output/screenshots/<name>.png at the repository root.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { onCleanup, repoRoot, tempDir, type CleanupScope } from "@fawkes/testing";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -135,4 +136,65 @@ export async function assertNoHorizontalOverflow(page: Page): Promise<void> {
       );
   });
   if (overflow.length > 0) throw new Error(`the page is wider than the screen: ${overflow.join(", ")}`);
+}
+
+/** axe-core's source, read once (it is injected into each document the check runs in). */
+let axeSource: Promise<string> | undefined;
+const loadAxe = (): Promise<string> =>
+  (axeSource ??= readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8"));
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+/**
+ * Fail listing every accessibility problem axe-core finds on the page as it is now (WCAG 2.2 A and AA, plus
+ * `label-content-name-mismatch`: an accessible name must contain the visible text, WCAG 2.5.3), and every
+ * button or link whose accessible name does not contain its visible text (axe's rule skips some of those).
+ * `what` names the page in the message.
+ */
+export async function assertAccessible(page: Page, what: string): Promise<void> {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: await loadAxe() });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<unknown> } })
+      .axe;
+    const results = (await axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+      rules: { "label-content-name-mismatch": { enabled: true } },
+      resultTypes: ["violations"],
+    })) as { violations: AxeViolation[] };
+    return results.violations;
+  });
+  const mismatches = await page.evaluate(() => {
+    const words = (text: string) =>
+      text
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N}]+/gu, " ")
+        .trim();
+    return [...document.querySelectorAll("button[aria-label], a[aria-label], [role=button][aria-label]")]
+      .filter((element) => (element as HTMLElement).offsetParent !== null)
+      .map((element) => ({
+        name: element.getAttribute("aria-label") ?? "",
+        text: (element as HTMLElement).innerText,
+      }))
+      .filter(({ name, text }) => words(text) !== "" && !` ${words(name)} `.includes(` ${words(text)} `))
+      .map(({ name, text }) => `"${text.trim()}" is named "${name}"`);
+  });
+  const problems = [
+    ...violations.map(
+      (violation) =>
+        `${violation.id} (${violation.impact ?? "?"}): ${violation.help}\n` +
+        violation.nodes
+          .slice(0, 5)
+          .map(
+            (node) => `    ${JSON.stringify(node.target)} ${node.failureSummary?.replace(/\s+/g, " ") ?? ""}`,
+          )
+          .join("\n"),
+    ),
+    ...mismatches.map((mismatch) => `accessible name without the visible text: ${mismatch}`),
+  ];
+  if (problems.length > 0) throw new Error(`accessibility problems on ${what}:\n  ${problems.join("\n  ")}`);
 }
