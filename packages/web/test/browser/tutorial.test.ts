@@ -242,7 +242,7 @@ test("the tutorial, screen by screen", { skip, timeout: 300_000 }, async (t) => 
     );
     const deploy2 = page
       .locator('section[data-stage="deploy"][data-state="passed"]')
-      .filter({ hasText: "(run 2)" });
+      .filter({ hasText: "(stage run 2)" });
     await deploy2.locator('tr[data-job="deploy"][data-state="passed"]').waitFor();
     await shoot(page, "15-rollback-run");
     // The deploy passed only once the address moved: build 1 answers at once.
