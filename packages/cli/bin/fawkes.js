@@ -23,9 +23,12 @@ if (major >= 24) {
   try {
     node = createRequire(import.meta.url).resolve("node/bin/node");
   } catch {
+    // The `node` package's install script downloads its Node: missing after `--ignore-scripts`, or when an npm
+    // that runs only approved install scripts (allowScripts in package.json) did not run it.
     process.stderr.write(
-      `fawkes: needs Node.js 24 or newer (this is ${process.version}) and the \`node\` npm package was not found\n` +
-        "run `npm install` in the Fawkes checkout, or put Node 24 on PATH\n",
+      `fawkes: needs Node.js 24 or newer (this is ${process.version}) and the Node 24 of the \`node\` npm package is missing\n` +
+        "run `npm install` in the Fawkes checkout (if npm skipped the `node` package's install script, approve it in " +
+        "package.json's allowScripts and run `npm rebuild node`), or put Node 24 on PATH\n",
     );
     process.exit(1);
   }
