@@ -33,6 +33,9 @@ export function crossValidate(input: CrossValidationInput): void {
     invalid.add(name.toLowerCase());
   };
   const resolved = new Map([...input.checkOnly, ...valid]);
+  // What fetches are checked against: not a pipeline without stages (its template is missing), which cannot
+  // tell what a fetch from it may name.
+  const known = new Map([...resolved].filter(([, pipeline]) => pipeline.stages.length > 0));
   for (const pipeline of input.checkOnly.values()) checkDependencies(pipeline, input);
   for (const pipeline of [...valid.values()]) {
     if (!checkDependencies(pipeline, input)) drop(pipeline.name);
@@ -41,7 +44,7 @@ export function crossValidate(input: CrossValidationInput): void {
   cascade(input);
   const snapshot = new Map(valid);
   for (const [key, pipeline] of resolved) {
-    const ok = checkFetchTasks(pipeline, resolved, input.sinkOf(pipeline.name));
+    const ok = checkFetchTasks(pipeline, known, input.sinkOf(pipeline.name));
     if (!ok && snapshot.has(key)) drop(pipeline.name);
   }
   cascade(input);

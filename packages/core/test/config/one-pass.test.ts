@@ -90,3 +90,24 @@ test("a pipeline depending on an invalid one still gets its own fetch problems r
   ]);
   assert.deepEqual(result.pipelines, []);
 });
+
+test("a fetch from a pipeline whose template is missing is not judged (its stages are unknown)", () => {
+  const result = parseConfigFiles([
+    {
+      path: "ci.gocd.yaml",
+      text: `pipelines:
+  templated:
+    template: missing
+    materials: {src: {git: "https://e/c.git"}}
+  user:
+    materials: {up: {pipeline: templated, stage: build}}
+    stages:
+      - a: {tasks: [{fetch: {pipeline: templated, stage: build, job: j, source: x}}]}
+`,
+    },
+  ]);
+  assert.deepEqual(result.issues.map(formatIssue), [
+    'ci.gocd.yaml:3:15: unknown template "missing"',
+    'ci.gocd.yaml:6:32: pipeline "user" is not loaded because its upstream pipeline "templated" is invalid',
+  ]);
+});
