@@ -439,8 +439,14 @@ async function problemError(response: Response): Promise<CliError> {
         )
         .join("\n")
     : "";
+  // When the server's message already names the command to run (with the real names), a generic hint with
+  // placeholders would only repeat it.
   const hint =
-    response.status === 401 ? unauthorizedHint : code === undefined ? undefined : hintsByCode[code];
+    response.status === 401
+      ? unauthorizedHint
+      : code === undefined || detail.includes("`fawkes ")
+        ? undefined
+        : hintsByCode[code];
   return new CliError(issues === "" ? detail : `${detail}\n${issues}`, {
     code,
     status: response.status,

@@ -14,10 +14,15 @@ const longRunning: Record<string, () => Promise<RegisterCommand>> = {
   up: async () => (await import("./commands/up.ts")).registerUpCommand,
 };
 
-const only = Object.hasOwn(longRunning, process.argv[2] ?? "") ? longRunning[process.argv[2]!] : undefined;
-const commands: readonly RegisterCommand[] = only
-  ? [await only()]
-  : (await import("./commands/all.ts")).allCommands;
+const first = process.argv[2] ?? "";
+const only = Object.hasOwn(longRunning, first) ? longRunning[first] : undefined;
+// `fawkes --version` needs no command at all.
+const commands: readonly RegisterCommand[] =
+  first === "--version" || first === "-V"
+    ? []
+    : only
+      ? [await only()]
+      : (await import("./commands/all.ts")).allCommands;
 
 process.exitCode = await runCli(
   process.argv.slice(2),

@@ -23,6 +23,17 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * The exit codes of `fawkes` (docs/cli.md, Conventions). Commander's own usage errors exit 1 too, so 2 is left
+ * unused: shells and tools read 2 as "misuse", which a run waiting for approval is not.
+ */
+export const exitCodes = {
+  ok: 0,
+  failure: 1,
+  /** `--wait` stopped at a stage that waits for manual approval: the run is neither passed nor failed yet. */
+  awaitingApproval: 3,
+} as const;
+
 /** Ends the command with this exit code without printing anything more (e.g. a watched run failed). */
 export class ExitCode extends Error {
   readonly exitCode: number;

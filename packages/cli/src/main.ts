@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * Entry point of the `fawkes` command: `node packages/cli/src/main.ts <command>` (Node >= 24; bin/fawkes.js
- * re-execs). Two memory measures for the long-running commands, which must stay small (server ≤ 100 MB idle,
- * agent ≤ 60 MB):
+ * starts it with the `node` package's Node 24). Two memory measures for the long-running commands, which must
+ * stay small (server ≤ 100 MB idle, agent ≤ 60 MB):
  * - the compile cache keeps type-stripped, compiled modules on disk, so later starts skip the TypeScript
  *   stripper (~15 MB that stays resident) and most of the start-up time;
  * - V8 and libuv settings (./process-flags.ts) that are read only at start, so the process replaces itself once

@@ -2,6 +2,7 @@
  * The `fawkes` command tree. Built per invocation with injected I/O so tests can run any command in-process.
  * Commands are passed in, so a long-running process (the agent) loads only the code of its own command.
  */
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import type { CliContext } from "./context.ts";
 import { ExitCode, formatCliError } from "./errors.ts";
@@ -18,6 +19,7 @@ export function createProgram(context: CliContext, commands: readonly RegisterCo
       "--token <token>",
       "API token (default: $FAWKES_TOKEN, then the token saved by `fawkes up`/`fawkes server`)",
     )
+    .version(versionText(), "-V, --version", "print the Fawkes version and the Node.js running it")
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.out(text),
@@ -51,4 +53,12 @@ export async function runCli(
     context.io.err(formatCliError(error));
     return 1;
   }
+}
+
+/** `fawkes 0.1.0 (Node.js v24.x.y)`: the package's version, read when asked for (it is small and local). */
+function versionText(): string {
+  const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return `fawkes ${manifest.version} (Node.js ${process.version})`;
 }

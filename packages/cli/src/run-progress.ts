@@ -31,7 +31,7 @@ export function progressLines(
     if (stage === undefined) {
       const waits =
         run.awaitingApproval === name
-          ? "awaiting approval (fawkes approve)"
+          ? `awaiting approval (fawkes approve ${pipeline}/${run.counter}/${name})`
           : run.result === "building"
             ? "pending"
             : "not run";

@@ -1,5 +1,6 @@
 /**
- * Follows one pipeline run until it finishes: re-fetches the run after every event about it (and after every
+ * Follows one pipeline run until it finishes (or, unless told otherwise, reaches a stage waiting for manual
+ * approval): re-fetches the run after every event about it (and after every
  * reconnect of the event stream, since events may have been missed), renders progress, resolves with the final run.
  */
 import type { PipelineRunDto } from "@fawkes/protocol";
@@ -16,6 +17,13 @@ export interface WatchOptions {
   pipeline: string;
   counter: number;
   stageNames: readonly string[];
+  /** Keep waiting while a stage waits for manual approval (else resolve with the run waiting there). */
+  throughApprovals?: boolean;
+}
+
+/** A run that waits for someone to approve a stage: nothing more happens until then. */
+export function awaitsApproval(run: PipelineRunDto): run is PipelineRunDto & { awaitingApproval: string } {
+  return run.result === "building" && run.awaitingApproval !== null;
 }
 
 export function watchRun(options: WatchOptions): Promise<PipelineRunDto> {
@@ -44,7 +52,8 @@ export function watchRun(options: WatchOptions): Promise<PipelineRunDto> {
       try {
         const run = await client.run(pipeline, counter);
         renderer.render(progressLines(pipeline, run, options.stageNames));
-        if (run.result !== "building") finish(() => resolve(run));
+        if (run.result !== "building" || (awaitsApproval(run) && options.throughApprovals !== true))
+          finish(() => resolve(run));
       } catch (error) {
         finish(() => reject(error));
       } finally {

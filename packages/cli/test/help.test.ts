@@ -6,7 +6,7 @@ import { cli, closedPort, mainScript } from "./helpers.ts";
 
 /** Every command (path) and the long options its help must list. */
 const commands: [string[], string[]][] = [
-  [[], ["--server", "--token"]],
+  [[], ["--server", "--token", "--version"]],
   [["up"], ["--data-dir", "--port", "--cloud-port", "--agents", "--pipelines", "--poll-interval"]],
   [["server"], ["--data-dir", "--host", "--port", "--pipelines", "--poll-interval"]],
   [
@@ -15,7 +15,7 @@ const commands: [string[], string[]][] = [
   ],
   [["agent"], ["--key", "--name", "--resources", "--environments", "--work-dir", "--token-rotation"]],
   [["validate"], ["--json"]],
-  [["trigger"], ["--revision", "--var", "--wait", "--json"]],
+  [["trigger"], ["--revision", "--var", "--wait", "--wait-through-approvals", "--json"]],
   [["status"], ["--limit", "--json"]],
   [["logs"], ["--follow", "--no-timestamps"]],
   [["pause"], ["--reason"]],

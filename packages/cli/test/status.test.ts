@@ -6,6 +6,9 @@ import { projectStatus } from "../src/status-view.ts";
 import { statusFixture } from "./fixtures.ts";
 import { cli, fakeServer, sendJson, tempDir } from "./helpers.ts";
 
+/** The pipeline list answer: the config's stages, which the status fills in for runs that did not reach them. */
+const pipelineList = { pipelines: [] };
+
 const expected = {
   pipeline: "dummy-application",
   paused: false,
@@ -19,12 +22,14 @@ const expected = {
           name: "test",
           counter: 1,
           result: "passed",
+          state: "passed",
           jobs: [{ name: "test", state: "completed", result: "passed" }],
         },
         {
           name: "package",
           counter: 1,
           result: "building",
+          state: "building",
           jobs: [{ name: "package", state: "building", result: "unknown" }],
         },
       ],
@@ -38,6 +43,7 @@ const expected = {
           name: "test",
           counter: 1,
           result: "failed",
+          state: "failed",
           jobs: [{ name: "test", state: "completed", result: "failed" }],
         },
       ],
@@ -52,6 +58,7 @@ test("status projection keeps exactly the contract's keys, newest run first", ()
 test("fawkes status --json fetches with the saved token and prints the projection", async (t) => {
   const server = await fakeServer(t, (request, response) => {
     if (request.url.startsWith("/api/v1/pipelines/dummy-application")) sendJson(response, 200, statusFixture);
+    else if (request.url === "/api/v1/pipelines") sendJson(response, 200, pipelineList);
     else sendJson(response, 404, {});
   });
   const env = { XDG_CONFIG_HOME: join(tempDir(t), "config") };
@@ -62,12 +69,15 @@ test("fawkes status --json fetches with the saved token and prints the projectio
   );
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(JSON.parse(run.stdout), expected);
-  assert.equal(server.requests[0]?.url, "/api/v1/pipelines/dummy-application?limit=5");
-  assert.equal(server.requests[0]?.headers.authorization, "Bearer saved-token");
+  const statusRequest = server.requests.find((request) => request.url.includes("dummy-application"));
+  assert.equal(statusRequest?.url, "/api/v1/pipelines/dummy-application?limit=5");
+  assert.equal(statusRequest?.headers.authorization, "Bearer saved-token");
 });
 
 test("fawkes status prints a readable table; --token and $FAWKES_TOKEN take precedence", async (t) => {
-  const server = await fakeServer(t, (_request, response) => sendJson(response, 200, statusFixture));
+  const server = await fakeServer(t, (request, response) =>
+    sendJson(response, 200, request.url === "/api/v1/pipelines" ? pipelineList : statusFixture),
+  );
   const run = await cli(["status", "dummy-application", "--server", server.url], {
     FAWKES_TOKEN: "env-token",
   });
@@ -77,10 +87,11 @@ test("fawkes status prints a readable table; --token and $FAWKES_TOKEN take prec
   assert.match(run.stdout, /2 +1\.2 +building +material by changes +test:passed package:building/);
   assert.ok(run.stdout.indexOf("1.2") < run.stdout.indexOf("1.1"), "newest first");
   assert.equal(server.requests[0]?.headers.authorization, "Bearer env-token");
+  const before = server.requests.length;
   await cli(["status", "dummy-application", "--server", server.url, "--token", "flag-token"], {
     FAWKES_TOKEN: "env-token",
   });
-  assert.equal(server.requests[1]?.headers.authorization, "Bearer flag-token");
+  assert.equal(server.requests[before]?.headers.authorization, "Bearer flag-token");
 });
 
 test("problem+json errors show detail, code and a hint; exit 1", async (t) => {

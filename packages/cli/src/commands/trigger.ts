@@ -1,6 +1,8 @@
 /**
- * `fawkes trigger PIPELINE [--revision MATERIAL=SHA]... [--var NAME=VALUE]... [--wait]`. With --wait it shows the
- * run's stages and jobs live and exits 0 only if the run passes (on failure: the failed jobs' last console lines).
+ * `fawkes trigger PIPELINE [--revision MATERIAL=SHA]... [--var NAME=VALUE]... [--wait | --wait-through-approvals]`.
+ * With --wait it shows the run's stages and jobs live and exits 0 only if the run passes (on failure: the failed
+ * jobs' last console lines); at a stage waiting for manual approval it stops with exit code 3 and the command that
+ * approves it. --wait-through-approvals keeps waiting there (for someone else to approve).
  * `--var` may only name a variable the pipeline declares; the server refuses any other, and then the error
  * lists the ones it declares.
  */
@@ -9,11 +11,11 @@ import { ErrorCode, type PipelineRunDto, type TriggerRequest, type TriggerRespon
 import type { FawkesClient } from "../client.ts";
 import { clientFor } from "../client-for.ts";
 import type { CliContext } from "../context.ts";
-import { CliError, ExitCode } from "../errors.ts";
+import { CliError, ExitCode, exitCodes } from "../errors.ts";
 import type { CliIo } from "../io.ts";
 import { collectPair } from "../options.ts";
 import { printJson } from "../output.ts";
-import { watchRun } from "../watch-run.ts";
+import { awaitsApproval, watchRun } from "../watch-run.ts";
 
 const tailLines = 20;
 
@@ -21,6 +23,7 @@ interface TriggerOptions {
   revision?: Record<string, string>;
   var?: Record<string, string>;
   wait?: boolean;
+  waitThroughApprovals?: boolean;
   json?: boolean;
 }
 
@@ -35,15 +38,23 @@ export function registerTriggerCommand(program: Command, { io }: CliContext): vo
       "override a variable the pipeline declares, for this run (repeatable)",
       collectPair,
     )
-    .option("--wait", "show progress live; exit 0 only if the run passes")
-    .option("--json", "print the run (with --wait: the finished run) as JSON")
+    .option(
+      "--wait",
+      "show progress live; exit 0 only if the run passes, 3 when it stops at a manual approval",
+    )
+    .option("--wait-through-approvals", "as --wait, but keep waiting while a stage awaits manual approval")
+    .option(
+      "--json",
+      "print the run (with --wait: the finished run, or the run waiting for approval) as JSON",
+    )
     .action(async (pipeline: string, options: TriggerOptions, command: Command) => {
       const client = clientFor(command, io);
       const started = await triggerRun(client, pipeline, {
         revisions: options.revision ?? {},
         variables: options.var ?? {},
       });
-      if (!options.wait) {
+      const wait = options.wait === true || options.waitThroughApprovals === true;
+      if (!wait) {
         if (options.json) printJson(io, started);
         else io.out(`started ${started.pipeline}/${started.counter} (label ${started.label})\n`);
         return;
@@ -56,11 +67,21 @@ export function registerTriggerCommand(program: Command, { io }: CliContext): vo
         pipeline,
         counter: started.counter,
         stageNames: summary?.stages ?? [],
+        throughApprovals: options.waitThroughApprovals === true,
       });
       if (options.json) printJson(io, run);
+      if (awaitsApproval(run)) {
+        const locator = `${pipeline}/${run.counter}/${run.awaitingApproval}`;
+        io.err(
+          `fawkes: ${locator} waits for manual approval; stopped waiting (exit ${exitCodes.awaitingApproval})\n` +
+            `to continue: fawkes approve ${locator}\n` +
+            `(--wait-through-approvals keeps waiting while someone else approves)\n`,
+        );
+        throw new ExitCode(exitCodes.awaitingApproval);
+      }
       if (run.result === "passed") return;
       if (!options.json) await printFailedJobTails(client, io, pipeline, run);
-      throw new ExitCode(1);
+      throw new ExitCode(exitCodes.failure);
     });
 }
 

@@ -12,26 +12,40 @@ export interface CrossValidationInput {
   valid: Map<string, PipelineConfig>;
   /** Lower-cased names of pipelines that are declared but invalid. */
   invalid: Set<string>;
+  /**
+   * Invalid pipelines that were still resolved (by lower-cased name): their own cross-pipeline problems are
+   * reported in the same pass as the rest, but they are never loaded.
+   */
+  checkOnly: ReadonlyMap<string, PipelineConfig>;
   /** Every declared pipeline name (for "did you mean"). */
   declared: string[];
   sinkOf: (pipeline: string) => IssueSink;
 }
 
-/** Removes from `valid` (and adds to `invalid`) every pipeline that breaks a cross-pipeline rule. */
+/**
+ * Removes from `valid` (and adds to `invalid`) every pipeline that breaks a cross-pipeline rule. Every resolved
+ * pipeline is checked, including those already invalid, so that one pass reports every independent problem.
+ */
 export function crossValidate(input: CrossValidationInput): void {
   const { valid, invalid } = input;
   const drop = (name: string) => {
     valid.delete(name.toLowerCase());
     invalid.add(name.toLowerCase());
   };
+  const resolved = new Map([...input.checkOnly, ...valid]);
+  // What fetches are checked against: not a pipeline without stages (its template is missing), which cannot
+  // tell what a fetch from it may name.
+  const known = new Map([...resolved].filter(([, pipeline]) => pipeline.stages.length > 0));
+  for (const pipeline of input.checkOnly.values()) checkDependencies(pipeline, input);
   for (const pipeline of [...valid.values()]) {
     if (!checkDependencies(pipeline, input)) drop(pipeline.name);
   }
   for (const name of findCycleMembers(valid, input)) drop(name);
   cascade(input);
   const snapshot = new Map(valid);
-  for (const pipeline of snapshot.values()) {
-    if (!checkFetchTasks(pipeline, snapshot, input.sinkOf(pipeline.name))) drop(pipeline.name);
+  for (const [key, pipeline] of resolved) {
+    const ok = checkFetchTasks(pipeline, known, input.sinkOf(pipeline.name));
+    if (!ok && snapshot.has(key)) drop(pipeline.name);
   }
   cascade(input);
 }
@@ -184,6 +198,8 @@ function checkFetch(
     for (const segment of segments.reverse()) {
       const material = dependencies(child).find((m) => m.pipeline.toLowerCase() === segment.toLowerCase());
       const upstream = material && valid.get(segment.toLowerCase());
+      // An upstream that could not be resolved has its own issues; what it holds is unknown.
+      if (material !== undefined && upstream === undefined) return;
       if (material === undefined || upstream === undefined) {
         const what = child === pipeline ? "this pipeline" : `pipeline "${child.name}"`;
         sink.add(
@@ -195,6 +211,8 @@ function checkFetch(
       lastAllowedStage = upstream.stages.findIndex(
         (s) => s.name.toLowerCase() === material.stage.toLowerCase(),
       );
+      // The material names a stage the upstream lacks: reported on the material (an invalid pipeline's).
+      if (lastAllowedStage < 0) return;
       child = upstream;
     }
     source = child;

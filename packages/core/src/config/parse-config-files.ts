@@ -13,7 +13,7 @@ import type { Place } from "./resolve-context.ts";
 import { resolveEnvironments } from "./resolve-environments.ts";
 import { resolvePipeline } from "./resolve-pipeline.ts";
 import type { Declared } from "./resolve-pipeline.ts";
-import { validate } from "./schema-issues.ts";
+import { prunedForChecks, validate } from "./schema-issues.ts";
 import * as schema from "./yaml-schema.ts";
 import type { RawEnvironment, RawPipeline, RawTemplate } from "./yaml-schema.ts";
 import { parseYamlFile } from "./yaml-source.ts";
@@ -46,6 +46,11 @@ interface Declarations {
   templates: Declared<RawTemplate>[];
   environments: Declared<RawEnvironment>[];
   artifactStores: DeclaredStore[];
+  /**
+   * Pipelines the schema refused, with the refused keys taken out: checked further only to report their other
+   * problems in the same pass, never loaded.
+   */
+  refused: Declared<RawPipeline>[];
   /** Lower-cased names of pipelines declared but already invalid. */
   invalidPipelines: Set<string>;
   /** Pipeline names as declared, by lower-cased name (including invalid ones). */
@@ -83,10 +88,21 @@ export function parseConfigFiles(
 
   const valid = new Map<string, PipelineConfig>();
   const invalid = declarations.invalidPipelines;
+  // Invalid pipelines that could still be resolved: their cross-pipeline problems are reported too.
+  const checkOnly = new Map<string, PipelineConfig>();
   for (const declared of uniquePipelines(declarations, sinkOf)) {
-    const pipeline = resolvePipeline(declared, templates, sinkOf(declared.name));
-    if (pipeline === null) invalid.add(declared.name.toLowerCase());
-    else valid.set(declared.name.toLowerCase(), pipeline);
+    const sink = sinkOf(declared.name);
+    const before = sink.count;
+    const pipeline = resolvePipeline(declared, templates, sink);
+    if (sink.count === before) valid.set(declared.name.toLowerCase(), pipeline);
+    else {
+      invalid.add(declared.name.toLowerCase());
+      checkOnly.set(declared.name.toLowerCase(), pipeline);
+    }
+  }
+  for (const declared of declarations.refused) {
+    if (declarations.pipelinePlaces.get(declared.name.toLowerCase())!.length > 1) continue;
+    checkOnly.set(declared.name.toLowerCase(), resolvePipeline(declared, templates, sinkOf(declared.name)));
   }
 
   const artifactStores = resolveArtifactStores(declarations.artifactStores, fileSink);
@@ -114,7 +130,7 @@ export function parseConfigFiles(
     invalid.add(pipeline);
   }
 
-  crossValidate({ valid, invalid, declared: [...declarations.pipelineNames.values()], sinkOf });
+  crossValidate({ valid, invalid, checkOnly, declared: [...declarations.pipelineNames.values()], sinkOf });
 
   const pipelines = [...valid.values()].map((pipeline) => ({
     ...pipeline,
@@ -138,6 +154,7 @@ function declare(
     templates: [],
     environments: [],
     artifactStores: [],
+    refused: [],
     invalidPipelines: new Set(),
     pipelineNames: new Map(),
     pipelinePlaces: new Map(),
@@ -168,6 +185,8 @@ function declare(
       else {
         issues.push(...checked.issues);
         result.invalidPipelines.add(name.toLowerCase());
+        const pruned = prunedForChecks(schema.pipeline, raw);
+        if (pruned !== undefined) result.refused.push({ name, raw: pruned, place });
       }
     }
     for (const [name, raw] of Object.entries(top.data.templates ?? {})) {

@@ -21,12 +21,12 @@ export interface Declared<T> {
 /** Templates by lower-cased name; more than one entry means a duplicate definition. */
 export type TemplateIndex = ReadonlyMap<string, Declared<RawTemplate>[]>;
 
+/** The pipeline; it is valid only if `sink` got no issue meanwhile (the caller compares `sink.count`). */
 export function resolvePipeline(
   declared: Declared<RawPipeline>,
   templates: TemplateIndex,
   sink: IssueSink,
-): PipelineConfig | null {
-  const before = sink.count;
+): PipelineConfig {
   const { name, place } = declared;
   checkName(name, "pipeline", place, sink);
   const parameters = resolveParameters(declared, sink);
@@ -83,7 +83,7 @@ export function resolvePipeline(
     ...(raw.role !== undefined ? { role: raw.role } : {}),
     location: locationOf(place),
   };
-  return sink.count === before ? pipeline : null;
+  return pipeline;
 }
 
 function resolveParameters(declared: Declared<RawPipeline>, sink: IssueSink): Map<string, string> {

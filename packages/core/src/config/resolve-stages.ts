@@ -196,18 +196,18 @@ function resolveArtifact(
 type OnCancelTask = NonNullable<NonNullable<RawTask["exec"]>["on_cancel"]>;
 
 function resolveTask(raw: RawTask | OnCancelTask, place: Place, sink: IssueSink): TaskConfig {
+  const onCancel = (cancel: OnCancelTask | undefined, bodyPlace: Place) =>
+    cancel === undefined ? null : resolveTask(cancel, at(bodyPlace, "on_cancel"), sink);
   if (raw.script !== undefined) {
     return {
       kind: "exec",
       command: scriptShell,
       arguments: ["-c", raw.script],
       workingDirectory: "",
-      runIf: ["passed"],
-      onCancel: null,
+      runIf: runIfOf(raw.run_if),
+      onCancel: onCancel("on_cancel" in raw ? raw.on_cancel : undefined, place),
     };
   }
-  const onCancel = (cancel: OnCancelTask | undefined, bodyPlace: Place) =>
-    cancel === undefined ? null : resolveTask(cancel, at(bodyPlace, "on_cancel"), sink);
   if (raw.exec !== undefined) {
     const exec = raw.exec;
     const execPlace = at(place, "exec");

@@ -124,3 +124,58 @@ function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
     return true;
   });
 }
+
+/**
+ * `value` with what the schema refuses taken out — unknown keys, and keys whose value is invalid — so that the
+ * rest of an invalid pipeline can still be checked and its other problems reported in the same pass (the
+ * pipeline stays invalid: this is only for reporting). Undefined when the value cannot be mended that way (a
+ * required key is missing, a list element is wrong): then nothing more is checked than the schema's issues.
+ */
+export function prunedForChecks<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> | undefined {
+  const copy: unknown = structuredClone(value);
+  for (let round = 0; round < 10; round++) {
+    const result = schema.safeParse(copy, { reportInput: true });
+    if (result.success) return result.data;
+    const removals = result.error.issues.flatMap((issue) => removalsFor(issue, []));
+    if (removals === undefined || removals.some((path) => path === null)) return undefined;
+    for (const path of removals as (readonly PathSegment[])[]) remove(copy, path);
+  }
+  return undefined;
+}
+
+/** Paths to delete for one issue; null when the issue cannot be mended by deleting a key. */
+function removalsFor(issue: ZodIssue, prefix: readonly PathSegment[]): (readonly PathSegment[] | null)[] {
+  const path = [...prefix, ...(issue.path as PathSegment[])];
+  if (issue.code === "unrecognized_keys") return issue.keys.map((key) => [...path, key]);
+  if (issue.code === "invalid_union") {
+    const matching = issue.errors.filter((branch) => !isShapeMismatch(branch));
+    if (matching.length === 1) return matching[0]!.flatMap((inner) => removalsFor(inner, path));
+  }
+  // A missing key, or a refinement of a whole object: deleting cannot help.
+  if ((issue.code === "invalid_type" && issue.input === undefined) || issue.code === "custom") return [null];
+  // Only an option of an object: a named job, material or stage must stay, or a fetch of it would look wrong;
+  // and a key that says how to read its siblings must stay, or they would get issues of their own.
+  const key = path.at(-1);
+  const parent = path.at(-2);
+  if (
+    typeof key !== "string" ||
+    discriminatingKeys.has(key) ||
+    parent === "jobs" ||
+    parent === "materials" ||
+    typeof parent === "number"
+  )
+    return [null];
+  return [path];
+}
+
+const discriminatingKeys = new Set(["type", "artifact_origin"]);
+
+function remove(root: unknown, path: readonly PathSegment[]): void {
+  let node = root;
+  for (const segment of path.slice(0, -1)) {
+    if (node === null || typeof node !== "object") return;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  if (node !== null && typeof node === "object" && !Array.isArray(node))
+    delete (node as Record<string, unknown>)[String(path.at(-1))];
+}

@@ -50,10 +50,30 @@ function taskSchema<T extends z.ZodType>(onCancel: T) {
     exec: execTask.optional(),
     script: z.string().optional(),
     fetch: fetchTask.optional(),
-  }).refine((value) => exactlyOneOf(value, taskKinds), "a task needs exactly one of exec, script or fetch");
+    /** Fawkes extension: `run_if` and `on_cancel` of a `script` task sit beside `script` (it has no map). */
+    run_if: runIf.optional(),
+    on_cancel: onCancel,
+  })
+    .refine((value) => exactlyOneOf(value, taskKinds), "a task needs exactly one of exec, script or fetch")
+    .superRefine((value, context) => {
+      if (value.script !== undefined) return;
+      const kind = value.exec !== undefined ? "exec" : value.fetch !== undefined ? "fetch" : undefined;
+      if (kind === undefined) return;
+      for (const key of ["run_if", "on_cancel"] as const) {
+        if ((value as Record<string, unknown>)[key] === undefined) continue;
+        context.addIssue({
+          code: "custom",
+          path: [key],
+          message: `"${key}" of ${kind === "exec" ? "an exec" : "a fetch"} task goes inside "${kind}" (${kind}: {..., ${key}: ...}); beside the task kind it is only for script tasks`,
+        });
+      }
+    });
 }
 
-/** One task: `exec`, `script` (shorthand for `/bin/sh -c`) or `fetch`, with an optional `on_cancel` task. */
+/**
+ * One task: `exec`, `script` (shorthand for `/bin/sh -c`) or `fetch`, with an optional `on_cancel` task (inside
+ * `exec`/`fetch`, beside `script`).
+ */
 export const task = taskSchema(
   taskSchema(z.never({ error: "an on_cancel task cannot have its own on_cancel" }).optional()).optional(),
 );

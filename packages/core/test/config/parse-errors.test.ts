@@ -181,6 +181,8 @@ const cases: { name: string; text: string; issues: string[] }[] = [
     }),
     issues: [
       "p.gocd.yaml:10:27: artifact_origin: external needs artifact_id",
+      // Independent of the two above, reported in the same pass (the stage is "build").
+      'p.gocd.yaml:10:61: fetch: pipeline "p" has no stage "s"',
       'p.gocd.yaml:10:72: "source" is not used with artifact_origin: external',
     ],
   },
