@@ -24,6 +24,8 @@ export interface UpProcess {
   readonly cloudUrl: string;
   /** The API token of the banner's web UI link. */
   readonly token: string;
+  /** The administrator's access key for the cloud endpoint the first start prints. */
+  readonly accessKey: { accessKeyId: string; secretAccessKey: string };
   /** The administrator's login the first start prints. */
   readonly admin: { user: string; password: string };
   /** The application's stable address, e.g. http://127.101.7.9:8080/ */
@@ -31,6 +33,8 @@ export interface UpProcess {
   /** The example's git repository (in the data directory): commit here to trigger the pipeline. */
   readonly repo: string;
   readonly dataDir: string;
+  /** The $XDG_CONFIG_HOME it saved its token under: `fawkes` commands run with it need no --server token. */
+  readonly configHome: string;
   readonly process: CapturedProcess;
   readonly api: ApiClient;
   /** Everything the process printed, for failure messages. */
@@ -45,11 +49,12 @@ function field(banner: string, pattern: RegExp, what: string): string {
 
 export async function startUpProcess(t: CleanupScope, options: UpProcessOptions = {}): Promise<UpProcess> {
   const dataDir = options.dataDir ?? (await tempDir(t, "fawkes-up-"));
+  // Its token file goes under $XDG_CONFIG_HOME: keep that out of the user's home.
+  const configHome = options.env?.XDG_CONFIG_HOME ?? (await tempDir(t, "fawkes-up-xdg-"));
   const proc = spawnFawkes(
     "fawkes up",
     ["up", "--data-dir", dataDir, "--port", "0", "--cloud-port", "0", "--log-level", "warn"],
-    // Its token file goes under $XDG_CONFIG_HOME: keep that out of the user's home.
-    { XDG_CONFIG_HOME: await tempDir(t, "fawkes-up-xdg-"), ...options.env },
+    { ...options.env, XDG_CONFIG_HOME: configHome },
   );
   onCleanup(t, () => proc.kill("SIGTERM", 15_000));
   const banner = await waitFor(
@@ -69,6 +74,10 @@ export async function startUpProcess(t: CleanupScope, options: UpProcessOptions 
     url,
     cloudUrl: field(banner, /cloud endpoint\s+(\S+)/, "cloud endpoint"),
     token,
+    accessKey: {
+      accessKeyId: field(banner, /AWS_ACCESS_KEY_ID=(\S+)/, "administrator access key"),
+      secretAccessKey: field(banner, /AWS_SECRET_ACCESS_KEY=(\S+)/, "administrator secret key"),
+    },
     admin: {
       user: field(banner, /^\s+user\s+(\S+)$/m, "administrator user"),
       password: field(banner, /^\s+password\s+(\S+)$/m, "administrator password"),
@@ -76,6 +85,7 @@ export async function startUpProcess(t: CleanupScope, options: UpProcessOptions 
     appUrl: field(banner, /application\s+(http\S+)/, "application address"),
     repo: field(banner, /^\s+cd (\S+) && sed/m, "example repository"),
     dataDir,
+    configHome,
     process: proc,
     api: createApiClient(
       () => url,
