@@ -43,6 +43,7 @@ export function projectStatus(status: PipelineStatusDto): StatusJson {
 
 export function formatStatus(status: PipelineStatusDto): string {
   const flags = [
+    status.archived ? "no longer configured (archived)" : "",
     status.paused ? `paused${status.pauseReason ? `: ${status.pauseReason}` : ""}` : "",
     status.locked ? "locked" : "",
   ].filter(Boolean);

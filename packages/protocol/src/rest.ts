@@ -85,6 +85,13 @@ export const PipelineStatusDto = z.object({
    */
   triggerVariables: z.array(TriggerVariableDto).default([]),
   runs: z.array(PipelineRunDto),
+  /**
+   * The pipeline has runs but no config any more (its file was removed, or the server restarted with other
+   * `--pipelines`): its history is readable, and trigger, pause, unpause, approve and rerun answer 409
+   * FAWKES_PIPELINE_ARCHIVED. `group` is then the group of its latest run. Back in the config, it is active
+   * again with its history. This server always sends it; absent (an older server) means false.
+   */
+  archived: z.boolean().optional(),
 });
 export type PipelineStatusDto = z.infer<typeof PipelineStatusDto>;
 
@@ -96,10 +103,24 @@ export const PipelineSummaryDto = z.object({
   /** The only variables a trigger may set, sorted by name; defaults to empty, as in PipelineStatusDto. */
   triggerVariables: z.array(TriggerVariableDto).default([]),
   latest: PipelineRunDto.nullable(),
+  /**
+   * No longer in the config (as in PipelineStatusDto.archived): `group` and `stages` are those of its latest
+   * run, `triggerVariables` is empty, and it cannot be triggered. Only in PipelineListDto.archived. This server
+   * always sends it; absent (an older server) means false.
+   */
+  archived: z.boolean().optional(),
 });
 export type PipelineSummaryDto = z.infer<typeof PipelineSummaryDto>;
 
-export const PipelineListDto = z.object({ pipelines: z.array(PipelineSummaryDto) });
+export const PipelineListDto = z.object({
+  /** The configured pipelines, in config order. */
+  pipelines: z.array(PipelineSummaryDto),
+  /**
+   * Pipelines with runs whose config is gone (`archived: true`), by name: listed apart so that a dashboard shows
+   * them apart (or not at all). Defaults to empty (an older server's answer).
+   */
+  archived: z.array(PipelineSummaryDto).default([]),
+});
 export type PipelineListDto = z.infer<typeof PipelineListDto>;
 
 export const TriggerRequest = z.strictObject({

@@ -39,6 +39,7 @@ export class ConfigService implements ConfigView {
   readonly #parser: ConfigParser;
   readonly #onSourcesLoaded: ((sources: LoadedConfigSource[]) => Promise<void>) | undefined;
   #snapshot: ConfigSnapshot = { pipelines: [], environments: [], issues: [] };
+  #loaded = false;
   #issues: ConfigIssueDto[] = [];
   /** Pipeline name → the source it was last loaded from. */
   readonly #sourceOf = new Map<string, string>();
@@ -83,6 +84,10 @@ export class ConfigService implements ConfigView {
 
   environment(name: string | null): EnvironmentConfig | undefined {
     return name === null ? undefined : this.#snapshot.environments.find((e) => e.name === name);
+  }
+
+  loaded(): boolean {
+    return this.#loaded;
   }
 
   issues(): ConfigIssueDto[] {
@@ -236,6 +241,7 @@ export class ConfigService implements ConfigView {
     ];
     await this.#reportSources(sources, parsed.pipelines, issues);
     this.#snapshot = Object.freeze({ pipelines, environments: parsed.environments, issues });
+    this.#loaded = true;
     this.#issues = issues.map((issue) => ({
       file: issue.file,
       line: issue.line,
