@@ -198,7 +198,18 @@ export const ConfigIssueDto = z.object({
   message: z.string(),
   /** Config repository URL or local directory the file came from. */
   source: z.string(),
+  /**
+   * The pipelines the problem concerns, as named in the file: a pipeline that never had a valid version is
+   * named here too, although no such pipeline exists (no page, no runs).
+   */
   pipelines: z.array(z.string()),
+  /**
+   * The pipelines that keep running with their last valid version because of this problem (they exist: link
+   * them). A name of `pipelines` that is not here has no valid version and is not loaded; a file-level problem
+   * (unparsable YAML) lists the pipelines its file defined before. Empty when there is no last valid version
+   * to keep running. This server always sends it; absent (an older server) means unknown.
+   */
+  lastValid: z.array(z.string()).optional(),
 });
 export type ConfigIssueDto = z.infer<typeof ConfigIssueDto>;
 export const ConfigHealthDto = z.object({ errors: z.array(ConfigIssueDto) });
