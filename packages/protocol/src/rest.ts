@@ -35,6 +35,15 @@ export const StageRunDto = z.object({
   scheduledAt: z.number().int(),
   completedAt: z.number().int().nullable(),
   jobs: z.array(JobRunDto),
+  /**
+   * This stage run came before the latest run of an earlier stage of the same pipeline run (that stage was rerun
+   * since): its result belongs to the run's previous pass, and the stage has not run in this pass yet. Example:
+   * `deploy` (manual) was cancelled, then `test` was rerun and passed: deploy's stage run 1 stays `cancelled`
+   * and is stale, and the run waits at deploy's approval again (`awaitingApproval`), as GoCD does
+   * (docs/states.md, "Rerunning a stage"). Show it as history of the gate, not as the stage's state. This server
+   * always sends it; absent (an older server) means unknown.
+   */
+  stale: z.boolean().optional(),
 });
 export type StageRunDto = z.infer<typeof StageRunDto>;
 

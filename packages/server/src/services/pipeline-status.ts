@@ -38,6 +38,10 @@ export async function runDtos(engine: Engine, runs: RunRecord[]): Promise<Pipeli
     // Only the latest counter of each stage is shown, in config order.
     const latest = new Map<string, (typeof stages)[number]>();
     for (const stage of stages) if (stage.runId === run.id) latest.set(stage.name, stage);
+    // A stage run is stale when an earlier stage has run since (a rerun): stage runs are numbered in the order
+    // they were scheduled, so "since" is a greater id.
+    const newestEarlier = (index: number) =>
+      Math.max(-1, ...[...latest.values()].filter((s) => s.stageIndex < index).map((s) => s.id));
     const stageDtos: StageRunDto[] = [...latest.values()]
       .sort((a, b) => a.stageIndex - b.stageIndex)
       .map((stage) => ({
@@ -49,6 +53,7 @@ export async function runDtos(engine: Engine, runs: RunRecord[]): Promise<Pipeli
         rerunOfCounter: stage.rerunOfCounter,
         scheduledAt: stage.scheduledAt,
         completedAt: stage.completedAt,
+        stale: newestEarlier(stage.stageIndex) > stage.id,
         jobs: jobs
           .filter((job) => job.stageRunId === stage.id)
           .map((job) => ({
