@@ -27,6 +27,8 @@ const safetyNetMs = 1_000;
 const samplingMs = 50;
 /** Line times sent per batch at most (they travel in a header); beyond, some lines share a neighbour's time. */
 const maxLineTimes = 256;
+/** Growth marks kept at most (one per look that saw the spool grow, each 50 ms while sending). */
+const maxSeen = 8192;
 
 /**
  * The job's console, spooled through a file on the agent's disk: tasks write their stdout and stderr straight
@@ -157,6 +159,8 @@ export class ConsoleStream {
     if (size <= this.#seenSize) return;
     this.#seen.push({ offset: this.#seenSize, time: this.#now() });
     this.#seenSize = size;
+    // A batch that cannot be sent for long (the server down) while the task prints: coarser times, bounded memory.
+    if (this.#seen.length > maxSeen) this.#seen = this.#seen.filter((_, index) => index % 2 === 0);
   }
 
   /**
