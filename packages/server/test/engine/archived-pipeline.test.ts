@@ -8,7 +8,15 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
 import { ApiRoutes, apiPath, type PipelineListDto } from "@fawkes/protocol";
-import { createGitRepo, startFawkes, waitFor, waitForRun } from "@fawkes/testing";
+import {
+  createGitRepo,
+  runCli,
+  startFawkes,
+  startServerProcess,
+  waitFor,
+  waitForRun,
+  writePipelineDir,
+} from "@fawkes/testing";
 
 const pipelineFile = (repo: string, withApp: boolean) => `format_version: 10
 pipelines:
@@ -130,5 +138,48 @@ test(
       await waitForRun(api, "app", 1);
       assert.equal((await api.trigger("app")).counter, 2);
     });
+  },
+);
+
+test(
+  "after a restart with another --pipelines, the old source's pipelines are archived",
+  { timeout: 90_000 },
+  async (t) => {
+    const repo = await createGitRepo(t, { "README.md": "x\n" });
+    const first = await startServerProcess(t, {
+      pipelines: [await writePipelineDir(t, { "shop.gocd.yaml": pipelineFile(repo.path, true) })],
+    });
+    await waitFor(async () => (await first.api.trigger("app").catch(() => undefined)) ?? undefined, {
+      timeoutMs: 15_000,
+      message: "app to load and trigger",
+    });
+    await first.kill("SIGTERM");
+    const other = await writePipelineDir(t, {
+      "other.gocd.yaml": pipelineFile(repo.path, false).replace("  other:", "  elsewhere:"),
+    });
+    const second = await startServerProcess(t, { dataDir: first.dataDir, pipelines: [other] });
+    const list = await waitFor(
+      async () => {
+        const answer = await second.api.get<PipelineListDto>(ApiRoutes.pipelines);
+        return answer.pipelines.length > 0 ? answer : undefined;
+      },
+      { timeoutMs: 15_000, message: "the new config to load" },
+    );
+    assert.deepEqual(
+      list.pipelines.map((p) => p.name),
+      ["elsewhere"],
+    );
+    assert.deepEqual(
+      list.archived.map((p) => [p.name, p.group]),
+      [["app", "shop"]],
+    );
+    const status = await runCli(["status", "app"], { server: second.url, token: second.token });
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^app \(group shop\) — no longer configured \(archived\)$/m);
+    const trigger = await second.api.request("POST", apiPath(ApiRoutes.trigger, { name: "app" }), {
+      body: {},
+    });
+    assert.equal(trigger.status, 409);
+    assert.equal(((await trigger.json()) as { code: string }).code, "FAWKES_PIPELINE_ARCHIVED");
   },
 );
