@@ -248,7 +248,9 @@ export class ConfigService implements ConfigView {
     await this.#reportSources(sources, parsed.pipelines, issues);
     this.#snapshot = Object.freeze({ pipelines, environments: parsed.environments, issues });
     this.#loaded = true;
-    const oldVersions = new Set(pipelines.filter((p) => !parsed.pipelines.includes(p)).map((p) => p.name));
+    // Pipelines running a last valid version: kept above, not parsed from the files now.
+    const parsedNames = new Set(parsed.pipelines.map((p) => p.name));
+    const oldVersions = new Set(pipelines.filter((p) => !parsedNames.has(p.name)).map((p) => p.name));
     this.#issues = issues.map((issue) => ({
       file: issue.file,
       line: issue.line,
