@@ -46,9 +46,9 @@ export class PipelineListCache {
   }
 
   /**
-   * `{"pipelines":[…],"archived":[…]}`, in config order then by name: a serialised PipelineListDto, UTF-8. The encoded answer itself is kept
-   * until something changes: at 2,000 pipelines it is ~2 MB, and joining and encoding it for every request
-   * was half the request's CPU and most of its garbage.
+   * `{"pipelines":[…],"archived":[…]}`, in config order then by name: a serialised PipelineListDto, UTF-8. The
+   * encoded answer itself is kept until something changes: at 2,000 pipelines it is ~2 MB, and joining and
+   * encoding it for every request was half the request's CPU and most of its garbage.
    */
   async json(): Promise<Buffer> {
     const snapshot = this.#engine.ctx.config.snapshot();
