@@ -51,10 +51,24 @@ export function formatStatus(status: PipelineStatusDto): string {
   if (status.runs.length === 0) return `${header}no runs yet\n`;
   const rows = projectStatus(status).runs.map((run) => {
     const dto = status.runs.find((candidate) => candidate.counter === run.counter);
-    const stages = run.stages.map(
-      (stage) => `${stage.name}${stage.counter > 1 ? `#${stage.counter}` : ""}:${stage.result}`,
-    );
-    if (dto?.awaitingApproval) stages.push(`${dto.awaitingApproval}:awaiting approval`);
+    // A stale stage run (an earlier stage was rerun since) is the previous pass's: at the gate the run waits
+    // on, it is shown as what the gate held before, not as a second state of the stage.
+    const stale = new Set(dto?.stages.filter((stage) => stage.stale === true).map((stage) => stage.name));
+    const gate = dto?.awaitingApproval ?? null;
+    const stages = run.stages
+      .filter((stage) => !(stage.name === gate && stale.has(stage.name)))
+      .map(
+        (stage) =>
+          `${stage.name}${stage.counter > 1 ? `#${stage.counter}` : ""}:${stage.result}` +
+          (stale.has(stage.name) ? " (before rerun)" : ""),
+      );
+    if (gate) {
+      const previous = run.stages.find((stage) => stage.name === gate && stale.has(stage.name));
+      stages.push(
+        `${gate}:awaiting approval` +
+          (previous ? ` (stage run ${previous.counter} ${previous.result} before rerun)` : ""),
+      );
+    }
     return [
       String(run.counter),
       run.label,

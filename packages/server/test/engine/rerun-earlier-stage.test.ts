@@ -71,6 +71,13 @@ test(
           ["deploy", 1, "cancelled", null, true],
         ],
       );
+      // `fawkes status` shows the gate once, with what it held before the rerun.
+      const status = await fawkes.cliOk(["status", "shop"]);
+      assert.match(
+        status.stdout,
+        /test#2:passed package#2:passed deploy:awaiting approval \(stage run 1 cancelled before rerun\)/,
+      );
+      assert.doesNotMatch(status.stdout, /deploy:cancelled/);
     });
   },
 );
