@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import {
   AGENT_PROTOCOL_VERSION,
   AgentHeader,
@@ -58,6 +58,8 @@ export class ServerClient {
   runningLeases: () => string[] = () => [];
   /** Called with leases the server no longer honours (from registration or heartbeats). */
   onRevokedLeases: (leases: string[]) => void = () => {};
+  /** Lower bounds of the server clock's offset from ours, from recent answers (see #noteServerTime). */
+  #offsetSamples: { at: number; bound: number }[] = [];
 
   constructor(options: CompiledOptions) {
     this.#options = options;
@@ -75,6 +77,31 @@ export class ServerClient {
 
   close(): void {
     this.#transport.close();
+  }
+
+  /**
+   * Server clock minus this agent's clock, in ms (0 until the server has answered): console lines are stamped
+   * on the server's clock, so that an agent whose clock is off does not misplace them.
+   */
+  get serverClockOffsetMs(): number {
+    let best: number | undefined;
+    for (const sample of this.#offsetSamples)
+      if (best === undefined || sample.bound > best) best = sample.bound;
+    return best ?? 0;
+  }
+
+  /**
+   * The server stamps each answer as it sends it (AgentHeader.serverTime), so its clock read `serverTime` at an
+   * instant no later than our `receivedAt`: the offset is at least `serverTime - receivedAt`, and the tightest
+   * such bound (the answer delayed least, by the network or our own busy loop) is the best estimate. Only the
+   * last minute's answers count, so that a clock stepped by NTP is followed.
+   */
+  #noteServerTime(headers: IncomingHttpHeaders, receivedAt: number): void {
+    const value = Number(headers[AgentHeader.serverTime]);
+    if (!Number.isFinite(value) || value <= 0) return;
+    this.#offsetSamples = this.#offsetSamples.filter((sample) => receivedAt - sample.at < 60_000);
+    this.#offsetSamples.push({ at: receivedAt, bound: value - receivedAt });
+    if (this.#offsetSamples.length > 64) this.#offsetSamples.shift();
   }
 
   /** Registers (reusing the saved identity), retrying until the server accepts or `signal` aborts. */
@@ -333,6 +360,7 @@ export class ServerClient {
           idleTimeoutMs: spec.idleTimeoutMs ?? defaultIdleTimeoutMs,
           signal: spec.signal,
         });
+        this.#noteServerTime(response.headers, Date.now());
       } catch (error) {
         if (spec.signal.aborted) throw spec.signal.reason;
         // A kept-alive connection the server closed (e.g. across its restart) fails once: retry at once.

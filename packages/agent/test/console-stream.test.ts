@@ -153,3 +153,37 @@ test("stop drops what was not sent and removes the spool", async (t) => {
     ["sent\n"],
   );
 });
+
+test("lines written while a batch is being sent keep the times they were written at, masked or not", async (t) => {
+  let clock = 1_000;
+  const batches: { text: string; lineTimes: (readonly [number, number])[] }[] = [];
+  let release: () => void = () => {};
+  const stream = new ConsoleStream(
+    async (parts, lineTimes) => {
+      batches.push({ text: Buffer.concat(parts).toString(), lineTimes: [...lineTimes] });
+      if (batches.length === 1) await new Promise<void>((resolve) => (release = resolve));
+    },
+    ["s3cr3t-value"],
+    await spoolPath(t),
+    () => clock,
+  );
+  stream.write(Buffer.from("first\n"));
+  await waitFor("the first batch", () => batches.length === 1);
+  // The first batch is in flight: these wait in the spool and go together, each with its own time.
+  clock = 2_000;
+  stream.write(Buffer.from("token s3cr3t-value\n"));
+  clock = 3_500;
+  stream.write(Buffer.from("third\n"));
+  release();
+  await stream.close();
+  assert.deepEqual(batches, [
+    { text: "first\n", lineTimes: [[0, 1_000]] },
+    {
+      text: "token ******\nthird\n",
+      lineTimes: [
+        [0, 2_000],
+        ["token ******\n".length, 3_500],
+      ],
+    },
+  ]);
+});

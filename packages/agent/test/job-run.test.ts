@@ -157,3 +157,18 @@ test("20 MB of output arrives byte for byte", async (t) => {
     "console time header on every batch",
   );
 });
+
+test("a multi-line script's task header is one console line: its first line and its length", async (t) => {
+  const server = await startServer(t);
+  await startTestAgent(t, server, await tempDir(t));
+  const job = jobAssignment({ tasks: [sh("set -e\necho from-line-two\n\necho from-line-four\n")] });
+  assert.equal(await runToCompletion(server, job), "passed");
+  const lines = server.consoleText(job.jobRunId).split("\n");
+  const header = lines.find((line) => line.includes("[fawkes] Task: "));
+  assert.equal(header, "[fawkes] Task: sh -c set -e … (4 lines) (run_if passed)");
+  assert.deepEqual(
+    lines.filter((line) => line.includes("from-line")),
+    ["from-line-two", "from-line-four"],
+    "the script's lines appear only as its output",
+  );
+});

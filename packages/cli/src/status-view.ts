@@ -77,6 +77,7 @@ function stagesOf(run: PipelineRunDto, stageNames: readonly string[]): StageJson
 
 export function formatStatus(status: PipelineStatusDto, stageNames: readonly string[] = []): string {
   const flags = [
+    status.archived ? "no longer configured (archived)" : "",
     status.paused ? `paused${status.pauseReason ? `: ${status.pauseReason}` : ""}` : "",
     status.locked ? "locked" : "",
   ].filter(Boolean);
@@ -84,9 +85,23 @@ export function formatStatus(status: PipelineStatusDto, stageNames: readonly str
   if (status.runs.length === 0) return `${header}no runs yet\n`;
   const rows = projectStatus(status, stageNames).runs.map((run) => {
     const dto = status.runs.find((candidate) => candidate.counter === run.counter);
-    const stages = run.stages.map(
-      (stage) => `${stage.name}${(stage.counter ?? 0) > 1 ? `#${stage.counter}` : ""}:${stage.state}`,
+    // A stale stage run (an earlier stage was rerun since) is the previous pass's: at the gate the run waits
+    // on, it is shown as what the gate held before, not as a second state of the stage.
+    const stale = new Set(dto?.stages.filter((stage) => stage.stale === true).map((stage) => stage.name));
+    const gate = dto?.awaitingApproval ?? null;
+    const previous = run.stages.find(
+      (stage) => stage.name === gate && stage.counter !== null && stale.has(stage.name),
     );
+    const stages = run.stages
+      .filter((stage) => stage !== previous)
+      .map((stage) => {
+        const label = `${stage.name}${(stage.counter ?? 0) > 1 ? `#${stage.counter}` : ""}:${stage.state}`;
+        if (stage.counter === null)
+          return previous !== undefined && stage.state === "awaiting approval"
+            ? `${label} (stage run ${previous.counter} ${previous.result} before rerun)`
+            : label;
+        return stale.has(stage.name) ? `${label} (before rerun)` : label;
+      });
     return [
       String(run.counter),
       run.label,

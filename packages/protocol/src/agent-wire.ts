@@ -11,10 +11,10 @@
  *  2. POST /agent/v1/work (WorkRequest) long-polls up to `waitMs`: 200 WorkResponse with a JobAssignment,
  *     or 200 WorkResponse with `job: null` when the wait ends without work (or with `prefetch` hints). The same call is the heartbeat
  *     while idle; POST /agent/v1/heartbeat is sent while building.
- *  3. While the job runs: POST /agent/v1/jobs/:jobRunId/state, POST .../console (text body, timestamped
- *     lines, secrets already masked), PUT .../artifacts/<path> (streamed body, header x-fawkes-sha256),
- *     POST .../wait-cancel (long poll: answers `{cancel: true}` as soon as the job is cancelled), then
- *     POST .../complete. Every job call carries the lease id (`x-fawkes-lease` header); a call with a lease
+ *  3. While the job runs: POST /agent/v1/jobs/:jobRunId/state, POST .../console (text body, secrets already
+ *     masked; when its lines were read: AgentHeader.consoleLineTimes, optional, and consoleTime),
+ *     PUT .../artifacts/<path> (streamed body, header x-fawkes-sha256), POST .../wait-cancel (long poll:
+ *     answers `{cancel: true}` as soon as the job is cancelled), then POST .../complete. Every job call carries the lease id (`x-fawkes-lease` header); a call with a lease
  *     that is no longer current answers 409 FAWKES_LEASE_LOST and the agent must stop the job (fencing).
  *  4. GET /agent/v1/artifacts/<pipeline>/<counter>/<stage>/<stageCounter>/<job>/manifest?path=P lists files
  *     (ArtifactManifest); GET .../files/<path> streams one file.

@@ -120,6 +120,11 @@ const errorRegistry = {
     status: 409,
     meaning: "The pipeline is paused.",
   },
+  pipelineArchived: {
+    code: "FAWKES_PIPELINE_ARCHIVED",
+    status: 409,
+    meaning: "The pipeline is no longer in the config (archived).",
+  },
   pipelineLocked: {
     code: "FAWKES_PIPELINE_LOCKED",
     status: 409,

@@ -35,6 +35,15 @@ export const StageRunDto = z.object({
   scheduledAt: z.number().int(),
   completedAt: z.number().int().nullable(),
   jobs: z.array(JobRunDto),
+  /**
+   * This stage run came before the latest run of an earlier stage of the same pipeline run (that stage was rerun
+   * since): its result belongs to the run's previous pass, and the stage has not run in this pass yet. Example:
+   * `deploy` (manual) was cancelled, then `test` was rerun and passed: deploy's stage run 1 stays `cancelled`
+   * and is stale, and the run waits at deploy's approval again (`awaitingApproval`), as GoCD does
+   * (docs/states.md, "Rerunning a stage"). Show it as history of the gate, not as the stage's state. This server
+   * always sends it; absent (an older server) means unknown.
+   */
+  stale: z.boolean().optional(),
 });
 export type StageRunDto = z.infer<typeof StageRunDto>;
 
@@ -85,6 +94,13 @@ export const PipelineStatusDto = z.object({
    */
   triggerVariables: z.array(TriggerVariableDto).default([]),
   runs: z.array(PipelineRunDto),
+  /**
+   * The pipeline has runs but no config any more (its file was removed, or the server restarted with other
+   * `--pipelines`): its history is readable, and trigger, pause, unpause, approve and rerun answer 409
+   * FAWKES_PIPELINE_ARCHIVED. `group` is then the group of its latest run. Back in the config, it is active
+   * again with its history. This server always sends it; absent (an older server) means false.
+   */
+  archived: z.boolean().optional(),
 });
 export type PipelineStatusDto = z.infer<typeof PipelineStatusDto>;
 
@@ -96,10 +112,24 @@ export const PipelineSummaryDto = z.object({
   /** The only variables a trigger may set, sorted by name; defaults to empty, as in PipelineStatusDto. */
   triggerVariables: z.array(TriggerVariableDto).default([]),
   latest: PipelineRunDto.nullable(),
+  /**
+   * No longer in the config (as in PipelineStatusDto.archived): `group` and `stages` are those of its latest
+   * run, `triggerVariables` is empty, and it cannot be triggered. Only in PipelineListDto.archived. This server
+   * always sends it; absent (an older server) means false.
+   */
+  archived: z.boolean().optional(),
 });
 export type PipelineSummaryDto = z.infer<typeof PipelineSummaryDto>;
 
-export const PipelineListDto = z.object({ pipelines: z.array(PipelineSummaryDto) });
+export const PipelineListDto = z.object({
+  /** The configured pipelines, in config order. */
+  pipelines: z.array(PipelineSummaryDto),
+  /**
+   * Pipelines with runs whose config is gone (`archived: true`), by name: listed apart so that a dashboard shows
+   * them apart (or not at all). Defaults to empty (an older server's answer).
+   */
+  archived: z.array(PipelineSummaryDto).default([]),
+});
 export type PipelineListDto = z.infer<typeof PipelineListDto>;
 
 export const TriggerRequest = z.strictObject({
@@ -177,7 +207,18 @@ export const ConfigIssueDto = z.object({
   message: z.string(),
   /** Config repository URL or local directory the file came from. */
   source: z.string(),
+  /**
+   * The pipelines the problem concerns, as named in the file: a pipeline that never had a valid version is
+   * named here too, although no such pipeline exists (no page, no runs).
+   */
   pipelines: z.array(z.string()),
+  /**
+   * The pipelines that keep running with their last valid version because of this problem (they exist: link
+   * them). A name of `pipelines` that is not here has no valid version and is not loaded; a file-level problem
+   * (unparsable YAML) lists the pipelines its file defined before. Empty when there is no last valid version
+   * to keep running. This server always sends it; absent (an older server) means unknown.
+   */
+  lastValid: z.array(z.string()).optional(),
 });
 export type ConfigIssueDto = z.infer<typeof ConfigIssueDto>;
 export const ConfigHealthDto = z.object({ errors: z.array(ConfigIssueDto) });

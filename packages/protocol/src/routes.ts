@@ -34,7 +34,8 @@ export const ApiRoutes = {
   /** POST RerunRequest → 202 RerunResponse */
   rerun: "/api/v1/pipelines/:name/runs/:counter/stages/:stage/rerun",
   /**
-   * GET console log of a job: text/plain. Query: offset (bytes, default 0), timestamps (default true),
+   * GET console log of a job: text/plain. Query: offset (bytes, default 0), timestamps (default true: each line
+   * starts with `HH:MM:SS.mmm ` UTC, when the agent read it from the task, on the server's clock),
    * follow (default false: when true the response streams until the job completes).
    * `:stageCounter` may be `latest`.
    */

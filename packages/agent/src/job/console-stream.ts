@@ -13,14 +13,22 @@ import { rm } from "node:fs/promises";
 import { SecretMasker } from "./secret-masker.ts";
 
 /**
- * Sends one batch of console bytes, given as parts; `time` is the epoch ms at which they were seen.
- * Throws only to give up.
+ * Sends one batch of console bytes, given as parts; `lineTimes` says when its lines were seen: `[offset, time]`
+ * pairs (byte offset in the batch, epoch ms on the server's clock), the first at offset 0, offsets increasing; a
+ * line gets the time of the last pair at or before its first byte. Throws only to give up.
  */
-export type ConsoleSender = (parts: readonly Buffer[], time: number) => Promise<void>;
+export type ConsoleSender = (parts: readonly Buffer[], lineTimes: readonly LineTime[]) => Promise<void>;
+export type LineTime = readonly [offset: number, time: number];
 
 /** Bytes read from the spool and sent per request. */
 const batchBytes = 4 * 1024 * 1024;
 const safetyNetMs = 1_000;
+/** While a batch is being sent the spool is not watched: it is looked at this often, to time new lines. */
+const samplingMs = 50;
+/** Line times sent per batch at most (they travel in a header); beyond, some lines share a neighbour's time. */
+const maxLineTimes = 256;
+/** Growth marks kept at most (one per look that saw the spool grow, each 50 ms while sending). */
+const maxSeen = 8192;
 
 /**
  * The job's console, spooled through a file on the agent's disk: tasks write their stdout and stderr straight
@@ -53,13 +61,26 @@ export class ConsoleStream {
   /** Spool size when output was last noted. */
   #spoolSize = 0;
   #running: Promise<void> | undefined;
+  /** Looks at the spool while a pass sends (see samplingMs). */
+  #sampler: NodeJS.Timeout | undefined;
+  /** The spool's size when last looked at. */
+  #seenSize = 0;
+  /**
+   * When the spool's bytes were first seen, oldest first: bytes from `offset` on (up to the next entry) were
+   * first seen at `time`, on the server's clock. Each line is stamped from here, not with the time of the batch
+   * that carries it: a task printing while a batch is being sent gets its lines' own times.
+   */
+  #seen: { offset: number; time: number }[] = [];
+  readonly #now: () => number;
   #again = false;
   #closed = false;
   #stopped = false;
   #disposed = false;
 
-  constructor(send: ConsoleSender, secrets: string[], spoolPath: string) {
+  /** `now`: the server's clock as this agent estimates it (ServerClient.serverClockOffsetMs). */
+  constructor(send: ConsoleSender, secrets: string[], spoolPath: string, now: () => number = Date.now) {
     this.#send = send;
+    this.#now = now;
     this.#masker = new SecretMasker(secrets);
     this.#path = spoolPath;
     rmSync(spoolPath, { force: true });
@@ -68,7 +89,7 @@ export class ConsoleStream {
     this.#arm();
     // inotify can drop events (queue overflow), miss writes on network filesystems, or be out of watches:
     // a look every second as well (every 50 ms without a watch).
-    this.#safetyNet = setInterval(() => void this.#pump(), this.#watcher ? safetyNetMs : 50).unref();
+    this.#safetyNet = setInterval(() => this.#onChange(), this.#watcher ? safetyNetMs : 50).unref();
   }
 
   /** When the spool last grew (the no-output timeout counts from here). */
@@ -128,6 +149,18 @@ export class ConsoleStream {
   #stopWatching(): void {
     this.#disarm();
     clearInterval(this.#safetyNet);
+    clearInterval(this.#sampler);
+  }
+
+  /** Notes when the spool grew: what is new since the last look was first seen now. */
+  #observe(): void {
+    if (this.#disposed) return;
+    const size = fstatSync(this.#readFd).size;
+    if (size <= this.#seenSize) return;
+    this.#seen.push({ offset: this.#seenSize, time: this.#now() });
+    this.#seenSize = size;
+    // A batch that cannot be sent for long (the server down) while the task prints: coarser times, bounded memory.
+    if (this.#seen.length > maxSeen) this.#seen = this.#seen.filter((_, index) => index % 2 === 0);
   }
 
   /**
@@ -152,6 +185,7 @@ export class ConsoleStream {
 
   #onChange(): void {
     this.#lastOutputAt = Date.now();
+    this.#observe();
     void this.#pump();
   }
 
@@ -162,10 +196,13 @@ export class ConsoleStream {
       return this.#running;
     }
     this.#again = false;
+    if (!this.#closed) this.#sampler ??= setInterval(() => this.#observe(), samplingMs).unref();
     this.#running = this.#sendNew()
       .catch(() => this.stop())
       .finally(() => {
         this.#running = undefined;
+        clearInterval(this.#sampler);
+        this.#sampler = undefined;
         if (this.#stopped) this.#dispose();
         else if (this.#again) void this.#pump();
         else this.#arm();
@@ -182,7 +219,8 @@ export class ConsoleStream {
       const length = await readAt(this.#readFd, this.#buffer, this.#consumed);
       this.#readEnd = this.#consumed + length;
       if (length === 0) return;
-      const time = Date.now();
+      // Bytes no look has seen yet (written since the last one) are seen now.
+      this.#observe();
       const data = this.#buffer.subarray(0, length);
       // Once closed, a read that reaches the end holds the very last bytes: nothing could complete them.
       const final = this.#closed && length < batchBytes;
@@ -191,15 +229,46 @@ export class ConsoleStream {
         final,
       );
       if (consumed === 0) return;
-      this.#lastOutputAt = time;
+      this.#lastOutputAt = Date.now();
+      const lineTimes = this.#lineTimes(data.subarray(0, consumed), output);
       this.#consumed += consumed;
+      while (this.#seen.length > 1 && this.#seen[1]!.offset <= this.#consumed) this.#seen.shift();
       // The output may be a view of the buffer: it is read into again only once this batch is sent.
-      await this.#deliver(output, time);
+      await this.#deliver(output, lineTimes);
     }
   }
 
-  async #deliver(bytes: Buffer, time: number): Promise<void> {
-    if (bytes.length > 0) await this.#send([bytes], time);
+  /**
+   * When each line of the batch was first seen, as offsets of `output` (the masked `raw`, read at #consumed).
+   * Masking keeps the lines (a secret is one line), so the n-th line of `raw` is the n-th of `output`; if it did
+   * not, the whole batch gets the time of its first byte.
+   */
+  #lineTimes(raw: Buffer, output: Buffer): LineTime[] {
+    const start = this.#consumed;
+    const end = start + raw.length;
+    let mark = 0;
+    while (mark + 1 < this.#seen.length && this.#seen[mark + 1]!.offset <= start) mark++;
+    const first = this.#seen[mark]?.time ?? this.#now();
+    // Usually the whole batch was first seen at once: no line needs its own time.
+    if (mark + 1 >= this.#seen.length || this.#seen[mark + 1]!.offset >= end) return [[0, first]];
+    const rawStarts = lineStarts(raw);
+    const outputStarts = lineStarts(output);
+    if (rawStarts.length !== outputStarts.length) return [[0, first]];
+    const times: LineTime[] = [];
+    for (let line = 0; line < rawStarts.length; line++) {
+      const at = start + rawStarts[line]!;
+      while (mark + 1 < this.#seen.length && this.#seen[mark + 1]!.offset <= at) mark++;
+      const time = this.#seen[mark]!.time;
+      if (times.length === 0 || times[times.length - 1]![1] !== time) times.push([outputStarts[line]!, time]);
+    }
+    if (times.length <= maxLineTimes) return times;
+    // Evenly thinned: a line whose own time is dropped gets the time of the line times before it.
+    const step = times.length / maxLineTimes;
+    return Array.from({ length: maxLineTimes }, (_, index) => times[Math.floor(index * step)]!);
+  }
+
+  async #deliver(bytes: Buffer, lineTimes: readonly LineTime[]): Promise<void> {
+    if (bytes.length > 0) await this.#send([bytes], lineTimes);
   }
 
   #endsWithNewline(): boolean {
@@ -232,6 +301,16 @@ function watchSpool(path: string, onChange: () => void): FSWatcher | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Offsets at which lines start in `bytes`: 0, and after each newline but the last byte. */
+function lineStarts(bytes: Buffer): number[] {
+  const starts = [0];
+  for (let newline = bytes.indexOf(0x0a); newline !== -1 && newline + 1 < bytes.length;) {
+    starts.push(newline + 1);
+    newline = bytes.indexOf(0x0a, newline + 1);
+  }
+  return starts;
 }
 
 function readAt(fd: number, buffer: Buffer, position: number): Promise<number> {

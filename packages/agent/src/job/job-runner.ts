@@ -8,7 +8,7 @@ import type { ServerClient } from "../server-client.ts";
 import { uploadArtifacts } from "./artifact-upload.ts";
 import { uploadExternalArtifacts } from "./external-upload.ts";
 import { withAwsWrapper } from "./aws-wrapper.ts";
-import { ConsoleStream } from "./console-stream.ts";
+import { ConsoleStream, type LineTime } from "./console-stream.ts";
 import { secretValues, taskEnvironment } from "./environment.ts";
 import { sendHeartbeats, watchCancel } from "./job-watchers.ts";
 import type { TaskContext } from "./task-context.ts";
@@ -71,9 +71,10 @@ export class JobRunner {
     const spoolDir = join(options.workDir, "spool");
     mkdirSync(spoolDir, { recursive: true, mode: 0o700 });
     this.#console = new ConsoleStream(
-      (parts, time) => this.#sendConsole(parts, time),
+      (parts, lineTimes) => this.#sendConsole(parts, lineTimes),
       [...secretValues(job.environment), ...JobCredentials.secretsOf(job.materials)],
       join(spoolDir, `job-${job.jobRunId}.log`),
+      () => Date.now() + client.serverClockOffsetMs,
     );
     this.#roleCredentials = new RoleCredentialsCache({
       fetch: () =>
@@ -254,11 +255,16 @@ export class JobRunner {
     }
   }
 
-  async #sendConsole(parts: readonly Buffer[], time: number): Promise<void> {
+  async #sendConsole(parts: readonly Buffer[], lineTimes: readonly LineTime[]): Promise<void> {
     try {
       const response = await this.#client.jobCall(this.#job, "console", {
         body: () => parts,
-        headers: { "content-type": "text/plain; charset=utf-8", [AgentHeader.consoleTime]: String(time) },
+        headers: {
+          "content-type": "text/plain; charset=utf-8",
+          // The first line's time alone is what a server before line times reads.
+          [AgentHeader.consoleTime]: String(lineTimes[0]?.[1] ?? Date.now()),
+          [AgentHeader.consoleLineTimes]: lineTimes.map(([offset, time]) => `${offset}:${time}`).join(","),
+        },
         signal: this.#abort.signal,
       });
       response.resume();

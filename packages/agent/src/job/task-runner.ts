@@ -4,9 +4,21 @@ import { runExternalFetch } from "./external-fetch.ts";
 import { runFetchTask } from "./fetch-task.ts";
 import type { TaskContext, TaskOutcome } from "./task-context.ts";
 
+/**
+ * A task on one console line. A multi-line argument (a `script:` task's script) shows as its first line and its
+ * length, `set -e … (12 lines)`: the whole script is in the pipeline's file, and spread over the console it
+ * read like output and left ` (run_if passed)` dangling on a line of its own.
+ */
 function describe(task: Task): string {
-  if (task.kind === "exec") return [task.command, ...task.arguments].join(" ");
+  if (task.kind === "exec") return [task.command, ...task.arguments].map(oneLine).join(" ");
   return `fetch ${task.source} from ${task.from.pipeline}/${task.from.counter}/${task.from.stage}/${task.from.stageCounter}/${task.from.job}`;
+}
+
+function oneLine(text: string): string {
+  const lines = text.replace(/\n+$/, "").split("\n");
+  if (lines.length === 1) return lines[0]!;
+  const first = lines.find((line) => line.trim() !== "")?.trim() ?? "";
+  return `${first} … (${lines.length} lines)`;
 }
 
 function runTask(

@@ -39,7 +39,14 @@ export class ConfigService implements ConfigView {
   readonly #parser: ConfigParser;
   readonly #onSourcesLoaded: ((sources: LoadedConfigSource[]) => Promise<void>) | undefined;
   #snapshot: ConfigSnapshot = { pipelines: [], environments: [], issues: [] };
+  #loaded = false;
   #issues: ConfigIssueDto[] = [];
+  /**
+   * Issues logged by the last load, keyed by the revision of their source and the issue: a load that finds
+   * the same problem at the same revision (a commit reloads the config several times: the notify, the
+   * repository watcher, the directory watcher) does not log it again; a new commit that still has it does.
+   */
+  #logged = new Set<string>();
   /** Pipeline name → the source it was last loaded from. */
   readonly #sourceOf = new Map<string, string>();
   #watchers: FSWatcher[] = [];
@@ -83,6 +90,10 @@ export class ConfigService implements ConfigView {
 
   environment(name: string | null): EnvironmentConfig | undefined {
     return name === null ? undefined : this.#snapshot.environments.find((e) => e.name === name);
+  }
+
+  loaded(): boolean {
+    return this.#loaded;
   }
 
   issues(): ConfigIssueDto[] {
@@ -236,6 +247,10 @@ export class ConfigService implements ConfigView {
     ];
     await this.#reportSources(sources, parsed.pipelines, issues);
     this.#snapshot = Object.freeze({ pipelines, environments: parsed.environments, issues });
+    this.#loaded = true;
+    // Pipelines running a last valid version: kept above, not parsed from the files now.
+    const parsedNames = new Set(parsed.pipelines.map((p) => p.name));
+    const oldVersions = new Set(pipelines.filter((p) => !parsedNames.has(p.name)).map((p) => p.name));
     this.#issues = issues.map((issue) => ({
       file: issue.file,
       line: issue.line,
@@ -243,16 +258,36 @@ export class ConfigService implements ConfigView {
       message: issue.message,
       source: sourceOfFile.get(issue.file) ?? issue.file,
       pipelines: issue.pipelines,
+      lastValid: pipelines
+        .filter(
+          (p) =>
+            oldVersions.has(p.name) &&
+            (issue.pipelines.includes(p.name) ||
+              // A file-level problem keeps its file's pipelines; an unreadable source (file = the source) its own.
+              (issue.pipelines.length === 0 &&
+                (p.location.file === issue.file || this.#sourceOf.get(p.name) === issue.file))),
+        )
+        .map((p) => p.name),
     }));
     this.#log.info({ pipelines: pipelines.length, issues: issues.length }, "config loaded");
-    for (const issue of issues.slice(0, MAX_LOGGED_ISSUES))
+    const revisionOf = new Map(
+      sources.map((s) => [s.source, s.error ?? s.revision ?? directoryRevision(s.files)] as const),
+    );
+    const keyOf = (issue: ConfigIssue) => {
+      const source = sourceOfFile.get(issue.file) ?? issue.file;
+      return `${source}\0${revisionOf.get(source) ?? ""}\0${issue.file}:${issue.line}:${issue.column}\0${issue.message}`;
+    };
+    const logged = new Set(issues.map(keyOf));
+    const fresh = issues.filter((issue) => !this.#logged.has(keyOf(issue)));
+    this.#logged = logged;
+    for (const issue of fresh.slice(0, MAX_LOGGED_ISSUES))
       this.#log.warn(
         { file: issue.file, line: issue.line, column: issue.column, pipelines: issue.pipelines },
         "config issue: " + issue.message,
       );
-    if (issues.length > MAX_LOGGED_ISSUES)
+    if (fresh.length > MAX_LOGGED_ISSUES)
       this.#log.warn(
-        { more: issues.length - MAX_LOGGED_ISSUES },
+        { more: fresh.length - MAX_LOGGED_ISSUES },
         "more config issues: see /api/v1/config/errors",
       );
     this.#events.publish({ type: "config" });

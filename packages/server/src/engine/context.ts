@@ -17,6 +17,8 @@ export interface ConfigView {
   snapshot(): ConfigSnapshot;
   pipeline(name: string): PipelineConfig | undefined;
   environment(name: string | null): EnvironmentConfig | undefined;
+  /** Whether the config has been read once: until then no pipeline is known, so none counts as archived. */
+  loaded(): boolean;
 }
 
 /** What the engine's code reads besides the database: the same inside and outside a step. */

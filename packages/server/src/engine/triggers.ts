@@ -25,6 +25,7 @@ import {
 } from "../store/runs-repo.ts";
 import { findStageRun } from "../store/stages-repo.ts";
 import { listMaterials, saveMaterialRevision } from "../store/materials-repo.ts";
+import { requireConfigured } from "./configured-pipeline.ts";
 import type { EngineContext, ReadContext } from "./context.ts";
 import { dependencyFingerprint, dependencyRevision } from "./fingerprints.ts";
 import { dependencyMaterials, resolveRunMaterials, upstreamSource } from "./material-revisions.ts";
@@ -197,8 +198,7 @@ export class Triggers {
   /** `fawkes trigger`: a person asks for a run now (audited as `pipeline.trigger`). */
   async triggerManual(name: string, request: TriggerRequest, by: AuditOrigin): Promise<RunRecord> {
     const user = by.actor.name;
-    const config = this.#ctx.config.pipeline(name);
-    if (!config) throw new FawkesError(ErrorCode.pipelineNotFound, `no pipeline named ${name}`);
+    const config = await requireConfigured(this.#ctx, name);
     this.#checkVariables(config, request.variables);
     const state = await findPipeline(this.#ctx.db, name);
     if (state?.paused)

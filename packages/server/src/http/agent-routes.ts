@@ -53,6 +53,10 @@ export function agentRoutes(
     done(null, payload),
   );
   app.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
+  // Agents estimate their clock's skew from this (console line times are sent on the server's clock).
+  app.addHook("onSend", async (_request, reply) => {
+    reply.header(AgentHeader.serverTime, String(engine.ctx.now()));
+  });
   agentExternalRoutes(app, routes, engine);
   agentIdTokenRoute(app, routes, engine);
 
@@ -191,7 +195,13 @@ export function agentRoutes(
         request.body instanceof Readable
           ? (request.body as AsyncIterable<Buffer>)
           : [Buffer.from(typeof request.body === "string" ? request.body : "")];
-      await appendConsole(engine, heldJobOf(request), body, Number(header(request, AgentHeader.consoleTime)));
+      await appendConsole(
+        engine,
+        heldJobOf(request),
+        body,
+        Number(header(request, AgentHeader.consoleTime)),
+        header(request, AgentHeader.consoleLineTimes),
+      );
     },
   );
 

@@ -69,6 +69,7 @@ export class ConsoleStore {
     parts: Iterable<Buffer> | AsyncIterable<Buffer>,
     time: number,
     maxBytes = Number.POSITIVE_INFINITY,
+    lineTimes: readonly LineTime[] = [],
   ): Promise<number> {
     const dir = jobDirectory(this.#root, locator);
     return this.#queue.run(dir, async () => {
@@ -86,7 +87,7 @@ export class ConsoleStore {
           await writer.ready();
         }
         await writer.end();
-        if (written > 0) await writeFully(file.index, encodeIndexEntry(start, time));
+        if (written > 0) await writeFully(file.index, indexEntries(start, written, time, lineTimes));
       } catch (error) {
         await writer.settle();
         // If the cut fails too, the size we hold no longer matches the file; reopening re-reads it.
@@ -283,4 +284,23 @@ function checkOffset(offset: number): void {
   if (!Number.isSafeInteger(offset) || offset < 0) {
     throw new FawkesError(ErrorCode.badRequest, `invalid console log offset: ${offset}`);
   }
+}
+
+/** When the line at byte `offset` of a batch was read from its task (epoch ms). */
+export type LineTime = readonly [offset: number, time: number];
+
+/**
+ * The index entries of one batch: the batch's time at its start, then each later line time inside the batch
+ * (offsets increasing; one out of order or outside the batch ends the list: the rest keep the last good time).
+ */
+function indexEntries(start: number, written: number, time: number, lineTimes: readonly LineTime[]): Buffer {
+  const entries = [encodeIndexEntry(start, lineTimes[0]?.[0] === 0 ? lineTimes[0][1] : time)];
+  let previous = 0;
+  for (const [offset, at] of lineTimes) {
+    if (offset === 0) continue;
+    if (!(offset > previous && offset < written && Number.isFinite(at))) break;
+    entries.push(encodeIndexEntry(start + offset, at));
+    previous = offset;
+  }
+  return entries.length === 1 ? entries[0]! : Buffer.concat(entries);
 }

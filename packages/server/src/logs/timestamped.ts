@@ -1,6 +1,7 @@
 /**
- * Renders a console log with each line prefixed by `HH:MM:SS.mmm ` (UTC): the time of the append batch
- * that held the line's first byte. Streams both the log and its index, so memory stays flat for any size.
+ * Renders a console log with each line prefixed by `HH:MM:SS.mmm ` (UTC): the time of the last index entry at
+ * or before the line's first byte (an append batch's time, or a line's own time when the agent sent line
+ * times). Streams both the log and its index, so memory stays flat for any size.
  */
 import { open, type FileHandle } from "node:fs/promises";
 import { readRange } from "./read-range.ts";

@@ -1,4 +1,5 @@
 import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import { requireConfigured } from "../engine/configured-pipeline.ts";
 import type { Engine } from "../engine/engine.ts";
 import { scheduleStage } from "../engine/run-lifecycle.ts";
 import { stageRunsOfRun } from "../store/stages-repo.ts";
@@ -16,6 +17,8 @@ export async function approveStage(
   const user = by.actor.name;
   await engine.ctx.step(async (ctx) => {
     const run = await requireRun(ctx, pipeline, counter);
+    // A run's config is its own snapshot, but an archived pipeline is not operated (FAWKES_PIPELINE_ARCHIVED).
+    await requireConfigured(ctx, pipeline);
     const index = run.config.stages.findIndex((s) => s.name === stageName);
     if (index < 0)
       throw new FawkesError(ErrorCode.stageNotFound, `pipeline ${pipeline} has no stage ${stageName}`);

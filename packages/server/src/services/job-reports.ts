@@ -132,10 +132,29 @@ export async function appendConsole(
   job: JobRunRecord,
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   time: number,
+  lineTimesHeader?: string,
 ): Promise<void> {
   const locator = await locatorOfHeld(engine, job);
-  const stamp = Number.isFinite(time) && time > 0 ? time : engine.ctx.now();
-  await engine.consoles.appendStream(locator, body, stamp, CONSOLE_BATCH_LIMIT);
+  // A line cannot have been read after it arrived: a stamp ahead of the server (an agent's clock ahead, an
+  // estimate of its skew a little off) is the arrival time.
+  const now = engine.ctx.now();
+  const stamp = Number.isFinite(time) && time > 0 ? Math.min(time, now) : now;
+  const lineTimes = parseLineTimes(lineTimesHeader).map(
+    ([offset, at]) => [offset, Math.min(at, now)] as const,
+  );
+  await engine.consoles.appendStream(locator, body, stamp, CONSOLE_BATCH_LIMIT, lineTimes);
+}
+
+/** `offset:epochMs,…` (AgentHeader.consoleLineTimes); what does not parse is dropped (the batch time stays). */
+export function parseLineTimes(header: string | undefined): [number, number][] {
+  if (!header) return [];
+  const pairs: [number, number][] = [];
+  for (const pair of header.split(",")) {
+    const match = /^\s*(\d+):(\d+)\s*$/.exec(pair);
+    if (!match) return [];
+    pairs.push([Number(match[1]), Number(match[2])]);
+  }
+  return pairs;
 }
 
 export async function storeArtifact(

@@ -1,13 +1,8 @@
-import { ErrorCode, FawkesError } from "@fawkes/protocol";
+import { requireConfigured } from "../engine/configured-pipeline.ts";
 import type { Engine } from "../engine/engine.ts";
 import { insertOutboxRow } from "../store/outbox-repo.ts";
 import { ensurePipeline, updatePipeline } from "../store/runs-repo.ts";
 import { auditTarget, recordAudit, type AuditOrigin } from "./audit.ts";
-
-function requireConfigured(engine: Engine, name: string): void {
-  if (!engine.config.pipeline(name))
-    throw new FawkesError(ErrorCode.pipelineNotFound, `no pipeline named ${name}`);
-}
 
 export async function pausePipeline(
   engine: Engine,
@@ -15,7 +10,7 @@ export async function pausePipeline(
   reason: string,
   by: AuditOrigin,
 ): Promise<void> {
-  requireConfigured(engine, name);
+  await requireConfigured(engine.ctx, name);
   const { ctx } = engine;
   await ctx.step(async (tx) => {
     await ensurePipeline(tx.db, name, tx.now());
@@ -38,7 +33,7 @@ export async function pausePipeline(
 }
 
 export async function unpausePipeline(engine: Engine, name: string, by: AuditOrigin): Promise<void> {
-  requireConfigured(engine, name);
+  await requireConfigured(engine.ctx, name);
   const { ctx } = engine;
   await ctx.step(async (tx) => {
     await ensurePipeline(tx.db, name, tx.now());

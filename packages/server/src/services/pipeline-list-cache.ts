@@ -24,6 +24,8 @@ export class PipelineListCache {
   readonly #engine: Engine;
   readonly #unsubscribe: () => void;
   #entries = new Map<string, Entry>();
+  /** Archived pipelines (history, no config), by name: found on every full rebuild (a config change). */
+  #archived: string[] = [];
   /** The last answer, while no entry is stale. */
   #body: Buffer | null = null;
   #snapshot: unknown = null;
@@ -44,9 +46,9 @@ export class PipelineListCache {
   }
 
   /**
-   * `{"pipelines":[…]}`, in config order: a serialised PipelineListDto, UTF-8. The encoded answer itself is kept
-   * until something changes: at 2,000 pipelines it is ~2 MB, and joining and encoding it for every request
-   * was half the request's CPU and most of its garbage.
+   * `{"pipelines":[…],"archived":[…]}`, in config order then by name: a serialised PipelineListDto, UTF-8. The
+   * encoded answer itself is kept until something changes: at 2,000 pipelines it is ~2 MB, and joining and
+   * encoding it for every request was half the request's CPU and most of its garbage.
    */
   async json(): Promise<Buffer> {
     const snapshot = this.#engine.ctx.config.snapshot();
@@ -61,6 +63,7 @@ export class PipelineListCache {
       const entries = everything ? new Map<string, Entry>() : this.#entries;
       const now = this.#engine.ctx.now();
       for (const summary of summaries) entries.set(summary.name, entryOf(summary, now));
+      if (everything) this.#archived = summaries.filter((s) => s.archived).map((s) => s.name);
       this.#entries = entries;
       this.#snapshot = snapshot;
       if (this.#allDirtyAt <= started) this.#allDirtyAt = 0;
@@ -73,7 +76,12 @@ export class PipelineListCache {
       const entry = this.#entries.get(pipeline.name);
       if (entry) parts.push(entry.json);
     }
-    const body = Buffer.from(`{"pipelines":[${parts.join(",")}]}`);
+    const archived: string[] = [];
+    for (const name of this.#archived) {
+      const entry = this.#entries.get(name);
+      if (entry) archived.push(entry.json);
+    }
+    const body = Buffer.from(`{"pipelines":[${parts.join(",")}],"archived":[${archived.join(",")}]}`);
     // Kept only if nothing was marked while the store was read: such a change must show in the next answer.
     this.#body = this.#sequence === started ? body : null;
     return body;

@@ -8,6 +8,7 @@ import {
   type PipelineSummaryDto,
   type StageRunDto,
 } from "@fawkes/protocol";
+import { isArchived } from "../engine/configured-pipeline.ts";
 import type { ReadContext } from "../engine/context.ts";
 import type { Engine } from "../engine/engine.ts";
 import { listAgents } from "../store/agents-repo.ts";
@@ -37,6 +38,10 @@ export async function runDtos(engine: Engine, runs: RunRecord[]): Promise<Pipeli
     // Only the latest counter of each stage is shown, in config order.
     const latest = new Map<string, (typeof stages)[number]>();
     for (const stage of stages) if (stage.runId === run.id) latest.set(stage.name, stage);
+    // A stage run is stale when an earlier stage has run since (a rerun): stage runs are numbered in the order
+    // they were scheduled, so "since" is a greater id.
+    const newestEarlier = (index: number) =>
+      Math.max(-1, ...[...latest.values()].filter((s) => s.stageIndex < index).map((s) => s.id));
     const stageDtos: StageRunDto[] = [...latest.values()]
       .sort((a, b) => a.stageIndex - b.stageIndex)
       .map((stage) => ({
@@ -48,6 +53,7 @@ export async function runDtos(engine: Engine, runs: RunRecord[]): Promise<Pipeli
         rerunOfCounter: stage.rerunOfCounter,
         scheduledAt: stage.scheduledAt,
         completedAt: stage.completedAt,
+        stale: newestEarlier(stage.stageIndex) > stage.id,
         jobs: jobs
           .filter((job) => job.stageRunId === stage.id)
           .map((job) => ({
@@ -94,9 +100,13 @@ export async function pipelineStatus(
   const state = await findPipeline(ctx.db, name);
   if (!config && !state) throw new FawkesError(ErrorCode.pipelineNotFound, `no pipeline named ${name}`);
   const runs = await listRuns(ctx.db, name, limit, offset);
+  const archived = isArchived(ctx, name, state !== undefined);
+  // An archived pipeline's group is its latest run's (the page shows it where it used to be).
+  const latest = !config && state ? await findRun(ctx.db, name, state.lastCounter) : undefined;
   return {
     pipeline: name,
-    group: config?.group ?? "",
+    archived,
+    group: config?.group ?? latest?.config.group ?? "",
     paused: state?.paused ?? false,
     pauseReason: state?.pauseReason ?? null,
     locked: state?.lockedByCounter != null,
@@ -105,24 +115,55 @@ export async function pipelineStatus(
   };
 }
 
-/** Every pipeline (or those in `only`) with its latest run: a fixed number of queries however many there are. */
+/**
+ * Every pipeline (or those in `only`) with its latest run: a fixed number of queries however many there are.
+ * Configured pipelines come first, in config order; then archived ones (runs but no config any more), by name,
+ * with the group and stages of their latest run.
+ */
 export async function pipelineSummaries(
   engine: Engine,
   only?: ReadonlySet<string>,
 ): Promise<PipelineSummaryDto[]> {
   const { ctx } = engine;
-  const configs = ctx.config.snapshot().pipelines.filter((config) => !only || only.has(config.name));
+  const all = ctx.config.snapshot().pipelines;
+  const configured = new Set(all.map((config) => config.name));
+  const configs = all.filter((config) => !only || only.has(config.name));
   const states = new Map((await listPipelines(ctx.db)).map((p) => [p.name, p]));
-  const latest = await latestRuns(ctx.db, only && configs.map((config) => config.name));
+  const archivedNames = [...states.keys()]
+    .filter((name) => !configured.has(name) && (!only || only.has(name)) && isArchived(ctx, name, true))
+    .sort();
+  const latest = await latestRuns(
+    ctx.db,
+    only && [...configs.map((config) => config.name), ...archivedNames],
+  );
+  const runs = new Map(latest.map((run) => [run.pipeline, run]));
   const dtos = new Map((await runDtos(engine, latest)).map((dto, index) => [latest[index]!.pipeline, dto]));
-  return configs.map((config) => ({
+  const active = configs.map((config): PipelineSummaryDto => ({
     name: config.name,
     group: config.group,
     paused: states.get(config.name)?.paused ?? false,
     stages: config.stages.map((s) => s.name),
     triggerVariables: overridableVariables(config, ctx.config.environment(config.environment)),
     latest: dtos.get(config.name) ?? null,
+    archived: false,
   }));
+  // An archived pipeline without runs (paused, then removed before it ever ran) has no history to show.
+  const archived = archivedNames.flatMap((name): PipelineSummaryDto[] => {
+    const run = runs.get(name);
+    if (!run) return [];
+    return [
+      {
+        name,
+        group: run.config.group,
+        paused: states.get(name)?.paused ?? false,
+        stages: run.config.stages.map((s) => s.name),
+        triggerVariables: [],
+        latest: dtos.get(name) ?? null,
+        archived: true,
+      },
+    ];
+  });
+  return [...active, ...archived];
 }
 
 export async function requireRun(ctx: ReadContext, pipeline: string, counter: number): Promise<RunRecord> {

@@ -73,13 +73,15 @@ export async function appendConsole(
   agent: PlayedAgent,
   job: JobAssignment,
   text: string,
-): Promise<void> {
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const answer = await fetch(`${server.url}/agent/v1/jobs/${job.jobRunId}/console`, {
     method: "POST",
-    headers: { ...leaseHeaders(agent, job), "content-type": "text/plain" },
+    headers: { ...leaseHeaders(agent, job), "content-type": "text/plain", ...headers },
     body: text,
   });
   assert.equal(answer.status, 204, await answer.text());
+  return answer;
 }
 
 export async function completeJob(

@@ -79,14 +79,16 @@ export function useDashboard(): { pipelines: DashboardPipeline[] | undefined; er
       const list = await getJson<PipelineListDto>(ApiRoutes.pipelines);
       setError(undefined);
       const previous = new Map((current.current ?? []).map((pipeline) => [pipeline.name, pipeline]));
+      // Archived pipelines (history, no config) come apart in the list; the page shows them after the groups.
+      const all = [...list.pipelines, ...(list.archived ?? [])];
       update(
-        list.pipelines.map((pipeline) => ({
+        all.map((pipeline) => ({
           ...pipeline,
           pauseReason: previous.get(pipeline.name)?.pauseReason ?? null,
         })),
       );
       // The list has no pause reasons; paused pipelines are few, fetch theirs.
-      for (const pipeline of list.pipelines) if (pipeline.paused) void loadPipeline(pipeline.name);
+      for (const pipeline of all) if (pipeline.paused) void loadPipeline(pipeline.name);
     } catch (failure) {
       setError(failure instanceof Error ? failure : new Error(String(failure)));
     }

@@ -51,3 +51,48 @@ test(
     });
   },
 );
+
+const neverValid = `  bad:
+    group: configured
+    materials:
+      app: {git: /nonexistent/repo, branch: main, auto_update: false}
+    stagez: []
+`;
+
+test(
+  "config health tells pipelines running a last valid version from names that never had one",
+  { timeout: 60_000 },
+  async (t) => {
+    const config = await createGitRepo(t, { "ci.gocd.yaml": pipelineYaml });
+    const server = await startServerProcess(t, { pipelines: [config.url] });
+    const ui = await openUi(t, server, "/config");
+    const { page } = ui;
+    await withFailureScreenshot(page, "config-health-never-valid", async () => {
+      await page.getByText("Every pipeline configuration file is valid.").waitFor();
+      const banner = page.getByRole("alert").filter({ hasText: "configuration error" });
+
+      // A new pipeline that never had a valid version: nothing keeps running, and it has no page.
+      await config.commit({ "ci.gocd.yaml": pipelineYaml + neverValid }, "add a broken pipeline");
+      await server.api.notify(config.url);
+      await banner.waitFor({ timeout: 30_000 });
+      const bannerText = await banner.innerText();
+      assert.match(bannerText, /bad has no valid version and is not loaded/);
+      assert.doesNotMatch(bannerText, /keeps running/);
+      await page.locator(".config-error").first().waitFor();
+      await page.getByText("(not loaded: no valid version)").waitFor();
+      assert.equal(await page.getByRole("link", { name: "bad", exact: true }).count(), 0);
+
+      // Break the pipeline that had a valid version too: it keeps running it, and links to its page.
+      await config.commit(
+        { "ci.gocd.yaml": pipelineYaml.replace("    stages:", "    stagez:") + neverValid },
+        "break the configured pipeline too",
+      );
+      await server.api.notify(config.url);
+      await banner.filter({ hasText: "keeps running the last valid version of from-repo" }).waitFor();
+      assert.match(await banner.innerText(), /bad has no valid version and is not loaded/);
+      await page.getByRole("link", { name: "from-repo", exact: true }).waitFor();
+      assert.equal(await page.getByRole("link", { name: "bad", exact: true }).count(), 0);
+      await assertAccessible(page, "config health with a never-valid pipeline");
+    });
+  },
+);
