@@ -5,7 +5,10 @@ import { latestStageRuns } from "../dashboard/shape.ts";
 
 /** Compact per-stage results of one run with durations (the history table's cell). */
 export function StageResults({ run }: { run: PipelineRunDto }) {
-  const stages = [...latestStageRuns(run).values()];
+  // The gate's earlier stage run (stale: an earlier stage was rerun since) is not its state now: the gate is.
+  const stages = [...latestStageRuns(run).values()].filter(
+    (stage) => !(stage.name === run.awaitingApproval && stage.stale === true),
+  );
   return (
     <ul className="stage-results">
       {stages.map((stage) => (
