@@ -42,23 +42,34 @@ interface Shell {
   env: NodeJS.ProcessEnv;
   /** Text the docs show → this run's: addresses and ids learnt from matching output. */
   substitutions: Map<string, string>;
+  /** The application's stable address: the only one of 127.101.0.0/16 the docs show. */
+  appHost: string;
 }
 
-function run(shell: Shell, script: string): Promise<{ code: number; output: string; cwd: string }> {
-  const marker = "\u0000cwd:";
+/** Runs `script` in bash from the shell's directory and environment; returns where it left them. */
+function run(
+  shell: Shell,
+  script: string,
+): Promise<{ code: number; output: string; cwd: string; env: NodeJS.ProcessEnv }> {
+  const marker = "--- docs-test state ---";
   return new Promise((resolve) => {
     execFile(
       "bash",
-      ["-e", "-o", "pipefail", "-c", `${script}\nprintf '${marker.replace("\u0000", "\\0")}%s' "$PWD"`],
+      ["-e", "-o", "pipefail", "-c", `${script}\necho; echo '${marker}'; pwd; env -0`],
       { cwd: shell.cwd, env: shell.env, maxBuffer: 16 * 1024 * 1024, timeout: 180_000 },
       (error, stdout, stderr) => {
-        const at = stdout.lastIndexOf(marker);
+        const at = stdout.lastIndexOf(`\n${marker}\n`);
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
-        resolve({
-          code,
-          output: (at === -1 ? stdout : stdout.slice(0, at)) + stderr,
-          cwd: at === -1 ? shell.cwd : stdout.slice(at + marker.length),
-        });
+        if (at === -1) return resolve({ code, output: stdout + stderr, cwd: shell.cwd, env: shell.env });
+        const [cwd, ...variables] = stdout.slice(at + marker.length + 2).split("\n");
+        const env = Object.fromEntries(
+          variables
+            .join("\n")
+            .split("\0")
+            .filter((entry) => entry.includes("="))
+            .map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]),
+        );
+        resolve({ code, output: stdout.slice(0, at) + stderr, cwd: cwd!, env });
       },
     );
   });
@@ -67,11 +78,11 @@ function run(shell: Shell, script: string): Promise<{ code: number; output: stri
 function substitute(shell: Shell, text: string): string {
   let result = text;
   for (const [shown, actual] of shell.substitutions) result = result.split(shown).join(actual);
-  return result;
+  return result.replace(/\b127\.101\.\d+\.\d+\b/g, shell.appHost);
 }
 
 /** Tokens that name this run's things: instance and association ids, stack ids, addresses. */
-const ID = /\b(?:i-[0-9a-f]{17}|eipassoc-[0-9a-f]{17}|127\.10[01]\.\d+\.\d+)\b/g;
+const ID = /\b(?:i-[0-9a-f]{17}|eipassoc-[0-9a-f]{17}|127\.100\.\d+\.\d+)\b/g;
 
 /** Expected lines must appear in order; matching ones teach the substitutions of their ids. */
 function compare(shell: Shell, command: string, expected: readonly string[], output: string): void {
@@ -135,17 +146,24 @@ async function runDoc(t: import("node:test").TestContext, file: string): Promise
   const clone = await tempDir(t, "fawkes-docs-clone-");
   symlinkSync(up.dataDir, join(clone, ".fawkes"));
   // The checkout's package, so `npx fawkes` finds the local CLI as it does in a clone.
-  for (const entry of ["package.json", "node_modules"]) symlinkSync(join(repoRoot, entry), join(clone, entry));
+  for (const entry of ["package.json", "node_modules"])
+    symlinkSync(join(repoRoot, entry), join(clone, entry));
+  // A job's own `node --test` must not report to this test runner (it would pass whatever its tests do).
+  const { NODE_TEST_CONTEXT: _, ...environment } = process.env;
   const shell: Shell = {
     cwd: clone,
     env: {
-      ...process.env,
-      PATH: `${join(repoRoot, "node_modules", ".bin")}:${process.env.PATH ?? ""}`,
+      ...environment,
+      // Without the checkout's node_modules/.bin: the docs must say how to reach `fawkes`.
+      PATH: (process.env.PATH ?? "")
+        .split(":")
+        .filter((dir) => !dir.includes("node_modules"))
+        .join(":"),
       XDG_CONFIG_HOME: up.configHome,
       FAWKES_SERVER: up.url,
-      NODE_TEST_CONTEXT: undefined,
       GIT_TERMINAL_PROMPT: "0",
     },
+    appHost: new URL(up.appUrl).hostname,
     substitutions: new Map([
       ["http://127.0.0.1:8153", up.url],
       ["http://127.0.0.1:8154", up.cloudUrl],
@@ -169,7 +187,9 @@ async function runDoc(t: import("node:test").TestContext, file: string): Promise
         `${file}:${block.line}: \`${script}\` exited ${result.code}:\n${result.output}\n${up.output()}`,
       );
       compare(shell, `${file}:${block.line}: ${command}`, expected, result.output);
+      // The next command starts where this one left the reader: its directory and exported variables.
       shell.cwd = result.cwd;
+      shell.env = result.env;
     }
   }
   t.diagnostic(`${file}: ${ran.length} blocks run`);

@@ -42,9 +42,10 @@ export function shellBlocks(markdown: string): ShellBlock[] {
   const blocks: ShellBlock[] = [];
   for (let index = 0; index < lines.length; index++) {
     // `sh` blocks, and bare blocks that are transcripts (their first line a `$ ` prompt).
-    const fence = /^(\s*)```(sh)?\s*$/.exec(lines[index]!);
+    const fence = /^(\s*)```(\S*)\s*$/.exec(lines[index]!);
     if (fence === null) continue;
-    if (fence[2] === undefined && !lines[index + 1]?.trimStart().startsWith("$ ")) {
+    const transcript = fence[2] === "" && lines[index + 1]?.trimStart().startsWith("$ ") === true;
+    if (fence[2] !== "sh" && !transcript) {
       while (++index < lines.length && !/^\s*```\s*$/.test(lines[index]!));
       continue;
     }
@@ -74,10 +75,18 @@ export function shellBlocks(markdown: string): ShellBlock[] {
  * tokens, and runs of spaces (column widths follow the values).
  */
 export function normalizeOutput(line: string): string {
-  return line
-    .replace(/\b[0-9a-f]{7,}\b/g, "ID")
-    .replace(/[A-Za-z0-9_+/-]{24,}=*/g, "ID")
-    .replace(/\d+/g, "N")
-    .replace(/\s+/g, " ")
-    .trim();
+  return (
+    line
+      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, "ID")
+      .replace(/\b[0-9a-f]{7,}\b/g, "ID")
+      // AWS-style ids (`AROA…`, `AKIA…`) and CloudFormation's generated name suffixes.
+      .replace(/\b[A-Z0-9]{12,}\b/g, "ID")
+      // Tokens and secrets: long, with digits and letters of both cases (not a path or a name).
+      .replace(/[A-Za-z0-9_+/-]{24,}=*/g, (token) =>
+        /\d/.test(token) && /[a-z]/.test(token) && /[A-Z]/.test(token) ? "ID" : token,
+      )
+      .replace(/\d+/g, "N")
+      .replace(/\s+/g, " ")
+      .trim()
+  );
 }

@@ -10,6 +10,9 @@ test("sh blocks with their markers, prompts and expected output; other blocks ar
     "```sh",
     "npm install && npm start",
     "```",
+    "```yaml",
+    "a: b",
+    "```",
     "```",
     "a banner, not shell",
     "```",
@@ -39,10 +42,10 @@ test("sh blocks with their markers, prompts and expected output; other blocks ar
     blocks.map((block) => [block.line, block.role]),
     [
       [4, "start"],
-      [10, "run"],
-      [14, "run"],
-      [22, "illustrative"],
-      [26, "run"],
+      [13, "run"],
+      [17, "run"],
+      [25, "illustrative"],
+      [29, "run"],
     ],
   );
   assert.deepEqual(blocks[1]!.commands, [{ command: "a transcript", expected: ["out"] }]);
@@ -66,5 +69,12 @@ test("output is compared without numbers, ids and column widths", () => {
     normalizeOutput("13   13     passed  material by changes  test:passed"),
   );
   assert.equal(normalizeOutput("  InstanceId=i-71367e753914bb93f"), "InstanceId=i-ID");
+  assert.equal(normalizeOutput("id: AROANOCJM6XW5ULGTSWC"), "id: ID");
+  assert.equal(normalizeOutput("stack/a/5dc79128-5237-4275-9fc4-d5f5062d7cc2"), "stack/a/ID");
+  assert.equal(
+    normalizeOutput("role/infrastructure-AppRole-ARFXWBBB5GRQA"),
+    "role/infrastructure-AppRole-ID",
+  );
+  assert.equal(normalizeOutput("CREATE_COMPLETE"), "CREATE_COMPLETE");
   assert.notEqual(normalizeOutput("1 1 passed"), normalizeOutput("1 1 failed"));
 });

@@ -3,7 +3,8 @@
  * --pipelines it serves the bundled example as a git repository whose commits trigger runs at once.
  */
 import { hostname } from "node:os";
-import { dirname } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { superviseAgents, localAgentSpecs } from "../agent-supervisor.ts";
 import { FawkesClient } from "../client.ts";
@@ -95,7 +96,7 @@ export function registerUpCommand(program: Command, context: CliContext): void {
                   "",
                   "Every commit to the example is tested, packaged, published and deployed. Change the page:",
                   `  cd ${exampleRepo} && sed -i 's|<p>.*</p>|<p>My first change.</p>|' src/public/index.html && git commit -qam "Change the page"`,
-                  "then watch it: npx fawkes status dummy-application (or the web UI)",
+                  `then watch it in the web UI, or: ${fawkesCommand(context.mainScript)} status dummy-application`,
                 ]),
             ...(server.initialAccessKey
               ? ["", ...initialAccessKeyLines(server.initialAccessKey, credentialsPath(io.env))]
@@ -125,4 +126,13 @@ function instanceWarning(): string[] {
       "                  overlay mounts); stop and run `sudo npm start` to deploy (docs/instances.md#requirements)",
     ];
   return [];
+}
+
+/**
+ * How to call this checkout's CLI from any directory: `npx fawkes` inside the example repository would look in
+ * the example's own package, and the npm registry, not here.
+ */
+function fawkesCommand(mainScript: string): string {
+  const bin = join(resolve(dirname(mainScript), "../../.."), "node_modules", ".bin", "fawkes");
+  return existsSync(bin) ? bin : "npx fawkes";
 }
