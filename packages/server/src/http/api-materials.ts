@@ -2,6 +2,7 @@
 import { ApiRoutes, ErrorCode, FawkesError, NotifyRequest, NotifyResponse } from "@fawkes/protocol";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import { WebhookPayload } from "../materials/webhook-payloads.ts";
 import type { Engine } from "../engine/engine.ts";
 import { parseWebhook, sameRepo, verifyWebhookSignature } from "../materials/index.ts";
 import { auditTarget, recordAudit } from "../services/audit.ts";
@@ -67,6 +68,7 @@ export function webhookRoutes(app: FastifyInstance, routes: RouteRegistry, engin
       summary: "GitHub, GitLab, Gitea or generic push webhook",
       tag: "materials",
       access: "public",
+      documentedBody: WebhookPayload,
       status: 202,
       response: z.object({ materials: z.number().int() }),
     },

@@ -61,12 +61,15 @@ export function openApiDocument(registry: RouteRegistry, version: string): objec
         "x-fawkes-permission": spec.permission ?? "admin",
         ...(spec.scope === "pipeline" && { "x-fawkes-permission-scope": "pipeline" }),
       }),
-      ...(spec.body && {
+      ...((spec.body ?? spec.documentedBody) && {
         requestBody: {
-          required: false,
+          required: spec.documentedBody !== undefined,
           content: {
             "application/json": {
-              schema: z.toJSONSchema(spec.body, { io: "input", unrepresentable: "any" }),
+              schema: z.toJSONSchema((spec.body ?? spec.documentedBody)!, {
+                io: "input",
+                unrepresentable: "any",
+              }),
             },
           },
         },

@@ -15,6 +15,8 @@ export interface RouteSpec<B extends z.ZodType | undefined> {
   summary: string;
   tag: string;
   body?: B;
+  /** The body's schema for the OpenAPI document only, where the handler reads raw bytes (a webhook's). */
+  documentedBody?: z.ZodType;
   /**
    * The query string's schema, for the OpenAPI document (one parameter per property); the handler parses
    * `request.query` with it.
