@@ -33,7 +33,13 @@ export {
   type ContractTarget,
 } from "./agent-protocol-contract.ts";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
-export { startLoad, type LoadGenerator, type LoadOptions, type LoadSample } from "./load-generator.ts";
+export {
+  requestOnce,
+  startLoad,
+  type LoadGenerator,
+  type LoadOptions,
+  type LoadSample,
+} from "./load-generator.ts";
 export { addressBlock, probeHttp } from "./loopback.ts";
 export { startGitHttpServer, type GitHttpServer, type GitHttpServerOptions } from "./git-http-server.ts";
 export { dumpDatabase, sharedPostgres, startPostgres, type Postgres } from "./postgres.ts";

@@ -30,7 +30,11 @@ export interface LoadOptions {
   deadlineMs?: number;
 }
 
-function once(url: URL): Promise<LoadSample> {
+/**
+ * One GET on a connection of its own (no keep-alive: a kept connection stays with the instance it was opened to
+ * when an address moves, so only a fresh one shows where the address points now).
+ */
+export function requestOnce(url: URL | string): Promise<LoadSample> {
   const startedAt = performance.now();
   return new Promise((resolve) => {
     const request = http.get(url, { agent: false, timeout: 5000 }, (response) => {
@@ -61,7 +65,7 @@ export function startLoad(url: string, options: LoadOptions = {}): LoadGenerator
   const loop = async (): Promise<void> => {
     while (!stopped && sent < maxRequests && performance.now() < deadline) {
       sent++;
-      samples.push(await once(target));
+      samples.push(await requestOnce(target));
     }
   };
   const clients = Array.from({ length: options.clients ?? 4 }, loop);

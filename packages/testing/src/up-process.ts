@@ -7,6 +7,7 @@ import { createApiClient, type ApiClient } from "./api-client.ts";
 import { spawnFawkes, type CapturedProcess } from "./child-process.ts";
 import { onCleanup, type CleanupScope } from "./cleanup.ts";
 import { tempDir } from "./temp-dir.ts";
+import { testDatabase } from "./test-store.ts";
 import { waitFor } from "./wait-for.ts";
 
 export interface UpProcessOptions {
@@ -16,6 +17,12 @@ export interface UpProcessOptions {
   env?: Record<string, string>;
   /** Deadline for the banner (it comes after the infrastructure stack is made). @default 60000 */
   startTimeoutMs?: number;
+  /**
+   * A `postgres://` URL the server stores its state in (passed as FAWKES_DATABASE_URL, so it stays out of the
+   * process list), or `"sqlite"` for the data dir's SQLite file whatever FAWKES_TEST_STORE says.
+   * @default the test store (test-store.ts): SQLite, or a fresh PostgreSQL database
+   */
+  database?: string;
 }
 
 export interface UpProcess {
@@ -35,6 +42,8 @@ export interface UpProcess {
   readonly dataDir: string;
   /** The $XDG_CONFIG_HOME it saved its token under: `fawkes` commands run with it need no --server token. */
   readonly configHome: string;
+  /** The PostgreSQL URL of its store; undefined when it is the data dir's SQLite file. */
+  readonly database: string | undefined;
   readonly process: CapturedProcess;
   readonly api: ApiClient;
   /** Everything the process printed, for failure messages. */
@@ -51,10 +60,16 @@ export async function startUpProcess(t: CleanupScope, options: UpProcessOptions 
   const dataDir = options.dataDir ?? (await tempDir(t, "fawkes-up-"));
   // Its token file goes under $XDG_CONFIG_HOME: keep that out of the user's home.
   const configHome = options.env?.XDG_CONFIG_HOME ?? (await tempDir(t, "fawkes-up-xdg-"));
+  const chosen = options.database ?? (await testDatabase(t));
+  const database = chosen === "sqlite" ? undefined : chosen;
   const proc = spawnFawkes(
     "fawkes up",
     ["up", "--data-dir", dataDir, "--port", "0", "--cloud-port", "0", "--log-level", "warn"],
-    { ...options.env, XDG_CONFIG_HOME: configHome },
+    {
+      ...options.env,
+      XDG_CONFIG_HOME: configHome,
+      ...(database !== undefined && { FAWKES_DATABASE_URL: database }),
+    },
   );
   onCleanup(t, () => proc.kill("SIGTERM", 15_000));
   const banner = await waitFor(
@@ -86,6 +101,7 @@ export async function startUpProcess(t: CleanupScope, options: UpProcessOptions 
     repo: field(banner, /^\s+cd (\S+) && sed/m, "example repository"),
     dataDir,
     configHome,
+    database,
     process: proc,
     api: createApiClient(
       () => url,
