@@ -12,7 +12,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readFileSync, symlinkSync } from "node:fs";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
@@ -25,14 +24,10 @@ import {
   waitFor,
   type ShellBlock,
   type UpProcess,
+  phoenixSkip,
 } from "@fawkes/testing";
 
-const skip =
-  process.getuid?.() !== 0
-    ? "the docs deploy to phoenix instances, which need root"
-    : existsSync("/usr/bin/aws")
-      ? false
-      : "/usr/bin/aws (Debian's awscli) is not installed";
+const skip = phoenixSkip();
 
 const PIPELINE = "dummy-application";
 const START_COMMAND = "npm install && npm start";

@@ -8,7 +8,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
 import { ApiRoutes, type CreatedAccessKeyDto } from "@fawkes/protocol";
-import { runCli, startServerProcess, tempDir, waitFor, type CliResult } from "@fawkes/testing";
+import { runCli, startServerProcess, tempDir, waitFor, type CliResult, phoenixSkip } from "@fawkes/testing";
 
 const TEMPLATE = {
   AWSTemplateFormatVersion: "2010-09-09",
@@ -35,7 +35,7 @@ interface Listed {
 
 test(
   "fawkes instances lists a stack's instance, shows its console and terminates it",
-  { skip: process.getuid?.() === 0 ? false : "phoenix instances need root", timeout: 240_000 },
+  { skip: phoenixSkip({ aws: false }), timeout: 240_000 },
   async (t) => {
     const server = await startServerProcess(t);
     const dir = await tempDir(t, "fawkes-instances-cli-");

@@ -10,6 +10,7 @@ export { waitFor, WaitTimeoutError, type WaitForOptions } from "./wait-for.ts";
 export { ApiError, createApiClient, type ApiClient, type RequestOptions } from "./api-client.ts";
 export { startServerProcess, type ServerProcess, type ServerProcessOptions } from "./server-process.ts";
 export { normalizeOutput, shellBlocks, type ShellBlock, type ShellCommand } from "./shell-blocks.ts";
+export { phoenixSkip } from "./phoenix-skip.ts";
 export { startUpProcess, type UpProcess, type UpProcessOptions } from "./up-process.ts";
 export {
   startAgentProcess,

@@ -6,7 +6,6 @@
  * moved was answered by the new build. Needs root (phoenix instances) and /usr/bin/aws (the publish stage).
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
@@ -29,14 +28,10 @@ import {
   waitForRun,
   withProcessOutput,
   type UpProcess,
+  phoenixSkip,
 } from "@fawkes/testing";
 
-const skip =
-  process.getuid?.() !== 0
-    ? "phoenix instances need root"
-    : existsSync("/usr/bin/aws")
-      ? false
-      : "/usr/bin/aws (Debian's awscli) is not installed";
+const skip = phoenixSkip();
 
 const PIPELINE = "dummy-application";
 const STAGES = ["test", "package", "publish", "deploy"];

@@ -10,19 +10,22 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { TestContext } from "node:test";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { awsCli, repoRoot, serviceTrustPolicy, tempDir, testDatabase, waitFor } from "@fawkes/testing";
+import {
+  awsCli,
+  repoRoot,
+  serviceTrustPolicy,
+  tempDir,
+  testDatabase,
+  waitFor,
+  phoenixSkip,
+} from "@fawkes/testing";
 import { startCloud, type CloudRuntime } from "../../src/cloud/runtime.ts";
 import type { InstanceRecord } from "../../src/instances/instances.ts";
 import { SYSTEM_CALLER } from "../../src/stacks/providers.ts";
 import type { StackRecord } from "../../src/store/stacks-repo.ts";
 import { openDatabase, type OpenDatabase } from "../../src/store/db.ts";
 
-export const skip =
-  process.getuid?.() !== 0
-    ? "phoenix instances need root"
-    : existsSync("/usr/bin/aws")
-      ? false
-      : "/usr/bin/aws (Debian's awscli) is not installed";
+export const skip = phoenixSkip();
 
 export const SEED_TEMPLATES = ["infrastructure-template.json", "app-server-template.json"] as const;
 

@@ -7,7 +7,6 @@
  * build 1 is retired, a broken build 3 rolls back; zero failed requests.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
@@ -21,14 +20,10 @@ import {
   tempDir,
   waitFor,
   type CliResult,
+  phoenixSkip,
 } from "@fawkes/testing";
 
-const skip =
-  process.getuid?.() !== 0
-    ? "phoenix instances need root"
-    : existsSync("/usr/bin/aws")
-      ? false
-      : "/usr/bin/aws (Debian's awscli) is not installed";
+const skip = phoenixSkip();
 
 /** What stays across builds: the network, the bucket, the app's role and the address (exported). */
 const INFRASTRUCTURE = `AWSTemplateFormatVersion: "2010-09-09"

@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { ApiRoutes, apiPath, type InstanceListDto, type StackDetailsDto } from "@fawkes/protocol";
-import { startServerProcess, waitFor } from "@fawkes/testing";
+import { startServerProcess, waitFor, phoenixSkip } from "@fawkes/testing";
 import { assertAccessible, assertNoHorizontalOverflow, openUi, withFailureScreenshot } from "./support.ts";
 
-const skip = process.getuid?.() !== 0 ? "phoenix instances need root" : false;
+const skip = phoenixSkip({ aws: false });
 
 /** User data that writes a line, a second one two seconds later, and keeps running. */
 const USER_DATA = `#!/bin/sh

@@ -10,21 +10,23 @@
  * docs/images/tutorial/NN-*.png (the tutorial's images are refreshed only on purpose).
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import test from "node:test";
 import { ApiRoutes, type InstanceListDto, type PipelineRunDto } from "@fawkes/protocol";
-import { git, probeHttp, repoRoot, startUpProcess, waitForRun, type UpProcess } from "@fawkes/testing";
+import {
+  git,
+  probeHttp,
+  repoRoot,
+  startUpProcess,
+  waitForRun,
+  type UpProcess,
+  phoenixSkip,
+} from "@fawkes/testing";
 import type { Page } from "playwright-core";
 import { launchBrowser, openUi, saveScreenshot, withFailureScreenshot } from "./support.ts";
 
-const skip =
-  process.getuid?.() !== 0
-    ? "phoenix instances need root"
-    : existsSync("/usr/bin/aws")
-      ? false
-      : "/usr/bin/aws (Debian's awscli) is not installed";
+const skip = phoenixSkip();
 
 const PIPELINE = "dummy-application";
 const STAGES = ["test", "package", "publish", "deploy"];
