@@ -63,8 +63,10 @@ export function resolvePipeline(
     );
   }
   const materials = resolveMaterials(raw.materials, at(place, "materials"), sink);
-  // Without its template a pipeline has no stages to check; "unknown template" says it all.
-  const stages = templateFound ? resolveStages(stagesRaw, stagesPlace, sink) : [];
+  // Without its template, or without stages at all, a pipeline has no stages to check: "unknown template" and
+  // 'needs "stages" or a "template"' say it all.
+  const noStages = !templateFound || (templateName === undefined && raw.stages === undefined);
+  const stages = noStages ? [] : resolveStages(stagesRaw, stagesPlace, sink);
   // The pipeline's role is every job's that names none (neither on the job nor on its stage).
   if (raw.role !== undefined) for (const stage of stages) for (const job of stage.jobs) job.role ??= raw.role;
   const labelTemplate = raw.label_template ?? "${COUNT}";

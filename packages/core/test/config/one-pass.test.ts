@@ -111,3 +111,16 @@ test("a fetch from a pipeline whose template is missing is not judged (its stage
     'ci.gocd.yaml:6:32: pipeline "user" is not loaded because its upstream pipeline "templated" is invalid',
   ]);
 });
+
+test("a misspelt stages key is one typo and one missing-stages problem, not two of the latter", () => {
+  const result = parseConfigFiles([
+    {
+      path: "ci.gocd.yaml",
+      text: `pipelines:\n  app:\n    materials: {src: {git: "https://e/c.git"}}\n    stagez:\n      - build: {tasks: [{script: make}]}\n`,
+    },
+  ]);
+  assert.deepEqual(result.issues.map(formatIssue), [
+    'ci.gocd.yaml:2:3: pipeline "app" needs "stages" or a "template"',
+    'ci.gocd.yaml:4:5: unknown key "stagez"; did you mean "stages"?',
+  ]);
+});

@@ -103,6 +103,13 @@ test(
         abortIf: () => (first.process.hasExited() ? "agent-1 exited" : undefined),
       });
 
+      // Cut only once the server has the first attempt's line: the agent sends it as it is printed, but a cut
+      // right after the gate file appears could otherwise come first.
+      await waitFor(
+        async () =>
+          (await api.console("fenced", 1, "only", "work", 1).catch(() => "")).includes("attempt on first"),
+        { timeoutMs: 30_000, message: "the first attempt's line on the server" },
+      );
       proxy.cut();
       await writeFile(path.join(gate, "partitioned"), "");
       await waitFor(lateSleepAlive, { message: "the first attempt's late sleep to start" });

@@ -40,11 +40,12 @@ test(
       await banner.waitFor({ timeout: 30_000 });
       await ui.screenshot("config-banner");
       await banner.getByRole("link", { name: "See config health" }).click();
-      const location = page.locator(".config-error-location");
+      // Every problem of the file at once (the typo, and so no stages): the typo's names its file, line and column.
+      const location = page.locator(".config-error-location").filter({ hasText: "stagez" });
       await location.first().waitFor();
       assert.match(await location.first().innerText(), /ci\.gocd\.yaml:\d+:\d+: .*stagez/);
       assert.equal(await page.title(), "Config health · Fawkes");
-      await page.getByRole("link", { name: "from-repo" }).waitFor();
+      await page.getByRole("link", { name: "from-repo" }).first().waitFor();
       await ui.assertNotReloaded();
       await assertAccessible(page, "config health with an error and its banner");
       await ui.screenshot("config-health");
@@ -79,7 +80,8 @@ test(
       assert.match(bannerText, /bad has no valid version and is not loaded/);
       assert.doesNotMatch(bannerText, /keeps running/);
       await page.locator(".config-error").first().waitFor();
-      await page.getByText("(not loaded: no valid version)").waitFor();
+      // One mark per problem of `bad` (its typo and its missing stages are both reported).
+      await page.getByText("(not loaded: no valid version)").first().waitFor();
       assert.equal(await page.getByRole("link", { name: "bad", exact: true }).count(), 0);
 
       // Break the pipeline that had a valid version too: it keeps running it, and links to its page.
@@ -90,7 +92,7 @@ test(
       await server.api.notify(config.url);
       await banner.filter({ hasText: "keeps running the last valid version of from-repo" }).waitFor();
       assert.match(await banner.innerText(), /bad has no valid version and is not loaded/);
-      await page.getByRole("link", { name: "from-repo", exact: true }).waitFor();
+      await page.getByRole("link", { name: "from-repo", exact: true }).first().waitFor();
       assert.equal(await page.getByRole("link", { name: "bad", exact: true }).count(), 0);
       await assertAccessible(page, "config health with a never-valid pipeline");
     });
