@@ -157,7 +157,12 @@ test(
     const other = await writePipelineDir(t, {
       "other.gocd.yaml": pipelineFile(repo.path, false).replace("  other:", "  elsewhere:"),
     });
-    const second = await startServerProcess(t, { dataDir: first.dataDir, pipelines: [other] });
+    // The same store as the first (on the PostgreSQL pass, its database, not a fresh one).
+    const second = await startServerProcess(t, {
+      dataDir: first.dataDir,
+      database: first.database ?? "sqlite",
+      pipelines: [other],
+    });
     const list = await waitFor(
       async () => {
         const answer = await second.api.get<PipelineListDto>(ApiRoutes.pipelines);
